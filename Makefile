@@ -1,0 +1,137 @@
+# Threads vs async, side by side.  `make help` lists the targets.
+#
+# Required flags are appended after the user's CFLAGS so they cannot be lost;
+# `make V=1` shows the commands.  Workload pairs come from the registry
+# (workloads/workloads.def): a line there is all the Makefile needs.
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PYTHON ?= python3
+CFLAGS ?= -O2 -g
+BUILD ?= build
+BIN ?= bin
+
+WARN := -std=c11 -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes
+DEFS := -D_GNU_SOURCE
+EVENT_CFLAGS := $(shell $(PKG_CONFIG) --cflags libevent 2>/dev/null)
+EVENT_LIBS := $(shell $(PKG_CONFIG) --libs libevent 2>/dev/null)
+ALL_CFLAGS = $(CFLAGS) $(WARN) $(DEFS) $(EVENT_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) -pthread
+LIBS_M := -lm
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# The registry: names of the workload pairs, one WORKLOAD(name) line each.
+WORKLOADS_DEF := workloads/workloads.def
+PAIRS := $(shell sed -n 's/^WORKLOAD(\([A-Za-z_][A-Za-z0-9_]*\)).*/\1/p' $(WORKLOADS_DEF))
+
+# A pair with a missing side fails here, naming the file, not deep in a link.
+PAIR_FILES := $(foreach p,$(PAIRS),workloads/$(p).c workloads/$(p).h impl_threads/$(p).c impl_async/$(p).c)
+MISSING := $(filter-out $(wildcard $(PAIR_FILES)),$(PAIR_FILES))
+ifneq ($(MISSING),)
+$(error workload pair incomplete: missing $(MISSING) (each line of $(WORKLOADS_DEF) needs workloads/NAME.c, workloads/NAME.h, impl_threads/NAME.c, impl_async/NAME.c))
+endif
+
+CORE_SRC := harness/hist.c harness/stats.c harness/cli.c harness/backend_proc.c harness/net.c \
+	workloads/registry.c workloads/wire.c $(PAIRS:%=workloads/%.c)
+RUNNER_SRC := harness/runner.c
+THREADS_SRC := impl_threads/threads.c impl_threads/rpc.c $(PAIRS:%=impl_threads/%.c)
+ASYNC_SRC := impl_async/async.c impl_async/rpc.c $(PAIRS:%=impl_async/%.c)
+BACKEND_SRC := harness/backend.c harness/cli.c workloads/wire.c
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+CORE_OBJ := $(call obj,$(CORE_SRC))
+THREADS_OBJ := $(call obj,$(RUNNER_SRC) $(THREADS_SRC)) $(CORE_OBJ)
+ASYNC_OBJ := $(call obj,$(RUNNER_SRC) $(ASYNC_SRC)) $(CORE_OBJ)
+BACKEND_OBJ := $(call obj,$(BACKEND_SRC))
+
+TEST_NAMES := test_hist test_cli test_workloads test_wire
+TEST_BINS := $(TEST_NAMES:%=$(BUILD)/tests/%)
+
+.PHONY: all deps test check bench plots report clean help new-workload compare
+
+all: $(BIN)/threads $(BIN)/async $(BIN)/backend
+
+$(BIN)/threads: $(THREADS_OBJ) | $(BIN)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(LIBS_M)
+
+$(BIN)/async: $(ASYNC_OBJ) | $(BIN)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(LIBS_M)
+
+$(BIN)/backend: $(BACKEND_OBJ) | $(BIN)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(LIBS_M)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# Unit tests (cmocka) link the pieces they test and nothing else.
+$(BUILD)/tests/test_hist: $(call obj,tests/test_hist.c harness/hist.c)
+$(BUILD)/tests/test_cli: $(call obj,tests/test_cli.c harness/cli.c)
+$(BUILD)/tests/test_workloads: $(call obj,tests/test_workloads.c) $(CORE_OBJ)
+$(BUILD)/tests/test_wire: $(call obj,tests/test_wire.c workloads/wire.c)
+$(TEST_BINS):
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka $(LIBS_M)
+
+$(BIN):
+	@mkdir -p $@
+
+# deps: install what is missing (apt-get as root), else print the command.
+deps:
+	@scripts/deps.sh
+
+# test (= check): unit tests, model/pair verification, integration sweep.
+# The last line of output is "N passed, N failed".
+test check: deps
+	@$(MAKE) --no-print-directory all $(TEST_BINS)
+	@tests/run.sh $(TEST_BINS)
+
+# bench: the default sweep (QUICK=1: a small one).  CONCURRENCY=1,8,64 and
+# WORKLOADS=a,b narrow it; OUT=dir puts the run elsewhere than results/.
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@$(PYTHON) harness/sweep.py $(if $(QUICK),--quick) \
+		$(if $(CONCURRENCY),--concurrency '$(CONCURRENCY)') \
+		$(if $(WORKLOADS),--workloads '$(WORKLOADS)') \
+		$(if $(RUNS),--runs '$(RUNS)') \
+		$(if $(OUT),--results '$(OUT)')
+
+# plots/report: redraw the plots and rewrite report.md of a run (RUN=dir,
+# default results/latest) from its results.csv.
+plots:
+	@$(PYTHON) scripts/report.py --plots-only $(if $(RUN),'$(RUN)',results/latest)
+
+report:
+	@$(PYTHON) scripts/report.py $(if $(RUN),'$(RUN)',results/latest)
+
+clean:
+	rm -rf $(BUILD) $(BIN)
+
+help:
+	@echo "Threads vs async, side by side.  Targets:"
+	@echo "  make            build bin/threads, bin/async, bin/backend"
+	@echo "  make bench      install what is missing, build, run the default sweep,"
+	@echo "                  plot, write results/<run-id>/report.md (results/latest)"
+	@echo "                  QUICK=1            a small sweep (under a minute)"
+	@echo "                  CONCURRENCY=1,8,64 these concurrency levels only"
+	@echo "                  WORKLOADS=a,b      these workload pairs only"
+	@echo "                  RUNS=N             counted hyperfine runs per point (default 3)"
+	@echo "                  OUT=dir            results folder (default results/)"
+	@echo "  make test       unit tests, pair verification, a tiny sweep (= make check)"
+	@echo "  make plots      redraw the plots of RUN=dir (default results/latest)"
+	@echo "  make report     rewrite report.md of RUN=dir"
+	@echo "  make clean      remove build/ and bin/"
+	@echo "  make V=1 ...    show the compiler commands"
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,30 @@
+/*
+ * backend_proc.h - start and stop a private bin/backend for one run.
+ *
+ * A model binary run without --backend starts its own backend on a free
+ * loopback port, so `bin/async io_backend -c 100` just works, and stops it at
+ * exit.  The child dies with its parent (PR_SET_PDEATHSIG), so a killed run
+ * never leaves a backend behind.
+ */
+#ifndef BACKEND_PROC_H
+#define BACKEND_PROC_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define BACKEND_READY_PREFIX "backend: ready on " /* then ADDR:PORT and '\n' */
+#define BACKEND_START_TIMEOUT_MS 5000 /* a backend not ready by then has failed */
+
+/*
+ * backend_proc_start - run the `backend` executable that sits beside this one,
+ * on 127.0.0.1 port 0, and wait for its ready line.
+ * Returns 0 with *addr and *pid set, or -1 with a reason in err.
+ * Cost: a fork/exec and one pipe read, typically a few milliseconds.
+ */
+int backend_proc_start(struct sockaddr_in *addr, pid_t *pid, char *err, size_t errlen);
+
+/* backend_proc_stop - SIGTERM the backend and reap it (SIGKILL after 2 s). */
+void backend_proc_stop(pid_t pid);
+
+#endif

@@ -1,0 +1,279 @@
+/*
+ * cli.c - strict parsing of the model binaries' command line.
+ *
+ * Strict means: a value that is not exactly a number in range is an error,
+ * never silently 0 or wrapped; an unknown option is an error; an option given
+ * twice is an error (the second one is usually a typo in a script).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define MAX_DIGITS 20 /* UINT64_MAX has 20 digits */
+
+static void say(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void say(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+int cli_parse_u64(const char *s, uint64_t min, uint64_t max, const char *what,
+		  uint64_t *out, char *err, size_t errlen)
+{
+	size_t n = strlen(s);
+	if (n == 0) {
+		say(err, errlen, "%s: empty value", what);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9') {
+			say(err, errlen, "%s: '%s' is not a whole number", what, s);
+			return -1;
+		}
+	}
+	errno = 0;
+	unsigned long long v = n > MAX_DIGITS ? 0 : strtoull(s, NULL, 10);
+	if (n > MAX_DIGITS || errno == ERANGE || v > max || v < min) {
+		say(err, errlen, "%s: %s is out of range %llu..%llu", what, s,
+		    (unsigned long long)min, (unsigned long long)max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int cli_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t *port,
+		       char *err, size_t errlen)
+{
+	const char *colon = strrchr(s, ':');
+	if (!colon || colon == s) {
+		say(err, errlen, "--backend: '%s' is not HOST:PORT", s);
+		return -1;
+	}
+	size_t hl = (size_t)(colon - s);
+	if (hl >= hostlen) {
+		say(err, errlen, "--backend: host name is too long");
+		return -1;
+	}
+	uint64_t p;
+	if (cli_parse_u64(colon + 1, 1, 65535, "--backend port", &p, err, errlen) != 0)
+		return -1;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	*port = (uint16_t)p;
+	return 0;
+}
+
+const char *cli_usage(const char *model)
+{
+	static char buf[2048];
+	snprintf(buf, sizeof(buf),
+		 "usage: %s WORKLOAD [-c N] [-n TASKS] [options]\n"
+		 "       %s --list [-v]\n"
+		 "Runs TASKS tasks of WORKLOAD with at most N in flight on %s, then exits.\n"
+		 "  -c, --concurrency N   tasks in flight at most (default 1)\n"
+		 "  -n, --tasks TASKS     tasks to run (default %d)\n"
+		 "      --work N          CPU cost per task, in cpu_hash rounds\n"
+		 "      --delay-us D      simulated service time per task\n"
+		 "      --backend H:P     use this backend (default: start one on loopback)\n"
+		 "%s"
+		 "%s"
+		 "      --json            print one JSON object with the results on stdout\n"
+		 "      --stats-out FILE  also append that JSON object as a line to FILE\n"
+		 "      --timeout-s S     fail (exit 3) if the run takes longer (default %d)\n"
+		 "      --list [-v]       print the registered workloads\n"
+		 "Exit status: 0 ok, 2 bad usage, 3 the run failed.\n",
+		 model, model,
+		 strcmp(model, "threads") == 0 ? "one OS thread per in-flight task"
+					       : "one libevent loop",
+		 CLI_DEFAULT_TASKS,
+		 strcmp(model, "threads") == 0
+			 ? "      --stack-kib K     stack size of each thread (default: system)\n"
+			 : "",
+		 strcmp(model, "async") == 0
+			 ? "      --loops L         event loops, one thread each (default 1)\n"
+			 : "",
+		 CLI_DEFAULT_TIMEOUT_S);
+	return buf;
+}
+
+/* The options; the order of this table is the order of the seen[] flags. */
+enum opt_id { O_C, O_N, O_WORK, O_DELAY, O_BACKEND, O_STACK, O_LOOPS, O_JSON, O_STATS,
+	      O_TIMEOUT, O_LIST, O_VERBOSE, O_HELP, O_COUNT };
+
+struct opt_def {
+	const char *lng;   /* --long name */
+	char shrt;         /* -s short name, or 0 */
+	int takes_value;   /* 1: needs a value */
+	const char *model; /* only this model has it, or NULL for both */
+};
+
+static const struct opt_def opts[O_COUNT] = {
+	[O_C] = { "concurrency", 'c', 1, NULL },
+	[O_N] = { "tasks", 'n', 1, NULL },
+	[O_WORK] = { "work", 0, 1, NULL },
+	[O_DELAY] = { "delay-us", 0, 1, NULL },
+	[O_BACKEND] = { "backend", 0, 1, NULL },
+	[O_STACK] = { "stack-kib", 0, 1, "threads" },
+	[O_LOOPS] = { "loops", 0, 1, "async" },
+	[O_JSON] = { "json", 0, 0, NULL },
+	[O_STATS] = { "stats-out", 0, 1, NULL },
+	[O_TIMEOUT] = { "timeout-s", 0, 1, NULL },
+	[O_LIST] = { "list", 0, 0, NULL },
+	[O_VERBOSE] = { "verbose", 'v', 0, NULL },
+	[O_HELP] = { "help", 'h', 0, NULL },
+};
+
+/* find_opt - which option `arg` names; *inline_val gets the text after '='. */
+static int find_opt(const char *arg, const char **inline_val)
+{
+	*inline_val = NULL;
+	if (arg[0] == '-' && arg[1] == '-') {
+		const char *name = arg + 2;
+		const char *eq = strchr(name, '=');
+		size_t len = eq ? (size_t)(eq - name) : strlen(name);
+		for (int i = 0; i < O_COUNT; i++) {
+			if (strlen(opts[i].lng) == len && strncmp(opts[i].lng, name, len) == 0) {
+				if (eq)
+					*inline_val = eq + 1;
+				return i;
+			}
+		}
+		return -1;
+	}
+	if (arg[0] == '-' && arg[1] != '\0' && arg[2] == '\0') {
+		for (int i = 0; i < O_COUNT; i++)
+			if (opts[i].shrt == arg[1])
+				return i;
+	}
+	return -1;
+}
+
+static int apply(struct cli_config *cfg, int id, const char *val, char *err, size_t errlen)
+{
+	switch (id) {
+	case O_C:
+		return cli_parse_u64(val, 1, CLI_MAX_CONCURRENCY, "-c", &cfg->concurrency, err,
+				     errlen);
+	case O_N:
+		return cli_parse_u64(val, 1, CLI_MAX_TASKS, "-n", &cfg->tasks, err, errlen);
+	case O_WORK:
+		cfg->work_set = 1;
+		return cli_parse_u64(val, 0, CLI_MAX_WORK, "--work", &cfg->work, err, errlen);
+	case O_DELAY:
+		cfg->delay_set = 1;
+		return cli_parse_u64(val, 0, CLI_MAX_DELAY_US, "--delay-us", &cfg->delay_us, err,
+				     errlen);
+	case O_BACKEND:
+		return cli_parse_hostport(val, cfg->backend_host, sizeof(cfg->backend_host),
+					  &cfg->backend_port, err, errlen);
+	case O_STACK:
+		return cli_parse_u64(val, 16, CLI_MAX_STACK_KIB, "--stack-kib", &cfg->stack_kib,
+				     err, errlen);
+	case O_LOOPS:
+		return cli_parse_u64(val, 1, CLI_MAX_LOOPS, "--loops", &cfg->loops, err, errlen);
+	case O_STATS:
+		if (val[0] == '\0') {
+			say(err, errlen, "--stats-out: empty file name");
+			return -1;
+		}
+		cfg->stats_out = val;
+		return 0;
+	case O_TIMEOUT:
+		return cli_parse_u64(val, 1, CLI_MAX_TIMEOUT_S, "--timeout-s", &cfg->timeout_s,
+				     err, errlen);
+	case O_JSON:
+		cfg->json = 1;
+		return 0;
+	case O_LIST:
+		cfg->action = CLI_LIST;
+		return 0;
+	case O_VERBOSE:
+		cfg->verbose = 1;
+		return 0;
+	case O_HELP:
+		cfg->action = CLI_HELP;
+		return 0;
+	}
+	return -1;
+}
+
+int cli_parse(int argc, char **argv, const char *model, struct cli_config *cfg,
+	      char *err, size_t errlen)
+{
+	int seen[O_COUNT] = { 0 };
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->action = CLI_RUN;
+	cfg->concurrency = 1;
+	cfg->tasks = CLI_DEFAULT_TASKS;
+	cfg->timeout_s = CLI_DEFAULT_TIMEOUT_S;
+	cfg->loops = 1;
+
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		if (arg[0] != '-' || arg[1] == '\0') {
+			if (cfg->workload) {
+				say(err, errlen, "unexpected argument '%s' (workload is already '%s')",
+				    arg, cfg->workload);
+				return -1;
+			}
+			if (arg[0] == '\0') {
+				say(err, errlen, "empty workload name");
+				return -1;
+			}
+			cfg->workload = arg;
+			continue;
+		}
+		const char *val;
+		int id = find_opt(arg, &val);
+		if (id < 0) {
+			say(err, errlen, "unknown option '%s' (try --help)", arg);
+			return -1;
+		}
+		if (opts[id].model && strcmp(opts[id].model, model) != 0) {
+			say(err, errlen, "--%s applies to bin/%s only", opts[id].lng, opts[id].model);
+			return -1;
+		}
+		if (seen[id]++) {
+			say(err, errlen, "--%s given twice", opts[id].lng);
+			return -1;
+		}
+		if (opts[id].takes_value && !val) {
+			if (i + 1 >= argc) {
+				say(err, errlen, "--%s needs a value", opts[id].lng);
+				return -1;
+			}
+			val = argv[++i];
+		} else if (!opts[id].takes_value && val) {
+			say(err, errlen, "--%s takes no value", opts[id].lng);
+			return -1;
+		}
+		if (apply(cfg, id, val, err, errlen) != 0)
+			return -1;
+	}
+	if (cfg->action == CLI_RUN && !cfg->workload) {
+		say(err, errlen, "no workload given (try --list)");
+		return -1;
+	}
+	if (cfg->action == CLI_RUN && cfg->loops > cfg->concurrency) {
+		say(err, errlen, "--loops %llu exceeds -c %llu: a loop without a slot does nothing",
+		    (unsigned long long)cfg->loops, (unsigned long long)cfg->concurrency);
+		return -1;
+	}
+	if (cfg->action == CLI_RUN && cfg->concurrency > cfg->tasks) {
+		/* Slots that never get a task would measure nothing but setup. */
+		say(err, errlen, "-c %llu exceeds -n %llu: raise -n to at least -c",
+		    (unsigned long long)cfg->concurrency, (unsigned long long)cfg->tasks);
+		return -1;
+	}
+	return 0;
+}

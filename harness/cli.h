@@ -1,0 +1,72 @@
+/*
+ * cli.h - the one strict option parser of bin/threads and bin/async.
+ *
+ * Both models take the same command line (shared/DESIGN.md section 3), so a
+ * sweep can swap one binary for the other and nothing else.  The parser never
+ * prints and never exits: it fills a cli_config or an error message, so that
+ * bad input is testable and the caller decides the exit status (2).
+ */
+#ifndef CLI_H
+#define CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CLI_MAX_CONCURRENCY 1000000ULL  /* -c: far past any kernel limit */
+#define CLI_MAX_TASKS 4294967295ULL     /* -n: histogram counts are 32-bit */
+#define CLI_MAX_WORK 1000000000ULL      /* --work: ~2 minutes of CPU per task */
+#define CLI_MAX_DELAY_US 60000000ULL    /* --delay-us: one minute */
+#define CLI_MAX_STACK_KIB 1048576ULL    /* --stack-kib: 1 GiB */
+#define CLI_MAX_TIMEOUT_S 86400ULL      /* --timeout-s: one day */
+#define CLI_MAX_LOOPS 1024ULL           /* --loops: far more than cores */
+#define CLI_DEFAULT_TASKS 1000          /* -n when not given */
+#define CLI_DEFAULT_TIMEOUT_S 300       /* a run that takes longer has hung */
+#define CLI_HOST_MAX 256                /* longest backend host name */
+
+/* What the command line asked for. */
+struct cli_config {
+	enum { CLI_RUN, CLI_HELP, CLI_LIST } action; /* what to do */
+	int verbose;             /* --list -v: kinds and defaults too */
+	const char *workload;    /* positional WORKLOAD */
+	uint64_t concurrency;    /* -c: tasks in flight at most */
+	uint64_t tasks;          /* -n: tasks to run */
+	uint64_t work;           /* --work, valid when work_set */
+	int work_set;            /* --work given */
+	uint64_t delay_us;       /* --delay-us, valid when delay_set */
+	int delay_set;           /* --delay-us given */
+	char backend_host[CLI_HOST_MAX]; /* --backend host part, "" if none */
+	uint16_t backend_port;   /* --backend port part */
+	uint64_t stack_kib;      /* --stack-kib, 0: the system default */
+	uint64_t loops;          /* --loops, event loops (async), default 1 */
+	int json;                /* --json: one JSON object on stdout */
+	const char *stats_out;   /* --stats-out: append the JSON line here */
+	uint64_t timeout_s;      /* --timeout-s: give up and exit 3 after this */
+};
+
+/*
+ * cli_parse - parse argv for the model called `model` ("threads" or "async").
+ * Returns 0 and fills *cfg, or -1 and writes one line (no newline) to err.
+ * Options that only one model has (--stack-kib for threads) are refused by
+ * the other.  Cost: linear in argc; no allocation.
+ */
+int cli_parse(int argc, char **argv, const char *model, struct cli_config *cfg,
+	      char *err, size_t errlen);
+
+/*
+ * cli_parse_u64 - a whole decimal number in [min, max]: digits only, no sign,
+ * no spaces, no suffix.  Returns 0, or -1 with a reason in err naming `what`.
+ */
+int cli_parse_u64(const char *s, uint64_t min, uint64_t max, const char *what,
+		  uint64_t *out, char *err, size_t errlen);
+
+/*
+ * cli_parse_hostport - split "HOST:PORT" (port 1..65535, host non-empty and
+ * shorter than CLI_HOST_MAX).  Returns 0, or -1 with a reason in err.
+ */
+int cli_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t *port,
+		       char *err, size_t errlen);
+
+/* cli_usage - the --help text for `model`. */
+const char *cli_usage(const char *model);
+
+#endif

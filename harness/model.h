@@ -1,0 +1,55 @@
+/*
+ * model.h - the contract between the shared runner (harness/runner.c) and
+ * one concurrency model (impl_threads/, impl_async/).
+ *
+ * The runner owns everything both models must do the same way: the command
+ * line, the backend process, the clock, resource figures and the output.  A
+ * model only runs tasks and reports what happened.
+ */
+#ifndef MODEL_H
+#define MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../workloads/workload.h"
+#include "hist.h"
+
+#define MODEL_REASON_MAX 256 /* longest failure reason */
+
+/* One run, as the command line and the registry define it. */
+struct run_config {
+	const struct wl_info *wl; /* the workload */
+	size_t wl_index;          /* its index in wl_registry (and in each model's table) */
+	struct wl_params params;  /* resolved parameters, defaults applied */
+	uint64_t concurrency;     /* tasks in flight at most */
+	uint64_t tasks;           /* tasks to run */
+	uint64_t stack_kib;       /* thread stack size, 0: system default (threads only) */
+	uint64_t loops;           /* event loops, one per thread (async only), >= 1 */
+};
+
+/* What a run did.  The runner zeroes it before calling the model. */
+struct run_result {
+	uint64_t done;      /* tasks that completed and were verified */
+	uint64_t errors;    /* tasks that failed; counted, the run goes on */
+	uint64_t checksum;  /* wrapping sum of wl_fold() over completed tasks */
+	uint64_t wall_ns;   /* from the start of the first task to the end of the last */
+	int peak_threads;   /* OS threads of the process at its busiest */
+	struct hist lat;    /* per-task latency, merged over threads or loops */
+	char reason[MODEL_REASON_MAX]; /* why the run failed; "" if it did not */
+};
+
+struct model {
+	const char *name; /* "threads" or "async": argv, JSON and file names */
+	/*
+	 * run - run cfg->tasks tasks with at most cfg->concurrency in flight.
+	 * Returns 0, or -1 with res->reason naming the resource or fault and
+	 * how far the run got (e.g. "pthread_create: EAGAIN at 31500 threads").
+	 */
+	int (*run)(const struct run_config *cfg, struct run_result *res);
+};
+
+/* Defined once per binary, by impl_threads/threads.c or impl_async/async.c. */
+extern const struct model model_impl;
+
+#endif

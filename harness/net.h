@@ -1,0 +1,41 @@
+/*
+ * net.h - the socket plumbing both models share, so that neither wins or
+ * loses by how it connects: same options, same retries, same close.
+ */
+#ifndef NET_H
+#define NET_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define NET_CONNECT_TRIES 50      /* attempts before a connect fails */
+#define NET_BACKOFF_START_US 1000 /* first retry pause; doubles each time */
+#define NET_BACKOFF_MAX_US 100000 /* longest pause between tries */
+
+/*
+ * net_connect - a TCP connection to addr with TCP_NODELAY, blocking unless
+ * `nonblock`.  Transient failures (EAGAIN, EADDRNOTAVAIL: ephemeral ports;
+ * ETIMEDOUT, EINTR; ECONNREFUSED from an overflowing accept queue) are
+ * retried with exponential back-off; EMFILE/ENFILE and the rest fail at once.
+ * Returns the fd, or -1 with "connect 127.0.0.1:4242: <strerror>" in err.
+ * Cost: one handshake on loopback (tens of us) when nothing goes wrong.
+ */
+int net_connect(const struct sockaddr_in *addr, int nonblock, char *err, size_t errlen);
+
+/* net_close_abort - close with SO_LINGER 0: an RST instead of a FIN, so no
+ * TIME_WAIT is left behind to eat ephemeral ports across repeated runs. */
+void net_close_abort(int fd);
+
+/* net_write_all - write len bytes to a blocking fd.  0, or -1 with errno
+ * (EPIPE/ECONNRESET when the peer is gone). */
+int net_write_all(int fd, const void *buf, size_t len);
+
+/* net_read_full - read exactly len bytes from a blocking fd.  Returns 0,
+ * 1 if the peer closed first (errno 0), or -1 with errno. */
+int net_read_full(int fd, void *buf, size_t len);
+
+/* net_addr_str - "a.b.c.d:port" for messages. */
+const char *net_addr_str(const struct sockaddr_in *addr, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,262 @@
+/*
+ * runner.c - main() of bin/threads and bin/async: one measurement.
+ *
+ * Everything that must be identical for both models lives here, so that a
+ * difference in the numbers can only come from the model: option parsing,
+ * workload parameters, the backend process, resource limits, the run timeout,
+ * the resource figures and the JSON stats line.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "backend_proc.h"
+#include "cli.h"
+#include "model.h"
+#include "stats.h"
+
+#define JSON_MAX 2048 /* the stats line is far shorter */
+
+static pid_t backend_pid = -1; /* our own backend child, or -1 */
+
+static void fatal_usage(const char *msg)
+{
+	fprintf(stderr, "%s: %s\n", model_impl.name, msg);
+	exit(2);
+}
+
+/* timeout_cb - SIGALRM: the run hung.  Only async-signal-safe calls here. */
+static void timeout_cb(int sig)
+{
+	(void)sig;
+	static const char msg[] = ": run timed out (--timeout-s); giving up\n";
+	ssize_t w = write(2, model_impl.name, strlen(model_impl.name));
+	w = write(2, msg, sizeof(msg) - 1);
+	(void)w;
+	if (backend_pid > 0)
+		kill(backend_pid, SIGTERM);
+	_exit(3);
+}
+
+/* raise_nofile - lift the soft RLIMIT_NOFILE to the hard limit: at high
+ * concurrency every in-flight task may hold a socket. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* resolve_backend - HOST:PORT from the command line into an IPv4 address. */
+static int resolve_backend(const struct cli_config *cli, struct sockaddr_in *out, char *err,
+			   size_t errlen)
+{
+	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM };
+	struct addrinfo *ai = NULL;
+	int rc = getaddrinfo(cli->backend_host, NULL, &hints, &ai);
+	if (rc != 0) {
+		snprintf(err, errlen, "--backend %.64s: cannot resolve: %s", cli->backend_host,
+			 gai_strerror(rc));
+		return -1;
+	}
+	memcpy(out, ai->ai_addr, sizeof(*out));
+	out->sin_port = htons(cli->backend_port);
+	freeaddrinfo(ai);
+	return 0;
+}
+
+/* json_str - s as a JSON string body (quotes and control characters escaped). */
+static void json_str(char *dst, size_t len, const char *s)
+{
+	size_t o = 0;
+	for (; *s && o + 7 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\') {
+			dst[o++] = '\\';
+			dst[o++] = (char)c;
+		} else if (c < 0x20) {
+			o += (size_t)snprintf(dst + o, len - o, "\\u%04x", c);
+		} else {
+			dst[o++] = (char)c;
+		}
+	}
+	dst[o] = '\0';
+}
+
+/* format_json - the stats line of shared/DESIGN.md section 3, one line. */
+static void format_json(char *buf, size_t len, const struct run_config *cfg,
+			const struct run_result *res, const struct stats_usage *u, int failed)
+{
+	const struct hist *h = &res->lat;
+	double wall_s = (double)res->wall_ns / 1e9;
+	char reason[MODEL_REASON_MAX * 2];
+	json_str(reason, sizeof(reason), res->reason);
+	snprintf(buf, len,
+		 "{\"workload\":\"%s\",\"model\":\"%s\",\"concurrency\":%llu,\"tasks\":%llu,"
+		 "\"done\":%llu,\"errors\":%llu,\"status\":\"%s\",\"reason\":\"%s\","
+		 "\"work\":%llu,\"delay_us\":%llu,\"stack_kib\":%llu,\"loops\":%llu,"
+		 "\"wall_s\":%.6f,\"throughput\":%.3f,"
+		 "\"mean_us\":%.3f,\"min_us\":%.3f,\"p50_us\":%.3f,\"p90_us\":%.3f,"
+		 "\"p99_us\":%.3f,\"p999_us\":%.3f,\"max_us\":%.3f,"
+		 "\"maxrss_kib\":%llu,\"utime_s\":%.6f,\"stime_s\":%.6f,"
+		 "\"vcsw\":%llu,\"ivcsw\":%llu,\"threads\":%d,\"checksum\":\"%016llx\"}",
+		 cfg->wl->name, model_impl.name, (unsigned long long)cfg->concurrency,
+		 (unsigned long long)cfg->tasks, (unsigned long long)res->done,
+		 (unsigned long long)res->errors, failed ? "failed" : "ok", reason,
+		 (unsigned long long)cfg->params.work, (unsigned long long)cfg->params.delay_us,
+		 (unsigned long long)cfg->stack_kib, (unsigned long long)cfg->loops, wall_s,
+		 wall_s > 0 ? (double)res->done / wall_s : 0.0, hist_mean_ns(h) / 1e3,
+		 h->total ? (double)h->min_ns / 1e3 : 0.0,
+		 (double)hist_percentile(h, 0.50) / 1e3, (double)hist_percentile(h, 0.90) / 1e3,
+		 (double)hist_percentile(h, 0.99) / 1e3, (double)hist_percentile(h, 0.999) / 1e3,
+		 (double)h->max_ns / 1e3, (unsigned long long)u->maxrss_kib, u->utime_s,
+		 u->stime_s, (unsigned long long)u->vcsw, (unsigned long long)u->ivcsw,
+		 res->peak_threads, (unsigned long long)res->checksum);
+}
+
+/* append_line - add line + '\n' to path with one write(): O_APPEND makes a
+ * single small write atomic, so concurrent or crashed runs never interleave
+ * or leave half a line. */
+static int append_line(const char *path, const char *line)
+{
+	char buf[JSON_MAX + 1];
+	size_t n = strlen(line);
+	if (n >= sizeof(buf) - 1)
+		return -1;
+	memcpy(buf, line, n);
+	buf[n++] = '\n';
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	ssize_t w = write(fd, buf, n);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return w == (ssize_t)n ? 0 : -1;
+}
+
+static void list_workloads(int verbose)
+{
+	for (size_t i = 0; i < wl_registry_len; i++) {
+		const struct wl_info *wl = wl_registry[i];
+		if (verbose)
+			printf("%s\t%s\twork=%llu\tdelay_us=%llu\tbackend=%s\t%s\n", wl->name,
+			       wl_kind_name(wl->kind), (unsigned long long)wl->default_work,
+			       (unsigned long long)wl->default_delay_us,
+			       wl->needs_backend ? "yes" : "no", wl->summary);
+		else
+			printf("%s\n", wl->name);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_config cli;
+	char err[512];
+
+	if (cli_parse(argc, argv, model_impl.name, &cli, err, sizeof(err)) != 0)
+		fatal_usage(err);
+	if (cli.action == CLI_HELP) {
+		fputs(cli_usage(model_impl.name), stdout);
+		return 0;
+	}
+	if (cli.action == CLI_LIST) {
+		list_workloads(cli.verbose);
+		return 0;
+	}
+
+	int idx = wl_find(cli.workload);
+	if (idx < 0) {
+		snprintf(err, sizeof(err), "unknown workload '%s' (see --list)", cli.workload);
+		fatal_usage(err);
+	}
+	struct run_config cfg = {
+		.wl = wl_registry[idx],
+		.wl_index = (size_t)idx,
+		.concurrency = cli.concurrency,
+		.tasks = cli.tasks,
+		.stack_kib = cli.stack_kib,
+		.loops = cli.loops,
+	};
+	cfg.params.work = cli.work_set ? cli.work : cfg.wl->default_work;
+	cfg.params.delay_us = cli.delay_set ? cli.delay_us : cfg.wl->default_delay_us;
+
+	/* A stats file we cannot append to is a usage error, found before the run. */
+	if (cli.stats_out) {
+		int fd = open(cli.stats_out, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			snprintf(err, sizeof(err), "--stats-out %s: %s", cli.stats_out,
+				 strerror(errno));
+			fatal_usage(err);
+		}
+		close(fd);
+	}
+
+	signal(SIGPIPE, SIG_IGN); /* a dead peer is an error to count, not a kill */
+	raise_nofile();
+
+	static struct run_result res; /* ~9 KiB histogram: keep it off the stack */
+	int failed = 0;
+	if (cfg.wl->needs_backend) {
+		if (cli.backend_host[0]) {
+			if (resolve_backend(&cli, &cfg.params.backend, res.reason,
+					    sizeof(res.reason)) != 0)
+				failed = 1;
+		} else if (backend_proc_start(&cfg.params.backend, &backend_pid, res.reason,
+					      sizeof(res.reason)) != 0) {
+			failed = 1;
+		}
+	} else if (cli.backend_host[0]) {
+		snprintf(err, sizeof(err), "--backend: workload '%s' does not use a backend",
+			 cfg.wl->name);
+		fatal_usage(err);
+	}
+
+	signal(SIGALRM, timeout_cb);
+	alarm((unsigned)cli.timeout_s);
+	if (!failed && model_impl.run(&cfg, &res) != 0)
+		failed = 1;
+	alarm(0);
+	if (!failed && res.done + res.errors != cfg.tasks) {
+		snprintf(res.reason, sizeof(res.reason), "internal: %llu of %llu tasks accounted for",
+			 (unsigned long long)(res.done + res.errors), (unsigned long long)cfg.tasks);
+		failed = 1;
+	}
+	if (backend_pid > 0)
+		backend_proc_stop(backend_pid);
+
+	struct stats_usage u = { 0 };
+	stats_usage_read(&u);
+	char json[JSON_MAX];
+	format_json(json, sizeof(json), &cfg, &res, &u, failed);
+	if (cli.stats_out && append_line(cli.stats_out, json) != 0)
+		fprintf(stderr, "%s: --stats-out %s: %s\n", model_impl.name, cli.stats_out,
+			strerror(errno));
+	if (cli.json)
+		printf("%s\n", json);
+
+	if (failed) {
+		fprintf(stderr, "%s: %s -c %llu: run failed: %s\n", model_impl.name, cfg.wl->name,
+			(unsigned long long)cfg.concurrency, res.reason);
+		return 3;
+	}
+	double wall_s = (double)res.wall_ns / 1e9;
+	fprintf(stderr,
+		"%s %s -c %llu -n %llu: %.0f tasks/s, p50 %.1f us, p99 %.1f us, "
+		"rss %llu KiB, %d threads, %llu errors, checksum %016llx\n",
+		model_impl.name, cfg.wl->name, (unsigned long long)cfg.concurrency,
+		(unsigned long long)cfg.tasks, wall_s > 0 ? (double)res.done / wall_s : 0.0,
+		(double)hist_percentile(&res.lat, 0.5) / 1e3,
+		(double)hist_percentile(&res.lat, 0.99) / 1e3, (unsigned long long)u.maxrss_kib,
+		res.peak_threads, (unsigned long long)res.errors,
+		(unsigned long long)res.checksum);
+	return 0;
+}

@@ -1,0 +1,64 @@
+/*
+ * async.h - what a workload writes to run on a libevent loop.
+ *
+ * The async model runs every in-flight task on one event_base in one thread.
+ * With -c N the loop has N slots; a slot starts a task (task_start), the
+ * workload arranges callbacks (a timer, a readable socket, an activated
+ * event), and its last callback reports the result with async_task_done(),
+ * which records latency and starts the slot's next task.  A callback must
+ * never block: while it runs, every other task on the loop waits.
+ */
+#ifndef ASYNC_H
+#define ASYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "../harness/model.h"
+
+struct async_loop;
+
+/* One in-flight task's place on a loop. */
+struct async_slot {
+	struct async_loop *loop;        /* owner; use async_slot_base() */
+	const struct wl_params *params; /* the run's parameters */
+	uint64_t task_id;               /* the task in flight */
+	uint64_t t_start_ns;            /* when it started (clock_now_ns) */
+	int fd;                         /* a socket the workload may keep, or -1 */
+	struct event *ev;               /* the workload's event, or NULL */
+	void *state;                    /* workload-private */
+};
+
+/* A workload's async side, defined as `async_NAME` in impl_async/NAME.c. */
+struct async_ops {
+	/*
+	 * slot_init (optional) - prepare a slot before the clock starts, e.g.
+	 * create its event and connect it.  Returns 0, or -1 with err set: the
+	 * run fails (exit 3) naming it.
+	 */
+	int (*slot_init)(struct async_slot *s, char *err, size_t errlen);
+	/*
+	 * task_start - begin task s->task_id.  It must not finish the task
+	 * before returning (no async_task_done from here): arm an event instead.
+	 */
+	void (*task_start)(struct async_slot *s);
+	/* slot_fini (optional) - release what slot_init took. */
+	void (*slot_fini)(struct async_slot *s);
+};
+
+/* async_slot_base - the event_base the slot runs on. */
+struct event_base *async_slot_base(const struct async_slot *s);
+
+/* async_task_done - the task in flight finished with `result`: record it and
+ * start the slot's next task, if any.  Call it from a callback only. */
+void async_task_done(struct async_slot *s, uint64_t result);
+
+/* async_task_error - the task in flight failed; count it and go on. */
+void async_task_error(struct async_slot *s);
+
+/* async_fail - a fault that ends the run (exit 3), e.g. the backend died. */
+void async_fail(struct async_slot *s, const char *why);
+
+#endif

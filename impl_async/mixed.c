@@ -1,0 +1,28 @@
+/*
+ * mixed on one libevent loop: the reply callback runs the CPU part on the
+ * loop thread, holding up every other slot meanwhile -- the warning "don't
+ * put heavy CPU on an event loop", measured.
+ */
+#include "../workloads/mixed.h"
+#include "rpc.h"
+
+static void mixed_reply(struct async_slot *s, uint64_t digest)
+{
+	async_task_done(s, mixed_result(digest, s->params->work));
+}
+
+static int mixed_slot_init(struct async_slot *s, char *err, size_t errlen)
+{
+	return rpc_slot_init(s, mixed_reply, err, errlen);
+}
+
+static void mixed_task_start(struct async_slot *s)
+{
+	rpc_start(s, (uint32_t)s->params->delay_us);
+}
+
+const struct async_ops async_mixed = {
+	.slot_init = mixed_slot_init,
+	.task_start = mixed_task_start,
+	.slot_fini = rpc_slot_fini,
+};

@@ -1,0 +1,148 @@
+/*
+ * rpc.c - non-blocking backend round trips on a loop.
+ *
+ * Each slot owns one connection and about 100 bytes of state: the request
+ * (kept only until it is sent), the reply as it arrives, and the digest it
+ * must carry.  No bufferevent: at 10,000 slots its two evbuffers per
+ * connection would cost more memory than the whole task.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../harness/net.h"
+#include "../workloads/wire.h"
+#include "rpc.h"
+
+struct rpc_state {
+	rpc_reply_fn on_reply;  /* what to do with a verified reply */
+	struct event *wev;      /* writable, made only if a send ever falls short */
+	int busy;               /* 1: a request is in flight */
+	uint64_t want;          /* digest the reply must carry */
+	uint32_t sent;          /* request bytes sent so far */
+	uint32_t got;           /* reply bytes received so far */
+	unsigned char req[WIRE_CLIENT_REQ_LEN]; /* the request in flight */
+	unsigned char rep[WIRE_REP_LEN];        /* the reply so far */
+};
+
+static void rpc_io_cb(evutil_socket_t fd, short what, void *arg);
+
+int rpc_slot_init(struct async_slot *s, rpc_reply_fn on_reply, char *err, size_t errlen)
+{
+	struct rpc_state *st = calloc(1, sizeof(*st));
+	if (!st) {
+		snprintf(err, errlen, "out of memory for slot state");
+		return -1;
+	}
+	st->on_reply = on_reply;
+	s->state = st;
+	s->fd = net_connect(&s->params->backend, 1, err, errlen);
+	if (s->fd < 0)
+		return -1;
+	/* Persistent: added once, so a task costs no epoll_ctl; while the slot
+	 * is idle the socket is silent, and an EOF then means the backend died. */
+	s->ev = event_new(async_slot_base(s), s->fd, EV_READ | EV_PERSIST, rpc_io_cb, s);
+	if (!s->ev || event_add(s->ev, NULL) != 0) {
+		snprintf(err, errlen, "event_new failed (out of memory?)");
+		return -1;
+	}
+	return 0;
+}
+
+void rpc_slot_fini(struct async_slot *s)
+{
+	struct rpc_state *st = s->state;
+	if (st && st->wev)
+		event_free(st->wev);
+	if (s->ev)
+		event_free(s->ev);
+	if (s->fd >= 0)
+		net_close_abort(s->fd);
+	free(s->state);
+}
+
+/* send_some - push the rest of the request.  Returns 1 when all is sent,
+ * 0 if the socket is full, -1 on error (the run has been failed). */
+static int send_some(struct async_slot *s, struct rpc_state *st)
+{
+	while (st->sent < sizeof(st->req)) {
+		ssize_t w = send(s->fd, st->req + st->sent, sizeof(st->req) - st->sent,
+				 MSG_NOSIGNAL);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			char why[128];
+			snprintf(why, sizeof(why), "backend send: %s (did the backend die?)",
+				 strerror(errno));
+			async_fail(s, why);
+			return -1;
+		}
+		st->sent += (uint32_t)w;
+	}
+	return 1;
+}
+
+static void rpc_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct async_slot *s = arg;
+	struct rpc_state *st = s->state;
+	if (send_some(s, st) == 0)
+		event_add(st->wev, NULL);
+}
+
+/* wait_writable - the socket was full: finish the request when it drains. */
+static void wait_writable(struct async_slot *s, struct rpc_state *st)
+{
+	if (!st->wev)
+		st->wev = event_new(async_slot_base(s), s->fd, EV_WRITE, rpc_write_cb, s);
+	if (!st->wev || event_add(st->wev, NULL) != 0)
+		async_fail(s, "event_new (write) failed");
+}
+
+void rpc_start(struct async_slot *s, uint32_t delay_us)
+{
+	struct rpc_state *st = s->state;
+	st->want = wire_client_req(st->req, s->task_id, delay_us);
+	st->sent = 0;
+	st->got = 0;
+	st->busy = 1;
+	if (send_some(s, st) == 0)
+		wait_writable(s, st);
+}
+
+static void rpc_io_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)what;
+	struct async_slot *s = arg;
+	struct rpc_state *st = s->state;
+	ssize_t r = recv(fd, st->rep + st->got, sizeof(st->rep) - st->got, 0);
+	if (r <= 0) {
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			return;
+		char why[128];
+		snprintf(why, sizeof(why), "backend recv: %s (did the backend die?)",
+			 r == 0 ? "connection closed by the backend" : strerror(errno));
+		async_fail(s, why);
+		return;
+	}
+	st->got += (uint32_t)r;
+	if (st->got < sizeof(st->rep))
+		return;
+	if (!st->busy) {
+		async_fail(s, "backend sent a reply nobody asked for");
+		return;
+	}
+	st->busy = 0;
+	if (wire_check_rep(st->rep, s->task_id, st->want) != 0) {
+		async_task_error(s);
+		return;
+	}
+	st->on_reply(s, st->want);
+}

@@ -1,0 +1,23 @@
+/*
+ * mixed.c - a backend round trip, then --work rounds of the cpu_hash kernel
+ * seeded by the reply.  On one event loop the CPU part of one task delays
+ * every other task's reply handling; on threads it runs on every core.
+ */
+#include "cpu_hash.h"
+#include "mixed.h"
+#include "workload.h"
+
+uint64_t mixed_result(uint64_t digest, uint64_t rounds)
+{
+	return cpu_hash_kernel(digest, rounds);
+}
+
+const struct wl_info wl_info_mixed = {
+	.name = "mixed",
+	.kind = WL_IO,
+	.summary = "Mixed: a backend round trip (--delay-us), then --work cpu_hash rounds "
+		   "on the reply",
+	.default_work = MIXED_DEFAULT_ROUNDS,
+	.default_delay_us = MIXED_DEFAULT_DELAY_US,
+	.needs_backend = 1,
+};
