@@ -51,7 +51,7 @@ ASYNC_OBJ := $(call obj,$(RUNNER_SRC) $(ASYNC_SRC)) $(CORE_OBJ)
 BACKEND_OBJ := $(call obj,$(BACKEND_SRC))
 
 TEST_NAMES := test_hist test_cli test_workloads test_wire
-TEST_BINS := $(TEST_NAMES:%=$(BUILD)/tests/%)
+TEST_BINS := $(TEST_NAMES:%=$(BUILD)/test-bin/%)
 
 .PHONY: all deps test check bench plots report clean help new-workload compare
 
@@ -75,10 +75,10 @@ $(BUILD)/%.o: %.c
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # Unit tests (cmocka) link the pieces they test and nothing else.
-$(BUILD)/tests/test_hist: $(call obj,tests/test_hist.c harness/hist.c)
-$(BUILD)/tests/test_cli: $(call obj,tests/test_cli.c harness/cli.c)
-$(BUILD)/tests/test_workloads: $(call obj,tests/test_workloads.c) $(CORE_OBJ)
-$(BUILD)/tests/test_wire: $(call obj,tests/test_wire.c workloads/wire.c)
+$(BUILD)/test-bin/test_hist: $(call obj,tests/test_hist.c harness/hist.c)
+$(BUILD)/test-bin/test_cli: $(call obj,tests/test_cli.c harness/cli.c)
+$(BUILD)/test-bin/test_workloads: $(call obj,tests/test_workloads.c) $(CORE_OBJ)
+$(BUILD)/test-bin/test_wire: $(call obj,tests/test_wire.c workloads/wire.c)
 $(TEST_BINS):
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"

@@ -1,0 +1,560 @@
+#!/usr/bin/env python3
+"""sweep.py - `make bench`: every registered pair, every model, every level.
+
+For each (workload, model, concurrency) point: a pilot run sizes the task
+count so one run takes about TARGET_S; hyperfine then runs a warm-up and
+RUNS counted runs, each of which appends its own JSON stats line; the two are
+merged into one row of results.csv (medians, min/max, spread).  A run that
+fails (exit 3: a resource ran out) becomes a row with status=failed and its
+reason, and the sweep goes on.
+
+Integrity: results.csv and every other file are written to a temporary name
+and renamed, after every point, so a crash loses at most the point in hand;
+meta.json says complete=false until the end; results/latest moves only to a
+complete run.  Ctrl-C or SIGTERM kills the point in hand (its process group,
+backend included) and says where the partial data is.
+
+Nothing here names a workload: the list and kinds come from `bin/threads
+--list -v`, i.e. from workloads/workloads.def.
+"""
+
+import argparse
+import csv
+import datetime
+import io
+import json
+import os
+import platform
+import re
+import shlex
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "bin")
+
+LEVELS = {  # default concurrency levels by workload kind
+    "cpu": [1, 2, 4, 16, 64, 256, 1024],
+    "io": [1, 4, 16, 64, 256, 1024, 4096, 10000],
+}
+QUICK_LEVELS = {"cpu": [1, 2, 16], "io": [1, 16, 256]}
+TARGET_S = 0.4          # aim for one run to take this long
+QUICK_TARGET_S = 0.08   # ... in a QUICK sweep
+PILOT_MIN_TASKS = 200   # a pilot runs at least this many tasks
+MIN_TASKS_PER_SLOT = 2  # every slot gets at least this many tasks
+MAX_TASKS = 50_000_000  # never more than this per run
+RUN_TIMEOUT_S = 120     # per model run (passed as --timeout-s)
+WARMUP = 1              # hyperfine warm-up runs
+DEFAULT_RUNS = 3        # counted runs per point
+NOISY_CV = 0.10         # a point whose throughput spread is above this is noisy
+MAX_LEVEL = 1_000_000   # largest concurrency accepted on the command line
+
+COLUMNS = [
+    "workload", "model", "concurrency", "status", "reason", "tasks", "runs",
+    "work", "delay_us",
+    "throughput", "throughput_min", "throughput_max", "throughput_cv",
+    "p50_us", "p50_us_min", "p50_us_max", "p90_us",
+    "p99_us", "p99_us_min", "p99_us_max", "p999_us", "max_us", "mean_us",
+    "maxrss_kib", "maxrss_kib_min", "maxrss_kib_max", "rss_per_task_kib",
+    "threads", "utime_s", "stime_s", "vcsw", "ivcsw", "wall_s",
+    "hf_mean_s", "hf_stddev_s", "hf_median_s", "hf_min_s", "hf_max_s",
+    "cv", "noisy", "outliers", "littles_ratio", "checksum", "errors",
+]
+
+
+class UsageError(Exception):
+    """Bad sweep parameters: one line on stderr, exit 2, nothing written."""
+
+
+class Interrupted(Exception):
+    """SIGINT or SIGTERM arrived."""
+
+
+def say(msg, quiet=False):
+    """Progress for people: stderr, never stdout."""
+    if not quiet:
+        print(msg, file=sys.stderr, flush=True)
+
+
+def colour(text, code):
+    """ANSI colour only when stderr is a terminal."""
+    if sys.stderr.isatty() and not os.environ.get("NO_COLOR"):
+        return "\033[%sm%s\033[0m" % (code, text)
+    return text
+
+
+def write_atomic(path, data):
+    """Write data (str) to path via a temporary file and rename."""
+    tmp = "%s.tmp.%d" % (path, os.getpid())
+    with open(tmp, "w") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def parse_list(text, what, convert):
+    """A comma-separated list: no empty items, no duplicates."""
+    if text is None:
+        return None
+    items = [s.strip() for s in text.split(",")]
+    if not text.strip() or any(not s for s in items):
+        raise UsageError("%s: empty item in '%s'" % (what, text))
+    out = [convert(s) for s in items]
+    dup = sorted({x for x in out if out.count(x) > 1})
+    if dup:
+        raise UsageError("%s: %s given twice" % (what, dup[0]))
+    return out
+
+
+def parse_level(s):
+    """One concurrency level: a whole number 1..MAX_LEVEL."""
+    if not re.fullmatch(r"[0-9]+", s):
+        raise UsageError("CONCURRENCY: '%s' is not a whole number" % s)
+    v = int(s)
+    if v < 1 or v > MAX_LEVEL:
+        raise UsageError("CONCURRENCY: %d is out of range 1..%d" % (v, MAX_LEVEL))
+    return v
+
+
+def registry():
+    """[(name, kind, summary, work, delay_us, needs_backend)] from bin/threads --list -v."""
+    out = subprocess.run([os.path.join(BIN, "threads"), "--list", "-v"],
+                         check=True, capture_output=True, text=True).stdout
+    pairs = []
+    for line in out.splitlines():
+        name, kind, work, delay, backend, summary = line.split("\t")
+        pairs.append({
+            "name": name, "kind": kind, "summary": summary,
+            "work": int(work.split("=")[1]), "delay_us": int(delay.split("=")[1]),
+            "needs_backend": backend.split("=")[1] == "yes",
+        })
+    return pairs
+
+
+def command_output(argv):
+    """First line a tool prints about itself, or None."""
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+        text = (p.stdout or p.stderr).strip().splitlines()
+        return text[0] if text else None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def read_first(path, pattern=None):
+    """A line of a /proc or /sys file (the first matching pattern), or None."""
+    try:
+        with open(path) as f:
+            for line in f:
+                if pattern is None or line.startswith(pattern):
+                    return line.split(":", 1)[-1].strip() if pattern else line.strip()
+    except OSError:
+        pass
+    return None
+
+
+def provenance(args, pairs, levels, argv):
+    """Where the numbers come from: meta.json contents."""
+    git = {"commit": None, "dirty": None}
+    try:
+        git["commit"] = subprocess.run(["git", "-C", ROOT, "rev-parse", "HEAD"],
+                                       capture_output=True, text=True).stdout.strip() or None
+        st = subprocess.run(["git", "-C", ROOT, "status", "--porcelain"],
+                            capture_output=True, text=True).stdout
+        git["dirty"] = bool(st.strip())
+    except OSError:
+        pass
+    mem = read_first("/proc/meminfo", "MemTotal")
+    return {
+        "run_id": args.run_id,
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "complete": False,
+        "git": git,
+        "host": {
+            "cpu_model": read_first("/proc/cpuinfo", "model name"),
+            "cores": os.cpu_count(),
+            "kernel": platform.release(),
+            "governor": read_first("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"),
+            "mem_total_kib": int(mem.split()[0]) if mem else None,
+        },
+        "build": {
+            "compiler": command_output([os.environ.get("CC", "cc"), "--version"]),
+            "cflags": os.environ.get("BENCH_CFLAGS"),
+        },
+        "versions": {
+            "libevent": command_output(["pkg-config", "--modversion", "libevent"]),
+            "hyperfine": command_output(["hyperfine", "--version"]),
+            "gnuplot": command_output(["gnuplot", "--version"]),
+            "python": platform.python_version(),
+        },
+        "params": {
+            "quick": args.quick, "runs": args.runs, "warmup": WARMUP,
+            "target_s": args.target_s, "run_timeout_s": RUN_TIMEOUT_S,
+            "workloads": [p["name"] for p in pairs],
+            "concurrency": {p["name"]: levels[p["name"]] for p in pairs},
+            "models": [m["name"] for m in args.models],
+        },
+        "workloads": {p["name"]: {k: p[k] for k in ("kind", "summary", "work", "delay_us",
+                                                  "needs_backend")} for p in pairs},
+        "models": [m["name"] for m in args.models],
+        "sweep_command": argv,
+        "commands": [],
+    }
+
+
+class Runner:
+    """Runs child processes in their own process group, so that an interrupt
+    can kill a whole point (hyperfine, the model, its backend) at once."""
+
+    def __init__(self):
+        self.child = None
+
+    def run(self, argv, timeout):
+        """(returncode, stdout, stderr); kills the group on timeout."""
+        self.child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      text=True, start_new_session=True)
+        try:
+            out, err = self.child.communicate(timeout=timeout)
+            return self.child.returncode, out, err
+        except subprocess.TimeoutExpired:
+            self.kill()
+            out, err = self.child.communicate()
+            return None, out, err + "\ntimed out after %.0f s" % timeout
+        finally:
+            self.child = None
+
+    def kill(self):
+        """SIGKILL the child's process group, if any."""
+        if self.child is not None:
+            try:
+                os.killpg(self.child.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def last_line(text):
+    """The last non-empty line of text, stripped."""
+    lines = [l.strip() for l in (text or "").splitlines() if l.strip()]
+    return lines[-1] if lines else ""
+
+
+def failure_reason(err, stats):
+    """Why a run failed: the model's own reason, else its last stderr line."""
+    if stats and stats.get("reason"):
+        return stats["reason"]
+    line = last_line(err)
+    return re.sub(r"^\S+: \S+ -c \d+: run failed: ", "", line) or "unknown failure"
+
+
+def model_argv(model, workload, c, n, extra_runs_file=None):
+    """The command line of one model run."""
+    argv = [os.path.join(BIN, model["binary"]), workload, "-c", str(c), "-n", str(n),
+            "--timeout-s", str(RUN_TIMEOUT_S)] + model["args"](c)
+    if extra_runs_file:
+        argv += ["--stats-out", extra_runs_file]
+    return argv
+
+
+def rel(path):
+    """path relative to the project root, for people."""
+    return os.path.relpath(path, ROOT)
+
+
+def median(xs):
+    return statistics.median(xs) if xs else None
+
+
+def cv(xs):
+    """Coefficient of variation (population), 0 for fewer than two values."""
+    if len(xs) < 2 or statistics.mean(xs) == 0:
+        return 0.0
+    return statistics.pstdev(xs) / statistics.mean(xs)
+
+
+def merge_point(stats, hf, outliers):
+    """One results.csv row's measured fields from the counted runs."""
+    def col(k):
+        return [float(s[k]) for s in stats]
+    thr = col("throughput")
+    row = {
+        "runs": len(stats),
+        "throughput": median(thr), "throughput_min": min(thr), "throughput_max": max(thr),
+        "throughput_cv": cv(thr),
+        "p50_us": median(col("p50_us")), "p50_us_min": min(col("p50_us")),
+        "p50_us_max": max(col("p50_us")), "p90_us": median(col("p90_us")),
+        "p99_us": median(col("p99_us")), "p99_us_min": min(col("p99_us")),
+        "p99_us_max": max(col("p99_us")), "p999_us": median(col("p999_us")),
+        "max_us": median(col("max_us")), "mean_us": median(col("mean_us")),
+        "maxrss_kib": median(col("maxrss_kib")), "maxrss_kib_min": min(col("maxrss_kib")),
+        "maxrss_kib_max": max(col("maxrss_kib")),
+        "threads": max(int(s["threads"]) for s in stats),
+        "utime_s": median(col("utime_s")), "stime_s": median(col("stime_s")),
+        "vcsw": median(col("vcsw")), "ivcsw": median(col("ivcsw")),
+        "wall_s": median(col("wall_s")),
+        "errors": sum(int(s["errors"]) for s in stats),
+        "outliers": 1 if outliers else 0,
+    }
+    if hf:
+        row.update({"hf_mean_s": hf.get("mean"), "hf_stddev_s": hf.get("stddev"),
+                    "hf_median_s": hf.get("median"), "hf_min_s": hf.get("min"),
+                    "hf_max_s": hf.get("max")})
+    row["cv"] = row["throughput_cv"]
+    row["noisy"] = 1 if row["cv"] > NOISY_CV or outliers else 0
+    row["littles_ratio"] = (row["throughput"] * row["mean_us"] / 1e6 / stats[0]["concurrency"]
+                            if row["mean_us"] else None)
+    sums = {s["checksum"] for s in stats}
+    row["checksum"] = sums.pop() if len(sums) == 1 else "mismatch"
+    return row
+
+
+def fmt(v):
+    """A CSV cell: empty for None, compact for floats."""
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return "%.6g" % v
+    return str(v)
+
+
+def write_csv(path, rows):
+    """All rows so far, with rss_per_task_kib filled in, atomically."""
+    base = {(r["workload"], r["model"]): r for r in rows
+            if r["concurrency"] == 1 and r["status"] == "ok"}
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(COLUMNS)
+    for r in rows:
+        b = base.get((r["workload"], r["model"]))
+        if b and r["status"] == "ok" and r["concurrency"] > 1:
+            r["rss_per_task_kib"] = ((r["maxrss_kib"] - b["maxrss_kib"]) /
+                                     (r["concurrency"] - 1))
+        w.writerow([fmt(r.get(c)) for c in COLUMNS])
+    write_atomic(path, buf.getvalue())
+
+
+def human(v):
+    """12.3k-style numbers for progress lines."""
+    for div, suffix in ((1e6, "M"), (1e3, "k")):
+        if abs(v) >= div:
+            return "%.3g%s" % (v / div, suffix)
+    return "%.3g" % v
+
+
+def duration(s):
+    s = int(s)
+    return "%dm%02ds" % (s // 60, s % 60) if s >= 60 else "%ds" % s
+
+
+def run_point(args, runner, meta, run_dir, pair, model, c):
+    """Measure one point; returns its results.csv row."""
+    name = pair["name"]
+    row = {"workload": name, "model": model["name"], "concurrency": c,
+           "work": pair["work"], "delay_us": pair["delay_us"], "status": "ok", "reason": ""}
+    tag = "%s-%s-c%d" % (name, model["name"], c)
+
+    # Pilot: size the run.
+    n0 = max(PILOT_MIN_TASKS, MIN_TASKS_PER_SLOT * c)
+    argv = model_argv(model, name, c, n0) + ["--json"]
+    meta["commands"].append(" ".join(shlex.quote(a) for a in argv))
+    rc, out, err = runner.run(argv, RUN_TIMEOUT_S + 10)
+    stats = None
+    try:
+        stats = json.loads(out.strip().splitlines()[-1]) if out.strip() else None
+    except ValueError:
+        pass
+    if rc != 0 or not stats:
+        row.update(status="failed", reason=failure_reason(err, stats), tasks=n0)
+        return row
+    rate = stats["throughput"] or 1.0
+    n = int(min(MAX_TASKS, max(MIN_TASKS_PER_SLOT * c, rate * args.target_s)))
+    row["tasks"] = n
+
+    # hyperfine: warm-up and counted runs, each appending a stats line.
+    stats_file = os.path.join(run_dir, "stats", tag + ".jsonl")
+    if os.path.exists(stats_file):
+        os.unlink(stats_file)
+    hf_final = os.path.join(run_dir, "hyperfine", tag + ".json")
+    hf_tmp = hf_final + ".tmp"
+    cmd = " ".join(shlex.quote(a) for a in model_argv(model, name, c, n, stats_file))
+    hf_argv = ["hyperfine", "-N", "--style", "basic", "--warmup", str(WARMUP),
+               "--runs", str(args.runs), "--export-json", hf_tmp, "--command-name", tag, cmd]
+    meta["commands"].append(" ".join(shlex.quote(a) for a in hf_argv))
+    budget = (WARMUP + args.runs) * (RUN_TIMEOUT_S + 10)
+    rc, out, err = runner.run(hf_argv, budget)
+    lines = []
+    if os.path.exists(stats_file):
+        with open(stats_file) as f:
+            for line in f:
+                try:
+                    lines.append(json.loads(line))
+                except ValueError:
+                    pass  # a run killed mid-write; O_APPEND makes this rare
+    if rc != 0:
+        bad = next((s for s in reversed(lines) if s.get("status") != "ok"), None)
+        row.update(status="failed", reason=failure_reason(err, bad))
+        return row
+    counted = lines[-args.runs:]
+    if len(counted) < args.runs:
+        row.update(status="failed", reason="only %d stats lines for %d runs"
+                   % (len(counted), args.runs))
+        return row
+    hf = None
+    try:
+        with open(hf_tmp) as f:
+            hf = json.load(f)["results"][0]
+        os.replace(hf_tmp, hf_final)
+    except (OSError, ValueError, KeyError, IndexError):
+        pass  # hyperfine's export is a bonus: our own stats lines are the data
+    outliers = "outlier" in (err + out).lower()
+    if outliers:
+        warn = [l.strip() for l in (err + out).splitlines() if "outlier" in l.lower()]
+        row["hf_warning"] = warn[0] if warn else "outliers"
+    row.update(merge_point(counted, hf, outliers))
+    return row
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(prog="make bench", description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="a small sweep (< 1 min)")
+    ap.add_argument("--concurrency", help="comma-separated levels, e.g. 1,8,64")
+    ap.add_argument("--workloads", help="comma-separated workload names")
+    ap.add_argument("--models", help="comma-separated models (threads,async,async-mt)")
+    ap.add_argument("--runs", default=str(DEFAULT_RUNS), help="counted runs per point (>= 3)")
+    ap.add_argument("--results", default=os.path.join(ROOT, "results"), help="results folder")
+    ap.add_argument("--quiet", action="store_true", help="only errors and the final line")
+    ap.add_argument("--no-report", action="store_true", help=argparse.SUPPRESS)
+    return ap.parse_args(argv)
+
+
+def all_models(cores):
+    """The series of the sweep: (name, binary, extra args by concurrency)."""
+    return [
+        {"name": "threads", "binary": "threads", "args": lambda c: []},
+        {"name": "async", "binary": "async", "args": lambda c: []},
+        {"name": "async-mt", "binary": "async",
+         "args": lambda c: ["--loops", str(min(cores, c))]},
+    ]
+
+
+def setup(argv):
+    """Validate everything before anything runs; UsageError on bad input."""
+    args = parse_args(argv)
+    if not re.fullmatch(r"[0-9]+", args.runs) or not 3 <= int(args.runs) <= 100:
+        raise UsageError("RUNS: '%s' must be a whole number 3..100" % args.runs)
+    args.runs = int(args.runs)
+    levels_cli = parse_list(args.concurrency, "CONCURRENCY", parse_level)
+    pairs = registry()
+    known = [p["name"] for p in pairs]
+    wanted = parse_list(args.workloads, "WORKLOADS", str)
+    if wanted:
+        for w in wanted:
+            if w not in known:
+                raise UsageError("WORKLOADS: unknown workload '%s' (known: %s)"
+                                 % (w, ", ".join(known)))
+        pairs = [p for p in pairs if p["name"] in wanted]
+    models = all_models(os.cpu_count() or 1)
+    wanted_models = parse_list(args.models, "MODELS", str)
+    if wanted_models:
+        names = [m["name"] for m in models]
+        for m in wanted_models:
+            if m not in names:
+                raise UsageError("MODELS: unknown model '%s' (known: %s)" % (m, ", ".join(names)))
+        models = [m for m in models if m["name"] in wanted_models]
+    args.models = models
+    table = QUICK_LEVELS if args.quick else LEVELS
+    levels = {p["name"]: levels_cli or table[p["kind"]] for p in pairs}
+    args.target_s = QUICK_TARGET_S if args.quick else TARGET_S
+    return args, pairs, levels
+
+
+def main(argv):
+    try:
+        args, pairs, levels = setup(argv)
+    except UsageError as e:
+        print("make bench: %s" % e, file=sys.stderr)
+        return 2
+    except (OSError, subprocess.CalledProcessError) as e:
+        print("make bench: cannot read the registry from bin/threads: %s" % e, file=sys.stderr)
+        return 2
+
+    args.run_id = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    os.makedirs(args.results, exist_ok=True)
+    run_dir = os.path.join(args.results, args.run_id)
+    suffix = 1
+    while os.path.exists(run_dir):
+        suffix += 1
+        run_dir = os.path.join(args.results, "%s-%d" % (args.run_id, suffix))
+    args.run_id = os.path.basename(run_dir)
+    for sub in ("", "stats", "hyperfine"):
+        os.makedirs(os.path.join(run_dir, sub), exist_ok=True)
+
+    meta = provenance(args, pairs, levels, ["make", "bench"] + argv)
+    meta_path = os.path.join(run_dir, "meta.json")
+    write_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
+
+    runner = Runner()
+
+    def on_signal(sig, frame):
+        runner.kill()
+        raise Interrupted()
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+
+    points = [(p, m, c) for p in pairs for m in args.models for c in levels[p["name"]]]
+    rows = []
+    csv_path = os.path.join(run_dir, "results.csv")
+    start = time.monotonic()
+    say("bench: %d points (%s), results in %s" % (
+        len(points), ", ".join(p["name"] for p in pairs), rel(run_dir)), args.quiet)
+    try:
+        for i, (pair, model, c) in enumerate(points, 1):
+            row = run_point(args, runner, meta, run_dir, pair, model, c)
+            rows.append(row)
+            write_csv(csv_path, rows)
+            write_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
+            elapsed = time.monotonic() - start
+            left = elapsed / i * (len(points) - i)
+            if row["status"] == "ok":
+                what = "%s tasks/s, p99 %s us%s" % (
+                    human(row["throughput"]), human(row["p99_us"]),
+                    colour(" (noisy, cv %.0f%%)" % (100 * row["cv"]), "33")
+                    if row["noisy"] else "")
+            else:
+                what = colour("FAILED: %s" % row["reason"], "31")
+            say("[%3d/%d] %-10s %-8s c=%-6d %s  (%s elapsed, ~%s left)" % (
+                i, len(points), pair["name"], model["name"], c, what,
+                duration(elapsed), duration(left)), args.quiet)
+    except Interrupted:
+        print("bench: interrupted; partial results (%d of %d points) in %s; "
+              "results/latest unchanged" % (len(rows), len(points), rel(run_dir)),
+              file=sys.stderr)
+        return 130
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if not args.no_report:
+        rc = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "report.py"),
+                             run_dir]).returncode
+        if rc != 0:
+            print("bench: report failed; results are in %s" % rel(run_dir), file=sys.stderr)
+            return 1
+    meta["complete"] = True
+    meta["elapsed_s"] = round(time.monotonic() - start, 1)
+    write_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
+    latest = os.path.join(args.results, "latest")
+    tmp_link = latest + ".tmp.%d" % os.getpid()
+    os.symlink(os.path.basename(run_dir), tmp_link)
+    os.replace(tmp_link, latest)
+    failed = sum(1 for r in rows if r["status"] != "ok")
+    print("bench: %d points in %s (%d failed); report: %s" % (
+        len(rows), duration(time.monotonic() - start), failed,
+        rel(os.path.join(latest, "report.md"))), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

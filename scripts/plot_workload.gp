@@ -1,0 +1,223 @@
+# plot_workload.gp: the figure of one workload -- every model side by side.
+#
+# Four panels in one row, all against concurrency (tasks in flight, log x):
+#   (a) throughput (tasks/s)      (b) p50 and p99 latency (us, log y)
+#   (c) peak RSS (MiB)            (d) RSS per in-flight task (KiB)
+# Each model is one coloured series; error bars span min..max over the
+# counted runs.  A failed point (status=failed) has no numbers, so it is
+# drawn as a red X at the bottom of every panel on a dotted red line, and
+# labelled "MODEL failed" in panel (a): a thread-per-task design running out
+# of threads is a result, not a gap in the plot.
+#
+# The numbers come from results.csv only: gnuplot reads it directly and
+# keeps the rows of one workload and model with a ternary in `using`.
+# scripts/report.py drives this script; standalone:
+#   gnuplot -e "csv='results/latest/results.csv'; wl='cpu_hash'; out='cpu_hash.png'" \
+#           scripts/plot_workload.gp
+# Variables (gnuplot -e "name='value'; ..."):
+#   csv     path of results.csv                                  (required)
+#   wl      the workload to draw                                 (required)
+#   out     output file                                          (required)
+#   fmt     'png' (pngcairo) or 'svg'                            (default png)
+#   models  models to draw, in legend order, space-separated     (default 'threads async')
+#   colors  one colour per model, same order                     (default Okabe-Ito)
+#   pts     one filled point type per model (open = pt - 1)      (default '7 5 9 13 11 15')
+#   ttl     figure title                                         (default wl)
+#   width, height   size in pixels                               (default 2000 x 560)
+
+if (!exists("csv") || !exists("wl") || !exists("out")) {
+    print "plot_workload.gp: set csv, wl and out, e.g. gnuplot -e \"csv='r.csv'; wl='cpu_hash'; out='x.png'\" plot_workload.gp"
+    exit status 2
+}
+if (!exists("fmt"))    fmt = "png"
+if (!exists("models")) models = "threads async"
+if (!exists("colors")) colors = "#0072B2 #E69F00 #009E73 #CC79A7 #56B4E9 #000000"
+if (!exists("pts"))    pts = "7 5 9 13 11 15"
+if (!exists("ttl"))    ttl = wl
+if (!exists("width"))  width = 2000
+if (!exists("height")) height = 560
+
+# ---- tunables -------------------------------------------------------------
+FONT        = "DejaVu Sans"
+FONT_PT     = 16            # tics, axis labels, key
+TITLE_PT    = 20            # figure title
+PANEL_PT    = 17            # panel titles
+LW          = 2.5           # series line width
+PS          = 1.6           # series point size
+GRID_COLOR  = "#d0d0d0"     # major grid
+MGRID_COLOR = "#ececec"     # minor grid (log axes)
+KEY_GRAY    = "#333333"     # p50 / p99 line-style samples in the key
+FAIL_COLOR  = "#D00000"     # failed points: red X on a dotted red line
+FAIL_PT     = 2             # X
+FAIL_PS     = 3.2
+FAIL_LW     = 4.0
+FAIL_VLW    = 2.0           # the dotted line's width
+FAIL_F0     = 0.045         # first failed marker at this fraction of the y axis
+FAIL_DF     = 0.08          # next model's marker this much higher
+LIN_HEAD    = 1.10          # linear y axes: headroom above the highest error bar
+LOG_HEAD    = 0.10          # log y axes: headroom, fraction of the decades shown
+LOG_FOOT    = 0.15          # log y axes: room below the data for failed markers
+X_PAD       = 1.6           # x axis: factor beyond the lowest/highest concurrency
+MIN_DECADES = 1.0           # log y axes show at least this many decades
+NP          = 4             # panels
+KEY_COLS    = 10            # the key is one row up to this many entries
+# Layout, in fractions of the canvas: title, key band, the row of panels.
+TITLE_Y     = 0.95
+KEY_B       = 0.825
+KEY_T       = 0.895
+PANELS_L    = 0.048
+PANELS_R    = 0.99
+PANELS_B    = 0.16
+PANELS_T    = 0.70
+PANELS_GAP  = 0.062
+KIB_PER_MIB = 1024.0
+
+# ---- terminal -------------------------------------------------------------
+if (fmt eq "svg") {
+    set terminal svg size width, height dynamic font FONT.",".FONT_PT noenhanced background "white"
+} else {
+    set terminal pngcairo size width, height font FONT.",".FONT_PT noenhanced background "white"
+}
+set output out
+
+# ---- reading the CSV ------------------------------------------------------
+set datafile separator comma
+set datafile columnheaders
+NM = words(models)
+in_wl(w)  = strcol("workload") eq w
+any_ok(w) = in_wl(w) && strcol("status") eq "ok"
+is_ok(m)  = in_wl(wl) && strcol("model") eq m && strcol("status") eq "ok"
+is_bad(m) = in_wl(wl) && strcol("model") eq m && strcol("status") eq "failed"
+col(m, name) = is_ok(m) ? column(name) : NaN
+mname(i)  = word(models, i)
+mcolor(i) = word(colors, (i - 1) % words(colors) + 1)
+mpt(i)    = int(word(pts, (i - 1) % words(pts) + 1))
+
+# ---- axis ranges ----------------------------------------------------------
+# All stats run before any range is set: stats drops values outside the
+# current axis ranges.  _stat: min and max (QMIN, QMAX; NaN when none) of
+# column QCOL over this workload's ok rows; LOGQ = 1 counts positive values only.
+_stat = 'undefine STATS_*; stats csv using (any_ok(wl) && (!LOGQ || column(QCOL) > 0) ? column(QCOL) : NaN) nooutput; QMIN = exists("STATS_min") ? STATS_min : NaN; QMAX = exists("STATS_max") ? STATS_max : NaN'
+has(v) = v == v     # false for NaN
+
+undefine STATS_*
+stats csv using (in_wl(wl) ? column("concurrency") : NaN) nooutput
+if (!exists("STATS_min")) {
+    print sprintf("plot_workload.gp: no rows for workload '%s' in %s", wl, csv)
+    exit status 1
+}
+xlo = STATS_min / X_PAD; xhi = STATS_max * X_PAD
+
+LOGQ = 0; QCOL = "throughput_max";   eval _stat; tmax = has(QMAX) ? QMAX : 1
+LOGQ = 1; QCOL = "p50_us_min";       eval _stat; lat_lo = has(QMIN) ? QMIN : 1
+LOGQ = 1; QCOL = "p99_us_max";       eval _stat; lat_hi = has(QMAX) ? QMAX : 10
+LOGQ = 0; QCOL = "maxrss_kib_max";   eval _stat; rss_max = has(QMAX) ? QMAX / KIB_PER_MIB : 1
+LOGQ = 0; QCOL = "rss_per_task_kib"; eval _stat; rpt_min = has(QMIN) ? QMIN : 0; rpt_max = has(QMAX) ? QMAX : 1
+
+# Linear axis: from 0 (or below, for negative data) to the top value with
+# headroom.  Log axis: the data decades, widened to MIN_DECADES, with
+# LOG_HEAD above and LOG_FOOT below (room for the failed markers).
+lin_lo(dmin) = dmin < 0 ? dmin * LIN_HEAD : 0
+lin_hi(dmax) = dmax > 0 ? dmax * LIN_HEAD : 1
+decades(dlo, dhi) = log10(dhi / dlo) < MIN_DECADES ? MIN_DECADES : log10(dhi / dlo)
+log_lo(dlo, dhi) = sqrt(dlo * dhi) / 10 ** (decades(dlo, dhi) * (0.5 + LOG_FOOT))
+log_hi(dlo, dhi) = sqrt(dlo * dhi) * 10 ** (decades(dlo, dhi) * (0.5 + LOG_HEAD))
+
+# Throughput in tasks/s, k tasks/s or M tasks/s, whichever keeps tics short.
+tdiv  = tmax >= 1e6 ? 1e6 : (tmax >= 1e3 ? 1e3 : 1)
+tunit = tdiv == 1e6 ? "M tasks/s" : (tdiv == 1e3 ? "k tasks/s" : "tasks/s")
+
+# ---- failed points --------------------------------------------------------
+# The current panel's y range is [lo:hi] (logy: log axis).  Each model's X
+# sits one step higher, so two failures at one concurrency stay apart.
+lo = 0; hi = 1; logy = 0
+ffrac(i)  = FAIL_F0 + (i - 1) * FAIL_DF
+fail_y(i) = logy ? lo * (hi / lo) ** ffrac(i) : lo + (hi - lo) * ffrac(i)
+FAILED = 'for [i=1:NM] csv using "concurrency":(is_bad(mname(i)) ? lo : NaN):(0):(hi - lo) with vectors nohead dt 3 lw FAIL_VLW lc rgb FAIL_COLOR notitle, ' . \
+         'for [i=1:NM] csv using "concurrency":(is_bad(mname(i)) ? fail_y(i) : NaN) with points pt FAIL_PT ps FAIL_PS lw FAIL_LW lc rgb FAIL_COLOR notitle'
+FAILED_TEXT = 'for [i=1:NM] csv using "concurrency":(is_bad(mname(i)) ? fail_y(i) : NaN):(mname(i) . " failed") with labels right offset -1.6, 0 tc rgb FAIL_COLOR notitle'
+
+# Panel i's plot border, in screen coordinates.
+PW = (PANELS_R - PANELS_L - (NP - 1) * PANELS_GAP) / NP
+panel(i) = sprintf("set lmargin at screen %.4f; set rmargin at screen %.4f; set bmargin at screen %.4f; set tmargin at screen %.4f", \
+                   PANELS_L + (i - 1) * (PW + PANELS_GAP), PANELS_L + (i - 1) * (PW + PANELS_GAP) + PW, PANELS_B, PANELS_T)
+
+set multiplot
+
+# ---- title and the one key of the figure, in a band above the panels -------
+set lmargin at screen 0; set rmargin at screen 1
+set bmargin at screen KEY_B; set tmargin at screen KEY_T
+unset border; unset tics
+set xrange [0:1]; set yrange [0:1]
+set label 1 ttl at screen 0.5, screen TITLE_Y center font FONT.",".TITLE_PT
+set key inside center center horizontal maxcols KEY_COLS reverse Left samplen 2.5 width 1 font FONT.",".FONT_PT
+plot for [i=1:NM] NaN with linespoints lw LW pt mpt(i) ps PS lc rgb mcolor(i) title mname(i), \
+     NaN with linespoints lw LW dt 1 pt 7 ps PS lc rgb KEY_GRAY title "p50", \
+     NaN with linespoints lw LW dt 2 pt 6 ps PS lc rgb KEY_GRAY title "p99", \
+     NaN with points pt FAIL_PT ps FAIL_PS lw FAIL_LW lc rgb FAIL_COLOR title "failed run", \
+     "+" using (NaN):(NaN):(NaN):(NaN) with yerrorbars lw LW pt 7 ps 0 lc rgb KEY_GRAY title "min-max of runs"
+unset label 1
+unset key
+
+# ---- common look of the panels --------------------------------------------
+set border 3 lw 1.2
+set xtics nomirror out scale 0.8
+set ytics nomirror out scale 0.8
+set xrange [xlo:xhi]
+set logscale x
+set format x "%.0s%c"
+set mxtics 10
+set grid xtics ytics mxtics mytics lw 1 lc rgb GRID_COLOR, lw 0.6 lc rgb MGRID_COLOR
+set xlabel "concurrency (tasks in flight)"
+set bars small
+
+# ---- (a) throughput -------------------------------------------------------
+eval panel(1)
+lo = 0; hi = lin_hi(tmax / tdiv); logy = 0
+set yrange [lo:hi]
+set format y "%g"
+set title "(a) throughput" font FONT.",".PANEL_PT
+set ylabel "throughput (".tunit.")"
+plot for [i=1:NM] csv using "concurrency":(col(mname(i), "throughput") / tdiv):(col(mname(i), "throughput_min") / tdiv):(col(mname(i), "throughput_max") / tdiv) \
+         with yerrorlines lw LW pt mpt(i) ps PS lc rgb mcolor(i) notitle, \
+     @FAILED, @FAILED_TEXT
+
+# ---- (b) latency ----------------------------------------------------------
+eval panel(2)
+lo = log_lo(lat_lo, lat_hi); hi = log_hi(lat_lo, lat_hi); logy = 1
+set logscale y
+set yrange [lo:hi]
+set format y "%.0s%c"
+set title "(b) latency: p50 solid, p99 dashed" font FONT.",".PANEL_PT
+set ylabel "latency (us)"
+plot for [i=1:NM] csv using "concurrency":(col(mname(i), "p50_us")):(col(mname(i), "p50_us_min")):(col(mname(i), "p50_us_max")) \
+         with yerrorlines lw LW dt 1 pt mpt(i) ps PS lc rgb mcolor(i) notitle, \
+     for [i=1:NM] csv using "concurrency":(col(mname(i), "p99_us")):(col(mname(i), "p99_us_min")):(col(mname(i), "p99_us_max")) \
+         with yerrorlines lw LW dt 2 pt mpt(i) - 1 ps PS lc rgb mcolor(i) notitle, \
+     @FAILED
+unset logscale y
+
+# ---- (c) peak RSS ---------------------------------------------------------
+eval panel(3)
+lo = 0; hi = lin_hi(rss_max); logy = 0
+set yrange [lo:hi]
+set format y "%g"
+set title "(c) peak RSS" font FONT.",".PANEL_PT
+set ylabel "peak RSS (MiB)"
+plot for [i=1:NM] csv using "concurrency":(col(mname(i), "maxrss_kib") / KIB_PER_MIB):(col(mname(i), "maxrss_kib_min") / KIB_PER_MIB):(col(mname(i), "maxrss_kib_max") / KIB_PER_MIB) \
+         with yerrorlines lw LW pt mpt(i) ps PS lc rgb mcolor(i) notitle, \
+     @FAILED
+
+# ---- (d) RSS per in-flight task --------------------------------------------
+# (RSS(c) - RSS(1)) / (c - 1): only where c > 1 and a c = 1 point exists.
+eval panel(4)
+lo = lin_lo(rpt_min); hi = lin_hi(rpt_max); logy = 0
+set yrange [lo:hi]
+set title "(d) RSS per in-flight task" font FONT.",".PANEL_PT
+set ylabel "RSS per task (KiB)"
+plot for [i=1:NM] csv using "concurrency":(col(mname(i), "rss_per_task_kib")) \
+         with linespoints lw LW pt mpt(i) ps PS lc rgb mcolor(i) notitle, \
+     @FAILED
+
+unset multiplot
+set output

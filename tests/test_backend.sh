@@ -1,0 +1,100 @@
+#!/bin/sh
+# test_backend.sh - bin/backend as a user of it sees it: the ready line, many
+# connections at once, malformed and oversized requests closing only their
+# own connection (and counted), a clean exit on SIGTERM, and the models
+# failing with exit 3 (not hanging) when the backend is unreachable or dies.
+. "$(dirname "$0")/lib.sh"
+
+start_backend() { # -> sets BPID, PORT
+	"$BIN/backend" --port 0 >"$SCRATCH/ready" 2>"$SCRATCH/backend.err" &
+	BPID=$!
+	for _ in $(seq 50); do
+		grep -q ready "$SCRATCH/ready" 2>/dev/null && break
+		sleep 0.1
+	done
+	PORT=$(sed -n 's/^backend: ready on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$SCRATCH/ready")
+}
+
+start_backend
+check "backend prints its ready line with the port it picked ($PORT)" [ -n "$PORT" ]
+
+# Many connections at once, from both models, against one backend.
+for m in threads async; do
+	out=$("$BIN/$m" io_backend -c 2000 -n 4000 --delay-us 2000 --backend "127.0.0.1:$PORT" \
+		--json 2>"$SCRATCH/err")
+	rc=$?
+	check "$m holds 2000 connections to one backend (exit $rc)" [ $rc = 0 ]
+done
+
+# Malformed and oversized requests: that connection is closed, others served.
+python3 - "$PORT" >"$SCRATCH/py.out" 2>&1 <<'PY'
+import socket, struct, sys
+port = int(sys.argv[1])
+def conn():
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    return s
+def closed(s):
+    try:
+        return s.recv(64) == b""
+    except ConnectionResetError:
+        return True
+good = lambda i: struct.pack("<IIQII", 0x51425654, 0, i, 0, 0)
+# 1. garbage -> closed
+a = conn(); a.sendall(b"GET / HTTP/1.1\r\n\r\n"); print("malformed_closed", closed(a))
+# 2. oversized length -> closed without waiting for the payload
+b = conn(); b.sendall(struct.pack("<IIQII", 0x51425654, 1 << 20, 1, 0, 0)); print("oversized_closed", closed(b))
+# 3. a good connection next to them is answered, twice (pipelined)
+c = conn(); c.sendall(good(7) + good(8))
+rep = b""
+while len(rep) < 48:
+    chunk = c.recv(48 - len(rep))
+    if not chunk: break
+    rep += chunk
+m1, st1, id1, _ = struct.unpack("<IIQQ", rep[:24]); m2, st2, id2, _ = struct.unpack("<IIQQ", rep[24:48])
+print("good_answered", m1 == 0x52425654 and id1 == 7 and id2 == 8 and st1 == 0 and st2 == 0)
+# 4. a client that vanishes mid-request does not hurt the backend
+d = conn(); d.sendall(good(9)[:10]); d.close()
+PY
+check "malformed request closes its connection" grep -q "malformed_closed True" "$SCRATCH/py.out"
+check "oversized request closes its connection" grep -q "oversized_closed True" "$SCRATCH/py.out"
+check "a good connection beside them is answered (pipelined)" grep -q "good_answered True" "$SCRATCH/py.out"
+check "backend still serves after bad clients" "$BIN/async" io_backend -c 4 -n 100 --delay-us 0 \
+	--backend "127.0.0.1:$PORT"
+
+kill -TERM $BPID
+wait $BPID
+rc=$?
+check "backend exits 0 on SIGTERM (exit $rc)" [ $rc = 0 ]
+check "backend counted 1 malformed and 1 oversized: $(cat "$SCRATCH/backend.err")" \
+	grep -q "1 malformed, 1 oversized" "$SCRATCH/backend.err"
+
+# Unreachable backend: exit 3 with one line, quickly.
+for m in threads async; do
+	"$BIN/$m" io_backend -c 2 -n 10 --backend 127.0.0.1:1 >/dev/null 2>"$SCRATCH/err"
+	rc=$?
+	check "$m with an unreachable backend exits 3: $(tail -1 "$SCRATCH/err")" [ $rc = 3 ]
+	"$BIN/$m" io_backend -c 2 -n 10 --backend no.such.host.invalid:80 >/dev/null 2>"$SCRATCH/err"
+	rc=$?
+	check "$m with an unresolvable backend exits 3: $(tail -1 "$SCRATCH/err")" [ $rc = 3 ]
+done
+
+# The backend dies mid-run: the run fails with exit 3 within seconds, naming it.
+for m in threads async; do
+	start_backend
+	( sleep 0.5; kill -KILL $BPID ) &
+	t0=$(date +%s)
+	"$BIN/$m" io_backend -c 50 -n 100000000 --delay-us 1000 --backend "127.0.0.1:$PORT" \
+		>/dev/null 2>"$SCRATCH/err"
+	rc=$?
+	t1=$(date +%s)
+	wait
+	check "$m exits 3 when the backend dies mid-run, in $((t1 - t0)) s: $(tail -1 "$SCRATCH/err")" \
+		sh -c "[ $rc = 3 ] && [ $((t1 - t0)) -le 5 ] && grep -q backend '$SCRATCH/err'"
+done
+
+# A run that starts its own backend leaves none behind.
+"$BIN/async" io_backend -c 8 -n 200 >/dev/null 2>&1
+sleep 0.2
+check "no backend left behind by a self-started run" \
+	sh -c "! pgrep -f '^backend --bind 127.0.0.1 --port 0 --quiet' >/dev/null"
+finish

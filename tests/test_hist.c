@@ -1,0 +1,176 @@
+/*
+ * test_hist.c - the latency histogram against exact percentiles of sorted
+ * random samples, across the whole promised range (1 us .. 100 s).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <math.h>
+
+#include "../harness/hist.h"
+
+#define SAMPLES 200000       /* random samples per distribution */
+#define MAX_REL_ERR 0.01     /* promised: 1% */
+#define RANGE_LO_NS 1000.0   /* 1 us */
+#define RANGE_HI_NS 1e11     /* 100 s */
+
+static uint64_t rng_state = 0x853c49e6748fea9bULL;
+
+static uint64_t rng(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static double unit(void)
+{
+	return (double)(rng() >> 11) / 9007199254740992.0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* exact - the value at quantile q of sorted v, with hist_percentile's rank rule. */
+static uint64_t exact(const uint64_t *v, size_t n, double q)
+{
+	size_t rank = (size_t)ceil(q * (double)n);
+	if (rank < 1)
+		rank = 1;
+	return v[rank - 1];
+}
+
+static void check_against_sorted(uint64_t *v, size_t n)
+{
+	struct hist *h = calloc(1, sizeof(*h));
+	assert_non_null(h);
+	for (size_t i = 0; i < n; i++)
+		hist_record(h, v[i]);
+	qsort(v, n, sizeof(*v), cmp_u64);
+	static const double qs[] = { 0.0001, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999, 0.9999 };
+	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+		double want = (double)exact(v, n, qs[i]);
+		double got = (double)hist_percentile(h, qs[i]);
+		double rel = fabs(got - want) / want;
+		if (rel > MAX_REL_ERR)
+			fail_msg("q=%g: got %.0f want %.0f (rel err %.4f)", qs[i], got, want, rel);
+	}
+	assert_int_equal(hist_percentile(h, 1.0), v[n - 1]);
+	assert_int_equal(h->min_ns, v[0]);
+	assert_int_equal(h->total, n);
+	free(h);
+}
+
+/* Log-uniform over the whole range: every octave is exercised. */
+static void test_log_uniform(void **state)
+{
+	(void)state;
+	uint64_t *v = malloc(SAMPLES * sizeof(*v));
+	assert_non_null(v);
+	double lo = log(RANGE_LO_NS), hi = log(RANGE_HI_NS);
+	for (size_t i = 0; i < SAMPLES; i++)
+		v[i] = (uint64_t)exp(lo + (hi - lo) * unit());
+	check_against_sorted(v, SAMPLES);
+	free(v);
+}
+
+/* A tight latency cluster with a long tail, like a real run. */
+static void test_clustered_with_tail(void **state)
+{
+	(void)state;
+	uint64_t *v = malloc(SAMPLES * sizeof(*v));
+	assert_non_null(v);
+	for (size_t i = 0; i < SAMPLES; i++) {
+		double base = 50000.0 + 2000.0 * unit();
+		v[i] = (uint64_t)(i % 100 == 0 ? base * (1 + 400 * unit()) : base);
+	}
+	check_against_sorted(v, SAMPLES);
+	free(v);
+}
+
+/* Small values (< 128 ns) are recorded exactly. */
+static void test_exact_small(void **state)
+{
+	(void)state;
+	struct hist *h = calloc(1, sizeof(*h));
+	for (uint64_t x = 0; x < HIST_LINEAR_MAX; x++)
+		hist_record(h, x);
+	assert_int_equal(hist_percentile(h, 0.5), HIST_LINEAR_MAX / 2 - 1);
+	assert_int_equal(h->min_ns, 0);
+	free(h);
+}
+
+/* Every bucket's bounds map back to it, and no bucket is wider than 1/64. */
+static void test_bucket_geometry(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < HIST_BUCKETS; i++) {
+		uint64_t lo = hist_bucket_low(i), w = hist_bucket_width(i);
+		assert_int_equal(hist_index(lo), i);
+		assert_int_equal(hist_index(lo + w - 1), i);
+		if (i + 1 < HIST_BUCKETS)
+			assert_int_equal(hist_bucket_low(i + 1), lo + w);
+		if (i >= HIST_LINEAR_MAX)
+			assert_true(w * HIST_SUB_BUCKETS <= lo);
+	}
+	/* 100 s is inside the range, not clamped. */
+	assert_true(hist_index(100000000000ULL) < HIST_BUCKETS - 1);
+}
+
+/* Merging per-thread histograms equals recording everything in one. */
+static void test_merge(void **state)
+{
+	(void)state;
+	struct hist *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	struct hist *all = calloc(1, sizeof(*all)), *empty = calloc(1, sizeof(*empty));
+	for (int i = 0; i < 10000; i++) {
+		uint64_t x = rng() % 10000000;
+		hist_record(i % 3 ? a : b, x);
+		hist_record(all, x);
+	}
+	hist_merge(a, b);
+	hist_merge(a, empty);
+	assert_memory_equal(a, all, sizeof(*a));
+	hist_merge(empty, all);
+	assert_memory_equal(empty, all, sizeof(*all));
+	free(a);
+	free(b);
+	free(all);
+	free(empty);
+}
+
+static void test_empty_and_clamp(void **state)
+{
+	(void)state;
+	struct hist *h = calloc(1, sizeof(*h));
+	assert_int_equal(hist_percentile(h, 0.99), 0);
+	assert_true(hist_mean_ns(h) == 0.0);
+	hist_record(h, UINT64_MAX / 2);
+	assert_int_equal(h->clamped, 1);
+	assert_int_equal(hist_percentile(h, 0.5), UINT64_MAX / 2);
+	hist_reset(h);
+	assert_int_equal(h->total, 0);
+	free(h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_log_uniform),
+		cmocka_unit_test(test_clustered_with_tail),
+		cmocka_unit_test(test_exact_small),
+		cmocka_unit_test(test_bucket_geometry),
+		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_empty_and_clamp),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,90 @@
+#!/bin/sh
+# test_models.sh - every registered pair does the same work on every model:
+# equal checksums at c = 1 and 64 (and 10,000 for the I/O pairs), no errors,
+# every task accounted for; the output contract of shared/DESIGN.md section 3.
+. "$(dirname "$0")/lib.sh"
+
+TASKS=640
+BIG=10000
+
+run_json() { # MODEL WORKLOAD ARGS... -> JSON on stdout, or nothing
+	m=$1
+	shift
+	"$BIN/$m" "$@" --json 2>"$SCRATCH/err" || { cat "$SCRATCH/err" >&2; return 1; }
+}
+
+for wl in $("$BIN/threads" --list); do
+	kind=$("$BIN/threads" --list -v | awk -F'\t' -v w="$wl" '$1 == w { print $2 }')
+	levels="1 64"
+	[ "$kind" = io ] && [ "$wl" != mixed ] && levels="1 64 $BIG"
+	for c in $levels; do
+		n=$TASKS
+		[ "$c" -gt "$n" ] && n=$c
+		sums=""
+		for variant in threads async async2; do
+			case $variant in
+			threads) out=$(run_json threads "$wl" -c "$c" -n "$n") ;;
+			async) out=$(run_json async "$wl" -c "$c" -n "$n") ;;
+			async2)
+				loops=2
+				[ "$c" -lt 2 ] && loops=1
+				out=$(run_json async "$wl" -c "$c" -n "$n" --loops $loops)
+				;;
+			esac
+			if [ -z "$out" ]; then
+				not_ok "$wl $variant c=$c runs"
+				continue
+			fi
+			done_=$(json_field "$out" done)
+			errors=$(json_field "$out" errors)
+			if [ "$done_" = "$n" ] && [ "$errors" = 0 ]; then
+				ok "$wl $variant c=$c: $n tasks done, no errors"
+			else
+				not_ok "$wl $variant c=$c: done=$done_ errors=$errors of $n"
+			fi
+			sums="$sums $(json_field "$out" checksum)"
+		done
+		distinct=$(echo $sums | tr ' ' '\n' | sort -u | wc -l)
+		check "$wl c=$c: checksums equal across models ($sums )" [ "$distinct" = 1 ]
+	done
+done
+
+# The JSON object carries every field of the contract.
+out=$("$BIN/async" cpu_hash -c 2 -n 10 --json 2>/dev/null)
+missing=$(python3 -c '
+import json, sys
+need = "workload model concurrency tasks wall_s throughput p50_us p90_us p99_us p999_us max_us maxrss_kib utime_s stime_s vcsw ivcsw threads checksum errors".split()
+o = json.loads(sys.argv[1]); print(" ".join(k for k in need if k not in o))' "$out")
+check "--json has every contract field${missing:+ (missing: $missing)}" [ -z "$missing" ]
+check "checksum is a hex string" sh -c "echo '$out' | grep -q '\"checksum\":\"[0-9a-f]\{16\}\"'"
+threads=$(json_field "$("$BIN/threads" cpu_hash -c 8 -n 16 --json 2>/dev/null)" threads)
+check "threads reports its peak OS threads (8 workers + main = 9, got $threads)" [ "$threads" = 9 ]
+
+# --list prints one registered name per line, the same for both models.
+check "--list is the same for both models" \
+	sh -c "[ \"\$('$BIN/threads' --list)\" = \"\$('$BIN/async' --list)\" ]"
+n_def=$(grep -c '^WORKLOAD(' "$ROOT/workloads/workloads.def")
+n_list=$("$BIN/async" --list | wc -l)
+check "--list has one line per registry entry ($n_list of $n_def)" [ "$n_def" = "$n_list" ]
+
+# --stats-out appends one line per run.
+"$BIN/threads" cpu_hash -c 1 -n 10 --stats-out "$SCRATCH/s.jsonl" 2>/dev/null
+"$BIN/async" cpu_hash -c 1 -n 10 --stats-out "$SCRATCH/s.jsonl" 2>/dev/null
+check "--stats-out appends a line per run" [ "$(wc -l <"$SCRATCH/s.jsonl")" = 2 ]
+
+# Bad usage: exit 2, one line on stderr, nothing on stdout.
+for args in "nosuch" "cpu_hash -c 0" "cpu_hash -c x" "cpu_hash --frob" "cpu_hash -n" \
+	"cpu_hash --backend 127.0.0.1:1" "cpu_hash --stats-out /nonexistent/dir/f"; do
+	for m in threads async; do
+		# shellcheck disable=SC2086
+		"$BIN/$m" $args >"$SCRATCH/out" 2>"$SCRATCH/err"
+		rc=$?
+		lines=$(wc -l <"$SCRATCH/err")
+		if [ $rc = 2 ] && [ ! -s "$SCRATCH/out" ] && [ "$lines" = 1 ]; then
+			ok "$m $args: exit 2, one line: $(cat "$SCRATCH/err")"
+		else
+			not_ok "$m $args: exit $rc, $lines stderr lines, stdout $(wc -c <"$SCRATCH/out") bytes"
+		fi
+	done
+done
+finish
