@@ -24,6 +24,10 @@ static void say(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+	/* A quoted argument may hold a newline: the message stays one line. */
+	for (char *p = err; errlen > 0 && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 }
 
 int cli_parse_u64(const char *s, uint64_t min, uint64_t max, const char *what,
@@ -101,13 +105,14 @@ const char *cli_usage(const char *model)
 			 : "",
 		 strcmp(model, "async") == 0
 			 ? "      --loops L         event loops, one thread each (default 1)\n"
+			   "      --workers W       hybrid: CPU parts run on W pool threads (default 0)\n"
 			 : "",
 		 CLI_DEFAULT_TIMEOUT_S);
 	return buf;
 }
 
 /* The options; the order of this table is the order of the seen[] flags. */
-enum opt_id { O_C, O_N, O_WORK, O_DELAY, O_BACKEND, O_STACK, O_LOOPS, O_JSON, O_STATS,
+enum opt_id { O_C, O_N, O_WORK, O_DELAY, O_BACKEND, O_STACK, O_LOOPS, O_WORKERS, O_JSON, O_STATS,
 	      O_TIMEOUT, O_LIST, O_VERBOSE, O_HELP, O_COUNT };
 
 struct opt_def {
@@ -125,6 +130,7 @@ static const struct opt_def opts[O_COUNT] = {
 	[O_BACKEND] = { "backend", 0, 1, NULL },
 	[O_STACK] = { "stack-kib", 0, 1, "threads" },
 	[O_LOOPS] = { "loops", 0, 1, "async" },
+	[O_WORKERS] = { "workers", 0, 1, "async" },
 	[O_JSON] = { "json", 0, 0, NULL },
 	[O_STATS] = { "stats-out", 0, 1, NULL },
 	[O_TIMEOUT] = { "timeout-s", 0, 1, NULL },
@@ -181,6 +187,9 @@ static int apply(struct cli_config *cfg, int id, const char *val, char *err, siz
 				     err, errlen);
 	case O_LOOPS:
 		return cli_parse_u64(val, 1, CLI_MAX_LOOPS, "--loops", &cfg->loops, err, errlen);
+	case O_WORKERS:
+		return cli_parse_u64(val, 0, CLI_MAX_LOOPS, "--workers", &cfg->workers, err,
+				     errlen);
 	case O_STATS:
 		if (val[0] == '\0') {
 			say(err, errlen, "--stats-out: empty file name");

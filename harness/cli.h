@@ -38,6 +38,7 @@ struct cli_config {
 	uint16_t backend_port;   /* --backend port part */
 	uint64_t stack_kib;      /* --stack-kib, 0: the system default */
 	uint64_t loops;          /* --loops, event loops (async), default 1 */
+	uint64_t workers;        /* --workers, CPU pool threads (async), default 0 */
 	int json;                /* --json: one JSON object on stdout */
 	const char *stats_out;   /* --stats-out: append the JSON line here */
 	uint64_t timeout_s;      /* --timeout-s: give up and exit 3 after this */

@@ -102,7 +102,7 @@ static void format_json(char *buf, size_t len, const struct run_config *cfg,
 	snprintf(buf, len,
 		 "{\"workload\":\"%s\",\"model\":\"%s\",\"concurrency\":%llu,\"tasks\":%llu,"
 		 "\"done\":%llu,\"errors\":%llu,\"status\":\"%s\",\"reason\":\"%s\","
-		 "\"work\":%llu,\"delay_us\":%llu,\"stack_kib\":%llu,\"loops\":%llu,"
+		 "\"work\":%llu,\"delay_us\":%llu,\"stack_kib\":%llu,\"loops\":%llu,\"workers\":%llu,"
 		 "\"wall_s\":%.6f,\"throughput\":%.3f,"
 		 "\"mean_us\":%.3f,\"min_us\":%.3f,\"p50_us\":%.3f,\"p90_us\":%.3f,"
 		 "\"p99_us\":%.3f,\"p999_us\":%.3f,\"max_us\":%.3f,"
@@ -112,7 +112,8 @@ static void format_json(char *buf, size_t len, const struct run_config *cfg,
 		 (unsigned long long)cfg->tasks, (unsigned long long)res->done,
 		 (unsigned long long)res->errors, failed ? "failed" : "ok", reason,
 		 (unsigned long long)cfg->params.work, (unsigned long long)cfg->params.delay_us,
-		 (unsigned long long)cfg->stack_kib, (unsigned long long)cfg->loops, wall_s,
+		 (unsigned long long)cfg->stack_kib, (unsigned long long)cfg->loops,
+		 (unsigned long long)cfg->workers, wall_s,
 		 wall_s > 0 ? (double)res->done / wall_s : 0.0, hist_mean_ns(h) / 1e3,
 		 h->total ? (double)h->min_ns / 1e3 : 0.0,
 		 (double)hist_percentile(h, 0.50) / 1e3, (double)hist_percentile(h, 0.90) / 1e3,
@@ -185,6 +186,7 @@ int main(int argc, char **argv)
 		.tasks = cli.tasks,
 		.stack_kib = cli.stack_kib,
 		.loops = cli.loops,
+		.workers = cli.workers,
 	};
 	cfg.params.work = cli.work_set ? cli.work : cfg.wl->default_work;
 	cfg.params.delay_us = cli.delay_set ? cli.delay_us : cfg.wl->default_delay_us;

@@ -4,10 +4,14 @@
  * -c N gives the loop N slots, each holding at most one task in flight.  All
  * slots are set up (events created, sockets connected) before the clock
  * starts; then every slot starts a task and event_base_dispatch() runs until
- * the last task is done.  With --loops L (default 1) there are L event_bases,
- * one per thread, each with its share of the slots; they take task ids from
- * one shared counter and never touch each other's base, so no evthread
- * locking is needed.
+ * the last task is done.  Slot i runs tasks i, i+c, i+2c, ... back to back,
+ * like worker thread i of the threads model.  With --loops L (default 1)
+ * there are L event_bases, one per thread, each with its share of the slots;
+ * they never touch each other's base, so no evthread locking is needed.
+ *
+ * With --workers W (the "hybrid" model) a pool of W threads runs the CPU
+ * parts that workloads hand over with async_cpu(); each loop gets results
+ * back through its own eventfd, so the loop thread never waits for the pool.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -15,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "../harness/clock.h"
 #include "../harness/stats.h"
@@ -30,11 +36,23 @@ static const struct async_ops *const ops_table[] = {
 #undef WORKLOAD
 };
 
+/* The hybrid model's worker pool: a FIFO of slots whose CPU part is due. */
+struct pool {
+	pthread_mutex_t mu;        /* guards the queue and quit */
+	pthread_cond_t cv;         /* a job arrived, or quit */
+	struct async_slot *head;   /* oldest job */
+	struct async_slot *tail;   /* newest job */
+	int quit;                  /* 1: workers exit */
+	pthread_t *tids;           /* the workers */
+	uint64_t n;                /* how many */
+};
+
 /* State shared by every loop of a run. */
 struct run_state {
+	struct pool pool;              /* CPU workers (hybrid); n == 0: none */
 	const struct async_ops *ops;   /* the workload's async side */
 	const struct run_config *cfg;  /* the run */
-	atomic_uint_fast64_t next;     /* next task id to hand out */
+	struct async_slot *slots_base; /* all slots; slot i runs tasks i + k * c */
 	atomic_int stop;               /* 1: a fatal fault, every loop stops */
 	pthread_mutex_t mu;            /* guards reason */
 	char reason[MODEL_REASON_MAX]; /* first fatal fault */
@@ -51,7 +69,12 @@ struct async_loop {
 	uint64_t errors;          /* tasks failed */
 	uint64_t checksum;        /* sum of wl_fold() of completed tasks */
 	int starting;             /* 1 while task_start runs: catches sync completion */
+	uint64_t t_go;            /* when the run started: every first task's start */
 	pthread_t tid;            /* its thread (loops > 1) */
+	int efd;                  /* eventfd: the pool finished jobs (hybrid), or -1 */
+	struct event *done_ev;    /* reads efd */
+	pthread_mutex_t done_mu;  /* guards done_head */
+	struct async_slot *done_head; /* finished jobs, not yet back on the loop */
 	struct hist lat;          /* this loop's latencies */
 };
 
@@ -74,10 +97,9 @@ static void slot_next(struct async_slot *s, uint64_t now)
 {
 	struct async_loop *lp = s->loop;
 	struct run_state *run = lp->run;
-	uint64_t id = atomic_load_explicit(&run->stop, memory_order_relaxed)
-			      ? run->cfg->tasks
-			      : atomic_fetch_add_explicit(&run->next, 1, memory_order_relaxed);
-	if (id >= run->cfg->tasks) {
+	uint64_t id = s->next_id;
+	s->next_id += run->cfg->concurrency;
+	if (id >= run->cfg->tasks || atomic_load_explicit(&run->stop, memory_order_relaxed)) {
 		if (--lp->busy == 0)
 			event_base_loopbreak(lp->base);
 		return;
@@ -103,6 +125,119 @@ void async_task_done(struct async_slot *s, uint64_t result)
 	lp->checksum += wl_fold(s->task_id, result);
 	lp->done++;
 	slot_next(s, now);
+}
+
+static void pool_stop(struct pool *pool);
+
+/* pool_worker - take a job, run its CPU part, hand it to its loop. */
+static void *pool_worker(void *arg)
+{
+	struct pool *pool = arg;
+	for (;;) {
+		pthread_mutex_lock(&pool->mu);
+		while (!pool->head && !pool->quit)
+			pthread_cond_wait(&pool->cv, &pool->mu);
+		struct async_slot *s = pool->head;
+		if (!s) {
+			pthread_mutex_unlock(&pool->mu);
+			return NULL;
+		}
+		pool->head = s->cpu_next;
+		if (!pool->head)
+			pool->tail = NULL;
+		pthread_mutex_unlock(&pool->mu);
+
+		s->cpu_result = s->cpu_fn(s, s->cpu_arg);
+
+		struct async_loop *lp = s->loop;
+		pthread_mutex_lock(&lp->done_mu);
+		int was_empty = lp->done_head == NULL;
+		s->cpu_next = lp->done_head;
+		lp->done_head = s;
+		pthread_mutex_unlock(&lp->done_mu);
+		if (was_empty) { /* one wake-up per batch, not per job */
+			uint64_t one = 1;
+			ssize_t w = write(lp->efd, &one, sizeof(one));
+			(void)w; /* EAGAIN only if the counter is huge: it is read anyway */
+		}
+	}
+}
+
+/* loop_done_cb - the pool finished jobs of this loop: finish their tasks. */
+static void loop_done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)what;
+	struct async_loop *lp = arg;
+	uint64_t count;
+	ssize_t r = read(fd, &count, sizeof(count));
+	(void)r;
+	pthread_mutex_lock(&lp->done_mu);
+	struct async_slot *s = lp->done_head;
+	lp->done_head = NULL;
+	pthread_mutex_unlock(&lp->done_mu);
+	while (s) {
+		struct async_slot *next = s->cpu_next;
+		async_task_done(s, s->cpu_result);
+		s = next;
+	}
+}
+
+/* pool_start - n workers, or none for n == 0.  0, or -1 with err set. */
+static int pool_start(struct pool *pool, uint64_t n, char *err, size_t errlen)
+{
+	pthread_mutex_init(&pool->mu, NULL);
+	pthread_cond_init(&pool->cv, NULL);
+	if (n == 0)
+		return 0;
+	pool->tids = calloc(n, sizeof(pthread_t));
+	if (!pool->tids) {
+		snprintf(err, errlen, "out of memory for %llu pool workers", (unsigned long long)n);
+		return -1;
+	}
+	for (; pool->n < n; pool->n++) {
+		int rc = pthread_create(&pool->tids[pool->n], NULL, pool_worker, pool);
+		if (rc != 0) {
+			snprintf(err, errlen, "pthread_create (pool worker %llu): %s",
+				 (unsigned long long)pool->n, strerror(rc));
+			pool_stop(pool);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* pool_stop - let the workers finish the queue, then join them. */
+static void pool_stop(struct pool *pool)
+{
+	pthread_mutex_lock(&pool->mu);
+	pool->quit = 1;
+	pthread_cond_broadcast(&pool->cv);
+	pthread_mutex_unlock(&pool->mu);
+	for (uint64_t i = 0; i < pool->n; i++)
+		pthread_join(pool->tids[i], NULL);
+	free(pool->tids);
+	pool->tids = NULL;
+	pool->n = 0;
+}
+
+void async_cpu(struct async_slot *s, async_cpu_fn fn, uint64_t arg)
+{
+	struct pool *pool = &s->loop->run->pool;
+	if (pool->n == 0) {
+		async_task_done(s, fn(s, arg));
+		return;
+	}
+	s->cpu_fn = fn;
+	s->cpu_arg = arg;
+	s->cpu_next = NULL;
+	pthread_mutex_lock(&pool->mu);
+	if (pool->tail)
+		pool->tail->cpu_next = s;
+	else
+		pool->head = s;
+	pool->tail = s;
+	pthread_cond_signal(&pool->cv);
+	pthread_mutex_unlock(&pool->mu);
 }
 
 void async_task_error(struct async_slot *s)
@@ -135,9 +270,24 @@ static int loop_setup(struct async_loop *lp, const struct run_config *cfg)
 		fail_run(lp->run, "event_base_new failed");
 		return -1;
 	}
+	lp->efd = -1;
+	pthread_mutex_init(&lp->done_mu, NULL);
+	if (lp->run->pool.n > 0) {
+		lp->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		lp->done_ev = lp->efd < 0 ? NULL
+			      : event_new(lp->base, lp->efd, EV_READ | EV_PERSIST,
+					  loop_done_cb, lp);
+		if (!lp->done_ev || event_add(lp->done_ev, NULL) != 0) {
+			snprintf(err, sizeof(err), "eventfd: %s", strerror(errno));
+			fail_run(lp->run, err);
+			lp->nslots = 0;
+			return -1;
+		}
+	}
 	for (uint64_t i = 0; i < lp->nslots; i++) {
 		struct async_slot *s = &lp->slots[i];
 		s->loop = lp;
+		s->next_id = (uint64_t)(s - lp->run->slots_base);
 		s->params = &cfg->params;
 		s->fd = -1;
 		err[0] = '\0';
@@ -154,13 +304,16 @@ static int loop_setup(struct async_loop *lp, const struct run_config *cfg)
 	return 0;
 }
 
-/* loop_run - start a task in every slot and dispatch until all are done. */
+/* loop_run - start a task in every slot and dispatch until all are done.
+ * Closed loop: every slot's first task starts when the run starts (lp->t_go),
+ * so the time the loop takes to arm 10,000 slots is latency, just as a
+ * worker thread's wait to be scheduled is; every next task starts the moment
+ * the last one ends. */
 static void loop_run(struct async_loop *lp)
 {
-	uint64_t now = clock_now_ns();
 	lp->busy = lp->nslots;
 	for (uint64_t i = 0; i < lp->nslots; i++)
-		slot_next(&lp->slots[i], now);
+		slot_next(&lp->slots[i], lp->t_go);
 	if (lp->busy > 0 && event_base_dispatch(lp->base) < 0)
 		fail_run(lp->run, "event_base_dispatch failed");
 }
@@ -176,6 +329,10 @@ static void loop_teardown(struct async_loop *lp)
 	if (lp->run->ops->slot_fini)
 		for (uint64_t i = 0; i < lp->nslots; i++)
 			lp->run->ops->slot_fini(&lp->slots[i]);
+	if (lp->done_ev)
+		event_free(lp->done_ev);
+	if (lp->efd >= 0)
+		close(lp->efd);
 	if (lp->base)
 		event_base_free(lp->base);
 }
@@ -188,6 +345,8 @@ static int async_run(const struct run_config *cfg, struct run_result *res)
 		.mu = PTHREAD_MUTEX_INITIALIZER,
 	};
 	uint64_t nloops = cfg->loops ? cfg->loops : 1;
+	if (pool_start(&run.pool, cfg->workers, res->reason, sizeof(res->reason)) != 0)
+		return -1;
 	struct async_loop *loops = calloc(nloops, sizeof(*loops));
 	struct async_slot *slots = calloc(cfg->concurrency, sizeof(*slots));
 	if (!loops || !slots) {
@@ -195,9 +354,11 @@ static int async_run(const struct run_config *cfg, struct run_result *res)
 		free(slots);
 		snprintf(res->reason, sizeof(res->reason), "out of memory for %llu slots",
 			 (unsigned long long)cfg->concurrency);
+		pool_stop(&run.pool);
 		return -1;
 	}
 
+	run.slots_base = slots;
 	/* Spread the slots: the first (c mod L) loops get one more. */
 	uint64_t given = 0;
 	int ok = 1;
@@ -215,6 +376,8 @@ static int async_run(const struct run_config *cfg, struct run_result *res)
 	res->peak_threads = stats_thread_count();
 
 	uint64_t t0 = clock_now_ns();
+	for (uint64_t l = 0; l < nloops; l++)
+		loops[l].t_go = t0;
 	if (ok && nloops == 1) {
 		loop_run(&loops[0]);
 	} else if (ok) {
@@ -238,6 +401,8 @@ static int async_run(const struct run_config *cfg, struct run_result *res)
 	}
 	res->wall_ns = clock_now_ns() - t0;
 
+	/* The pool goes first: after a fault a job may still hold a slot. */
+	pool_stop(&run.pool);
 	for (uint64_t l = 0; l < nloops; l++) {
 		hist_merge(&res->lat, &loops[l].lat);
 		res->done += loops[l].done;

@@ -25,11 +25,21 @@ struct async_slot {
 	struct async_loop *loop;        /* owner; use async_slot_base() */
 	const struct wl_params *params; /* the run's parameters */
 	uint64_t task_id;               /* the task in flight */
+	uint64_t next_id;               /* the slot's next task (runtime's) */
 	uint64_t t_start_ns;            /* when it started (clock_now_ns) */
 	int fd;                         /* a socket the workload may keep, or -1 */
 	struct event *ev;               /* the workload's event, or NULL */
 	void *state;                    /* workload-private */
+	/* Used by async_cpu() when the CPU part goes to the worker pool: */
+	uint64_t (*cpu_fn)(const struct async_slot *s, uint64_t arg); /* the CPU part */
+	uint64_t cpu_arg;               /* its argument */
+	uint64_t cpu_result;            /* its result, handed back to the loop */
+	struct async_slot *cpu_next;    /* next job in a pool or completion list */
 };
+
+/* The CPU part of a task: pure computation on the slot's task and `arg`;
+ * it may run on another thread, so it must touch nothing but its inputs. */
+typedef uint64_t (*async_cpu_fn)(const struct async_slot *s, uint64_t arg);
 
 /* A workload's async side, defined as `async_NAME` in impl_async/NAME.c. */
 struct async_ops {
@@ -54,6 +64,15 @@ struct event_base *async_slot_base(const struct async_slot *s);
 /* async_task_done - the task in flight finished with `result`: record it and
  * start the slot's next task, if any.  Call it from a callback only. */
 void async_task_done(struct async_slot *s, uint64_t result);
+
+/*
+ * async_cpu - finish the task with the result of fn(s, arg), the task's CPU
+ * part.  Plain async (the default) runs it right here on the loop thread, as
+ * a one-loop server does; with --workers N (the "hybrid" model) it goes to a
+ * pool of N threads and the loop takes the result back through an eventfd,
+ * without blocking.  Call it from a callback, like async_task_done().
+ */
+void async_cpu(struct async_slot *s, async_cpu_fn fn, uint64_t arg);
 
 /* async_task_error - the task in flight failed; count it and go on. */
 void async_task_error(struct async_slot *s);

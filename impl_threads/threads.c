@@ -1,9 +1,12 @@
 /*
  * threads.c - the OS-threads model: one worker thread per in-flight task.
  *
- * -c N creates N worker threads before the clock starts; each takes task ids
- * from a shared counter (one atomic add per task, never per sample) and runs
- * them to completion with blocking calls.  Latency goes into the worker's own
+ * -c N creates N worker threads before the clock starts.  Worker i is one
+ * client of a closed loop: it runs tasks i, i+N, i+2N, ... back to back, with
+ * blocking calls, its next task starting the moment its last one ends (the
+ * async model's slots do exactly the same).  A shared work queue would let
+ * the few threads the kernel happens to run take every task while the rest
+ * sleep, so "1024 in flight" would really be "2 in flight".  Latency goes into the worker's own
  * histogram; histograms, counts and checksums are merged after the join.
  *
  * When the kernel refuses a thread (pthread_create EAGAIN: RLIMIT_NPROC,
@@ -36,12 +39,12 @@ static const struct threads_ops *const ops_table[] = {
 struct run_state {
 	const struct threads_ops *ops; /* the workload's threads side */
 	const struct run_config *cfg;  /* the run */
-	atomic_uint_fast64_t next;     /* next task id to hand out */
 	atomic_int stop;               /* 1: a fatal fault, stop taking tasks */
 	pthread_mutex_t mu;            /* guards ready, go, reason */
 	pthread_cond_t cv;             /* ready changed, or go was set */
 	uint64_t ready;                /* workers done with worker_init */
 	int go;                        /* 1: the clock has started */
+	uint64_t t_go;                 /* when it started: every first task's start */
 	char reason[MODEL_REASON_MAX]; /* first fatal fault */
 };
 
@@ -51,6 +54,7 @@ struct worker {
 	struct thr_worker w;   /* what the workload sees */
 	struct run_state *run; /* shared state */
 	pthread_t tid;         /* the thread */
+	uint64_t index;        /* its first task id; it runs index + k * c */
 	uint64_t done;         /* tasks completed */
 	uint64_t errors;       /* tasks failed */
 	uint64_t checksum;     /* sum of wl_fold() of completed tasks */
@@ -73,6 +77,7 @@ static void *worker_main(void *arg)
 	struct run_state *run = wk->run;
 	const struct threads_ops *ops = run->ops;
 	uint64_t tasks = run->cfg->tasks;
+	uint64_t stride = run->cfg->concurrency;
 
 	int init_rc = ops->worker_init ? ops->worker_init(&wk->w) : 0;
 	if (init_rc != 0)
@@ -85,12 +90,14 @@ static void *worker_main(void *arg)
 		pthread_cond_wait(&run->cv, &run->mu);
 	pthread_mutex_unlock(&run->mu);
 
-	while (init_rc == 0 && !atomic_load_explicit(&run->stop, memory_order_relaxed)) {
-		uint64_t id = atomic_fetch_add_explicit(&run->next, 1, memory_order_relaxed);
-		if (id >= tasks)
+	/* Closed loop: the first task starts when the run starts (a thread the
+	 * kernel has not scheduled yet is a task waiting, and that wait is its
+	 * latency), and every next task starts the moment the last one ends. */
+	uint64_t t0 = run->t_go;
+	for (uint64_t id = wk->index; init_rc == 0 && id < tasks; id += stride) {
+		if (atomic_load_explicit(&run->stop, memory_order_relaxed))
 			break;
 		uint64_t result = 0;
-		uint64_t t0 = clock_now_ns();
 		int rc = ops->task(&wk->w, id, &result);
 		uint64_t t1 = clock_now_ns();
 		if (rc == 0) {
@@ -102,6 +109,7 @@ static void *worker_main(void *arg)
 			if (rc < 0)
 				fail_run(run, wk->w.err[0] ? wk->w.err : "task failed");
 		}
+		t0 = t1;
 	}
 	if (ops->worker_fini)
 		ops->worker_fini(&wk->w);
@@ -142,6 +150,7 @@ static int threads_run(const struct run_config *cfg, struct run_result *res)
 	for (; created < n; created++) {
 		struct worker *wk = &workers[created];
 		wk->run = &run;
+		wk->index = created;
 		wk->w.params = &cfg->params;
 		wk->w.fd = -1;
 		int rc = pthread_create(&wk->tid, &attr, worker_main, wk);
@@ -164,6 +173,7 @@ static int threads_run(const struct run_config *cfg, struct run_result *res)
 		pthread_cond_wait(&run.cv, &run.mu);
 	res->peak_threads = stats_thread_count();
 	uint64_t t0 = clock_now_ns();
+	run.t_go = t0;
 	run.go = 1;
 	pthread_cond_broadcast(&run.cv);
 	pthread_mutex_unlock(&run.mu);
