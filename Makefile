@@ -97,6 +97,48 @@ test check: deps
 	@$(MAKE) --no-print-directory all $(TEST_BINS)
 	@tests/run.sh $(TEST_BINS)
 
+# sanitize: the tests again under ASan+UBSan, TSan and valgrind, and the fuzz
+# corpora and regressions replayed (tests/sanitize.sh).  Each build has its
+# own BUILD and BIN under $(BUILD)/, so bin/ is never touched.  fuzz: every
+# libFuzzer target for FUZZ_SECONDS from tests/fuzz/corpus/NAME/; new inputs
+# and crashes go to fuzz-out/NAME/ (git-ignored).  Both need clang (SAN_CC).
+SAN_CC ?= clang
+SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer
+ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
+TSAN_FLAGS := -fsanitize=thread
+FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_SECONDS ?= 30
+FUZZ_MAX_LEN ?= 8448
+FUZZ_NAMES := wire cli
+FUZZ_BINS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
+SAN_MAKE = $(MAKE) --no-print-directory CC='$(SAN_CC)'
+
+.PHONY: sanitize fuzz
+
+sanitize:
+	@scripts/deps.sh sanitize
+	@$(SAN_MAKE) BUILD=$(BUILD)/asan BIN=$(BUILD)/asan/bin \
+		CFLAGS='$(SAN_CFLAGS) $(ASAN_FLAGS)' LDFLAGS='$(ASAN_FLAGS)' \
+		all $(TEST_NAMES:%=$(BUILD)/asan/test-bin/%)
+	@$(SAN_MAKE) BUILD=$(BUILD)/tsan BIN=$(BUILD)/tsan/bin \
+		CFLAGS='$(SAN_CFLAGS) $(TSAN_FLAGS)' LDFLAGS='$(TSAN_FLAGS)' all
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/valgrind BIN=$(BUILD)/valgrind/bin \
+		CFLAGS='-O1 -g' all
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@tests/sanitize.sh $(BUILD)
+
+fuzz:
+	@scripts/deps.sh sanitize
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@tests/fuzz/run.sh $(BUILD)/fuzz '$(FUZZ_SECONDS)' '$(FUZZ_MAX_LEN)' $(FUZZ_NAMES)
+
+$(BUILD)/fuzz/fuzz_wire: tests/fuzz/fuzz_wire.c workloads/wire.c workloads/wire.h
+$(BUILD)/fuzz/fuzz_cli: tests/fuzz/fuzz_cli.c harness/cli.c harness/cli.h
+$(FUZZ_BINS):
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ-LD $@"
+	$(Q)$(SAN_CC) $(SAN_CFLAGS) $(FUZZ_FLAGS) $(WARN) $(DEFS) -o $@ $(filter %.c,$^)
+
 # bench: the default sweep (QUICK=1: a small one).  CONCURRENCY=1,8,64 and
 # WORKLOADS=a,b narrow it; OUT=dir puts the run elsewhere than results/.
 bench: deps
@@ -115,6 +157,14 @@ plots:
 report:
 	@$(PYTHON) scripts/report.py $(if $(RUN),'$(RUN)',results/latest)
 
+# new-workload: NAME=foo KIND=cpu|io writes a working pair from
+# scripts/templates/KIND/ and registers it; the compile check it runs uses
+# these flags.  NAME and KIND come from the environment (make exports
+# command-line variables), so no quoting in them can reach the shell.
+new-workload:
+	@CC='$(CC)' NW_CFLAGS='$(WARN) $(DEFS) $(EVENT_CFLAGS)' \
+		sh scripts/new_workload.sh "$$NAME" "$$KIND"
+
 clean:
 	rm -rf $(BUILD) $(BIN)
 
@@ -129,8 +179,14 @@ help:
 	@echo "                  RUNS=N             counted hyperfine runs per point (default 3)"
 	@echo "                  OUT=dir            results folder (default results/)"
 	@echo "  make test       unit tests, pair verification, a tiny sweep (= make check)"
+	@echo "  make sanitize   the tests again under ASan+UBSan, TSan and valgrind, and the"
+	@echo "                  fuzz corpora replayed (clang; builds in build/asan, ...)"
+	@echo "  make fuzz       run each libFuzzer target from tests/fuzz/corpus/"
+	@echo "                  FUZZ_SECONDS=N      seconds per target (default 30)"
 	@echo "  make plots      redraw the plots of RUN=dir (default results/latest)"
 	@echo "  make report     rewrite report.md of RUN=dir"
+	@echo "  make new-workload NAME=foo KIND=cpu|io"
+	@echo "                  write a new workload pair from a template and register it"
 	@echo "  make clean      remove build/ and bin/"
 	@echo "  make V=1 ...    show the compiler commands"
 

@@ -44,7 +44,12 @@ QUICK_LEVELS = {"cpu": [1, 2, 16], "io": [1, 16, 256]}
 TARGET_S = 0.4          # aim for one run to take this long
 QUICK_TARGET_S = 0.08   # ... in a QUICK sweep
 PILOT_MIN_TASKS = 200   # a pilot runs at least this many tasks
+PILOT_TASKS_PER_SLOT = 2  # ... and this many per slot; the same for every model,
+                          # so the pilots' checksums prove equal work
 MIN_TASKS_PER_SLOT = 2  # every slot gets at least this many tasks
+WANT_TASKS_PER_SLOT = 20  # and this many where the time cap allows: start-up and
+                          # drain (slots idle) then cost under ~5% of a run
+MAX_RUN_S = 1.5         # ... the time cap for that
 MAX_TASKS = 50_000_000  # never more than this per run
 RUN_TIMEOUT_S = 120     # per model run (passed as --timeout-s)
 WARMUP = 1              # hyperfine warm-up runs
@@ -62,6 +67,7 @@ COLUMNS = [
     "threads", "utime_s", "stime_s", "vcsw", "ivcsw", "wall_s",
     "hf_mean_s", "hf_stddev_s", "hf_median_s", "hf_min_s", "hf_max_s",
     "cv", "noisy", "outliers", "littles_ratio", "checksum", "errors",
+    "verify_tasks", "verify_checksum",
 ]
 
 
@@ -357,7 +363,7 @@ def run_point(args, runner, meta, run_dir, pair, model, c):
     tag = "%s-%s-c%d" % (name, model["name"], c)
 
     # Pilot: size the run.
-    n0 = max(PILOT_MIN_TASKS, MIN_TASKS_PER_SLOT * c)
+    n0 = max(PILOT_MIN_TASKS, PILOT_TASKS_PER_SLOT * c)
     argv = model_argv(model, name, c, n0) + ["--json"]
     meta["commands"].append(" ".join(shlex.quote(a) for a in argv))
     rc, out, err = runner.run(argv, RUN_TIMEOUT_S + 10)
@@ -369,8 +375,10 @@ def run_point(args, runner, meta, run_dir, pair, model, c):
     if rc != 0 or not stats:
         row.update(status="failed", reason=failure_reason(err, stats), tasks=n0)
         return row
+    row["verify_tasks"], row["verify_checksum"] = n0, stats["checksum"]
     rate = stats["throughput"] or 1.0
-    n = int(min(MAX_TASKS, max(MIN_TASKS_PER_SLOT * c, rate * args.target_s)))
+    want = max(rate * args.target_s, min(WANT_TASKS_PER_SLOT * c, rate * MAX_RUN_S))
+    n = int(min(MAX_TASKS, max(MIN_TASKS_PER_SLOT * c, want)))
     row["tasks"] = n
 
     # hyperfine: warm-up and counted runs, each appending a stats line.
@@ -422,7 +430,7 @@ def parse_args(argv):
     ap.add_argument("--quick", action="store_true", help="a small sweep (< 1 min)")
     ap.add_argument("--concurrency", help="comma-separated levels, e.g. 1,8,64")
     ap.add_argument("--workloads", help="comma-separated workload names")
-    ap.add_argument("--models", help="comma-separated models (threads,async,async-mt)")
+    ap.add_argument("--models", help="comma-separated models (threads,async,async-mt,hybrid)")
     ap.add_argument("--runs", default=str(DEFAULT_RUNS), help="counted runs per point (>= 3)")
     ap.add_argument("--results", default=os.path.join(ROOT, "results"), help="results folder")
     ap.add_argument("--quiet", action="store_true", help="only errors and the final line")
@@ -437,6 +445,8 @@ def all_models(cores):
         {"name": "async", "binary": "async", "args": lambda c: []},
         {"name": "async-mt", "binary": "async",
          "args": lambda c: ["--loops", str(min(cores, c))]},
+        {"name": "hybrid", "binary": "async",
+         "args": lambda c: ["--workers", str(cores)]},
     ]
 
 
@@ -521,8 +531,9 @@ def main(argv):
             if row["status"] == "ok":
                 what = "%s tasks/s, p99 %s us%s" % (
                     human(row["throughput"]), human(row["p99_us"]),
-                    colour(" (noisy, cv %.0f%%)" % (100 * row["cv"]), "33")
-                    if row["noisy"] else "")
+                    colour(" (noisy: cv %.0f%%%s)" % (
+                        100 * row["cv"], ", hyperfine outliers" if row["outliers"] else ""),
+                        "33") if row["noisy"] else "")
             else:
                 what = colour("FAILED: %s" % row["reason"], "31")
             say("[%3d/%d] %-10s %-8s c=%-6d %s  (%s elapsed, ~%s left)" % (
@@ -536,15 +547,16 @@ def main(argv):
 
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # Every point is measured: the data is complete, whatever the report does.
+    meta["complete"] = True
+    meta["elapsed_s"] = round(time.monotonic() - start, 1)
+    write_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
     if not args.no_report:
         rc = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "report.py"),
                              run_dir]).returncode
         if rc != 0:
             print("bench: report failed; results are in %s" % rel(run_dir), file=sys.stderr)
             return 1
-    meta["complete"] = True
-    meta["elapsed_s"] = round(time.monotonic() - start, 1)
-    write_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
     latest = os.path.join(args.results, "latest")
     tmp_link = latest + ".tmp.%d" % os.getpid()
     os.symlink(os.path.basename(run_dir), tmp_link)

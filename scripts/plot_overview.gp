@@ -60,6 +60,7 @@ LOG_FOOT    = 0.15          # log y axes: room below the data for failed markers
 X_PAD       = 1.6           # x axis: factor beyond the lowest/highest concurrency
 MIN_DECADES = 1.0           # log y axes show at least this many decades
 KEY_COLS    = 10            # the key is one row up to this many entries
+KEY_WIDTH   = -2            # key column width adjustment (characters): tighter columns
 # Layout, in fractions of the canvas (left margin in pixels: tic labels and
 # the y label need the same room whatever the width).
 TITLE_Y     = 0.965
@@ -143,7 +144,7 @@ set bmargin at screen KEY_B; set tmargin at screen KEY_T
 unset border; unset tics
 set xrange [0:1]; set yrange [0:1]
 set label 1 ttl at screen 0.5, screen TITLE_Y center font FONT.",".TITLE_PT
-set key inside center center horizontal maxcols KEY_COLS reverse Left samplen 2.5 width 1 font FONT.",".FONT_PT
+set key inside center center horizontal maxcols KEY_COLS reverse Left samplen 2.5 width KEY_WIDTH font FONT.",".FONT_PT
 plot for [i=1:NM] NaN with linespoints lw LW pt mpt(i) ps PS lc rgb mcolor(i) title mname(i), \
      NaN with points pt FAIL_PT ps FAIL_PS lw FAIL_LW lc rgb FAIL_COLOR title "failed run", \
      "+" using (NaN):(NaN):(NaN):(NaN) with yerrorbars lw LW pt 7 ps 0 lc rgb "#333333" title "min-max of runs"

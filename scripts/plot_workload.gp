@@ -61,6 +61,7 @@ X_PAD       = 1.6           # x axis: factor beyond the lowest/highest concurren
 MIN_DECADES = 1.0           # log y axes show at least this many decades
 NP          = 4             # panels
 KEY_COLS    = 10            # the key is one row up to this many entries
+KEY_WIDTH   = -2            # key column width adjustment (characters): tighter columns
 # Layout, in fractions of the canvas: title, key band, the row of panels.
 TITLE_Y     = 0.95
 KEY_B       = 0.825
@@ -150,7 +151,7 @@ set bmargin at screen KEY_B; set tmargin at screen KEY_T
 unset border; unset tics
 set xrange [0:1]; set yrange [0:1]
 set label 1 ttl at screen 0.5, screen TITLE_Y center font FONT.",".TITLE_PT
-set key inside center center horizontal maxcols KEY_COLS reverse Left samplen 2.5 width 1 font FONT.",".FONT_PT
+set key inside center center horizontal maxcols KEY_COLS reverse Left samplen 2.5 width KEY_WIDTH font FONT.",".FONT_PT
 plot for [i=1:NM] NaN with linespoints lw LW pt mpt(i) ps PS lc rgb mcolor(i) title mname(i), \
      NaN with linespoints lw LW dt 1 pt 7 ps PS lc rgb KEY_GRAY title "p50", \
      NaN with linespoints lw LW dt 2 pt 6 ps PS lc rgb KEY_GRAY title "p99", \

@@ -3,7 +3,7 @@
 # Source it from a test: . "$(dirname "$0")/lib.sh"
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN="$ROOT/bin"
+BIN="${TVSA_BIN:-$ROOT/bin}" # TVSA_BIN: test other builds (make sanitize)
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/tvsa-test.XXXXXX")
 trap 'rm -rf "$SCRATCH"' EXIT
 FAILS=0

@@ -1,0 +1,715 @@
+#!/usr/bin/env python3
+"""report.py: the plots and report.md of one benchmark run.
+
+Given a run folder (results/<run-id>/ with results.csv and meta.json), draw
+with gnuplot one figure per workload (WORKLOAD.png/.svg: throughput, p50/p99
+latency, peak RSS, RSS per in-flight task, every model side by side) and
+overview.png/.svg (throughput and p99 of every workload on one screen), then
+write report.md: where the numbers came from, and per workload the figure,
+a table of every point, and the checks (equal checksums, Little's law).
+
+Why this shape: the plots are drawn from results.csv only (gnuplot reads
+the CSV itself, see scripts/plot_*.gp), so a plot can always be redrawn from
+a run folder, and failed points are drawn, not dropped: running out of
+threads is one of the results.  Every file is written to a temporary name
+and renamed into place, so an interrupted report never leaves half a file.
+
+Usage: python3 scripts/report.py [--plots-only] RUN_DIR
+Exit: 0 ok, 1 failed (missing input, gnuplot error; one line on stderr),
+2 bad usage.  Standard library only; importable: load_csv(), load_meta()
+and the group/check helpers are reused by later report steps.
+"""
+
+import argparse
+import csv
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+
+# ---- tunables ---------------------------------------------------------------
+SCRIPT_DIR = os.path.dirname(os.path.abspath(__file__))
+PLOT_WORKLOAD_GP = os.path.join(SCRIPT_DIR, "plot_workload.gp")
+PLOT_OVERVIEW_GP = os.path.join(SCRIPT_DIR, "plot_overview.gp")
+GNUPLOT = os.environ.get("GNUPLOT", "gnuplot")
+GNUPLOT_TIMEOUT_S = 120         # one figure; a hung gnuplot is an error
+
+RESULTS_CSV = "results.csv"
+META_JSON = "meta.json"
+REPORT_MD = "report.md"
+OVERVIEW = "overview"           # overview.png / overview.svg
+FORMATS = ("png", "svg")        # every figure in both
+
+WORKLOAD_SIZE_PX = (2000, 560)  # per-workload figure: four panels in a row
+OVERVIEW_COL_PX = 560           # overview: width per workload column ...
+OVERVIEW_EXTRA_PX = 120         # ... plus the left margin
+OVERVIEW_MIN_W_PX = 1100        # never narrower than this
+OVERVIEW_H_PX = 900             # two rows: throughput, p99
+
+# Models in this order first (legend order, colours); others follow in CSV order.
+MODEL_ORDER = ("threads", "async", "async-mt", "hybrid")
+# Okabe-Ito colours (colour-blind safe); red is kept for failed points.
+MODEL_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#000000", "#F0E442")
+# Filled gnuplot point types: circle, square, triangle, diamond, ... (open = pt - 1).
+MODEL_POINTS = (7, 5, 9, 13, 11, 15, 7)
+
+LITTLES_LO, LITTLES_HI = 0.95, 1.05     # closed-loop sanity band for littles_ratio
+NOISY_CV = 0.10                         # the sweep's noisy threshold (for the text)
+SIG_DIGITS = 3                          # significant digits of every number shown
+KIB_PER_MIB = 1024.0
+UNKNOWN = "unknown"
+DASH = "–"                              # an empty table cell
+MAX_COMMANDS_SHOWN = 400                # report.md lists at most this many command lines
+
+# Columns kept as text; every other column is a number (or None when empty).
+STRING_COLUMNS = {"workload", "model", "status", "reason", "checksum", "verify_checksum"}
+INT_COLUMNS = {"concurrency", "tasks", "runs", "work", "delay_us", "maxrss_kib",
+               "maxrss_kib_min", "maxrss_kib_max", "threads", "vcsw", "ivcsw",
+               "noisy", "outliers", "errors"}
+BOOL_WORDS = {"true": 1, "false": 0, "yes": 1, "no": 0}
+# Columns the gnuplot scripts read (gnuplot 5.4 may crash on a missing one).
+PLOT_COLUMNS = ("workload", "model", "concurrency", "status",
+                "throughput", "throughput_min", "throughput_max",
+                "p50_us", "p50_us_min", "p50_us_max", "p99_us", "p99_us_min", "p99_us_max",
+                "maxrss_kib", "maxrss_kib_min", "maxrss_kib_max", "rss_per_task_kib")
+
+
+class ReportError(Exception):
+    """A failure that ends the report: one line on stderr, exit 1."""
+
+
+# ---- loading ----------------------------------------------------------------
+
+def convert_cell(column, text):
+    """One CSV cell as a Python value: str for STRING_COLUMNS, int for
+    INT_COLUMNS, float otherwise; None for an empty cell.  A cell that is not
+    a number stays text rather than failing the whole report."""
+    if column in STRING_COLUMNS:
+        return text
+    text = text.strip()
+    if text == "":
+        return None
+    if text.lower() in BOOL_WORDS:
+        return BOOL_WORDS[text.lower()]
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    if column in INT_COLUMNS and math.isfinite(value) and value == int(value):
+        return int(value)
+    return value
+
+
+def load_csv(path):
+    """results.csv as a list of dicts, one per row, numbers converted.
+
+    Returns rows in file order (workload, model, concurrency).  Raises
+    ReportError when the file is missing, unreadable or has no header."""
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            if not reader.fieldnames:
+                raise ReportError("%s: empty file, no header" % path)
+            rows = []
+            for raw in reader:
+                rows.append({k: convert_cell(k, v if v is not None else "")
+                             for k, v in raw.items() if k is not None})
+            return rows
+    except OSError as e:
+        raise ReportError("cannot read %s: %s" % (path, e.strerror or e))
+    except csv.Error as e:
+        raise ReportError("%s: bad CSV: %s" % (path, e))
+
+
+def load_meta(path):
+    """meta.json as a dict; {} (with a warning on stderr) when missing or bad,
+    since an older run may lack it and the plots do not need it."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            meta = json.load(f)
+        return meta if isinstance(meta, dict) else {}
+    except (OSError, ValueError) as e:
+        print("report.py: warning: %s unreadable (%s); provenance unknown" % (path, e),
+              file=sys.stderr)
+        return {}
+
+
+def meta_get(meta, *path, default=None):
+    """meta[path[0]][path[1]]...; default when any step is missing or null."""
+    node = meta
+    for key in path:
+        if not isinstance(node, dict) or node.get(key) is None:
+            return default
+        node = node[key]
+    return node
+
+
+# ---- grouping ---------------------------------------------------------------
+
+def is_ok(row):
+    """True for a measured point (status ok)."""
+    return row.get("status") == "ok"
+
+
+def group_by(rows, *keys):
+    """{key value (a tuple when several keys): [rows]} in first-seen order."""
+    groups = {}
+    for row in rows:
+        k = tuple(row.get(key) for key in keys) if len(keys) > 1 else row.get(keys[0])
+        groups.setdefault(k, []).append(row)
+    return groups
+
+
+def unique(rows, key):
+    """The distinct values of one column, in first-seen order."""
+    return list(group_by(rows, key).keys())
+
+
+def workloads(rows):
+    """Workload names in CSV (registry) order."""
+    return unique(rows, "workload")
+
+
+def models(rows, meta=None):
+    """Model names present in rows: meta's "models" order, then MODEL_ORDER,
+    then any other model in CSV order.  Same order = same colour everywhere."""
+    preferred = list(meta_get(meta or {}, "models", default=[])) + list(MODEL_ORDER)
+    present = unique(rows, "model")
+
+    def rank(m):
+        return (preferred.index(m) if m in preferred else len(preferred) + present.index(m))
+    return sorted(present, key=rank)
+
+
+def rows_for(rows, workload=None, model=None, concurrency=None, ok_only=False):
+    """The rows matching every given field."""
+    return [r for r in rows
+            if (workload is None or r.get("workload") == workload)
+            and (model is None or r.get("model") == model)
+            and (concurrency is None or r.get("concurrency") == concurrency)
+            and (not ok_only or is_ok(r))]
+
+
+def model_styles(model_names):
+    """{model: (colour, point type)} by position in model_names."""
+    return {m: (MODEL_COLORS[i % len(MODEL_COLORS)], MODEL_POINTS[i % len(MODEL_POINTS)])
+            for i, m in enumerate(model_names)}
+
+
+def workload_info(rows, meta, workload):
+    """{kind, summary, work, delay_us} of one workload: meta.json first, the
+    CSV's work/delay_us columns when meta lacks them."""
+    wmeta = meta_get(meta, "workloads", workload, default={})
+    first = next((r for r in rows if r.get("workload") == workload), {})
+    return {
+        "kind": wmeta.get("kind") or UNKNOWN,
+        "summary": wmeta.get("summary"),
+        "work": wmeta.get("work") if wmeta.get("work") is not None else first.get("work"),
+        "delay_us": (wmeta.get("delay_us") if wmeta.get("delay_us") is not None
+                     else first.get("delay_us")),
+    }
+
+
+# ---- checks -----------------------------------------------------------------
+
+def check_checksums(wl_rows):
+    """Equal work check for one workload's rows.
+
+    Checksums are comparable only at equal `tasks`.  Returns a dict:
+      equal_points   concurrency levels where >= 2 models ran the same tasks
+                     and all their checksums agree
+      mismatches     [(concurrency, tasks, {model: checksum})] that disagree
+      not_comparable [concurrency] where models ran different task counts
+      within         [(model, tasks, {concurrency: checksum})]: one model's
+                     checksum changed with concurrency at equal tasks"""
+    ok = [r for r in wl_rows if is_ok(r) and r.get("checksum")]
+    # The sweep's pilot run of each point uses the same task count for every
+    # model (verify_tasks): its checksum is the cross-model comparison.
+    ok += [dict(r, tasks=r["verify_tasks"], checksum=r["verify_checksum"])
+           for r in wl_rows if is_ok(r) and r.get("verify_checksum")]
+    result = {"equal_points": 0, "mismatches": [], "not_comparable": [], "within": []}
+    for c, at_c in group_by(ok, "concurrency").items():
+        if len(unique(at_c, "model")) < 2:
+            continue
+        compared = False
+        for tasks, same in group_by(at_c, "tasks").items():
+            if len(unique(same, "model")) < 2:
+                continue
+            compared = True
+            sums = {r["model"]: r["checksum"] for r in same}
+            if len(set(sums.values())) == 1:
+                result["equal_points"] += 1
+            else:
+                result["mismatches"].append((c, tasks, sums))
+        if not compared:
+            result["not_comparable"].append(c)
+    for (m, tasks), same in group_by(ok, "model", "tasks").items():
+        if len({r["checksum"] for r in same}) > 1:
+            result["within"].append((m, tasks, {r["concurrency"]: r["checksum"] for r in same}))
+    return result
+
+
+def check_littles(wl_rows, lo=LITTLES_LO, hi=LITTLES_HI):
+    """Little's law for one workload's ok rows: (violations, missing), where
+    violations = [(model, concurrency, ratio)] outside [lo, hi] and missing
+    counts ok rows with no littles_ratio."""
+    violations, missing = [], 0
+    for r in wl_rows:
+        if not is_ok(r):
+            continue
+        ratio = r.get("littles_ratio")
+        if not isinstance(ratio, (int, float)):
+            missing += 1
+        elif not lo <= ratio <= hi:
+            violations.append((r["model"], r["concurrency"], ratio))
+    return violations, missing
+
+
+def speedups(wl_rows, model_names):
+    """{model: (speed-up, best row, c=1 row)}: best throughput over the c=1
+    throughput; speed-up None when a model has no ok c=1 point."""
+    out = {}
+    for m in model_names:
+        ok = [r for r in wl_rows if r.get("model") == m and is_ok(r)
+              and isinstance(r.get("throughput"), (int, float))]
+        if not ok:
+            continue
+        best = max(ok, key=lambda r: r["throughput"])
+        base = next((r for r in ok if r.get("concurrency") == 1), None)
+        ratio = best["throughput"] / base["throughput"] if base and base["throughput"] else None
+        out[m] = (ratio, best, base)
+    return out
+
+
+# ---- number formatting --------------------------------------------------------
+
+def is_num(x):
+    """True for a finite int or float."""
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def fmt_sig(x, digits=SIG_DIGITS):
+    """x with `digits` significant digits, never in e-notation: 0.512, 12.3, 850."""
+    if not is_num(x):
+        return DASH
+    if x == 0:
+        return "0"
+    r = float("%.*g" % (digits, x))
+    exp = math.floor(math.log10(abs(r)))
+    return "%.*f" % (max(0, digits - 1 - exp), r)
+
+
+def fmt_si(x, digits=SIG_DIGITS):
+    """x with k/M/G suffixes and `digits` significant digits: 12.3k, 1.05M."""
+    if not is_num(x):
+        return DASH
+    r = float("%.*g" % (digits, x))
+    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(r) >= div:
+            return fmt_sig(r / div, digits) + suffix
+    return fmt_sig(r, digits)
+
+
+def fmt_pct(fraction):
+    """A fraction as a percentage: 0.034 -> '3.4'."""
+    return "%.1f" % (fraction * 100) if is_num(fraction) else DASH
+
+
+def md_cell(text):
+    """Text safe inside a markdown table cell."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+# ---- gnuplot ----------------------------------------------------------------
+
+def gp_value(v):
+    """A Python value as a gnuplot literal for -e (strings single-quoted)."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return repr(v)
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def gnuplot_error_line(stderr):
+    """The most telling line of gnuplot's stderr (it prints the offending
+    command, a caret, then the message)."""
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    for ln in reversed(lines):
+        if not ln.startswith("^") and "warning:" not in ln:
+            return re.sub(r"\s+", " ", ln)
+    return re.sub(r"\s+", " ", lines[-1]) if lines else "no message"
+
+
+def run_gnuplot(script, variables, what):
+    """Run `gnuplot -e VARS script`.  Raises ReportError naming `what` on a
+    missing gnuplot, a timeout or a non-zero exit.  Warnings (empty series
+    are normal: not every model has every point) are not shown."""
+    expr = "; ".join("%s=%s" % (k, gp_value(v)) for k, v in variables.items())
+    try:
+        proc = subprocess.run([GNUPLOT, "-e", expr, script], capture_output=True,
+                              text=True, timeout=GNUPLOT_TIMEOUT_S)
+    except FileNotFoundError:
+        raise ReportError("gnuplot not found (%s); install gnuplot-nox" % GNUPLOT)
+    except subprocess.TimeoutExpired:
+        raise ReportError("gnuplot timed out after %ds drawing %s" % (GNUPLOT_TIMEOUT_S, what))
+    if proc.returncode != 0:
+        status = ("killed by signal %d" % -proc.returncode if proc.returncode < 0
+                  else "exit %d" % proc.returncode)
+        raise ReportError("gnuplot failed drawing %s (%s): %s" % (
+            what, status, gnuplot_error_line(proc.stderr)))
+
+
+def temp_name(run_dir, name):
+    """A hidden temporary path beside run_dir/name, unique to this process."""
+    return os.path.join(run_dir, ".%s.tmp.%d" % (name, os.getpid()))
+
+
+def draw(run_dir, name, script, variables):
+    """Draw one figure in every FORMAT: gnuplot writes a temporary file,
+    which is renamed to run_dir/name.FMT only when complete."""
+    for fmt in FORMATS:
+        final = "%s.%s" % (name, fmt)
+        tmp = temp_name(run_dir, final)
+        try:
+            run_gnuplot(script, dict(variables, out=tmp, fmt=fmt), final)
+            if not os.path.exists(tmp) or os.path.getsize(tmp) == 0:
+                raise ReportError("gnuplot wrote nothing for %s" % final)
+            os.replace(tmp, os.path.join(run_dir, final))
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+def cores_text(meta):
+    """'2 cores' or 'unknown cores'."""
+    cores = meta_get(meta, "host", "cores")
+    return "%s core%s" % (cores, "" if cores == 1 else "s") if cores else "%s cores" % UNKNOWN
+
+
+def workload_title(rows, meta, workload):
+    """The per-workload figure title: name, kind, parameters, cores, run."""
+    info = workload_info(rows, meta, workload)
+    params = ", ".join("%s=%s" % (k, info[k]) for k in ("work", "delay_us") if info[k] is not None)
+    run_id = meta_get(meta, "run_id", default=UNKNOWN)
+    kind = "" if info["kind"] == UNKNOWN else "%s-bound: " % info["kind"]
+    return "%s  (%s%s)  -  %s  -  run %s" % (workload, kind, params, cores_text(meta), run_id)
+
+
+def draw_all(run_dir, rows, meta):
+    """Every figure of the run; returns the file names written."""
+    csv_path = os.path.join(run_dir, RESULTS_CSV)
+    missing = [c for c in PLOT_COLUMNS if c not in rows[0]]
+    if missing:
+        raise ReportError("%s lacks column%s %s; cannot plot" % (
+            csv_path, "" if len(missing) == 1 else "s", ", ".join(missing)))
+    all_models = models(rows, meta)
+    styles = model_styles(all_models)
+    written = []
+    for wl in workloads(rows):
+        present = models(rows_for(rows, workload=wl), meta)
+        variables = {
+            "csv": csv_path, "wl": wl, "ttl": workload_title(rows, meta, wl),
+            "models": " ".join(present),
+            "colors": " ".join(styles[m][0] for m in present),
+            "pts": " ".join(str(styles[m][1]) for m in present),
+            "width": WORKLOAD_SIZE_PX[0], "height": WORKLOAD_SIZE_PX[1],
+        }
+        draw(run_dir, wl, PLOT_WORKLOAD_GP, variables)
+        written += ["%s.%s" % (wl, f) for f in FORMATS]
+    wls = workloads(rows)
+    col_titles = []
+    for wl in wls:
+        info = workload_info(rows, meta, wl)
+        params = ", ".join("%s=%s" % (k, info[k]) for k in ("work", "delay_us")
+                           if is_num(info[k]) and info[k])
+        text = "%s (%s%s)" % (wl, info["kind"], ", " + params if params else "")
+        col_titles.append('"%s"' % text.replace('"', "'"))     # one quoted word each
+    variables = {
+        "csv": csv_path, "wls": " ".join(wls), "wlt": " ".join(col_titles),
+        "ttl": "Throughput and p99 latency per workload  (%s, run %s)" % (
+            cores_text(meta), meta_get(meta, "run_id", default=UNKNOWN)),
+        "models": " ".join(all_models),
+        "colors": " ".join(styles[m][0] for m in all_models),
+        "pts": " ".join(str(styles[m][1]) for m in all_models),
+        "width": max(OVERVIEW_MIN_W_PX, OVERVIEW_COL_PX * len(wls) + OVERVIEW_EXTRA_PX),
+        "height": OVERVIEW_H_PX,
+    }
+    draw(run_dir, OVERVIEW, PLOT_OVERVIEW_GP, variables)
+    written += ["%s.%s" % (OVERVIEW, f) for f in FORMATS]
+    return written
+
+
+# ---- report.md --------------------------------------------------------------
+
+def provenance_lines(meta):
+    """The "What was run and where" section, as markdown lines."""
+    def g(*path):
+        v = meta_get(meta, *path)
+        return UNKNOWN if v is None or v == "" else v
+
+    commit = meta_get(meta, "git", "commit")
+    dirty = meta_get(meta, "git", "dirty")
+    git = UNKNOWN if not commit else "`%s`%s" % (
+        commit, {True: " (dirty: uncommitted changes)", False: " (clean)"}.get(dirty, ""))
+    mem = meta_get(meta, "host", "mem_total_kib")
+    governor = meta_get(meta, "host", "governor")
+    lines = [
+        "- **Date:** %s; **run id:** %s" % (g("date"), g("run_id")),
+        "- **CPU:** %s, %s; memory %s GiB" % (g("host", "cpu_model"), cores_text(meta),
+                                               fmt_sig(mem / KIB_PER_MIB / KIB_PER_MIB)
+                                               if is_num(mem) else UNKNOWN),
+        "- **Kernel:** %s; **CPU frequency governor:** %s" % (
+            g("host", "kernel"), governor or "%s (not exposed)" % UNKNOWN),
+        "- **Compiler:** %s; **CFLAGS:** `%s`" % (g("build", "compiler"), g("build", "cflags")),
+    ]
+    versions = dict(meta_get(meta, "versions", default={}))
+    for key in ("libevent", "hyperfine", "gnuplot"):
+        versions.setdefault(key, None)
+    lines.append("- **Versions:** " + "; ".join(
+        str(v) if v and str(v).lower().startswith(k.lower())    # "hyperfine 1.15.0"
+        else "%s %s" % (k, v if v else UNKNOWN) for k, v in versions.items()))
+    lines.append("- **Git commit:** %s" % git)
+    if meta.get("elapsed_s") is not None:
+        lines.append("- **Sweep time:** %s s" % fmt_sig(meta["elapsed_s"]))
+    params = meta_get(meta, "params", default={})
+    if params:
+        plain = []
+        for k, v in params.items():
+            if k == "concurrency" and isinstance(v, dict):
+                continue
+            plain.append("%s=%s" % (k, ",".join(map(str, v)) if isinstance(v, list)
+                                    else UNKNOWN if v is None
+                                    else json.dumps(v) if isinstance(v, bool) else v))
+        lines.append("- **Sweep parameters:** " + "; ".join(plain))
+        for wl, levels in (params.get("concurrency") or {}).items():
+            lines.append("  - %s concurrency: %s" % (wl, ", ".join(map(str, levels or []))))
+    else:
+        lines.append("- **Sweep parameters:** %s" % UNKNOWN)
+    sweep_cmd = meta.get("sweep_command")
+    if sweep_cmd:
+        lines.append("- **Sweep command:** `%s`" % (" ".join(sweep_cmd)
+                                                   if isinstance(sweep_cmd, list) else sweep_cmd))
+    commands = meta.get("commands") or []
+    lines.append("")
+    if commands:
+        shown = commands[:MAX_COMMANDS_SHOWN]
+        lines += ["<details><summary>The %d command lines run</summary>" % len(commands), "",
+                  "```"] + shown
+        if len(commands) > len(shown):
+            lines.append("... %d more in meta.json" % (len(commands) - len(shown)))
+        lines += ["```", "", "</details>"]
+    else:
+        lines.append("Command lines: %s (not recorded in meta.json)." % UNKNOWN)
+    return lines
+
+
+def notes_for(row):
+    """The status/notes cell of one point."""
+    if not is_ok(row):
+        return "**%s**: %s" % (row.get("status") or UNKNOWN, row.get("reason") or "no reason given")
+    notes = []
+    cv = row.get("cv") if is_num(row.get("cv")) else row.get("throughput_cv")
+    if row.get("noisy"):
+        detail = ["cv %.0f%%" % (cv * 100)] if is_num(cv) else []
+        if row.get("outliers"):
+            detail.append("hyperfine outliers")
+        notes.append("noisy (%s)" % ", ".join(detail) if detail else "noisy")
+    if is_num(row.get("errors")) and row["errors"]:
+        notes.append("errors: %d" % row["errors"])
+    ratio = row.get("littles_ratio")
+    if is_num(ratio) and not LITTLES_LO <= ratio <= LITTLES_HI:
+        notes.append("Little %.2f" % ratio)
+    return "; ".join(notes) if notes else "ok"
+
+
+def table_lines(wl_rows, model_names):
+    """The markdown table of one workload: one row per (concurrency, model)."""
+    head = ["concurrency", "model", "throughput tasks/s (min–max)", "p50 us", "p99 us",
+            "max RSS MiB", "RSS/task KiB", "threads", "cv %", "status / notes"]
+    lines = ["| " + " | ".join(head) + " |",
+             "|" + "|".join("---:" if i not in (1, len(head) - 1) else "---"
+                            for i in range(len(head))) + "|"]
+    order = {m: i for i, m in enumerate(model_names)}
+    for r in sorted(wl_rows, key=lambda r: (r.get("concurrency") or 0,
+                                            order.get(r.get("model"), len(order)))):
+        ok = is_ok(r)
+        tp = DASH
+        if ok and is_num(r.get("throughput")):
+            tp = fmt_si(r["throughput"])
+            if is_num(r.get("throughput_min")) and is_num(r.get("throughput_max")):
+                tp += " (%s–%s)" % (fmt_si(r["throughput_min"]), fmt_si(r["throughput_max"]))
+        rss = r.get("maxrss_kib")
+        cv = r.get("cv") if is_num(r.get("cv")) else r.get("throughput_cv")
+        cells = [
+            str(r.get("concurrency")), r.get("model") or UNKNOWN, tp,
+            fmt_si(r.get("p50_us")) if ok else DASH,
+            fmt_si(r.get("p99_us")) if ok else DASH,
+            fmt_sig(rss / KIB_PER_MIB) if ok and is_num(rss) else DASH,
+            fmt_sig(r.get("rss_per_task_kib")) if ok else DASH,
+            str(r["threads"]) if ok and is_num(r.get("threads")) else DASH,
+            fmt_pct(cv) if ok else DASH,
+            notes_for(r),
+        ]
+        lines.append("| " + " | ".join(md_cell(c) for c in cells) + " |")
+    return lines
+
+
+def checks_line(wl_rows):
+    """The one-line "Checks" of one workload: checksums and Little's law."""
+    cs = check_checksums(wl_rows)
+    parts = []
+    if cs["equal_points"] or cs["mismatches"]:
+        text = "checksums equal across models at %d point%s" % (
+            cs["equal_points"], "" if cs["equal_points"] == 1 else "s")
+        if cs["mismatches"]:
+            text += "; **MISMATCH** at " + ", ".join(
+                "c=%s (tasks %s: %s)" % (c, t, ", ".join("%s %s" % kv for kv in sums.items()))
+                for c, t, sums in cs["mismatches"])
+        parts.append(text)
+    else:
+        parts.append("checksums not compared (no concurrency where two models ran the same tasks)")
+    if cs["not_comparable"]:
+        parts.append("not comparable (different tasks) at c=" +
+                     ", ".join(map(str, cs["not_comparable"])))
+    if cs["within"]:
+        parts.append("**checksum changed with concurrency at equal tasks**: " + ", ".join(
+            "%s tasks=%s (%s)" % (m, t, ", ".join("c=%s %s" % kv for kv in by_c.items()))
+            for m, t, by_c in cs["within"]))
+    violations, missing = check_littles(wl_rows)
+    if not any(is_ok(r) for r in wl_rows):
+        parts.append("no ok point to check Little's law on")
+    elif violations:
+        parts.append("Little's law (%.2f..%.2f): **%d violation%s**: %s" % (
+            LITTLES_LO, LITTLES_HI, len(violations), "" if len(violations) == 1 else "s",
+            ", ".join("%s c=%s ratio %.3f" % v for v in violations)))
+    else:
+        parts.append("Little's law within %.2f..%.2f at every ok point" % (LITTLES_LO, LITTLES_HI))
+    if missing:
+        parts.append("littles_ratio missing at %d point%s" % (missing, "" if missing == 1 else "s"))
+    return "**Checks:** " + "; ".join(parts) + "."
+
+
+def speedup_line(wl_rows, model_names):
+    """For CPU-bound workloads: each model's best throughput over its c=1."""
+    parts = []
+    for m, (ratio, best, base) in speedups(wl_rows, model_names).items():
+        if ratio is None:
+            parts.append("%s: no ok c=1 point" % m)
+        else:
+            parts.append("%s **%.2fx** (%s tasks/s at c=%s vs %s at c=1)" % (
+                m, ratio, fmt_si(best["throughput"]), best["concurrency"],
+                fmt_si(base["throughput"])))
+    return "**Speed-up over c=1** (best throughput / c=1 throughput): " + "; ".join(parts) + "."
+
+
+def how_to_read_lines(meta):
+    """The short "How to read" paragraph."""
+    runs = meta_get(meta, "params", "runs", default=UNKNOWN)
+    return [
+        "Each workload is one figure with four panels, all against concurrency (tasks in "
+        "flight, log scale; closed loop: a task starts when one finishes): (a) throughput, "
+        "(b) p50 (solid) and p99 (dashed) latency, log-log, (c) peak RSS of the process, "
+        "(d) RSS per in-flight task = (RSS(c) - RSS(1)) / (c - 1).  Each model is one colour. "
+        "A point is the median of %s counted runs; bars and the ranges in the tables span "
+        "min to max over those runs.  A red X on a dotted red line is a point that failed "
+        "(its reason is in the table): a model that cannot reach a concurrency is a result.  "
+        "A point is flagged noisy when its spread (cv) is over %d%% or hyperfine saw "
+        "outliers.  All numbers come from one machine with %s: compare models within this "
+        "run and quote ratios, not absolute numbers.  Checks: equal checksums prove both "
+        "models did the same work; Little's law (throughput x mean latency / concurrency "
+        "= 1 in a closed loop) catches measurement bugs." % (
+            runs, round(NOISY_CV * 100), cores_text(meta)),
+    ]
+
+
+def render_report(rows, meta):
+    """report.md as one string."""
+    all_models = models(rows, meta)
+    run_id = meta_get(meta, "run_id", default=UNKNOWN)
+    out = ["# %s: benchmark report, run %s" % (" vs ".join(all_models) or "models", run_id), ""]
+    if meta.get("complete") is False:
+        out += ["> **meta.json says complete=false:** the sweep was interrupted or had not "
+                "finished when this report was written; points may be missing.", ""]
+    out += ["## What was run and where", ""] + provenance_lines(meta) + [""]
+    out += ["## How to read", ""] + how_to_read_lines(meta) + [""]
+    out += ["## Overview", "", "![throughput and p99 of every workload](%s.png)" % OVERVIEW, ""]
+    for wl in workloads(rows):
+        wl_rows = rows_for(rows, workload=wl)
+        present = models(wl_rows, meta)
+        info = workload_info(rows, meta, wl)
+        levels = unique(wl_rows, "concurrency")
+        out += ["## %s" % wl, ""]
+        out.append(info["summary"] or "(no summary in meta.json)")
+        out.append("")
+        out.append("Kind: %s; work=%s; delay_us=%s; models: %s; concurrency: %s." % (
+            info["kind"], UNKNOWN if info["work"] is None else info["work"],
+            UNKNOWN if info["delay_us"] is None else info["delay_us"],
+            ", ".join(present), ", ".join(map(str, levels))))
+        out += ["", "![%s: throughput, latency, memory vs concurrency](%s.png)" % (wl, wl), ""]
+        failed = [r for r in wl_rows if not is_ok(r)]
+        if failed:
+            out += ["**Failed points:** " + "; ".join(
+                "%s at c=%s (%s)" % (r.get("model"), r.get("concurrency"),
+                                     r.get("reason") or "no reason given") for r in failed) + ".",
+                    ""]
+        if info["kind"] == "cpu":
+            out += [speedup_line(wl_rows, present), ""]
+        out += [checks_line(wl_rows), ""]
+        out += table_lines(wl_rows, present) + [""]
+    return "\n".join(out)
+
+
+def write_atomic(path, text):
+    """Write text to a temporary file beside path, then rename it into place."""
+    tmp = temp_name(os.path.dirname(path) or ".", os.path.basename(path))
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+# ---- main -------------------------------------------------------------------
+
+def parse_args(argv):
+    """--plots-only and RUN_DIR; argparse exits 2 on bad usage."""
+    p = argparse.ArgumentParser(
+        prog="report.py",
+        description="Draw the plots (gnuplot) and write report.md of one run folder.")
+    p.add_argument("--plots-only", action="store_true",
+                   help="draw the figures, leave report.md alone")
+    p.add_argument("run_dir", metavar="RUN_DIR",
+                   help="a run folder with results.csv and meta.json (e.g. results/latest)")
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    """Entry point: returns the exit status."""
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    run_dir = args.run_dir
+    try:
+        if not os.path.isdir(run_dir):
+            raise ReportError("%s: not a run folder" % run_dir)
+        rows = load_csv(os.path.join(run_dir, RESULTS_CSV))
+        if not rows:
+            raise ReportError("%s: no rows to report" % os.path.join(run_dir, RESULTS_CSV))
+        meta = load_meta(os.path.join(run_dir, META_JSON))
+        written = draw_all(run_dir, rows, meta)
+        if not args.plots_only:
+            write_atomic(os.path.join(run_dir, REPORT_MD), render_report(rows, meta))
+            written.append(REPORT_MD)
+    except ReportError as e:
+        print("report.py: %s" % e, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("report.py: interrupted", file=sys.stderr)
+        return 130
+    print("report.py: wrote %s in %s" % (", ".join(written), run_dir), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
