@@ -56,6 +56,7 @@ WARMUP = 1              # hyperfine warm-up runs
 DEFAULT_RUNS = 3        # counted runs per point
 NOISY_CV = 0.10         # a point whose throughput spread is above this is noisy
 MAX_LEVEL = 1_000_000   # largest concurrency accepted on the command line
+RSS_PER_TASK_MIN_C = 64  # below, (RSS(c) - RSS(1)) / (c - 1) is page-level noise
 
 COLUMNS = [
     "workload", "model", "concurrency", "status", "reason", "tasks", "runs",
@@ -335,7 +336,7 @@ def write_csv(path, rows):
     w.writerow(COLUMNS)
     for r in rows:
         b = base.get((r["workload"], r["model"]))
-        if b and r["status"] == "ok" and r["concurrency"] > 1:
+        if b and r["status"] == "ok" and r["concurrency"] >= RSS_PER_TASK_MIN_C:
             r["rss_per_task_kib"] = ((r["maxrss_kib"] - b["maxrss_kib"]) /
                                      (r["concurrency"] - 1))
         w.writerow([fmt(r.get(c)) for c in COLUMNS])

@@ -102,7 +102,7 @@ mpt(i)    = int(word(pts, (i - 1) % words(pts) + 1))
 # QCOL over workload wl's ok rows; LOGQ = 1 counts positive values only.
 _stat = 'undefine STATS_*; stats csv using (any_ok(wl) && (!LOGQ || column(QCOL) > 0) ? column(QCOL) : NaN) nooutput; QMIN = exists("STATS_min") ? STATS_min : NaN; QMAX = exists("STATS_max") ? STATS_max : NaN'
 has(v) = v == v     # false for NaN
-array XLO[NW]; array XHI[NW]; array TMAX[NW]; array LATLO[NW]; array LATHI[NW]
+array XLO[NW]; array XHI[NW]; array TMAX[NW]; array TMIN[NW]; array LATLO[NW]; array LATHI[NW]
 do for [j=1:NW] {
     wl = word(wls, j)
     undefine STATS_*
@@ -110,6 +110,7 @@ do for [j=1:NW] {
     XLO[j] = exists("STATS_min") ? STATS_min / X_PAD : 1.0 / X_PAD
     XHI[j] = exists("STATS_max") ? STATS_max * X_PAD : X_PAD
     LOGQ = 0; QCOL = "throughput_max"; eval _stat; TMAX[j]  = has(QMAX) ? QMAX : 1
+    LOGQ = 1; QCOL = "throughput_min"; eval _stat; TMIN[j]  = has(QMIN) ? QMIN : TMAX[j] / 10
     LOGQ = 1; QCOL = "p99_us_min";     eval _stat; LATLO[j] = has(QMIN) ? QMIN : 1
     LOGQ = 1; QCOL = "p99_us_max";     eval _stat; LATHI[j] = has(QMAX) ? QMAX : 10
 }
@@ -166,15 +167,15 @@ do for [j=1:NW] {
     wl = word(wls, j)
     eval panel(j, 1)
     set xrange [XLO[j]:XHI[j]]
-    td = tdiv(TMAX[j])
-    lo = 0; hi = lin_hi(TMAX[j] / td); logy = 0
-    unset logscale y
+    # log y, as on the per-workload figures: I/O throughput spans decades
+    lo = log_lo(TMIN[j], TMAX[j]); hi = log_hi(TMIN[j], TMAX[j]); logy = 1
+    set logscale y
     set yrange [lo:hi]
-    set format y "%g"
+    set format y "%.0s%c"
     set title word(wlt, j) font FONT.",".PANEL_PT
     set xlabel ""
-    set ylabel "throughput (".tunit(TMAX[j]).")"
-    plot for [i=1:NM] csv using "concurrency":(col(mname(i), "throughput") / td):(col(mname(i), "throughput_min") / td):(col(mname(i), "throughput_max") / td) \
+    set ylabel "throughput (tasks/s)"
+    plot for [i=1:NM] csv using "concurrency":(col(mname(i), "throughput")):(col(mname(i), "throughput_min")):(col(mname(i), "throughput_max")) \
              with yerrorlines lw LW pt mpt(i) ps PS lc rgb mcolor(i) notitle, \
          @FAILED, @FAILED_TEXT
 }

@@ -110,6 +110,7 @@ if (!exists("STATS_min")) {
 xlo = STATS_min / X_PAD; xhi = STATS_max * X_PAD
 
 LOGQ = 0; QCOL = "throughput_max";   eval _stat; tmax = has(QMAX) ? QMAX : 1
+LOGQ = 1; QCOL = "throughput_min";   eval _stat; tmin = has(QMIN) ? QMIN : tmax / 10
 LOGQ = 1; QCOL = "p50_us_min";       eval _stat; lat_lo = has(QMIN) ? QMIN : 1
 LOGQ = 1; QCOL = "p99_us_max";       eval _stat; lat_hi = has(QMAX) ? QMAX : 10
 LOGQ = 0; QCOL = "maxrss_kib_max";   eval _stat; rss_max = has(QMAX) ? QMAX / KIB_PER_MIB : 1
@@ -173,15 +174,18 @@ set xlabel "concurrency (tasks in flight)"
 set bars small
 
 # ---- (a) throughput -------------------------------------------------------
+# Log y: at 1 ms per task throughput spans 1k to 10M tasks/s across the levels.
 eval panel(1)
-lo = 0; hi = lin_hi(tmax / tdiv); logy = 0
+lo = log_lo(tmin, tmax); hi = log_hi(tmin, tmax); logy = 1
+set logscale y
 set yrange [lo:hi]
-set format y "%g"
+set format y "%.0s%c"
 set title "(a) throughput" font FONT.",".PANEL_PT
-set ylabel "throughput (".tunit.")"
-plot for [i=1:NM] csv using "concurrency":(col(mname(i), "throughput") / tdiv):(col(mname(i), "throughput_min") / tdiv):(col(mname(i), "throughput_max") / tdiv) \
+set ylabel "throughput (tasks/s)"
+plot for [i=1:NM] csv using "concurrency":(col(mname(i), "throughput")):(col(mname(i), "throughput_min")):(col(mname(i), "throughput_max")) \
          with yerrorlines lw LW pt mpt(i) ps PS lc rgb mcolor(i) notitle, \
      @FAILED, @FAILED_TEXT
+unset logscale y
 
 # ---- (b) latency ----------------------------------------------------------
 eval panel(2)
