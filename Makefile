@@ -122,14 +122,13 @@ sanitize:
 		all $(TEST_NAMES:%=$(BUILD)/asan/test-bin/%)
 	@$(SAN_MAKE) BUILD=$(BUILD)/tsan BIN=$(BUILD)/tsan/bin \
 		CFLAGS='$(SAN_CFLAGS) $(TSAN_FLAGS)' LDFLAGS='$(TSAN_FLAGS)' all
-	@$(MAKE) --no-print-directory BUILD=$(BUILD)/valgrind BIN=$(BUILD)/valgrind/bin \
-		CFLAGS='-O1 -g' all
-	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/valgrind BIN=$(BUILD)/valgrind/bin all
+	@$(MAKE) --no-print-directory $(if $(filter 1,$(V)),,-s) $(FUZZ_BINS)
 	@tests/sanitize.sh $(BUILD)
 
 fuzz:
 	@scripts/deps.sh sanitize
-	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@$(MAKE) --no-print-directory $(if $(filter 1,$(V)),,-s) $(FUZZ_BINS)
 	@tests/fuzz/run.sh $(BUILD)/fuzz '$(FUZZ_SECONDS)' '$(FUZZ_MAX_LEN)' $(FUZZ_NAMES)
 
 $(BUILD)/fuzz/fuzz_wire: tests/fuzz/fuzz_wire.c workloads/wire.c workloads/wire.h
@@ -157,6 +156,15 @@ plots:
 report:
 	@$(PYTHON) scripts/report.py $(if $(RUN),'$(RUN)',results/latest)
 
+# compare: A=run-folder B=run-folder, what changed from A to B beyond the
+# runs' noise (scripts/compare.py).  A and B come from the environment
+# like NAME and KIND below, so no quoting in them can reach the shell.
+compare:
+	@if [ -z "$$A" ] || [ -z "$$B" ]; then \
+		echo "make compare: give two run folders: make compare A=results/<run-id> B=results/latest" >&2; \
+		exit 2; fi
+	@$(PYTHON) scripts/compare.py "$$A" "$$B"
+
 # new-workload: NAME=foo KIND=cpu|io writes a working pair from
 # scripts/templates/KIND/ and registers it; the compile check it runs uses
 # these flags.  NAME and KIND come from the environment (make exports
@@ -182,9 +190,11 @@ help:
 	@echo "  make sanitize   the tests again under ASan+UBSan, TSan and valgrind, and the"
 	@echo "                  fuzz corpora replayed (clang; builds in build/asan, ...)"
 	@echo "  make fuzz       run each libFuzzer target from tests/fuzz/corpus/"
-	@echo "                  FUZZ_SECONDS=N      seconds per target (default 30)"
+	@echo "                  FUZZ_SECONDS=N     seconds per target (default 30)"
 	@echo "  make plots      redraw the plots of RUN=dir (default results/latest)"
 	@echo "  make report     rewrite report.md of RUN=dir"
+	@echo "  make compare A=dir B=dir"
+	@echo "                  what changed from run A to run B, beyond the runs' noise"
 	@echo "  make new-workload NAME=foo KIND=cpu|io"
 	@echo "                  write a new workload pair from a template and register it"
 	@echo "  make clean      remove build/ and bin/"

@@ -29,6 +29,8 @@ import re
 import subprocess
 import sys
 
+import verdicts  # the "Verdicts" section: each claim of DESIGN.md section 1
+
 # ---- tunables ---------------------------------------------------------------
 SCRIPT_DIR = os.path.dirname(os.path.abspath(__file__))
 PLOT_WORKLOAD_GP = os.path.join(SCRIPT_DIR, "plot_workload.gp")
@@ -633,6 +635,7 @@ def render_report(rows, meta):
                 "finished when this report was written; points may be missing.", ""]
     out += ["## What was run and where", ""] + provenance_lines(meta) + [""]
     out += ["## How to read", ""] + how_to_read_lines(meta) + [""]
+    out += verdicts.render(rows, meta)
     out += ["## Overview", "", "![throughput and p99 of every workload](%s.png)" % OVERVIEW, ""]
     for wl in workloads(rows):
         wl_rows = rows_for(rows, workload=wl)

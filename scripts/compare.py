@@ -1,0 +1,238 @@
+#!/usr/bin/env python3
+"""compare.py: what changed between two benchmark runs, beyond the noise.
+
+    python3 scripts/compare.py RUN_A RUN_B      (or: make compare A=... B=...)
+
+For every (workload, model, concurrency) point in both runs' results.csv it
+prints B/A of throughput, p99 latency and peak RSS as one markdown table
+row, and marks a change only when it is larger than either run's own noise:
+
+- throughput: the min..max ranges of the counted runs do not overlap AND
+  |B/A - 1| > max(2 cv_A, 2 cv_B, THR_FLOOR);
+- p99: the p99_us_min..max ranges do not overlap AND the fold change
+  max(B/A, A/B) - 1 > max(spread_A, spread_B, P99_FLOOR), where spread =
+  p99_max / p99_min - 1; and only when both runs had >= P99_MIN_TASKS
+  tasks per run (below that the p99 is set by a handful of tasks);
+- peak RSS: the ranges do not overlap AND |B/A - 1| > RSS_CHANGE AND the
+  difference exceeds RSS_NOISE_KIB.
+- A point the sweep flagged noisy (cv > 10% or hyperfine outliers) in
+  either run is shown but not judged: its noise is not bounded by its
+  three runs, so no change there can be called larger than the noise.
+
+Why these rules (tuned on two quick runs of one commit on a busy 2-core
+machine, where the first rule set -- ranges apart and > max(cv, 5%) --
+called 9 of 24 points "changed"): the three counted runs of a point are
+back to back (about a second), so their spread misses load that comes and
+goes between two sweeps a minute apart.  Same-commit runs moved
+throughput by up to 7% and p99 by up to 1.5x at points neither run
+flagged noisy (p99 1.9x where one run's own max/min was already 2.4x),
+and throughput by 1.5-1.8x at flagged points; a p99 from ~75 tasks
+(quick runs at c=1 on a 1 ms wait) moved 3x.  A point ok in one
+run and failed in the other is always a change; points in one run only
+are listed ("only in A" / "only in B").  The last line starts
+"N points compared, K changed beyond noise".
+
+Exit: 0 (changes are not an error), 2 bad input (a folder missing, no
+results.csv, unreadable CSV): one line on stderr.  Standard library only.
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import report as R  # noqa: E402
+import verdicts  # noqa: E402  (RSS_NOISE_KIB: one noise figure for RSS)
+
+# Thresholds (see the docstring for the runs they were tuned on).
+THR_CV_MULT = 2.0       # throughput: beyond 2 x the larger cv (about 2 sigma)
+THR_FLOOR = 0.10        # ... and beyond 10%: the sweep's own noisy line; quiet
+                        # same-commit points drifted up to 7% between sweeps
+P99_FLOOR = 1.00        # p99: beyond x2 or /2; the tail is what neighbours hit
+                        # first: same-commit runs moved it 1.5x at a quiet point
+P99_MIN_TASKS = 1000    # p99 judged only with >= 10 tasks above it per run
+RSS_CHANGE = 0.10       # peak RSS: beyond 10% ...
+RSS_NOISE_KIB = verdicts.RSS_NOISE_KIB  # ... and beyond a few hundred KiB
+
+UP, DOWN = "▲", "▼"
+
+
+class InputError(Exception):
+    pass
+
+
+def load_run(path, label):
+    """(rows, meta) of a run folder (or of a results.csv path)."""
+    if not path:
+        raise InputError("%s is empty: give two run folders, e.g. compare.py results/X "
+                         "results/latest" % label)
+    csv_path = path if os.path.isfile(path) else os.path.join(path, R.RESULTS_CSV)
+    if not os.path.isdir(path) and not os.path.isfile(path):
+        raise InputError("%s: %s: no such run folder" % (label, path))
+    if not os.path.isfile(csv_path):
+        raise InputError("%s: %s has no %s" % (label, path, R.RESULTS_CSV))
+    try:
+        rows = R.load_csv(csv_path)
+    except R.ReportError as e:
+        raise InputError("%s: %s" % (label, e))
+    if not rows or "workload" not in rows[0] or "concurrency" not in rows[0]:
+        raise InputError("%s: %s has no points" % (label, csv_path))
+    meta_path = os.path.join(os.path.dirname(csv_path), R.META_JSON)
+    meta = {}
+    if os.path.isfile(meta_path):
+        meta = R.load_meta(meta_path)
+    return rows, meta
+
+
+def key(r):
+    return (r.get("workload"), r.get("model"), r.get("concurrency"))
+
+
+def overlap(lo_a, hi_a, lo_b, hi_b):
+    """True when [lo_a, hi_a] and [lo_b, hi_b] share a value (unknown: True)."""
+    if not all(R.is_num(x) for x in (lo_a, hi_a, lo_b, hi_b)):
+        return True
+    return lo_a <= hi_b and lo_b <= hi_a
+
+
+def thr_noise(r):
+    """THR_CV_MULT x the point's throughput cv."""
+    cv = r.get("throughput_cv")
+    if not R.is_num(cv):
+        cv = r.get("cv")
+    return THR_CV_MULT * cv if R.is_num(cv) else 0.0
+
+
+def p99_spread(r):
+    """p99_max / p99_min - 1 over the counted runs (0 when unknown)."""
+    lo, hi = r.get("p99_us_min"), r.get("p99_us_max")
+    return hi / lo - 1 if R.is_num(lo) and R.is_num(hi) and lo > 0 else 0.0
+
+
+def apart(a, b, col):
+    return not overlap(a.get(col + "_min"), a.get(col + "_max"),
+                       b.get(col + "_min"), b.get(col + "_max"))
+
+
+def ratio_of(a, b, col):
+    va, vb = a.get(col), b.get(col)
+    return vb / va if R.is_num(va) and R.is_num(vb) and va > 0 else None
+
+
+def judge(a, b):
+    """{column: (B/A or None, changed?)} of one point ok in both runs."""
+    out = {}
+    r = ratio_of(a, b, "throughput")
+    out["throughput"] = (r, r is not None and apart(a, b, "throughput")
+                         and abs(r - 1) > max(thr_noise(a), thr_noise(b), THR_FLOOR))
+    r = ratio_of(a, b, "p99_us")
+    enough = all(R.is_num(x.get("tasks")) and x["tasks"] >= P99_MIN_TASKS for x in (a, b))
+    out["p99_us"] = (r, r is not None and r > 0 and enough and apart(a, b, "p99_us")
+                     and max(r, 1 / r) - 1 > max(p99_spread(a), p99_spread(b), P99_FLOOR))
+    r = ratio_of(a, b, "maxrss_kib")
+    out["maxrss_kib"] = (r, r is not None and apart(a, b, "maxrss_kib")
+                         and abs(r - 1) > RSS_CHANGE
+                         and abs(b["maxrss_kib"] - a["maxrss_kib"]) > RSS_NOISE_KIB)
+    return out
+
+
+def cell(a, b, col, ratio, changed, fmt):
+    """'19.3k -> 38.5k (2.00x) ▲ +100%' style cell."""
+    text = "%s → %s" % (fmt(a.get(col)), fmt(b.get(col)))
+    if ratio is None:
+        return text
+    text += " (%sx)" % R.fmt_sig(ratio)
+    if changed:
+        text += " **%s %+.0f%%**" % (UP if ratio > 1 else DOWN, (ratio - 1) * 100)
+    return text
+
+
+def compare(rows_a, rows_b):
+    """(table lines, points compared, changed, noisy and not judged)."""
+    a_by = {key(r): r for r in rows_a}
+    b_by = {key(r): r for r in rows_b}
+    order = list(a_by) + [k for k in b_by if k not in a_by]
+    lines = ["| workload | model | c | throughput /s A → B | p99 us A → B | peak RSS KiB A → B "
+             "| change beyond noise |", "|---|---|---:|---|---|---|---|"]
+    compared = changed = unjudged = 0
+    for k in order:
+        a, b = a_by.get(k), b_by.get(k)
+        head = [str(k[0]), str(k[1]), str(k[2])]
+        if a is None or b is None:
+            lines.append("| " + " | ".join(head + [R.DASH] * 3 + [
+                "only in A" if b is None else "only in B"]) + " |")
+            continue
+        compared += 1
+        if not (R.is_ok(a) and R.is_ok(b)):
+            if R.is_ok(a) or R.is_ok(b):
+                changed += 1
+                verdict = "**CHANGED**: %s in A, %s in B (%s)" % (
+                    a.get("status"), b.get("status"),
+                    (b if R.is_ok(a) else a).get("reason") or "no reason given")
+            else:
+                verdict = "failed in both"
+            lines.append("| " + " | ".join(R.md_cell(x) for x in head + [R.DASH] * 3 + [verdict])
+                         + " |")
+            continue
+        noisy = [x for x, r in (("A", a), ("B", b)) if r.get("noisy")]
+        j = judge(a, b)
+        if noisy:
+            unjudged += 1
+            j = {k: (r, False) for k, (r, _) in j.items()}
+            verdict = "noisy in %s: not judged" % " and ".join(noisy)
+        else:
+            what = [n for n, k in (("throughput", "throughput"), ("p99", "p99_us"),
+                                   ("RSS", "maxrss_kib")) if j[k][1]]
+            if what:
+                changed += 1
+            verdict = ("**CHANGED**: " + ", ".join(what)) if what else "within noise"
+        cells = head + [cell(a, b, "throughput", *j["throughput"], fmt=R.fmt_si),
+                        cell(a, b, "p99_us", *j["p99_us"], fmt=R.fmt_si),
+                        cell(a, b, "maxrss_kib", *j["maxrss_kib"], fmt=R.fmt_si), verdict]
+        lines.append("| " + " | ".join(R.md_cell(x) for x in cells) + " |")
+    return lines, compared, changed, unjudged
+
+
+def describe(label, path, meta):
+    git = R.meta_get(meta, "git", "commit")
+    dirty = R.meta_get(meta, "git", "dirty")
+    return "- **%s:** `%s` (run %s, commit %s%s, %s)" % (
+        label, path, R.meta_get(meta, "run_id", default=R.UNKNOWN),
+        git[:12] if git else R.UNKNOWN, " dirty" if dirty else "", R.cores_text(meta))
+
+
+def main(argv):
+    if len(argv) != 2:
+        print("compare.py: usage: compare.py RUN_A RUN_B (two run folders with results.csv)",
+              file=sys.stderr)
+        return 2
+    try:
+        rows_a, meta_a = load_run(argv[0], "A")
+        rows_b, meta_b = load_run(argv[1], "B")
+    except InputError as e:
+        print("compare.py: %s" % e, file=sys.stderr)
+        return 2
+    lines, compared, changed, unjudged = compare(rows_a, rows_b)
+    out = ["# Run comparison: B / A", "", describe("A", argv[0], meta_a),
+           describe("B", argv[1], meta_b)]
+    ca, cb = R.meta_get(meta_a, "host", "cores"), R.meta_get(meta_b, "host", "cores")
+    if ca and cb and ca != cb:
+        out.append("- **Warning:** different core counts (%s vs %s)" % (ca, cb))
+    out += ["", "A change is marked only beyond both runs' noise: throughput when the min..max "
+            "ranges do not overlap and it moved by more than max(2 cv A, 2 cv B, %d%%); p99 "
+            "when the ranges do not overlap and it moved by more than x%s (or the runs' own "
+            "max/min spread), with >= %d tasks per run; peak RSS when the ranges do not overlap "
+            "and it moved by more than %d%% and %d KiB.  Points flagged noisy are not judged." % (
+                round(THR_FLOOR * 100), R.fmt_sig(1 + P99_FLOOR), P99_MIN_TASKS,
+                round(RSS_CHANGE * 100), RSS_NOISE_KIB), ""]
+    out += lines
+    out += ["", "%d points compared, %d changed beyond noise%s" % (
+        compared, changed, " (%d noisy in A or B, not judged)" % unjudged if unjudged else "")]
+    try:
+        print("\n".join(out))
+    except BrokenPipeError:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
