@@ -94,7 +94,7 @@ deps:
 # test (= check): unit tests, model/pair verification, integration sweep.
 # The last line of output is "N passed, N failed".
 test check: deps
-	@$(MAKE) --no-print-directory all $(TEST_BINS)
+	@$(MAKE) --no-print-directory -s all $(TEST_BINS)
 	@tests/run.sh $(TEST_BINS)
 
 # sanitize: the tests again under ASan+UBSan, TSan and valgrind, and the fuzz
@@ -111,7 +111,8 @@ FUZZ_SECONDS ?= 30
 FUZZ_MAX_LEN ?= 8448
 FUZZ_NAMES := wire cli
 FUZZ_BINS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
-SAN_MAKE = $(MAKE) --no-print-directory CC='$(SAN_CC)'
+SUB_MAKE = $(MAKE) --no-print-directory $(if $(filter 1,$(V)),,-s)
+SAN_MAKE = $(SUB_MAKE) CC='$(SAN_CC)'
 
 .PHONY: sanitize fuzz
 
@@ -122,13 +123,13 @@ sanitize:
 		all $(TEST_NAMES:%=$(BUILD)/asan/test-bin/%)
 	@$(SAN_MAKE) BUILD=$(BUILD)/tsan BIN=$(BUILD)/tsan/bin \
 		CFLAGS='$(SAN_CFLAGS) $(TSAN_FLAGS)' LDFLAGS='$(TSAN_FLAGS)' all
-	@$(MAKE) --no-print-directory BUILD=$(BUILD)/valgrind BIN=$(BUILD)/valgrind/bin all
-	@$(MAKE) --no-print-directory $(if $(filter 1,$(V)),,-s) $(FUZZ_BINS)
+	@$(SUB_MAKE) BUILD=$(BUILD)/valgrind BIN=$(BUILD)/valgrind/bin all
+	@$(SUB_MAKE) $(FUZZ_BINS)
 	@tests/sanitize.sh $(BUILD)
 
 fuzz:
 	@scripts/deps.sh sanitize
-	@$(MAKE) --no-print-directory $(if $(filter 1,$(V)),,-s) $(FUZZ_BINS)
+	@$(SUB_MAKE) $(FUZZ_BINS)
 	@tests/fuzz/run.sh $(BUILD)/fuzz '$(FUZZ_SECONDS)' '$(FUZZ_MAX_LEN)' $(FUZZ_NAMES)
 
 $(BUILD)/fuzz/fuzz_wire: tests/fuzz/fuzz_wire.c workloads/wire.c workloads/wire.h
@@ -141,7 +142,7 @@ $(FUZZ_BINS):
 # bench: the default sweep (QUICK=1: a small one).  CONCURRENCY=1,8,64 and
 # WORKLOADS=a,b narrow it; OUT=dir puts the run elsewhere than results/.
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -s all
 	@$(PYTHON) harness/sweep.py $(if $(QUICK),--quick) \
 		$(if $(CONCURRENCY),--concurrency '$(CONCURRENCY)') \
 		$(if $(WORKLOADS),--workloads '$(WORKLOADS)') \

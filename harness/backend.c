@@ -44,6 +44,7 @@ struct backend;
 /* One client connection. */
 struct conn {
 	struct backend *b;       /* owner */
+	struct conn *prev, *next; /* b->conns, the open connections */
 	evutil_socket_t fd;      /* the socket */
 	struct event *rd;        /* readable (persistent while no reply is pending) */
 	struct event *wr;        /* writable, only after a short write; lazily made */
@@ -75,6 +76,7 @@ struct backend {
 	uint64_t accept_errors;    /* accept() failures (EMFILE, ENFILE, ...) */
 	uint64_t resets;           /* connections that ended with an error */
 	int paused;                /* 1: listener disabled */
+	struct conn *conns;        /* open connections, closed at exit */
 	struct common_tv common[COMMON_TIMEOUTS];
 	unsigned ncommon;
 };
@@ -91,6 +93,12 @@ static void conn_close(struct conn *c)
 	if (c->timer)
 		event_free(c->timer);
 	close(c->fd);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		b->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
 	free(c);
 	b->open--;
 	if (b->paused && b->open < b->max_conns && !event_pending(b->rearm, EV_TIMEOUT, NULL)) {
@@ -265,6 +273,11 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	event_add(c->rd, NULL);
+	c->prev = NULL;
+	c->next = b->conns;
+	if (b->conns)
+		b->conns->prev = c;
+	b->conns = c;
 	b->accepted++;
 	if (++b->open > b->peak_open)
 		b->peak_open = b->open;
@@ -437,8 +450,10 @@ int main(int argc, char **argv)
 			(unsigned long long)b.peak_open, (unsigned long long)b.malformed,
 			(unsigned long long)b.oversized, (unsigned long long)b.resets,
 			(unsigned long long)b.accept_errors);
-	/* Connections still open are reclaimed by exit; the loop objects are
-	 * freed so valgrind sees a clean shutdown. */
+	/* Everything is freed, connections still open too, so that valgrind and
+	 * LeakSanitizer see a clean shutdown. */
+	while (b.conns)
+		conn_close(b.conns);
 	event_free(sigint);
 	event_free(sigterm);
 	event_free(b.rearm);

@@ -25,9 +25,14 @@
 
 static pid_t backend_pid = -1; /* our own backend child, or -1 */
 
+/* fatal_usage - one line on stderr, exit 2.  Control characters (a newline
+ * in a workload name or a path) become '?', so it stays one line. */
 static void fatal_usage(const char *msg)
 {
-	fprintf(stderr, "%s: %s\n", model_impl.name, msg);
+	fprintf(stderr, "%s: ", model_impl.name);
+	for (const char *p = msg; *p; p++)
+		fputc((unsigned char)*p < 0x20 ? '?' : *p, stderr);
+	fputc('\n', stderr);
 	exit(2);
 }
 

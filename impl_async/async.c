@@ -297,7 +297,7 @@ static int loop_setup(struct async_loop *lp, const struct run_config *cfg)
 				 err[0] ? err : "slot_init failed", (unsigned long long)i,
 				 (unsigned long long)lp->nslots);
 			fail_run(lp->run, why);
-			lp->nslots = i; /* only these need fini */
+			lp->nslots = i + 1; /* these need fini, the half-made one too */
 			return -1;
 		}
 	}

@@ -24,6 +24,13 @@ need gnuplot-nox command -v gnuplot
 need python3 command -v python3
 need procps command -v pgrep
 need util-linux command -v prlimit
+if [ "${1:-}" = sanitize ]; then # make sanitize, make fuzz
+	need clang command -v clang
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	need libclang-rt-14-dev sh -c \
+		'test -f "$(clang -print-runtime-dir)/libclang_rt.fuzzer-$(uname -m).a"'
+	need valgrind command -v valgrind
+fi
 
 [ -z "$missing" ] && exit 0
 
