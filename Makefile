@@ -147,6 +147,7 @@ bench: deps
 		$(if $(CONCURRENCY),--concurrency '$(CONCURRENCY)') \
 		$(if $(WORKLOADS),--workloads '$(WORKLOADS)') \
 		$(if $(RUNS),--runs '$(RUNS)') \
+		$(if $(QUIET),--quiet) \
 		$(if $(OUT),--results '$(OUT)')
 
 # plots/report: redraw the plots and rewrite report.md of a run (RUN=dir,
@@ -187,6 +188,7 @@ help:
 	@echo "                  WORKLOADS=a,b      these workload pairs only"
 	@echo "                  RUNS=N             counted hyperfine runs per point (default 3)"
 	@echo "                  OUT=dir            results folder (default results/)"
+	@echo "                  QUIET=1            no progress lines (CI)"
 	@echo "  make test       unit tests, pair verification, a tiny sweep (= make check)"
 	@echo "  make sanitize   the tests again under ASan+UBSan, TSan and valgrind, and the"
 	@echo "                  fuzz corpora replayed (clang; builds in build/asan, ...)"

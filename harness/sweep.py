@@ -418,6 +418,8 @@ def run_point(args, runner, meta, run_dir, pair, model, c):
         os.replace(hf_tmp, hf_final)
     except (OSError, ValueError, KeyError, IndexError):
         pass  # hyperfine's export is a bonus: our own stats lines are the data
+    # hyperfine's own words (outlier warnings above all) stay with the data.
+    write_atomic(os.path.join(run_dir, "hyperfine", tag + ".log"), out + err)
     outliers = "outlier" in (err + out).lower()
     if outliers:
         warn = [l.strip() for l in (err + out).splitlines() if "outlier" in l.lower()]
@@ -563,9 +565,10 @@ def main(argv):
     os.symlink(os.path.basename(run_dir), tmp_link)
     os.replace(tmp_link, latest)
     failed = sum(1 for r in rows if r["status"] != "ok")
-    print("bench: %d points in %s (%d failed); report: %s" % (
+    print("bench: %d points in %s (%d failed); %s" % (
         len(rows), duration(time.monotonic() - start), failed,
-        rel(os.path.join(latest, "report.md"))), file=sys.stderr)
+        "results: %s" % rel(os.path.join(latest, "results.csv")) if args.no_report
+        else "report: %s" % rel(os.path.join(latest, "report.md"))), file=sys.stderr)
     return 0
 
 
