@@ -111,10 +111,11 @@ xlo = STATS_min / X_PAD; xhi = STATS_max * X_PAD
 
 LOGQ = 0; QCOL = "throughput_max";   eval _stat; tmax = has(QMAX) ? QMAX : 1
 LOGQ = 1; QCOL = "throughput_min";   eval _stat; tmin = has(QMIN) ? QMIN : tmax / 10
+LOG_MIN_SPAN = 20   # throughput max/min below this: linear axis
 LOGQ = 1; QCOL = "p50_us_min";       eval _stat; lat_lo = has(QMIN) ? QMIN : 1
 LOGQ = 1; QCOL = "p99_us_max";       eval _stat; lat_hi = has(QMAX) ? QMAX : 10
 LOGQ = 0; QCOL = "maxrss_kib_max";   eval _stat; rss_max = has(QMAX) ? QMAX / KIB_PER_MIB : 1
-LOGQ = 0; QCOL = "rss_per_task_kib"; eval _stat; rpt_min = has(QMIN) ? QMIN : 0; rpt_max = has(QMAX) ? QMAX : 1
+LOGQ = 0; QCOL = "rss_per_task_kib"; eval _stat; rpt_min = has(QMIN) ? QMIN : 0; rpt_max = has(QMAX) ? QMAX : 1; rpt_any = has(QMAX)
 
 # Linear axis: from 0 (or below, for negative data) to the top value with
 # headroom.  Log axis: the data decades, widened to MIN_DECADES, with
@@ -175,9 +176,15 @@ set bars small
 
 # ---- (a) throughput -------------------------------------------------------
 # Log y: at 1 ms per task throughput spans 1k to 10M tasks/s across the levels.
+# Under LOG_MIN_SPAN (e.g. cpu_hash, or a QUICK run) a log axis would show
+# a single tic label: use a linear one from 0 there.
 eval panel(1)
-lo = log_lo(tmin, tmax); hi = log_hi(tmin, tmax); logy = 1
-set logscale y
+if (tmax / tmin >= LOG_MIN_SPAN) {
+    lo = log_lo(tmin, tmax); hi = log_hi(tmin, tmax); logy = 1
+    set logscale y
+} else {
+    lo = 0; hi = lin_hi(tmax); logy = 0
+}
 set yrange [lo:hi]
 set format y "%.0s%c"
 set title "(a) throughput" font FONT.",".PANEL_PT
@@ -214,8 +221,12 @@ plot for [i=1:NM] csv using "concurrency":(col(mname(i), "maxrss_kib") / KIB_PER
      @FAILED
 
 # ---- (d) RSS per in-flight task --------------------------------------------
-# (RSS(c) - RSS(1)) / (c - 1): only where c > 1 and a c = 1 point exists.
+# (RSS(c) - RSS(1)) / (c - 1): the sweep fills it from c = 64 (below, page
+# noise); a run without such levels (QUICK=1) says so instead of an empty box.
 eval panel(4)
+if (!rpt_any) {
+    set label 90 "no level >= 64 in this run:\nRSS per task needs c >= 64" at graph 0.5, graph 0.5 center
+}
 lo = lin_lo(rpt_min); hi = lin_hi(rpt_max); logy = 0
 set yrange [lo:hi]
 set title "(d) RSS per in-flight task" font FONT.",".PANEL_PT
@@ -223,6 +234,7 @@ set ylabel "RSS per task (KiB)"
 plot for [i=1:NM] csv using "concurrency":(col(mname(i), "rss_per_task_kib")) \
          with linespoints lw LW pt mpt(i) ps PS lc rgb mcolor(i) notitle, \
      @FAILED
+unset label 90
 
 unset multiplot
 set output

@@ -293,13 +293,22 @@ def rss_ratio(tk, ak, c):
 
 # ---- the claims -----------------------------------------------------------------
 
-def v_parallel(rows, meta):
+def cpu_claim_inputs(rows, meta):
+    """(cores, CPU-kind workloads, None), or (.., .., why the claims about
+    CPU work cannot be decided on this run)."""
     cores = cores_of(meta)
     wls = cpu_workloads(rows, meta)
     if not wls:
-        return NOT_SHOWN, "no CPU-kind workload in this run"
+        return cores, wls, "no CPU-kind workload in this run"
     if cores is None:
-        return NOT_SHOWN, "core count unknown (meta.json host.cores)"
+        return cores, wls, "core count unknown (meta.json host.cores)"
+    return cores, wls, None
+
+
+def v_parallel(rows, meta):
+    cores, wls, why = cpu_claim_inputs(rows, meta)
+    if why:
+        return NOT_SHOWN, why
     if cores == 1:
         return NOT_SHOWN, "1 core: nothing can run in parallel on this machine"
     verdicts, parts, used = [], [], Used()
@@ -363,12 +372,9 @@ def v_io(rows, meta):
 
 
 def v_latency(rows, meta):
-    cores = cores_of(meta)
-    wls = cpu_workloads(rows, meta)
-    if not wls:
-        return NOT_SHOWN, "no CPU-kind workload in this run"
-    if cores is None:
-        return NOT_SHOWN, "core count unknown (meta.json host.cores)"
+    cores, wls, why = cpu_claim_inputs(rows, meta)
+    if why:
+        return NOT_SHOWN, why
     verdicts, parts, used = [], [], Used()
     for wl in wls:
         t, a = ok_points(rows, wl, THREADS), ok_points(rows, wl, ASYNC)

@@ -21,7 +21,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 B=${1:?usage: tests/sanitize.sh BUILD}
 case $B in /*) ;; *) B="$ROOT/$B" ;; esac
 LOGS=$(mktemp -d "${TMPDIR:-/tmp}/tvsa-sanitize.XXXXXX")
-trap 'rm -rf "$LOGS"' EXIT
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/tvsa-sanitize-work.XXXXXX") # not a log: kept out of LOGS
+trap 'rm -rf "$LOGS" "$WORK"' EXIT
 
 TSAN_C=16     # TSan: concurrency of the multi-threaded runs
 TSAN_TASKS=320
@@ -82,19 +83,7 @@ json_field() { # json_field JSON KEY
 		2>/dev/null
 }
 
-# start_backend BIN_DIR [WRAPPER...]: a backend on a free port -> BPID, PORT.
-start_backend() {
-	dir=$1
-	shift
-	"$@" "$dir/backend" --port 0 >"$LOGS/ready" 2>/dev/null &
-	BPID=$!
-	for _ in $(seq 100); do
-		grep -q ready "$LOGS/ready" 2>/dev/null && break
-		sleep 0.1
-	done
-	PORT=$(sed -n 's/^backend: ready on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$LOGS/ready")
-	rm -f "$LOGS/ready"
-}
+. "$(dirname "$0")/backend_lib.sh"
 
 echo "== ASan+UBSan: unit tests and the model and backend tests"
 for t in "$B"/asan/test-bin/*; do
@@ -138,7 +127,7 @@ done
 for m in threads async; do
 	extra=""
 	[ $m = async ] && extra="--loops 2"
-	start_backend "$T"
+	start_backend "$T" "$WORK"
 	(
 		sleep 0.5
 		kill -KILL $BPID
@@ -179,7 +168,7 @@ for m in threads async; do
 		[ $rc = 3 ]
 done
 # shellcheck disable=SC2086
-start_backend "$V" timeout $TIMEOUT $VALGRIND
+start_backend "$V" "$WORK" timeout $TIMEOUT $VALGRIND
 "$V/threads" io_backend -c $VG_C -n $VG_TASKS --backend "127.0.0.1:$PORT" >/dev/null 2>&1
 "$V/async" mixed -c $VG_C -n $VG_TASKS --loops 2 --backend "127.0.0.1:$PORT" >/dev/null 2>&1
 python3 -c '

@@ -5,17 +5,9 @@
 # failing with exit 3 (not hanging) when the backend is unreachable or dies.
 . "$(dirname "$0")/lib.sh"
 
-start_backend() { # -> sets BPID, PORT
-	"$BIN/backend" --port 0 >"$SCRATCH/ready" 2>"$SCRATCH/backend.err" &
-	BPID=$!
-	for _ in $(seq 50); do
-		grep -q ready "$SCRATCH/ready" 2>/dev/null && break
-		sleep 0.1
-	done
-	PORT=$(sed -n 's/^backend: ready on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$SCRATCH/ready")
-}
+. "$(dirname "$0")/backend_lib.sh"
 
-start_backend
+start_backend "$BIN" "$SCRATCH"
 check "backend prints its ready line with the port it picked ($PORT)" [ -n "$PORT" ]
 
 # Many connections at once, from both models, against one backend.
@@ -80,7 +72,7 @@ done
 
 # The backend dies mid-run: the run fails with exit 3 within seconds, naming it.
 for m in threads async; do
-	start_backend
+	start_backend "$BIN" "$SCRATCH"
 	( sleep 0.5; kill -KILL $BPID ) &
 	t0=$(date +%s)
 	"$BIN/$m" io_backend -c 50 -n 100000000 --delay-us 1000 --backend "127.0.0.1:$PORT" \
