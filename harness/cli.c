@@ -89,6 +89,8 @@ const char *cli_usage(const char *model)
 		 "      --work N          CPU cost per task, in cpu_hash rounds\n"
 		 "      --delay-us D      simulated service time per task\n"
 		 "      --backend H:P     use this backend (default: start one on loopback)\n"
+		 "      --rate R          open loop: R arrivals per second on a fixed schedule,\n"
+		 "                        latency from each scheduled arrival (default: closed loop)\n"
 		 "%s"
 		 "%s"
 		 "      --json            print one JSON object with the results on stdout\n"
@@ -112,8 +114,8 @@ const char *cli_usage(const char *model)
 }
 
 /* The options; the order of this table is the order of the seen[] flags. */
-enum opt_id { O_C, O_N, O_WORK, O_DELAY, O_BACKEND, O_STACK, O_LOOPS, O_WORKERS, O_JSON, O_STATS,
-	      O_TIMEOUT, O_LIST, O_VERBOSE, O_HELP, O_COUNT };
+enum opt_id { O_C, O_N, O_WORK, O_DELAY, O_BACKEND, O_STACK, O_LOOPS, O_WORKERS, O_RATE, O_JSON,
+	      O_STATS, O_TIMEOUT, O_LIST, O_VERBOSE, O_HELP, O_COUNT };
 
 struct opt_def {
 	const char *lng;   /* --long name */
@@ -131,6 +133,7 @@ static const struct opt_def opts[O_COUNT] = {
 	[O_STACK] = { "stack-kib", 0, 1, "threads" },
 	[O_LOOPS] = { "loops", 0, 1, "async" },
 	[O_WORKERS] = { "workers", 0, 1, "async" },
+	[O_RATE] = { "rate", 0, 1, NULL },
 	[O_JSON] = { "json", 0, 0, NULL },
 	[O_STATS] = { "stats-out", 0, 1, NULL },
 	[O_TIMEOUT] = { "timeout-s", 0, 1, NULL },
@@ -190,6 +193,8 @@ static int apply(struct cli_config *cfg, int id, const char *val, char *err, siz
 	case O_WORKERS:
 		return cli_parse_u64(val, 0, CLI_MAX_LOOPS, "--workers", &cfg->workers, err,
 				     errlen);
+	case O_RATE:
+		return cli_parse_u64(val, 1, CLI_MAX_RATE, "--rate", &cfg->rate, err, errlen);
 	case O_STATS:
 		if (val[0] == '\0') {
 			say(err, errlen, "--stats-out: empty file name");

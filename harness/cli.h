@@ -19,6 +19,7 @@
 #define CLI_MAX_STACK_KIB 1048576ULL    /* --stack-kib: 1 GiB */
 #define CLI_MAX_TIMEOUT_S 86400ULL      /* --timeout-s: one day */
 #define CLI_MAX_LOOPS 1024ULL           /* --loops: far more than cores */
+#define CLI_MAX_RATE 1000000000ULL      /* --rate: one arrival per nanosecond */
 #define CLI_DEFAULT_TASKS 1000          /* -n when not given */
 #define CLI_DEFAULT_TIMEOUT_S 300       /* a run that takes longer has hung */
 #define CLI_HOST_MAX 256                /* longest backend host name */
@@ -39,6 +40,7 @@ struct cli_config {
 	uint64_t stack_kib;      /* --stack-kib, 0: the system default */
 	uint64_t loops;          /* --loops, event loops (async), default 1 */
 	uint64_t workers;        /* --workers, CPU pool threads (async), default 0 */
+	uint64_t rate;           /* --rate, arrivals per second; 0: closed loop */
 	int json;                /* --json: one JSON object on stdout */
 	const char *stats_out;   /* --stats-out: append the JSON line here */
 	uint64_t timeout_s;      /* --timeout-s: give up and exit 3 after this */

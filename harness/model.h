@@ -27,6 +27,7 @@ struct run_config {
 	uint64_t stack_kib;       /* thread stack size, 0: system default (threads only) */
 	uint64_t loops;           /* event loops, one per thread (async only), >= 1 */
 	uint64_t workers;         /* CPU worker pool size (async only), 0: none */
+	uint64_t rate;            /* open loop: arrivals per second; 0: closed loop */
 };
 
 /* What a run did.  The runner zeroes it before calling the model. */

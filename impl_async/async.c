@@ -4,8 +4,10 @@
  * -c N gives the loop N slots, each holding at most one task in flight.  All
  * slots are set up (events created, sockets connected) before the clock
  * starts; then every slot starts a task and event_base_dispatch() runs until
- * the last task is done.  Slot i runs tasks i, i+c, i+2c, ... back to back,
- * like worker thread i of the threads model.  With --loops L (default 1)
+ * the last task is done.  A slot takes its tasks by the rules of
+ * harness/dispatch.h, exactly as a worker thread of the threads model does;
+ * in the open loop (--rate) a slot that is early for its task's arrival arms
+ * a timer for it.  With --loops L (default 1)
  * there are L event_bases, one per thread, each with its share of the slots;
  * they never touch each other's base, so no evthread locking is needed.
  *
@@ -23,6 +25,7 @@
 #include <unistd.h>
 
 #include "../harness/clock.h"
+#include "../harness/dispatch.h"
 #include "../harness/stats.h"
 #include "async.h"
 
@@ -52,7 +55,8 @@ struct run_state {
 	struct pool pool;              /* CPU workers (hybrid); n == 0: none */
 	const struct async_ops *ops;   /* the workload's async side */
 	const struct run_config *cfg;  /* the run */
-	struct async_slot *slots_base; /* all slots; slot i runs tasks i + k * c */
+	struct async_slot *slots_base; /* all slots */
+	struct dispatch disp;          /* task ids and arrivals */
 	atomic_int stop;               /* 1: a fatal fault, every loop stops */
 	pthread_mutex_t mu;            /* guards reason */
 	char reason[MODEL_REASON_MAX]; /* first fatal fault */
@@ -69,7 +73,7 @@ struct async_loop {
 	uint64_t errors;          /* tasks failed */
 	uint64_t checksum;        /* sum of wl_fold() of completed tasks */
 	int starting;             /* 1 while task_start runs: catches sync completion */
-	uint64_t t_go;            /* when the run started: every first task's start */
+	uint64_t t_last;          /* when its last task ended */
 	pthread_t tid;            /* its thread (loops > 1) */
 	int efd;                  /* eventfd: the pool finished jobs (hybrid), or -1 */
 	struct event *done_ev;    /* reads efd */
@@ -92,23 +96,53 @@ static void fail_run(struct run_state *run, const char *why)
 	pthread_mutex_unlock(&run->mu);
 }
 
-/* slot_next - give the slot its next task at time `now`, or retire it. */
-static void slot_next(struct async_slot *s, uint64_t now)
+/* slot_begin - start the slot's task (its arrival is s->t_start_ns). */
+static void slot_begin(struct async_slot *s)
+{
+	struct async_loop *lp = s->loop;
+	lp->starting = 1;
+	lp->run->ops->task_start(s);
+	lp->starting = 0;
+}
+
+/* arrive_cb - open loop: the slot's task has arrived on schedule. */
+static void arrive_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	slot_begin(arg);
+}
+
+/* slot_next - the slot is free at `now`: give it its next task (its first if
+ * `first`), or retire it. */
+static void slot_next(struct async_slot *s, uint64_t now, int first)
 {
 	struct async_loop *lp = s->loop;
 	struct run_state *run = lp->run;
-	uint64_t id = s->next_id;
-	s->next_id += run->cfg->concurrency;
+	uint64_t arrival;
+	uint64_t id = first ? dispatch_first(&run->disp, (uint64_t)(s - run->slots_base), now,
+					     &arrival)
+			    : dispatch_take(&run->disp, now, &arrival);
 	if (id >= run->cfg->tasks || atomic_load_explicit(&run->stop, memory_order_relaxed)) {
 		if (--lp->busy == 0)
 			event_base_loopbreak(lp->base);
 		return;
 	}
 	s->task_id = id;
-	s->t_start_ns = now;
-	lp->starting = 1;
-	run->ops->task_start(s);
-	lp->starting = 0;
+	s->t_start_ns = arrival;
+	if (arrival > now) { /* open loop, early: wait for the arrival */
+		/* libevent times a timeout from its cached time, which in a
+		 * callback is when the loop woke: refresh it, so the timer
+		 * fires at the arrival and not early. */
+		event_base_update_cache_time(lp->base);
+		now = clock_now_ns();
+		uint64_t wait = arrival > now ? arrival - now : 0;
+		struct timeval tv = { .tv_sec = (time_t)(wait / 1000000000ULL),
+				      .tv_usec = (suseconds_t)(wait % 1000000000ULL / 1000) };
+		evtimer_add(s->arrive_ev, &tv);
+		return;
+	}
+	slot_begin(s);
 }
 
 void async_task_done(struct async_slot *s, uint64_t result)
@@ -122,9 +156,10 @@ void async_task_done(struct async_slot *s, uint64_t result)
 	}
 	uint64_t now = clock_now_ns();
 	hist_record(&lp->lat, now - s->t_start_ns);
+	lp->t_last = now;
 	lp->checksum += wl_fold(s->task_id, result);
 	lp->done++;
-	slot_next(s, now);
+	slot_next(s, now, 0);
 }
 
 static void pool_stop(struct pool *pool);
@@ -243,7 +278,7 @@ void async_cpu(struct async_slot *s, async_cpu_fn fn, uint64_t arg)
 void async_task_error(struct async_slot *s)
 {
 	s->loop->errors++;
-	slot_next(s, clock_now_ns());
+	slot_next(s, clock_now_ns(), 0);
 }
 
 void async_fail(struct async_slot *s, const char *why)
@@ -287,9 +322,16 @@ static int loop_setup(struct async_loop *lp, const struct run_config *cfg)
 	for (uint64_t i = 0; i < lp->nslots; i++) {
 		struct async_slot *s = &lp->slots[i];
 		s->loop = lp;
-		s->next_id = (uint64_t)(s - lp->run->slots_base);
 		s->params = &cfg->params;
 		s->fd = -1;
+		if (cfg->rate) {
+			s->arrive_ev = evtimer_new(lp->base, arrive_cb, s);
+			if (!s->arrive_ev) {
+				fail_run(lp->run, "out of memory for arrival timers");
+				lp->nslots = i; /* slots from i on were never set up */
+				return -1;
+			}
+		}
 		err[0] = '\0';
 		if (lp->run->ops->slot_init && lp->run->ops->slot_init(s, err, sizeof(err)) != 0) {
 			char why[MODEL_REASON_MAX];
@@ -305,15 +347,15 @@ static int loop_setup(struct async_loop *lp, const struct run_config *cfg)
 }
 
 /* loop_run - start a task in every slot and dispatch until all are done.
- * Closed loop: every slot's first task starts when the run starts (lp->t_go),
- * so the time the loop takes to arm 10,000 slots is latency, just as a
- * worker thread's wait to be scheduled is; every next task starts the moment
- * the last one ends. */
+ * Closed loop: every slot's first task arrives when the run starts, so the
+ * time the loop takes to arm 10,000 slots is latency, just as a worker
+ * thread's wait to be scheduled is. */
 static void loop_run(struct async_loop *lp)
 {
 	lp->busy = lp->nslots;
+	uint64_t now = lp->run->disp.t_go;
 	for (uint64_t i = 0; i < lp->nslots; i++)
-		slot_next(&lp->slots[i], lp->t_go);
+		slot_next(&lp->slots[i], now, 1);
 	if (lp->busy > 0 && event_base_dispatch(lp->base) < 0)
 		fail_run(lp->run, "event_base_dispatch failed");
 }
@@ -326,9 +368,12 @@ static void *loop_thread(void *arg)
 
 static void loop_teardown(struct async_loop *lp)
 {
-	if (lp->run->ops->slot_fini)
-		for (uint64_t i = 0; i < lp->nslots; i++)
+	for (uint64_t i = 0; i < lp->nslots; i++) {
+		if (lp->run->ops->slot_fini)
 			lp->run->ops->slot_fini(&lp->slots[i]);
+		if (lp->slots[i].arrive_ev)
+			event_free(lp->slots[i].arrive_ev);
+	}
 	if (lp->done_ev)
 		event_free(lp->done_ev);
 	if (lp->efd >= 0)
@@ -344,6 +389,7 @@ static int async_run(const struct run_config *cfg, struct run_result *res)
 		.cfg = cfg,
 		.mu = PTHREAD_MUTEX_INITIALIZER,
 	};
+	dispatch_init(&run.disp, cfg);
 	uint64_t nloops = cfg->loops ? cfg->loops : 1;
 	if (pool_start(&run.pool, cfg->workers, res->reason, sizeof(res->reason)) != 0)
 		return -1;
@@ -376,8 +422,7 @@ static int async_run(const struct run_config *cfg, struct run_result *res)
 	res->peak_threads = stats_thread_count();
 
 	uint64_t t0 = clock_now_ns();
-	for (uint64_t l = 0; l < nloops; l++)
-		loops[l].t_go = t0;
+	run.disp.t_go = t0;
 	if (ok && nloops == 1) {
 		loop_run(&loops[0]);
 	} else if (ok) {
@@ -399,11 +444,13 @@ static int async_run(const struct run_config *cfg, struct run_result *res)
 		for (uint64_t l = 0; l < started; l++)
 			pthread_join(loops[l].tid, NULL);
 	}
-	res->wall_ns = clock_now_ns() - t0;
 
 	/* The pool goes first: after a fault a job may still hold a slot. */
 	pool_stop(&run.pool);
+	uint64_t t_end = t0; /* the run ends with its last task */
 	for (uint64_t l = 0; l < nloops; l++) {
+		if (loops[l].t_last > t_end)
+			t_end = loops[l].t_last;
 		hist_merge(&res->lat, &loops[l].lat);
 		res->done += loops[l].done;
 		res->errors += loops[l].errors;
@@ -412,6 +459,7 @@ static int async_run(const struct run_config *cfg, struct run_result *res)
 	}
 	free(slots);
 	free(loops);
+	res->wall_ns = t_end - t0;
 	if (run.reason[0]) {
 		snprintf(res->reason, sizeof(res->reason), "%s", run.reason);
 		return -1;

@@ -25,8 +25,8 @@ struct async_slot {
 	struct async_loop *loop;        /* owner; use async_slot_base() */
 	const struct wl_params *params; /* the run's parameters */
 	uint64_t task_id;               /* the task in flight */
-	uint64_t next_id;               /* the slot's next task (runtime's) */
-	uint64_t t_start_ns;            /* when it started (clock_now_ns) */
+	uint64_t t_start_ns;            /* when it arrived (clock_now_ns): latency's start */
+	struct event *arrive_ev;        /* open loop: the arrival timer (runtime's) */
 	int fd;                         /* a socket the workload may keep, or -1 */
 	struct event *ev;               /* the workload's event, or NULL */
 	void *state;                    /* workload-private */

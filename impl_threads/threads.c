@@ -1,13 +1,13 @@
 /*
  * threads.c - the OS-threads model: one worker thread per in-flight task.
  *
- * -c N creates N worker threads before the clock starts.  Worker i is one
- * client of a closed loop: it runs tasks i, i+N, i+2N, ... back to back, with
- * blocking calls, its next task starting the moment its last one ends (the
- * async model's slots do exactly the same).  A shared work queue would let
- * the few threads the kernel happens to run take every task while the rest
- * sleep, so "1024 in flight" would really be "2 in flight".  Latency goes into the worker's own
- * histogram; histograms, counts and checksums are merged after the join.
+ * -c N creates N worker threads before the clock starts.  Each is one client
+ * of the run: it takes a task (harness/dispatch.h: closed loop, its next task
+ * the moment its last one ends; open loop, the next scheduled arrival), runs
+ * it with blocking calls, and records the latency in its own histogram;
+ * histograms, counts and checksums are merged after the join.  The async
+ * model's slots follow the same rules, so the two differ only in how a
+ * waiting task waits.
  *
  * When the kernel refuses a thread (pthread_create EAGAIN: RLIMIT_NPROC,
  * pid_max, threads-max, or memory for the stack) the run stops the threads it
@@ -20,8 +20,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "../harness/clock.h"
+#include "../harness/dispatch.h"
 #include "../harness/stats.h"
 #include "threads.h"
 
@@ -40,11 +44,14 @@ struct run_state {
 	const struct threads_ops *ops; /* the workload's threads side */
 	const struct run_config *cfg;  /* the run */
 	atomic_int stop;               /* 1: a fatal fault, stop taking tasks */
-	pthread_mutex_t mu;            /* guards ready, go, reason */
-	pthread_cond_t cv;             /* ready changed, or go was set */
+	pthread_mutex_t mu;            /* guards ready, reason */
+	pthread_cond_t cv;             /* ready changed */
 	uint64_t ready;                /* workers done with worker_init */
-	int go;                        /* 1: the clock has started */
-	uint64_t t_go;                 /* when it started: every first task's start */
+	atomic_int go;                 /* 1: the clock has started (a futex word) */
+	struct dispatch disp;          /* task ids and arrivals */
+	uint64_t created;              /* workers started (set before go) */
+	atomic_uint_fast64_t retired;  /* workers out of tasks */
+	atomic_int release;            /* 1: parked workers may exit (a futex word) */
 	char reason[MODEL_REASON_MAX]; /* first fatal fault */
 };
 
@@ -54,10 +61,11 @@ struct worker {
 	struct thr_worker w;   /* what the workload sees */
 	struct run_state *run; /* shared state */
 	pthread_t tid;         /* the thread */
-	uint64_t index;        /* its first task id; it runs index + k * c */
+	uint64_t index;        /* its slot number: closed loop, its first task */
 	uint64_t done;         /* tasks completed */
 	uint64_t errors;       /* tasks failed */
 	uint64_t checksum;     /* sum of wl_fold() of completed tasks */
+	uint64_t t_last;       /* when its last task ended */
 	struct hist lat;       /* this worker's latencies */
 };
 
@@ -71,13 +79,45 @@ static void fail_run(struct run_state *run, const char *why)
 	pthread_mutex_unlock(&run->mu);
 }
 
+/* wait_until - sleep to the absolute CLOCK_MONOTONIC time t (open loop). */
+static void wait_until(uint64_t t)
+{
+	struct timespec ts = { .tv_sec = (time_t)(t / 1000000000ULL),
+			       .tv_nsec = (long)(t % 1000000000ULL) };
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+/* futex - the raw call: park on, or wake, a 32-bit word. */
+static void futex(atomic_int *word, int op, int val)
+{
+	syscall(SYS_futex, (int *)word, op, val, NULL, NULL, 0);
+}
+
+/*
+ * park - a worker out of tasks waits here until every worker is, and the last
+ * one in releases them all.  Exiting at once would put 10,000 thread exits
+ * (stack unmapping, a convoy on the process's memory map) in the way of the
+ * tasks still running, stretching the drain that the measurement sees.
+ */
+static void park(struct run_state *run)
+{
+	if (atomic_fetch_add(&run->retired, 1) + 1 == run->created) {
+		atomic_store(&run->release, 1);
+		futex(&run->release, FUTEX_WAKE_PRIVATE, INT32_MAX);
+		return;
+	}
+	while (!atomic_load(&run->release))
+		futex(&run->release, FUTEX_WAIT_PRIVATE, 0);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *wk = arg;
 	struct run_state *run = wk->run;
+	struct dispatch *d = &run->disp;
 	const struct threads_ops *ops = run->ops;
 	uint64_t tasks = run->cfg->tasks;
-	uint64_t stride = run->cfg->concurrency;
 
 	int init_rc = ops->worker_init ? ops->worker_init(&wk->w) : 0;
 	if (init_rc != 0)
@@ -85,23 +125,29 @@ static void *worker_main(void *arg)
 
 	pthread_mutex_lock(&run->mu);
 	run->ready++;
-	pthread_cond_broadcast(&run->cv);
-	while (!run->go)
-		pthread_cond_wait(&run->cv, &run->mu);
+	pthread_cond_signal(&run->cv);
 	pthread_mutex_unlock(&run->mu);
+	/* Not a condition variable: each woken waiter would have to take its
+	 * mutex in turn, and at -c 10000 that convoy took longer than the run. */
+	while (!atomic_load(&run->go))
+		futex(&run->go, FUTEX_WAIT_PRIVATE, 0);
 
-	/* Closed loop: the first task starts when the run starts (a thread the
-	 * kernel has not scheduled yet is a task waiting, and that wait is its
-	 * latency), and every next task starts the moment the last one ends. */
-	uint64_t t0 = run->t_go;
-	for (uint64_t id = wk->index; init_rc == 0 && id < tasks; id += stride) {
+	/* A task's latency runs from its arrival: the run start for a first
+	 * task (a thread the kernel has not scheduled yet is a task waiting),
+	 * the end of the previous task (closed loop), or the schedule (open). */
+	uint64_t now = d->t_go;
+	uint64_t arrival;
+	uint64_t id = dispatch_first(d, wk->index, now, &arrival);
+	while (init_rc == 0 && id < tasks) {
 		if (atomic_load_explicit(&run->stop, memory_order_relaxed))
 			break;
+		if (arrival > now)
+			wait_until(arrival);
 		uint64_t result = 0;
 		int rc = ops->task(&wk->w, id, &result);
-		uint64_t t1 = clock_now_ns();
+		now = clock_now_ns();
 		if (rc == 0) {
-			hist_record(&wk->lat, t1 - t0);
+			hist_record(&wk->lat, now - arrival);
 			wk->checksum += wl_fold(id, result);
 			wk->done++;
 		} else {
@@ -109,8 +155,10 @@ static void *worker_main(void *arg)
 			if (rc < 0)
 				fail_run(run, wk->w.err[0] ? wk->w.err : "task failed");
 		}
-		t0 = t1;
+		wk->t_last = now;
+		id = dispatch_take(d, now, &arrival);
 	}
+	park(run);
 	if (ops->worker_fini)
 		ops->worker_fini(&wk->w);
 	return NULL;
@@ -124,6 +172,7 @@ static int threads_run(const struct run_config *cfg, struct run_result *res)
 		.mu = PTHREAD_MUTEX_INITIALIZER,
 		.cv = PTHREAD_COND_INITIALIZER,
 	};
+	dispatch_init(&run.disp, cfg);
 	uint64_t n = cfg->concurrency;
 	struct worker *workers = calloc(n, sizeof(*workers));
 	if (!workers) {
@@ -172,22 +221,28 @@ static int threads_run(const struct run_config *cfg, struct run_result *res)
 	while (run.ready < created)
 		pthread_cond_wait(&run.cv, &run.mu);
 	res->peak_threads = stats_thread_count();
+	run.created = created;
 	uint64_t t0 = clock_now_ns();
-	run.t_go = t0;
-	run.go = 1;
-	pthread_cond_broadcast(&run.cv);
+	run.disp.t_go = t0;
 	pthread_mutex_unlock(&run.mu);
+	atomic_store(&run.go, 1);
+	futex(&run.go, FUTEX_WAKE_PRIVATE, INT32_MAX);
 
 	for (uint64_t i = 0; i < created; i++)
 		pthread_join(workers[i].tid, NULL);
-	res->wall_ns = clock_now_ns() - t0;
 
+	/* The run ends with its last task, not with the last thread's exit:
+	 * tearing down 10,000 stacks is not throughput. */
+	uint64_t t_end = t0;
 	for (uint64_t i = 0; i < created; i++) {
+		if (workers[i].t_last > t_end)
+			t_end = workers[i].t_last;
 		hist_merge(&res->lat, &workers[i].lat);
 		res->done += workers[i].done;
 		res->errors += workers[i].errors;
 		res->checksum += workers[i].checksum;
 	}
+	res->wall_ns = t_end - t0;
 	free(workers);
 	if (run.reason[0]) {
 		snprintf(res->reason, sizeof(res->reason), "%s", run.reason);

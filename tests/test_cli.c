@@ -50,6 +50,9 @@ static void test_good(void **state)
 	assert_string_equal(c.backend_host, "localhost");
 	assert_int_equal(c.backend_port, 9000);
 	assert_int_equal(c.loops, 2);
+	assert_int_equal(c.rate, 0); /* closed loop unless asked */
+	assert_int_equal(parse("threads", &c, err, "mixed", "--rate", "2500", NULL), 0);
+	assert_int_equal(c.rate, 2500);
 	assert_int_equal(parse("async", &c, err, "--list", NULL), 0);
 	assert_int_equal(c.action, CLI_LIST);
 	assert_int_equal(parse("async", &c, err, "--help", NULL), 0);
@@ -90,6 +93,10 @@ static void test_bad(void **state)
 		{ { "x", "y", NULL }, "async", "unexpected argument" },
 		{ { "x", "--delay-us", "60000001", NULL }, "async", "out of range" },
 		{ { "x", "--stats-out", "", NULL }, "async", "empty file name" },
+		{ { "x", "--rate", "0", NULL }, "threads", "out of range" },
+		{ { "x", "--rate", "1000000001", NULL }, "async", "out of range" },
+		{ { "x", "--rate", "1.5", NULL }, "async", "not a whole number" },
+		{ { "x", "--rate", NULL }, "threads", "needs a value" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *argv[8] = { "prog" };

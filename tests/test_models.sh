@@ -61,6 +61,49 @@ check "checksum is a hex string" sh -c "echo '$out' | grep -q '\"checksum\":\"[0
 threads=$(json_field "$("$BIN/threads" cpu_hash -c 8 -n 16 --json 2>/dev/null)" threads)
 check "threads reports its peak OS threads (8 workers + main = 9, got $threads)" [ "$threads" = 9 ]
 
+# Open loop (--rate): arrivals on a schedule, so a run of N tasks at rate R
+# lasts about N / R whatever the model; every model does the same work; and
+# latency runs from the scheduled arrival, so it can never be below the
+# service time (1 ms of io_sleep) and the schedule is kept at light load.
+sums=""
+for m in threads async async2 hybrid; do
+	case $m in
+	threads) set -- threads ;;
+	async) set -- async ;;
+	async2) set -- async --loops 2 ;;
+	hybrid) set -- async --workers 2 ;;
+	esac
+	out=$(run_json "$@" io_sleep -c 20 -n 400 --rate 2000)
+	[ -n "$out" ] || { not_ok "$m --rate runs"; continue; }
+	python3 - "$m" "$out" <<'PY' || not_ok "$m --rate: see above"
+import json, sys
+m, o = sys.argv[1], json.loads(sys.argv[2])
+checks = [
+    ("rate echoed in the JSON (%s)" % o["rate"], o["rate"] == 2000),
+    ("all 400 tasks done, no errors", o["done"] == 400 and o["errors"] == 0),
+    # 400 arrivals at 2000/s span 0.2 s: the run cannot be shorter than the
+    # schedule, and at 1/10 of capacity it keeps up with it.
+    ("wall %.3f s within 0.199..0.4 s of a 0.2 s schedule" % o["wall_s"],
+     0.199 <= o["wall_s"] <= 0.4),
+    ("min latency %.0f us >= the 1000 us service time" % o["min_us"], o["min_us"] >= 1000),
+]
+for what, good in checks:
+    print("%s - %s --rate 2000: %s" % ("ok" if good else "not ok", m, what))
+PY
+	sums="$sums $(json_field "$out" checksum)"
+done
+closed=$(json_field "$(run_json threads io_sleep -c 20 -n 400)" checksum)
+distinct=$(echo $sums $closed | tr ' ' '\n' | sort -u | wc -l)
+check "--rate: checksums equal across models and to the closed loop ($sums $closed )" \
+	[ "$distinct" = 1 ]
+# An overloaded open loop: the queueing counts.  mixed on one loop cannot
+# do 50,000 tasks/s (each needs ~200 us of CPU), so tasks wait for a slot
+# and their latency from the schedule grows far beyond one task's cost.
+out=$(run_json async mixed -c 4 -n 300 --rate 50000)
+p99=$(json_field "$out" p99_us)
+check "--rate overload: async mixed p99 $p99 us > 10 ms of queueing" \
+	python3 -c "import sys; sys.exit(0 if float('$p99') > 10000 else 1)"
+
 # --list prints one registered name per line, the same for both models.
 check "--list is the same for both models" \
 	sh -c "[ \"\$('$BIN/threads' --list)\" = \"\$('$BIN/async' --list)\" ]"
