@@ -85,6 +85,13 @@ MIX_THR_FRAC = 0.95         # CONFIRMED: hybrid throughput >= 0.95 x max(threads
                             # ... and hybrid p99 < async p99 at each of those c
 MIX_REFUTE_FRAC = 0.90      # REFUTED: hybrid < 0.9 x the better one at the highest such c
 
+# "Whose tail breaks first under open-loop load" (issue 7; rate.csv of
+# `make bench-rate`, judged by scripts/rate_report.py's summarize()): on each
+# rate workload with CPU work, one-loop async must break at an offered load
+# at most OPEN_MARGIN x the lowest of the other models' break loads (a model
+# that never broke counts as breaking above its highest load).
+OPEN_MARGIN = 0.9
+
 CONFIRMED, REFUTED, NOT_SHOWN = "CONFIRMED", "REFUTED", "NOT SHOWN"
 THREADS, ASYNC, ASYNC_MT, HYBRID = "threads", "async", "async-mt", "hybrid"
 
@@ -100,6 +107,8 @@ CLAIMS = {
     "mix": "Warning: the best designs mix the two (hybrid: one loop plus a worker "
            "pool for the CPU parts)",
     "mt": "One event loop per core (async-mt) closes the CPU gap to threads",
+    "open": "Under open-loop load, CPU work on one event loop makes its tail latency "
+            "break first (and a closed-loop benchmark hides it)",
 }
 
 
@@ -645,18 +654,73 @@ def v_mt(rows, meta):
         cores, "; ".join(parts), fmt_x(MT_FRAC * cores), fmt_x(MT_VS_THREADS), used.note())
 
 
+def v_open(rows, meta, rate_rows):
+    import rate_report as RR  # here: report.py imports this module too
+    if not rate_rows:
+        return NOT_SHOWN, "no open-loop sweep in this run (`make bench-rate`)"
+    summ = RR.summarize(rate_rows)
+    verdicts, parts = [], []
+    for wl, per in summ.items():
+        work = next((r.get("work") for r in rows if r.get("workload") == wl), None)
+        if work is None:
+            work = R.meta_get(meta, "workloads", wl, "work", default=None)
+        if not work:
+            parts.append("%s: no CPU work, not judged" % wl)
+            continue
+        a = per.get(ASYNC)
+        if not a or not a["open"]:
+            verdicts.append(NOT_SHOWN)
+            parts.append("%s: no ok open-loop point for %s" % (wl, ASYNC))
+            continue
+
+        def break_at(s):
+            if s["break"]:
+                return s["break"]["offered"]
+            return float("inf") if s["open"] else None
+        others = {m: break_at(s) for m, s in per.items() if m != ASYNC and s["open"]}
+        if not others:
+            verdicts.append(NOT_SHOWN)
+            parts.append("%s: no other model to compare with" % wl)
+            continue
+        mine = break_at(a)
+        first_other = min(others.values())
+        order = RR.breaks_first(per)
+        text = "%s: tails break in the order %s" % (wl, ", ".join(
+            "%s at %s" % (m, fmt_tp(x) if x != float("inf") else "never")
+            for m, x in order))
+        co = a.get("co")
+        if co and co.get("closed_p99"):
+            text += "; %s at %d%% load: open-loop p99 %s vs closed-loop p99 %s at the same " \
+                    "throughput (%s)" % (ASYNC, RR.CO_LOAD, fmt_us(co["open_p99"]),
+                                         fmt_us(co["closed_p99"]),
+                                         fmt_x(co["open_p99"] / co["closed_p99"]))
+        if mine != float("inf") and mine <= OPEN_MARGIN * first_other:
+            v = CONFIRMED
+        elif mine >= first_other:
+            v = REFUTED
+        else:
+            v = NOT_SHOWN
+        verdicts.append(v)
+        parts.append(text)
+    if not verdicts:
+        return NOT_SHOWN, "; ".join(parts) or "no open-loop workload"
+    return combine(verdicts), "; ".join(parts) + "; needs %s to break at <= %s x the " \
+        "others' lowest break load" % (ASYNC, "%g" % OPEN_MARGIN)
+
+
 RULES = (("parallel", v_parallel), ("io", v_io), ("latency", v_latency),
          ("length", v_length), ("stall", v_stall), ("memory", v_memory),
-         ("mix", v_mix), ("mt", v_mt))
+         ("mix", v_mix), ("mt", v_mt), ("open", v_open))
 
 
-def verdicts(rows, meta):
-    """[{claim, verdict, evidence}] in the order of DESIGN.md section 1."""
+def verdicts(rows, meta, rate_rows=None):
+    """[{claim, verdict, evidence}] in the order of DESIGN.md section 1;
+    rate_rows: the open-loop sweep's rate.csv rows, if the run has one."""
     meta = meta or {}
     out = []
     for key, rule in RULES:
         try:
-            v, ev = rule(rows, meta)
+            v, ev = rule(rows, meta, rate_rows) if key == "open" else rule(rows, meta)
         except (ZeroDivisionError, KeyError, TypeError, ValueError) as e:
             # A malformed CSV must not cost the whole report.
             v, ev = NOT_SHOWN, "could not evaluate (%s: %s)" % (type(e).__name__, e)
@@ -690,7 +754,7 @@ def workload_rows(rows, meta):
     return out
 
 
-def render(rows, meta):
+def render(rows, meta, rate_rows=None):
     """The "## Verdicts" section as markdown lines."""
     meta = meta or {}
     cores = cores_of(meta)
@@ -702,7 +766,7 @@ def render(rows, meta):
              "used that the sweep flagged noisy." % (
                  "%d core%s" % (cores, "" if cores == 1 else "s") if cores else "unknown cores"),
              "", "| Claim | Verdict | Evidence |", "|---|---|---|"]
-    for v in verdicts(rows, meta):
+    for v in verdicts(rows, meta, rate_rows):
         lines.append("| %s | **%s** | %s |" % (R.md_cell(v["claim"]), v["verdict"],
                                                 R.md_cell(v["evidence"])))
     all_models = R.models(rows, meta)
@@ -750,7 +814,8 @@ def main(argv):
         print("verdicts.py: %s" % e, file=sys.stderr)
         return 1
     meta = R.load_meta(os.path.join(argv[0], R.META_JSON))
-    print("\n".join(render(rows, meta)))
+    import rate_report as RR
+    print("\n".join(render(rows, meta, RR.load(argv[0]))))
     return 0
 
 

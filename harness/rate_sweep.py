@@ -1,0 +1,306 @@
+#!/usr/bin/env python3
+"""rate_sweep.py - `make bench-rate`: latency against offered load (open loop).
+
+A closed loop (the main sweep) lets a stalled model slow its own clients
+down: while the loop is busy nobody sends, so the stall never shows up as
+waiting.  Here tasks arrive on a fixed schedule (`--rate R`), as users of a
+service do, and latency runs from each task's scheduled arrival (wrk2's
+cure for coordinated omission).
+
+For each workload and model:
+  1. closed loop at levels 1, 2, 4, ... up to C: the model's capacity is the
+     best throughput it reached (its latency there is what a closed-loop
+     benchmark would report);
+  2. open loop with C slots at LOADS percent of that capacity (10% .. 120%),
+     each for about DURATION_S, repeated RUNS times by hyperfine.
+Rows go to rate.csv (mode closed or open) after every point; the figures
+and rate.md are drawn by scripts/rate_report.py.
+
+Standalone it makes a run folder of its own (results/<id>/rate/, meta.json,
+results/latest-rate); `make bench` runs it into the main run's folder
+(--into RUN_DIR), so one report holds both.
+"""
+
+import argparse
+import csv
+import datetime
+import io
+import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sweep as S  # noqa: E402  (Runner, run_point, registry, write_atomic, ...)
+
+DEFAULT_WORKLOADS = ["mixed"]      # compute and wait: where a loop's stall shows
+SLOTS = 64                         # C: open-loop slots, and the top closed-loop level
+QUICK_SLOTS = 16
+LOADS = [10, 30, 50, 70, 80, 90, 100, 110, 120]   # percent of capacity
+QUICK_LOADS = [50, 90, 120]
+DURATION_S = 1.0                   # one open-loop run, at the offered rate
+QUICK_DURATION_S = 0.3
+MIN_OPEN_TASKS = 200               # ... but at least this many tasks
+RATE_RUNS = 3                      # counted runs per open-loop point
+QUICK_RATE_RUNS = 2
+RATE_CSV = "rate.csv"
+RATE_DIR = "rate"
+COLUMNS = ["workload", "model", "mode", "concurrency", "load_pct", "offered", "status",
+           "reason", "tasks", "runs", "throughput", "p50_us", "p90_us", "p99_us", "p999_us",
+           "max_us", "mean_us", "p99_us_min", "p99_us_max", "checksum", "errors"]
+
+
+def closed_levels(slots):
+    """1, 2, 4, ... below slots, then slots itself."""
+    out, c = [], 1
+    while c < slots:
+        out.append(c)
+        c *= 2
+    return out + [slots]
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(prog="make bench-rate", description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="a small sweep (< 1 min)")
+    ap.add_argument("--workloads", help="comma-separated workload names (default: mixed)")
+    ap.add_argument("--models", help="comma-separated models (threads,async,async-mt,hybrid)")
+    ap.add_argument("--slots", help="open-loop slots C, the top closed-loop level (default %d)"
+                    % SLOTS)
+    ap.add_argument("--loads", help="comma-separated percentages of capacity, 1..1000")
+    ap.add_argument("--runs", help="counted runs per point (default %d; QUICK %d)"
+                    % (RATE_RUNS, QUICK_RATE_RUNS))
+    ap.add_argument("--results", default=os.path.join(S.ROOT, "results"),
+                    help="results folder (standalone)")
+    ap.add_argument("--into", help="an existing run folder to add rate/ to (make bench)")
+    ap.add_argument("--quiet", action="store_true", help="only errors and the final line")
+    ap.add_argument("--no-report", action="store_true", help=argparse.SUPPRESS)
+    return ap.parse_args(argv)
+
+
+def whole(text, what, lo, hi):
+    if not text.isdigit() or not lo <= int(text) <= hi:
+        raise S.UsageError("%s: '%s' must be a whole number %d..%d" % (what, text, lo, hi))
+    return int(text)
+
+
+def setup(argv):
+    """Validate everything before anything runs; UsageError on bad input."""
+    args = parse_args(argv)
+    args.runs = whole(args.runs, "RUNS", 2, 100) if args.runs is not None else (
+        QUICK_RATE_RUNS if args.quick else RATE_RUNS)
+    args.slots = whole(args.slots, "SLOTS", 1, 100000) if args.slots is not None else (
+        QUICK_SLOTS if args.quick else SLOTS)
+    args.loads = S.parse_list(args.loads, "LOADS", lambda s: whole(s, "LOADS", 1, 1000)) or (
+        QUICK_LOADS if args.quick else LOADS)
+    pairs = S.registry()
+    known = [p["name"] for p in pairs]
+    wanted = S.parse_list(args.workloads, "WORKLOADS", str) or [
+        w for w in DEFAULT_WORKLOADS if w in known] or known[:1]
+    for w in wanted:
+        if w not in known:
+            raise S.UsageError("WORKLOADS: unknown workload '%s' (known: %s)"
+                               % (w, ", ".join(known)))
+    args.pairs = [p for p in pairs if p["name"] in wanted]
+    models = S.all_models(os.cpu_count() or 1)
+    names = [m["name"] for m in models]
+    wanted_models = S.parse_list(args.models, "MODELS", str) or names
+    for m in wanted_models:
+        if m not in names:
+            raise S.UsageError("MODELS: unknown model '%s' (known: %s)" % (m, ", ".join(names)))
+    args.models = [m for m in models if m["name"] in wanted_models]
+    if args.into and not os.path.isfile(os.path.join(args.into, "meta.json")):
+        raise S.UsageError("--into %s: not a run folder (no meta.json)" % args.into)
+    args.target_s = S.QUICK_TARGET_S if args.quick else S.TARGET_S
+    args.duration_s = QUICK_DURATION_S if args.quick else DURATION_S
+    return args
+
+
+def write_rows(path, rows):
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: S.fmt(r.get(k)) for k in COLUMNS})
+    S.write_atomic(path, buf.getvalue())
+
+
+def open_point(args, runner, meta, rate_dir, pair, model, c, load, capacity):
+    """One open-loop point: RUNS runs at load% of capacity under hyperfine."""
+    name = pair["name"]
+    offered = max(1, int(round(capacity * load / 100.0)))
+    n = max(MIN_OPEN_TASKS, c, int(offered * args.duration_s))
+    row = {"workload": name, "model": model["name"], "mode": "open", "concurrency": c,
+           "load_pct": load, "offered": offered, "status": "ok", "reason": "", "tasks": n}
+    tag = "%s-%s-open%d" % (name, model["name"], load)
+    stats_file = os.path.join(rate_dir, "stats", tag + ".jsonl")
+    if os.path.exists(stats_file):
+        os.unlink(stats_file)
+    cmd = S.model_argv(model, name, c, n, stats_file) + ["--rate", str(offered)]
+    hf_argv = ["hyperfine", "-N", "--style", "basic", "--warmup", "0", "--runs",
+               str(args.runs), "--command-name", tag, " ".join(shlex.quote(a) for a in cmd)]
+    meta["commands"].append(" ".join(shlex.quote(a) for a in hf_argv))
+    rc, out, err = runner.run(hf_argv, args.runs * (S.RUN_TIMEOUT_S + 10))
+    S.write_atomic(os.path.join(rate_dir, "hyperfine", tag + ".log"), out + err)
+    lines = []
+    if os.path.exists(stats_file):
+        with open(stats_file) as f:
+            for line in f:
+                try:
+                    lines.append(json.loads(line))
+                except ValueError:
+                    pass
+    if rc != 0 or len(lines) < args.runs:
+        bad = next((s for s in reversed(lines) if s.get("status") != "ok"), None)
+        row.update(status="failed", reason=S.failure_reason(err, bad) if rc != 0 else
+                   "only %d stats lines for %d runs" % (len(lines), args.runs))
+        return row
+    counted = lines[-args.runs:]
+
+    def med(k):
+        return S.median([float(s[k]) for s in counted])
+    row.update(runs=len(counted), throughput=med("throughput"), p50_us=med("p50_us"),
+               p90_us=med("p90_us"), p99_us=med("p99_us"), p999_us=med("p999_us"),
+               max_us=med("max_us"), mean_us=med("mean_us"),
+               p99_us_min=min(float(s["p99_us"]) for s in counted),
+               p99_us_max=max(float(s["p99_us"]) for s in counted),
+               errors=sum(int(s["errors"]) for s in counted))
+    sums = {s["checksum"] for s in counted}
+    row["checksum"] = sums.pop() if len(sums) == 1 else "mismatch"
+    return row
+
+
+def run_rate(args, runner, run_dir, meta):
+    """Every point of the rate sweep into run_dir/rate/; returns the rows.
+    Raises S.Interrupted (rows so far are on disk)."""
+    rate_dir = os.path.join(run_dir, RATE_DIR)
+    for sub in ("", "stats", "hyperfine"):
+        os.makedirs(os.path.join(rate_dir, sub), exist_ok=True)
+    csv_path = os.path.join(rate_dir, RATE_CSV)
+    levels = closed_levels(args.slots)
+    total = len(args.pairs) * len(args.models) * (len(levels) + len(args.loads))
+    meta["rate"] = {"slots": args.slots, "loads": args.loads, "closed_levels": levels,
+                    "runs": args.runs, "duration_s": args.duration_s,
+                    "workloads": [p["name"] for p in args.pairs],
+                    "models": [m["name"] for m in args.models], "file": RATE_DIR + "/" + RATE_CSV,
+                    "complete": False}
+    rows, i, start = [], 0, time.monotonic()
+    S.say("bench-rate: %d points (%s; open loop with %d slots at %s%% of capacity), in %s" % (
+        total, ", ".join(p["name"] for p in args.pairs), args.slots,
+        ",".join(str(x) for x in args.loads), S.rel(rate_dir)), args.quiet)
+
+    def progress(row, what):
+        elapsed = time.monotonic() - start
+        if row["status"] == "ok":
+            text = "%s tasks/s, p50 %s us, p99 %s us" % (
+                S.human(row["throughput"]), S.human(row["p50_us"]), S.human(row["p99_us"]))
+        else:
+            text = S.colour("FAILED: %s" % row["reason"], "31")
+        S.say("[%3d/%d] %-10s %-8s %-14s %s  (%s elapsed, ~%s left)" % (
+            i, total, row["workload"], row["model"], what, text, S.duration(elapsed),
+            S.duration(elapsed / i * (total - i))), args.quiet)
+
+    for pair in args.pairs:
+        for model in args.models:
+            capacity = None
+            for c in levels:
+                i += 1
+                r = S.run_point(args, runner, meta, rate_dir, pair, model, c)
+                r.update(mode="closed", load_pct="", offered="")
+                rows.append(r)
+                write_rows(csv_path, rows)
+                if r["status"] == "ok" and (capacity is None or r["throughput"] > capacity):
+                    capacity = r["throughput"]
+                progress(r, "closed c=%d" % c)
+            for load in args.loads:
+                i += 1
+                if capacity is None:
+                    r = {"workload": pair["name"], "model": model["name"], "mode": "open",
+                         "concurrency": args.slots, "load_pct": load, "status": "failed",
+                         "reason": "no closed-loop capacity to take %d%% of" % load}
+                else:
+                    r = open_point(args, runner, meta, rate_dir, pair, model, args.slots,
+                                   load, capacity)
+                rows.append(r)
+                write_rows(csv_path, rows)
+                progress(r, "open %3d%%" % load)
+    meta["rate"]["complete"] = True
+    meta["rate"]["elapsed_s"] = round(time.monotonic() - start, 1)
+    return rows
+
+
+def report(run_dir):
+    """scripts/rate_report.py on run_dir; its exit status."""
+    return subprocess.run([sys.executable, os.path.join(S.ROOT, "scripts", "rate_report.py"),
+                           run_dir]).returncode
+
+
+def main(argv):
+    try:
+        args = setup(argv)
+    except S.UsageError as e:
+        print("make bench-rate: %s" % e, file=sys.stderr)
+        return 2
+    except (OSError, subprocess.CalledProcessError) as e:
+        print("make bench-rate: cannot read the registry from bin/threads: %s" % e,
+              file=sys.stderr)
+        return 2
+
+    if args.into:
+        run_dir = args.into
+        meta_path = os.path.join(run_dir, "meta.json")
+        with open(meta_path) as f:
+            meta = json.load(f)
+        meta.setdefault("commands", [])
+    else:
+        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+        os.makedirs(args.results, exist_ok=True)
+        run_dir = os.path.join(args.results, "rate-" + stamp)
+        suffix = 1
+        while os.path.exists(run_dir):
+            suffix += 1
+            run_dir = os.path.join(args.results, "rate-%s-%d" % (stamp, suffix))
+        os.makedirs(run_dir)
+        meta_path = os.path.join(run_dir, "meta.json")
+        args.run_id = os.path.basename(run_dir)
+        meta = S.provenance(args, args.pairs, {p["name"]: [] for p in args.pairs},
+                            ["make", "bench-rate"] + argv)
+    S.write_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
+
+    runner = S.Runner()
+
+    def on_signal(sig, frame):
+        runner.kill()
+        raise S.Interrupted()
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        rows = run_rate(args, runner, run_dir, meta)
+    except S.Interrupted:
+        S.write_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
+        print("bench-rate: interrupted; partial results in %s" % S.rel(
+            os.path.join(run_dir, RATE_DIR, RATE_CSV)), file=sys.stderr)
+        return 130
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if not args.into:
+        meta["complete"] = True
+    S.write_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
+    if not args.no_report and report(run_dir) != 0:
+        print("bench-rate: report failed; results are in %s" % S.rel(run_dir), file=sys.stderr)
+        return 1
+    if not args.into:
+        latest = os.path.join(args.results, "latest-rate")
+        tmp_link = latest + ".tmp.%d" % os.getpid()
+        os.symlink(os.path.basename(run_dir), tmp_link)
+        os.replace(tmp_link, latest)
+    failed = sum(1 for r in rows if r["status"] != "ok")
+    print("bench-rate: %d points (%d failed); %s" % (
+        len(rows), failed, S.rel(os.path.join(run_dir, RATE_DIR, "rate.md"))), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

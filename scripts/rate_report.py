@@ -1,0 +1,243 @@
+#!/usr/bin/env python3
+"""rate_report.py RUN_DIR: the figures and rate.md of an open-loop sweep.
+
+Reads RUN_DIR/rate/rate.csv (harness/rate_sweep.py) and writes, in RUN_DIR/rate/:
+  rate-WORKLOAD.png/.svg   p50, p99, p99.9 against load, open and closed loop
+  rate.md                  capacity, where each model's tail breaks, and the
+                           coordinated-omission check
+scripts/report.py includes rate.md in the main report when it exists, and
+scripts/verdicts.py judges "whose tail breaks first" with summarize().
+
+Definitions (every number comes from rate.csv):
+  capacity      a model's best closed-loop throughput, c = 1 .. C
+  breaks at     the lowest offered load at which the open-loop p99 exceeds
+                BREAK_FACTOR x its p99 at the lowest load, or the model falls
+                behind (throughput < KEEP_UP x offered)
+  closed p99 at the same throughput
+                the closed-loop p99 interpolated (log-linear) at the open
+                point's achieved throughput, when the closed curve spans it
+
+Exit: 0 ok (also when there is no rate.csv: nothing to do), 1 on failure
+(one line on stderr).
+"""
+
+import csv
+import math
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import report as R  # noqa: E402  (draw, model_styles, fmt_si, md_cell, ...)
+
+RATE_DIR = "rate"
+RATE_CSV = "rate.csv"
+RATE_MD = "rate.md"
+SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plot_rate.gp")
+BREAK_FACTOR = 10.0     # p99 grown tenfold over its light-load value: broken
+KEEP_UP = 0.95          # achieved / offered below this: fallen behind
+CO_LOAD = 90            # the load (percent) of the coordinated-omission check
+NUMERIC = {"concurrency", "load_pct", "offered", "tasks", "runs", "throughput", "p50_us",
+           "p90_us", "p99_us", "p999_us", "max_us", "mean_us", "p99_us_min", "p99_us_max",
+           "errors"}
+
+
+def load(run_dir):
+    """rate.csv rows with numbers converted, or None when there is no file."""
+    path = os.path.join(run_dir, RATE_DIR, RATE_CSV)
+    if not os.path.exists(path):
+        return None
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        for k in NUMERIC:
+            v = r.get(k)
+            r[k] = float(v) if v not in (None, "") else None
+    return rows
+
+
+def ok(r):
+    return r.get("status") == "ok" and r.get("p99_us") is not None
+
+
+def interp_closed(closed, x, key="p99_us"):
+    """Closed-loop latency at throughput x: log-linear between the two
+    closed points around x (sorted by throughput); None outside the curve."""
+    pts = sorted((r["throughput"], r[key]) for r in closed if ok(r))
+    for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+        if x0 <= x <= x1 and y0 > 0 and y1 > 0:
+            f = 0.0 if x1 == x0 else (x - x0) / (x1 - x0)
+            return math.exp(math.log(y0) + f * (math.log(y1) - math.log(y0)))
+    return None
+
+
+def summarize(rows):
+    """{workload: {model: {...}}}: capacity, light-load p99, where the tail
+    breaks, and the open vs closed p99 at CO_LOAD percent."""
+    out = {}
+    for r in rows:
+        out.setdefault(r["workload"], {}).setdefault(r["model"], None)
+    for wl, per in out.items():
+        for m in per:
+            mine = [r for r in rows if r["workload"] == wl and r["model"] == m]
+            closed = [r for r in mine if r["mode"] == "closed"]
+            opened = sorted((r for r in mine if r["mode"] == "open" and ok(r)),
+                            key=lambda r: r["offered"])
+            caps = [r["throughput"] for r in closed if ok(r)]
+            s = {"capacity": max(caps) if caps else None, "open": opened, "closed": closed,
+                 "p99_light": opened[0]["p99_us"] if opened else None,
+                 "break": None, "co": None}
+            for r in opened:
+                grown = s["p99_light"] and r["p99_us"] > BREAK_FACTOR * s["p99_light"]
+                behind = r["throughput"] < KEEP_UP * r["offered"]
+                if grown or behind:
+                    s["break"] = {"offered": r["offered"], "load_pct": r["load_pct"],
+                                  "p99_us": r["p99_us"],
+                                  "why": "p99 %s us, %s x light load" % (
+                                      R.fmt_si(r["p99_us"]),
+                                      R.fmt_sig(r["p99_us"] / s["p99_light"]))
+                                  if grown else "fell behind: %s of %s tasks/s" % (
+                                      R.fmt_si(r["throughput"]), R.fmt_si(r["offered"]))}
+                    break
+            at = next((r for r in opened if r["load_pct"] == CO_LOAD), None)
+            if at:
+                s["co"] = {"offered": at["offered"], "throughput": at["throughput"],
+                           "open_p99": at["p99_us"],
+                           "closed_p99": interp_closed(closed, at["throughput"])}
+            per[m] = s
+    return out
+
+
+def breaks_first(per_model):
+    """[(model, offered or inf)] sorted: the model whose tail breaks at the
+    lowest offered load first; one that never broke is last (inf)."""
+    order = []
+    for m, s in per_model.items():
+        if not s["open"]:
+            continue
+        order.append((m, s["break"]["offered"] if s["break"] else float("inf")))
+    return sorted(order, key=lambda t: t[1])
+
+
+def write_dat(path, rows, wl, model_names):
+    """The gnuplot data file: per model an open block and a closed block."""
+    with open(path, "w") as f:
+        for m in model_names:
+            # Open points in order of offered load, closed ones in order
+            # of c: the line follows the sweep, not a noisy x.
+            for mode, xkey, order in (("open", "offered", "offered"),
+                                      ("closed", "throughput", "concurrency")):
+                pts = [(r[xkey], r["p50_us"], r["p99_us"], r["p999_us"]) for r in sorted(
+                    (r for r in rows if r["workload"] == wl and r["model"] == m
+                     and r["mode"] == mode and ok(r)), key=lambda r: r[order])]
+                f.write("# %s %s\n" % (m, mode))
+                for p in pts or [(float("nan"),) * 4]:
+                    f.write("%s %s %s %s\n" % tuple("NaN" if v is None or v != v else repr(v)
+                                                    for v in p))
+                f.write("\n\n")
+
+
+def draw(run_dir, rows, meta):
+    """rate-WORKLOAD.png/.svg for every workload with an ok point."""
+    rate_dir = os.path.join(run_dir, RATE_DIR)
+    names = R.models(rows, meta)
+    styles = R.model_styles(names)
+    drawn = []
+    for wl in R.unique(rows, "workload"):
+        if not any(ok(r) for r in rows if r["workload"] == wl):
+            continue
+        fd, dat = tempfile.mkstemp(prefix=".rate-", suffix=".dat", dir=rate_dir)
+        os.close(fd)
+        try:
+            write_dat(dat, rows, wl, names)
+            slots = next((int(r["concurrency"]) for r in rows
+                          if r["workload"] == wl and r["mode"] == "open"), None)
+            R.draw(rate_dir, "rate-" + wl, SCRIPT, {
+                "dat": dat, "models": " ".join(names),
+                "colors": " ".join(styles[m][0] for m in names),
+                "pts": " ".join(str(styles[m][1]) for m in names),
+                "ttl": "%s: latency against load (open loop: %s slots, arrivals on a fixed "
+                       "schedule; closed loop: c = 1 .. %s); %s" % (
+                           wl, slots, slots, R.cores_text(meta).strip(" ,;"))})
+        finally:
+            os.unlink(dat)
+        drawn.append(wl)
+    return drawn
+
+
+def render(rows, meta, drawn):
+    """rate.md as markdown lines."""
+    summ = summarize(rows)
+    lines = ["## Open loop: latency against offered load", "",
+             "Tasks arrive on a fixed schedule (`--rate R`), whatever the model is doing, and "
+             "latency runs from each task's scheduled arrival, so time spent queued behind a "
+             "busy model counts (wrk2's cure for *coordinated omission*).  A model's *capacity* "
+             "is its best closed-loop throughput (c = 1, 2, 4, ...); the open-loop points offer "
+             "a percentage of it.  Its tail *breaks* at the lowest offered load where p99 "
+             "exceeds %s x its light-load p99, or where it falls behind (achieved < %d%% of "
+             "offered).  *Closed p99 at the same throughput* is the closed-loop curve read at "
+             "the open point's achieved throughput." % (R.fmt_sig(BREAK_FACTOR),
+                                                        round(KEEP_UP * 100)), ""]
+    for wl, per in summ.items():
+        lines += ["### %s" % wl, ""]
+        if wl in drawn:
+            lines += ["![%s: latency against load](rate-%s.png)" % (wl, wl), ""]
+        lines += ["| Model | capacity (tasks/s) | p99 at light load | tail breaks at | "
+                  "p99 open at %d%% | closed p99 at the same throughput | open / closed |" %
+                  CO_LOAD, "|---|---|---|---|---|---|---|"]
+        for m in R.models(rows, meta):
+            s = per.get(m)
+            if s is None:
+                continue
+            br = s["break"]
+            co = s["co"] or {}
+            ratio = (co["open_p99"] / co["closed_p99"]
+                     if co.get("closed_p99") else None)
+            lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+                m, R.fmt_si(s["capacity"]) if s["capacity"] else R.DASH,
+                "%s us" % R.fmt_si(s["p99_light"]) if s["p99_light"] else R.DASH,
+                R.md_cell("%s tasks/s (%d%%): %s" % (R.fmt_si(br["offered"]), br["load_pct"],
+                                                     br["why"])) if br else
+                ("did not break up to %d%%" % max(r["load_pct"] for r in s["open"])
+                 if s["open"] else R.DASH),
+                "%s us" % R.fmt_si(co["open_p99"]) if co else R.DASH,
+                "%s us" % R.fmt_si(co["closed_p99"]) if co.get("closed_p99") else
+                (R.DASH if not co else "outside the closed curve"),
+                "%sx" % R.fmt_sig(ratio) if ratio else R.DASH))
+        order = breaks_first(per)
+        if order:
+            lines += ["", "Whose tail breaks first (lowest offered load): %s." % ", then ".join(
+                "%s (%s)" % (m, "%s tasks/s" % R.fmt_si(x) if x != float("inf")
+                             else "never, up to the highest load") for m, x in order)]
+        failed = [r for r in rows if r["workload"] == wl and r.get("status") != "ok"]
+        if failed:
+            lines += ["", "Failed points: %s." % "; ".join(
+                "%s %s %s: %s" % (r["model"], r["mode"],
+                                  "c=%d" % r["concurrency"] if r["mode"] == "closed"
+                                  else "%d%%" % r["load_pct"], r.get("reason") or "?")
+                for r in failed)]
+        lines.append("")
+    return lines
+
+
+def main(argv):
+    if len(argv) != 1:
+        print("usage: rate_report.py RUN_DIR", file=sys.stderr)
+        return 2
+    run_dir = argv[0]
+    try:
+        rows = load(run_dir)
+        if rows is None:
+            return 0
+        meta = R.load_meta(os.path.join(run_dir, R.META_JSON))
+        drawn = draw(run_dir, rows, meta)
+        text = "\n".join(render(rows, meta, drawn)) + "\n"
+        R.write_atomic(os.path.join(run_dir, RATE_DIR, RATE_MD), text)
+    except (R.ReportError, OSError, ValueError, KeyError) as e:
+        print("rate_report.py: %s" % e, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,64 @@
+#!/bin/sh
+# test_rate.sh - the open-loop sweep (make bench-rate) end to end, tiny:
+# closed-loop capacity, open-loop points at a share of it, rate.csv, the
+# gnuplot figure and rate.md; and bad parameters refused with nothing written.
+. "$(dirname "$0")/lib.sh"
+
+RES="$SCRATCH/results"
+python3 "$ROOT/harness/rate_sweep.py" --quick --workloads mixed --models threads,async \
+	--slots 4 --loads 30,150 --results "$RES" --quiet 2>"$SCRATCH/rate.err"
+rc=$?
+check "tiny rate sweep exits 0 (exit $rc: $(tail -1 "$SCRATCH/rate.err"))" [ $rc = 0 ]
+RUN="$RES/latest-rate"
+check "results/latest-rate points at a run folder" test -d "$RUN"
+check "rate-mixed.png drawn" test -s "$RUN/rate/rate-mixed.png"
+check "rate-mixed.svg drawn" test -s "$RUN/rate/rate-mixed.svg"
+
+python3 - "$RUN/rate/rate.csv" >"$SCRATCH/csv.out" 2>&1 <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+def say(ok, what):
+    print(("ok - " if ok else "not ok - ") + what)
+# per model: closed c = 1, 2, 4 and open 30%, 150%
+say(len(rows) == 2 * (3 + 2), "rate.csv: 2 models x (3 closed + 2 open) rows: %d" % len(rows))
+say(all(r["status"] == "ok" for r in rows), "every point ok")
+for m in ("threads", "async"):
+    closed = [r for r in rows if r["model"] == m and r["mode"] == "closed"]
+    opened = {int(r["load_pct"]): r for r in rows if r["model"] == m and r["mode"] == "open"}
+    cap = max(float(r["throughput"]) for r in closed)
+    for load in (30, 150):
+        r = opened[load]
+        offered = float(r["offered"])
+        say(abs(offered - cap * load / 100) <= 1,
+            "%s open %d%%: offered %.0f/s = %d%% of capacity %.0f/s" % (m, load, offered, load, cap))
+    light, heavy = opened[30], opened[150]
+    # At 30% of capacity the model keeps the schedule; at 150% it cannot,
+    # and the tasks queue: latency from the schedule must show it.
+    say(float(light["throughput"]) >= 0.9 * float(light["offered"]),
+        "%s at 30%%: keeps up (%s of %s tasks/s)" % (m, light["throughput"], light["offered"]))
+    say(float(heavy["throughput"]) < float(heavy["offered"]),
+        "%s at 150%%: falls behind (%s of %s tasks/s)" % (m, heavy["throughput"], heavy["offered"]))
+    say(float(heavy["p99_us"]) > float(light["p99_us"]),
+        "%s: p99 at 150%% (%s us) above p99 at 30%% (%s us)" % (m, heavy["p99_us"], light["p99_us"]))
+    sums = {r["checksum"] for r in rows if r["model"] == m and r["mode"] == "open"}
+    say(len(sums) == 2 and "mismatch" not in sums, "%s: one checksum per open point" % m)
+PY
+cat "$SCRATCH/csv.out"
+FAILS=$((FAILS + $(grep -c '^not ok' "$SCRATCH/csv.out")))
+check "rate.md names who breaks first" grep -q "Whose tail breaks first" "$RUN/rate/rate.md"
+
+# Bad parameters: exit 2, one line on stderr, no run folder.
+for args in "--loads 0" "--loads 50,50" "--loads ," "--slots 0" "--slots x" "--runs 1" \
+	"--workloads nosuch" "--models nosuch" "--into /nonexistent"; do
+	# shellcheck disable=SC2086
+	python3 "$ROOT/harness/rate_sweep.py" $args --results "$SCRATCH/bad" \
+		>"$SCRATCH/out" 2>"$SCRATCH/err"
+	rc=$?
+	lines=$(wc -l <"$SCRATCH/err")
+	if [ $rc = 2 ] && [ "$lines" = 1 ] && [ ! -s "$SCRATCH/out" ] && [ ! -e "$SCRATCH/bad" ]; then
+		ok "bench-rate $args: exit 2, one line: $(cat "$SCRATCH/err")"
+	else
+		not_ok "bench-rate $args: exit $rc, $lines stderr lines, results folder $(ls "$SCRATCH/bad" 2>/dev/null)"
+	fi
+done
+finish
