@@ -42,6 +42,7 @@ RUNNER_SRC := harness/runner.c
 THREADS_SRC := impl_threads/threads.c impl_threads/rpc.c $(PAIRS:%=impl_threads/%.c)
 ASYNC_SRC := impl_async/async.c impl_async/rpc.c $(PAIRS:%=impl_async/%.c)
 BACKEND_SRC := harness/backend.c harness/cli.c workloads/wire.c
+CALIBRATE_SRC := harness/calibrate.c harness/hist.c harness/stats.c workloads/cpu_hash.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -49,13 +50,14 @@ CORE_OBJ := $(call obj,$(CORE_SRC))
 THREADS_OBJ := $(call obj,$(RUNNER_SRC) $(THREADS_SRC)) $(CORE_OBJ)
 ASYNC_OBJ := $(call obj,$(RUNNER_SRC) $(ASYNC_SRC)) $(CORE_OBJ)
 BACKEND_OBJ := $(call obj,$(BACKEND_SRC))
+CALIBRATE_OBJ := $(call obj,$(CALIBRATE_SRC))
 
 TEST_NAMES := test_hist test_cli test_workloads test_wire
 TEST_BINS := $(TEST_NAMES:%=$(BUILD)/test-bin/%)
 
 .PHONY: all deps test check bench plots report clean help new-workload compare
 
-all: $(BIN)/threads $(BIN)/async $(BIN)/backend
+all: $(BIN)/threads $(BIN)/async $(BIN)/backend $(BIN)/calibrate
 
 $(BIN)/threads: $(THREADS_OBJ) | $(BIN)
 	@echo "  LD      $@"
@@ -66,6 +68,11 @@ $(BIN)/async: $(ASYNC_OBJ) | $(BIN)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(LIBS_M)
 
 $(BIN)/backend: $(BACKEND_OBJ) | $(BIN)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(LIBS_M)
+
+# calibrate: the machine's floor (harness/calibrate.c), run before every sweep.
+$(BIN)/calibrate: $(CALIBRATE_OBJ) | $(BIN)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(LIBS_M)
 
@@ -180,7 +187,8 @@ clean:
 
 help:
 	@echo "Threads vs async, side by side.  Targets:"
-	@echo "  make            build bin/threads, bin/async, bin/backend"
+	@echo "  make            build bin/threads, bin/async, bin/backend, bin/calibrate"
+	@echo "                  (bin/calibrate [--quick]: this machine's floor, as CSV)"
 	@echo "  make bench      install what is missing, build, run the default sweep,"
 	@echo "                  plot, write results/<run-id>/report.md (results/latest)"
 	@echo "                  QUICK=1            a small sweep (under a minute)"

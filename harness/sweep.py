@@ -16,11 +16,21 @@ backend included) and says where the partial data is.
 
 Nothing here names a workload: the list and kinds come from `bin/threads
 --list -v`, i.e. from workloads/workloads.def.
+
+Calibration: before the first point, bin/calibrate measures the machine's
+floor into calibration.csv (thread create, wake-up, loopback TCP round trip,
+libevent dispatch and timer cost, RSS per thread and per event, one cpu_hash
+round, hist_record); then two direct runs at c=1 and delay 0 of the pair
+that is a bare backend round trip (needs a backend, no CPU work: io_backend)
+on threads and async go to floor_runs.jsonl.  The report sets the results
+against both.  A failure there is said on stderr and recorded in meta.json;
+the sweep goes on without the file.
 """
 
 import argparse
 import csv
 import datetime
+import glob
 import io
 import json
 import os
@@ -50,13 +60,25 @@ MIN_TASKS_PER_SLOT = 2  # every slot gets at least this many tasks
 WANT_TASKS_PER_SLOT = 20  # and this many where the time cap allows: start-up and
                           # drain (slots idle) then cost under ~5% of a run
 MAX_RUN_S = 1.5         # ... the time cap for that
+STEADY_TASKS_PER_SLOT = 10  # the drain at the end of a closed-loop run lasts about one
+STEADY_MAX_RUN_S = 5.0      # task, so throughput x mean latency / c falls short by about
+                            # 1 / (2 x tasks per slot): 10 per slot keeps Little's law
+                            # within 5%; worth runs of up to this long
 MAX_TASKS = 50_000_000  # never more than this per run
 RUN_TIMEOUT_S = 120     # per model run (passed as --timeout-s)
+RUN_TIMEOUT_ENV = "TVSA_RUN_TIMEOUT_S"  # overrides it (1..86400): lets a test see a
+                                        # hung run recorded as failed in seconds
 WARMUP = 1              # hyperfine warm-up runs
 DEFAULT_RUNS = 3        # counted runs per point
 NOISY_CV = 0.10         # a point whose throughput spread is above this is noisy
 MAX_LEVEL = 1_000_000   # largest concurrency accepted on the command line
 RSS_PER_TASK_MIN_C = 64  # below, (RSS(c) - RSS(1)) / (c - 1) is page-level noise
+CALIBRATION_CSV = "calibration.csv"  # bin/calibrate's output in the run folder
+CALIBRATE_TIMEOUT_S = 60  # bin/calibrate takes ~3 s (--quick < 1 s); past this it hung
+FLOOR_RUNS_JSONL = "floor_runs.jsonl"  # the direct runs at c=1, delay 0
+FLOOR_TASKS = 20000     # tasks of each floor run (~0.2-1 s at tens of us per task)
+QUICK_FLOOR_TASKS = 5000  # ... in a QUICK sweep
+FLOOR_MODELS = ("threads", "async")  # binaries of the floor runs, plain (no --loops)
 
 COLUMNS = [
     "workload", "model", "concurrency", "status", "reason", "tasks", "runs",
@@ -101,6 +123,17 @@ def write_atomic(path, data):
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def remove_tmp(run_dir):
+    """After an interrupt: drop the half-written temporary files (write_atomic's,
+    hyperfine's export of the killed point), so the folder holds only whole ones."""
+    for sub in ("", "stats", "hyperfine"):
+        for name in glob.glob(os.path.join(run_dir, sub, "*.tmp*")):
+            try:
+                os.unlink(name)
+            except OSError:
+                pass
 
 
 def parse_list(text, what, convert):
@@ -250,10 +283,20 @@ def last_line(text):
 
 
 def failure_reason(err, stats):
-    """Why a run failed: the model's own reason, else its last stderr line."""
+    """Why a run failed: the model's own reason, else its last stderr line.
+    hyperfine hides a counted run's stderr, so its own words are turned into
+    the cause: every exit 3 of a model writes a stats line (used above)
+    except the --timeout-s one."""
     if stats and stats.get("reason"):
         return stats["reason"]
     line = last_line(err)
+    m = re.match(r"Error: Command terminated with non-zero exit code: (\d+)", line)
+    if m:
+        code = int(m.group(1))
+        return ("a counted run timed out (--timeout-s %d)" % RUN_TIMEOUT_S if code == 3
+                else "a counted run exited %d with no stats line" % code)
+    if line.startswith("Error: The process has been terminated by a signal"):
+        return "a counted run was killed by a signal (crash or out of memory?)"
     return re.sub(r"^\S+: \S+ -c \d+: run failed: ", "", line) or "unknown failure"
 
 
@@ -378,7 +421,8 @@ def run_point(args, runner, meta, run_dir, pair, model, c):
         return row
     row["verify_tasks"], row["verify_checksum"] = n0, stats["checksum"]
     rate = stats["throughput"] or 1.0
-    want = max(rate * args.target_s, min(WANT_TASKS_PER_SLOT * c, rate * MAX_RUN_S))
+    want = max(rate * args.target_s, min(WANT_TASKS_PER_SLOT * c, rate * MAX_RUN_S),
+               min(STEADY_TASKS_PER_SLOT * c, rate * STEADY_MAX_RUN_S))
     n = int(min(MAX_TASKS, max(MIN_TASKS_PER_SLOT * c, want)))
     row["tasks"] = n
 
@@ -428,8 +472,106 @@ def run_point(args, runner, meta, run_dir, pair, model, c):
     return row
 
 
+def read_calibration(path):
+    """{name: value} of a calibration.csv, {} when unreadable."""
+    try:
+        with open(path, newline="") as f:
+            return {r["name"]: float(r["value"]) for r in csv.DictReader(f)}
+    except (OSError, KeyError, ValueError, csv.Error):
+        return {}
+
+
+def calibrate(args, runner, meta, run_dir):
+    """Before the first point: bin/calibrate writes calibration.csv, then the
+    floor runs (c=1, delay 0) write floor_runs.jsonl.  Each is recorded in
+    meta.json (meta["calibration"], meta["floor_runs"]) with its command; a
+    failure is one line on stderr and the sweep goes on without the file."""
+    t0 = time.monotonic()
+    path = os.path.join(run_dir, CALIBRATION_CSV)
+    argv = [os.path.join(BIN, "calibrate"), "--quiet", "--out", path]
+    if args.quick:
+        argv.append("--quick")
+    meta["commands"].append(" ".join(shlex.quote(a) for a in argv))
+    try:
+        rc, _, err = runner.run(argv, CALIBRATE_TIMEOUT_S)
+    except OSError as e:
+        rc, err = -1, "cannot run %s: %s" % (rel(argv[0]), e.strerror or e)
+    cal = read_calibration(path) if rc == 0 else {}
+    if rc == 0 and cal:
+        meta["calibration"] = {"status": "ok", "file": CALIBRATION_CSV, "quick": args.quick,
+                               "elapsed_s": round(time.monotonic() - t0, 1)}
+        say("calibration: %d cores; cpu_hash round %s ns; TCP RTT %s us (across CPUs %s us); "
+            "timer %s ns; thread create+join %s us; wake-up %s us; RSS %s KiB/thread, "
+            "%s KiB/event (%s)" % (
+                cal.get("cores", 0), human(cal.get("cpu_hash_unit_ns", 0)),
+                human(cal.get("tcp_rtt_us", 0)), human(cal.get("tcp_rtt_cross_cpu_us", 0)),
+                human(cal.get("timer_event_ns", 0)),
+                human(cal.get("thread_create_join_us", 0)),
+                human(cal.get("wakeup_pingpong_us", 0)),
+                human(cal.get("rss_per_idle_thread_kib", 0)),
+                human(cal.get("rss_per_pending_event_kib", 0)), CALIBRATION_CSV), args.quiet)
+    else:
+        why = (last_line(err) or "exit %s" % rc) if rc != 0 else "no figures in its output"
+        if os.path.exists(path):
+            os.unlink(path)
+        meta["calibration"] = {"status": "failed", "file": None, "reason": why}
+        print("bench: calibration failed (%s); going on without %s" % (why, CALIBRATION_CSV),
+              file=sys.stderr)
+
+    # The floor runs: the registered pair that is a bare backend round trip.
+    pair = next((p for p in registry() if p["needs_backend"] and p["work"] == 0), None)
+    if pair is None:
+        meta["floor_runs"] = {"status": "skipped", "file": None,
+                              "reason": "no registered pair is a bare backend round trip"}
+        return
+    n = QUICK_FLOOR_TASKS if args.quick else FLOOR_TASKS
+    lines, status = [], {}
+    for model in FLOOR_MODELS:
+        # On one CPU, the model and its backend (a child: it inherits the
+        # mask), like tcp_rtt_us: on this VM a wake-up across CPUs costs
+        # ~40 us each way, which would swamp the model's own overhead.
+        argv = ["taskset", "-c", str(min(os.sched_getaffinity(0))),
+                os.path.join(BIN, model), pair["name"], "-c", "1", "-n", str(n),
+                "--delay-us", "0", "--json", "--timeout-s", str(RUN_TIMEOUT_S)]
+        meta["commands"].append(" ".join(shlex.quote(a) for a in argv))
+        stats = None
+        rc, out, err = runner.run(argv, RUN_TIMEOUT_S + 10)
+        try:
+            stats = json.loads(out.strip().splitlines()[-1]) if out.strip() else None
+        except ValueError:
+            pass
+        if not isinstance(stats, dict):  # no stats line: say why in one
+            stats = {"workload": pair["name"], "model": model, "concurrency": 1, "tasks": n,
+                     "delay_us": 0, "status": "failed", "reason": failure_reason(err, None)}
+        elif rc != 0 and stats.get("status") == "ok":
+            stats.update(status="failed", reason=failure_reason(err, None))
+        if stats.get("status") != "ok":
+            print("bench: floor run %s %s failed: %s" % (
+                model, pair["name"], stats.get("reason") or "no reason given"), file=sys.stderr)
+        status[model] = stats.get("status", "ok")
+        lines.append(json.dumps(stats))  # the model's own line, key order kept
+    write_atomic(os.path.join(run_dir, FLOOR_RUNS_JSONL), "\n".join(lines) + "\n")
+    meta["floor_runs"] = {"status": "ok", "file": FLOOR_RUNS_JSONL, "workload": pair["name"],
+                          "concurrency": 1, "delay_us": 0, "tasks": n, "models": status}
+    said = []
+    for line in lines:
+        st = json.loads(line)
+        said.append("%s p50 %s us" % (st["model"], human(float(st["p50_us"])))
+                    if st.get("status") == "ok" and "p50_us" in st
+                    else "%s failed" % st["model"])
+    say("floor runs (%s, c=1, delay 0, %d tasks): %s (%s)" % (
+        pair["name"], n, ", ".join(said), FLOOR_RUNS_JSONL), args.quiet)
+
+
+class ArgParser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line (UsageError), not usage + error."""
+
+    def error(self, message):
+        raise UsageError(message)
+
+
 def parse_args(argv):
-    ap = argparse.ArgumentParser(prog="make bench", description=__doc__.split("\n")[0])
+    ap = ArgParser(prog="make bench", description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="a small sweep (< 1 min)")
     ap.add_argument("--concurrency", help="comma-separated levels, e.g. 1,8,64")
     ap.add_argument("--workloads", help="comma-separated workload names")
@@ -455,7 +597,16 @@ def all_models(cores):
 
 def setup(argv):
     """Validate everything before anything runs; UsageError on bad input."""
+    global RUN_TIMEOUT_S
     args = parse_args(argv)
+    if not args.results:
+        raise UsageError("OUT: empty results folder name")
+    timeout = os.environ.get(RUN_TIMEOUT_ENV)
+    if timeout is not None:
+        if not re.fullmatch(r"[0-9]+", timeout) or not 1 <= int(timeout) <= 86400:
+            raise UsageError("%s: '%s' must be a whole number 1..86400"
+                             % (RUN_TIMEOUT_ENV, timeout))
+        RUN_TIMEOUT_S = int(timeout)
     if not re.fullmatch(r"[0-9]+", args.runs) or not 3 <= int(args.runs) <= 100:
         raise UsageError("RUNS: '%s' must be a whole number 3..100" % args.runs)
     args.runs = int(args.runs)
@@ -495,7 +646,14 @@ def main(argv):
         return 2
 
     args.run_id = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    os.makedirs(args.results, exist_ok=True)
+    try:
+        os.makedirs(args.results, exist_ok=True)
+        if not os.access(args.results, os.W_OK | os.X_OK):
+            raise PermissionError(13, "not writable")
+    except OSError as e:
+        print("make bench: OUT: cannot use '%s' as the results folder: %s"
+              % (args.results, e.strerror or e), file=sys.stderr)
+        return 2
     run_dir = os.path.join(args.results, args.run_id)
     suffix = 1
     while os.path.exists(run_dir):
@@ -512,10 +670,23 @@ def main(argv):
     runner = Runner()
 
     def on_signal(sig, frame):
+        # Once is enough: a second signal (Ctrl-C twice; make forwarding
+        # SIGTERM to us on top of the group's) must not interrupt the clean-up.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         runner.kill()
         raise Interrupted()
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+
+    try:
+        calibrate(args, runner, meta, run_dir)
+    except Interrupted:
+        remove_tmp(run_dir)
+        print("bench: interrupted during calibration; no points measured in %s; "
+              "results/latest unchanged" % rel(run_dir), file=sys.stderr)
+        return 130
+    write_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
 
     points = [(p, m, c) for p in pairs for m in args.models for c in levels[p["name"]]]
     rows = []
@@ -543,6 +714,7 @@ def main(argv):
                 i, len(points), pair["name"], model["name"], c, what,
                 duration(elapsed), duration(left)), args.quiet)
     except Interrupted:
+        remove_tmp(run_dir)
         print("bench: interrupted; partial results (%d of %d points) in %s; "
               "results/latest unchanged" % (len(rows), len(points), rel(run_dir)),
               file=sys.stderr)

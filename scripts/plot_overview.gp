@@ -22,6 +22,11 @@
 #   pts     one filled point type per model                      (default '7 5 9 13 11 15')
 #   ttl     figure title                                         (default 'overview')
 #   width, height   size in pixels                               (default 560 per workload x 900)
+# The machine's floor per column (report.py, from calibration.csv), dashed:
+#   fl_lats  one word per workload: one task alone, us; 0 = no floor there
+#   fl_caps  one word per workload: throughput cap, tasks/s; 0 = none
+# Throughput floor T(c) = min(c / lat, cap) on top; latency floor c / T(c)
+# below (a floor for p99 as for every percentile).
 
 if (!exists("csv") || !exists("wls") || !exists("out")) {
     print "plot_overview.gp: set csv, wls and out, e.g. gnuplot -e \"csv='r.csv'; wls='cpu_hash'; out='o.png'\" plot_overview.gp"
@@ -37,6 +42,7 @@ if (!exists("pts"))    pts = "7 5 9 13 11 15"
 if (!exists("ttl"))    ttl = "overview"
 if (!exists("width"))  width = 560 * NW + 120
 if (!exists("height")) height = 900
+if (!exists("fl_lats") || !exists("fl_caps")) { fl_lats = ""; fl_caps = "" }
 
 # ---- tunables -------------------------------------------------------------
 FONT        = "DejaVu Sans"
@@ -73,6 +79,11 @@ ROW1_B      = 0.52
 ROW1_T      = 0.82
 ROW2_B      = 0.10
 ROW2_T      = 0.44
+FLOOR_COLOR = "#444444"     # the machine's floor: dashed dark grey
+FLOOR_LW    = 2.0
+FLOOR_DT    = 2
+FLOOR_HEAD  = 10.0          # a floor widens a y axis by this factor at most
+FLOOR_SAMPLES = 400
 
 # ---- terminal -------------------------------------------------------------
 if (fmt eq "svg") {
@@ -102,6 +113,14 @@ mpt(i)    = int(word(pts, (i - 1) % words(pts) + 1))
 # QCOL over workload wl's ok rows; LOGQ = 1 counts positive values only.
 _stat = 'undefine STATS_*; stats csv using (any_ok(wl) && (!LOGQ || column(QCOL) > 0) ? column(QCOL) : NaN) nooutput; QMIN = exists("STATS_min") ? STATS_min : NaN; QMAX = exists("STATS_max") ? STATS_max : NaN'
 has(v) = v == v     # false for NaN
+# The floor of column j (fl_j set by fl_set(j)): T(c) and c / T(c).
+min2(a, b) = a < b ? a : b
+max2(a, b) = a > b ? a : b
+fl_word(list, j) = words(list) >= j ? real(word(list, j)) : 0
+fl_lat = 0; fl_cap = 0
+fl_set(j) = sprintf("fl_lat = %.17g; fl_cap = %.17g", fl_word(fl_lats, j), fl_word(fl_caps, j))
+fl_t(x) = fl_lat > 0 ? (fl_cap > 0 ? min2(x * 1e6 / fl_lat, fl_cap) : x * 1e6 / fl_lat) : NaN
+fl_l(x) = fl_lat > 0 ? x * 1e6 / fl_t(x) : NaN
 array XLO[NW]; array XHI[NW]; array TMAX[NW]; array TMIN[NW]; array LATLO[NW]; array LATHI[NW]
 do for [j=1:NW] {
     wl = word(wls, j)
@@ -113,7 +132,18 @@ do for [j=1:NW] {
     LOGQ = 1; QCOL = "throughput_min"; eval _stat; TMIN[j]  = has(QMIN) ? QMIN : TMAX[j] / 10
     LOGQ = 1; QCOL = "p99_us_min";     eval _stat; LATLO[j] = has(QMIN) ? QMIN : 1
     LOGQ = 1; QCOL = "p99_us_max";     eval _stat; LATHI[j] = has(QMAX) ? QMAX : 10
+    eval fl_set(j)
+    if (fl_lat > 0) {   # show the floor, widening an axis by FLOOR_HEAD at most
+        cmin = XLO[j] * X_PAD; cmax = XHI[j] / X_PAD
+        TMAX[j] = max2(TMAX[j], min2(fl_t(cmax), TMAX[j] * FLOOR_HEAD))
+        TMIN[j] = min2(TMIN[j], max2(fl_t(cmin), TMIN[j] / FLOOR_HEAD))
+        LATLO[j] = min2(LATLO[j], max2(fl_l(cmin), LATLO[j] / FLOOR_HEAD))
+        LATHI[j] = max2(LATHI[j], min2(fl_l(cmax), LATHI[j] * FLOOR_HEAD))
+    }
 }
+set samples FLOOR_SAMPLES
+FLOOR_ON = words(fl_lats) > 0
+FLOOR_KEY = FLOOR_ON ? ', NaN with lines lw FLOOR_LW dt FLOOR_DT lc rgb FLOOR_COLOR title "machine floor (calibration)"' : ''
 
 lin_hi(dmax) = dmax > 0 ? dmax * LIN_HEAD : 1
 decades(dlo, dhi) = log10(dhi / dlo) < MIN_DECADES ? MIN_DECADES : log10(dhi / dlo)
@@ -148,7 +178,8 @@ set label 1 ttl at screen 0.5, screen TITLE_Y center font FONT.",".TITLE_PT
 set key inside center center horizontal maxcols KEY_COLS reverse Left samplen 2.5 width KEY_WIDTH font FONT.",".FONT_PT
 plot for [i=1:NM] NaN with linespoints lw LW pt mpt(i) ps PS lc rgb mcolor(i) title mname(i), \
      NaN with points pt FAIL_PT ps FAIL_PS lw FAIL_LW lc rgb FAIL_COLOR title "failed run", \
-     "+" using (NaN):(NaN):(NaN):(NaN) with yerrorbars lw LW pt 7 ps 0 lc rgb "#333333" title "min-max of runs"
+     "+" using (NaN):(NaN):(NaN):(NaN) with yerrorbars lw LW pt 7 ps 0 lc rgb "#333333" title "min-max of runs" \
+     @FLOOR_KEY
 unset label 1
 unset key
 
@@ -175,7 +206,9 @@ do for [j=1:NW] {
     set title word(wlt, j) font FONT.",".PANEL_PT
     set xlabel ""
     set ylabel "throughput (tasks/s)"
-    plot for [i=1:NM] csv using "concurrency":(col(mname(i), "throughput")):(col(mname(i), "throughput_min")):(col(mname(i), "throughput_max")) \
+    eval fl_set(j)
+    plot fl_t(x) with lines lw FLOOR_LW dt FLOOR_DT lc rgb FLOOR_COLOR notitle, \
+         for [i=1:NM] csv using "concurrency":(col(mname(i), "throughput")):(col(mname(i), "throughput_min")):(col(mname(i), "throughput_max")) \
              with yerrorlines lw LW pt mpt(i) ps PS lc rgb mcolor(i) notitle, \
          @FAILED, @FAILED_TEXT
 }
@@ -192,7 +225,9 @@ do for [j=1:NW] {
     set format y "%.0s%c"
     set xlabel "concurrency (tasks in flight)"
     set ylabel "p99 latency (us)"
-    plot for [i=1:NM] csv using "concurrency":(col(mname(i), "p99_us")):(col(mname(i), "p99_us_min")):(col(mname(i), "p99_us_max")) \
+    eval fl_set(j)
+    plot fl_l(x) with lines lw FLOOR_LW dt FLOOR_DT lc rgb FLOOR_COLOR notitle, \
+         for [i=1:NM] csv using "concurrency":(col(mname(i), "p99_us")):(col(mname(i), "p99_us_min")):(col(mname(i), "p99_us_max")) \
              with yerrorlines lw LW pt mpt(i) ps PS lc rgb mcolor(i) notitle, \
          @FAILED
 }

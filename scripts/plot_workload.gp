@@ -24,6 +24,14 @@
 #   pts     one filled point type per model (open = pt - 1)      (default '7 5 9 13 11 15')
 #   ttl     figure title                                         (default wl)
 #   width, height   size in pixels                               (default 2000 x 560)
+# The machine's floor (report.py computes it from calibration.csv; see its
+# module comment), drawn dashed in panels (a) and (b) when fl_on = 1:
+#   fl_on      1: draw it                                        (default 0)
+#   fl_lat_us  one task alone, us: the latency floor at c=1
+#   fl_cap     throughput cap, tasks/s (cores, timer cost); 0 = none
+#   fl_tlabel, fl_tlabel2  the formula, two lines, shown in panel (a)
+#   fl_llabel, fl_llabel2  the same for panel (b)
+# Throughput floor T(c) = min(c / fl_lat_us, fl_cap); latency floor c / T(c).
 
 if (!exists("csv") || !exists("wl") || !exists("out")) {
     print "plot_workload.gp: set csv, wl and out, e.g. gnuplot -e \"csv='r.csv'; wl='cpu_hash'; out='x.png'\" plot_workload.gp"
@@ -36,6 +44,12 @@ if (!exists("pts"))    pts = "7 5 9 13 11 15"
 if (!exists("ttl"))    ttl = wl
 if (!exists("width"))  width = 2000
 if (!exists("height")) height = 560
+if (!exists("fl_on"))  fl_on = 0
+if (!exists("fl_lat_us") || !exists("fl_cap")) fl_on = 0
+if (!exists("fl_tlabel"))  fl_tlabel = ""
+if (!exists("fl_tlabel2")) fl_tlabel2 = ""
+if (!exists("fl_llabel"))  fl_llabel = ""
+if (!exists("fl_llabel2")) fl_llabel2 = ""
 
 # ---- tunables -------------------------------------------------------------
 FONT        = "DejaVu Sans"
@@ -72,6 +86,15 @@ PANELS_B    = 0.16
 PANELS_T    = 0.70
 PANELS_GAP  = 0.062
 KIB_PER_MIB = 1024.0
+FLOOR_COLOR = "#444444"     # the machine's floor: dashed dark grey
+FLOOR_LW    = 2.0
+FLOOR_DT    = 2             # dashes
+FLOOR_PT    = 12            # floor formula labels, two lines at the top left
+FLOOR_LX    = 0.02          # ... their x, and the y of the first line (graph)
+FLOOR_LY    = 0.965
+FLOOR_HEAD  = 10.0          # a floor widens a y axis by this factor at most
+FLOOR_SAMPLES = 400         # samples of the floor functions (log x)
+FLOOR_ROOM  = 0.14          # top fraction of panels (a), (b) kept for the labels
 
 # ---- terminal -------------------------------------------------------------
 if (fmt eq "svg") {
@@ -108,6 +131,7 @@ if (!exists("STATS_min")) {
     exit status 1
 }
 xlo = STATS_min / X_PAD; xhi = STATS_max * X_PAD
+cmin = STATS_min; cmax = STATS_max
 
 LOGQ = 0; QCOL = "throughput_max";   eval _stat; tmax = has(QMAX) ? QMAX : 1
 LOGQ = 1; QCOL = "throughput_min";   eval _stat; tmin = has(QMIN) ? QMIN : tmax / 10
@@ -115,6 +139,28 @@ LOG_MIN_SPAN = 20   # throughput max/min below this: linear axis
 LOGQ = 1; QCOL = "p50_us_min";       eval _stat; lat_lo = has(QMIN) ? QMIN : 1
 LOGQ = 1; QCOL = "p99_us_max";       eval _stat; lat_hi = has(QMAX) ? QMAX : 10
 LOGQ = 0; QCOL = "maxrss_kib_max";   eval _stat; rss_max = has(QMAX) ? QMAX / KIB_PER_MIB : 1
+
+# The floor, T(c) and c / T(c), both rising with c: its extremes are at the
+# lowest and highest level.  It widens the axes to show itself, by at most
+# FLOOR_HEAD (a ceiling decades above the data would flatten it).
+min2(a, b) = a < b ? a : b
+max2(a, b) = a > b ? a : b
+fl_t(x) = fl_on ? (fl_cap > 0 ? min2(x * 1e6 / fl_lat_us, fl_cap) : x * 1e6 / fl_lat_us) : NaN
+fl_l(x) = fl_on ? x * 1e6 / fl_t(x) : NaN
+if (fl_on) {
+    tmax = max2(tmax, min2(fl_t(cmax), tmax * FLOOR_HEAD))
+    tmin = min2(tmin, max2(fl_t(cmin), tmin / FLOOR_HEAD))
+    lat_lo = min2(lat_lo, max2(fl_l(cmin), lat_lo / FLOOR_HEAD))
+    lat_hi = max2(lat_hi, min2(fl_l(cmax), lat_hi * FLOOR_HEAD))
+}
+FLOOR_KEY = fl_on ? ', NaN with lines lw FLOOR_LW dt FLOOR_DT lc rgb FLOOR_COLOR title "machine floor (calibration)"' : ''
+
+FLOOR_T = fl_on ? 'fl_t(x) with lines lw FLOOR_LW dt FLOOR_DT lc rgb FLOOR_COLOR notitle, ' : ''
+FLOOR_L = fl_on ? 'fl_l(x) with lines lw FLOOR_LW dt FLOOR_DT lc rgb FLOOR_COLOR notitle, ' : ''
+set samples FLOOR_SAMPLES
+# label_room: raise hi so the top FLOOR_ROOM of the panel is free for the
+# two formula lines (a plateau of the floor would run through them).
+label_room = 'if (logy) { hi = hi * (hi / lo) ** (FLOOR_ROOM / (1 - FLOOR_ROOM)) } else { hi = lo + (hi - lo) / (1 - FLOOR_ROOM) }'
 LOGQ = 0; QCOL = "rss_per_task_kib"; eval _stat; rpt_min = has(QMIN) ? QMIN : 0; rpt_max = has(QMAX) ? QMAX : 1; rpt_any = has(QMAX)
 
 # Linear axis: from 0 (or below, for negative data) to the top value with
@@ -158,7 +204,8 @@ plot for [i=1:NM] NaN with linespoints lw LW pt mpt(i) ps PS lc rgb mcolor(i) ti
      NaN with linespoints lw LW dt 1 pt 7 ps PS lc rgb KEY_GRAY title "p50", \
      NaN with linespoints lw LW dt 2 pt 6 ps PS lc rgb KEY_GRAY title "p99", \
      NaN with points pt FAIL_PT ps FAIL_PS lw FAIL_LW lc rgb FAIL_COLOR title "failed run", \
-     "+" using (NaN):(NaN):(NaN):(NaN) with yerrorbars lw LW pt 7 ps 0 lc rgb KEY_GRAY title "min-max of runs"
+     "+" using (NaN):(NaN):(NaN):(NaN) with yerrorbars lw LW pt 7 ps 0 lc rgb KEY_GRAY title "min-max of runs" \
+     @FLOOR_KEY
 unset label 1
 unset key
 
@@ -185,29 +232,41 @@ if (tmax / tmin >= LOG_MIN_SPAN) {
 } else {
     lo = 0; hi = lin_hi(tmax); logy = 0
 }
+if (fl_on) { eval label_room }
 set yrange [lo:hi]
 set format y "%.0s%c"
 set title "(a) throughput" font FONT.",".PANEL_PT
 set ylabel "throughput (tasks/s)"
-plot for [i=1:NM] csv using "concurrency":(col(mname(i), "throughput")):(col(mname(i), "throughput_min")):(col(mname(i), "throughput_max")) \
+if (fl_on) {   # the formula, two lines at the top left
+    set label 91 fl_tlabel at graph FLOOR_LX, graph FLOOR_LY left front font FONT.",".FLOOR_PT tc rgb FLOOR_COLOR
+    set label 92 fl_tlabel2 at graph FLOOR_LX, graph FLOOR_LY offset 0, -1.1 left front font FONT.",".FLOOR_PT tc rgb FLOOR_COLOR
+}
+plot @FLOOR_T for [i=1:NM] csv using "concurrency":(col(mname(i), "throughput")):(col(mname(i), "throughput_min")):(col(mname(i), "throughput_max")) \
          with yerrorlines lw LW pt mpt(i) ps PS lc rgb mcolor(i) notitle, \
      @FAILED, @FAILED_TEXT
 unset logscale y
+unset label 91; unset label 92
 
 # ---- (b) latency ----------------------------------------------------------
 eval panel(2)
 lo = log_lo(lat_lo, lat_hi); hi = log_hi(lat_lo, lat_hi); logy = 1
+if (fl_on) { eval label_room }
 set logscale y
 set yrange [lo:hi]
 set format y "%.0s%c"
 set title "(b) latency: p50 solid, p99 dashed" font FONT.",".PANEL_PT
 set ylabel "latency (us)"
-plot for [i=1:NM] csv using "concurrency":(col(mname(i), "p50_us")):(col(mname(i), "p50_us_min")):(col(mname(i), "p50_us_max")) \
+if (fl_on) {
+    set label 91 fl_llabel at graph FLOOR_LX, graph FLOOR_LY left front font FONT.",".FLOOR_PT tc rgb FLOOR_COLOR
+    set label 92 fl_llabel2 at graph FLOOR_LX, graph FLOOR_LY offset 0, -1.1 left front font FONT.",".FLOOR_PT tc rgb FLOOR_COLOR
+}
+plot @FLOOR_L for [i=1:NM] csv using "concurrency":(col(mname(i), "p50_us")):(col(mname(i), "p50_us_min")):(col(mname(i), "p50_us_max")) \
          with yerrorlines lw LW dt 1 pt mpt(i) ps PS lc rgb mcolor(i) notitle, \
      for [i=1:NM] csv using "concurrency":(col(mname(i), "p99_us")):(col(mname(i), "p99_us_min")):(col(mname(i), "p99_us_max")) \
          with yerrorlines lw LW dt 2 pt mpt(i) - 1 ps PS lc rgb mcolor(i) notitle, \
      @FAILED
 unset logscale y
+unset label 91; unset label 92
 
 # ---- (c) peak RSS ---------------------------------------------------------
 eval panel(3)

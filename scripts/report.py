@@ -14,6 +14,19 @@ a run folder, and failed points are drawn, not dropped: running out of
 threads is one of the results.  Every file is written to a temporary name
 and renamed into place, so an interrupted report never leaves half a file.
 
+Calibration (issue 8): when the run folder has calibration.csv (bin/calibrate,
+run by the sweep before the first point), every figure gets the machine's
+floor as a dashed reference line, report.md gets a "Calibration" section
+(the figures, and the issue's targets marked PASS or MISS, the io round-trip
+ones from floor_runs.jsonl) and each workload a "distance from floor" table.
+A workload's floor follows from what it is (meta.json: kind, work, delay_us,
+needs_backend), never from its name:
+    one task alone     L = delay + (TCP RTT if it needs the backend) + work x cpu_hash round
+    throughput at c    T(c) = min(c / L, cores / (work x round) if work,
+                              1 / timer_event if it waits on a timer)
+    latency at c       c / T(c)  (Little's law: L until a cap binds)
+An older run without calibration.csv is reported as before, saying so.
+
 Usage: python3 scripts/report.py [--plots-only] RUN_DIR
 Exit: 0 ok, 1 failed (missing input, gnuplot error; one line on stderr),
 2 bad usage.  Standard library only; importable: load_csv(), load_meta()
@@ -40,6 +53,8 @@ GNUPLOT_TIMEOUT_S = 120         # one figure; a hung gnuplot is an error
 
 RESULTS_CSV = "results.csv"
 META_JSON = "meta.json"
+CALIBRATION_CSV = "calibration.csv"     # bin/calibrate's figures (may be absent)
+FLOOR_RUNS_JSONL = "floor_runs.jsonl"   # the sweep's direct runs at c=1, delay 0
 REPORT_MD = "report.md"
 OVERVIEW = "overview"           # overview.png / overview.svg
 FORMATS = ("png", "svg")        # every figure in both
@@ -64,6 +79,14 @@ KIB_PER_MIB = 1024.0
 UNKNOWN = "unknown"
 DASH = "–"                              # an empty table cell
 MAX_COMMANDS_SHOWN = 400                # report.md lists at most this many command lines
+
+# Issue 8's targets: how close to the machine's floor each model must come.
+TARGET_RTT_RATIO = (("threads", 1.3), ("async", 1.5))  # p50 / tcp_rtt at c=1, delay 0
+TARGET_TIMER_BAND = 0.10        # async timer-wait throughput within 10% of T(c), every c
+TARGET_LINEAR_BAND = 0.10       # CPU threads at c = cores within 10% of cores x T(1)
+TARGET_HIST_NS = 30.0           # hist_record_ns below this
+PASS, MISS, NOT_MEASURED = "PASS", "MISS", "not measured"
+BELOW_FLOOR = 0.9               # measured under 0.9x its floor: the floor was measured high
 
 # Columns kept as text; every other column is a number (or None when empty).
 STRING_COLUMNS = {"workload", "model", "status", "reason", "checksum", "verify_checksum"}
@@ -285,6 +308,283 @@ def speedups(wl_rows, model_names):
     return out
 
 
+# ---- calibration: the machine's floor ---------------------------------------------
+
+def load_calibration(run_dir):
+    """(figures, problem): figures = {name: {"value", "unit", "what"}} from
+    RUN_DIR/calibration.csv in file order, or None with problem saying why
+    (no file, or a file that is not bin/calibrate's CSV)."""
+    path = os.path.join(run_dir, CALIBRATION_CSV)
+    if not os.path.exists(path):
+        return None, "no %s" % CALIBRATION_CSV
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            if reader.fieldnames != ["name", "value", "unit", "what"]:
+                return None, "%s has no name,value,unit,what header" % CALIBRATION_CSV
+            figures = {}
+            for r in reader:
+                value = float(r["value"])
+                if not math.isfinite(value):
+                    raise ValueError("%s is not finite" % r["name"])
+                figures[r["name"]] = {"value": value, "unit": r["unit"], "what": r["what"]}
+    except (OSError, ValueError, csv.Error) as e:
+        return None, "%s unreadable (%s)" % (CALIBRATION_CSV, e)
+    return (figures, None) if figures else (None, "%s has no rows" % CALIBRATION_CSV)
+
+
+def load_floor_runs(run_dir):
+    """{model: stats dict} from RUN_DIR/floor_runs.jsonl ({} when absent)."""
+    out = {}
+    try:
+        with open(os.path.join(run_dir, FLOOR_RUNS_JSONL), encoding="utf-8") as f:
+            for line in f:
+                try:
+                    st = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(st, dict) and st.get("model"):
+                    out[st["model"]] = st
+    except OSError:
+        pass
+    return out
+
+
+def cal_value(cal, name):
+    """One calibration figure (a positive number), or None."""
+    v = (cal or {}).get(name, {}).get("value")
+    return v if is_num(v) and v > 0 else None
+
+
+def cal_cores(cal, meta):
+    """Cores of the floor: calibration's count, else meta.json's, else None."""
+    c = cal_value(cal, "cores") or meta_get(meta, "host", "cores")
+    return int(c) if is_num(c) and c >= 1 else None
+
+
+def workload_floor(rows, meta, cal, workload):
+    """The machine's floor for one workload (see the module comment), or None
+    when calibration lacks a figure it needs or the task costs nothing.
+    Returns {lat_us: L, one task alone; caps: [(tasks/s, symbol, detail)];
+    tput_lines, lat_lines: the formulas, two short lines each, for the
+    plots' labels and the report}."""
+    if not cal:
+        return None
+    info = workload_info(rows, meta, workload)
+    work = info["work"] if is_num(info["work"]) else 0
+    delay = info["delay_us"] if is_num(info["delay_us"]) else 0
+    backend = bool(meta_get(meta, "workloads", workload, "needs_backend", default=False))
+    cores = cal_cores(cal, meta)
+    terms, caps, cpu_text = [], [], None     # terms: (name, us) adding up to L
+    if delay > 0:
+        terms.append(("delay", float(delay)))
+    if backend:
+        rtt = cal_value(cal, "tcp_rtt_us")
+        if rtt is None:
+            return None
+        terms.append(("RTT" if work > 0 else "TCP RTT", rtt))  # short label: 3 terms
+    if work > 0 or info["kind"] == "cpu":
+        unit = cal_value(cal, "cpu_hash_unit_ns")
+        if unit is None or cores is None or work <= 0:
+            return None
+        cpu_us = work * unit / 1e3
+        cpu_text = "%s x %s ns" % (work, fmt_sig(unit))
+        terms.append(("CPU", cpu_us))
+        caps.append((cores * 1e6 / cpu_us, "%d cores / CPU" % cores, "CPU %s us" % fmt_sig(cpu_us)))
+    if not backend and delay > 0:   # the wait is a timer
+        timer = cal_value(cal, "timer_event_ns")
+        if timer is None:
+            return None
+        caps.append((1e9 / timer, "1 / timer", "timer %s ns" % fmt_sig(timer)))
+    lat_us = sum(us for _, us in terms)
+    if lat_us <= 0:
+        return None
+    L = fmt_sig(lat_us)
+    if len(terms) == 1 and cpu_text:     # pure CPU: linear scaling up to the cores
+        tput = ["ideal: min(c, %d cores) / L" % cores, "L = %s = %s us" % (cpu_text, L)]
+    else:
+        tput = ["ceiling: " + ("min(c / L, %s)" % ", ".join(sym for _, sym, _ in caps)
+                               if caps else "c / L"),
+                "L = %s us" % L + "".join(", %s" % detail for _, _, detail in caps)]
+    if len(terms) == 1:
+        breakdown = "L = %s" % (cpu_text if cpu_text else "%s %s us" % (terms[0][0], L))
+    else:
+        breakdown = "L = %s us" % " + ".join("%s %s" % (n, fmt_sig(us)) for n, us in terms)
+    lat = ["floor: L = %s us%s" % (L, ", then c / T(c)" if caps else ""), breakdown]
+    summary = "T(c) = %s with L = %s%s%s; latency floor c / T(c)" % (
+        tput[0].split(": ", 1)[1], breakdown[len("L = "):],
+        "" if breakdown.endswith(" %s us" % L) else " = %s us" % L,
+        "".join("; %s" % detail for _, _, detail in caps if not detail.startswith("CPU")))
+    return {"lat_us": lat_us, "caps": [(cap, sym) for cap, sym, _ in caps], "cores": cores,
+            "tput_lines": tput, "lat_lines": lat, "summary": summary}
+
+
+def floor_throughput(fl, c):
+    """T(c): the most tasks/s the machine allows at concurrency c."""
+    t = c * 1e6 / fl["lat_us"]
+    for cap, _ in fl["caps"]:
+        t = min(t, cap)
+    return t
+
+
+def floor_latency_us(fl, c):
+    """The least latency (us) at concurrency c in a closed loop: c / T(c)."""
+    return c * 1e6 / floor_throughput(fl, c)
+
+
+def fmt_ratio(x):
+    """1.07x, or a dash."""
+    return fmt_sig(x) + "x" if is_num(x) else DASH
+
+
+def below_floor_note(ratio):
+    """A warning when a measurement beats its floor by more than noise: the
+    floor (calibration) was likely taken while the machine was busier."""
+    if is_num(ratio) and ratio < BELOW_FLOOR:
+        return "; below the floor: it was measured high (a busy machine during calibration?)"
+    return ""
+
+
+def within(ratio, band):
+    """PASS when ratio lies in 1 +- band."""
+    return PASS if is_num(ratio) and abs(ratio - 1) <= band else MISS
+
+
+def targets(rows, meta, cal, floor_runs):
+    """Issue 8's targets: [(target, measured, ratio text, PASS/MISS/not measured)]."""
+    out = []
+    rtt = cal_value(cal, "tcp_rtt_us")
+    wl = next((st.get("workload") for st in floor_runs.values() if st.get("workload")),
+              meta_get(meta, "floor_runs", "workload", default="the backend round trip"))
+    for model, limit in TARGET_RTT_RATIO:
+        what = ("%s at delay 0, c=1, on one CPU like tcp_rtt: %s p50 within %sx of tcp_rtt"
+                % (wl, model, fmt_sig(limit)))
+        st = floor_runs.get(model)
+        if not rtt or not st:
+            out.append((what, "no calibration" if not rtt else "no floor run in %s"
+                        % FLOOR_RUNS_JSONL, DASH, NOT_MEASURED))
+        elif st.get("status") != "ok" or not is_num(st.get("p50_us")):
+            out.append((what, "floor run failed: %s" % (st.get("reason") or "no reason"),
+                        DASH, MISS))
+        else:
+            ratio = st["p50_us"] / rtt
+            cross = cal_value(cal, "tcp_rtt_cross_cpu_us")
+            note = below_floor_note(ratio)
+            if cross and cross > rtt and st["p50_us"] > math.sqrt(rtt * cross):
+                note = ("; nearer tcp_rtt_cross_cpu_us (%s us): the client and the backend "
+                        "ran on different CPUs" % fmt_sig(cross))
+            out.append((what, "p50 %s us vs tcp_rtt %s us (%s tasks)%s" % (
+                fmt_sig(st["p50_us"]), fmt_sig(rtt), st.get("tasks", UNKNOWN), note),
+                fmt_ratio(ratio), PASS if ratio <= limit else MISS))
+    cores = cal_cores(cal, meta)
+    for w in workloads(rows):
+        info = workload_info(rows, meta, w)
+        fl = workload_floor(rows, meta, cal, w)
+        timer_wait = (info["kind"] == "io" and info["delay_us"] and not info["work"] and
+                      not meta_get(meta, "workloads", w, "needs_backend", default=False))
+        if timer_wait:
+            what = ("%s: async throughput within %d%% of min(c / delay, 1 / timer_event) "
+                    "at every concurrency" % (w, round(TARGET_TIMER_BAND * 100)))
+            pts = rows_for(rows, workload=w, model="async", ok_only=True)
+            if not fl or not pts:
+                out.append((what, "no calibration" if not fl else "no async point",
+                            DASH, NOT_MEASURED))
+                continue
+            ratios = [(r["concurrency"], r["throughput"] / floor_throughput(fl, r["concurrency"]))
+                      for r in sorted(pts, key=lambda r: r["concurrency"])]
+            worst = max(ratios, key=lambda cr: abs(cr[1] - 1))
+            every = rows_for(rows, workload=w, model="async")     # a failed point misses
+            verdict = PASS if all(within(x, TARGET_TIMER_BAND) == PASS for _, x in ratios) \
+                and len(every) == len(pts) else MISS
+            out.append((what, ", ".join("c=%s %s" % (c, fmt_ratio(x)) for c, x in ratios),
+                        "worst %s (c=%s)" % (fmt_ratio(worst[1]), worst[0]), verdict))
+        elif info["kind"] == "cpu":
+            what = "%s: threads at c = cores within %d%% of cores x its c=1 throughput" % (
+                w, round(TARGET_LINEAR_BAND * 100))
+            by_c = {r["concurrency"]: r for r in rows_for(rows, workload=w, model="threads",
+                                                           ok_only=True)}
+            if not cores or 1 not in by_c or cores not in by_c:
+                out.append((what, "needs ok threads points at c=1 and c=%s" % (cores or "cores"),
+                            DASH, NOT_MEASURED))
+                continue
+            ratio = by_c[cores]["throughput"] / (cores * by_c[1]["throughput"])
+            out.append((what, "%s tasks/s at c=%d vs %d x %s at c=1" % (
+                fmt_si(by_c[cores]["throughput"]), cores, cores, fmt_si(by_c[1]["throughput"])),
+                fmt_ratio(ratio), within(ratio, TARGET_LINEAR_BAND)))
+    hist = cal_value(cal, "hist_record_ns")
+    what = "hist_record() under %s ns" % fmt_sig(TARGET_HIST_NS)
+    if hist is None:
+        out.append((what, "no calibration", DASH, NOT_MEASURED))
+    else:
+        out.append((what, "%s ns" % fmt_sig(hist), fmt_ratio(hist / TARGET_HIST_NS) +
+                    " of the limit", PASS if hist < TARGET_HIST_NS else MISS))
+    return out
+
+
+def calibration_lines(rows, meta, cal, problem, floor_runs):
+    """The "Calibration" section: the figures, then the targets."""
+    out = ["## Calibration: the machine's floor", ""]
+    if cal:
+        info = meta_get(meta, "calibration", default={})
+        out += ["`bin/calibrate%s` measured these on this machine before the first point "
+                "(each the median of several repetitions; %s).  The dashed lines on the "
+                "plots and the distance-from-floor tables below are computed from them: a "
+                "model at 1.1x its floor has little left to gain; at 5x it has overhead to "
+                "find." % (" --quick" if info.get("quick") else "", CALIBRATION_CSV), "",
+                "| figure | value | unit | what |", "|---|---:|---|---|"]
+        for name, f in cal.items():
+            v = f["value"]
+            out.append("| %s | %s | %s | %s |" % (
+                md_cell(name), int(v) if v == int(v) and abs(v) < 1e6 else fmt_sig(v),
+                md_cell(f["unit"]), md_cell(f["what"])))
+        out.append("")
+    else:
+        failed = meta_get(meta, "calibration", "status") == "failed"
+        if failed:
+            out += ["**Calibration is missing:** bin/calibrate failed in this run (%s), so "
+                    "the plots have no floor lines and there are no distance-from-floor "
+                    "tables." % meta_get(meta, "calibration", "reason", default=UNKNOWN), ""]
+        else:
+            out += ["No calibration in this run (%s): the plots have no floor lines and there "
+                    "are no distance-from-floor tables.  `make bench` runs `bin/calibrate` "
+                    "before the first point." % problem, ""]
+    out += ["**Targets** (issue 8): how close the models come to the floor.", "",
+            "| target | measured | ratio | result |", "|---|---|---|---|"]
+    for what, measured, ratio, verdict in targets(rows, meta, cal, floor_runs):
+        out.append("| %s | %s | %s | %s |" % (md_cell(what), md_cell(measured), md_cell(ratio),
+                                             "**%s**" % verdict if verdict != NOT_MEASURED
+                                             else verdict))
+    out.append("")
+    return out
+
+
+def floor_table_lines(wl_rows, model_names, fl):
+    """Per workload: each model's best throughput and its c=1 p50 against the floor."""
+    lines = ["**Distance from floor** (%s): measured / floor, throughput at each "
+             "model's best point, p50 latency at c=1." % fl["summary"], "",
+             "| model | best throughput (c) | floor T(c) | throughput / floor | p50 at c=1 "
+             "| latency floor | p50 / floor |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for m in model_names:
+        ok = [r for r in wl_rows if r.get("model") == m and is_ok(r)
+              and is_num(r.get("throughput"))]
+        if not ok:
+            lines.append("| %s | no ok point | | | | | |" % m)
+            continue
+        best = max(ok, key=lambda r: r["throughput"])
+        t_floor = floor_throughput(fl, best["concurrency"])
+        one = next((r for r in ok if r.get("concurrency") == 1 and is_num(r.get("p50_us"))),
+                   None)
+        l_floor = floor_latency_us(fl, 1)
+        t_ratio = best["throughput"] / t_floor
+        l_ratio = one["p50_us"] / l_floor if one else None
+        lines.append("| %s | %s (c=%s) | %s | %s%s | %s | %s | %s%s |" % (
+            m, fmt_si(best["throughput"]), best["concurrency"], fmt_si(t_floor),
+            fmt_ratio(t_ratio), " (above: floor too low?)" if t_ratio > 1 / BELOW_FLOOR else "",
+            fmt_si(one["p50_us"]) + " us" if one else DASH, fmt_si(l_floor) + " us",
+            fmt_ratio(l_ratio), " (below: floor too high?)" if below_floor_note(l_ratio) else ""))
+    return lines
+
+
 # ---- number formatting --------------------------------------------------------
 
 def is_num(x):
@@ -398,8 +698,20 @@ def workload_title(rows, meta, workload):
     return "%s  (%s%s)  -  %s  -  run %s" % (workload, kind, params, cores_text(meta), run_id)
 
 
-def draw_all(run_dir, rows, meta):
-    """Every figure of the run; returns the file names written."""
+def floor_variables(fl):
+    """The gnuplot variables of one workload's floor (fl_on=0: none)."""
+    if not fl:
+        return {"fl_on": 0}
+    caps = [cap for cap, _ in fl["caps"]]
+    return {"fl_on": 1, "fl_lat_us": float(fl["lat_us"]),
+            "fl_cap": float(min(caps)) if caps else 0.0,
+            "fl_tlabel": fl["tput_lines"][0], "fl_tlabel2": fl["tput_lines"][1],
+            "fl_llabel": fl["lat_lines"][0], "fl_llabel2": fl["lat_lines"][1]}
+
+
+def draw_all(run_dir, rows, meta, cal=None):
+    """Every figure of the run; returns the file names written.  With cal
+    (load_calibration), each workload's floor is drawn as a dashed line."""
     csv_path = os.path.join(run_dir, RESULTS_CSV)
     missing = [c for c in PLOT_COLUMNS if c not in rows[0]]
     if missing:
@@ -417,6 +729,7 @@ def draw_all(run_dir, rows, meta):
             "pts": " ".join(str(styles[m][1]) for m in present),
             "width": WORKLOAD_SIZE_PX[0], "height": WORKLOAD_SIZE_PX[1],
         }
+        variables.update(floor_variables(workload_floor(rows, meta, cal, wl)))
         draw(run_dir, wl, PLOT_WORKLOAD_GP, variables)
         written += ["%s.%s" % (wl, f) for f in FORMATS]
     wls = workloads(rows)
@@ -437,6 +750,10 @@ def draw_all(run_dir, rows, meta):
         "width": max(OVERVIEW_MIN_W_PX, OVERVIEW_COL_PX * len(wls) + OVERVIEW_EXTRA_PX),
         "height": OVERVIEW_H_PX,
     }
+    floors = [floor_variables(workload_floor(rows, meta, cal, wl)) for wl in wls]
+    if any(f["fl_on"] for f in floors):     # one word per column; 0 = no floor there
+        variables.update({"fl_lats": " ".join(repr(f.get("fl_lat_us", 0.0)) for f in floors),
+                          "fl_caps": " ".join(repr(f.get("fl_cap", 0.0)) for f in floors)})
     draw(run_dir, OVERVIEW, PLOT_OVERVIEW_GP, variables)
     written += ["%s.%s" % (OVERVIEW, f) for f in FORMATS]
     return written
@@ -625,8 +942,10 @@ def how_to_read_lines(meta):
     ]
 
 
-def render_report(rows, meta):
-    """report.md as one string."""
+def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
+                  floor_runs=None):
+    """report.md as one string; cal, cal_problem from load_calibration(),
+    floor_runs from load_floor_runs()."""
     all_models = models(rows, meta)
     run_id = meta_get(meta, "run_id", default=UNKNOWN)
     out = ["# %s: benchmark report, run %s" % (" vs ".join(all_models) or "models", run_id), ""]
@@ -636,6 +955,7 @@ def render_report(rows, meta):
     out += ["## What was run and where", ""] + provenance_lines(meta) + [""]
     out += ["## How to read", ""] + how_to_read_lines(meta) + [""]
     out += verdicts.render(rows, meta)
+    out += calibration_lines(rows, meta, cal, cal_problem, floor_runs or {})
     out += ["## Overview", "", "![throughput and p99 of every workload](%s.png)" % OVERVIEW, ""]
     for wl in workloads(rows):
         wl_rows = rows_for(rows, workload=wl)
@@ -658,6 +978,9 @@ def render_report(rows, meta):
                     ""]
         if info["kind"] == "cpu":
             out += [speedup_line(wl_rows, present), ""]
+        fl = workload_floor(rows, meta, cal, wl)
+        if fl:
+            out += floor_table_lines(wl_rows, present, fl) + [""]
         out += [checks_line(wl_rows), ""]
         out += table_lines(wl_rows, present) + [""]
     return "\n".join(out)
@@ -700,9 +1023,13 @@ def main(argv=None):
         if not rows:
             raise ReportError("%s: no rows to report" % os.path.join(run_dir, RESULTS_CSV))
         meta = load_meta(os.path.join(run_dir, META_JSON))
-        written = draw_all(run_dir, rows, meta)
+        cal, cal_problem = load_calibration(run_dir)
+        if cal_problem and os.path.exists(os.path.join(run_dir, CALIBRATION_CSV)):
+            print("report.py: warning: %s; no floors drawn" % cal_problem, file=sys.stderr)
+        written = draw_all(run_dir, rows, meta, cal)
         if not args.plots_only:
-            write_atomic(os.path.join(run_dir, REPORT_MD), render_report(rows, meta))
+            write_atomic(os.path.join(run_dir, REPORT_MD), render_report(
+                rows, meta, cal, cal_problem, load_floor_runs(run_dir)))
             written.append(REPORT_MD)
     except ReportError as e:
         print("report.py: %s" % e, file=sys.stderr)
