@@ -55,7 +55,7 @@ CALIBRATE_OBJ := $(call obj,$(CALIBRATE_SRC))
 TEST_NAMES := test_hist test_cli test_workloads test_wire
 TEST_BINS := $(TEST_NAMES:%=$(BUILD)/test-bin/%)
 
-.PHONY: all deps test check bench plots report clean help new-workload compare
+.PHONY: all deps test check bench bench-rate plots report clean help new-workload compare
 
 all: $(BIN)/threads $(BIN)/async $(BIN)/backend $(BIN)/calibrate
 
@@ -155,6 +155,22 @@ bench: deps
 		$(if $(WORKLOADS),--workloads '$(WORKLOADS)') \
 		$(if $(RUNS),--runs '$(RUNS)') \
 		$(if $(QUIET),--quiet) \
+		$(if $(filter 0,$(RATE)),--no-rate) \
+		$(if $(OUT),--results '$(OUT)')
+
+# bench-rate: the open-loop sweep alone (harness/rate_sweep.py): each
+# model's closed-loop capacity, then latency at LOADS percent of it, into
+# results/rate-<id>/ (results/latest-rate).  make bench runs it too (RATE=0:
+# not), into the main run's folder.
+bench-rate: deps
+	@$(MAKE) --no-print-directory -s all
+	@$(PYTHON) harness/rate_sweep.py $(if $(QUICK),--quick) \
+		$(if $(WORKLOADS),--workloads '$(WORKLOADS)') \
+		$(if $(MODELS),--models '$(MODELS)') \
+		$(if $(SLOTS),--slots '$(SLOTS)') \
+		$(if $(LOADS),--loads '$(LOADS)') \
+		$(if $(RUNS),--runs '$(RUNS)') \
+		$(if $(QUIET),--quiet) \
 		$(if $(OUT),--results '$(OUT)')
 
 # plots/report: redraw the plots and rewrite report.md of a run (RUN=dir,
@@ -197,6 +213,12 @@ help:
 	@echo "                  RUNS=N             counted hyperfine runs per point (default 3)"
 	@echo "                  OUT=dir            results folder (default results/)"
 	@echo "                  QUIET=1            no progress lines (CI)"
+	@echo "                  RATE=0             skip the open-loop sweep at the end"
+	@echo "  make bench-rate the open-loop sweep alone: latency (p50/p99/p99.9) against"
+	@echo "                  offered load, 10%..120% of each model's capacity, on mixed"
+	@echo "                  QUICK=1 WORKLOADS= MODELS= RUNS= OUT= QUIET=1 as above"
+	@echo "                  SLOTS=64           open-loop slots, top closed-loop level"
+	@echo "                  LOADS=10,50,90     percentages of capacity"
 	@echo "  make test       unit tests, pair verification, a tiny sweep (= make check)"
 	@echo "  make sanitize   the tests again under ASan+UBSan, TSan and valgrind, and the"
 	@echo "                  fuzz corpora replayed (clang; builds in build/asan, ...)"

@@ -579,6 +579,8 @@ def parse_args(argv):
     ap.add_argument("--runs", default=str(DEFAULT_RUNS), help="counted runs per point (>= 3)")
     ap.add_argument("--results", default=os.path.join(ROOT, "results"), help="results folder")
     ap.add_argument("--quiet", action="store_true", help="only errors and the final line")
+    ap.add_argument("--no-rate", action="store_true",
+                    help="skip the open-loop sweep (harness/rate_sweep.py) at the end")
     ap.add_argument("--no-report", action="store_true", help=argparse.SUPPRESS)
     return ap.parse_args(argv)
 
@@ -719,6 +721,28 @@ def main(argv):
               "results/latest unchanged" % (len(rows), len(points), rel(run_dir)),
               file=sys.stderr)
         return 130
+
+    # The open-loop sweep (latency against offered load) into rate/ of this
+    # run, on the registry's default rate workloads that this run measured.
+    if not args.no_rate:
+        import rate_sweep
+        rate_wls = [w for w in rate_sweep.DEFAULT_WORKLOADS if w in {p["name"] for p in pairs}]
+        if rate_wls:
+            rate_argv = ["--into", run_dir, "--workloads", ",".join(rate_wls), "--models",
+                         ",".join(m["name"] for m in args.models)]
+            rate_argv += ["--quick"] if args.quick else []
+            rate_argv += ["--quiet"] if args.quiet else []
+            try:
+                rargs = rate_sweep.setup(rate_argv)
+                rate_sweep.run_rate(rargs, runner, run_dir, meta)
+            except Interrupted:
+                write_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
+                print("bench: interrupted in the open-loop sweep; closed-loop results complete "
+                      "in %s; results/latest unchanged" % rel(run_dir), file=sys.stderr)
+                return 130
+            except (UsageError, rate_sweep.S.UsageError) as e:  # S: the module, not __main__
+                print("bench: open-loop sweep skipped: %s" % e, file=sys.stderr)
+            write_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
 
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)

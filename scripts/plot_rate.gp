@@ -46,6 +46,7 @@ set grid ytics mytics xtics lc "#dddddd"
 set xlabel "tasks/s (open loop: offered; closed: achieved)"
 set ylabel "latency (us)"
 set format y "10^{%T}"
+set format x "%.0s%c"   # 2k, 4k, ...: full numbers collide on a narrow panel
 set xrange [0:*]
 set offsets graph 0, graph 0.03, 0, 0
 set lmargin 12

@@ -165,8 +165,9 @@ def draw(run_dir, rows, meta):
     return drawn
 
 
-def render(rows, meta, drawn):
-    """rate.md as markdown lines."""
+def render(rows, meta, drawn, img_dir=""):
+    """rate.md as markdown lines; img_dir: where the figures are, relative
+    to the file the lines go in ("" for rate.md, "rate/" for report.md)."""
     summ = summarize(rows)
     lines = ["## Open loop: latency against offered load", "",
              "Tasks arrive on a fixed schedule (`--rate R`), whatever the model is doing, and "
@@ -181,7 +182,7 @@ def render(rows, meta, drawn):
     for wl, per in summ.items():
         lines += ["### %s" % wl, ""]
         if wl in drawn:
-            lines += ["![%s: latency against load](rate-%s.png)" % (wl, wl), ""]
+            lines += ["![%s: latency against load](%srate-%s.png)" % (wl, img_dir, wl), ""]
         lines += ["| Model | capacity (tasks/s) | p99 at light load | tail breaks at | "
                   "p99 open at %d%% | closed p99 at the same throughput | open / closed |" %
                   CO_LOAD, "|---|---|---|---|---|---|---|"]
@@ -220,19 +221,25 @@ def render(rows, meta, drawn):
     return lines
 
 
+def report_lines(run_dir, meta):
+    """(rate rows or None, the section for report.md): draws the figures and
+    writes rate.md too.  Raises R.ReportError on a gnuplot failure."""
+    rows = load(run_dir)
+    if rows is None:
+        return None, []
+    drawn = draw(run_dir, rows, meta)
+    R.write_atomic(os.path.join(run_dir, RATE_DIR, RATE_MD),
+                   "\n".join(render(rows, meta, drawn)) + "\n")
+    return rows, render(rows, meta, drawn, RATE_DIR + "/")
+
+
 def main(argv):
     if len(argv) != 1:
         print("usage: rate_report.py RUN_DIR", file=sys.stderr)
         return 2
     run_dir = argv[0]
     try:
-        rows = load(run_dir)
-        if rows is None:
-            return 0
-        meta = R.load_meta(os.path.join(run_dir, R.META_JSON))
-        drawn = draw(run_dir, rows, meta)
-        text = "\n".join(render(rows, meta, drawn)) + "\n"
-        R.write_atomic(os.path.join(run_dir, RATE_DIR, RATE_MD), text)
+        report_lines(run_dir, R.load_meta(os.path.join(run_dir, R.META_JSON)))
     except (R.ReportError, OSError, ValueError, KeyError) as e:
         print("rate_report.py: %s" % e, file=sys.stderr)
         return 1

@@ -943,9 +943,10 @@ def how_to_read_lines(meta):
 
 
 def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
-                  floor_runs=None):
+                  floor_runs=None, rate_rows=None, rate_lines=()):
     """report.md as one string; cal, cal_problem from load_calibration(),
-    floor_runs from load_floor_runs()."""
+    floor_runs from load_floor_runs(), rate_rows and rate_lines (the
+    open-loop section) from rate_report.report_lines()."""
     all_models = models(rows, meta)
     run_id = meta_get(meta, "run_id", default=UNKNOWN)
     out = ["# %s: benchmark report, run %s" % (" vs ".join(all_models) or "models", run_id), ""]
@@ -954,7 +955,7 @@ def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
                 "finished when this report was written; points may be missing.", ""]
     out += ["## What was run and where", ""] + provenance_lines(meta) + [""]
     out += ["## How to read", ""] + how_to_read_lines(meta) + [""]
-    out += verdicts.render(rows, meta)
+    out += verdicts.render(rows, meta, rate_rows)
     out += calibration_lines(rows, meta, cal, cal_problem, floor_runs or {})
     out += ["## Overview", "", "![throughput and p99 of every workload](%s.png)" % OVERVIEW, ""]
     for wl in workloads(rows):
@@ -983,6 +984,7 @@ def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
             out += floor_table_lines(wl_rows, present, fl) + [""]
         out += [checks_line(wl_rows), ""]
         out += table_lines(wl_rows, present) + [""]
+    out += list(rate_lines)
     return "\n".join(out)
 
 
@@ -1027,9 +1029,13 @@ def main(argv=None):
         if cal_problem and os.path.exists(os.path.join(run_dir, CALIBRATION_CSV)):
             print("report.py: warning: %s; no floors drawn" % cal_problem, file=sys.stderr)
         written = draw_all(run_dir, rows, meta, cal)
+        import rate_report  # here: it imports this module
+        rate_rows, rate_lines = rate_report.report_lines(run_dir, meta)
+        if rate_rows is not None:
+            written.append("%s/ (open loop)" % rate_report.RATE_DIR)
         if not args.plots_only:
             write_atomic(os.path.join(run_dir, REPORT_MD), render_report(
-                rows, meta, cal, cal_problem, load_floor_runs(run_dir)))
+                rows, meta, cal, cal_problem, load_floor_runs(run_dir), rate_rows, rate_lines))
             written.append(REPORT_MD)
     except ReportError as e:
         print("report.py: %s" % e, file=sys.stderr)
