@@ -47,8 +47,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -79,6 +81,8 @@
 #define CAL_HIST_MIN_BITS 10       /* values spread over 2^10 .. 2^24 ns */
 #define CAL_HIST_SPAN_BITS 14
 #define CAL_ERR_MAX 256            /* one error line */
+#define CAL_WAKE_SLEEP_NS 1000000  /* wake_overshoot_us: the sleep, io_sleep's default */
+#define CAL_WAKE_SLEEPS 2000       /* ... at most this many per repetition */
 
 /* What a repetition may use, set from the options. */
 struct cal_ctx {
@@ -468,14 +472,16 @@ fail:
 	return -1;
 }
 
-/* tcp_rtt - the median round trip of one repetition (cross: the two threads
+/* tcp_rtt - the median round trip of one repetition (cross: the two sides
  * on different CPUs): each one timed and recorded in a struct hist, like a
  * model's task latencies, so the figure compares with their p50 (the mean
- * would carry the rare long stall). */
+ * would carry the rare long stall).  The echo side is a forked process, as
+ * bin/backend is to a model: a switch between two address spaces costs
+ * more than one between two threads (on this VM ~5.7 vs ~9 us a round trip),
+ * and the floor must be the client's and the server's real situation. */
 static int tcp_rtt(const struct cal_ctx *cx, int cross, double *value, char *err, size_t errlen)
 {
 	int cli, srv, rc = -1;
-	pthread_t echo;
 	struct hist *h = calloc(1, sizeof(*h));
 	if (!h) {
 		snprintf(err, errlen, "calloc: %s", strerror(errno));
@@ -488,15 +494,25 @@ static int tcp_rtt(const struct cal_ctx *cx, int cross, double *value, char *err
 	struct cal_pin pin;
 	pthread_attr_t attr;
 	pin_begin(&pin, &attr, cross);
-	int prc = pthread_create(&echo, &attr, tcp_echo, &srv);
-	if (prc != 0) {
-		snprintf(err, errlen, "pthread_create: %s", strerror(prc));
+	cpu_set_t peer;
+	int have_peer = pin.pinned && pthread_attr_getaffinity_np(&attr, sizeof(peer), &peer) == 0;
+	pid_t echo = fork();
+	if (echo < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
 		pin_end(&pin, &attr);
 		close(cli);
 		close(srv);
 		free(h);
 		return -1;
 	}
+	if (echo == 0) { /* the echo process: until the client shuts down */
+		close(cli);
+		if (have_peer)
+			sched_setaffinity(0, sizeof(peer), &peer);
+		tcp_echo(&srv);
+		_exit(0);
+	}
+	close(srv);
 	uint64_t i = 0;
 	for (; i < CAL_WARMUP_ROUNDS; i++)
 		if (tcp_round(cli, i) != 0)
@@ -514,11 +530,10 @@ static int tcp_rtt(const struct cal_ctx *cx, int cross, double *value, char *err
 out:
 	if (rc != 0)
 		io_error(err, errlen, "loopback TCP echo");
-	shutdown(cli, SHUT_RDWR); /* the echo thread reads end of file and exits */
-	pthread_join(echo, NULL);
+	shutdown(cli, SHUT_RDWR); /* the echo process reads end of file and exits */
+	waitpid(echo, NULL, 0);
 	pin_end(&pin, &attr);
 	close(cli);
-	close(srv);
 	free(h);
 	return rc;
 }
@@ -781,6 +796,35 @@ static int rep_cpu_hash(const struct cal_ctx *cx, double *value, char *err, size
 	return 0;
 }
 
+/* ---- wake_overshoot_us ----------------------------------------------------------- */
+
+/* How late a 1 ms sleep ends: the machine's timer wake-up cost (hrtimer
+ * interrupt, scheduling the sleeper back in), which every timed wait of the
+ * models pays, io_sleep's and the backend's alike.  Timer slack is 1 ns, as
+ * in the models (harness/runner.c). */
+static int rep_wake_overshoot(const struct cal_ctx *cx, double *value, char *err, size_t errlen)
+{
+	double late[CAL_WAKE_SLEEPS];
+	int n = 0;
+	uint64_t t0 = clock_now_ns();
+	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+	do {
+		uint64_t due = clock_now_ns() + CAL_WAKE_SLEEP_NS;
+		struct timespec ts = { .tv_sec = (time_t)(due / 1000000000ULL),
+				       .tv_nsec = (long)(due % 1000000000ULL) };
+		int rc;
+		while ((rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL)) == EINTR)
+			;
+		if (rc != 0) {
+			snprintf(err, errlen, "clock_nanosleep: %s", strerror(rc));
+			return -1;
+		}
+		late[n++] = (double)(clock_now_ns() - due) / 1e3;
+	} while (n < CAL_WAKE_SLEEPS && (n < 20 || elapsed_since(t0) < cx->slice_ns));
+	*value = median(late, n);
+	return 0;
+}
+
 /* ---- hist_record_ns --------------------------------------------------------------- */
 
 static int rep_hist_record(const struct cal_ctx *cx, double *value, char *err, size_t errlen)
@@ -824,11 +868,11 @@ static const struct cal_item cal_items[] = {
 	{ "wakeup_pingpong_us", "us", "one-way thread-to-thread wake-up: pipe ping-pong round trip / 2; both on one CPU",
 	  0, rep_wakeup },
 	{ "tcp_rtt_us", "us",
-	  "loopback TCP round trip (median): 24-byte request and reply between two threads on "
-	  "one CPU; blocking; TCP_NODELAY",
+	  "loopback TCP round trip (median): 24-byte request and reply between two processes "
+	  "on one CPU; blocking; TCP_NODELAY",
 	  0, rep_tcp_rtt },
 	{ "tcp_rtt_cross_cpu_us", "us",
-	  "the same round trip with the two threads on different CPUs (a model's c=1 run "
+	  "the same round trip with the two processes on different CPUs (a model's c=1 run "
 	  "pays this when the scheduler splits it from the backend); one CPU: as tcp_rtt_us",
 	  0, rep_tcp_rtt_cross },
 	{ "event_dispatch_ns", "ns", "libevent cost per dispatched event (event_active + callback)",
@@ -846,6 +890,10 @@ static const struct cal_item cal_items[] = {
 	{ "cpu_hash_unit_ns", "ns",
 	  "one cpu_hash round on one core (tasks of the default rounds; set-up included)", 0,
 	  rep_cpu_hash },
+	{ "wake_overshoot_us", "us",
+	  "how late a 1 ms sleep (clock_nanosleep, timer slack 1 ns) ends: the timer wake-up "
+	  "every timed wait pays (median)",
+	  0, rep_wake_overshoot },
 	{ "hist_record_ns", "ns", "one hist_record() call with varied values (target < 30 ns)", 0,
 	  rep_hist_record },
 	{ "cores", "cpus", "online CPUs", 1, rep_cores },

@@ -378,6 +378,11 @@ def workload_floor(rows, meta, cal, workload):
     terms, caps, cpu_text = [], [], None     # terms: (name, us) adding up to L
     if delay > 0:
         terms.append(("delay", float(delay)))
+        # A timed wait ends late by the machine's wake-up cost (io_sleep's
+        # timer, or the backend's): part of the floor, when measured.
+        wake = cal_value(cal, "wake_overshoot_us")
+        if wake:
+            terms.append(("wake", wake))
     if backend:
         rtt = cal_value(cal, "tcp_rtt_us")
         if rtt is None:
