@@ -27,7 +27,6 @@ import datetime
 import io
 import json
 import os
-import shlex
 import signal
 import subprocess
 import sys
@@ -138,20 +137,10 @@ def open_point(args, runner, meta, rate_dir, pair, model, c, load, capacity):
     stats_file = os.path.join(rate_dir, "stats", tag + ".jsonl")
     if os.path.exists(stats_file):
         os.unlink(stats_file)
-    cmd = S.model_argv(model, name, c, n, stats_file) + ["--rate", str(offered)]
-    hf_argv = ["hyperfine", "-N", "--style", "basic", "--warmup", "0", "--runs",
-               str(args.runs), "--command-name", tag, " ".join(shlex.quote(a) for a in cmd)]
-    meta["commands"].append(" ".join(shlex.quote(a) for a in hf_argv))
-    rc, out, err = runner.run(hf_argv, args.runs * (S.RUN_TIMEOUT_S + 10))
+    argv = S.model_argv(model, name, c, n, stats_file) + ["--rate", str(offered)]
+    # No warm-up: the closed-loop points just ran the same binary.
+    rc, out, err, lines = S.hyperfine_runs(runner, meta, tag, argv, stats_file, args.runs, 0)
     S.write_atomic(os.path.join(rate_dir, "hyperfine", tag + ".log"), out + err)
-    lines = []
-    if os.path.exists(stats_file):
-        with open(stats_file) as f:
-            for line in f:
-                try:
-                    lines.append(json.loads(line))
-                except ValueError:
-                    pass
     if rc != 0 or len(lines) < args.runs:
         bad = next((s for s in reversed(lines) if s.get("status") != "ok"), None)
         row.update(status="failed", reason=S.failure_reason(err, bad) if rc != 0 else

@@ -399,6 +399,26 @@ def duration(s):
     return "%dm%02ds" % (s // 60, s % 60) if s >= 60 else "%ds" % s
 
 
+def hyperfine_runs(runner, meta, tag, argv, stats_file, runs, warmup, export_json=None):
+    """hyperfine runs `argv` (which appends a JSON line per run to
+    stats_file) warmup + runs times: (rc, out, err, the stats lines)."""
+    hf_argv = ["hyperfine", "-N", "--style", "basic", "--warmup", str(warmup),
+               "--runs", str(runs), "--command-name", tag]
+    hf_argv += ["--export-json", export_json] if export_json else []
+    hf_argv.append(" ".join(shlex.quote(a) for a in argv))
+    meta["commands"].append(" ".join(shlex.quote(a) for a in hf_argv))
+    rc, out, err = runner.run(hf_argv, (warmup + runs) * (RUN_TIMEOUT_S + 10))
+    lines = []
+    if os.path.exists(stats_file):
+        with open(stats_file) as f:
+            for line in f:
+                try:
+                    lines.append(json.loads(line))
+                except ValueError:
+                    pass  # a run killed mid-write; O_APPEND makes this rare
+    return rc, out, err, lines
+
+
 def run_point(args, runner, meta, run_dir, pair, model, c):
     """Measure one point; returns its results.csv row."""
     name = pair["name"]
@@ -432,20 +452,8 @@ def run_point(args, runner, meta, run_dir, pair, model, c):
         os.unlink(stats_file)
     hf_final = os.path.join(run_dir, "hyperfine", tag + ".json")
     hf_tmp = hf_final + ".tmp"
-    cmd = " ".join(shlex.quote(a) for a in model_argv(model, name, c, n, stats_file))
-    hf_argv = ["hyperfine", "-N", "--style", "basic", "--warmup", str(WARMUP),
-               "--runs", str(args.runs), "--export-json", hf_tmp, "--command-name", tag, cmd]
-    meta["commands"].append(" ".join(shlex.quote(a) for a in hf_argv))
-    budget = (WARMUP + args.runs) * (RUN_TIMEOUT_S + 10)
-    rc, out, err = runner.run(hf_argv, budget)
-    lines = []
-    if os.path.exists(stats_file):
-        with open(stats_file) as f:
-            for line in f:
-                try:
-                    lines.append(json.loads(line))
-                except ValueError:
-                    pass  # a run killed mid-write; O_APPEND makes this rare
+    rc, out, err, lines = hyperfine_runs(runner, meta, tag, model_argv(model, name, c, n, stats_file),
+                                         stats_file, args.runs, WARMUP, hf_tmp)
     if rc != 0:
         bad = next((s for s in reversed(lines) if s.get("status") != "ok"), None)
         row.update(status="failed", reason=failure_reason(err, bad))
