@@ -288,7 +288,9 @@ def check_littles(wl_rows, lo=LITTLES_LO, hi=LITTLES_HI):
         if not isinstance(ratio, (int, float)):
             missing += 1
         elif not lo <= ratio <= hi:
-            violations.append((r["model"], r["concurrency"], ratio))
+            per_slot = (r["tasks"] / r["concurrency"]
+                        if is_num(r.get("tasks")) and r.get("concurrency") else None)
+            violations.append((r["model"], r["concurrency"], ratio, per_slot))
     return violations, missing
 
 
@@ -906,7 +908,11 @@ def checks_line(wl_rows):
     elif violations:
         parts.append("Little's law (%.2f..%.2f): **%d violation%s**: %s" % (
             LITTLES_LO, LITTLES_HI, len(violations), "" if len(violations) == 1 else "s",
-            ", ".join("%s c=%s ratio %.3f" % v for v in violations)))
+            ", ".join("%s c=%s ratio %.3f%s" % (m, c, x, "" if k is None else
+                                                 " (%.3g tasks per slot)" % k)
+                      for m, c, x, k in violations)) +
+            " (the drain at the end of a run, its last tasks finishing with fewer than c in "
+            "flight, is in the wall time; it weighs more in a run with few tasks per slot)")
     else:
         parts.append("Little's law within %.2f..%.2f at every ok point" % (LITTLES_LO, LITTLES_HI))
     if missing:
