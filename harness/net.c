@@ -1,17 +1,52 @@
 /*
  * net.c - connect with retries, abortive close, full reads and writes.
+ *
+ * It also counts the connections it has open (made by net_connect, not yet
+ * closed by net_close_abort), so that a run that runs out of descriptors can
+ * say how far it got: "EMFILE ... at 92 open connections".
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/tcp.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "net.h"
+
+/* Connections open now, across all threads of the process.  Touched only at
+ * connect and close (set-up and tear-down), never per task. */
+static atomic_long net_open;
+
+/* net_open_conns - connections made by net_connect and not yet closed by
+ * net_close_abort, in the whole process.  Cost: one atomic load. */
+static long net_open_conns(void)
+{
+	return atomic_load(&net_open);
+}
+
+/* limit_why - " (EMFILE: ...)" for a socket() that ran out of descriptors,
+ * naming the limit and how many connections were open; "" otherwise. */
+static void limit_why(int e, char *buf, size_t len)
+{
+	struct rlimit rl;
+	buf[0] = '\0';
+	if (e == EMFILE && getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		snprintf(buf, len,
+			 " (EMFILE: the descriptor limit RLIMIT_NOFILE=%llu reached at %ld open "
+			 "connections)",
+			 (unsigned long long)rl.rlim_cur, net_open_conns());
+	else if (e == ENFILE)
+		snprintf(buf, len,
+			 " (ENFILE: the system-wide descriptor limit fs.file-max reached at %ld "
+			 "open connections)",
+			 net_open_conns());
+}
 
 const char *net_addr_str(const struct sockaddr_in *addr, char *buf, size_t len)
 {
@@ -31,10 +66,12 @@ int net_connect(const struct sockaddr_in *addr, int nonblock, char *err, size_t 
 {
 	long pause_us = NET_BACKOFF_START_US;
 	int e = 0;
+	char why[160] = "";
 	for (int attempt = 0; attempt < NET_CONNECT_TRIES; attempt++) {
 		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0) {
 			e = errno;
+			limit_why(e, why, sizeof(why));
 			break; /* EMFILE, ENFILE, ENOBUFS: a limit, not a hiccup */
 		}
 		int one = 1;
@@ -42,6 +79,7 @@ int net_connect(const struct sockaddr_in *addr, int nonblock, char *err, size_t 
 		if (connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) == 0) {
 			if (nonblock)
 				fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+			atomic_fetch_add(&net_open, 1);
 			return fd;
 		}
 		e = errno;
@@ -57,16 +95,19 @@ int net_connect(const struct sockaddr_in *addr, int nonblock, char *err, size_t 
 			break;
 	}
 	char a[64];
-	snprintf(err, errlen, "connect %s: %s", net_addr_str(addr, a, sizeof(a)), strerror(e));
+	snprintf(err, errlen, "connect %s: %s%s", net_addr_str(addr, a, sizeof(a)), strerror(e),
+		 why);
 	errno = e;
 	return -1;
 }
 
+/* Only for fds from net_connect: each close takes one off net_open. */
 void net_close_abort(int fd)
 {
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	close(fd);
+	atomic_fetch_sub(&net_open, 1);
 }
 
 int net_write_all(int fd, const void *buf, size_t len)
