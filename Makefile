@@ -148,15 +148,20 @@ $(FUZZ_BINS):
 
 # bench: the default sweep (QUICK=1: a small one).  CONCURRENCY=1,8,64 and
 # WORKLOADS=a,b narrow it; OUT=dir puts the run elsewhere than results/.
+# The values reach the sweep from the environment (make exports command-line
+# variables), never pasted into the shell command, so no quote in them can
+# break or inject into it; a variable given empty is passed on, and refused.
+given = $(filter-out undefined default,$(origin $(1)))
+on = $(filter-out 0,$(strip $(1)))
 bench: deps
 	@$(MAKE) --no-print-directory -s all
-	@$(PYTHON) harness/sweep.py $(if $(QUICK),--quick) \
-		$(if $(CONCURRENCY),--concurrency '$(CONCURRENCY)') \
-		$(if $(WORKLOADS),--workloads '$(WORKLOADS)') \
-		$(if $(RUNS),--runs '$(RUNS)') \
-		$(if $(QUIET),--quiet) \
-		$(if $(filter 0,$(RATE)),--no-rate) \
-		$(if $(OUT),--results '$(OUT)')
+	@$(PYTHON) harness/sweep.py $(if $(call on,$(QUICK)),--quick) \
+		$(if $(call given,CONCURRENCY),--concurrency "$$CONCURRENCY") \
+		$(if $(call given,WORKLOADS),--workloads "$$WORKLOADS") \
+		$(if $(call given,RUNS),--runs "$$RUNS") \
+		$(if $(call on,$(QUIET)),--quiet) \
+		$(if $(filter 0,$(strip $(RATE))),--no-rate) \
+		$(if $(call given,OUT),--results "$$OUT")
 
 # bench-rate: the open-loop sweep alone (harness/rate_sweep.py): each
 # model's closed-loop capacity, then latency at LOADS percent of it, into
@@ -164,14 +169,14 @@ bench: deps
 # not), into the main run's folder.
 bench-rate: deps
 	@$(MAKE) --no-print-directory -s all
-	@$(PYTHON) harness/rate_sweep.py $(if $(QUICK),--quick) \
-		$(if $(WORKLOADS),--workloads '$(WORKLOADS)') \
-		$(if $(MODELS),--models '$(MODELS)') \
-		$(if $(SLOTS),--slots '$(SLOTS)') \
-		$(if $(LOADS),--loads '$(LOADS)') \
-		$(if $(RUNS),--runs '$(RUNS)') \
-		$(if $(QUIET),--quiet) \
-		$(if $(OUT),--results '$(OUT)')
+	@$(PYTHON) harness/rate_sweep.py $(if $(call on,$(QUICK)),--quick) \
+		$(if $(call given,WORKLOADS),--workloads "$$WORKLOADS") \
+		$(if $(call given,MODELS),--models "$$MODELS") \
+		$(if $(call given,SLOTS),--slots "$$SLOTS") \
+		$(if $(call given,LOADS),--loads "$$LOADS") \
+		$(if $(call given,RUNS),--runs "$$RUNS") \
+		$(if $(call on,$(QUIET)),--quiet) \
+		$(if $(call given,OUT),--results "$$OUT")
 
 # plots/report: redraw the plots and rewrite report.md of a run (RUN=dir,
 # default results/latest) from its results.csv.

@@ -37,14 +37,35 @@ static void fatal_usage(const char *msg)
 	exit(2);
 }
 
-/* timeout_cb - SIGALRM: the run hung.  Only async-signal-safe calls here. */
+/* What the SIGALRM handler writes, prepared before the run: a handler may
+ * only call async-signal-safe functions, so no formatting there. */
+static char timeout_msg[512];        /* the stderr line */
+static char timeout_json[JSON_MAX];  /* the stats line of the failed run */
+static int timeout_stats_fd = -1;    /* --stats-out, opened for it, or -1 */
+static int timeout_json_stdout;      /* --json: the line goes to stdout too */
+
+static void write_all_raw(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, buf, len);
+		if (w <= 0)
+			return;
+		buf += w;
+		len -= (size_t)w;
+	}
+}
+
+/* timeout_cb - SIGALRM: the run hung.  It says so naming the run, leaves the
+ * failed run's stats line where a finished run's would go (a sweep learns
+ * why from it), stops our backend and exits 3. */
 static void timeout_cb(int sig)
 {
 	(void)sig;
-	static const char msg[] = ": run timed out (--timeout-s); giving up\n";
-	ssize_t w = write(2, model_impl.name, strlen(model_impl.name));
-	w = write(2, msg, sizeof(msg) - 1);
-	(void)w;
+	write_all_raw(2, timeout_msg, strlen(timeout_msg));
+	if (timeout_stats_fd >= 0)
+		write_all_raw(timeout_stats_fd, timeout_json, strlen(timeout_json));
+	if (timeout_json_stdout)
+		write_all_raw(1, timeout_json, strlen(timeout_json));
 	if (backend_pid > 0)
 		kill(backend_pid, SIGTERM);
 	_exit(3);
@@ -236,11 +257,29 @@ int main(int argc, char **argv)
 		fatal_usage(err);
 	}
 
+	/* The timeout's words and stats line, ready before the clock runs. */
+	snprintf(timeout_msg, sizeof(timeout_msg),
+		 "%s: %s -c %llu: run failed: run timed out after %llu s (--timeout-s); giving up\n",
+		 model_impl.name, cfg.wl->name, (unsigned long long)cfg.concurrency,
+		 (unsigned long long)cli.timeout_s);
+	{
+		static struct run_result none; /* nothing measured */
+		struct stats_usage u0 = { 0 };
+		snprintf(none.reason, sizeof(none.reason), "run timed out after %llu s (--timeout-s)",
+			 (unsigned long long)cli.timeout_s);
+		format_json(timeout_json, sizeof(timeout_json) - 1, &cfg, &none, &u0, 1);
+		strcat(timeout_json, "\n");
+	}
+	if (cli.stats_out)
+		timeout_stats_fd = open(cli.stats_out, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	timeout_json_stdout = cli.json;
 	signal(SIGALRM, timeout_cb);
 	alarm((unsigned)cli.timeout_s);
 	if (!failed && model_impl.run(&cfg, &res) != 0)
 		failed = 1;
 	alarm(0);
+	if (timeout_stats_fd >= 0)
+		close(timeout_stats_fd);
 	if (!failed && res.done + res.errors != cfg.tasks) {
 		snprintf(res.reason, sizeof(res.reason), "internal: %llu of %llu tasks accounted for",
 			 (unsigned long long)(res.done + res.errors), (unsigned long long)cfg.tasks);

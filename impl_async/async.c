@@ -336,8 +336,9 @@ static int loop_setup(struct async_loop *lp, const struct run_config *cfg)
 		if (lp->run->ops->slot_init && lp->run->ops->slot_init(s, err, sizeof(err)) != 0) {
 			char why[MODEL_REASON_MAX];
 			snprintf(why, sizeof(why), "%s (slot %llu of %llu)",
-				 err[0] ? err : "slot_init failed", (unsigned long long)i,
-				 (unsigned long long)lp->nslots);
+				 err[0] ? err : "slot_init failed",
+				 (unsigned long long)(s - lp->run->slots_base),
+				 (unsigned long long)cfg->concurrency);
 			fail_run(lp->run, why);
 			lp->nslots = i + 1; /* these need fini, the half-made one too */
 			return -1;
