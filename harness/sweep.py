@@ -60,10 +60,10 @@ MIN_TASKS_PER_SLOT = 2  # every slot gets at least this many tasks
 WANT_TASKS_PER_SLOT = 20  # and this many where the time cap allows: start-up and
                           # drain (slots idle) then cost under ~5% of a run
 MAX_RUN_S = 1.5         # ... the time cap for that
-STEADY_TASKS_PER_SLOT = 10  # the drain at the end of a closed-loop run (fewer than c in
-STEADY_MAX_RUN_S = 5.0      # flight) weighs less the more tasks each slot runs; with 10
-                            # or more Little's law held within 5% in the runs tried
-                            # (threads at c >= 1000 want 20); worth runs this long
+STEADY_TASKS_PER_SLOT = 20  # the drain at the end of a closed-loop run (fewer than c in
+STEADY_MAX_RUN_S = 5.0      # flight) weighs less the more tasks each slot runs; with 20
+                            # Little's law held within 5% at c = 10,000 (10 left threads
+                            # io_sleep at 0.936); worth runs this long
 MAX_TASKS = 50_000_000  # never more than this per run
 RUN_TIMEOUT_S = 120     # per model run (passed as --timeout-s)
 RUN_TIMEOUT_ENV = "TVSA_RUN_TIMEOUT_S"  # overrides it (1..86400): lets a test see a

@@ -15,7 +15,8 @@ Definitions (every number comes from rate.csv):
                 behind (throughput < KEEP_UP x offered)
   closed p99 at the same throughput
                 the closed-loop p99 interpolated (log-linear) at the open
-                point's achieved throughput, when the closed curve spans it
+                point's achieved throughput, on the first segment of the
+                closed curve (in order of c) that spans it
 
 Exit: 0 ok (also when there is no rate.csv: nothing to do), 1 on failure
 (one line on stderr).
@@ -61,11 +62,14 @@ def ok(r):
 
 
 def interp_closed(closed, x, key="p99_us"):
-    """Closed-loop latency at throughput x: log-linear between the two
-    closed points around x (sorted by throughput); None outside the curve."""
-    pts = sorted((r["throughput"], r[key]) for r in closed if ok(r))
+    """Closed-loop latency at throughput x, on the curve walked in order of
+    c: log-linear within the first segment whose throughputs span x (past
+    saturation throughput stays flat while latency climbs, so a later
+    crossing would read queueing, not the load); None if none spans it."""
+    pts = [(r["throughput"], r[key]) for r in sorted(
+        (r for r in closed if ok(r)), key=lambda r: r["concurrency"])]
     for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
-        if x0 <= x <= x1 and y0 > 0 and y1 > 0:
+        if min(x0, x1) <= x <= max(x0, x1) and y0 > 0 and y1 > 0:
             f = 0.0 if x1 == x0 else (x - x0) / (x1 - x0)
             return math.exp(math.log(y0) + f * (math.log(y1) - math.log(y0)))
     return None

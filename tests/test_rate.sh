@@ -47,6 +47,19 @@ cat "$SCRATCH/csv.out"
 FAILS=$((FAILS + $(grep -c '^not ok' "$SCRATCH/csv.out")))
 check "rate.md names who breaks first" grep -q "Whose tail breaks first" "$RUN/rate/rate.md"
 
+# "Closed p99 at the same throughput" reads the closed curve in order of c:
+# past saturation throughput is flat while p99 climbs (here c=32 does 3590/s
+# at 16 ms), and that must not be read as the p99 of 3365 tasks/s, which the
+# curve reaches between c=4 (2670/s, 1.6 ms) and c=8 (3700/s, 2.5 ms).
+check "closed-loop p99 interpolated on the rising part of the curve" python3 -c '
+import sys
+sys.path.insert(0, sys.argv[1])
+import rate_report as RR
+pts = [(1, 708, 1600), (4, 2670, 1630), (8, 3700, 2500), (16, 3670, 6650), (32, 3590, 16300)]
+closed = [{"status": "ok", "concurrency": c, "throughput": t, "p99_us": p} for c, t, p in pts]
+v = RR.interp_closed(closed, 3365)
+sys.exit(0 if v is not None and 1630 < v < 2500 else 1)' "$ROOT/scripts"
+
 # Bad parameters: exit 2, one line on stderr, no run folder.
 for args in "--loads 0" "--loads 50,50" "--loads ," "--slots 0" "--slots x" "--runs 1" \
 	"--workloads nosuch" "--models nosuch" "--into /nonexistent"; do
