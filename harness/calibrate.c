@@ -507,6 +507,7 @@ static int tcp_rtt(const struct cal_ctx *cx, int cross, double *value, char *err
 	}
 	if (echo == 0) { /* the echo process: until the client shuts down */
 		close(cli);
+		free(h); /* the parent's; this process only echoes */
 		if (have_peer)
 			sched_setaffinity(0, sizeof(peer), &peer);
 		tcp_echo(&srv);
@@ -546,6 +547,16 @@ static int rep_tcp_rtt(const struct cal_ctx *cx, double *value, char *err, size_
 static int rep_tcp_rtt_cross(const struct cal_ctx *cx, double *value, char *err, size_t errlen)
 {
 	return tcp_rtt(cx, 1, value, err, errlen);
+}
+
+/* free_events - the first n of evs, the array and the base (may be NULL). */
+static void free_events(struct event **evs, size_t n, struct event_base *base)
+{
+	for (size_t i = 0; i < n; i++)
+		event_free(evs[i]);
+	if (base)
+		event_base_free(base);
+	free(evs);
 }
 
 /* ---- event_dispatch_ns ------------------------------------------------------ */
@@ -654,11 +665,7 @@ static int rep_timer_event(const struct cal_ctx *cx, double *value, char *err, s
 	*value = (double)elapsed_since(t0) / CAL_TIMERS;
 	rc = 0;
 out:
-	for (int i = 0; i < made; i++)
-		event_free(evs[i]);
-	if (base)
-		event_base_free(base);
-	free(evs);
+	free_events(evs, (size_t)made, base);
 	return rc;
 }
 
@@ -769,11 +776,7 @@ static int rep_rss_event(const struct cal_ctx *cx, double *value, char *err, siz
 	*value = (double)(after - before) / cx->pending_events;
 	rc = 0;
 out:
-	for (unsigned i = 0; i < n; i++)
-		event_free(evs[i]);
-	if (base)
-		event_base_free(base);
-	free(evs);
+	free_events(evs, n, base);
 	malloc_trim(0);
 	return rc;
 }

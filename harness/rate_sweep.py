@@ -281,10 +281,7 @@ def main(argv):
         print("bench-rate: report failed; results are in %s" % S.rel(run_dir), file=sys.stderr)
         return 1
     if not args.into:
-        latest = os.path.join(args.results, "latest-rate")
-        tmp_link = latest + ".tmp.%d" % os.getpid()
-        os.symlink(os.path.basename(run_dir), tmp_link)
-        os.replace(tmp_link, latest)
+        S.point_latest(args.results, "latest-rate", run_dir)
     failed = sum(1 for r in rows if r["status"] != "ok")
     print("bench-rate: %d points (%d failed); %s" % (
         len(rows), failed, S.rel(os.path.join(run_dir, RATE_DIR, "rate.md"))), file=sys.stderr)

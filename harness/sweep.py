@@ -419,6 +419,15 @@ def hyperfine_runs(runner, meta, tag, argv, stats_file, runs, warmup, export_jso
     return rc, out, err, lines
 
 
+def point_latest(results, name, run_dir):
+    """results/NAME -> run_dir, replaced atomically; returns its path."""
+    link = os.path.join(results, name)
+    tmp_link = link + ".tmp.%d" % os.getpid()
+    os.symlink(os.path.basename(run_dir), tmp_link)
+    os.replace(tmp_link, link)
+    return link
+
+
 def run_point(args, runner, meta, run_dir, pair, model, c):
     """Measure one point; returns its results.csv row."""
     name = pair["name"]
@@ -764,10 +773,7 @@ def main(argv):
         if rc != 0:
             print("bench: report failed; results are in %s" % rel(run_dir), file=sys.stderr)
             return 1
-    latest = os.path.join(args.results, "latest")
-    tmp_link = latest + ".tmp.%d" % os.getpid()
-    os.symlink(os.path.basename(run_dir), tmp_link)
-    os.replace(tmp_link, latest)
+    latest = point_latest(args.results, "latest", run_dir)
     failed = sum(1 for r in rows if r["status"] != "ok")
     print("bench: %d points in %s (%d failed); %s" % (
         len(rows), duration(time.monotonic() - start), failed,

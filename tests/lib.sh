@@ -26,4 +26,18 @@ json_field() {
 	python3 -c 'import json,sys; v=json.loads(sys.argv[1])[sys.argv[2]]; print(v)' "$1" "$2"
 }
 
+# usage_error LABEL COMMAND: COMMAND (one shell string, eval'ed, so quote
+# inside it) must be refused as bad usage: exit 2, exactly one line on
+# stderr, nothing on stdout.
+usage_error() {
+	eval "$2" >"$SCRATCH/usage.out" 2>"$SCRATCH/usage.err"
+	ue_rc=$?
+	ue_lines=$(wc -l <"$SCRATCH/usage.err")
+	if [ $ue_rc = 2 ] && [ "$ue_lines" = 1 ] && [ ! -s "$SCRATCH/usage.out" ]; then
+		ok "$1: exit 2, one line: $(cat "$SCRATCH/usage.err")"
+	else
+		not_ok "$1: exit $ue_rc, $ue_lines stderr lines, stdout $(wc -c <"$SCRATCH/usage.out") bytes: $(head -3 "$SCRATCH/usage.err")"
+	fi
+}
+
 finish() { exit $((FAILS > 0)); }

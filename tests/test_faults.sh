@@ -80,6 +80,11 @@ expect_fail() {
 	fi
 }
 
+all_served() { # JSON_FILE REF_JSON N: 1 if the run did N tasks, no errors, the reference's checksum
+	python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); r=json.loads(sys.argv[2])
+print(int(a["done"] == int(sys.argv[3]) and a["errors"] == 0 and a["checksum"] == r["checksum"]))' \
+		"$1" "$2" "$3" 2>/dev/null
+}
 backend_count() { # the summary's "peak N open" of a backend.err file
 	sed -n 's/.*(peak \([0-9]*\) open).*/\1/p' "$1" | tail -1
 }
@@ -125,9 +130,7 @@ check "a client of 300 past --max-conns 100 is not served: exit $rc in $(($(now_
 	sh -c "[ $rc = 3 ] && grep -q 'timed out' '$W/b.err'"
 wait $A
 rc=$?
-a_ok=$(python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); r=json.loads(sys.argv[2])
-print(int(a["done"] == 1000 and a["errors"] == 0 and a["checksum"] == r["checksum"]))' \
-	"$W/a.json" "$ref" 2>/dev/null)
+a_ok=$(all_served "$W/a.json" "$ref" 1000)
 check "the 100 connections it holds are served meanwhile: exit $rc, 1000 correct replies" \
 	[ "$rc:$a_ok" = 0:1 ]
 timeout -k 2 $LIMIT_S "$BIN/async" io_backend -c 50 -n 500 --delay-us 0 \
@@ -161,9 +164,7 @@ rc=$?
 check "a client of 100 beyond the backend's 64 descriptors is not served (exit $rc)" [ $rc = 3 ]
 wait $A
 rc=$?
-a_ok=$(python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); r=json.loads(sys.argv[2])
-print(int(a["done"] == 400 and a["errors"] == 0 and a["checksum"] == r["checksum"]))' \
-	"$W/a.json" "$ref" 2>/dev/null)
+a_ok=$(all_served "$W/a.json" "$ref" 400)
 check "the backend at EMFILE keeps serving its 40 connections: exit $rc, 400 correct replies" \
 	[ "$rc:$a_ok" = 0:1 ]
 timeout -k 2 $LIMIT_S "$BIN/async" io_backend -c 40 -n 400 --delay-us 0 \

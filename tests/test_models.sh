@@ -120,15 +120,7 @@ check "--stats-out appends a line per run" [ "$(wc -l <"$SCRATCH/s.jsonl")" = 2 
 for args in "nosuch" "cpu_hash -c 0" "cpu_hash -c x" "cpu_hash --frob" "cpu_hash -n" \
 	"cpu_hash --backend 127.0.0.1:1" "cpu_hash --stats-out /nonexistent/dir/f"; do
 	for m in threads async; do
-		# shellcheck disable=SC2086
-		"$BIN/$m" $args >"$SCRATCH/out" 2>"$SCRATCH/err"
-		rc=$?
-		lines=$(wc -l <"$SCRATCH/err")
-		if [ $rc = 2 ] && [ ! -s "$SCRATCH/out" ] && [ "$lines" = 1 ]; then
-			ok "$m $args: exit 2, one line: $(cat "$SCRATCH/err")"
-		else
-			not_ok "$m $args: exit $rc, $lines stderr lines, stdout $(wc -c <"$SCRATCH/out") bytes"
-		fi
+		usage_error "$m $args" "'$BIN/$m' $args"
 	done
 done
 finish

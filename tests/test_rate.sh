@@ -63,15 +63,7 @@ sys.exit(0 if v is not None and 1630 < v < 2500 else 1)' "$ROOT/scripts"
 # Bad parameters: exit 2, one line on stderr, no run folder.
 for args in "--loads 0" "--loads 50,50" "--loads ," "--slots 0" "--slots x" "--runs 1" \
 	"--workloads nosuch" "--models nosuch" "--into /nonexistent"; do
-	# shellcheck disable=SC2086
-	python3 "$ROOT/harness/rate_sweep.py" $args --results "$SCRATCH/bad" \
-		>"$SCRATCH/out" 2>"$SCRATCH/err"
-	rc=$?
-	lines=$(wc -l <"$SCRATCH/err")
-	if [ $rc = 2 ] && [ "$lines" = 1 ] && [ ! -s "$SCRATCH/out" ] && [ ! -e "$SCRATCH/bad" ]; then
-		ok "bench-rate $args: exit 2, one line: $(cat "$SCRATCH/err")"
-	else
-		not_ok "bench-rate $args: exit $rc, $lines stderr lines, results folder $(ls "$SCRATCH/bad" 2>/dev/null)"
-	fi
+	usage_error "bench-rate $args" "python3 '$ROOT/harness/rate_sweep.py' $args --results '$SCRATCH/bad'"
+	check "bench-rate $args: no results folder" [ ! -e "$SCRATCH/bad" ]
 done
 finish
