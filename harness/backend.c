@@ -428,6 +428,10 @@ static int backend_serve(struct backend *b, evutil_socket_t lfd)
 {
 	struct event *sigint = NULL, *sigterm = NULL;
 	int rc = 3;
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
 	struct event_config *ec = event_config_new();
 	if (ec) {
 		event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER); /* us, not ms, timers */
@@ -456,16 +460,16 @@ static int backend_serve(struct backend *b, evutil_socket_t lfd)
 		fprintf(stderr, "backend: event_new failed\n");
 		goto err;
 	}
-	sigset_t stop;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
 	sigprocmask(SIG_UNBLOCK, &stop, NULL);
 
 	event_base_dispatch(b->base);
 	rc = 0;
 
 err:
+	/* Told to stop: a second SIGTERM (timeout(1) sends one to the process
+	 * and one to its group) must not kill the clean-up once the signal
+	 * events are gone and the default action is back.  Blocked until exit. */
+	sigprocmask(SIG_BLOCK, &stop, NULL);
 	while (b->conns)
 		conn_close(b->conns);
 	b->sh->procs[b->index] = b->n;
