@@ -36,8 +36,10 @@ struct run_result {
 	uint64_t errors;    /* tasks that failed; counted, the run goes on */
 	uint64_t checksum;  /* wrapping sum of wl_fold() over completed tasks */
 	uint64_t wall_ns;   /* from the start of the first task to the end of the last */
+	uint64_t window_ns; /* the measured window (harness/dispatch.h): lat holds the
+			       tasks that completed in it; wall_ns if it is the whole run */
 	int peak_threads;   /* OS threads of the process at its busiest */
-	struct hist lat;    /* per-task latency, merged over threads or loops */
+	struct hist lat;    /* latency of the window's tasks, merged over threads or loops */
 	char reason[MODEL_REASON_MAX]; /* why the run failed; "" if it did not */
 };
 

@@ -118,6 +118,13 @@ static void json_str(char *dst, size_t len, const char *s)
 	dst[o] = '\0';
 }
 
+/* throughput - tasks per second over the measured window (harness/dispatch.h:
+ * the steady part of a closed run, or the whole run). */
+static double throughput(const struct run_result *res)
+{
+	return res->window_ns ? (double)res->lat.total / ((double)res->window_ns / 1e9) : 0.0;
+}
+
 /* format_json - the stats line of shared/DESIGN.md section 3, one line. */
 static void format_json(char *buf, size_t len, const struct run_config *cfg,
 			const struct run_result *res, const struct stats_usage *u, int failed)
@@ -131,7 +138,8 @@ static void format_json(char *buf, size_t len, const struct run_config *cfg,
 		 "{\"workload\":\"%s\",\"model\":\"%s\",\"concurrency\":%llu,\"tasks\":%llu,"
 		 "\"done\":%llu,\"errors\":%llu,\"status\":\"%s\",\"reason\":\"%s\","
 		 "\"work\":%llu,\"delay_us\":%llu,\"stack_kib\":%llu,\"loops\":%llu,\"workers\":%llu,"
-		 "\"rate\":%llu,\"wall_s\":%.6f,\"throughput\":%.3f,"
+		 "\"rate\":%llu,\"wall_s\":%.6f,\"window_s\":%.6f,\"window_tasks\":%llu,"
+		 "\"throughput\":%.3f,"
 
 		 "\"mean_us\":%.3f,\"min_us\":%.3f,\"p50_us\":%.3f,\"p90_us\":%.3f,"
 		 "\"p99_us\":%.3f,\"p999_us\":%.3f,\"max_us\":%.3f,"
@@ -143,7 +151,8 @@ static void format_json(char *buf, size_t len, const struct run_config *cfg,
 		 (unsigned long long)cfg->params.work, (unsigned long long)cfg->params.delay_us,
 		 (unsigned long long)cfg->stack_kib, (unsigned long long)cfg->loops,
 		 (unsigned long long)cfg->workers, (unsigned long long)cfg->rate, wall_s,
-		 wall_s > 0 ? (double)res->done / wall_s : 0.0, hist_mean_ns(h) / 1e3,
+		 (double)res->window_ns / 1e9, (unsigned long long)h->total, throughput(res),
+		 hist_mean_ns(h) / 1e3,
 		 h->total ? (double)h->min_ns / 1e3 : 0.0,
 		 (double)hist_percentile(h, 0.50) / 1e3, (double)hist_percentile(h, 0.90) / 1e3,
 		 (double)hist_percentile(h, 0.99) / 1e3, (double)hist_percentile(h, 0.999) / 1e3,
@@ -303,12 +312,11 @@ int main(int argc, char **argv)
 			(unsigned long long)cfg.concurrency, res.reason);
 		return 3;
 	}
-	double wall_s = (double)res.wall_ns / 1e9;
 	fprintf(stderr,
 		"%s %s -c %llu -n %llu: %.0f tasks/s, p50 %.1f us, p99 %.1f us, "
 		"rss %llu KiB, %d threads, %llu errors, checksum %016llx\n",
 		model_impl.name, cfg.wl->name, (unsigned long long)cfg.concurrency,
-		(unsigned long long)cfg.tasks, wall_s > 0 ? (double)res.done / wall_s : 0.0,
+		(unsigned long long)cfg.tasks, throughput(&res),
 		(double)hist_percentile(&res.lat, 0.5) / 1e3,
 		(double)hist_percentile(&res.lat, 0.99) / 1e3, (unsigned long long)u.maxrss_kib,
 		res.peak_threads, (unsigned long long)res.errors,

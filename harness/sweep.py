@@ -56,14 +56,15 @@ QUICK_TARGET_S = 0.08   # ... in a QUICK sweep
 PILOT_MIN_TASKS = 200   # a pilot runs at least this many tasks
 PILOT_TASKS_PER_SLOT = 2  # ... and this many per slot; the same for every model,
                           # so the pilots' checksums prove equal work
-MIN_TASKS_PER_SLOT = 2  # every slot gets at least this many tasks
-WANT_TASKS_PER_SLOT = 20  # and this many where the time cap allows: start-up and
-                          # drain (slots idle) then cost under ~5% of a run
+MIN_TASKS_PER_SLOT = 5  # every slot gets at least this many tasks: a closed run
+                        # reports the steady window between its 2c-th and its
+                        # (n - c)-th completions (harness/dispatch.h), which needs 5
+WANT_TASKS_PER_SLOT = 20  # and this many where the time cap allows
 MAX_RUN_S = 1.5         # ... the time cap for that
-STEADY_TASKS_PER_SLOT = 20  # the drain at the end of a closed-loop run (fewer than c in
-STEADY_MAX_RUN_S = 5.0      # flight) weighs less the more tasks each slot runs; with 20
-                            # Little's law held within 5% at c = 10,000 (10 left threads
-                            # io_sleep at 0.936); worth runs this long
+STEADY_TASKS_PER_SLOT = 50  # and this many within a longer cap: threads at c = 10,000
+STEADY_MAX_RUN_S = 5.0      # (io_sleep, 70 ms mean, a 0.6 s p99 of starved threads)
+                            # need them for the window's edges to balance: Little's
+                            # law at 0.89-0.91 with 20 per slot, 0.96-0.98 with 50-100
 MAX_TASKS = 50_000_000  # never more than this per run
 RUN_TIMEOUT_S = 120     # per model run (passed as --timeout-s)
 RUN_TIMEOUT_ENV = "TVSA_RUN_TIMEOUT_S"  # overrides it (1..86400): lets a test see a

@@ -113,16 +113,13 @@ static void arrive_cb(evutil_socket_t fd, short what, void *arg)
 	slot_begin(arg);
 }
 
-/* slot_next - the slot is free at `now`: give it its next task (its first if
- * `first`), or retire it. */
-static void slot_next(struct async_slot *s, uint64_t now, int first)
+/* slot_give - the slot is free at `now` and took task `id` (arriving at
+ * `arrival`): start it, wait for its arrival, or retire the slot if none is
+ * left. */
+static void slot_give(struct async_slot *s, uint64_t id, uint64_t arrival, uint64_t now)
 {
 	struct async_loop *lp = s->loop;
 	struct run_state *run = lp->run;
-	uint64_t arrival;
-	uint64_t id = first ? dispatch_first(&run->disp, (uint64_t)(s - run->slots_base), now,
-					     &arrival)
-			    : dispatch_take(&run->disp, now, &arrival);
 	if (id >= run->cfg->tasks || atomic_load_explicit(&run->stop, memory_order_relaxed)) {
 		if (--lp->busy == 0)
 			event_base_loopbreak(lp->base);
@@ -148,6 +145,7 @@ static void slot_next(struct async_slot *s, uint64_t now, int first)
 void async_task_done(struct async_slot *s, uint64_t result)
 {
 	struct async_loop *lp = s->loop;
+	struct dispatch *d = &lp->run->disp;
 	if (lp->starting) {
 		/* A workload bug that would recurse and skew latency: fail loudly. */
 		fprintf(stderr, "async: %s finished a task inside task_start\n",
@@ -155,11 +153,14 @@ void async_task_done(struct async_slot *s, uint64_t result)
 		abort();
 	}
 	uint64_t now = clock_now_ns();
-	hist_record(&lp->lat, now - s->t_start_ns);
+	uint64_t arrival;
+	uint64_t next = dispatch_take(d, now, &arrival);
+	if (dispatch_counts(d, next, now))
+		hist_record(&lp->lat, now - s->t_start_ns);
 	lp->t_last = now;
 	lp->checksum += wl_fold(s->task_id, result);
 	lp->done++;
-	slot_next(s, now, 0);
+	slot_give(s, next, arrival, now);
 }
 
 static void pool_stop(struct pool *pool);
@@ -277,8 +278,13 @@ void async_cpu(struct async_slot *s, async_cpu_fn fn, uint64_t arg)
 
 void async_task_error(struct async_slot *s)
 {
+	struct dispatch *d = &s->loop->run->disp;
+	uint64_t now = clock_now_ns();
+	uint64_t arrival;
+	uint64_t next = dispatch_take(d, now, &arrival);
+	dispatch_counts(d, next, now); /* a failed task still moves the window */
 	s->loop->errors++;
-	slot_next(s, clock_now_ns(), 0);
+	slot_give(s, next, arrival, now);
 }
 
 void async_fail(struct async_slot *s, const char *why)
@@ -354,9 +360,14 @@ static int loop_setup(struct async_loop *lp, const struct run_config *cfg)
 static void loop_run(struct async_loop *lp)
 {
 	lp->busy = lp->nslots;
-	uint64_t now = lp->run->disp.t_go;
-	for (uint64_t i = 0; i < lp->nslots; i++)
-		slot_next(&lp->slots[i], now, 1);
+	struct dispatch *d = &lp->run->disp;
+	uint64_t now = d->t_go;
+	for (uint64_t i = 0; i < lp->nslots; i++) {
+		struct async_slot *s = &lp->slots[i];
+		uint64_t arrival;
+		uint64_t id = dispatch_first(d, (uint64_t)(s - lp->run->slots_base), now, &arrival);
+		slot_give(s, id, arrival, now);
+	}
 	if (lp->busy > 0 && event_base_dispatch(lp->base) < 0)
 		fail_run(lp->run, "event_base_dispatch failed");
 }
@@ -461,6 +472,7 @@ static int async_run(const struct run_config *cfg, struct run_result *res)
 	free(slots);
 	free(loops);
 	res->wall_ns = t_end - t0;
+	res->window_ns = dispatch_window(&run.disp, t_end);
 	if (run.reason[0]) {
 		snprintf(res->reason, sizeof(res->reason), "%s", run.reason);
 		return -1;

@@ -4,7 +4,8 @@
  * -c N creates N worker threads before the clock starts.  Each is one client
  * of the run: it takes a task (harness/dispatch.h: closed loop, its next task
  * the moment its last one ends; open loop, the next scheduled arrival), runs
- * it with blocking calls, and records the latency in its own histogram;
+ * it with blocking calls, and records the latency in its own histogram (the
+ * tasks of the measured window: see dispatch.h);
  * histograms, counts and checksums are merged after the join.  The async
  * model's slots follow the same rules, so the two differ only in how a
  * waiting task waits.
@@ -146,9 +147,13 @@ static void *worker_main(void *arg)
 		uint64_t result = 0;
 		int rc = ops->task(&wk->w, id, &result);
 		now = clock_now_ns();
+		uint64_t ran = id, ran_arrival = arrival;
+		id = dispatch_take(d, now, &arrival);
+		int counts = dispatch_counts(d, id, now);
 		if (rc == 0) {
-			hist_record(&wk->lat, now - arrival);
-			wk->checksum += wl_fold(id, result);
+			if (counts)
+				hist_record(&wk->lat, now - ran_arrival);
+			wk->checksum += wl_fold(ran, result);
 			wk->done++;
 		} else {
 			wk->errors++;
@@ -156,7 +161,6 @@ static void *worker_main(void *arg)
 				fail_run(run, wk->w.err[0] ? wk->w.err : "task failed");
 		}
 		wk->t_last = now;
-		id = dispatch_take(d, now, &arrival);
 	}
 	park(run);
 	if (ops->worker_fini)
@@ -243,6 +247,7 @@ static int threads_run(const struct run_config *cfg, struct run_result *res)
 		res->checksum += workers[i].checksum;
 	}
 	res->wall_ns = t_end - t0;
+	res->window_ns = dispatch_window(&run.disp, t_end);
 	free(workers);
 	if (run.reason[0]) {
 		snprintf(res->reason, sizeof(res->reason), "%s", run.reason);
