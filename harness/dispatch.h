@@ -23,12 +23,19 @@
  * latency / c below 1 by about 1 / (2 x tasks per slot), and the first round,
  * which finds the queues empty, pulls mean latency down (mixed at c = 4096
  * with 5 tasks per slot: 0.91, and a mean 8% under the steady one).  So a run
- * reports the tasks completed between its 2c-th and its (n - c)-th
- * completions: c tasks are in flight all through, the rounds of the start-up
- * are behind it, and the tasks cut by its two edges balance (the same mixed
- * run: 1.00 to 1.02).  The completion a slot has just made is numbered by the
- * id it takes next, so the window costs no shared write.  Open-loop runs
- * (wrk2 counts every task) and shorter closed runs report the whole run.
+ * reports the tasks completed between two completions: the later of the 2c-th
+ * and the one by which every slot had finished its first task, and the
+ * (n - c)-th.  c tasks are in flight all through, start-up is behind it, and
+ * the tasks cut by its edges balance in a steady state (the same mixed run:
+ * 1.00 to 1.02).  A run whose slots have not all turned over within its first
+ * third is far from one: cpu_hash threads run a few hundred 50 us tasks per
+ * 3 ms time slice, so at c = 64 the last thread can finish its first task
+ * only in the drain, and a window there read 0.77 (0.36 at c = 256); io_sleep
+ * threads at c = 10,000 starve some threads for 0.6 s.  Such a run
+ * reports the whole of it, as open-loop runs (wrk2 counts every task) and
+ * closed runs of fewer than 5 tasks per slot do.  Until the window opens a
+ * histogram holds every task; each owner clears its own at its first
+ * completion after, and one that never completed again is left out.
  */
 #ifndef DISPATCH_H
 #define DISPATCH_H
@@ -38,6 +45,7 @@
 
 #include "model.h"
 
+#define DISPATCH_NONE UINT64_MAX   /* no such id (yet) */
 #define DISPATCH_STEADY_PER_SLOT 5 /* closed runs this many tasks per slot or more
 				      report their measured window */
 
@@ -47,10 +55,12 @@ struct dispatch {
 	uint64_t c;                /* slots */
 	uint64_t rate;             /* arrivals per second; 0: closed loop */
 	uint64_t t_go;             /* run start: first arrivals (closed), schedule origin */
-	int steady;                /* 1: report the measured window only (see above) */
-	uint64_t open_id;          /* the id taken at the completion that opens it */
-	uint64_t t_open;           /* the 2c-th completion: the window opens */
-	uint64_t t_close;          /* the (n - c)-th: it closes (both written once) */
+	int steady;                /* 1: closed, 5+ tasks per slot: a window may open */
+	atomic_uint_fast64_t firsts;  /* slots that finished their first task */
+	atomic_uint_fast64_t all_id;  /* the id taken when the last of them did */
+	atomic_uint_fast64_t open_id; /* the id taken at the completion opening the window */
+	uint64_t t_open;           /* when the window opened */
+	uint64_t t_close;          /* the (n - c)-th completion: it closes */
 };
 
 static inline void dispatch_init(struct dispatch *d, const struct run_config *cfg)
@@ -63,35 +73,66 @@ static inline void dispatch_init(struct dispatch *d, const struct run_config *cf
 	 * are the slots' first tasks. */
 	atomic_init(&d->next, d->rate ? 0 : d->c);
 	d->steady = !d->rate && d->tasks / DISPATCH_STEADY_PER_SLOT >= d->c;
+	atomic_init(&d->firsts, 0);
+	atomic_init(&d->all_id, DISPATCH_NONE);
+	atomic_init(&d->open_id, DISPATCH_NONE);
 	d->t_open = d->t_close = 0;
-	d->open_id = 3 * d->c - 1; /* the id the 2c-th completion takes */
+}
+
+/* dispatch_opened - 1 if the run reports its window; else its whole. */
+static inline int dispatch_opened(struct dispatch *d)
+{
+	return atomic_load(&d->open_id) != DISPATCH_NONE;
 }
 
 /*
- * dispatch_counts - a slot finished a task at `now` and then took `next` (the
- * id from dispatch_take, or any id >= tasks if it stopped): 1 if the finished
- * task lies in the measured window, so its latency is recorded.  Stamps the
- * window's edges.  In the closed loop the finished task is completion number
- * next - c + 1.
+ * dispatch_counts - a slot finished task `ran` at `now` and then took `next`
+ * (from dispatch_take; any id >= tasks if it stopped).  Returns 1 if the
+ * finished task's latency is to be recorded in h, the histogram of the thread
+ * or loop that ran it; *cleared is that owner's flag, 0 until it has cleared
+ * h for the window.  Moves the window.  In the closed loop the finished task
+ * is completion number next - c + 1, and ids below c are first tasks.
+ * Cost: relaxed loads of two words written a few times per run; one atomic
+ * add per slot per run.
  */
-static inline int dispatch_counts(struct dispatch *d, uint64_t next, uint64_t now)
+static inline int dispatch_counts(struct dispatch *d, uint64_t ran, uint64_t next, uint64_t now,
+				  struct hist *h, int *cleared)
 {
 	if (!d->steady)
 		return 1;
-	if (next == d->open_id)
-		d->t_open = now;
-	else if (next == d->tasks - 1)
+	const memory_order rlx = memory_order_relaxed;
+	uint64_t c = d->c;
+	if (ran < c && atomic_fetch_add_explicit(&d->firsts, 1, rlx) + 1 == c)
+		atomic_store_explicit(&d->all_id, next, rlx);
+	if (next == d->tasks - 1)
 		d->t_close = now;
-	return next > d->open_id && next < d->tasks;
+	uint64_t open = atomic_load_explicit(&d->open_id, rlx);
+	if (open == DISPATCH_NONE) {
+		uint64_t all = atomic_load_explicit(&d->all_id, rlx);
+		/* Opens at completion max(2c, all slots turned over), if that
+		 * turnover came within the first third of the completions. */
+		if (all == DISPATCH_NONE || all > d->tasks / 3 + c - 1 || next < 3 * c - 1 ||
+		    next < all || next >= d->tasks)
+			return 1;
+		if (atomic_compare_exchange_strong(&d->open_id, &open, next)) {
+			d->t_open = now;
+			open = next;
+		}
+	}
+	if (!*cleared) {
+		hist_clear(h);
+		*cleared = 1;
+	}
+	return next > open && next < d->tasks;
 }
 
 /*
  * dispatch_window - the run's measured span in ns, given the end of its last
- * task: the window (steady) or the whole run.
+ * task: the window, or the whole run if none opened.
  */
-static inline uint64_t dispatch_window(const struct dispatch *d, uint64_t t_end)
+static inline uint64_t dispatch_window(struct dispatch *d, uint64_t t_end)
 {
-	if (d->steady)
+	if (dispatch_opened(d))
 		return d->t_close > d->t_open ? d->t_close - d->t_open : 0;
 	return t_end > d->t_go ? t_end - d->t_go : 0;
 }

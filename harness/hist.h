@@ -66,6 +66,11 @@ static inline void hist_record(struct hist *h, uint64_t v)
 /* hist_reset - make h empty again.  Writes all of it (about 9 KiB). */
 void hist_reset(struct hist *h);
 
+/* hist_clear - make h empty again, writing only the buckets between its
+ * smallest and largest sample: pages no sample touched stay untouched (not
+ * resident), so clearing 10,000 threads' histograms costs no memory. */
+void hist_clear(struct hist *h);
+
 /* hist_merge - add every sample of src to dst.  Cost: one pass over buckets. */
 void hist_merge(struct hist *dst, const struct hist *src);
 

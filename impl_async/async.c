@@ -79,6 +79,7 @@ struct async_loop {
 	struct event *done_ev;    /* reads efd */
 	pthread_mutex_t done_mu;  /* guards done_head */
 	struct async_slot *done_head; /* finished jobs, not yet back on the loop */
+	int cleared;              /* lat cleared when the window opened (dispatch.h) */
 	struct hist lat;          /* this loop's latencies */
 };
 
@@ -155,7 +156,7 @@ void async_task_done(struct async_slot *s, uint64_t result)
 	uint64_t now = clock_now_ns();
 	uint64_t arrival;
 	uint64_t next = dispatch_take(d, now, &arrival);
-	if (dispatch_counts(d, next, now))
+	if (dispatch_counts(d, s->task_id, next, now, &lp->lat, &lp->cleared))
 		hist_record(&lp->lat, now - s->t_start_ns);
 	lp->t_last = now;
 	lp->checksum += wl_fold(s->task_id, result);
@@ -282,7 +283,8 @@ void async_task_error(struct async_slot *s)
 	uint64_t now = clock_now_ns();
 	uint64_t arrival;
 	uint64_t next = dispatch_take(d, now, &arrival);
-	dispatch_counts(d, next, now); /* a failed task still moves the window */
+	/* A failed task still moves the window. */
+	dispatch_counts(d, s->task_id, next, now, &s->loop->lat, &s->loop->cleared);
 	s->loop->errors++;
 	slot_give(s, next, arrival, now);
 }
@@ -463,7 +465,8 @@ static int async_run(const struct run_config *cfg, struct run_result *res)
 	for (uint64_t l = 0; l < nloops; l++) {
 		if (loops[l].t_last > t_end)
 			t_end = loops[l].t_last;
-		hist_merge(&res->lat, &loops[l].lat);
+		if (loops[l].cleared || !dispatch_opened(&run.disp))
+			hist_merge(&res->lat, &loops[l].lat); /* else: all before the window */
 		res->done += loops[l].done;
 		res->errors += loops[l].errors;
 		res->checksum += loops[l].checksum;

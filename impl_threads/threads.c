@@ -67,6 +67,7 @@ struct worker {
 	uint64_t errors;       /* tasks failed */
 	uint64_t checksum;     /* sum of wl_fold() of completed tasks */
 	uint64_t t_last;       /* when its last task ended */
+	int cleared;           /* lat cleared when the window opened (dispatch.h) */
 	struct hist lat;       /* this worker's latencies */
 };
 
@@ -149,7 +150,7 @@ static void *worker_main(void *arg)
 		now = clock_now_ns();
 		uint64_t ran = id, ran_arrival = arrival;
 		id = dispatch_take(d, now, &arrival);
-		int counts = dispatch_counts(d, id, now);
+		int counts = dispatch_counts(d, ran, id, now, &wk->lat, &wk->cleared);
 		if (rc == 0) {
 			if (counts)
 				hist_record(&wk->lat, now - ran_arrival);
@@ -241,7 +242,8 @@ static int threads_run(const struct run_config *cfg, struct run_result *res)
 	for (uint64_t i = 0; i < created; i++) {
 		if (workers[i].t_last > t_end)
 			t_end = workers[i].t_last;
-		hist_merge(&res->lat, &workers[i].lat);
+		if (workers[i].cleared || !dispatch_opened(&run.disp))
+			hist_merge(&res->lat, &workers[i].lat); /* else: all before the window */
 		res->done += workers[i].done;
 		res->errors += workers[i].errors;
 		res->checksum += workers[i].checksum;

@@ -911,8 +911,9 @@ def checks_line(wl_rows):
             ", ".join("%s c=%s ratio %.3f%s" % (m, c, x, "" if k is None else
                                                  " (%.3g tasks per slot)" % k)
                       for m, c, x, k in violations)) +
-            " (the drain at the end of a run, its last tasks finishing with fewer than c in "
-            "flight, is in the wall time; it weighs more in a run with few tasks per slot)")
+            " (a run reports its steady window, the tasks completed between its 2c-th and "
+            "(n - c)-th completions; the tasks its edges cut balance only in a steady state, "
+            "so a miss points at runs too short for the latency tail)")
     else:
         parts.append("Little's law within %.2f..%.2f at every ok point" % (LITTLES_LO, LITTLES_HI))
     if missing:

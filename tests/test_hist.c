@@ -162,6 +162,29 @@ static void test_empty_and_clamp(void **state)
 	free(h);
 }
 
+/* hist_clear empties a histogram as hist_reset does (every bucket it had
+ * filled, the clamped one too), and it records normally afterwards. */
+static void test_clear(void **state)
+{
+	(void)state;
+	struct hist *h = calloc(1, sizeof(*h));
+	struct hist *fresh = calloc(1, sizeof(*fresh));
+	for (uint64_t v = 3; v < 5000000; v = v * 3 + 1)
+		hist_record(h, v);
+	hist_record(h, UINT64_MAX / 2);
+	hist_clear(h);
+	assert_memory_equal(h, fresh, sizeof(*h));
+	hist_clear(h); /* an empty one too */
+	assert_memory_equal(h, fresh, sizeof(*h));
+	hist_record(h, 1000);
+	hist_record(h, 3000);
+	assert_int_equal(h->total, 2);
+	assert_int_equal(h->min_ns, 1000);
+	assert_true(hist_mean_ns(h) == 2000.0);
+	free(h);
+	free(fresh);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +194,7 @@ int main(void)
 		cmocka_unit_test(test_bucket_geometry),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_empty_and_clamp),
+		cmocka_unit_test(test_clear),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

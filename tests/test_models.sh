@@ -54,7 +54,7 @@ done
 out=$("$BIN/async" cpu_hash -c 2 -n 10 --json 2>/dev/null)
 missing=$(python3 -c '
 import json, sys
-need = "workload model concurrency tasks wall_s throughput p50_us p90_us p99_us p999_us max_us maxrss_kib utime_s stime_s vcsw ivcsw threads checksum errors".split()
+need = "workload model concurrency tasks wall_s window_s window_tasks throughput p50_us p90_us p99_us p999_us max_us maxrss_kib utime_s stime_s vcsw ivcsw threads checksum errors".split()
 o = json.loads(sys.argv[1]); print(" ".join(k for k in need if k not in o))' "$out")
 check "--json has every contract field${missing:+ (missing: $missing)}" [ -z "$missing" ]
 check "checksum is a hex string" sh -c "echo '$out' | grep -q '\"checksum\":\"[0-9a-f]\{16\}\"'"
@@ -103,6 +103,50 @@ out=$(run_json async mixed -c 4 -n 300 --rate 50000)
 p99=$(json_field "$out" p99_us)
 check "--rate overload: async mixed p99 $p99 us > 10 ms of queueing" \
 	python3 -c "import sys; sys.exit(0 if float('$p99') > 10000 else 1)"
+
+# The measured window (harness/dispatch.h): a closed run of 5 or more tasks
+# per slot reports the tasks completed between its 2c-th completion (or a
+# later one, once every slot has finished its first task) and its (n - c)-th;
+# a shorter one, or an open-loop one, every task.  The window's throughput
+# and mean latency obey Little's law.
+for m in threads async async2 hybrid; do
+	case $m in
+	threads) set -- threads ;;
+	async) set -- async ;;
+	async2) set -- async --loops 2 ;;
+	hybrid) set -- async --workers 2 ;;
+	esac
+	steady=$(run_json "$@" io_sleep -c 8 -n 80)
+	two=$(run_json "$@" io_sleep -c 2 -n 20)
+	short=$(run_json "$@" io_sleep -c 8 -n 39)
+	open=$(run_json "$@" io_sleep -c 8 -n 80 --rate 4000)
+	[ -n "$steady" ] && [ -n "$short" ] && [ -n "$open" ] && [ -n "$two" ] || { not_ok "$m window runs"; continue; }
+	python3 - "$m" "$steady" "$short" "$open" "$two" <<'PY' || not_ok "$m window: see above"
+import json, sys
+m, steady, short, open_, two = sys.argv[1], *(json.loads(a) for a in sys.argv[2:])
+little = steady["throughput"] * steady["mean_us"] / 1e6 / 8
+checks = [
+    # It opens at the 2c-th completion (16), or later if a slot's first task
+    # is late (threads are scheduled as the kernel likes; a loop is FIFO).
+    ("c=8 -n 80: window of %d tasks (80 - 8 - 16 = 56)" % steady["window_tasks"],
+     steady["done"] == 80 and (steady["window_tasks"] == 56 if m != "threads"
+                               else 0 < steady["window_tasks"] <= 56)),
+    ("c=8 -n 80: window %.4f s inside the run's %.4f s" % (steady["window_s"], steady["wall_s"]),
+     0 < steady["window_s"] < steady["wall_s"]),
+    ("c=8 -n 80: throughput %.0f/s = window tasks / window s" % steady["throughput"],
+     abs(steady["throughput"] - 56 / steady["window_s"]) <= 0.01 * steady["throughput"]),
+    ("c=8 -n 80: Little's law in the window, %.3f" % little, 0.9 <= little <= 1.1),
+    ("c=8 -n 39 (under 5 per slot): the whole run, %d tasks" % short["window_tasks"],
+     short["window_tasks"] == 39 and short["window_s"] == short["wall_s"]),
+    ("c=2 -n 20: window of %d tasks (20 - 2 - 4 = 14)" % two["window_tasks"],
+     two["window_tasks"] == 14 if m != "threads" else 0 < two["window_tasks"] <= 14),
+    ("--rate: every task, %d" % open_["window_tasks"],
+     open_["window_tasks"] == 80 and open_["window_s"] == open_["wall_s"]),
+]
+for what, good in checks:
+    print("%s - %s %s" % ("ok" if good else "not ok", m, what))
+PY
+done
 
 # --list prints one registered name per line, the same for both models.
 check "--list is the same for both models" \
