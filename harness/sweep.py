@@ -57,14 +57,14 @@ PILOT_MIN_TASKS = 200   # a pilot runs at least this many tasks
 PILOT_TASKS_PER_SLOT = 2  # ... and this many per slot; the same for every model,
                           # so the pilots' checksums prove equal work
 MIN_TASKS_PER_SLOT = 5  # every slot gets at least this many tasks: a closed run
-                        # reports the steady window between its 2c-th and its
-                        # (n - c)-th completions (harness/dispatch.h), which needs 5
+                        # reports its steady window (harness/dispatch.h), which
+                        # needs 5 (mixed at c = 10,000 does 4-7k tasks/s: 7-13 s)
 WANT_TASKS_PER_SLOT = 20  # and this many where the time cap allows
 MAX_RUN_S = 1.5         # ... the time cap for that
-STEADY_TASKS_PER_SLOT = 50  # and this many within a longer cap: threads at c = 10,000
-STEADY_MAX_RUN_S = 5.0      # (io_sleep, 70 ms mean, a 0.6 s p99 of starved threads)
-                            # need them for the window's edges to balance: Little's
-                            # law at 0.89-0.91 with 20 per slot, 0.96-0.98 with 50-100
+STEADY_TASKS_PER_SLOT = 50  # and this many within a longer cap: a run whose slots turn
+STEADY_MAX_RUN_S = 5.0      # over too slowly for a window (io_sleep threads at c = 10,000
+                            # starve some threads for 0.6 s) carries its drain: Little's
+                            # law at 0.96 with 20 tasks per slot, 0.99 with 50
 MAX_TASKS = 50_000_000  # never more than this per run
 RUN_TIMEOUT_S = 120     # per model run (passed as --timeout-s)
 RUN_TIMEOUT_ENV = "TVSA_RUN_TIMEOUT_S"  # overrides it (1..86400): lets a test see a
@@ -82,7 +82,7 @@ QUICK_FLOOR_TASKS = 5000  # ... in a QUICK sweep
 FLOOR_MODELS = ("threads", "async")  # binaries of the floor runs, plain (no --loops)
 
 COLUMNS = [
-    "workload", "model", "concurrency", "status", "reason", "tasks", "runs",
+    "workload", "model", "concurrency", "status", "reason", "tasks", "window_tasks", "runs",
     "work", "delay_us",
     "throughput", "throughput_min", "throughput_max", "throughput_cv",
     "p50_us", "p50_us_min", "p50_us_max", "p90_us",
@@ -346,6 +346,8 @@ def merge_point(stats, hf, outliers):
         "utime_s": median(col("utime_s")), "stime_s": median(col("stime_s")),
         "vcsw": median(col("vcsw")), "ivcsw": median(col("ivcsw")),
         "wall_s": median(col("wall_s")),
+        "window_tasks": int(median(col("window_tasks"))) if all("window_tasks" in s
+                                                                for s in stats) else None,
         "errors": sum(int(s["errors"]) for s in stats),
         "outliers": 1 if outliers else 0,
     }

@@ -90,7 +90,7 @@ BELOW_FLOOR = 0.9               # measured under 0.9x its floor: the floor was m
 
 # Columns kept as text; every other column is a number (or None when empty).
 STRING_COLUMNS = {"workload", "model", "status", "reason", "checksum", "verify_checksum"}
-INT_COLUMNS = {"concurrency", "tasks", "runs", "work", "delay_us", "maxrss_kib",
+INT_COLUMNS = {"concurrency", "tasks", "window_tasks", "runs", "work", "delay_us", "maxrss_kib",
                "maxrss_kib_min", "maxrss_kib_max", "threads", "vcsw", "ivcsw",
                "noisy", "outliers", "errors"}
 BOOL_WORDS = {"true": 1, "false": 0, "yes": 1, "no": 0}
@@ -911,9 +911,10 @@ def checks_line(wl_rows):
             ", ".join("%s c=%s ratio %.3f%s" % (m, c, x, "" if k is None else
                                                  " (%.3g tasks per slot)" % k)
                       for m, c, x, k in violations)) +
-            " (a run reports its steady window, the tasks completed between its 2c-th and "
-            "(n - c)-th completions; the tasks its edges cut balance only in a steady state, "
-            "so a miss points at runs too short for the latency tail)")
+            " (a run reports its steady window, from its 2c-th completion or the later one "
+            "by which every slot had finished a task, to its (n - c)-th; the tasks its edges "
+            "cut balance only in a steady state, so a miss points at runs too short for the "
+            "latency tail)")
     else:
         parts.append("Little's law within %.2f..%.2f at every ok point" % (LITTLES_LO, LITTLES_HI))
     if missing:
