@@ -669,6 +669,19 @@ out:
 	return rc;
 }
 
+/* rss_growth_per - (VmRSS now - before) / count into *value: 0, or -1 with
+ * err set if VmRSS could not be read (before < 0 means it could not then). */
+static int rss_growth_per(long before, unsigned count, double *value, char *err, size_t errlen)
+{
+	long after = stats_rss_kib();
+	if (before < 0 || after < 0) {
+		snprintf(err, errlen, "cannot read VmRSS from /proc/self/status");
+		return -1;
+	}
+	*value = (double)(after - before) / count;
+	return 0;
+}
+
 /* ---- rss_per_idle_thread_kib --------------------------------------------------- */
 
 /* Threads that start, report in, and wait until released. */
@@ -718,13 +731,7 @@ static int rep_rss_thread(const struct cal_ctx *cx, double *value, char *err, si
 	while (p.started < p.want)
 		pthread_cond_wait(&p.cv, &p.mu);
 	pthread_mutex_unlock(&p.mu);
-	long after = stats_rss_kib();
-	if (before < 0 || after < 0) {
-		snprintf(err, errlen, "cannot read VmRSS from /proc/self/status");
-		goto out;
-	}
-	*value = (double)(after - before) / cx->idle_threads;
-	rc = 0;
+	rc = rss_growth_per(before, cx->idle_threads, value, err, errlen);
 out:
 	pthread_mutex_lock(&p.mu);
 	p.release = 1;
@@ -768,13 +775,7 @@ static int rep_rss_event(const struct cal_ctx *cx, double *value, char *err, siz
 			goto out;
 		}
 	}
-	long after = stats_rss_kib();
-	if (before < 0 || after < 0) {
-		snprintf(err, errlen, "cannot read VmRSS from /proc/self/status");
-		goto out;
-	}
-	*value = (double)(after - before) / cx->pending_events;
-	rc = 0;
+	rc = rss_growth_per(before, cx->pending_events, value, err, errlen);
 out:
 	free_events(evs, n, base);
 	malloc_trim(0);

@@ -13,6 +13,17 @@ run_json() { # MODEL WORKLOAD ARGS... -> JSON on stdout, or nothing
 	"$BIN/$m" "$@" --json 2>"$SCRATCH/err" || { cat "$SCRATCH/err" >&2; return 1; }
 }
 
+run_variant() { # VARIANT WORKLOAD ARGS...: run_json on threads, async, async2 (2 loops), hybrid
+	v=$1
+	shift
+	case $v in
+	threads) run_json threads "$@" ;;
+	async) run_json async "$@" ;;
+	async2) run_json async --loops 2 "$@" ;;
+	hybrid) run_json async --workers 2 "$@" ;;
+	esac
+}
+
 for wl in $("$BIN/threads" --list); do
 	kind=$("$BIN/threads" --list -v | awk -F'\t' -v w="$wl" '$1 == w { print $2 }')
 	levels="1 64"
@@ -67,13 +78,7 @@ check "threads reports its peak OS threads (8 workers + main = 9, got $threads)"
 # service time (1 ms of io_sleep) and the schedule is kept at light load.
 sums=""
 for m in threads async async2 hybrid; do
-	case $m in
-	threads) set -- threads ;;
-	async) set -- async ;;
-	async2) set -- async --loops 2 ;;
-	hybrid) set -- async --workers 2 ;;
-	esac
-	out=$(run_json "$@" io_sleep -c 20 -n 400 --rate 2000)
+	out=$(run_variant $m io_sleep -c 20 -n 400 --rate 2000)
 	[ -n "$out" ] || { not_ok "$m --rate runs"; continue; }
 	python3 - "$m" "$out" <<'PY' || not_ok "$m --rate: see above"
 import json, sys
@@ -110,16 +115,10 @@ check "--rate overload: async mixed p99 $p99 us > 10 ms of queueing" \
 # a shorter one, or an open-loop one, every task.  The window's throughput
 # and mean latency obey Little's law.
 for m in threads async async2 hybrid; do
-	case $m in
-	threads) set -- threads ;;
-	async) set -- async ;;
-	async2) set -- async --loops 2 ;;
-	hybrid) set -- async --workers 2 ;;
-	esac
-	steady=$(run_json "$@" io_sleep -c 8 -n 80)
-	two=$(run_json "$@" io_sleep -c 2 -n 20)
-	short=$(run_json "$@" io_sleep -c 8 -n 39)
-	open=$(run_json "$@" io_sleep -c 8 -n 80 --rate 4000)
+	steady=$(run_variant $m io_sleep -c 8 -n 80)
+	two=$(run_variant $m io_sleep -c 2 -n 20)
+	short=$(run_variant $m io_sleep -c 8 -n 39)
+	open=$(run_variant $m io_sleep -c 8 -n 80 --rate 4000)
 	[ -n "$steady" ] && [ -n "$short" ] && [ -n "$open" ] && [ -n "$two" ] || { not_ok "$m window runs"; continue; }
 	python3 - "$m" "$steady" "$short" "$open" "$two" <<'PY' || not_ok "$m window: see above"
 import json, sys
