@@ -11,15 +11,6 @@ void hist_reset(struct hist *h)
 	memset(h, 0, sizeof(*h));
 }
 
-void hist_clear(struct hist *h)
-{
-	if (h->total) {
-		unsigned lo = hist_index(h->min_ns), hi = hist_index(h->max_ns);
-		memset(&h->counts[lo], 0, (hi - lo + 1) * sizeof(h->counts[0]));
-	}
-	h->total = h->sum_ns = h->min_ns = h->max_ns = h->clamped = 0;
-}
-
 void hist_merge(struct hist *dst, const struct hist *src)
 {
 	if (src->total == 0)

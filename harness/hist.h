@@ -9,11 +9,11 @@
  * clamped into the last bucket and counted in `clamped`.
  *
  * Memory is constant (about 9 KiB), recording is a few instructions with no
- * allocation and no atomics: give every thread or loop its own histogram and
- * merge them at the end.  A zero-filled struct is an empty histogram, so an
- * array from calloc() needs no initialisation -- and pages never written are
- * never resident, which keeps the per-thread histograms of the threads model
- * from inflating its RSS figures.
+ * allocation and no atomics: give every loop its own histogram and merge
+ * them at the end.  Where threads outnumber CPUs (the threads model), one
+ * per CPU written with hist_record_shared: one per thread would put the
+ * harness's memory into the model's RSS.  A zero-filled struct is an empty
+ * histogram (hist_init_shared for a shared one).
  */
 #ifndef HIST_H
 #define HIST_H
@@ -63,13 +63,41 @@ static inline void hist_record(struct hist *h, uint64_t v)
 	h->counts[hist_index(v)]++;
 }
 
+/*
+ * hist_record_shared - hist_record for a histogram that several threads may
+ * write at once (the threads model keeps one per CPU, not one per thread, so
+ * the harness's memory does not grow with -c).  Relaxed atomic adds, and a
+ * compare-and-swap only when v is a new minimum or maximum; the threads
+ * sharing one are those of one CPU, which run one at a time, so the cache
+ * lines stay on that CPU.  Readers must wait until every writer is done.
+ */
+static inline void hist_record_shared(struct hist *h, uint64_t v)
+{
+	uint64_t cur = __atomic_load_n(&h->min_ns, __ATOMIC_RELAXED);
+	while (v < cur && !__atomic_compare_exchange_n(&h->min_ns, &cur, v, 1, __ATOMIC_RELAXED,
+						       __ATOMIC_RELAXED))
+		;
+	cur = __atomic_load_n(&h->max_ns, __ATOMIC_RELAXED);
+	while (v > cur && !__atomic_compare_exchange_n(&h->max_ns, &cur, v, 1, __ATOMIC_RELAXED,
+						       __ATOMIC_RELAXED))
+		;
+	if (v >> HIST_MAX_BITS)
+		__atomic_fetch_add(&h->clamped, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&h->total, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&h->sum_ns, v, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&h->counts[hist_index(v)], 1, __ATOMIC_RELAXED);
+}
+
+/* hist_init_shared - an empty histogram for hist_record_shared: its minimum
+ * starts at the top (no first-sample test under concurrency).  Touches one
+ * page. */
+static inline void hist_init_shared(struct hist *h)
+{
+	h->min_ns = UINT64_MAX;
+}
+
 /* hist_reset - make h empty again.  Writes all of it (about 9 KiB). */
 void hist_reset(struct hist *h);
-
-/* hist_clear - make h empty again, writing only the buckets between its
- * smallest and largest sample: pages no sample touched stay untouched (not
- * resident), so clearing 10,000 threads' histograms costs no memory. */
-void hist_clear(struct hist *h);
 
 /* hist_merge - add every sample of src to dst.  Cost: one pass over buckets. */
 void hist_merge(struct hist *dst, const struct hist *src);

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 #include <math.h>
+#include <pthread.h>
 
 #include "../harness/hist.h"
 
@@ -162,27 +163,63 @@ static void test_empty_and_clamp(void **state)
 	free(h);
 }
 
-/* hist_clear empties a histogram as hist_reset does (every bucket it had
- * filled, the clamped one too), and it records normally afterwards. */
-static void test_clear(void **state)
+/* The shared recorder: threads writing one histogram at once lose nothing,
+ * and it ends up equal to one filled by a single thread (counts, sum, min,
+ * max, clamped). */
+#define SHARED_THREADS 4
+#define SHARED_PER_THREAD 200000
+
+struct shared_arg {
+	struct hist *h; /* the shared histogram */
+	uint64_t seed;  /* the thread's values */
+};
+
+static uint64_t shared_value(uint64_t seed, uint64_t i)
+{
+	uint64_t x = (seed * SHARED_PER_THREAD + i) * 0x9E3779B97F4A7C15ULL;
+	return (x >> 40) + 50; /* 50 ns to ~16 ms */
+}
+
+static void *shared_writer(void *p)
+{
+	struct shared_arg *a = p;
+	for (uint64_t i = 0; i < SHARED_PER_THREAD; i++)
+		hist_record_shared(a->h, shared_value(a->seed, i));
+	if (a->seed == 0)
+		hist_record_shared(a->h, UINT64_MAX / 2);
+	return NULL;
+}
+
+static void test_shared(void **state)
 {
 	(void)state;
 	struct hist *h = calloc(1, sizeof(*h));
-	struct hist *fresh = calloc(1, sizeof(*fresh));
-	for (uint64_t v = 3; v < 5000000; v = v * 3 + 1)
-		hist_record(h, v);
-	hist_record(h, UINT64_MAX / 2);
-	hist_clear(h);
-	assert_memory_equal(h, fresh, sizeof(*h));
-	hist_clear(h); /* an empty one too */
-	assert_memory_equal(h, fresh, sizeof(*h));
-	hist_record(h, 1000);
-	hist_record(h, 3000);
-	assert_int_equal(h->total, 2);
-	assert_int_equal(h->min_ns, 1000);
-	assert_true(hist_mean_ns(h) == 2000.0);
+	struct hist *ref = calloc(1, sizeof(*ref));
+	hist_init_shared(h);
+	pthread_t t[SHARED_THREADS];
+	struct shared_arg args[SHARED_THREADS];
+	for (int i = 0; i < SHARED_THREADS; i++) {
+		args[i] = (struct shared_arg){ h, (uint64_t)i };
+		assert_int_equal(pthread_create(&t[i], NULL, shared_writer, &args[i]), 0);
+	}
+	for (int i = 0; i < SHARED_THREADS; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	for (uint64_t s = 0; s < SHARED_THREADS; s++)
+		for (uint64_t i = 0; i < SHARED_PER_THREAD; i++)
+			hist_record(ref, shared_value(s, i));
+	hist_record(ref, UINT64_MAX / 2);
+	assert_memory_equal(h, ref, sizeof(*h));
+	/* An unused shared histogram merges as empty. */
+	struct hist *none = calloc(1, sizeof(*none));
+	struct hist *dst = calloc(1, sizeof(*dst));
+	hist_init_shared(none);
+	hist_merge(dst, none);
+	assert_int_equal(dst->total, 0);
+	assert_int_equal(dst->min_ns, 0);
 	free(h);
-	free(fresh);
+	free(ref);
+	free(none);
+	free(dst);
 }
 
 int main(void)
@@ -194,7 +231,7 @@ int main(void)
 		cmocka_unit_test(test_bucket_geometry),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_empty_and_clamp),
-		cmocka_unit_test(test_clear),
+		cmocka_unit_test(test_shared),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
