@@ -33,9 +33,11 @@
  * only in the drain, and a window there read 0.77 (0.36 at c = 256); io_sleep
  * threads at c = 10,000 starve some threads for 0.6 s.  Such a run
  * reports the whole of it, as open-loop runs (wrk2 counts every task) and
- * closed runs of fewer than 5 tasks per slot do.  Until the window opens a
- * histogram holds every task; each owner clears its own at its first
- * completion after, and one that never completed again is left out.
+ * closed runs of fewer than 5 tasks per slot do.  Each recorder (a loop, or
+ * a CPU of the threads model) keeps two histograms, one for the tasks before
+ * the window opens and one for those inside it; the run reports the second
+ * if a window opened, else the first, so nothing is ever cleared while
+ * another thread may be writing.
  */
 #ifndef DISPATCH_H
 #define DISPATCH_H
@@ -85,21 +87,32 @@ static inline int dispatch_opened(struct dispatch *d)
 	return atomic_load(&d->open_id) != DISPATCH_NONE;
 }
 
+/* Where a finished task's latency goes (dispatch_phase). */
+enum dispatch_phase {
+	DISPATCH_PRE, /* before the window opened (the whole run, if none opens) */
+	DISPATCH_IN,  /* inside the window */
+	DISPATCH_OUT, /* at or after its edges: not recorded */
+};
+
+/* One recorder's latencies: a loop's, or one CPU's in the threads model. */
+struct dispatch_lat {
+	struct hist pre; /* DISPATCH_PRE tasks */
+	struct hist win; /* DISPATCH_IN tasks */
+};
+
 /*
- * dispatch_counts - a slot finished task `ran` at `now` and then took `next`
- * (from dispatch_take; any id >= tasks if it stopped).  Returns 1 if the
- * finished task's latency is to be recorded in h, the histogram of the thread
- * or loop that ran it; *cleared is that owner's flag, 0 until it has cleared
- * h for the window.  Moves the window.  In the closed loop the finished task
- * is completion number next - c + 1, and ids below c are first tasks.
+ * dispatch_phase - a slot finished task `ran` at `now` and then took `next`
+ * (from dispatch_take; any id >= tasks if it stopped): which histogram its
+ * latency belongs in.  Moves the window.  In the closed loop the finished
+ * task is completion number next - c + 1, and ids below c are first tasks.
  * Cost: relaxed loads of two words written a few times per run; one atomic
  * add per slot per run.
  */
-static inline int dispatch_counts(struct dispatch *d, uint64_t ran, uint64_t next, uint64_t now,
-				  struct hist *h, int *cleared)
+static inline enum dispatch_phase dispatch_phase(struct dispatch *d, uint64_t ran, uint64_t next,
+						 uint64_t now)
 {
 	if (!d->steady)
-		return 1;
+		return DISPATCH_PRE;
 	const memory_order rlx = memory_order_relaxed;
 	uint64_t c = d->c;
 	if (ran < c && atomic_fetch_add_explicit(&d->firsts, 1, rlx) + 1 == c)
@@ -113,17 +126,44 @@ static inline int dispatch_counts(struct dispatch *d, uint64_t ran, uint64_t nex
 		 * turnover came within the first third of the completions. */
 		if (all == DISPATCH_NONE || all > d->tasks / 3 + c - 1 || next < 3 * c - 1 ||
 		    next < all || next >= d->tasks)
-			return 1;
+			return DISPATCH_PRE;
 		if (atomic_compare_exchange_strong(&d->open_id, &open, next)) {
 			d->t_open = now;
 			open = next;
 		}
 	}
-	if (!*cleared) {
-		hist_clear(h);
-		*cleared = 1;
-	}
-	return next > open && next < d->tasks;
+	return next > open && next < d->tasks ? DISPATCH_IN : DISPATCH_OUT;
+}
+
+/* dispatch_record - note latency v of a task in phase p; l is written by
+ * one thread only (a loop's).  Cost: hist_record's. */
+static inline void dispatch_record(struct dispatch_lat *l, enum dispatch_phase p, uint64_t v)
+{
+	if (p != DISPATCH_OUT)
+		hist_record(p == DISPATCH_PRE ? &l->pre : &l->win, v);
+}
+
+/* dispatch_record_shared - the same for a recorder several threads write
+ * (one per CPU; made by dispatch_lat_init_shared).  Cost: hist_record_shared's. */
+static inline void dispatch_record_shared(struct dispatch_lat *l, enum dispatch_phase p,
+					  uint64_t v)
+{
+	if (p != DISPATCH_OUT)
+		hist_record_shared(p == DISPATCH_PRE ? &l->pre : &l->win, v);
+}
+
+/* dispatch_lat_init_shared - ready l for dispatch_record_shared. */
+static inline void dispatch_lat_init_shared(struct dispatch_lat *l)
+{
+	hist_init_shared(&l->pre);
+	hist_init_shared(&l->win);
+}
+
+/* dispatch_merge - add what l recorded of the run's reported span (the
+ * window if one opened, else the whole run) to dst.  After the run only. */
+static inline void dispatch_merge(struct dispatch *d, struct hist *dst, const struct dispatch_lat *l)
+{
+	hist_merge(dst, dispatch_opened(d) ? &l->win : &l->pre);
 }
 
 /*

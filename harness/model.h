@@ -14,6 +14,7 @@
 
 #include "../workloads/workload.h"
 #include "hist.h"
+#include "stats.h"
 
 #define MODEL_REASON_MAX 256 /* longest failure reason */
 
@@ -39,6 +40,14 @@ struct run_result {
 	uint64_t window_ns; /* the measured window (harness/dispatch.h): lat holds the
 			       tasks that completed in it; wall_ns if it is the whole run */
 	int peak_threads;   /* OS threads of the process at its busiest */
+	/* Set by run_clock_start / run_clock_stop (runner.c), never by a model: */
+	uint64_t t_start_ns;       /* the clock's start */
+	uint64_t t_stop_ns;        /* the clock's stop, 0 until stopped */
+	struct stats_usage u_start; /* this process's CPU and switches at the start */
+	struct stats_usage u_stop;  /* ... and at the stop */
+	struct stats_proc b_start;  /* the run's own backend at the start */
+	struct stats_proc b_stop;   /* ... and at the stop */
+	int b_ok;                   /* 1: both backend readings are valid */
 	struct hist lat;    /* latency of the window's tasks, merged over threads or loops */
 	char reason[MODEL_REASON_MAX]; /* why the run failed; "" if it did not */
 };
@@ -52,6 +61,25 @@ struct model {
 	 */
 	int (*run)(const struct run_config *cfg, struct run_result *res);
 };
+
+/*
+ * run_clock_start - every model calls it once, when everything the run needs
+ * exists (threads created and parked, loops and their threads made, slots
+ * connected) and the first task is about to be released; it returns the
+ * clock's start, the first arrivals' time.  It takes the CPU, switch,
+ * thread and memory figures there, so set-up is never charged to the tasks.
+ * Cost: a getrusage, a few /proc reads (tens of us), before the clock.
+ */
+uint64_t run_clock_start(struct run_result *res);
+
+/*
+ * run_clock_stop - called once, from whichever thread sees the last task of
+ * the run end, before anything is torn down (threads still parked, slots and
+ * sockets still open).  Takes the same figures: the window between the two
+ * is what the CPU, switch and backend columns cover.  A model that stopped
+ * before starting the clock need not call it.
+ */
+void run_clock_stop(struct run_result *res);
 
 /* Defined once per binary, by impl_threads/threads.c or impl_async/async.c. */
 extern const struct model model_impl;

@@ -9,7 +9,10 @@
  * in the open loop (--rate) a slot that is early for its task's arrival arms
  * a timer for it.  With --loops L (default 1)
  * there are L event_bases, one per thread, each with its share of the slots;
- * they never touch each other's base, so no evthread locking is needed.
+ * they never touch each other's base, so no evthread locking is needed.  The
+ * loop threads are created, and wait at a gate, before the clock starts, as
+ * the threads model's workers do; the last loop to run out of tasks stops
+ * the clock.
  *
  * With --workers W (the "hybrid" model) a pool of W threads runs the CPU
  * parts that workloads hand over with async_cpu(); each loop gets results
@@ -26,7 +29,7 @@
 
 #include "../harness/clock.h"
 #include "../harness/dispatch.h"
-#include "../harness/stats.h"
+#include "../harness/gate.h"
 #include "async.h"
 
 /* The registry, as this model sees it: async_NAME for every line. */
@@ -58,6 +61,10 @@ struct run_state {
 	struct async_slot *slots_base; /* all slots */
 	struct dispatch disp;          /* task ids and arrivals */
 	atomic_int stop;               /* 1: a fatal fault, every loop stops */
+	struct gate go;                /* loop threads wait here for the clock */
+	int started;                   /* 1: the clock started (set before go opens) */
+	atomic_uint_fast64_t running;  /* loops not yet out of tasks */
+	struct run_result *res;        /* the clock's stop is taken into it */
 	pthread_mutex_t mu;            /* guards reason */
 	char reason[MODEL_REASON_MAX]; /* first fatal fault */
 };
@@ -79,8 +86,7 @@ struct async_loop {
 	struct event *done_ev;    /* reads efd */
 	pthread_mutex_t done_mu;  /* guards done_head */
 	struct async_slot *done_head; /* finished jobs, not yet back on the loop */
-	int cleared;              /* lat cleared when the window opened (dispatch.h) */
-	struct hist lat;          /* this loop's latencies */
+	struct dispatch_lat lat;  /* this loop's latencies */
 };
 
 struct event_base *async_slot_base(const struct async_slot *s)
@@ -97,10 +103,17 @@ static void fail_run(struct run_state *run, const char *why)
 	pthread_mutex_unlock(&run->mu);
 }
 
-/* slot_begin - start the slot's task (its arrival is s->t_start_ns). */
+/* slot_begin - start the slot's task (its arrival is s->t_start_ns).
+ * libevent times a timeout from its cached time, which inside a callback is
+ * when the loop woke, earlier than the arrival just taken from a fresh
+ * clock: a task's timer would end short of its wait (hybrid io_sleep's
+ * smallest latency read 997 us for a 1 ms sleep).  Refresh the cache, so
+ * every wait is timed from a fresh clock, as a blocking sleep on a thread
+ * is.  Cost: one clock_gettime. */
 static void slot_begin(struct async_slot *s)
 {
 	struct async_loop *lp = s->loop;
+	event_base_update_cache_time(lp->base);
 	lp->starting = 1;
 	lp->run->ops->task_start(s);
 	lp->starting = 0;
@@ -129,9 +142,8 @@ static void slot_give(struct async_slot *s, uint64_t id, uint64_t arrival, uint6
 	s->task_id = id;
 	s->t_start_ns = arrival;
 	if (arrival > now) { /* open loop, early: wait for the arrival */
-		/* libevent times a timeout from its cached time, which in a
-		 * callback is when the loop woke: refresh it, so the timer
-		 * fires at the arrival and not early. */
+		/* From a fresh clock, as in slot_begin: the timer fires at the
+		 * arrival and not early. */
 		event_base_update_cache_time(lp->base);
 		now = clock_now_ns();
 		uint64_t wait = arrival > now ? arrival - now : 0;
@@ -156,8 +168,7 @@ void async_task_done(struct async_slot *s, uint64_t result)
 	uint64_t now = clock_now_ns();
 	uint64_t arrival;
 	uint64_t next = dispatch_take(d, now, &arrival);
-	if (dispatch_counts(d, s->task_id, next, now, &lp->lat, &lp->cleared))
-		hist_record(&lp->lat, now - s->t_start_ns);
+	dispatch_record(&lp->lat, dispatch_phase(d, s->task_id, next, now), now - s->t_start_ns);
 	lp->t_last = now;
 	lp->checksum += wl_fold(s->task_id, result);
 	lp->done++;
@@ -283,8 +294,10 @@ void async_task_error(struct async_slot *s)
 	uint64_t now = clock_now_ns();
 	uint64_t arrival;
 	uint64_t next = dispatch_take(d, now, &arrival);
-	/* A failed task still moves the window. */
-	dispatch_counts(d, s->task_id, next, now, &s->loop->lat, &s->loop->cleared);
+	/* A failed task still moves the window and the run's end, as a failed
+	 * task on a thread does. */
+	dispatch_phase(d, s->task_id, next, now);
+	s->loop->t_last = now;
 	s->loop->errors++;
 	slot_give(s, next, arrival, now);
 }
@@ -372,11 +385,18 @@ static void loop_run(struct async_loop *lp)
 	}
 	if (lp->busy > 0 && event_base_dispatch(lp->base) < 0)
 		fail_run(lp->run, "event_base_dispatch failed");
+	if (atomic_fetch_sub(&lp->run->running, 1) == 1)
+		run_clock_stop(lp->run->res); /* the last loop out: nothing torn down yet */
 }
 
+/* loop_thread - a loop of --loops L > 1: made before the clock, it waits at
+ * the gate, then runs its slots (unless set-up failed meanwhile). */
 static void *loop_thread(void *arg)
 {
-	loop_run(arg);
+	struct async_loop *lp = arg;
+	gate_wait(&lp->run->go);
+	if (lp->run->started)
+		loop_run(lp);
 	return NULL;
 }
 
@@ -402,6 +422,7 @@ static int async_run(const struct run_config *cfg, struct run_result *res)
 		.ops = ops_table[cfg->wl_index],
 		.cfg = cfg,
 		.mu = PTHREAD_MUTEX_INITIALIZER,
+		.res = res,
 	};
 	dispatch_init(&run.disp, cfg);
 	uint64_t nloops = cfg->loops ? cfg->loops : 1;
@@ -433,31 +454,34 @@ static int async_run(const struct run_config *cfg, struct run_result *res)
 		else if (!ok)
 			lp->nslots = 0;
 	}
-	res->peak_threads = stats_thread_count();
 
-	uint64_t t0 = clock_now_ns();
-	run.disp.t_go = t0;
-	if (ok && nloops == 1) {
-		loop_run(&loops[0]);
-	} else if (ok) {
-		uint64_t started = 0;
-		for (; started < nloops; started++) {
-			int rc = pthread_create(&loops[started].tid, NULL, loop_thread,
-						&loops[started]);
-			if (rc != 0) {
-				char why[MODEL_REASON_MAX];
-				snprintf(why, sizeof(why), "pthread_create (loop %llu): %s",
-					 (unsigned long long)started, strerror(rc));
-				fail_run(&run, why);
-				break;
-			}
+	/* More than one loop: every loop thread exists, parked at the gate,
+	 * before the clock starts. */
+	uint64_t threads_made = 0;
+	for (; ok && nloops > 1 && threads_made < nloops; threads_made++) {
+		int rc = pthread_create(&loops[threads_made].tid, NULL, loop_thread,
+					&loops[threads_made]);
+		if (rc != 0) {
+			char why[MODEL_REASON_MAX];
+			snprintf(why, sizeof(why), "pthread_create (loop %llu): %s",
+				 (unsigned long long)threads_made, strerror(rc));
+			fail_run(&run, why);
+			ok = 0;
+			break;
 		}
-		int peak = stats_thread_count();
-		if (peak > res->peak_threads)
-			res->peak_threads = peak;
-		for (uint64_t l = 0; l < started; l++)
-			pthread_join(loops[l].tid, NULL);
 	}
+	uint64_t t0 = clock_now_ns();
+	if (ok) {
+		atomic_init(&run.running, nloops);
+		t0 = run_clock_start(res);
+		run.disp.t_go = t0;
+		run.started = 1;
+	}
+	gate_open(&run.go); /* after a failure too: the made threads exit */
+	if (ok && nloops == 1)
+		loop_run(&loops[0]);
+	for (uint64_t l = 0; l < threads_made; l++)
+		pthread_join(loops[l].tid, NULL);
 
 	/* The pool goes first: after a fault a job may still hold a slot. */
 	pool_stop(&run.pool);
@@ -465,8 +489,7 @@ static int async_run(const struct run_config *cfg, struct run_result *res)
 	for (uint64_t l = 0; l < nloops; l++) {
 		if (loops[l].t_last > t_end)
 			t_end = loops[l].t_last;
-		if (loops[l].cleared || !dispatch_opened(&run.disp))
-			hist_merge(&res->lat, &loops[l].lat); /* else: all before the window */
+		dispatch_merge(&run.disp, &res->lat, &loops[l].lat);
 		res->done += loops[l].done;
 		res->errors += loops[l].errors;
 		res->checksum += loops[l].checksum;

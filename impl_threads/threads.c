@@ -4,9 +4,11 @@
  * -c N creates N worker threads before the clock starts.  Each is one client
  * of the run: it takes a task (harness/dispatch.h: closed loop, its next task
  * the moment its last one ends; open loop, the next scheduled arrival), runs
- * it with blocking calls, and records the latency in its own histogram (the
- * tasks of the measured window: see dispatch.h);
- * histograms, counts and checksums are merged after the join.  The async
+ * it with blocking calls, and records the latency in the histogram of the
+ * CPU it is running on (the tasks of the measured window: see dispatch.h).
+ * One histogram per CPU, not per thread: 10,000 threads with one each would
+ * add two pages per thread to the RSS that is the model's figure.  Counts
+ * and checksums are per worker; all are merged after the join.  The async
  * model's slots follow the same rules, so the two differ only in how a
  * waiting task waits.
  *
@@ -21,13 +23,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <unistd.h>
+#include <sched.h>
+#include <sys/sysinfo.h>
 
 #include "../harness/clock.h"
 #include "../harness/dispatch.h"
-#include "../harness/stats.h"
+#include "../harness/gate.h"
 #include "threads.h"
 
 /* The registry, as this model sees it: threads_NAME for every line. */
@@ -48,16 +49,23 @@ struct run_state {
 	pthread_mutex_t mu;            /* guards ready, reason */
 	pthread_cond_t cv;             /* ready changed */
 	uint64_t ready;                /* workers done with worker_init */
-	atomic_int go;                 /* 1: the clock has started (a futex word) */
+	struct gate go;                /* opens when the clock has started */
 	struct dispatch disp;          /* task ids and arrivals */
 	uint64_t created;              /* workers started (set before go) */
 	atomic_uint_fast64_t retired;  /* workers out of tasks */
-	atomic_int release;            /* 1: parked workers may exit (a futex word) */
+	struct gate release;           /* opens when every worker is out of tasks */
+	struct run_result *res;        /* the clock's stop is taken into it */
+	struct cpu_lat *lat;           /* latencies, one recorder per CPU */
+	unsigned ncpu;                 /* CPUs configured: the size of lat */
 	char reason[MODEL_REASON_MAX]; /* first fatal fault */
 };
 
-/* One worker; an array of these is calloc'ed, so untouched histogram pages
- * never become resident. */
+/* One CPU's latency recorder, on cache lines of its own. */
+struct cpu_lat {
+	_Alignas(64) struct dispatch_lat l;
+};
+
+/* One worker: what it needs, and its counts. */
 struct worker {
 	struct thr_worker w;   /* what the workload sees */
 	struct run_state *run; /* shared state */
@@ -67,8 +75,6 @@ struct worker {
 	uint64_t errors;       /* tasks failed */
 	uint64_t checksum;     /* sum of wl_fold() of completed tasks */
 	uint64_t t_last;       /* when its last task ended */
-	int cleared;           /* lat cleared when the window opened (dispatch.h) */
-	struct hist lat;       /* this worker's latencies */
 };
 
 /* fail_run - record the first fatal reason and tell every worker to stop. */
@@ -90,27 +96,30 @@ static void wait_until(uint64_t t)
 		;
 }
 
-/* futex - the raw call: park on, or wake, a 32-bit word. */
-static void futex(atomic_int *word, int op, int val)
-{
-	syscall(SYS_futex, (int *)word, op, val, NULL, NULL, 0);
-}
-
 /*
  * park - a worker out of tasks waits here until every worker is, and the last
- * one in releases them all.  Exiting at once would put 10,000 thread exits
- * (stack unmapping, a convoy on the process's memory map) in the way of the
- * tasks still running, stretching the drain that the measurement sees.
+ * one in stops the clock and releases them all.  Exiting at once would put
+ * 10,000 thread exits (stack unmapping, a convoy on the process's memory map)
+ * in the way of the tasks still running, stretching the drain that the
+ * measurement sees.
  */
 static void park(struct run_state *run)
 {
 	if (atomic_fetch_add(&run->retired, 1) + 1 == run->created) {
-		atomic_store(&run->release, 1);
-		futex(&run->release, FUTEX_WAKE_PRIVATE, INT32_MAX);
+		run_clock_stop(run->res);
+		gate_open(&run->release);
 		return;
 	}
-	while (!atomic_load(&run->release))
-		futex(&run->release, FUTEX_WAIT_PRIVATE, 0);
+	gate_wait(&run->release);
+}
+
+/* cpu_recorder - the latency recorder of the CPU this thread is on now.  A
+ * thread moved to another CPU right after still writes correctly (the
+ * recorder is atomic), only to a line another CPU holds. */
+static struct dispatch_lat *cpu_recorder(struct run_state *run)
+{
+	int cpu = sched_getcpu(); /* rseq or vDSO: a few ns */
+	return &run->lat[cpu > 0 ? (unsigned)cpu % run->ncpu : 0].l;
 }
 
 static void *worker_main(void *arg)
@@ -129,10 +138,7 @@ static void *worker_main(void *arg)
 	run->ready++;
 	pthread_cond_signal(&run->cv);
 	pthread_mutex_unlock(&run->mu);
-	/* Not a condition variable: each woken waiter would have to take its
-	 * mutex in turn, and at -c 10000 that convoy took longer than the run. */
-	while (!atomic_load(&run->go))
-		futex(&run->go, FUTEX_WAIT_PRIVATE, 0);
+	gate_wait(&run->go);
 
 	/* A task's latency runs from its arrival: the run start for a first
 	 * task (a thread the kernel has not scheduled yet is a task waiting),
@@ -150,10 +156,9 @@ static void *worker_main(void *arg)
 		now = clock_now_ns();
 		uint64_t ran = id, ran_arrival = arrival;
 		id = dispatch_take(d, now, &arrival);
-		int counts = dispatch_counts(d, ran, id, now, &wk->lat, &wk->cleared);
+		enum dispatch_phase phase = dispatch_phase(d, ran, id, now);
 		if (rc == 0) {
-			if (counts)
-				hist_record(&wk->lat, now - ran_arrival);
+			dispatch_record_shared(cpu_recorder(run), phase, now - ran_arrival);
 			wk->checksum += wl_fold(ran, result);
 			wk->done++;
 		} else {
@@ -176,15 +181,24 @@ static int threads_run(const struct run_config *cfg, struct run_result *res)
 		.cfg = cfg,
 		.mu = PTHREAD_MUTEX_INITIALIZER,
 		.cv = PTHREAD_COND_INITIALIZER,
+		.res = res,
 	};
 	dispatch_init(&run.disp, cfg);
 	uint64_t n = cfg->concurrency;
+	int nconf = get_nprocs_conf();
+	run.ncpu = nconf > 0 ? (unsigned)nconf : 1;
 	struct worker *workers = calloc(n, sizeof(*workers));
-	if (!workers) {
+	run.lat = aligned_alloc(_Alignof(struct cpu_lat), run.ncpu * sizeof(struct cpu_lat));
+	if (!workers || !run.lat) {
 		snprintf(res->reason, sizeof(res->reason),
 			 "out of memory for %llu worker records", (unsigned long long)n);
+		free(workers);
+		free(run.lat);
 		return -1;
 	}
+	memset(run.lat, 0, run.ncpu * sizeof(struct cpu_lat));
+	for (unsigned i = 0; i < run.ncpu; i++)
+		dispatch_lat_init_shared(&run.lat[i].l);
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	if (cfg->stack_kib) {
@@ -196,6 +210,7 @@ static int threads_run(const struct run_config *cfg, struct run_result *res)
 				 (size_t)PTHREAD_STACK_MIN / 1024);
 			pthread_attr_destroy(&attr);
 			free(workers);
+			free(run.lat);
 			return -1;
 		}
 	}
@@ -225,13 +240,11 @@ static int threads_run(const struct run_config *cfg, struct run_result *res)
 	pthread_mutex_lock(&run.mu);
 	while (run.ready < created)
 		pthread_cond_wait(&run.cv, &run.mu);
-	res->peak_threads = stats_thread_count();
 	run.created = created;
-	uint64_t t0 = clock_now_ns();
-	run.disp.t_go = t0;
 	pthread_mutex_unlock(&run.mu);
-	atomic_store(&run.go, 1);
-	futex(&run.go, FUTEX_WAKE_PRIVATE, INT32_MAX);
+	uint64_t t0 = run_clock_start(res);
+	run.disp.t_go = t0;
+	gate_open(&run.go);
 
 	for (uint64_t i = 0; i < created; i++)
 		pthread_join(workers[i].tid, NULL);
@@ -242,15 +255,16 @@ static int threads_run(const struct run_config *cfg, struct run_result *res)
 	for (uint64_t i = 0; i < created; i++) {
 		if (workers[i].t_last > t_end)
 			t_end = workers[i].t_last;
-		if (workers[i].cleared || !dispatch_opened(&run.disp))
-			hist_merge(&res->lat, &workers[i].lat); /* else: all before the window */
 		res->done += workers[i].done;
 		res->errors += workers[i].errors;
 		res->checksum += workers[i].checksum;
 	}
+	for (unsigned i = 0; i < run.ncpu; i++)
+		dispatch_merge(&run.disp, &res->lat, &run.lat[i].l);
 	res->wall_ns = t_end - t0;
 	res->window_ns = dispatch_window(&run.disp, t_end);
 	free(workers);
+	free(run.lat);
 	if (run.reason[0]) {
 		snprintf(res->reason, sizeof(res->reason), "%s", run.reason);
 		return -1;
