@@ -37,6 +37,7 @@ $(error workload pair incomplete: missing $(MISSING) (each line of $(WORKLOADS_D
 endif
 
 CORE_SRC := harness/hist.c harness/stats.c harness/cli.c harness/backend_proc.c harness/net.c \
+	harness/memcg.c \
 	workloads/registry.c workloads/wire.c $(PAIRS:%=workloads/%.c)
 RUNNER_SRC := harness/runner.c
 THREADS_SRC := impl_threads/threads.c impl_threads/rpc.c $(PAIRS:%=impl_threads/%.c)

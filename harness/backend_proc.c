@@ -35,7 +35,8 @@ static int backend_path(char *out, size_t len)
 	return snprintf(out, len, "%s/backend", self) < (int)len ? 0 : -1;
 }
 
-int backend_proc_start(struct sockaddr_in *addr, pid_t *pid, char *err, size_t errlen)
+int backend_proc_start(struct sockaddr_in *addr, pid_t *pid, const cpu_set_t *cpus, char *err,
+		       size_t errlen)
 {
 	char path[PATH_MAX];
 	if (backend_path(path, sizeof(path)) != 0 || access(path, X_OK) != 0) {
@@ -60,6 +61,8 @@ int backend_proc_start(struct sockaddr_in *addr, pid_t *pid, char *err, size_t e
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != parent)
 			_exit(1); /* the parent died before prctl took effect */
+		if (cpus && sched_setaffinity(0, sizeof(*cpus), cpus) != 0)
+			_exit(126); /* the parent sees no ready line and says so */
 		dup2(fds[1], 1);
 		signal(SIGPIPE, SIG_DFL);
 		execl(path, "backend", "--bind", "127.0.0.1", "--port", "0", "--quiet", (char *)NULL);

@@ -10,6 +10,7 @@
 #define BACKEND_PROC_H
 
 #include <netinet/in.h>
+#include <sched.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -18,11 +19,13 @@
 
 /*
  * backend_proc_start - run the `backend` executable that sits beside this one,
- * on 127.0.0.1 port 0, and wait for its ready line.
+ * on 127.0.0.1 port 0, and wait for its ready line; `cpus`, if not NULL, is
+ * the CPU set it runs on (--pin split), set in the child before exec.
  * Returns 0 with *addr and *pid set, or -1 with a reason in err.
  * Cost: a fork/exec and one pipe read, typically a few milliseconds.
  */
-int backend_proc_start(struct sockaddr_in *addr, pid_t *pid, char *err, size_t errlen);
+int backend_proc_start(struct sockaddr_in *addr, pid_t *pid, const cpu_set_t *cpus, char *err,
+		       size_t errlen);
 
 /* backend_proc_stop - SIGTERM the backend and reap it (SIGKILL after 2 s). */
 void backend_proc_stop(pid_t pid);

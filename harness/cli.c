@@ -96,6 +96,11 @@ const char *cli_usage(const char *model)
 		 "      --json            print one JSON object with the results on stdout\n"
 		 "      --stats-out FILE  also append that JSON object as a line to FILE\n"
 		 "      --timeout-s S     fail (exit 3) if the run takes longer (default %d)\n"
+		 "      --pin split       the run's own backend on the last CPU(s), the model\n"
+		 "                        on the rest (default: none, both on every CPU)\n"
+		 "      --kmem MODE       kernel memory: auto (a memory cgroup of its own where\n"
+		 "                        the machine allows, else not measured), meminfo\n"
+		 "                        (system-wide /proc/meminfo deltas) or off\n"
 		 "      --list [-v]       print the registered workloads\n"
 		 "Exit status: 0 ok, 2 bad usage, 3 the run failed.\n",
 		 model, model,
@@ -115,7 +120,7 @@ const char *cli_usage(const char *model)
 
 /* The options; the order of this table is the order of the seen[] flags. */
 enum opt_id { O_C, O_N, O_WORK, O_DELAY, O_BACKEND, O_STACK, O_LOOPS, O_WORKERS, O_RATE, O_JSON,
-	      O_STATS, O_TIMEOUT, O_LIST, O_VERBOSE, O_HELP, O_COUNT };
+	      O_STATS, O_TIMEOUT, O_PIN, O_KMEM, O_LIST, O_VERBOSE, O_HELP, O_COUNT };
 
 struct opt_def {
 	const char *lng;   /* --long name */
@@ -137,6 +142,8 @@ static const struct opt_def opts[O_COUNT] = {
 	[O_JSON] = { "json", 0, 0, NULL },
 	[O_STATS] = { "stats-out", 0, 1, NULL },
 	[O_TIMEOUT] = { "timeout-s", 0, 1, NULL },
+	[O_PIN] = { "pin", 0, 1, NULL },
+	[O_KMEM] = { "kmem", 0, 1, NULL },
 	[O_LIST] = { "list", 0, 0, NULL },
 	[O_VERBOSE] = { "verbose", 'v', 0, NULL },
 	[O_HELP] = { "help", 'h', 0, NULL },
@@ -205,6 +212,25 @@ static int apply(struct cli_config *cfg, int id, const char *val, char *err, siz
 	case O_TIMEOUT:
 		return cli_parse_u64(val, 1, CLI_MAX_TIMEOUT_S, "--timeout-s", &cfg->timeout_s,
 				     err, errlen);
+	case O_PIN:
+		if (strcmp(val, "split") != 0 && strcmp(val, "none") != 0) {
+			say(err, errlen, "--pin: '%s' is not split or none", val);
+			return -1;
+		}
+		cfg->pin_split = strcmp(val, "split") == 0;
+		return 0;
+	case O_KMEM:
+		if (strcmp(val, "auto") == 0)
+			cfg->kmem = CLI_KMEM_AUTO;
+		else if (strcmp(val, "meminfo") == 0)
+			cfg->kmem = CLI_KMEM_MEMINFO;
+		else if (strcmp(val, "off") == 0)
+			cfg->kmem = CLI_KMEM_OFF;
+		else {
+			say(err, errlen, "--kmem: '%s' is not auto, meminfo or off", val);
+			return -1;
+		}
+		return 0;
 	case O_JSON:
 		cfg->json = 1;
 		return 0;

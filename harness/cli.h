@@ -44,6 +44,8 @@ struct cli_config {
 	int json;                /* --json: one JSON object on stdout */
 	const char *stats_out;   /* --stats-out: append the JSON line here */
 	uint64_t timeout_s;      /* --timeout-s: give up and exit 3 after this */
+	int pin_split;           /* --pin split: backend and model on CPUs of their own */
+	enum { CLI_KMEM_AUTO, CLI_KMEM_MEMINFO, CLI_KMEM_OFF } kmem; /* --kmem */
 };
 
 /*

@@ -4,7 +4,16 @@
  * Everything that must be identical for both models lives here, so that a
  * difference in the numbers can only come from the model: option parsing,
  * workload parameters, the backend process, resource limits, the run timeout,
- * the resource figures and the JSON stats line.
+ * the clock's start and stop (run_clock_start/stop: every model calls them at
+ * the same points), the resource figures and the JSON stats line.
+ *
+ * What the figures cover: CPU time and context switches, of the model and of
+ * its own backend, are taken at the clock's start and stop, so creating
+ * 10,000 threads or connections and tearing them down is reported apart
+ * (setup_s, teardown_s and their CPU), never charged to the tasks.  Memory is
+ * the process's peak: RSS (user) and, from a memory cgroup of its own
+ * (memcg.h), kernel memory; the backend is started before the process joins
+ * that group, so its sockets are not the model's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,18 +22,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include "backend_proc.h"
 #include "cli.h"
+#include "clock.h"
+#include "memcg.h"
 #include "model.h"
 #include "stats.h"
 
-#define JSON_MAX 2048 /* the stats line is far shorter */
+#define JSON_MAX 3072 /* the stats line is far shorter */
+#define PLACEMENT_MAX 160 /* "split model=0-2 backend=3" */
+#define SPLIT_BACKEND_SHARE 4 /* --pin split: the backend gets 1 CPU in 4, at least 1 */
 
 static pid_t backend_pid = -1; /* our own backend child, or -1 */
+static struct memcg memcg;     /* the model's memory cgroup, if any */
 
 /* fatal_usage - one line on stderr, exit 2.  Control characters (a newline
  * in a workload name or a path) become '?', so it stays one line. */
@@ -68,7 +83,82 @@ static void timeout_cb(int sig)
 		write_all_raw(1, timeout_json, strlen(timeout_json));
 	if (backend_pid > 0)
 		kill(backend_pid, SIGTERM);
+	memcg_leave(&memcg); /* async-signal-safe: open, write, rmdir */
 	_exit(3);
+}
+
+uint64_t run_clock_start(struct run_result *res)
+{
+	stats_usage_read(&res->u_start);
+	res->b_ok = backend_pid > 0 && stats_proc_read(backend_pid, &res->b_start) == 0;
+	memcg_sample(&memcg);
+	int n = stats_thread_count();
+	if (n > res->peak_threads)
+		res->peak_threads = n;
+	res->t_start_ns = clock_now_ns(); /* last: the figures above are set-up */
+	return res->t_start_ns;
+}
+
+void run_clock_stop(struct run_result *res)
+{
+	res->t_stop_ns = clock_now_ns(); /* first: the figures below are not tasks */
+	stats_usage_read(&res->u_stop);
+	if (res->b_ok)
+		res->b_ok = stats_proc_read(backend_pid, &res->b_stop) == 0;
+	memcg_sample(&memcg);
+	int n = stats_thread_count();
+	if (n > res->peak_threads)
+		res->peak_threads = n;
+}
+
+/* cpu_list - "0-2,5": the CPUs of set, for people and meta.json. */
+static void cpu_list(const cpu_set_t *set, char *out, size_t len)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (int c = 0; c < CPU_SETSIZE && o + 16 < len; c++) {
+		if (!CPU_ISSET(c, set))
+			continue;
+		int e = c;
+		while (e + 1 < CPU_SETSIZE && CPU_ISSET(e + 1, set))
+			e++;
+		o += (size_t)snprintf(out + o, len - o, e > c ? "%s%d-%d" : "%s%d",
+				      o ? "," : "", c, e);
+		c = e;
+	}
+}
+
+/*
+ * split_cpus - --pin split: of the CPUs this process may use, the last
+ * ceil(n / SPLIT_BACKEND_SHARE) go to the backend, the rest to the model.
+ * Returns 0, or -1 with err set (fewer than two CPUs to split).
+ */
+static int split_cpus(cpu_set_t *model, cpu_set_t *backend, char *err, size_t errlen)
+{
+	cpu_set_t all;
+	if (sched_getaffinity(0, sizeof(all), &all) != 0) {
+		snprintf(err, errlen, "--pin split: sched_getaffinity: %s", strerror(errno));
+		return -1;
+	}
+	int n = CPU_COUNT(&all);
+	if (n < 2) {
+		snprintf(err, errlen, "--pin split: needs 2 CPUs or more, this process may use %d",
+			 n);
+		return -1;
+	}
+	int nb = (n + SPLIT_BACKEND_SHARE - 1) / SPLIT_BACKEND_SHARE;
+	CPU_ZERO(model);
+	CPU_ZERO(backend);
+	int seen = 0;
+	for (int c = 0; c < CPU_SETSIZE; c++) {
+		if (!CPU_ISSET(c, &all))
+			continue;
+		if (seen++ < n - nb)
+			CPU_SET(c, model);
+		else
+			CPU_SET(c, backend);
+	}
+	return 0;
 }
 
 /* raise_nofile - lift the soft RLIMIT_NOFILE to the hard limit: at high
@@ -125,12 +215,60 @@ static double throughput(const struct run_result *res)
 	return res->window_ns ? (double)res->lat.total / ((double)res->window_ns / 1e9) : 0.0;
 }
 
-/* format_json - the stats line of shared/DESIGN.md section 3, one line. */
+/* What the runner measured around the model's run, for the stats line. */
+struct run_extra {
+	struct stats_usage u_enter;  /* before the model's run() */
+	struct stats_usage u_return; /* after it returned */
+	uint64_t t_enter;            /* clock then */
+	uint64_t t_return;           /* and then */
+	int64_t kmem_kib;            /* peak kernel memory, -1: not measured */
+	char placement[PLACEMENT_MAX]; /* "shared" or "split model=... backend=..." */
+};
+
+/* cpu_s - user + system seconds of u. */
+static double cpu_s(const struct stats_usage *u)
+{
+	return u->utime_s + u->stime_s;
+}
+
+/* format_json - the stats line of shared/DESIGN.md section 3, one line.
+ * CPU and switches cover the clocked window (run_clock_start to _stop);
+ * a run whose clock never started reports zeros there. */
 static void format_json(char *buf, size_t len, const struct run_config *cfg,
-			const struct run_result *res, const struct stats_usage *u, int failed)
+			const struct run_result *res, const struct run_extra *x, int failed)
 {
 	const struct hist *h = &res->lat;
 	double wall_s = (double)res->wall_ns / 1e9;
+	int clocked = res->t_start_ns && res->t_stop_ns;
+	struct stats_usage zero = { 0 };
+	struct stats_usage win = clocked ? stats_usage_sub(&res->u_stop, &res->u_start) : zero;
+	win.maxrss_kib = x->u_return.maxrss_kib;
+	struct stats_usage setup = res->t_start_ns ? stats_usage_sub(&res->u_start, &x->u_enter)
+						   : zero;
+	struct stats_usage down = clocked ? stats_usage_sub(&x->u_return, &res->u_stop) : zero;
+	const struct stats_usage *u = &win;
+	char kmem[32] = "null", bcpu[32] = "null", bv[32] = "null", biv[32] = "null";
+	if (x->kmem_kib >= 0)
+		snprintf(kmem, sizeof(kmem), "%lld", (long long)x->kmem_kib);
+	if (clocked && res->b_ok) {
+		snprintf(bcpu, sizeof(bcpu), "%.6f",
+			 (double)(res->b_stop.cpu_ns - res->b_start.cpu_ns) / 1e9);
+		snprintf(bv, sizeof(bv), "%llu",
+			 (unsigned long long)(res->b_stop.vcsw - res->b_start.vcsw));
+		snprintf(biv, sizeof(biv), "%llu",
+			 (unsigned long long)(res->b_stop.ivcsw - res->b_start.ivcsw));
+	}
+	char tail[1024];
+	snprintf(tail, sizeof(tail),
+		 ",\"kmem_kib\":%s,\"mem_source\":\"%s\",\"setup_s\":%.6f,\"setup_cpu_s\":%.6f,"
+		 "\"teardown_s\":%.6f,\"teardown_cpu_s\":%.6f,\"backend_cpu_s\":%s,"
+		 "\"backend_vcsw\":%s,\"backend_ivcsw\":%s,\"placement\":\"%s\"}",
+		 kmem, memcg_source_name(memcg.source),
+		 res->t_start_ns > x->t_enter ? (double)(res->t_start_ns - x->t_enter) / 1e9 : 0.0,
+		 cpu_s(&setup),
+		 clocked && x->t_return > res->t_stop_ns
+			 ? (double)(x->t_return - res->t_stop_ns) / 1e9 : 0.0,
+		 cpu_s(&down), bcpu, bv, biv, x->placement);
 
 	char reason[MODEL_REASON_MAX * 2];
 	json_str(reason, sizeof(reason), res->reason);
@@ -144,7 +282,7 @@ static void format_json(char *buf, size_t len, const struct run_config *cfg,
 		 "\"mean_us\":%.3f,\"min_us\":%.3f,\"p50_us\":%.3f,\"p90_us\":%.3f,"
 		 "\"p99_us\":%.3f,\"p999_us\":%.3f,\"max_us\":%.3f,"
 		 "\"maxrss_kib\":%llu,\"utime_s\":%.6f,\"stime_s\":%.6f,"
-		 "\"vcsw\":%llu,\"ivcsw\":%llu,\"threads\":%d,\"checksum\":\"%016llx\"}",
+		 "\"vcsw\":%llu,\"ivcsw\":%llu,\"threads\":%d,\"checksum\":\"%016llx\"%s",
 		 cfg->wl->name, model_impl.name, (unsigned long long)cfg->concurrency,
 		 (unsigned long long)cfg->tasks, (unsigned long long)res->done,
 		 (unsigned long long)res->errors, failed ? "failed" : "ok", reason,
@@ -158,7 +296,7 @@ static void format_json(char *buf, size_t len, const struct run_config *cfg,
 		 (double)hist_percentile(h, 0.99) / 1e3, (double)hist_percentile(h, 0.999) / 1e3,
 		 (double)h->max_ns / 1e3, (unsigned long long)u->maxrss_kib, u->utime_s,
 		 u->stime_s, (unsigned long long)u->vcsw, (unsigned long long)u->ivcsw,
-		 res->peak_threads, (unsigned long long)res->checksum);
+		 res->peak_threads, (unsigned long long)res->checksum, tail);
 }
 
 /* append_line - add line + '\n' to path with one write(): O_APPEND makes a
@@ -246,17 +384,38 @@ int main(int argc, char **argv)
 	/* The kernel lets a blocking sleep (nanosleep, clock_nanosleep: the
 	 * threads model's waits) wake up to 50 us late by default, the "timer
 	 * slack"; libevent's timerfd timers get none.  One rule for both: none.
-	 * Threads inherit it from this one. */
-	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+	 * Threads inherit it from this one.  Unchecked, a failure would favour
+	 * one model silently. */
+	if (prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL) != 0) {
+		fprintf(stderr, "%s: prctl(PR_SET_TIMERSLACK): %s\n", model_impl.name,
+			strerror(errno));
+		return 3;
+	}
 
 	static struct run_result res; /* ~9 KiB histogram: keep it off the stack */
+	static struct run_extra extra;
 	int failed = 0;
+
+	/* --pin split: CPUs for our own backend and for the model. */
+	cpu_set_t model_cpus, backend_cpus;
+	int split = cli.pin_split && cfg.wl->needs_backend && !cli.backend_host[0];
+	snprintf(extra.placement, sizeof(extra.placement), "shared");
+	if (split) {
+		if (split_cpus(&model_cpus, &backend_cpus, err, sizeof(err)) != 0)
+			fatal_usage(err);
+		char m[64], b[64];
+		cpu_list(&model_cpus, m, sizeof(m));
+		cpu_list(&backend_cpus, b, sizeof(b));
+		snprintf(extra.placement, sizeof(extra.placement), "split model=%s backend=%s", m, b);
+	}
+
 	if (cfg.wl->needs_backend) {
 		if (cli.backend_host[0]) {
 			if (resolve_backend(&cli, &cfg.params.backend, res.reason,
 					    sizeof(res.reason)) != 0)
 				failed = 1;
-		} else if (backend_proc_start(&cfg.params.backend, &backend_pid, res.reason,
+		} else if (backend_proc_start(&cfg.params.backend, &backend_pid,
+					      split ? &backend_cpus : NULL, res.reason,
 					      sizeof(res.reason)) != 0) {
 			failed = 1;
 		}
@@ -265,6 +424,15 @@ int main(int argc, char **argv)
 			 cfg.wl->name);
 		fatal_usage(err);
 	}
+	if (split && !failed && sched_setaffinity(0, sizeof(model_cpus), &model_cpus) != 0) {
+		snprintf(res.reason, sizeof(res.reason), "--pin split: sched_setaffinity: %s",
+			 strerror(errno));
+		failed = 1;
+	}
+	/* After the backend child exists, so that its memory is not charged here. */
+	memcg_enter(&memcg, cli.kmem == CLI_KMEM_MEMINFO ? MEMCG_USE_MEMINFO
+			    : cli.kmem == CLI_KMEM_OFF   ? MEMCG_OFF
+							 : MEMCG_AUTO);
 
 	/* The timeout's words and stats line, ready before the clock runs. */
 	snprintf(timeout_msg, sizeof(timeout_msg),
@@ -273,10 +441,11 @@ int main(int argc, char **argv)
 		 (unsigned long long)cli.timeout_s);
 	{
 		static struct run_result none; /* nothing measured */
-		struct stats_usage u0 = { 0 };
+		static struct run_extra none_x = { .kmem_kib = -1 };
+		snprintf(none_x.placement, sizeof(none_x.placement), "%s", extra.placement);
 		snprintf(none.reason, sizeof(none.reason), "run timed out after %llu s (--timeout-s)",
 			 (unsigned long long)cli.timeout_s);
-		format_json(timeout_json, sizeof(timeout_json) - 1, &cfg, &none, &u0, 1);
+		format_json(timeout_json, sizeof(timeout_json) - 1, &cfg, &none, &none_x, 1);
 		strcat(timeout_json, "\n");
 	}
 	if (cli.stats_out)
@@ -284,8 +453,16 @@ int main(int argc, char **argv)
 	timeout_json_stdout = cli.json;
 	signal(SIGALRM, timeout_cb);
 	alarm((unsigned)cli.timeout_s);
+	stats_usage_read(&extra.u_enter);
+	extra.t_enter = clock_now_ns();
 	if (!failed && model_impl.run(&cfg, &res) != 0)
 		failed = 1;
+	if (res.t_start_ns && !res.t_stop_ns)
+		run_clock_stop(&res); /* a model that failed before its last task */
+	extra.t_return = clock_now_ns();
+	stats_usage_read(&extra.u_return);
+	extra.kmem_kib = memcg_kernel_kib(&memcg);
+	memcg_leave(&memcg);
 	alarm(0);
 	if (timeout_stats_fd >= 0)
 		close(timeout_stats_fd);
@@ -297,10 +474,8 @@ int main(int argc, char **argv)
 	if (backend_pid > 0)
 		backend_proc_stop(backend_pid);
 
-	struct stats_usage u = { 0 };
-	stats_usage_read(&u);
 	char json[JSON_MAX];
-	format_json(json, sizeof(json), &cfg, &res, &u, failed);
+	format_json(json, sizeof(json), &cfg, &res, &extra, failed);
 	if (cli.stats_out && append_line(cli.stats_out, json) != 0)
 		fprintf(stderr, "%s: --stats-out %s: %s\n", model_impl.name, cli.stats_out,
 			strerror(errno));
@@ -312,14 +487,20 @@ int main(int argc, char **argv)
 			(unsigned long long)cfg.concurrency, res.reason);
 		return 3;
 	}
+	char kmem[200];
+	if (extra.kmem_kib >= 0)
+		snprintf(kmem, sizeof(kmem), "kernel %lld KiB%s", (long long)extra.kmem_kib,
+			 memcg.source == MEMCG_MEMINFO ? " (system-wide)" : "");
+	else
+		snprintf(kmem, sizeof(kmem), "kernel memory not measured (%s)", memcg.why);
 	fprintf(stderr,
 		"%s %s -c %llu -n %llu: %.0f tasks/s, p50 %.1f us, p99 %.1f us, "
-		"rss %llu KiB, %d threads, %llu errors, checksum %016llx\n",
+		"rss %llu KiB, %s, %d threads, %llu errors, checksum %016llx\n",
 		model_impl.name, cfg.wl->name, (unsigned long long)cfg.concurrency,
 		(unsigned long long)cfg.tasks, throughput(&res),
 		(double)hist_percentile(&res.lat, 0.5) / 1e3,
-		(double)hist_percentile(&res.lat, 0.99) / 1e3, (unsigned long long)u.maxrss_kib,
-		res.peak_threads, (unsigned long long)res.errors,
-		(unsigned long long)res.checksum);
+		(double)hist_percentile(&res.lat, 0.99) / 1e3,
+		(unsigned long long)extra.u_return.maxrss_kib, kmem, res.peak_threads,
+		(unsigned long long)res.errors, (unsigned long long)res.checksum);
 	return 0;
 }

@@ -21,10 +21,22 @@ int stats_usage_read(struct stats_usage *out)
 	return 0;
 }
 
-/* status_field - the number after "key" in /proc/self/status, or -1. */
-static long status_field(const char *key)
+struct stats_usage stats_usage_sub(const struct stats_usage *b, const struct stats_usage *a)
 {
-	FILE *f = fopen("/proc/self/status", "r");
+	struct stats_usage d = {
+		.maxrss_kib = b->maxrss_kib,
+		.utime_s = b->utime_s - a->utime_s,
+		.stime_s = b->stime_s - a->stime_s,
+		.vcsw = b->vcsw - a->vcsw,
+		.ivcsw = b->ivcsw - a->ivcsw,
+	};
+	return d;
+}
+
+/* status_field - the number after "key" in a /proc status file, or -1. */
+static long status_field_of(const char *path, const char *key)
+{
+	FILE *f = fopen(path, "r");
 	if (!f)
 		return -1;
 	char line[256];
@@ -38,6 +50,32 @@ static long status_field(const char *key)
 	}
 	fclose(f);
 	return v;
+}
+
+static long status_field(const char *key)
+{
+	return status_field_of("/proc/self/status", key);
+}
+
+int stats_proc_read(pid_t pid, struct stats_proc *out)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%ld/schedstat", (long)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	unsigned long long ns;
+	int ok = fscanf(f, "%llu", &ns) == 1;
+	fclose(f);
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	long v = status_field_of(path, "voluntary_ctxt_switches:");
+	long iv = status_field_of(path, "nonvoluntary_ctxt_switches:");
+	if (!ok || v < 0 || iv < 0)
+		return -1;
+	out->cpu_ns = ns;
+	out->vcsw = (uint64_t)v;
+	out->ivcsw = (uint64_t)iv;
+	return 0;
 }
 
 int stats_thread_count(void)

@@ -6,6 +6,7 @@
 #define STATS_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 struct stats_usage {
 	uint64_t maxrss_kib; /* peak resident set of this process, KiB */
@@ -17,6 +18,25 @@ struct stats_usage {
 
 /* stats_usage_read - getrusage(RUSAGE_SELF).  Returns 0, or -1 with errno. */
 int stats_usage_read(struct stats_usage *out);
+
+/* stats_usage_sub - the CPU time and switches from a to b (b later);
+ * maxrss_kib is b's (a peak, not a count). */
+struct stats_usage stats_usage_sub(const struct stats_usage *b, const struct stats_usage *a);
+
+/* What another process (the run's own backend) has used so far. */
+struct stats_proc {
+	uint64_t cpu_ns; /* user + system CPU of its main thread, ns (schedstat) */
+	uint64_t vcsw;   /* voluntary context switches */
+	uint64_t ivcsw;  /* involuntary ones */
+};
+
+/*
+ * stats_proc_read - /proc/PID/schedstat (CPU time, in ns: /proc/PID/stat's
+ * clock ticks are 10 ms, a fortieth of a run) and /proc/PID/status
+ * (switches) of a single-threaded process.  Returns 0, or -1 if the
+ * process is gone or the files cannot be read.  Cost: two small reads.
+ */
+int stats_proc_read(pid_t pid, struct stats_proc *out);
 
 /*
  * stats_thread_count - OS threads of this process now ("Threads:" in
