@@ -88,7 +88,10 @@ COLUMNS = [
     "p50_us", "p50_us_min", "p50_us_max", "p90_us",
     "p99_us", "p99_us_min", "p99_us_max", "p999_us", "max_us", "mean_us",
     "maxrss_kib", "maxrss_kib_min", "maxrss_kib_max", "rss_per_task_kib",
+    "kmem_kib", "kmem_per_task_kib", "mem_per_task_kib", "mem_source",
     "threads", "utime_s", "stime_s", "vcsw", "ivcsw", "wall_s",
+    "setup_s", "setup_cpu_s", "teardown_s", "teardown_cpu_s",
+    "backend_cpu_s", "backend_vcsw", "backend_ivcsw", "backend_util", "placement",
     "hf_mean_s", "hf_stddev_s", "hf_median_s", "hf_min_s", "hf_max_s",
     "cv", "noisy", "outliers", "littles_ratio", "checksum", "errors",
     "verify_tasks", "verify_checksum",
@@ -351,6 +354,19 @@ def merge_point(stats, hf, outliers):
         "errors": sum(int(s["errors"]) for s in stats),
         "outliers": 1 if outliers else 0,
     }
+    # Figures an older binary, or a machine without a memory cgroup, does not
+    # give: empty (not measured), never zero.
+    def opt(k):
+        vals = [s.get(k) for s in stats]
+        return None if any(v is None for v in vals) else median([float(v) for v in vals])
+    for k in ("kmem_kib", "setup_s", "setup_cpu_s", "teardown_s", "teardown_cpu_s",
+              "backend_cpu_s", "backend_vcsw", "backend_ivcsw"):
+        row[k] = opt(k)
+    util = [float(s["backend_cpu_s"]) / float(s["window_s"]) for s in stats
+            if s.get("backend_cpu_s") is not None and float(s.get("window_s") or 0) > 0]
+    row["backend_util"] = median(util) if len(util) == len(stats) else None
+    row["mem_source"] = stats[0].get("mem_source") if row["kmem_kib"] is not None else "none"
+    row["placement"] = stats[0].get("placement", "shared")
     if hf:
         row.update({"hf_mean_s": hf.get("mean"), "hf_stddev_s": hf.get("stddev"),
                     "hf_median_s": hf.get("median"), "hf_min_s": hf.get("min"),
@@ -385,6 +401,11 @@ def write_csv(path, rows):
         if b and r["status"] == "ok" and r["concurrency"] >= RSS_PER_TASK_MIN_C:
             r["rss_per_task_kib"] = ((r["maxrss_kib"] - b["maxrss_kib"]) /
                                      (r["concurrency"] - 1))
+            # Kernel memory per task by the same rule, and the whole: user + kernel.
+            if r.get("kmem_kib") is not None and b.get("kmem_kib") is not None:
+                r["kmem_per_task_kib"] = ((r["kmem_kib"] - b["kmem_kib"]) /
+                                          (r["concurrency"] - 1))
+                r["mem_per_task_kib"] = r["rss_per_task_kib"] + r["kmem_per_task_kib"]
         w.writerow([fmt(r.get(c)) for c in COLUMNS])
     write_atomic(path, buf.getvalue())
 
