@@ -22,6 +22,8 @@
  *   cpu_hash_unit_ns          one cpu_hash round on one core (the kernel of
  *                             workloads/cpu_hash.c, linked, not copied)
  *   hist_record_ns            one hist_record() call (target: under 30 ns)
+ *   hist_record_shared_ns     what a worker thread pays: sched_getcpu() and one
+ *                             hist_record_shared() into that CPU's histogram
  *   cores                     online CPUs
  *
  * Every figure is the median of several repetitions; a repetition of a
@@ -831,7 +833,10 @@ static int rep_wake_overshoot(const struct cal_ctx *cx, double *value, char *err
 
 /* ---- hist_record_ns --------------------------------------------------------------- */
 
-static int rep_hist_record(const struct cal_ctx *cx, double *value, char *err, size_t errlen)
+/* hist_cost - ns per recorded value: a loop's hist_record (shared == 0) or a
+ * worker thread's sched_getcpu + hist_record_shared (shared == 1). */
+static int hist_cost(const struct cal_ctx *cx, int shared, double *value, char *err,
+		     size_t errlen)
 {
 	uint64_t *vals = malloc(CAL_HIST_VALUES * sizeof(*vals));
 	struct hist *h = calloc(1, sizeof(*h));
@@ -851,17 +856,37 @@ static int rep_hist_record(const struct cal_ctx *cx, double *value, char *err, s
 		unsigned bits = CAL_HIST_MIN_BITS + (unsigned)(x % CAL_HIST_SPAN_BITS);
 		vals[i] = (x >> 8) & ((1ULL << bits) - 1);
 	}
-	uint64_t t0 = clock_now_ns(), count = 0;
+	if (shared)
+		hist_init_shared(h);
+	uint64_t t0 = clock_now_ns(), count = 0, cpus = 0;
 	do {
-		for (int i = 0; i < CAL_HIST_VALUES; i++)
-			hist_record(h, vals[i]);
+		if (shared) {
+			for (int i = 0; i < CAL_HIST_VALUES; i++) {
+				cpus += (uint64_t)sched_getcpu();
+				hist_record_shared(h, vals[i]);
+			}
+		} else {
+			for (int i = 0; i < CAL_HIST_VALUES; i++)
+				hist_record(h, vals[i]);
+		}
 		count += CAL_HIST_VALUES;
 	} while (elapsed_since(t0) < cx->slice_ns);
 	*value = (double)elapsed_since(t0) / (double)count;
-	cal_sink += hist_percentile(h, 0.99) + h->total; /* the histogram is used */
+	cal_sink += hist_percentile(h, 0.99) + h->total + cpus; /* the results are used */
 	free(vals);
 	free(h);
 	return 0;
+}
+
+static int rep_hist_record(const struct cal_ctx *cx, double *value, char *err, size_t errlen)
+{
+	return hist_cost(cx, 0, value, err, errlen);
+}
+
+static int rep_hist_record_shared(const struct cal_ctx *cx, double *value, char *err,
+				  size_t errlen)
+{
+	return hist_cost(cx, 1, value, err, errlen);
 }
 
 /* ---- the table --------------------------------------------------------------------- */
@@ -900,6 +925,10 @@ static const struct cal_item cal_items[] = {
 	  0, rep_wake_overshoot },
 	{ "hist_record_ns", "ns", "one hist_record() call with varied values (target < 30 ns)", 0,
 	  rep_hist_record },
+	{ "hist_record_shared_ns", "ns",
+	  "what a worker thread pays to record a latency: sched_getcpu() + hist_record_shared() "
+	  "into its CPU's histogram (target < 30 ns)",
+	  0, rep_hist_record_shared },
 	{ "cores", "cpus", "online CPUs", 1, rep_cores },
 };
 #define CAL_NITEMS (sizeof(cal_items) / sizeof(cal_items[0]))
