@@ -156,7 +156,7 @@ $(FUZZ_BINS):
 # meta.json the flags the binaries are built with.
 given = $(filter-out undefined default,$(origin $(1)))
 on = $(filter-out 0,$(strip $(1)))
-bench bench-rate: export BENCH_CFLAGS = $(CFLAGS) $(WARN) $(DEFS) $(EVENT_CFLAGS)
+bench bench-rate: export BENCH_CFLAGS = $(strip $(CFLAGS) $(WARN) $(DEFS) $(EVENT_CFLAGS))
 bench bench-rate: export CC := $(CC)
 bench: deps
 	@$(MAKE) --no-print-directory -s all

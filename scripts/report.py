@@ -936,10 +936,12 @@ def per_task_cell(r):
 
 def memory_line(wl_rows):
     """Where the kernel part of memory per task came from, for one workload."""
+    src = mem_source_text(wl_rows)
     return ("**Memory:** kernel memory %s; memory per task = (X(c) - X(1)) / (c - 1) from "
-            "c = 64, X = peak user RSS + peak kernel memory; a figure whose total over the "
-            "c - 1 tasks is under %d KiB (run-to-run noise) is shown as below noise." % (
-                mem_source_text(wl_rows), verdicts.RSS_NOISE_KIB))
+            "c = 64, X = %s; a figure whose total over the c - 1 tasks is under %d KiB "
+            "(run-to-run noise) is shown as below noise." % (
+                src, "peak user RSS (the kernel part unknown)" if src == MEM_SOURCES["none"]
+                else "peak user RSS + peak kernel memory", verdicts.RSS_NOISE_KIB))
 
 
 def backend_line(wl_rows):

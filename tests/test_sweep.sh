@@ -168,4 +168,20 @@ for bad in "--concurrency 0" "--concurrency 1,,2" "--concurrency 4,4" "--concurr
 	usage_error "sweep $bad" "python3 '$ROOT/harness/sweep.py' $bad --results '$RES'"
 done
 check "bad parameters wrote nothing to results/" [ "$(ls "$RES" | wc -l)" = "$before" ]
+
+# Through make: PIN reaches the sweep and is checked there; meta.json gets
+# the flags the binaries were built with, not "unknown".
+make -s -C "$ROOT" bench PIN=bogus OUT="$RES" >"$SCRATCH/out" 2>"$SCRATCH/err"
+check "make bench PIN=bogus: refused by the sweep in one line ($(head -1 "$SCRATCH/err"))" \
+	sh -c "[ \"\$(grep -c \"PIN: 'bogus' must be split or none\" '$SCRATCH/err')\" = 1 ] && [ ! -s '$SCRATCH/out' ]"
+check "make bench PIN=bogus wrote nothing" [ "$(ls "$RES" | wc -l)" = "$before" ]
+make -s -C "$ROOT" bench QUICK=1 CONCURRENCY=1 WORKLOADS=cpu_hash RATE=0 QUIET=1 \
+	OUT="$SCRATCH/viamake" >/dev/null 2>"$SCRATCH/make.err"
+rc=$?
+check "make bench QUICK=1 CONCURRENCY=1 WORKLOADS=cpu_hash RATE=0 exits 0 ($(tail -1 "$SCRATCH/make.err"))" [ $rc = 0 ]
+check "meta.json records the real CFLAGS (with -std=c11) and the placement" python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1]))
+sys.exit(0 if "-std=c11" in (m["build"]["cflags"] or "") and m["params"]["placement"] else 1)' \
+	"$SCRATCH/viamake/latest/meta.json"
 finish
