@@ -4,7 +4,10 @@
 For each (workload, model, concurrency) point: a pilot run sizes the task
 count so one run takes about TARGET_S; hyperfine then runs a warm-up and
 RUNS counted runs, each of which appends its own JSON stats line; the two are
-merged into one row of results.csv (medians, min/max, spread).  A run that
+merged into one row of results.csv (medians, min/max, spread).  The models
+of one (workload, c) run back to back, their order rotated by one from one
+point to the next (point_order), so drift on a shared machine falls on every
+model alike; results.csv keeps its workload, model, concurrency order.  A run that
 fails (exit 3: a resource ran out) becomes a row with status=failed and its
 reason, and the sweep goes on.
 
