@@ -152,8 +152,13 @@ $(FUZZ_BINS):
 # The values reach the sweep from the environment (make exports command-line
 # variables), never pasted into the shell command, so no quote in them can
 # break or inject into it; a variable given empty is passed on, and refused.
+# PIN=split puts the run's backend on its own CPU and the model on the rest
+# (the sweep checks the value).  BENCH_CFLAGS and BENCH_CC tell the sweep's
+# meta.json the flags the binaries are built with.
 given = $(filter-out undefined default,$(origin $(1)))
 on = $(filter-out 0,$(strip $(1)))
+bench bench-rate: export BENCH_CFLAGS = $(strip $(CFLAGS) $(WARN) $(DEFS) $(EVENT_CFLAGS))
+bench bench-rate: export CC := $(CC)
 bench: deps
 	@$(MAKE) --no-print-directory -s all
 	@$(PYTHON) harness/sweep.py $(if $(call on,$(QUICK)),--quick) \
@@ -162,6 +167,7 @@ bench: deps
 		$(if $(call given,RUNS),--runs "$$RUNS") \
 		$(if $(call on,$(QUIET)),--quiet) \
 		$(if $(filter 0,$(strip $(RATE))),--no-rate) \
+		$(if $(call given,PIN),--pin "$$PIN") \
 		$(if $(call given,OUT),--results "$$OUT")
 
 # bench-rate: the open-loop sweep alone (harness/rate_sweep.py): each
@@ -177,6 +183,7 @@ bench-rate: deps
 		$(if $(call given,LOADS),--loads "$$LOADS") \
 		$(if $(call given,RUNS),--runs "$$RUNS") \
 		$(if $(call on,$(QUIET)),--quiet) \
+		$(if $(call given,PIN),--pin "$$PIN") \
 		$(if $(call given,OUT),--results "$$OUT")
 
 # plots/report: redraw the plots and rewrite report.md of a run (RUN=dir,
@@ -220,9 +227,11 @@ help:
 	@echo "                  OUT=dir            results folder (default results/)"
 	@echo "                  QUIET=1            no progress lines (CI)"
 	@echo "                  RATE=0             skip the open-loop sweep at the end"
+	@echo "                  PIN=split          the backend on its own CPU, the model on the"
+	@echo "                                     rest (default: both unpinned on all CPUs)"
 	@echo "  make bench-rate the open-loop sweep alone: latency (p50/p99/p99.9) against"
 	@echo "                  offered load, 10%..120% of each model's capacity, on mixed"
-	@echo "                  QUICK=1 WORKLOADS= MODELS= RUNS= OUT= QUIET=1 as above"
+	@echo "                  QUICK=1 WORKLOADS= MODELS= RUNS= OUT= QUIET=1 PIN= as above"
 	@echo "                  SLOTS=64           open-loop slots, top closed-loop level"
 	@echo "                  LOADS=10,50,90     percentages of capacity"
 	@echo "  make test       unit tests, pair verification, a tiny sweep (= make check)"

@@ -13,6 +13,10 @@
  *                             of an io_backend task at delay 0
  *   tcp_rtt_cross_cpu_us      the same with the two threads on different CPUs:
  *                             what a c=1 run pays when the scheduler splits it
+ *   rpc_cpu_us                CPU time (user + system, client + echo process)
+ *                             of one such round trip: what a backend request
+ *                             costs the machine's cores, the CPU bound of
+ *                             io_backend (cores / rpc_cpu_us tasks/s at most)
  *   event_dispatch_ns         libevent cost per dispatched (event_active) event
  *   timer_event_ns            libevent cost per timer: event_add with a zero
  *                             timeout plus its dispatch, precise timers as in
@@ -51,8 +55,10 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -474,14 +480,27 @@ fail:
 	return -1;
 }
 
+/* thread_cpu_ns - CPU time (user + system) of the calling thread so far. */
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 /* tcp_rtt - the median round trip of one repetition (cross: the two sides
  * on different CPUs): each one timed and recorded in a struct hist, like a
  * model's task latencies, so the figure compares with their p50 (the mean
- * would carry the rare long stall).  The echo side is a forked process, as
+ * would carry the rare long stall).  With cpu_us, also the CPU time of one
+ * round trip in *cpu_us: the client thread's over the timed rounds plus the
+ * echo process's whole life (wait4's rusage) over all its rounds, warm-up
+ * included (its fork and exit, a few tens of us, spread over thousands).  The echo side is a forked process, as
  * bin/backend is to a model: a switch between two address spaces costs
  * more than one between two threads (on this VM ~5.7 vs ~9 us a round trip),
  * and the floor must be the client's and the server's real situation. */
-static int tcp_rtt(const struct cal_ctx *cx, int cross, double *value, char *err, size_t errlen)
+static int tcp_rtt(const struct cal_ctx *cx, int cross, double *value, double *cpu_us, char *err,
+		   size_t errlen)
 {
 	int cli, srv, rc = -1;
 	struct hist *h = calloc(1, sizeof(*h));
@@ -520,6 +539,7 @@ static int tcp_rtt(const struct cal_ctx *cx, int cross, double *value, char *err
 	for (; i < CAL_WARMUP_ROUNDS; i++)
 		if (tcp_round(cli, i) != 0)
 			goto out;
+	uint64_t timed = 0, cpu0 = thread_cpu_ns(), cpu1;
 	uint64_t t0 = clock_now_ns(), now = t0;
 	while (now - t0 < cx->slice_ns) {
 		uint64_t start = now;
@@ -527,14 +547,30 @@ static int tcp_rtt(const struct cal_ctx *cx, int cross, double *value, char *err
 			goto out;
 		now = clock_now_ns();
 		hist_record(h, now - start);
+		timed++;
 	}
+	cpu1 = thread_cpu_ns();
 	*value = (double)hist_percentile(h, 0.5) / 1e3;
 	rc = 0;
 out:
 	if (rc != 0)
 		io_error(err, errlen, "loopback TCP echo");
 	shutdown(cli, SHUT_RDWR); /* the echo process reads end of file and exits */
-	waitpid(echo, NULL, 0);
+	struct rusage ru;
+	if (wait4(echo, NULL, 0, &ru) != echo) {
+		if (rc == 0)
+			snprintf(err, errlen, "wait4 on the echo process: %s", strerror(errno));
+		rc = -1;
+	} else if (rc == 0 && cpu_us) {
+		double echo_us = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+				 (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+		if (cpu0 == 0 || cpu1 <= cpu0 || timed == 0) {
+			snprintf(err, errlen, "CLOCK_THREAD_CPUTIME_ID: no CPU time measured");
+			rc = -1;
+		} else {
+			*cpu_us = (double)(cpu1 - cpu0) / 1e3 / (double)timed + echo_us / (double)i;
+		}
+	}
 	pin_end(&pin, &attr);
 	close(cli);
 	free(h);
@@ -543,12 +579,21 @@ out:
 
 static int rep_tcp_rtt(const struct cal_ctx *cx, double *value, char *err, size_t errlen)
 {
-	return tcp_rtt(cx, 0, value, err, errlen);
+	return tcp_rtt(cx, 0, value, NULL, err, errlen);
 }
 
 static int rep_tcp_rtt_cross(const struct cal_ctx *cx, double *value, char *err, size_t errlen)
 {
-	return tcp_rtt(cx, 1, value, err, errlen);
+	return tcp_rtt(cx, 1, value, NULL, err, errlen);
+}
+
+/* rep_rpc_cpu - rpc_cpu_us: the one-CPU round trip again, its CPU time this
+ * time.  One CPU: neither side waits idle for a cross-CPU wake-up, so the
+ * CPU time is that of the work itself (both syscalls, both TCP stacks). */
+static int rep_rpc_cpu(const struct cal_ctx *cx, double *value, char *err, size_t errlen)
+{
+	double rtt;
+	return tcp_rtt(cx, 0, &rtt, value, err, errlen);
 }
 
 /* free_events - the first n of evs, the array and the base (may be NULL). */
@@ -904,6 +949,10 @@ static const struct cal_item cal_items[] = {
 	  "the same round trip with the two processes on different CPUs (a model's c=1 run "
 	  "pays this when the scheduler splits it from the backend); one CPU: as tcp_rtt_us",
 	  0, rep_tcp_rtt_cross },
+	{ "rpc_cpu_us", "us",
+	  "CPU time (user + system) of one such round trip, client and echo process together, "
+	  "one CPU: cores / rpc_cpu_us caps the backend round trips per second",
+	  0, rep_rpc_cpu },
 	{ "event_dispatch_ns", "ns", "libevent cost per dispatched event (event_active + callback)",
 	  0, rep_event_dispatch },
 	{ "timer_event_ns", "ns",

@@ -13,8 +13,11 @@ For each workload and model:
      benchmark would report);
   2. open loop with C slots at LOADS percent of that capacity (10% .. 120%),
      each for about DURATION_S, repeated RUNS times by hyperfine.
-Rows go to rate.csv (mode closed or open) after every point; the figures
-and rate.md are drawn by scripts/rate_report.py.
+The models take turns: at each closed-loop level, then at each load, every
+model runs back to back, their order rotated by one from one step to the
+next, so the drift of a shared machine falls on all of them alike.  Rows go
+to rate.csv (mode closed or open, in workload, model order) after every
+point; the figures and rate.md are drawn by scripts/rate_report.py.
 
 Standalone it makes a run folder of its own (results/<id>/rate/, meta.json,
 results/latest-rate); `make bench` runs it into the main run's folder
@@ -75,6 +78,8 @@ def parse_args(argv):
                     help="results folder (standalone)")
     ap.add_argument("--into", help="an existing run folder to add rate/ to (make bench)")
     ap.add_argument("--quiet", action="store_true", help="only errors and the final line")
+    ap.add_argument("--pin", help="CPU placement: split (backend on its own CPU, model on "
+                    "the rest) or none (default)")
     ap.add_argument("--no-report", action="store_true", help=argparse.SUPPRESS)
     return ap.parse_args(argv)
 
@@ -92,6 +97,7 @@ def setup(argv):
         QUICK_RATE_RUNS if args.quick else RATE_RUNS)
     args.slots = whole(args.slots, "SLOTS", 1, 100000) if args.slots is not None else (
         QUICK_SLOTS if args.quick else SLOTS)
+    args.pin = S.parse_pin(args.pin)
     args.loads = S.parse_list(args.loads, "LOADS", lambda s: whole(s, "LOADS", 1, 1000)) or (
         QUICK_LOADS if args.quick else LOADS)
     pairs = S.registry()
@@ -103,7 +109,7 @@ def setup(argv):
             raise S.UsageError("WORKLOADS: unknown workload '%s' (known: %s)"
                                % (w, ", ".join(known)))
     args.pairs = [p for p in pairs if p["name"] in wanted]
-    models = S.all_models(os.cpu_count() or 1)
+    models = S.all_models()
     names = [m["name"] for m in models]
     wanted_models = S.parse_list(args.models, "MODELS", str) or names
     for m in wanted_models:
@@ -137,7 +143,7 @@ def open_point(args, runner, meta, rate_dir, pair, model, c, load, capacity):
     stats_file = os.path.join(rate_dir, "stats", tag + ".jsonl")
     if os.path.exists(stats_file):
         os.unlink(stats_file)
-    argv = S.model_argv(model, name, c, n, stats_file) + ["--rate", str(offered)]
+    argv = S.model_argv(model, pair, c, n, stats_file, args.pin) + ["--rate", str(offered)]
     # No warm-up: the closed-loop points just ran the same binary.
     rc, out, err, lines = S.hyperfine_runs(runner, meta, tag, argv, stats_file, args.runs, 0)
     S.write_atomic(os.path.join(rate_dir, "hyperfine", tag + ".log"), out + err)
@@ -161,6 +167,33 @@ def open_point(args, runner, meta, rate_dir, pair, model, c, load, capacity):
     return row
 
 
+def rate_order(pairs, models, levels, loads):
+    """The rate sweep's steps in the order they run, per workload: first
+    ("closed", c, model) for every closed-loop level, then ("open", load,
+    model) for every load; at each level or load every model back to back,
+    their order rotated by one from one step to the next (drift falls on all
+    models alike).  Every closed step of a workload precedes its open ones:
+    an open point needs its model's capacity."""
+    out, k = [], 0
+    for pair in pairs:
+        for mode, xs in (("closed", levels), ("open", loads)):
+            for x in xs:
+                out += [(pair, mode, x, models[(k + j) % len(models)])
+                        for j in range(len(models))]
+                k += 1
+    return out
+
+
+def rows_order(rows, pairs, models):
+    """rate.csv's rows in workload, model order, closed before open, as they
+    were written when the sweep ran model by model."""
+    wi = {p["name"]: i for i, p in enumerate(pairs)}
+    mi = {m["name"]: i for i, m in enumerate(models)}
+    return sorted(rows, key=lambda r: (wi.get(r["workload"], len(wi)), mi.get(r["model"], len(mi)),
+                                       r["mode"] != "closed",
+                                       r["concurrency"] if r["mode"] == "closed" else r["load_pct"]))
+
+
 def run_rate(args, runner, run_dir, meta):
     """Every point of the rate sweep into run_dir/rate/; returns the rows.
     Raises S.Interrupted (rows so far are on disk)."""
@@ -174,7 +207,8 @@ def run_rate(args, runner, run_dir, meta):
                     "runs": args.runs, "duration_s": args.duration_s,
                     "workloads": [p["name"] for p in args.pairs],
                     "models": [m["name"] for m in args.models], "file": RATE_DIR + "/" + RATE_CSV,
-                    "complete": False}
+                    "placement": S.placement(args.pin),
+                    "order": "models interleaved per step, order rotated", "complete": False}
     rows, i, start = [], 0, time.monotonic()
     S.say("bench-rate: %d points (%s; open loop with %d slots at %s%% of capacity), in %s" % (
         total, ", ".join(p["name"] for p in args.pairs), args.slots,
@@ -191,30 +225,25 @@ def run_rate(args, runner, run_dir, meta):
             i, total, row["workload"], row["model"], what, text, S.duration(elapsed),
             S.duration(elapsed / i * (total - i))), args.quiet)
 
-    for pair in args.pairs:
-        for model in args.models:
-            capacity = None
-            for c in levels:
-                i += 1
-                r = S.run_point(args, runner, meta, rate_dir, pair, model, c)
-                r.update(mode="closed", load_pct="", offered="")
-                rows.append(r)
-                write_rows(csv_path, rows)
-                if r["status"] == "ok" and (capacity is None or r["throughput"] > capacity):
-                    capacity = r["throughput"]
-                progress(r, "closed c=%d" % c)
-            for load in args.loads:
-                i += 1
-                if capacity is None:
-                    r = {"workload": pair["name"], "model": model["name"], "mode": "open",
-                         "concurrency": args.slots, "load_pct": load, "status": "failed",
-                         "reason": "no closed-loop capacity to take %d%% of" % load}
-                else:
-                    r = open_point(args, runner, meta, rate_dir, pair, model, args.slots,
-                                   load, capacity)
-                rows.append(r)
-                write_rows(csv_path, rows)
-                progress(r, "open %3d%%" % load)
+    capacity = {}   # (workload, model): best closed-loop throughput so far
+    for pair, mode, x, model in rate_order(args.pairs, args.models, levels, args.loads):
+        i += 1
+        key = (pair["name"], model["name"])
+        if mode == "closed":
+            r = S.run_point(args, runner, meta, rate_dir, pair, model, x)
+            r.update(mode="closed", load_pct="", offered="")
+            if r["status"] == "ok" and r["throughput"] > capacity.get(key, 0):
+                capacity[key] = r["throughput"]
+        elif key not in capacity:
+            r = {"workload": pair["name"], "model": model["name"], "mode": "open",
+                 "concurrency": args.slots, "load_pct": x, "status": "failed",
+                 "reason": "no closed-loop capacity to take %d%% of" % x}
+        else:
+            r = open_point(args, runner, meta, rate_dir, pair, model, args.slots, x,
+                           capacity[key])
+        rows.append(r)
+        write_rows(csv_path, rows_order(rows, args.pairs, args.models))
+        progress(r, "closed c=%d" % x if mode == "closed" else "open %3d%%" % x)
     meta["rate"]["complete"] = True
     meta["rate"]["elapsed_s"] = round(time.monotonic() - start, 1)
     return rows

@@ -4,7 +4,10 @@
 For each (workload, model, concurrency) point: a pilot run sizes the task
 count so one run takes about TARGET_S; hyperfine then runs a warm-up and
 RUNS counted runs, each of which appends its own JSON stats line; the two are
-merged into one row of results.csv (medians, min/max, spread).  A run that
+merged into one row of results.csv (medians, min/max, spread).  The models
+of one (workload, c) run back to back, their order rotated by one from one
+point to the next (point_order), so drift on a shared machine falls on every
+model alike; results.csv keeps its workload, model, concurrency order.  A run that
 fails (exit 3: a resource ran out) becomes a row with status=failed and its
 reason, and the sweep goes on.
 
@@ -72,6 +75,14 @@ RUN_TIMEOUT_ENV = "TVSA_RUN_TIMEOUT_S"  # overrides it (1..86400): lets a test s
 WARMUP = 1              # hyperfine warm-up runs
 DEFAULT_RUNS = 3        # counted runs per point
 NOISY_CV = 0.10         # a point whose throughput spread is above this is noisy
+NOISY_OUTLIER_CV = 0.05  # hyperfine's outlier warning (about the whole process's wall
+NOISY_SPREAD = 0.20      # time, set-up included) flags a point only when our own figure
+                         # moved too: throughput cv above NOISY_OUTLIER_CV, or its
+                         # min..max spread above NOISY_SPREAD of the median
+PIN_CHOICES = ("split", "none")  # PIN=split: the backend on its own CPU(s), the model on
+                                 # the rest; none (or empty): today's unpinned placement
+PIN_BACKEND_CPUS = 1    # CPUs the runner gives its backend under --pin split (the
+                        # highest-numbered allowed ones; the backend is one thread)
 MAX_LEVEL = 1_000_000   # largest concurrency accepted on the command line
 RSS_PER_TASK_MIN_C = 64  # below, (RSS(c) - RSS(1)) / (c - 1) is page-level noise
 CALIBRATION_CSV = "calibration.csv"  # bin/calibrate's output in the run folder
@@ -241,6 +252,9 @@ def provenance(args, pairs, levels, argv):
             "workloads": [p["name"] for p in pairs],
             "concurrency": {p["name"]: levels[p["name"]] for p in pairs},
             "models": [m["name"] for m in args.models],
+            "placement": placement(getattr(args, "pin", None)),
+            "order": ("models interleaved: the models of one (workload, c) back to back, "
+                      "their order rotated by one from one (workload, c) to the next"),
         },
         "workloads": {p["name"]: {k: p[k] for k in ("kind", "summary", "work", "delay_us",
                                                   "needs_backend")} for p in pairs},
@@ -304,13 +318,79 @@ def failure_reason(err, stats):
     return re.sub(r"^\S+: \S+ -c \d+: run failed: ", "", line) or "unknown failure"
 
 
-def model_argv(model, workload, c, n, extra_runs_file=None):
-    """The command line of one model run."""
-    argv = [os.path.join(BIN, model["binary"]), workload, "-c", str(c), "-n", str(n),
-            "--timeout-s", str(RUN_TIMEOUT_S)] + model["args"](c)
+def model_cpus(pin, needs_backend):
+    """CPUs a model run may use: every online CPU (unpinned, today's default),
+    or under PIN=split for a pair with a backend the allowed CPUs less the
+    PIN_BACKEND_CPUS the runner gives its backend.  async-mt's loops and
+    hybrid's workers are sized from it, so no model is handed more CPUs
+    than it has."""
+    if pin == "split" and needs_backend:
+        return max(1, len(os.sched_getaffinity(0)) - PIN_BACKEND_CPUS)
+    return os.cpu_count() or 1
+
+
+def model_argv(model, pair, c, n, extra_runs_file=None, pin=None):
+    """The command line of one model run of pair (a registry() entry) at c;
+    pin: PIN ("split" passes --pin split to the model, which places itself
+    and its backend)."""
+    argv = [os.path.join(BIN, model["binary"]), pair["name"], "-c", str(c), "-n", str(n),
+            "--timeout-s", str(RUN_TIMEOUT_S)]
+    argv += model["args"](c, model_cpus(pin, pair["needs_backend"]))
+    if pin == "split":
+        argv += ["--pin", "split"]
     if extra_runs_file:
         argv += ["--stats-out", extra_runs_file]
     return argv
+
+
+def point_order(pairs, models, levels):
+    """The sweep's points [(pair, model, c)] in the order they run: for each
+    workload and level, every model back to back, the models' order rotated
+    by one from one (workload, c) to the next.  Why: on a shared machine the
+    load drifts over minutes; run model by model, the drift would fall on
+    whichever model ran then, and look like a difference between models."""
+    out, k = [], 0
+    for pair in pairs:
+        for c in levels[pair["name"]]:
+            out += [(pair, models[(k + j) % len(models)], c) for j in range(len(models))]
+            k += 1
+    return out
+
+
+def csv_order(rows, pairs, models):
+    """rows sorted as results.csv has always listed them (workload, model,
+    concurrency), whatever order the points ran in."""
+    wi = {p["name"]: i for i, p in enumerate(pairs)}
+    mi = {m["name"]: i for i, m in enumerate(models)}
+    return sorted(rows, key=lambda r: (wi.get(r["workload"], len(wi)),
+                                       mi.get(r["model"], len(mi)), r["concurrency"]))
+
+
+def noisy_flag(row):
+    """1 when a point's figure is not to be trusted to NOISY_CV: its
+    throughput cv is over NOISY_CV, or hyperfine saw outliers and they moved
+    our figure (cv over NOISY_OUTLIER_CV or min..max over NOISY_SPREAD of the
+    median).  hyperfine times the whole process, set-up included, so its
+    warning alone says nothing about the clocked window."""
+    cv_ = row.get("cv") or 0.0
+    if cv_ > NOISY_CV:
+        return 1
+    thr, lo, hi = (row.get(k) for k in ("throughput", "throughput_min", "throughput_max"))
+    spread = (hi - lo) / thr if thr and lo is not None and hi is not None else 0.0
+    return 1 if row.get("outliers") and (cv_ > NOISY_OUTLIER_CV or spread > NOISY_SPREAD) else 0
+
+
+def noisy_why(row):
+    """Why a noisy point is flagged, for the progress line."""
+    why = []
+    if (row.get("cv") or 0) > NOISY_OUTLIER_CV:
+        why.append("cv %.0f%%" % (100 * row["cv"]))
+    thr = row.get("throughput")
+    if thr and row.get("throughput_max") is not None:
+        why.append("min..max %.0f%%" % (100 * (row["throughput_max"] - row["throughput_min"]) / thr))
+    if row.get("outliers"):
+        why.append("hyperfine outliers")
+    return ", ".join(why)
 
 
 def rel(path):
@@ -461,7 +541,7 @@ def run_point(args, runner, meta, run_dir, pair, model, c):
 
     # Pilot: size the run.
     n0 = max(PILOT_MIN_TASKS, PILOT_TASKS_PER_SLOT * c)
-    argv = model_argv(model, name, c, n0) + ["--json"]
+    argv = model_argv(model, pair, c, n0, pin=args.pin) + ["--json"]
     meta["commands"].append(" ".join(shlex.quote(a) for a in argv))
     rc, out, err = runner.run(argv, RUN_TIMEOUT_S + 10)
     stats = None
@@ -485,7 +565,8 @@ def run_point(args, runner, meta, run_dir, pair, model, c):
         os.unlink(stats_file)
     hf_final = os.path.join(run_dir, "hyperfine", tag + ".json")
     hf_tmp = hf_final + ".tmp"
-    rc, out, err, lines = hyperfine_runs(runner, meta, tag, model_argv(model, name, c, n, stats_file),
+    rc, out, err, lines = hyperfine_runs(runner, meta, tag,
+                                         model_argv(model, pair, c, n, stats_file, args.pin),
                                          stats_file, args.runs, WARMUP, hf_tmp)
     if rc != 0:
         bad = next((s for s in reversed(lines) if s.get("status") != "ok"), None)
@@ -510,6 +591,7 @@ def run_point(args, runner, meta, run_dir, pair, model, c):
         warn = [l.strip() for l in (err + out).splitlines() if "outlier" in l.lower()]
         row["hf_warning"] = warn[0] if warn else "outliers"
     row.update(merge_point(counted, hf, outliers))
+    row["noisy"] = noisy_flag(row)
     return row
 
 
@@ -622,20 +704,43 @@ def parse_args(argv):
     ap.add_argument("--quiet", action="store_true", help="only errors and the final line")
     ap.add_argument("--no-rate", action="store_true",
                     help="skip the open-loop sweep (harness/rate_sweep.py) at the end")
+    ap.add_argument("--pin", help="CPU placement: split (backend on its own CPU, model on "
+                    "the rest) or none (default)")
     ap.add_argument("--no-report", action="store_true", help=argparse.SUPPRESS)
     return ap.parse_args(argv)
 
 
-def all_models(cores):
-    """The series of the sweep: (name, binary, extra args by concurrency)."""
+def all_models():
+    """The series of the sweep: (name, binary, extra args by concurrency and
+    the CPUs the model may use, model_cpus())."""
     return [
-        {"name": "threads", "binary": "threads", "args": lambda c: []},
-        {"name": "async", "binary": "async", "args": lambda c: []},
+        {"name": "threads", "binary": "threads", "args": lambda c, cores: []},
+        {"name": "async", "binary": "async", "args": lambda c, cores: []},
         {"name": "async-mt", "binary": "async",
-         "args": lambda c: ["--loops", str(min(cores, c))]},
+         "args": lambda c, cores: ["--loops", str(min(cores, c))]},
         {"name": "hybrid", "binary": "async",
-         "args": lambda c: ["--workers", str(cores)]},
+         "args": lambda c, cores: ["--workers", str(cores)]},
     ]
+
+
+def parse_pin(text):
+    """PIN: "split", or None for none/empty (the default placement)."""
+    if text is None or text.strip() in ("", "none"):
+        return None
+    if text.strip() not in PIN_CHOICES:
+        raise UsageError("PIN: '%s' must be split or none" % text)
+    if len(os.sched_getaffinity(0)) < 1 + PIN_BACKEND_CPUS:
+        raise UsageError("PIN=split: needs %d CPUs, this process may use %d"
+                         % (1 + PIN_BACKEND_CPUS, len(os.sched_getaffinity(0))))
+    return "split"
+
+
+def placement(pin):
+    """The CPU placement recorded in meta.json params."""
+    if pin != "split":
+        return "shared: model and backend unpinned on all CPUs"
+    return "split: backend on the last %d allowed CPU(s), model on the other %d" % (
+        PIN_BACKEND_CPUS, len(os.sched_getaffinity(0)) - PIN_BACKEND_CPUS)
 
 
 def setup(argv):
@@ -653,6 +758,7 @@ def setup(argv):
     if not re.fullmatch(r"[0-9]+", args.runs) or not 3 <= int(args.runs) <= 100:
         raise UsageError("RUNS: '%s' must be a whole number 3..100" % args.runs)
     args.runs = int(args.runs)
+    args.pin = parse_pin(args.pin)
     levels_cli = parse_list(args.concurrency, "CONCURRENCY", parse_level)
     pairs = registry()
     known = [p["name"] for p in pairs]
@@ -663,7 +769,7 @@ def setup(argv):
                 raise UsageError("WORKLOADS: unknown workload '%s' (known: %s)"
                                  % (w, ", ".join(known)))
         pairs = [p for p in pairs if p["name"] in wanted]
-    models = all_models(os.cpu_count() or 1)
+    models = all_models()
     wanted_models = parse_list(args.models, "MODELS", str)
     if wanted_models:
         names = [m["name"] for m in models]
@@ -731,7 +837,7 @@ def main(argv):
         return 130
     write_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
 
-    points = [(p, m, c) for p in pairs for m in args.models for c in levels[p["name"]]]
+    points = point_order(pairs, args.models, levels)
     rows = []
     csv_path = os.path.join(run_dir, "results.csv")
     start = time.monotonic()
@@ -741,16 +847,14 @@ def main(argv):
         for i, (pair, model, c) in enumerate(points, 1):
             row = run_point(args, runner, meta, run_dir, pair, model, c)
             rows.append(row)
-            write_csv(csv_path, rows)
+            write_csv(csv_path, csv_order(rows, pairs, args.models))
             write_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
             elapsed = time.monotonic() - start
             left = elapsed / i * (len(points) - i)
             if row["status"] == "ok":
                 what = "%s tasks/s, p99 %s us%s" % (
                     human(row["throughput"]), human(row["p99_us"]),
-                    colour(" (noisy: cv %.0f%%%s)" % (
-                        100 * row["cv"], ", hyperfine outliers" if row["outliers"] else ""),
-                        "33") if row["noisy"] else "")
+                    colour(" (noisy: %s)" % noisy_why(row), "33") if row["noisy"] else "")
             else:
                 what = colour("FAILED: %s" % row["reason"], "31")
             say("[%3d/%d] %-10s %-8s c=%-6d %s  (%s elapsed, ~%s left)" % (
@@ -772,6 +876,7 @@ def main(argv):
             rate_argv = ["--into", run_dir, "--workloads", ",".join(rate_wls), "--models",
                          ",".join(m["name"] for m in args.models)]
             rate_argv += ["--quick"] if args.quick else []
+            rate_argv += ["--pin", args.pin] if args.pin else []
             rate_argv += ["--quiet"] if args.quiet else []
             try:
                 rargs = rate_sweep.setup(rate_argv)

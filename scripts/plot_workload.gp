@@ -2,7 +2,11 @@
 #
 # Four panels in one row, all against concurrency (tasks in flight, log x):
 #   (a) throughput (tasks/s)      (b) p50 and p99 latency (us, log y)
-#   (c) peak RSS (MiB)            (d) RSS per in-flight task (KiB)
+#   (c) peak memory (MiB)         (d) memory per in-flight task (KiB)
+# Memory is whole where the run measured kernel memory (kmem_on = 1): in (c)
+# and (d) the solid line is user RSS + kernel memory, the dotted line the
+# kernel part, so the gap between them is the user part.  Else the solid
+# line is user RSS alone and the panel says kernel memory was not measured.
 # Each model is one coloured series; error bars span min..max over the
 # counted runs.  A failed point (status=failed) has no numbers, so it is
 # drawn as a red X at the bottom of every panel on a dotted red line, and
@@ -24,6 +28,9 @@
 #   pts     one filled point type per model (open = pt - 1)      (default '7 5 9 13 11 15')
 #   ttl     figure title                                         (default wl)
 #   width, height   size in pixels                               (default 2000 x 560)
+#   kmem_on    1: results.csv has kmem_kib, kmem_per_task_kib and
+#              mem_per_task_kib with figures in them              (default 0)
+#   mem_label  how kernel memory was measured, shown in (c) and (d)
 # The machine's floor (report.py computes it from calibration.csv; see its
 # module comment), drawn dashed in panels (a) and (b) when fl_on = 1:
 #   fl_on      1: draw it                                        (default 0)
@@ -45,6 +52,8 @@ if (!exists("ttl"))    ttl = wl
 if (!exists("width"))  width = 2000
 if (!exists("height")) height = 560
 if (!exists("fl_on"))  fl_on = 0
+if (!exists("kmem_on")) kmem_on = 0
+if (!exists("mem_label")) mem_label = kmem_on ? "" : "kernel memory: not measured"
 if (!exists("fl_lat_us") || !exists("fl_cap")) fl_on = 0
 if (!exists("fl_tlabel"))  fl_tlabel = ""
 if (!exists("fl_tlabel2")) fl_tlabel2 = ""
@@ -61,6 +70,7 @@ PS          = 1.6           # series point size
 GRID_COLOR  = "#d0d0d0"     # major grid
 MGRID_COLOR = "#ececec"     # minor grid (log axes)
 KEY_GRAY    = "#333333"     # p50 / p99 line-style samples in the key
+KMEM_DT     = 3             # the kernel part of memory: dotted
 FAIL_COLOR  = "#D00000"     # failed points: red X on a dotted red line
 FAIL_PT     = 2             # X
 FAIL_PS     = 3.2
@@ -139,6 +149,9 @@ LOG_MIN_SPAN = 20   # throughput max/min below this: linear axis
 LOGQ = 1; QCOL = "p50_us_min";       eval _stat; lat_lo = has(QMIN) ? QMIN : 1
 LOGQ = 1; QCOL = "p99_us_max";       eval _stat; lat_hi = has(QMAX) ? QMAX : 10
 LOGQ = 0; QCOL = "maxrss_kib_max";   eval _stat; rss_max = has(QMAX) ? QMAX / KIB_PER_MIB : 1
+if (kmem_on) {  # the total's top: the highest RSS plus the highest kernel figure
+    LOGQ = 0; QCOL = "kmem_kib"; eval _stat; rss_max = rss_max + (has(QMAX) ? QMAX / KIB_PER_MIB : 0)
+}
 
 # The floor, T(c) and c / T(c), both rising with c: its extremes are at the
 # lowest and highest level.  It widens the axes to show itself, by at most
@@ -155,6 +168,7 @@ if (fl_on) {
 }
 FLOOR_KEY = fl_on ? ', NaN with lines lw FLOOR_LW dt FLOOR_DT lc rgb FLOOR_COLOR title "machine floor (calibration)"' : ''
 
+KMEM_KEY = kmem_on ? ', NaN with lines lw LW dt KMEM_DT lc rgb KEY_GRAY title "kernel part of memory (c, d)"' : ''
 FLOOR_T = fl_on ? 'fl_t(x) with lines lw FLOOR_LW dt FLOOR_DT lc rgb FLOOR_COLOR notitle, ' : ''
 FLOOR_L = fl_on ? 'fl_l(x) with lines lw FLOOR_LW dt FLOOR_DT lc rgb FLOOR_COLOR notitle, ' : ''
 set samples FLOOR_SAMPLES
@@ -162,6 +176,12 @@ set samples FLOOR_SAMPLES
 # two formula lines (a plateau of the floor would run through them).
 label_room = 'if (logy) { hi = hi * (hi / lo) ** (FLOOR_ROOM / (1 - FLOOR_ROOM)) } else { hi = lo + (hi - lo) / (1 - FLOOR_ROOM) }'
 LOGQ = 0; QCOL = "rss_per_task_kib"; eval _stat; rpt_min = has(QMIN) ? QMIN : 0; rpt_max = has(QMAX) ? QMAX : 1; rpt_any = has(QMAX)
+if (kmem_on) {
+    LOGQ = 0; QCOL = "mem_per_task_kib"; eval _stat
+    if (has(QMAX)) { rpt_min = min2(rpt_min, QMIN); rpt_max = max2(rpt_max, QMAX) }
+    LOGQ = 0; QCOL = "kmem_per_task_kib"; eval _stat
+    if (has(QMAX)) { rpt_min = min2(rpt_min, QMIN); rpt_max = max2(rpt_max, QMAX) }
+}
 
 # Linear axis: from 0 (or below, for negative data) to the top value with
 # headroom.  Log axis: the data decades, widened to MIN_DECADES, with
@@ -205,7 +225,7 @@ plot for [i=1:NM] NaN with linespoints lw LW pt mpt(i) ps PS lc rgb mcolor(i) ti
      NaN with linespoints lw LW dt 2 pt 6 ps PS lc rgb KEY_GRAY title "p99", \
      NaN with points pt FAIL_PT ps FAIL_PS lw FAIL_LW lc rgb FAIL_COLOR title "failed run", \
      "+" using (NaN):(NaN):(NaN):(NaN) with yerrorbars lw LW pt 7 ps 0 lc rgb KEY_GRAY title "min-max of runs" \
-     @FLOOR_KEY
+     @FLOOR_KEY @KMEM_KEY
 unset label 1
 unset key
 
@@ -268,32 +288,57 @@ plot @FLOOR_L for [i=1:NM] csv using "concurrency":(col(mname(i), "p50_us")):(co
 unset logscale y
 unset label 91; unset label 92
 
-# ---- (c) peak RSS ---------------------------------------------------------
+# ---- (c) peak memory ------------------------------------------------------
+# kmem_on: solid = peak user RSS + peak kernel memory (bars: the RSS's
+# min..max over the runs), dotted = the kernel part.  Else peak RSS alone.
 eval panel(3)
 lo = 0; hi = lin_hi(rss_max); logy = 0
 set yrange [lo:hi]
 set format y "%g"
-set title "(c) peak RSS" font FONT.",".PANEL_PT
-set ylabel "peak RSS (MiB)"
-plot for [i=1:NM] csv using "concurrency":(col(mname(i), "maxrss_kib") / KIB_PER_MIB):(col(mname(i), "maxrss_kib_min") / KIB_PER_MIB):(col(mname(i), "maxrss_kib_max") / KIB_PER_MIB) \
-         with yerrorlines lw LW pt mpt(i) ps PS lc rgb mcolor(i) notitle, \
-     @FAILED
+set label 93 mem_label at graph 0.03, graph 0.93 left front font FONT.",".FLOOR_PT tc rgb FLOOR_COLOR
+if (kmem_on) {
+    set title "(c) peak memory: total solid, kernel dotted" font FONT.",".PANEL_PT
+    set ylabel "peak memory (MiB)"
+    plot for [i=1:NM] csv using "concurrency":((col(mname(i), "maxrss_kib") + column("kmem_kib")) / KIB_PER_MIB):((col(mname(i), "maxrss_kib_min") + column("kmem_kib")) / KIB_PER_MIB):((col(mname(i), "maxrss_kib_max") + column("kmem_kib")) / KIB_PER_MIB) \
+             with yerrorlines lw LW pt mpt(i) ps PS lc rgb mcolor(i) notitle, \
+         for [i=1:NM] csv using "concurrency":(col(mname(i), "kmem_kib") / KIB_PER_MIB) \
+             with linespoints lw LW dt KMEM_DT pt mpt(i) - 1 ps PS lc rgb mcolor(i) notitle, \
+         @FAILED
+} else {
+    set title "(c) peak RSS" font FONT.",".PANEL_PT
+    set ylabel "peak RSS (MiB)"
+    plot for [i=1:NM] csv using "concurrency":(col(mname(i), "maxrss_kib") / KIB_PER_MIB):(col(mname(i), "maxrss_kib_min") / KIB_PER_MIB):(col(mname(i), "maxrss_kib_max") / KIB_PER_MIB) \
+             with yerrorlines lw LW pt mpt(i) ps PS lc rgb mcolor(i) notitle, \
+         @FAILED
+}
 
-# ---- (d) RSS per in-flight task --------------------------------------------
-# (RSS(c) - RSS(1)) / (c - 1): the sweep fills it from c = 64 (below, page
+# ---- (d) memory per in-flight task -------------------------------------------
+# (X(c) - X(1)) / (c - 1): the sweep fills it from c = 64 (below, page
 # noise); a run without such levels (QUICK=1) says so instead of an empty box.
+# kmem_on: solid = user RSS + kernel per task, dotted = the kernel part.
 eval panel(4)
 if (!rpt_any) {
-    set label 90 "no level >= 64 in this run:\nRSS per task needs c >= 64" at graph 0.5, graph 0.5 center
+    set label 90 "no level >= 64 in this run:\nmemory per task needs c >= 64" at graph 0.5, graph 0.5 center
 }
 lo = lin_lo(rpt_min); hi = lin_hi(rpt_max); logy = 0
 set yrange [lo:hi]
-set title "(d) RSS per in-flight task" font FONT.",".PANEL_PT
-set ylabel "RSS per task (KiB)"
-plot for [i=1:NM] csv using "concurrency":(col(mname(i), "rss_per_task_kib")) \
-         with linespoints lw LW pt mpt(i) ps PS lc rgb mcolor(i) notitle, \
-     @FAILED
+if (kmem_on) {
+    set title "(d) memory per in-flight task" font FONT.",".PANEL_PT
+    set ylabel "memory per task (KiB)"
+    plot for [i=1:NM] csv using "concurrency":(col(mname(i), "mem_per_task_kib")) \
+             with linespoints lw LW pt mpt(i) ps PS lc rgb mcolor(i) notitle, \
+         for [i=1:NM] csv using "concurrency":(col(mname(i), "kmem_per_task_kib")) \
+             with linespoints lw LW dt KMEM_DT pt mpt(i) - 1 ps PS lc rgb mcolor(i) notitle, \
+         @FAILED
+} else {
+    set title "(d) RSS per in-flight task" font FONT.",".PANEL_PT
+    set ylabel "RSS per task (KiB)"
+    plot for [i=1:NM] csv using "concurrency":(col(mname(i), "rss_per_task_kib")) \
+             with linespoints lw LW pt mpt(i) ps PS lc rgb mcolor(i) notitle, \
+         @FAILED
+}
 unset label 90
+unset label 93
 
 unset multiplot
 set output

@@ -14,15 +14,17 @@ a run folder, and failed points are drawn, not dropped: running out of
 threads is one of the results.  Every file is written to a temporary name
 and renamed into place, so an interrupted report never leaves half a file.
 
-Calibration (issue 8): when the run folder has calibration.csv (bin/calibrate,
-run by the sweep before the first point), every figure gets the machine's
-floor as a dashed reference line, report.md gets a "Calibration" section
-(the figures, and the issue's targets marked PASS or MISS, the io round-trip
-ones from floor_runs.jsonl) and each workload a "distance from floor" table.
-A workload's floor follows from what it is (meta.json: kind, work, delay_us,
-needs_backend), never from its name:
+Calibration: when the run folder has calibration.csv (bin/calibrate, run by
+the sweep before the first point), every figure gets the machine's floor as
+a dashed reference line, report.md gets a "Calibration" section (the
+figures, and the targets marked PASS or MISS, the io round-trip ones from
+floor_runs.jsonl) and each workload a "distance from floor" table.  A
+workload's floor is the lower of its latency bound and its CPU bound, and
+follows from what it is (meta.json: kind, work, delay_us, needs_backend),
+never from its name:
     one task alone     L = delay + (TCP RTT if it needs the backend) + work x cpu_hash round
-    throughput at c    T(c) = min(c / L, cores / (work x round) if work,
+    CPU per task       C = work x cpu_hash round + (rpc_cpu_us if it needs the backend)
+    throughput at c    T(c) = min(c / L, cores / C if C > 0,
                               1 / timer_event if it waits on a timer)
     latency at c       c / T(c)  (Little's law: L until a cap binds)
 An older run without calibration.csv is reported as before, saying so.
@@ -73,14 +75,15 @@ MODEL_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#000000"
 MODEL_POINTS = (7, 5, 9, 13, 11, 15, 7)
 
 LITTLES_LO, LITTLES_HI = 0.95, 1.05     # closed-loop sanity band for littles_ratio
-NOISY_CV = 0.10                         # the sweep's noisy threshold (for the text)
+NOISY_CV = 0.10                         # the sweep's noisy thresholds (for the text):
+NOISY_SPREAD = 0.20                     # cv, and min..max with hyperfine outliers
 SIG_DIGITS = 3                          # significant digits of every number shown
 KIB_PER_MIB = 1024.0
 UNKNOWN = "unknown"
 DASH = "–"                              # an empty table cell
 MAX_COMMANDS_SHOWN = 400                # report.md lists at most this many command lines
 
-# Issue 8's targets: how close to the machine's floor each model must come.
+# The targets: how close to the machine's floor each model must come.
 TARGET_RTT_RATIO = (("threads", 1.3), ("async", 1.5))  # p50 / tcp_rtt at c=1, delay 0
 TARGET_TIMER_BAND = 0.10        # async timer-wait throughput within 10% of T(c), every c
 TARGET_LINEAR_BAND = 0.10       # CPU threads at c = cores within 10% of cores x T(1)
@@ -89,16 +92,25 @@ PASS, MISS, NOT_MEASURED = "PASS", "MISS", "not measured"
 BELOW_FLOOR = 0.9               # measured under 0.9x its floor: the floor was measured high
 
 # Columns kept as text; every other column is a number (or None when empty).
-STRING_COLUMNS = {"workload", "model", "status", "reason", "checksum", "verify_checksum"}
+STRING_COLUMNS = {"workload", "model", "status", "reason", "checksum", "verify_checksum",
+                  "mem_source", "placement"}
 INT_COLUMNS = {"concurrency", "tasks", "window_tasks", "runs", "work", "delay_us", "maxrss_kib",
                "maxrss_kib_min", "maxrss_kib_max", "threads", "vcsw", "ivcsw",
-               "noisy", "outliers", "errors"}
+               "noisy", "outliers", "errors", "backend_vcsw", "backend_ivcsw"}
 BOOL_WORDS = {"true": 1, "false": 0, "yes": 1, "no": 0}
 # Columns the gnuplot scripts read (gnuplot 5.4 may crash on a missing one).
 PLOT_COLUMNS = ("workload", "model", "concurrency", "status",
                 "throughput", "throughput_min", "throughput_max",
                 "p50_us", "p50_us_min", "p50_us_max", "p99_us", "p99_us_min", "p99_us_max",
                 "maxrss_kib", "maxrss_kib_min", "maxrss_kib_max", "rss_per_task_kib")
+# Kernel memory (a memory cgroup per model process, or /proc/meminfo deltas):
+# drawn only when results.csv has all of these; an older run has none.
+KMEM_COLUMNS = ("kmem_kib", "kmem_per_task_kib", "mem_per_task_kib")
+# mem_source values, as the report words them.
+MEM_SOURCES = {"cgroup-v2": "cgroup v2, one memory cgroup per model process",
+               "cgroup-v1": "cgroup v1, one memory cgroup per model process",
+               "meminfo-system": "system-wide /proc/meminfo deltas (other processes included)",
+               "none": "not measured"}
 
 
 class ReportError(Exception):
@@ -310,6 +322,36 @@ def speedups(wl_rows, model_names):
     return out
 
 
+def mem_source_text(rows):
+    """How the kernel memory of these rows was measured, in words: one
+    source, or each source with its count; "not measured" when no row says
+    (an older run) or every row says none."""
+    got = {}
+    for r in rows:
+        if is_ok(r):
+            src = r.get("mem_source") or "none"
+            got[src] = got.get(src, 0) + 1
+    if not got or set(got) == {"none"}:
+        return MEM_SOURCES["none"]
+    if len(got) == 1:
+        src = next(iter(got))
+        return MEM_SOURCES.get(src, src)
+    return "; ".join("%s at %d point%s" % (MEM_SOURCES.get(k, k), n, "" if n == 1 else "s")
+                     for k, n in got.items())
+
+
+def kmem_measured(rows):
+    """True when results.csv has the kernel memory columns and some ok row
+    has a kernel figure."""
+    return bool(rows) and all(k in rows[0] for k in KMEM_COLUMNS) and any(
+        is_ok(r) and is_num(r.get("kmem_kib")) for r in rows)
+
+
+def backend_bound_rows(wl_rows):
+    """The ok rows whose own backend was the bottleneck (verdicts' rule)."""
+    return [r for r in wl_rows if is_ok(r) and verdicts.backend_bound(r)]
+
+
 # ---- calibration: the machine's floor ---------------------------------------------
 
 def load_calibration(run_dir):
@@ -390,6 +432,7 @@ def workload_floor(rows, meta, cal, workload):
         if rtt is None:
             return None
         terms.append(("RTT" if work > 0 else "TCP RTT", rtt))  # short label: 3 terms
+    cpu_us, cpu_parts = 0.0, []     # the CPU a task costs the machine's cores
     if work > 0 or info["kind"] == "cpu":
         unit = cal_value(cal, "cpu_hash_unit_ns")
         if unit is None or cores is None or work <= 0:
@@ -397,7 +440,17 @@ def workload_floor(rows, meta, cal, workload):
         cpu_us = work * unit / 1e3
         cpu_text = "%s x %s ns" % (work, fmt_sig(unit))
         terms.append(("CPU", cpu_us))
-        caps.append((cores * 1e6 / cpu_us, "%d cores / CPU" % cores, "CPU %s us" % fmt_sig(cpu_us)))
+        cpu_parts.append("work %s" % fmt_sig(cpu_us))
+    rpc_cpu = cal_value(cal, "rpc_cpu_us") if backend else None
+    if rpc_cpu and cores:
+        # The round trip's own CPU, client and backend: it overlaps the
+        # wire latency in L (that is spent computing), but bounds throughput.
+        cpu_us += rpc_cpu
+        cpu_parts.append("round trip %s" % fmt_sig(rpc_cpu))
+    if cpu_us > 0:
+        caps.append((cores * 1e6 / cpu_us, "%d cores / CPU" % cores,
+                     "CPU %s us" % fmt_sig(cpu_us) + (" (%s)" % " + ".join(cpu_parts)
+                                                     if len(cpu_parts) > 1 else "")))
     if not backend and delay > 0:   # the wait is a timer
         timer = cal_value(cal, "timer_event_ns")
         if timer is None:
@@ -421,7 +474,11 @@ def workload_floor(rows, meta, cal, workload):
     summary = "T(c) = %s with L = %s%s%s; latency floor c / T(c)" % (
         tput[0].split(": ", 1)[1], breakdown[len("L = "):],
         "" if breakdown.endswith(" %s us" % L) else " = %s us" % L,
-        "".join("; %s" % detail for _, _, detail in caps if not detail.startswith("CPU")))
+        "".join("; %s" % detail for _, _, detail in caps
+                if not detail.startswith("CPU") or len(cpu_parts) > 1 or rpc_cpu))
+    if backend and not rpc_cpu:
+        summary += ("; the round trip's CPU is not in this floor (no rpc_cpu_us in %s): "
+                    "its throughput bound is too high" % CALIBRATION_CSV)
     return {"lat_us": lat_us, "caps": [(cap, sym) for cap, sym, _ in caps], "cores": cores,
             "tput_lines": tput, "lat_lines": lat, "summary": summary}
 
@@ -458,7 +515,7 @@ def within(ratio, band):
 
 
 def targets(rows, meta, cal, floor_runs):
-    """Issue 8's targets: [(target, measured, ratio text, PASS/MISS/not measured)]."""
+    """The targets: [(target, measured, ratio text, PASS/MISS/not measured)]."""
     out = []
     rtt = cal_value(cal, "tcp_rtt_us")
     wl = next((st.get("workload") for st in floor_runs.values() if st.get("workload")),
@@ -555,7 +612,7 @@ def calibration_lines(rows, meta, cal, problem, floor_runs):
             out += ["No calibration in this run (%s): the plots have no floor lines and there "
                     "are no distance-from-floor tables.  `make bench` runs `bin/calibrate` "
                     "before the first point." % problem, ""]
-    out += ["**Targets** (issue 8): how close the models come to the floor.", "",
+    out += ["**Targets**: how close the models come to the floor.", "",
             "| target | measured | ratio | result |", "|---|---|---|---|"]
     for what, measured, ratio, verdict in targets(rows, meta, cal, floor_runs):
         out.append("| %s | %s | %s | %s |" % (md_cell(what), md_cell(measured), md_cell(ratio),
@@ -737,6 +794,11 @@ def draw_all(run_dir, rows, meta, cal=None):
             "width": WORKLOAD_SIZE_PX[0], "height": WORKLOAD_SIZE_PX[1],
         }
         variables.update(floor_variables(workload_floor(rows, meta, cal, wl)))
+        wl_rows = rows_for(rows, workload=wl)
+        variables.update(kmem_on=1 if kmem_measured(wl_rows) else 0,
+                         mem_label="kernel memory: %s" % (
+                             "several sources (report.md)" if ";" in mem_source_text(wl_rows)
+                             else mem_source_text(wl_rows).split(",")[0]))
         draw(run_dir, wl, PLOT_WORKLOAD_GP, variables)
         written += ["%s.%s" % (wl, f) for f in FORMATS]
     wls = workloads(rows)
@@ -837,10 +899,16 @@ def notes_for(row):
     notes = []
     cv = row.get("cv") if is_num(row.get("cv")) else row.get("throughput_cv")
     if row.get("noisy"):
-        detail = ["cv %.0f%%" % (cv * 100)] if is_num(cv) else []
+        # Say what made it noisy: the cv, the runs' spread, hyperfine's outliers.
+        detail = ["cv %.0f%%" % (cv * 100)] if is_num(cv) and cv > NOISY_CV / 2 else []
+        thr, lo, hi = (row.get(k) for k in ("throughput", "throughput_min", "throughput_max"))
+        if is_num(thr) and thr and is_num(lo) and is_num(hi):
+            detail.append("min–max %.0f%%" % ((hi - lo) / thr * 100))
         if row.get("outliers"):
             detail.append("hyperfine outliers")
         notes.append("noisy (%s)" % ", ".join(detail) if detail else "noisy")
+    if verdicts.backend_bound(row):
+        notes.append("backend-bound (backend %s of a core)" % fmt_sig(row["backend_util"]))
     if is_num(row.get("errors")) and row["errors"]:
         notes.append("errors: %d" % row["errors"])
     ratio = row.get("littles_ratio")
@@ -849,10 +917,53 @@ def notes_for(row):
     return "; ".join(notes) if notes else "ok"
 
 
+def per_task_cell(r):
+    """Memory per in-flight task: "total (RSS + kernel)", or the RSS alone
+    when kernel memory was not measured; "below noise" under the noise
+    floor (verdicts.below_noise), never a negative number."""
+    c, rss = r.get("concurrency"), r.get("rss_per_task_kib")
+    if not is_num(rss):
+        return DASH
+    tot, kmem = r.get("mem_per_task_kib"), r.get("kmem_per_task_kib")
+    if is_num(tot) and is_num(kmem):
+        if verdicts.below_noise(tot, c):
+            return "below noise"
+        return "%s (%s + %s)" % (fmt_sig(tot), "below noise" if verdicts.below_noise(rss, c)
+                                 else fmt_sig(rss),
+                                 "below noise" if verdicts.below_noise(kmem, c) else fmt_sig(kmem))
+    return ("below noise" if verdicts.below_noise(rss, c) else fmt_sig(rss)) + " (RSS)"
+
+
+def memory_line(wl_rows):
+    """Where the kernel part of memory per task came from, for one workload."""
+    src = mem_source_text(wl_rows)
+    return ("**Memory:** kernel memory %s; memory per task = (X(c) - X(1)) / (c - 1) from "
+            "c = 64, X = %s; a figure whose total over the c - 1 tasks is under %d KiB "
+            "(run-to-run noise) is shown as below noise." % (
+                src, "peak user RSS (the kernel part unknown)" if src == MEM_SOURCES["none"]
+                else "peak user RSS + peak kernel memory", verdicts.RSS_NOISE_KIB))
+
+
+def backend_line(wl_rows):
+    """The points where the run's own backend, not the model, was the
+    bottleneck; None when the backend's CPU was not recorded."""
+    if not any(is_num(r.get("backend_util")) for r in wl_rows):
+        return None
+    bound = backend_bound_rows(wl_rows)
+    rule = ("the run's own backend (one thread) used >= %s of a core over the clocked "
+            "window (backend_util = backend CPU / window)" % verdicts.BACKEND_BOUND_UTIL)
+    if not bound:
+        return "**Backend:** never the bottleneck here (no point where %s)." % rule
+    return ("**Backend-bound points** (%s: there the backend, not the model, set the pace): "
+            "%s." % (rule, ", ".join("%s c=%s (%s)" % (r["model"], r["concurrency"],
+                                                      fmt_sig(r["backend_util"]))
+                                    for r in bound)))
+
+
 def table_lines(wl_rows, model_names):
     """The markdown table of one workload: one row per (concurrency, model)."""
     head = ["concurrency", "model", "throughput tasks/s (min–max)", "p50 us", "p99 us",
-            "max RSS MiB", "RSS/task KiB", "threads", "cv %", "status / notes"]
+            "max RSS MiB", "memory/task KiB (RSS + kernel)", "threads", "cv %", "status / notes"]
     lines = ["| " + " | ".join(head) + " |",
              "|" + "|".join("---:" if i not in (1, len(head) - 1) else "---"
                             for i in range(len(head))) + "|"]
@@ -872,7 +983,7 @@ def table_lines(wl_rows, model_names):
             fmt_si(r.get("p50_us")) if ok else DASH,
             fmt_si(r.get("p99_us")) if ok else DASH,
             fmt_sig(rss / KIB_PER_MIB) if ok and is_num(rss) else DASH,
-            fmt_sig(r.get("rss_per_task_kib")) if ok else DASH,
+            per_task_cell(r) if ok else DASH,
             str(r["threads"]) if ok and is_num(r.get("threads")) else DASH,
             fmt_pct(cv) if ok else DASH,
             notes_for(r),
@@ -935,23 +1046,38 @@ def speedup_line(wl_rows, model_names):
     return "**Speed-up over c=1** (best throughput / c=1 throughput): " + "; ".join(parts) + "."
 
 
-def how_to_read_lines(meta):
+def how_to_read_lines(meta, rows=()):
     """The short "How to read" paragraph."""
     runs = meta_get(meta, "params", "runs", default=UNKNOWN)
     return [
         "Each workload is one figure with four panels, all against concurrency (tasks in "
         "flight, log scale; closed loop: a task starts when one finishes): (a) throughput, "
-        "(b) p50 (solid) and p99 (dashed) latency, log-log, (c) peak RSS of the process, "
-        "(d) RSS per in-flight task = (RSS(c) - RSS(1)) / (c - 1).  Each model is one colour. "
+        "(b) p50 (solid) and p99 (dashed) latency, log-log, (c) peak memory of the process, "
+        "(d) memory per in-flight task = (X(c) - X(1)) / (c - 1); in (c) and (d) the solid "
+        "line is the whole (user RSS + kernel memory: stacks, page tables, slab, socket "
+        "buffers) and the dotted line its kernel part when the run measured kernel memory, "
+        "else the solid line is user RSS alone (this run's kernel memory: %s).  Each model "
+        "is one colour. "
         "A point is the median of %s counted runs; bars and the ranges in the tables span "
         "min to max over those runs.  A red X on a dotted red line is a point that failed "
         "(its reason is in the table): a model that cannot reach a concurrency is a result.  "
         "A point is flagged noisy when its spread (cv) is over %d%% or hyperfine saw "
-        "outliers.  All numbers come from one machine with %s: compare models within this "
-        "run and quote ratios, not absolute numbers.  Checks: equal checksums prove both "
-        "models did the same work; Little's law (throughput x mean latency / concurrency "
-        "= 1 in a closed loop) catches measurement bugs." % (
-            runs, round(NOISY_CV * 100), cores_text(meta)),
+        "outliers that moved its throughput (cv over %d%% or min to max over %d%%).  "
+        "%s  A point is backend-bound when the run's own backend used >= %s of a core over "
+        "the clocked window: there the backend, not the model, set the pace.  "
+        "All numbers come from one machine with %s (CPU placement: %s): compare models "
+        "within this run and quote ratios, not absolute numbers.  Checks: equal checksums "
+        "prove both models did the same work; Little's law (throughput x mean latency / "
+        "concurrency = 1 in a closed loop) catches measurement bugs." % (
+            mem_source_text(rows), runs, round(NOISY_CV * 100), round(NOISY_CV * 50),
+            round(NOISY_SPREAD * 100),
+            "The models of one (workload, c) ran back to back, their order rotated from one "
+            "point to the next, so drift on the machine fell on every model alike."
+            if "interleaved" in str(meta_get(meta, "params", "order", default="")) else
+            "The sweep ran one model's points after another's (an older run): drift on the "
+            "machine may fall on one model.",
+            verdicts.BACKEND_BOUND_UTIL, cores_text(meta),
+            meta_get(meta, "params", "placement", default="shared (not recorded)")),
     ]
 
 
@@ -967,7 +1093,7 @@ def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
         out += ["> **meta.json says complete=false:** the sweep was interrupted or had not "
                 "finished when this report was written; points may be missing.", ""]
     out += ["## What was run and where", ""] + provenance_lines(meta) + [""]
-    out += ["## How to read", ""] + how_to_read_lines(meta) + [""]
+    out += ["## How to read", ""] + how_to_read_lines(meta, rows) + [""]
     out += verdicts.render(rows, meta, rate_rows)
     out += calibration_lines(rows, meta, cal, cal_problem, floor_runs or {})
     out += ["## Overview", "", "![throughput and p99 of every workload](%s.png)" % OVERVIEW, ""]
@@ -995,7 +1121,10 @@ def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
         fl = workload_floor(rows, meta, cal, wl)
         if fl:
             out += floor_table_lines(wl_rows, present, fl) + [""]
-        out += [checks_line(wl_rows), ""]
+        out += [checks_line(wl_rows), "", memory_line(wl_rows), ""]
+        bl = backend_line(wl_rows)
+        if bl:
+            out += [bl, ""]
         out += table_lines(wl_rows, present) + [""]
     out += list(rate_lines)
     return "\n".join(out)

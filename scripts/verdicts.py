@@ -40,7 +40,7 @@ PAR_REFUTE_RATIO = 1.2      # REFUTED when threads' S <= 1.2 x async's: no paral
 # not refuted.  Cores a point used = (utime + stime) / wall; when no
 # threads or async-mt point of a CPU workload used more than
 # PAR_THREADS_FRAC x cores, those claims are NOT SHOWN.
-# "One loop per core closes the CPU gap" (issue 7): async-mt S >= 0.85 x
+# "One loop per core closes the CPU gap": async-mt S >= 0.85 x
 # cores (1.7 on 2 cores), and its best throughput within 10% of threads'.
 MT_FRAC = 0.85
 MT_VS_THREADS = 0.90
@@ -50,8 +50,10 @@ MT_VS_THREADS = 0.90
 IO_WIN = 1.10               # CONFIRMED when >= 1.1 on every I/O workload
 IO_LOSE = 0.90              # REFUTED when <= 0.9 on any
 
-# "One thread per client runs out of memory": threads' RSS per in-flight
-# task vs async's at the highest common concurrency.
+# "One thread per client runs out of memory": threads' memory per in-flight
+# task vs async's at the highest common concurrency: the whole of it (user
+# RSS + kernel: stacks, page tables, slab, socket buffers; mem_per_task_kib)
+# where the run measured kernel memory, else RSS alone, saying so.
 MEM_RATIO = 5.0             # CONFIRMED at >= 5x (a stack's pages vs a slot)
 MEM_REFUTE_RATIO = 2.0      # REFUTED below 2x with no thread failure
 # Peak RSS of the same point moves by a few hundred KiB between runs (the
@@ -59,6 +61,11 @@ MEM_REFUTE_RATIO = 2.0      # REFUTED below 2x with no thread failure
 # extra RSS below this is noise: async's per-task figure is floored at
 # RSS_NOISE_KIB / (c - 1) before dividing, and threads' must exceed it.
 RSS_NOISE_KIB = 512.0
+
+# "The backend, not the model, was the bottleneck": a point whose run's own
+# backend (one thread) used at least this share of a core over the clocked
+# window (backend_util = backend_cpu_s / window_s).
+BACKEND_BOUND_UTIL = 0.9
 
 # "A CPU-heavy task on an event loop stalls every other task": async p99
 # vs the best of threads and hybrid on workloads that both compute and wait.
@@ -85,7 +92,7 @@ MIX_THR_FRAC = 0.95         # CONFIRMED: hybrid throughput >= 0.95 x max(threads
                             # ... and hybrid p99 < async p99 at each of those c
 MIX_REFUTE_FRAC = 0.90      # REFUTED: hybrid < 0.9 x the better one at the highest such c
 
-# "Whose tail breaks first under open-loop load" (issue 7; rate.csv of
+# "Whose tail breaks first under open-loop load" (rate.csv of
 # `make bench-rate`, judged by scripts/rate_report.py's summarize()): on each
 # rate workload with CPU work, one-loop async must break at an offered load
 # at most OPEN_MARGIN x the lowest of the other models' break loads (a model
@@ -154,13 +161,18 @@ class Used:
         return rows[0] if len(rows) == 1 else rows
 
     def note(self):
-        noisy, seen = [], set()
+        noisy, bound, seen = [], [], set()
         for r in self.rows:
             key = (r.get("workload"), r.get("model"), r.get("concurrency"))
-            if r.get("noisy") and key not in seen:
-                seen.add(key)
+            if key in seen:
+                continue
+            seen.add(key)
+            if r.get("noisy"):
                 noisy.append("%s %s c=%s" % key)
-        return " (noisy: %s)" % ", ".join(noisy) if noisy else ""
+            if backend_bound(r):
+                bound.append("%s %s c=%s" % key)
+        return "".join(" (%s: %s)" % (what, ", ".join(keys)) for what, keys in (
+            ("noisy", noisy), ("backend-bound", bound)) if keys)
 
 
 def ok_points(rows, wl, model):
@@ -285,9 +297,37 @@ def cores_denied(rows, meta, wl, cores):
             "was not tested" % (wl, R.fmt_sig(max(used)), cores))
 
 
+def backend_bound(row):
+    """True when the point's own backend used >= BACKEND_BOUND_UTIL of a core
+    over the clocked window: the backend, not the model, set the pace."""
+    u = row.get("backend_util")
+    return num(u) and u >= BACKEND_BOUND_UTIL
+
+
 def rss_per_task(row):
     v = row.get("rss_per_task_kib")
     return v if num(v) else None
+
+
+def mem_per_task(row):
+    """Whole memory per in-flight task (user RSS + kernel) when the run
+    measured kernel memory, else None."""
+    v = row.get("mem_per_task_kib")
+    return v if num(v) else None
+
+
+def below_noise(v, c):
+    """True when a per-task figure at concurrency c adds up to less than
+    RSS_NOISE_KIB over the c - 1 extra tasks (negative ones included): the
+    run-to-run noise of a process's peak memory, not a cost."""
+    return num(v) and num(c) and c > 1 and v * (c - 1) < RSS_NOISE_KIB
+
+
+def fmt_per_task(v, c):
+    """A per-task figure in KiB, or "below noise" (see below_noise)."""
+    if below_noise(v, c):
+        return "below noise (< %s KiB)" % R.fmt_sig(RSS_NOISE_KIB / (c - 1))
+    return fmt_kib(v)
 
 
 def rss_ratio(tk, ak, c):
@@ -547,12 +587,22 @@ def v_memory(rows, meta):
             continue
         c = levels[-1]
         used.add(t[c], a[c])
-        tk, ak = rss_per_task(t[c]), rss_per_task(a[c])
-        text = "%s at c=%s: RSS per task threads **%s** vs async **%s**" % (
-            wl, c, fmt_kib(tk), fmt_kib(ak))
+        whole = mem_per_task(t[c]) is not None and mem_per_task(a[c]) is not None
+        if whole:
+            tk, ak = mem_per_task(t[c]), mem_per_task(a[c])
+            text = ("%s at c=%s: memory per task (user RSS + kernel, %s) threads **%s** "
+                    "(kernel %s) vs async **%s** (kernel %s)" % (
+                        wl, c, R.mem_source_text([t[c], a[c]]), fmt_per_task(tk, c),
+                        fmt_per_task(t[c].get("kmem_per_task_kib"), c), fmt_per_task(ak, c),
+                        fmt_per_task(a[c].get("kmem_per_task_kib"), c)))
+        else:
+            tk, ak = rss_per_task(t[c]), rss_per_task(a[c])
+            text = ("%s at c=%s: RSS per task threads **%s** vs async **%s** (user RSS only: "
+                    "kernel memory not measured)" % (wl, c, fmt_per_task(tk, c),
+                                                     fmt_per_task(ak, c)))
         rr = rss_ratio(tk, ak, c)
         if rr is None:
-            parts.append(text + " (threads' extra RSS within noise)")
+            parts.append(text + " (threads' extra memory within noise)")
             continue
         ratio, floored = rr
         text += ", ratio %s%s; peak RSS %s MiB vs %s MiB" % (
@@ -565,7 +615,7 @@ def v_memory(rows, meta):
             refuted += 1
         parts.append(text)
     v = (CONFIRMED if confirmed else REFUTED if refuted == len(wls) else NOT_SHOWN)
-    return v, "%s; needs a thread failure, or >= %s (async's extra RSS counted as at least "\
+    return v, "%s; needs a thread failure, or >= %s (async's extra memory counted as at least "\
         "%d KiB, the run-to-run noise)%s" % (
             "; ".join(parts), fmt_x(MEM_RATIO), RSS_NOISE_KIB, used.note())
 
@@ -739,7 +789,7 @@ def workload_rows(rows, meta):
         levels = common(t, a)
         d = {"workload": wl, "kind": i["kind"], "work": i["work"], "delay_us": i["delay_us"],
              "crossover": None, "top": None, "tp_ratio": None, "rss_ratio": None,
-             "per_task": (None, None), "noisy": False,
+             "per_task": (None, None), "per_task_whole": False, "noisy": False,
              "reach": {m: reached(rows, wl, m) for m in R.models(rows, meta)}}
         if levels:
             c = levels[-1]
@@ -748,7 +798,10 @@ def workload_rows(rows, meta):
             d["tp_ratio"] = a[c]["throughput"] / t[c]["throughput"]
             if num(t[c].get("maxrss_kib")) and num(a[c].get("maxrss_kib")) and a[c]["maxrss_kib"]:
                 d["rss_ratio"] = t[c]["maxrss_kib"] / a[c]["maxrss_kib"]
-            d["per_task"] = (rss_per_task(t[c]), rss_per_task(a[c]))
+            whole = mem_per_task(t[c]) is not None and mem_per_task(a[c]) is not None
+            d["per_task"] = ((mem_per_task(t[c]), mem_per_task(a[c])) if whole
+                             else (rss_per_task(t[c]), rss_per_task(a[c])))
+            d["per_task_whole"] = whole
             d["noisy"] = bool(t[c].get("noisy") or a[c].get("noisy"))
         out.append(d)
     return out
@@ -763,8 +816,10 @@ def render(rows, meta, rate_rows=None):
              "is computed from results.csv).  The rules and their thresholds are at the top of "
              "`scripts/verdicts.py`.  NOT SHOWN means this run cannot decide (missing model or "
              "workload, or a result between the thresholds).  \"(noisy: ...)\" names points "
-             "used that the sweep flagged noisy." % (
-                 "%d core%s" % (cores, "" if cores == 1 else "s") if cores else "unknown cores"),
+             "used that the sweep flagged noisy; \"(backend-bound: ...)\" points where the run's "
+             "own backend used >= %s of a core (the backend, not the model, set the pace)." % (
+                 "%d core%s" % (cores, "" if cores == 1 else "s") if cores else "unknown cores",
+                 BACKEND_BOUND_UTIL),
              "", "| Claim | Verdict | Evidence |", "|---|---|---|"]
     for v in verdicts(rows, meta, rate_rows):
         lines.append("| %s | **%s** | %s |" % (R.md_cell(v["claim"]), v["verdict"],
@@ -775,7 +830,7 @@ def render(rows, meta, rate_rows=None):
               "the ratios are taken at the highest concurrency both reached (c); *reached* is "
               "each model's highest ok concurrency and why it stopped.", ""]
     head = ["Workload", "kind (work, delay)", "crossover c", "c", "async/threads throughput",
-            "peak RSS threads/async", "RSS per task threads / async"] + [
+            "peak RSS threads/async", "memory per task threads / async"] + [
                 "%s reached" % m for m in all_models]
     lines += ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     for d in workload_rows(rows, meta):
@@ -787,8 +842,11 @@ def render(rows, meta, rate_rows=None):
                  R.DASH if d["top"] is None else str(d["top"]),
                  fmt_x(d["tp_ratio"]) + (" (noisy)" if d["noisy"] else ""),
                  fmt_x(d["rss_ratio"]),
-                 "%s / %s%s" % (fmt_kib(pt_t), fmt_kib(pt_a), "" if rr is None else
-                                " (%s%s)" % (">= " if rr[1] else "", fmt_x(rr[0])))]
+                 "%s / %s%s%s" % (fmt_per_task(pt_t, d["top"]), fmt_per_task(pt_a, d["top"]),
+                                  "" if rr is None else
+                                  " (%s%s)" % (">= " if rr[1] else "", fmt_x(rr[0])),
+                                  "" if pt_t is None else " (RSS + kernel)" if d["per_task_whole"]
+                                  else " (RSS only)")]
         for m in all_models:
             r = d["reach"].get(m)
             if r is None:

@@ -1,7 +1,8 @@
 #!/bin/sh
 # test_sweep.sh - the integration test: a tiny sweep end to end, through
 # hyperfine, results.csv, gnuplot and report.md, checked for sane values;
-# and bad sweep parameters refused before anything is written.
+# the models of each (workload, c) run back to back in rotating order; PIN's
+# command lines; and bad sweep parameters refused before anything is written.
 . "$(dirname "$0")/lib.sh"
 
 RES="$SCRATCH/results"
@@ -47,6 +48,109 @@ PY
 cat "$SCRATCH/csv.out"
 FAILS=$((FAILS + $(grep -c '^not ok' "$SCRATCH/csv.out")))
 
+# The models of one (workload, c) ran back to back, their order rotated by
+# one from point to point (meta.json's commands are in the order run); the
+# CSV keeps its workload, model, concurrency order.
+python3 - "$RUN/meta.json" "$RUN/results.csv" >"$SCRATCH/order.out" 2>&1 <<'PY'
+import csv, json, re, sys
+meta = json.load(open(sys.argv[1]))
+def say(ok, what):
+    print(("ok - " if ok else "not ok - ") + what)
+models = meta["models"]
+tags = [re.search(r"--command-name (\S+)", c).group(1) for c in meta["commands"]
+        if c.startswith("hyperfine ")]
+pts = [re.fullmatch(r"(.+?)-(%s)-c(\d+)" % "|".join(map(re.escape, models)), t).groups()
+       for t in tags]
+groups = [pts[i:i + len(models)] for i in range(0, len(pts), len(models))]
+say(len(groups) == 4 and all(len({(w, c) for w, _, c in g}) == 1 and
+                             sorted(m for _, m, _ in g) == sorted(models) for g in groups),
+    "each (workload, c) runs every model back to back: %s" % tags)
+firsts = [g[0][1] for g in groups]
+say(firsts == [models[k % len(models)] for k in range(len(groups))],
+    "the first model rotates from point to point: %s" % firsts)
+rows = list(csv.DictReader(open(sys.argv[2])))
+key = [(r["workload"], models.index(r["model"]), int(r["concurrency"])) for r in rows]
+say(key == sorted(key, key=lambda k: (["cpu_hash", "io_sleep"].index(k[0]), k[1], k[2])),
+    "results.csv rows stay in workload, model, concurrency order")
+say("interleaved" in (meta["params"].get("order") or ""), "meta.json params say the order")
+say(meta["params"].get("placement", "").startswith("shared"),
+    "meta.json params record the default placement: %s" % meta["params"].get("placement"))
+PY
+cat "$SCRATCH/order.out"
+FAILS=$((FAILS + $(grep -c '^not ok' "$SCRATCH/order.out")))
+
+# The order functions themselves, on more models and levels than a test
+# sweep can afford: every model once per step, each model first in turn.
+python3 - "$ROOT/harness" >"$SCRATCH/order.out" 2>&1 <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+import sweep as S, rate_sweep as RS
+def say(ok, what):
+    print(("ok - " if ok else "not ok - ") + what)
+ms = S.all_models()
+names = [m["name"] for m in ms]
+pairs = [{"name": "a", "needs_backend": False}, {"name": "b", "needs_backend": True}]
+pts = S.point_order(pairs, ms, {"a": [1, 2, 4, 8], "b": [1, 16]})
+say(len(pts) == 6 * len(ms), "point_order: every (workload, model, c) once")
+say(len({(p["name"], m["name"], c) for p, m, c in pts}) == len(pts), "point_order: no repeat")
+steps = [pts[i:i + len(ms)] for i in range(0, len(pts), len(ms))]
+say(all(len({(p["name"], c) for p, _, c in g}) == 1 for g in steps),
+    "point_order: one (workload, c) per group of %d" % len(ms))
+say([g[0][1]["name"] for g in steps[:4]] == names,
+    "point_order: each model runs first once in %d steps" % len(ms))
+pos = {}
+for g in steps:
+    for i, (_, m, _) in enumerate(g):
+        pos.setdefault(m["name"], []).append(i)
+say(all(sorted(v[:4]) == [0, 1, 2, 3] for v in pos.values()),
+    "point_order: each model takes every position in turn")
+ro = RS.rate_order(pairs[:1], ms, [1, 2, 4], [50, 90])
+say([(mode, x) for _, mode, x, _ in ro[::len(ms)]] ==
+    [("closed", 1), ("closed", 2), ("closed", 4), ("open", 50), ("open", 90)],
+    "rate_order: every closed level before the loads, models together")
+say([g[3]["name"] for g in ro[::len(ms)]] == names + names[:1],
+    "rate_order: the first model rotates")
+PY
+cat "$SCRATCH/order.out"
+FAILS=$((FAILS + $(grep -c '^not ok' "$SCRATCH/order.out")))
+
+# PIN=split: the sweep hands every model run --pin split and sizes
+# async-mt and hybrid from the model's CPUs (the backend's taken off for
+# a pair with a backend).  The argv only: a live run needs a runner that
+# knows --pin.
+python3 - "$ROOT/harness" >"$SCRATCH/pin.out" 2>&1 <<'PY'
+import os, sys
+sys.path.insert(0, sys.argv[1])
+import sweep as S
+def say(ok, what):
+    print(("ok - " if ok else "not ok - ") + what)
+ms = {m["name"]: m for m in S.all_models()}
+cpus = len(os.sched_getaffinity(0))
+io, cpu = {"name": "io_backend", "needs_backend": True}, {"name": "cpu_hash", "needs_backend": False}
+a = S.model_argv(ms["hybrid"], io, 64, 1000, pin="split")
+say(a[-2:] == ["--pin", "split"] and a[a.index("--workers") + 1] == str(max(1, cpus - 1)),
+    "PIN=split, backend pair: --pin split and %d hybrid workers: %s" % (max(1, cpus - 1), a[1:]))
+a = S.model_argv(ms["async-mt"], io, 64, 1000, pin="split")
+say(a[a.index("--loops") + 1] == str(max(1, cpus - 1)), "PIN=split: async-mt loops = model CPUs")
+a = S.model_argv(ms["async-mt"], cpu, 64, 1000, pin="split")
+say(a[a.index("--loops") + 1] == str(cpus), "PIN=split, no backend: the model keeps every CPU")
+a = S.model_argv(ms["threads"], io, 64, 1000)
+say("--pin" not in a, "default: no --pin")
+# noisy: cv over 10%, or hyperfine outliers that moved our own figure.
+base = {"throughput": 1000.0, "throughput_min": 990.0, "throughput_max": 1010.0, "cv": 0.004}
+say(S.noisy_flag(dict(base, outliers=1)) == 0, "noisy: outliers with cv 0.4%, spread 2%: not flagged")
+say(S.noisy_flag(dict(base, outliers=0, cv=0.12)) == 1, "noisy: cv 12%: flagged")
+say(S.noisy_flag(dict(base, outliers=1, cv=0.06)) == 1, "noisy: outliers and cv 6%: flagged")
+say(S.noisy_flag(dict(base, outliers=1, throughput_min=700.0)) == 1,
+    "noisy: outliers and min..max 31%: flagged")
+say(S.noisy_flag(dict(base, outliers=0, throughput_min=700.0)) == 0,
+    "noisy: spread without outliers or cv: not flagged")
+say(S.parse_pin(None) is None and S.parse_pin("") is None and S.parse_pin("none") is None,
+    "PIN empty or none: the default placement")
+PY
+cat "$SCRATCH/pin.out"
+FAILS=$((FAILS + $(grep -c '^not ok' "$SCRATCH/pin.out")))
+
 for f in cpu_hash.png cpu_hash.svg io_sleep.png io_sleep.svg overview.png report.md; do
 	check "$f written and not empty" test -s "$RUN/$f"
 done
@@ -60,8 +164,24 @@ check "no temporary files left" sh -c "! find '$RES' -name '*.tmp*' | grep -q ."
 before=$(ls "$RES" | wc -l)
 for bad in "--concurrency 0" "--concurrency 1,,2" "--concurrency 4,4" "--concurrency x" \
 	"--concurrency ''" "--workloads nosuch" "--workloads cpu_hash,cpu_hash" "--runs 2" \
-	"--concurrency 99999999999"; do
+	"--concurrency 99999999999" "--pin bogus" "--pin SPLIT"; do
 	usage_error "sweep $bad" "python3 '$ROOT/harness/sweep.py' $bad --results '$RES'"
 done
 check "bad parameters wrote nothing to results/" [ "$(ls "$RES" | wc -l)" = "$before" ]
+
+# Through make: PIN reaches the sweep and is checked there; meta.json gets
+# the flags the binaries were built with, not "unknown".
+make -s -C "$ROOT" bench PIN=bogus OUT="$RES" >"$SCRATCH/out" 2>"$SCRATCH/err"
+check "make bench PIN=bogus: refused by the sweep in one line ($(head -1 "$SCRATCH/err"))" \
+	sh -c "[ \"\$(grep -c \"PIN: 'bogus' must be split or none\" '$SCRATCH/err')\" = 1 ] && [ ! -s '$SCRATCH/out' ]"
+check "make bench PIN=bogus wrote nothing" [ "$(ls "$RES" | wc -l)" = "$before" ]
+make -s -C "$ROOT" bench QUICK=1 CONCURRENCY=1 WORKLOADS=cpu_hash RATE=0 QUIET=1 \
+	OUT="$SCRATCH/viamake" >/dev/null 2>"$SCRATCH/make.err"
+rc=$?
+check "make bench QUICK=1 CONCURRENCY=1 WORKLOADS=cpu_hash RATE=0 exits 0 ($(tail -1 "$SCRATCH/make.err"))" [ $rc = 0 ]
+check "meta.json records the real CFLAGS (with -std=c11) and the placement" python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1]))
+sys.exit(0 if "-std=c11" in (m["build"]["cflags"] or "") and m["params"]["placement"] else 1)' \
+	"$SCRATCH/viamake/latest/meta.json"
 finish
