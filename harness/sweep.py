@@ -452,7 +452,7 @@ def merge_point(stats, hf, outliers):
                     "hf_median_s": hf.get("median"), "hf_min_s": hf.get("min"),
                     "hf_max_s": hf.get("max")})
     row["cv"] = row["throughput_cv"]
-    row["noisy"] = 1 if row["cv"] > NOISY_CV or outliers else 0
+    row["noisy"] = noisy_flag(row)
     row["littles_ratio"] = (row["throughput"] * row["mean_us"] / 1e6 / stats[0]["concurrency"]
                             if row["mean_us"] else None)
     sums = {s["checksum"] for s in stats}
@@ -591,7 +591,6 @@ def run_point(args, runner, meta, run_dir, pair, model, c):
         warn = [l.strip() for l in (err + out).splitlines() if "outlier" in l.lower()]
         row["hf_warning"] = warn[0] if warn else "outliers"
     row.update(merge_point(counted, hf, outliers))
-    row["noisy"] = noisy_flag(row)
     return row
 
 
