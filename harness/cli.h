@@ -22,6 +22,8 @@
 #define CLI_MAX_RATE 1000000000ULL      /* --rate: one arrival per nanosecond */
 #define CLI_DEFAULT_TASKS 1000          /* -n when not given */
 #define CLI_DEFAULT_TIMEOUT_S 300       /* a run that takes longer has hung */
+#define CLI_DEFAULT_IO_TIMEOUT_S 10     /* a backend silent this long past the asked delay
+					   has hung (both models, per round trip) */
 #define CLI_HOST_MAX 256                /* longest backend host name */
 
 /* What the command line asked for. */
@@ -44,6 +46,7 @@ struct cli_config {
 	int json;                /* --json: one JSON object on stdout */
 	const char *stats_out;   /* --stats-out: append the JSON line here */
 	uint64_t timeout_s;      /* --timeout-s: give up and exit 3 after this */
+	uint64_t io_timeout_s;   /* --io-timeout-s: a reply later than delay + this fails the run */
 };
 
 /*

@@ -267,6 +267,7 @@ int main(int argc, char **argv)
 	};
 	cfg.params.work = cli.work_set ? cli.work : cfg.wl->default_work;
 	cfg.params.delay_us = cli.delay_set ? cli.delay_us : cfg.wl->default_delay_us;
+	cfg.params.io_timeout_s = cli.io_timeout_s;
 
 	/* A stats file we cannot append to is a usage error, found before the run. */
 	if (cli.stats_out) {
