@@ -42,6 +42,7 @@ import re
 import subprocess
 import sys
 
+import runcheck  # results.csv whole? (a damaged one is refused in one line)
 import verdicts  # the "Verdicts" section: each claim of DESIGN.md section 1
 
 # ---- tunables ---------------------------------------------------------------
@@ -1034,6 +1035,10 @@ def main(argv=None):
     try:
         if not os.path.isdir(run_dir):
             raise ReportError("%s: not a run folder" % run_dir)
+        try:
+            runcheck.check_run(run_dir, RESULTS_CSV, META_JSON)
+        except runcheck.RunCheckError as e:
+            raise ReportError("refused: %s" % e)
         rows = load_csv(os.path.join(run_dir, RESULTS_CSV))
         if not rows:
             raise ReportError("%s: no rows to report" % os.path.join(run_dir, RESULTS_CSV))
