@@ -341,6 +341,8 @@ static void conn_read_cb(evutil_socket_t fd, short what, void *arg)
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return;
 		c->b->n.resets++;
+		if (c->pending)
+			c->b->n.hangups++;
 		conn_close(c);
 		return;
 	}
