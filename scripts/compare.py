@@ -33,7 +33,8 @@ are listed ("only in A" / "only in B").  The last line starts
 "N points compared, K changed beyond noise".
 
 Exit: 0 (changes are not an error), 2 bad input (a folder missing, no
-results.csv, unreadable CSV): one line on stderr.  Standard library only.
+results.csv, unreadable CSV, a results.csv scripts/runcheck.py finds damaged):
+one line on stderr.  Standard library only.
 """
 
 import os

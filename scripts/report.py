@@ -28,7 +28,8 @@ needs_backend), never from its name:
 An older run without calibration.csv is reported as before, saying so.
 
 Usage: python3 scripts/report.py [--plots-only] RUN_DIR
-Exit: 0 ok, 1 failed (missing input, gnuplot error; one line on stderr),
+Exit: 0 ok, 1 failed (missing or damaged input -- scripts/runcheck.py --,
+gnuplot error; one line on stderr),
 2 bad usage.  Standard library only; importable: load_csv(), load_meta()
 and the group/check helpers are reused by later report steps.
 """
