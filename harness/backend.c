@@ -17,7 +17,13 @@
  * and the peak of open connections is counted across them all at once.
  *
  * Robustness: a malformed or oversized request closes that connection and is
- * counted; when accept() runs out of descriptors (EMFILE) or --max-conns is
+ * counted.  What one peer can hold is bounded: one reply pending per
+ * connection and IN_BUF bytes of requests read ahead; when that buffer is
+ * full the backend stops reading the connection (TCP back-pressure, never a
+ * recv of length 0) until a reply makes room.  A connection stays watched
+ * while its reply is pending, so a peer that hangs up is closed at once (its
+ * timer cancelled), and one silent for --idle-timeout-s with no reply due
+ * is closed too; when accept() runs out of descriptors (EMFILE) or --max-conns is
  * reached the listener is disabled (said once on stderr, counted in the
  * summary) and re-armed later, while the open connections keep being served.
  * SIGINT/SIGTERM stop it cleanly.
@@ -35,6 +41,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -51,6 +58,8 @@
 #define COMMON_TIMEOUTS 16         /* distinct delays that get an O(1) queue */
 #define MAX_PROCS 64               /* --procs: serving processes at most */
 #define IN_BUF (WIRE_HDR_LEN + WIRE_MAX_PAYLOAD) /* a whole request always fits */
+#define DEFAULT_IDLE_TIMEOUT_S 300 /* close a connection silent this long (no reply due) */
+#define IDLE_SWEEPS 4              /* look for idle connections 4 times per timeout */
 
 struct backend;
 
@@ -59,9 +68,12 @@ struct conn {
 	struct backend *b;       /* owner */
 	struct conn *prev, *next; /* b->conns, the open connections */
 	evutil_socket_t fd;      /* the socket */
-	struct event *rd;        /* readable (persistent while no reply is pending) */
+	struct event *rd;        /* readable (persistent while in[] has room) */
 	struct event *wr;        /* writable, only after a short write; lazily made */
 	struct event *timer;     /* the pending reply's delay; lazily made */
+	struct event *hup;       /* EV_CLOSED while in[] is full (not reading); lazily made */
+	int reading;             /* 1: rd is added (0 while in[] is full: back-pressure) */
+	uint64_t active_ms;      /* coarse monotonic ms of the last byte in or out */
 	int pending;             /* 1: a reply is waiting for its timer or the socket */
 	size_t have;             /* bytes in in[] */
 	size_t out_len, out_off; /* reply bytes in out[] and how many are sent */
@@ -84,6 +96,8 @@ struct backend_counts {
 	uint64_t accept_errors;    /* accept() failures (EMFILE, ENFILE, ...) */
 	uint64_t limit_pauses;     /* times accept paused at max_conns */
 	uint64_t resets;           /* connections that ended with an error */
+	uint64_t hangups;          /* peers gone with a reply pending (closed at once) */
+	uint64_t idle_closed;      /* connections closed after --idle-timeout-s */
 };
 
 /* Shared by the serving processes (MAP_SHARED with --procs > 1, else a
@@ -99,6 +113,8 @@ struct backend {
 	struct event_base *base;
 	struct evconnlistener *lev;
 	struct event *rearm;       /* re-enables accept after EMFILE */
+	struct event *idle;        /* the periodic look for idle connections, or NULL */
+	uint64_t idle_timeout_s;   /* --idle-timeout-s, 0: never */
 	int quiet;                 /* --quiet: no summary on exit */
 	uint64_t max_conns;        /* pause accept at this many open (per process) */
 	uint64_t open;             /* connections open now in this process */
@@ -123,6 +139,8 @@ static void conn_close(struct conn *c)
 		event_free(c->wr);
 	if (c->timer)
 		event_free(c->timer);
+	if (c->hup)
+		event_free(c->hup);
 	close(c->fd);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -137,6 +155,54 @@ static void conn_close(struct conn *c)
 		evconnlistener_enable(b->lev);
 		b->paused = 0;
 	}
+}
+
+/* now_ms - a coarse monotonic clock (a few ms of resolution, a vDSO read):
+ * enough for an idle timeout of seconds, cheap enough for every read. */
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void conn_hup_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct conn *c = arg;
+	if (c->pending)
+		c->b->n.hangups++;
+	conn_close(c);
+}
+
+/*
+ * conn_watch - read while in[] has room; when it is full, stop reading (the
+ * peer's sends back up in TCP) but keep watching for its hang-up (EV_CLOSED),
+ * so a full buffer never hides a closed peer.  Returns 0, or -1 when c was
+ * closed (an event could not be made).
+ */
+static int conn_watch(struct conn *c)
+{
+	int want = c->have < sizeof(c->in);
+	if (want == c->reading)
+		return 0;
+	if (want) {
+		if (c->hup)
+			event_del(c->hup);
+		event_add(c->rd, NULL);
+	} else {
+		event_del(c->rd);
+		if (!c->hup)
+			c->hup = event_new(c->b->base, c->fd, EV_CLOSED | EV_PERSIST, conn_hup_cb, c);
+		if (!c->hup) {
+			conn_close(c);
+			return -1;
+		}
+		event_add(c->hup, NULL);
+	}
+	c->reading = want;
+	return 0;
 }
 
 /* delay_tv - the timeval to wait delay_us: a common-timeout one when the
@@ -177,6 +243,7 @@ static int conn_flush(struct conn *c)
 			return -1;
 		}
 		c->out_off += (size_t)w;
+		c->active_ms = now_ms();
 	}
 	return 1;
 }
@@ -196,7 +263,6 @@ static void conn_reply(struct conn *c)
 		return;
 	c->pending = 0;
 	c->b->n.requests++;
-	event_add(c->rd, NULL);
 	conn_process(c);
 }
 
@@ -207,7 +273,8 @@ static void conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 	conn_reply(arg);
 }
 
-/* conn_process - answer the complete requests in c->in, one at a time. */
+/* conn_process - answer the complete requests in c->in, one at a time; then
+ * read on while in[] has room (conn_watch). */
 static void conn_process(struct conn *c)
 {
 	struct backend *b = c->b;
@@ -215,7 +282,7 @@ static void conn_process(struct conn *c)
 		struct wire_req req;
 		int n = wire_parse_req(c->in, c->have, &req);
 		if (n == WIRE_NEED_MORE)
-			return;
+			break;
 		if (n < 0) {
 			if (n == WIRE_OVERSIZED)
 				b->n.oversized++;
@@ -235,8 +302,8 @@ static void conn_process(struct conn *c)
 			conn_reply(c);
 			return; /* conn_reply processed the rest, or closed c */
 		}
-		/* One reply at a time per connection: stop reading until it is sent. */
-		event_del(c->rd);
+		/* One reply at a time per connection; the socket stays watched, so
+		 * a peer that hangs up meanwhile is closed at once (conn_read_cb). */
 		if (!c->timer && !(c->timer = evtimer_new(b->base, conn_timer_cb, c))) {
 			conn_close(c);
 			return;
@@ -244,6 +311,7 @@ static void conn_process(struct conn *c)
 		struct timeval plain;
 		evtimer_add(c->timer, delay_tv(b, req.delay_us, &plain));
 	}
+	conn_watch(c);
 }
 
 /* conn_read_cb - readable (or, for c->wr, writable again). */
@@ -254,13 +322,18 @@ static void conn_read_cb(evutil_socket_t fd, short what, void *arg)
 		if (conn_flush(c) == 1) {
 			c->pending = 0;
 			c->b->n.requests++;
-			event_add(c->rd, NULL);
 			conn_process(c);
 		}
 		return;
 	}
+	if (c->have == sizeof(c->in)) { /* full: never recv(..., 0), which reads as EOF */
+		conn_watch(c);
+		return;
+	}
 	ssize_t r = recv(fd, c->in + c->have, sizeof(c->in) - c->have, 0);
 	if (r == 0) {
+		if (c->pending)
+			c->b->n.hangups++; /* its timer goes with it: nothing held for the delay */
 		conn_close(c);
 		return;
 	}
@@ -268,10 +341,13 @@ static void conn_read_cb(evutil_socket_t fd, short what, void *arg)
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return;
 		c->b->n.resets++;
+		if (c->pending)
+			c->b->n.hangups++;
 		conn_close(c);
 		return;
 	}
 	c->have += (size_t)r;
+	c->active_ms = now_ms();
 	conn_process(c);
 }
 
@@ -292,6 +368,9 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 	c->fd = fd;
 	c->wr = NULL;
 	c->timer = NULL;
+	c->hup = NULL;
+	c->reading = 1;
+	c->active_ms = now_ms();
 	c->pending = 0;
 	c->have = 0;
 	c->out_len = c->out_off = 0;
@@ -335,6 +414,27 @@ static void rearm_cb(evutil_socket_t fd, short what, void *arg)
 	if (b->open < b->max_conns) {
 		evconnlistener_enable(b->lev);
 		b->paused = 0;
+	}
+}
+
+/* idle_cb - every idle_timeout / IDLE_SWEEPS: close the connections silent
+ * (no byte in or out) for --idle-timeout-s, unless a reply's delay is running:
+ * a peer waiting for its answer is not idle.  Cost: one pass over the open
+ * connections, a few times per timeout. */
+static void idle_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct backend *b = arg;
+	uint64_t now = now_ms(), limit = b->idle_timeout_s * 1000;
+	struct conn *next;
+	for (struct conn *c = b->conns; c; c = next) {
+		next = c->next;
+		if (now - c->active_ms >= limit &&
+		    !(c->timer && evtimer_pending(c->timer, NULL))) {
+			b->n.idle_closed++;
+			conn_close(c);
+		}
 	}
 }
 
@@ -453,6 +553,15 @@ static int backend_serve(struct backend *b, evutil_socket_t lfd)
 	}
 	evconnlistener_set_error_cb(b->lev, accept_error_cb);
 	b->rearm = evtimer_new(b->base, rearm_cb, b);
+	if (b->idle_timeout_s) {
+		uint64_t ms = b->idle_timeout_s * 1000 / IDLE_SWEEPS;
+		struct timeval every = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+		b->idle = event_new(b->base, -1, EV_PERSIST, idle_cb, b);
+		if (!b->idle || event_add(b->idle, &every) != 0) {
+			fprintf(stderr, "backend: event_new (idle timer) failed\n");
+			goto err;
+		}
+	}
 	sigint = evsignal_new(b->base, SIGINT, signal_cb, b->base);
 	sigterm = evsignal_new(b->base, SIGTERM, signal_cb, b->base);
 	if (!b->rearm || !sigint || !sigterm || event_add(sigint, NULL) != 0 ||
@@ -479,6 +588,8 @@ err:
 		event_free(sigterm);
 	if (b->rearm)
 		event_free(b->rearm);
+	if (b->idle)
+		event_free(b->idle);
 	if (b->lev)
 		evconnlistener_free(b->lev);
 	event_base_free(b->base);
@@ -542,12 +653,12 @@ static int supervise(pid_t *kids, unsigned n, const sigset_t *wait_mask)
 
 /* The options that take a value; each may be given once. */
 static const char *const value_opts[] = { "--bind", "--port", "--backlog", "--max-conns",
-					  "--procs" };
+					  "--procs", "--idle-timeout-s" };
 #define N_VALUE_OPTS (sizeof(value_opts) / sizeof(value_opts[0]))
 
 static const char usage[] =
 	"usage: backend [--bind ADDR] [--port P] [--backlog N] [--max-conns N] [--procs N]\n"
-	"               [--quiet]\n"
+	"               [--idle-timeout-s S] [--quiet]\n"
 	"Answers wire-format requests after the delay each asks for.\n"
 	"  --bind ADDR      IPv4 address to listen on (default 127.0.0.1)\n"
 	"  --port P         TCP port, 0 picks a free one (default 0)\n"
@@ -557,14 +668,19 @@ static const char usage[] =
 	"  --procs N        N serving processes on the one port, each with its own\n"
 	"                   descriptor limit: more connections than one process may\n"
 	"                   open (default 1, at most 64)\n"
+	"  --idle-timeout-s S  close a connection silent for S seconds with no reply\n"
+	"                   due; 0: never (default 300)\n"
 	"  --quiet          no summary on exit\n"
+	"A peer holds at most one pending reply and 4 KiB of requests read ahead;\n"
+	"past that the backend stops reading it.  A peer that hangs up is closed at\n"
+	"once, its pending reply dropped.\n"
 	"Prints \"" BACKEND_READY_PREFIX "ADDR:PORT\" on stdout when listening.\n";
 
 int main(int argc, char **argv)
 {
 	const char *bind_addr = "127.0.0.1";
 	uint64_t port = 0, backlog = DEFAULT_BACKLOG, procs = 1;
-	struct backend b = { .max_conns = DEFAULT_MAX_CONNS };
+	struct backend b = { .max_conns = DEFAULT_MAX_CONNS, .idle_timeout_s = DEFAULT_IDLE_TIMEOUT_S };
 	char err[256];
 	int seen[N_VALUE_OPTS] = { 0 }; /* a value option given twice is a typo */
 	int seen_quiet = 0;
@@ -606,6 +722,9 @@ int main(int argc, char **argv)
 			rc = cli_parse_u64(v, 1, 65535, "--backlog", &backlog, err, sizeof(err));
 		else if (strcmp(a, "--procs") == 0)
 			rc = cli_parse_u64(v, 1, MAX_PROCS, "--procs", &procs, err, sizeof(err));
+		else if (strcmp(a, "--idle-timeout-s") == 0)
+			rc = cli_parse_u64(v, 0, 86400, "--idle-timeout-s", &b.idle_timeout_s, err,
+					   sizeof(err));
 		else
 			rc = cli_parse_u64(v, 1, 10000000, "--max-conns", &b.max_conns, err,
 					   sizeof(err));
@@ -700,15 +819,19 @@ int main(int argc, char **argv)
 			t.resets += c->resets;
 			t.accept_errors += c->accept_errors;
 			t.limit_pauses += c->limit_pauses;
+			t.hangups += c->hangups;
+			t.idle_closed += c->idle_closed;
 		}
 		fprintf(stderr,
 			"backend: %llu requests on %llu connections (peak %llu open), "
 			"%llu malformed, %llu oversized, %llu resets, %llu accept errors, "
-			"%llu pauses at --max-conns, %llu process%s\n",
+			"%llu pauses at --max-conns, %llu hung up with a reply pending, "
+			"%llu closed idle, %llu process%s\n",
 			(unsigned long long)t.requests, (unsigned long long)t.accepted,
 			(unsigned long long)atomic_load(&b.sh->peak), (unsigned long long)t.malformed,
 			(unsigned long long)t.oversized, (unsigned long long)t.resets,
 			(unsigned long long)t.accept_errors, (unsigned long long)t.limit_pauses,
+			(unsigned long long)t.hangups, (unsigned long long)t.idle_closed,
 			(unsigned long long)procs, procs == 1 ? "" : "es");
 	}
 	if (procs > 1)

@@ -79,7 +79,7 @@ int cli_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t *port
 
 const char *cli_usage(const char *model)
 {
-	static char buf[2048];
+	static char buf[2560];
 	snprintf(buf, sizeof(buf),
 		 "usage: %s WORKLOAD [-c N] [-n TASKS] [options]\n"
 		 "       %s --list [-v]\n"
@@ -101,6 +101,8 @@ const char *cli_usage(const char *model)
 		 "      --kmem MODE       kernel memory: auto (a memory cgroup of its own where\n"
 		 "                        the machine allows, else not measured), meminfo\n"
 		 "                        (system-wide /proc/meminfo deltas) or off\n"
+		 "      --io-timeout-s S  fail (exit 3) if a backend reply is S seconds later\n"
+		 "                        than the delay it asked for (default %d)\n"
 		 "      --list [-v]       print the registered workloads\n"
 		 "Exit status: 0 ok, 2 bad usage, 3 the run failed.\n",
 		 model, model,
@@ -114,13 +116,13 @@ const char *cli_usage(const char *model)
 			 ? "      --loops L         event loops, one thread each (default 1)\n"
 			   "      --workers W       hybrid: CPU parts run on W pool threads (default 0)\n"
 			 : "",
-		 CLI_DEFAULT_TIMEOUT_S);
+		 CLI_DEFAULT_TIMEOUT_S, CLI_DEFAULT_IO_TIMEOUT_S);
 	return buf;
 }
 
 /* The options; the order of this table is the order of the seen[] flags. */
 enum opt_id { O_C, O_N, O_WORK, O_DELAY, O_BACKEND, O_STACK, O_LOOPS, O_WORKERS, O_RATE, O_JSON,
-	      O_STATS, O_TIMEOUT, O_PIN, O_KMEM, O_LIST, O_VERBOSE, O_HELP, O_COUNT };
+	      O_STATS, O_TIMEOUT, O_IO_TIMEOUT, O_PIN, O_KMEM, O_LIST, O_VERBOSE, O_HELP, O_COUNT };
 
 struct opt_def {
 	const char *lng;   /* --long name */
@@ -144,6 +146,7 @@ static const struct opt_def opts[O_COUNT] = {
 	[O_TIMEOUT] = { "timeout-s", 0, 1, NULL },
 	[O_PIN] = { "pin", 0, 1, NULL },
 	[O_KMEM] = { "kmem", 0, 1, NULL },
+	[O_IO_TIMEOUT] = { "io-timeout-s", 0, 1, NULL },
 	[O_LIST] = { "list", 0, 0, NULL },
 	[O_VERBOSE] = { "verbose", 'v', 0, NULL },
 	[O_HELP] = { "help", 'h', 0, NULL },
@@ -231,6 +234,9 @@ static int apply(struct cli_config *cfg, int id, const char *val, char *err, siz
 			return -1;
 		}
 		return 0;
+	case O_IO_TIMEOUT:
+		return cli_parse_u64(val, 1, CLI_MAX_TIMEOUT_S, "--io-timeout-s",
+				     &cfg->io_timeout_s, err, errlen);
 	case O_JSON:
 		cfg->json = 1;
 		return 0;
@@ -256,6 +262,7 @@ int cli_parse(int argc, char **argv, const char *model, struct cli_config *cfg,
 	cfg->concurrency = 1;
 	cfg->tasks = CLI_DEFAULT_TASKS;
 	cfg->timeout_s = CLI_DEFAULT_TIMEOUT_S;
+	cfg->io_timeout_s = CLI_DEFAULT_IO_TIMEOUT_S;
 	cfg->loops = 1;
 
 	for (int i = 1; i < argc; i++) {

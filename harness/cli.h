@@ -22,6 +22,8 @@
 #define CLI_MAX_RATE 1000000000ULL      /* --rate: one arrival per nanosecond */
 #define CLI_DEFAULT_TASKS 1000          /* -n when not given */
 #define CLI_DEFAULT_TIMEOUT_S 300       /* a run that takes longer has hung */
+#define CLI_DEFAULT_IO_TIMEOUT_S 10     /* a backend silent this long past the asked delay
+					   has hung (both models, per round trip) */
 #define CLI_HOST_MAX 256                /* longest backend host name */
 
 /* What the command line asked for. */
@@ -46,6 +48,7 @@ struct cli_config {
 	uint64_t timeout_s;      /* --timeout-s: give up and exit 3 after this */
 	int pin_split;           /* --pin split: backend and model on CPUs of their own */
 	enum { CLI_KMEM_AUTO, CLI_KMEM_MEMINFO, CLI_KMEM_OFF } kmem; /* --kmem */
+	uint64_t io_timeout_s;   /* --io-timeout-s: a reply later than delay + this fails the run */
 };
 
 /*

@@ -93,6 +93,7 @@ def whole(text, what, lo, hi):
 def setup(argv):
     """Validate everything before anything runs; UsageError on bad input."""
     args = parse_args(argv)
+    S.need_tools()
     args.runs = whole(args.runs, "RUNS", 2, 100) if args.runs is not None else (
         QUICK_RATE_RUNS if args.quick else RATE_RUNS)
     args.slots = whole(args.slots, "SLOTS", 1, 100000) if args.slots is not None else (
@@ -274,13 +275,14 @@ def main(argv):
         meta.setdefault("commands", [])
     else:
         stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-        os.makedirs(args.results, exist_ok=True)
-        run_dir = os.path.join(args.results, "rate-" + stamp)
-        suffix = 1
-        while os.path.exists(run_dir):
-            suffix += 1
-            run_dir = os.path.join(args.results, "rate-%s-%d" % (stamp, suffix))
-        os.makedirs(run_dir)
+        try:
+            os.makedirs(args.results, exist_ok=True)
+        except OSError as e:
+            print("make bench-rate: OUT: cannot use '%s' as the results folder: %s"
+                  % (args.results, e.strerror or e), file=sys.stderr)
+            return 2
+        run_dir = S.make_run_dir(args.results, stamp, "rate-")
+        S.RUN_DIR = run_dir
         meta_path = os.path.join(run_dir, "meta.json")
         args.run_id = os.path.basename(run_dir)
         meta = S.provenance(args, args.pairs, {p["name"]: [] for p in args.pairs},
@@ -317,5 +319,16 @@ def main(argv):
     return 0
 
 
+def guarded_main(argv):
+    """main(), stopped by our parent's death; a failed write (a full disk) is
+    one line and exit 3 (sweep.guarded_main's rules)."""
+    S.die_with_parent()
+    try:
+        return main(argv)
+    except OSError as e:
+        S.write_failed("bench-rate", e, S.RUN_DIR)
+        return 3
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(guarded_main(sys.argv[1:]))

@@ -320,6 +320,44 @@ static int append_line(const char *path, const char *line)
 	return w == (ssize_t)n ? 0 : -1;
 }
 
+/*
+ * emit_result - the stats line to --stats-out and/or stdout (--json).  A
+ * result that cannot be written is lost, and a lost result is a failed run:
+ * returns 0, or -1 with why (e.g. "--stats-out F: No space left on device")
+ * in reason.  stdout is flushed here, so a full disk or /dev/full shows now.
+ */
+static int emit_result(const struct cli_config *cli, const char *json, char *reason,
+		       size_t len)
+{
+	int rc = 0;
+	if (cli->stats_out && append_line(cli->stats_out, json) != 0) {
+		snprintf(reason, len, "result lost: --stats-out %s: %s", cli->stats_out,
+			 strerror(errno));
+		rc = -1;
+	}
+	if (cli->json && (printf("%s\n", json) < 0 || fflush(stdout) != 0 || ferror(stdout))) {
+		if (rc == 0)
+			snprintf(reason, len, "result lost: --json: stdout: %s", strerror(errno));
+		rc = -1;
+	}
+	return rc;
+}
+
+/*
+ * no_task_done - one rule for every model: a run in which no task completed
+ * measured nothing, whatever the cause (every reply failed verification, the
+ * backend refused each request).  Returns 1 with the reason set, else 0.
+ */
+static int no_task_done(const struct run_config *cfg, struct run_result *res)
+{
+	if (res->done > 0)
+		return 0;
+	snprintf(res->reason, sizeof(res->reason),
+		 "no task done: all %llu tasks ended in errors (%llu errors)",
+		 (unsigned long long)cfg->tasks, (unsigned long long)res->errors);
+	return 1;
+}
+
 static void list_workloads(int verbose)
 {
 	for (size_t i = 0; i < wl_registry_len; i++) {
@@ -367,6 +405,7 @@ int main(int argc, char **argv)
 	};
 	cfg.params.work = cli.work_set ? cli.work : cfg.wl->default_work;
 	cfg.params.delay_us = cli.delay_set ? cli.delay_us : cfg.wl->default_delay_us;
+	cfg.params.io_timeout_s = cli.io_timeout_s;
 
 	/* A stats file we cannot append to is a usage error, found before the run. */
 	if (cli.stats_out) {
@@ -471,16 +510,19 @@ int main(int argc, char **argv)
 			 (unsigned long long)(res.done + res.errors), (unsigned long long)cfg.tasks);
 		failed = 1;
 	}
+	if (!failed && no_task_done(&cfg, &res))
+		failed = 1;
 	if (backend_pid > 0)
 		backend_proc_stop(backend_pid);
 
 	char json[JSON_MAX];
 	format_json(json, sizeof(json), &cfg, &res, &extra, failed);
-	if (cli.stats_out && append_line(cli.stats_out, json) != 0)
-		fprintf(stderr, "%s: --stats-out %s: %s\n", model_impl.name, cli.stats_out,
-			strerror(errno));
-	if (cli.json)
-		printf("%s\n", json);
+	char lost[MODEL_REASON_MAX];
+	if (emit_result(&cli, json, lost, sizeof(lost)) != 0) {
+		if (!failed) /* a run that failed already keeps its first cause */
+			memcpy(res.reason, lost, sizeof(res.reason));
+		failed = 1;
+	}
 
 	if (failed) {
 		fprintf(stderr, "%s: %s -c %llu: run failed: %s\n", model_impl.name, cfg.wl->name,

@@ -32,14 +32,17 @@ the sweep goes on without the file.
 
 import argparse
 import csv
+import ctypes
 import datetime
 import glob
+import hashlib
 import io
 import json
 import os
 import platform
 import re
 import shlex
+import shutil
 import signal
 import statistics
 import subprocess
@@ -91,6 +94,8 @@ FLOOR_RUNS_JSONL = "floor_runs.jsonl"  # the direct runs at c=1, delay 0
 FLOOR_TASKS = 20000     # tasks of each floor run (~0.2-1 s at tens of us per task)
 QUICK_FLOOR_TASKS = 5000  # ... in a QUICK sweep
 FLOOR_MODELS = ("threads", "async")  # binaries of the floor runs, plain (no --loops)
+TOOLS = ("hyperfine", "taskset")  # commands a sweep runs, checked on PATH before it starts
+PR_SET_PDEATHSIG = 1    # prctl(2): a signal for us when our parent dies
 
 COLUMNS = [
     "workload", "model", "concurrency", "status", "reason", "tasks", "window_tasks", "runs",
@@ -131,13 +136,91 @@ def colour(text, code):
 
 
 def write_atomic(path, data):
-    """Write data (str) to path via a temporary file and rename."""
+    """Write data (str) to path via a temporary file and rename.  On failure
+    (a full disk: OSError) the temporary file is removed and the error raised:
+    path keeps its previous whole content, or stays absent."""
     tmp = "%s.tmp.%d" % (path, os.getpid())
-    with open(tmp, "w") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def make_run_dir(results, stamp, prefix=""):
+    """A new folder results/PREFIX+STAMP[-N] of our own: os.mkdir either makes
+    it or fails, so two sweeps started in the same second never share one
+    (a check for an existing folder and a later create would race).
+    Returns its path."""
+    suffix = 1
+    while True:
+        name = prefix + stamp + ("" if suffix == 1 else "-%d" % suffix)
+        path = os.path.join(results, name)
+        try:
+            os.mkdir(path)
+            return path
+        except FileExistsError:
+            suffix += 1
+
+
+def die_with_parent():
+    """Ask for SIGTERM when our parent dies (make killed, its shell gone), so
+    the sweep stops as on Ctrl-C: the point in hand killed, latest unmoved.
+    Linux prctl(PR_SET_PDEATHSIG) through ctypes; elsewhere nothing.  If the
+    parent died before the request took effect, raise SIGTERM now."""
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+            return
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def child_dies_with_us():
+    """preexec_fn of every child (hyperfine, a model, bin/calibrate): SIGKILL
+    when the sweep dies, even by SIGKILL, so nothing of a point outlives it."""
+    try:
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def need_tools():
+    """Every command the sweep runs is on PATH, else UsageError naming it."""
+    missing = [t for t in TOOLS if shutil.which(t) is None]
+    if missing:
+        raise UsageError("%s not found on PATH (scripts/deps.sh installs what is missing)"
+                         % ", ".join(missing))
+
+
+def results_seal(csv_path):
+    """{"rows", "sha256"} of a whole results.csv, for meta.json: a loader
+    (scripts/runcheck.py) refuses a file that no longer matches it."""
+    with open(csv_path, "rb") as f:
+        data = f.read()
+    rows = max(0, len(list(csv.reader(io.StringIO(data.decode("utf-8"))))) - 1)
+    return {"rows": rows, "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def write_failed(who, err, run_dir):
+    """A write under the results folder failed (a full disk): one line on
+    stderr, the temporary files removed; the caller exits 3."""
+    if run_dir:
+        remove_tmp(run_dir)
+    where = getattr(err, "filename", None)
+    print("%s: cannot write results: %s%s; the run%s is incomplete, latest unchanged" % (
+        who, "%s: " % rel(where) if isinstance(where, str) else "", err.strerror or err,
+        " in %s" % rel(run_dir) if run_dir else ""), file=sys.stderr)
 
 
 def remove_tmp(run_dir):
@@ -274,7 +357,8 @@ class Runner:
     def run(self, argv, timeout):
         """(returncode, stdout, stderr); kills the group on timeout."""
         self.child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                      text=True, start_new_session=True)
+                                      text=True, start_new_session=True,
+                                      preexec_fn=child_dies_with_us)
         try:
             out, err = self.child.communicate(timeout=timeout)
             return self.child.returncode, out, err
@@ -573,9 +657,9 @@ def run_point(args, runner, meta, run_dir, pair, model, c):
         row.update(status="failed", reason=failure_reason(err, bad))
         return row
     counted = lines[-args.runs:]
-    if len(counted) < args.runs:
-        row.update(status="failed", reason="only %d stats lines for %d runs"
-                   % (len(counted), args.runs))
+    if len(lines) != WARMUP + args.runs:  # a lost line: never take the warm-up's instead
+        row.update(status="failed", reason="%d stats lines for %d runs (a result was lost)"
+                   % (len(lines), WARMUP + args.runs))
         return row
     hf = None
     try:
@@ -754,6 +838,7 @@ def setup(argv):
             raise UsageError("%s: '%s' must be a whole number 1..86400"
                              % (RUN_TIMEOUT_ENV, timeout))
         RUN_TIMEOUT_S = int(timeout)
+    need_tools()
     if not re.fullmatch(r"[0-9]+", args.runs) or not 3 <= int(args.runs) <= 100:
         raise UsageError("RUNS: '%s' must be a whole number 3..100" % args.runs)
     args.runs = int(args.runs)
@@ -802,13 +887,11 @@ def main(argv):
         print("make bench: OUT: cannot use '%s' as the results folder: %s"
               % (args.results, e.strerror or e), file=sys.stderr)
         return 2
-    run_dir = os.path.join(args.results, args.run_id)
-    suffix = 1
-    while os.path.exists(run_dir):
-        suffix += 1
-        run_dir = os.path.join(args.results, "%s-%d" % (args.run_id, suffix))
+    run_dir = make_run_dir(args.results, args.run_id)
+    global RUN_DIR
+    RUN_DIR = run_dir
     args.run_id = os.path.basename(run_dir)
-    for sub in ("", "stats", "hyperfine"):
+    for sub in ("stats", "hyperfine"):
         os.makedirs(os.path.join(run_dir, sub), exist_ok=True)
 
     meta = provenance(args, pairs, levels, ["make", "bench"] + argv)
@@ -893,6 +976,7 @@ def main(argv):
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # Every point is measured: the data is complete, whatever the report does.
     meta["complete"] = True
+    meta["results_csv"] = results_seal(csv_path)
     meta["elapsed_s"] = round(time.monotonic() - start, 1)
     write_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
     if not args.no_report:
@@ -910,5 +994,20 @@ def main(argv):
     return 0
 
 
+RUN_DIR = None  # the run folder once made: cleaned up if a write fails
+
+
+def guarded_main(argv):
+    """main(), but our parent's death stops us, and a write that fails (a
+    full disk under the results folder) ends the sweep with one line and
+    exit 3, never a traceback."""
+    die_with_parent()
+    try:
+        return main(argv)
+    except OSError as e:
+        write_failed("bench", e, RUN_DIR)
+        return 3
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(guarded_main(sys.argv[1:]))

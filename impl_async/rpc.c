@@ -5,6 +5,11 @@
  * (kept only until it is sent), the reply as it arrives, and the digest it
  * must carry.  No bufferevent: at 10,000 slots its two evbuffers per
  * connection would cost more memory than the whole task.
+ *
+ * No wait is unbounded: the read event carries a timeout of delay +
+ * --io-timeout-s (a libevent common timeout: O(1) to re-arm per task), so a
+ * backend that accepts and never answers fails the run, as SO_RCVTIMEO does
+ * on threads (impl_threads/rpc.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +26,7 @@ struct rpc_state {
 	rpc_reply_fn on_reply;  /* what to do with a verified reply */
 	struct event *wev;      /* writable, made only if a send ever falls short */
 	int busy;               /* 1: a request is in flight */
+	const struct timeval *io_tv; /* delay + --io-timeout-s, a common timeout */
 	uint64_t want;          /* digest the reply must carry */
 	uint32_t sent;          /* request bytes sent so far */
 	uint32_t got;           /* reply bytes received so far */
@@ -44,8 +50,11 @@ int rpc_slot_init(struct async_slot *s, rpc_reply_fn on_reply, char *err, size_t
 		return -1;
 	/* Persistent: added once, so a task costs no epoll_ctl; while the slot
 	 * is idle the socket is silent, and an EOF then means the backend died. */
+	uint64_t us = s->params->delay_us + s->params->io_timeout_s * 1000000;
+	struct timeval tv = { (time_t)(us / 1000000), (suseconds_t)(us % 1000000) };
+	st->io_tv = event_base_init_common_timeout(async_slot_base(s), &tv);
 	s->ev = event_new(async_slot_base(s), s->fd, EV_READ | EV_PERSIST, rpc_io_cb, s);
-	if (!s->ev || event_add(s->ev, NULL) != 0) {
+	if (!st->io_tv || !s->ev || event_add(s->ev, NULL) != 0) {
 		snprintf(err, errlen, "event_new failed (out of memory?)");
 		return -1;
 	}
@@ -113,15 +122,25 @@ void rpc_start(struct async_slot *s, uint32_t delay_us)
 	st->sent = 0;
 	st->got = 0;
 	st->busy = 1;
+	event_add(s->ev, st->io_tv); /* the I/O bound of this round trip */
 	if (send_some(s, st) == 0)
 		wait_writable(s, st);
 }
 
 static void rpc_io_cb(evutil_socket_t fd, short what, void *arg)
 {
-	(void)what;
 	struct async_slot *s = arg;
 	struct rpc_state *st = s->state;
+	if (what & EV_TIMEOUT) {
+		if (st->busy) {
+			char why[160];
+			snprintf(why, sizeof(why),
+				 "backend recv: no reply %llu s past the delay (--io-timeout-s): "
+				 "is the backend hung?", (unsigned long long)s->params->io_timeout_s);
+			async_fail(s, why);
+		}
+		return; /* an idle slot: nothing is owed */
+	}
 	ssize_t r = recv(fd, st->rep + st->got, sizeof(st->rep) - st->got, 0);
 	if (r <= 0) {
 		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))

@@ -33,7 +33,8 @@ are listed ("only in A" / "only in B").  The last line starts
 "N points compared, K changed beyond noise".
 
 Exit: 0 (changes are not an error), 2 bad input (a folder missing, no
-results.csv, unreadable CSV): one line on stderr.  Standard library only.
+results.csv, unreadable CSV, a results.csv scripts/runcheck.py finds damaged):
+one line on stderr.  Standard library only.
 """
 
 import os
@@ -41,6 +42,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import report as R  # noqa: E402
+import runcheck  # noqa: E402  (a damaged results.csv is refused in one line)
 import verdicts  # noqa: E402  (RSS_NOISE_KIB: one noise figure for RSS)
 
 # Thresholds (see the docstring for the runs they were tuned on).
@@ -70,8 +72,13 @@ def load_run(path, label):
         raise InputError("%s: %s: no such run folder" % (label, path))
     if not os.path.isfile(csv_path):
         raise InputError("%s: %s has no %s" % (label, path, R.RESULTS_CSV))
+    meta_path = os.path.join(os.path.dirname(csv_path), R.META_JSON)
     try:
+        runcheck.check_results(csv_path, R.load_meta(meta_path)
+                               if os.path.isfile(meta_path) else None)
         rows = R.load_csv(csv_path)
+    except runcheck.RunCheckError as e:
+        raise InputError("%s: refused: %s" % (label, e))
     except R.ReportError as e:
         raise InputError("%s: %s" % (label, e))
     if not rows or "workload" not in rows[0] or "concurrency" not in rows[0]:

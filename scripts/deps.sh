@@ -3,7 +3,12 @@
 #
 # As root it runs apt-get itself; otherwise it prints the exact command and
 # fails, so `make bench` and `make test` never half-work on a bare machine.
+# Each check is of the thing itself (a command on PATH, a header, a .pc
+# file), never of what apt says is installed, and every check runs again
+# after apt-get: a package that installed but left a command off PATH is
+# still missing, said in one line (exit 1).
 set -eu
+MODE=${1:-}
 
 missing=""
 need() { # need PACKAGE TEST-COMMAND...
@@ -14,6 +19,8 @@ need() { # need PACKAGE TEST-COMMAND...
 	fi
 }
 
+check_all() { # sets $missing to the packages whose check fails
+missing=""
 need gcc command -v cc
 need make command -v make
 need pkg-config command -v pkg-config
@@ -24,14 +31,17 @@ need gnuplot-nox command -v gnuplot
 need python3 command -v python3
 need procps command -v pgrep
 need util-linux command -v prlimit
-if [ "${1:-}" = sanitize ]; then # make sanitize, make fuzz
+need util-linux command -v taskset
+if [ "$MODE" = sanitize ]; then # make sanitize, make fuzz
 	need clang command -v clang
 	# shellcheck disable=SC2016 # expanded by the inner sh
 	need libclang-rt-14-dev sh -c \
 		'test -f "$(clang -print-runtime-dir)/libclang_rt.fuzzer-$(uname -m).a"'
 	need valgrind command -v valgrind
 fi
+}
 
+check_all
 [ -z "$missing" ] && exit 0
 
 cmd="apt-get install -y --no-install-recommends$missing"
@@ -45,3 +55,8 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >&2
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >&2
+check_all
+if [ -n "$missing" ]; then
+	echo "deps: still missing after apt-get install:$missing (installed, but not on PATH=$PATH?)" >&2
+	exit 1
+fi

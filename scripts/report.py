@@ -30,7 +30,8 @@ never from its name:
 An older run without calibration.csv is reported as before, saying so.
 
 Usage: python3 scripts/report.py [--plots-only] RUN_DIR
-Exit: 0 ok, 1 failed (missing input, gnuplot error; one line on stderr),
+Exit: 0 ok, 1 failed (missing or damaged input -- scripts/runcheck.py --,
+gnuplot error; one line on stderr),
 2 bad usage.  Standard library only; importable: load_csv(), load_meta()
 and the group/check helpers are reused by later report steps.
 """
@@ -44,6 +45,7 @@ import re
 import subprocess
 import sys
 
+import runcheck  # results.csv whole? (a damaged one is refused in one line)
 import verdicts  # the "Verdicts" section: each claim of DESIGN.md section 1
 
 # ---- tunables ---------------------------------------------------------------
@@ -1163,6 +1165,10 @@ def main(argv=None):
     try:
         if not os.path.isdir(run_dir):
             raise ReportError("%s: not a run folder" % run_dir)
+        try:
+            runcheck.check_run(run_dir, RESULTS_CSV, META_JSON)
+        except runcheck.RunCheckError as e:
+            raise ReportError("refused: %s" % e)
         rows = load_csv(os.path.join(run_dir, RESULTS_CSV))
         if not rows:
             raise ReportError("%s: no rows to report" % os.path.join(run_dir, RESULTS_CSV))

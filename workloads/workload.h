@@ -24,6 +24,7 @@ struct wl_params {
 	uint64_t work;     /* CPU cost of a task, in cpu_hash rounds */
 	uint64_t delay_us; /* simulated service time of a task, microseconds */
 	struct sockaddr_in backend; /* where backend requests go (I/O pairs) */
+	uint64_t io_timeout_s; /* a reply later than delay_us + this: the backend hung */
 };
 
 /* Static description of a workload pair, defined in workloads/NAME.c. */

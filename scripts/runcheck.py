@@ -1,0 +1,131 @@
+"""runcheck.py: is a run's results.csv whole?  Refuse a damaged one in one line.
+
+The report and compare read results.csv as data; a file cut short, with a
+shifted column, an open quote or binary bytes in it would otherwise be
+reported from what is left, or end in a traceback.  This module checks a
+results.csv before anything reads it:
+
+- UTF-8 text, no NUL bytes, ending in a newline (a cut-off last line);
+- strict CSV (an unterminated quote is an error, not a swallowed file);
+- a header with the columns every reader needs, each name once;
+- every row as many cells as the header, status ok or failed, concurrency
+  a whole number >= 1, and a number (or empty) in each known numeric column
+  (columns it does not know are left alone, so new ones need no edit here);
+- when meta.json carries the sweep's seal ("results_csv": rows and sha256,
+  written when the run completed), the row count and digest match it, so a
+  file truncated at a row boundary, or edited, is refused too.  A run
+  without a seal (older, or interrupted) gets the structural checks only.
+
+A leaf module: it imports nothing of this project.  Standard library only.
+"""
+
+import csv
+import hashlib
+import io
+import json
+import os
+
+REQUIRED = ("workload", "model", "concurrency", "status")
+STATUSES = ("ok", "failed")
+NUMERIC = {  # results.csv columns that hold a number or nothing
+    "tasks", "window_tasks", "runs", "work", "delay_us", "throughput", "throughput_min",
+    "throughput_max", "throughput_cv", "p50_us", "p50_us_min", "p50_us_max", "p90_us",
+    "p99_us", "p99_us_min", "p99_us_max", "p999_us", "max_us", "mean_us", "maxrss_kib",
+    "maxrss_kib_min", "maxrss_kib_max", "rss_per_task_kib", "threads", "utime_s", "stime_s",
+    "vcsw", "ivcsw", "wall_s", "hf_mean_s", "hf_stddev_s", "hf_median_s", "hf_min_s",
+    "hf_max_s", "cv", "littles_ratio", "errors", "verify_tasks",
+}
+FLAG_COLUMNS = {"noisy", "outliers"}  # 0/1, or true/false from older runs
+FLAG_WORDS = {"0", "1", "true", "false", "yes", "no", ""}
+SEAL_KEY = "results_csv"             # meta.json: {"rows": N, "sha256": hex}
+
+
+class RunCheckError(Exception):
+    """results.csv is damaged: the message says what and where, in one line."""
+
+
+def _number(text):
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def check_results(csv_path, meta=None):
+    """Check csv_path (a results.csv) and, when meta (a dict) holds the seal,
+    its row count and digest.  Returns the number of data rows; raises
+    RunCheckError naming the file and what is wrong.  Cost: one read."""
+    name = csv_path
+    try:
+        with open(csv_path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise RunCheckError("cannot read %s: %s" % (name, e.strerror or e))
+    if b"\0" in data:
+        raise RunCheckError("%s: binary bytes (NUL at byte %d): not a results.csv"
+                            % (name, data.index(b"\0")))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise RunCheckError("%s: not UTF-8 text (byte %d): damaged" % (name, e.start))
+    if not text.strip():
+        raise RunCheckError("%s: empty file, no header" % name)
+    if not text.endswith("\n"):
+        raise RunCheckError("%s: truncated: the last line is cut off (no newline at the end)"
+                            % name)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        rows = list(reader)
+    except csv.Error as e:
+        raise RunCheckError("%s: bad CSV at line %d: %s (an open quote?)"
+                            % (name, reader.line_num, e))
+    header = rows[0]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise RunCheckError("%s: the header lacks %s: not a results.csv"
+                            % (name, ", ".join(missing)))
+    dup = sorted({c for c in header if header.count(c) > 1})
+    if dup:
+        raise RunCheckError("%s: column %s appears twice in the header" % (name, dup[0]))
+    for line, row in enumerate(rows[1:], 2):
+        if len(row) != len(header):
+            raise RunCheckError("%s: line %d has %d cells, the header %d (a shifted, missing "
+                                "or extra column)" % (name, line, len(row), len(header)))
+        cells = dict(zip(header, row))
+        if cells["status"] not in STATUSES:
+            raise RunCheckError("%s: line %d: status '%s' is not ok or failed (a shifted "
+                                "column?)" % (name, line, cells["status"][:40]))
+        c = cells["concurrency"]
+        if not (c.isdigit() and int(c) >= 1):
+            raise RunCheckError("%s: line %d: concurrency '%s' is not a whole number >= 1"
+                                % (name, line, c[:40]))
+        for col, cell in cells.items():
+            if col in NUMERIC and cell.strip() and not _number(cell):
+                raise RunCheckError("%s: line %d: %s '%s' is not a number (a shifted "
+                                    "column?)" % (name, line, col, cell[:40]))
+            if col in FLAG_COLUMNS and cell.strip().lower() not in FLAG_WORDS:
+                raise RunCheckError("%s: line %d: %s '%s' is not 0 or 1"
+                                    % (name, line, col, cell[:40]))
+    n = len(rows) - 1
+    seal = meta.get(SEAL_KEY) if isinstance(meta, dict) else None
+    if isinstance(seal, dict):
+        if seal.get("rows") is not None and seal.get("rows") != n:
+            raise RunCheckError("%s: %d rows, meta.json says the sweep wrote %s (truncated?)"
+                                % (name, n, seal.get("rows")))
+        if seal.get("sha256") and seal["sha256"] != hashlib.sha256(data).hexdigest():
+            raise RunCheckError("%s: not the file the sweep wrote (its sha256 differs from "
+                                "meta.json's): damaged or edited" % name)
+    return n
+
+
+def check_run(run_dir, csv_name="results.csv", meta_name="meta.json"):
+    """check_results() on run_dir/results.csv against run_dir/meta.json (a
+    meta.json that is missing or unreadable gives no seal to check)."""
+    meta = None
+    try:
+        with open(os.path.join(run_dir, meta_name), encoding="utf-8") as f:
+            meta = json.load(f)
+    except (OSError, ValueError):
+        pass
+    return check_results(os.path.join(run_dir, csv_name), meta)
