@@ -1,8 +1,16 @@
 # Threads vs async, side by side.  `make help` lists the targets.
 #
 # Required flags are appended after the user's CFLAGS so they cannot be lost;
-# `make V=1` shows the commands.  Workload pairs come from the registry
-# (workloads/workloads.def): a line there is all the Makefile needs.
+# `make V=1` shows the commands.  Two registries drive the build, so neither
+# a new pair nor a new model needs an edit here:
+#   workloads/workloads.def  WORKLOAD(name) per pair; a comment on the line,
+#                            /* libs: zlib */, names the pkg-config libraries
+#                            the pair links (into every model binary);
+#   harness/models.def       MODEL(name, binary, style, "libs", ...) per model:
+#                            bin/BINARY is built from its runtime folder
+#                            impl_BINARY/ (impl_BINARY/BINARY.c and helpers),
+#                            the pairs of its code style (impl_STYLE/NAME.c and
+#                            that folder's helpers), and links "libs".
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -13,10 +21,6 @@ BIN ?= bin
 
 WARN := -std=c11 -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes
 DEFS := -D_GNU_SOURCE
-EVENT_CFLAGS := $(shell $(PKG_CONFIG) --cflags libevent 2>/dev/null)
-EVENT_LIBS := $(shell $(PKG_CONFIG) --libs libevent 2>/dev/null)
-ALL_CFLAGS = $(CFLAGS) $(WARN) $(DEFS) $(EVENT_CFLAGS) -MMD -MP
-ALL_LDFLAGS = $(LDFLAGS) -pthread
 LIBS_M := -lm
 
 ifeq ($(V),1)
@@ -25,67 +29,112 @@ else
 Q := @
 endif
 
-# The registry: names of the workload pairs, one WORKLOAD(name) line each.
+# ---- the registries ----------------------------------------------------------
 WORKLOADS_DEF := workloads/workloads.def
+MODELS_DEF := harness/models.def
+OPEN := (
+CLOSE := )
 PAIRS := $(shell sed -n 's/^WORKLOAD(\([A-Za-z_][A-Za-z0-9_]*\)).*/\1/p' $(WORKLOADS_DEF))
-
-# A pair with a missing side fails here, naming the file, not deep in a link.
-PAIR_FILES := $(foreach p,$(PAIRS),workloads/$(p).c workloads/$(p).h impl_threads/$(p).c impl_async/$(p).c)
-MISSING := $(filter-out $(wildcard $(PAIR_FILES)),$(PAIR_FILES))
-ifneq ($(MISSING),)
-$(error workload pair incomplete: missing $(MISSING) (each line of $(WORKLOADS_DEF) needs workloads/NAME.c, workloads/NAME.h, impl_threads/NAME.c, impl_async/NAME.c))
+PAIR_PKGS := $(sort $(shell sed -n 's|^WORKLOAD$(OPEN)[A-Za-z0-9_]*$(CLOSE) */\* *libs: *\([^*]*\)\*/.*|\1|p' $(WORKLOADS_DEF)))
+# One word per model line: BINARY:STYLE:LIB+LIB
+MODEL_ROWS := $(shell sed -n 's/^MODEL$(OPEN) *[^,]*, *\([a-z0-9_]*\), *\([a-z0-9_]*\), *"\([^"]*\)".*/\1:\2:\3/p' $(MODELS_DEF) | tr ' ' '+')
+BINARIES := $(sort $(foreach r,$(MODEL_ROWS),$(firstword $(subst :, ,$(r)))))
+rows_of = $(filter $(1):%,$(MODEL_ROWS))
+style_of = $(word 2,$(subst :, ,$(firstword $(call rows_of,$(1)))))
+pkgs_of = $(sort $(PAIR_PKGS) $(foreach r,$(call rows_of,$(1)),$(subst +, ,$(word 3,$(subst :, ,$(r))))))
+STYLES := $(sort $(foreach b,$(BINARIES),$(call style_of,$(b))))
+ifeq ($(BINARIES),)
+$(error $(MODELS_DEF): no MODEL(...) line could be read)
 endif
 
-CORE_SRC := harness/hist.c harness/stats.c harness/cli.c harness/backend_proc.c harness/net.c \
-	harness/memcg.c \
-	workloads/registry.c workloads/wire.c $(PAIRS:%=workloads/%.c)
-RUNNER_SRC := harness/runner.c
-THREADS_SRC := impl_threads/threads.c impl_threads/rpc.c $(PAIRS:%=impl_threads/%.c)
-ASYNC_SRC := impl_async/async.c impl_async/rpc.c $(PAIRS:%=impl_async/%.c)
-BACKEND_SRC := harness/backend.c harness/cli.c workloads/wire.c
-CALIBRATE_SRC := harness/calibrate.c harness/hist.c harness/stats.c workloads/cpu_hash.c
+# A pair with a missing side fails here, naming the file, not deep in a link.
+PAIR_FILES := $(foreach p,$(PAIRS),workloads/$(p).c workloads/$(p).h $(STYLES:%=impl_%/$(p).c))
+MISSING := $(filter-out $(wildcard $(PAIR_FILES)),$(PAIR_FILES))
+ifneq ($(MISSING),)
+$(error workload pair incomplete: missing $(MISSING) (each line of $(WORKLOADS_DEF) needs workloads/NAME.c, workloads/NAME.h and $(STYLES:%=impl_%/NAME.c)))
+endif
+RUNTIMES := $(foreach b,$(BINARIES),impl_$(b)/$(b).c)
+MISSING_RT := $(filter-out $(wildcard $(RUNTIMES)),$(RUNTIMES))
+ifneq ($(MISSING_RT),)
+$(error $(MODELS_DEF) names a binary without its runtime: missing $(MISSING_RT))
+endif
+
+# ---- what each program is made of -----------------------------------------------
+# helpers_of DIR: a runtime or style folder's own files, less its runtime
+# (DIR/NAME.c for impl_NAME) and less any pair file (named like a workload).
+helpers_of = $(filter-out $(1)/$(patsubst impl_%,%,$(1)).c $(patsubst workloads/%.c,$(1)/%.c,$(wildcard workloads/*.c)),$(wildcard $(1)/*.c))
+# The runtime every model binary links: the runner, the clock window, the
+# histograms, figures, options, sockets, the backend spawner, the cgroup.
+RUNNER_SRC := harness/runtime/runner.c
+RUNTIME_SRC := $(filter-out $(RUNNER_SRC) harness/runtime/evbase.c,$(wildcard harness/runtime/*.c))
+WORKLOAD_SRC := workloads/registry.c workloads/wire.c $(PAIRS:%=workloads/%.c)
+EVBASE_SRC := harness/runtime/evbase.c
+# model_src BINARY: its runtime, its style's pairs and helpers.
+model_src = impl_$(1)/$(1).c $(call helpers_of,impl_$(1)) \
+	$(if $(filter-out $(1),$(call style_of,$(1))),$(call helpers_of,impl_$(call style_of,$(1)))) \
+	$(PAIRS:%=impl_$(call style_of,$(1))/%.c) \
+	$(if $(filter libevent,$(call pkgs_of,$(1))),$(EVBASE_SRC))
+BACKEND_SRC := $(wildcard harness/backend/*.c) harness/runtime/cli.c harness/runtime/util.c \
+	$(EVBASE_SRC) workloads/wire.c
+CALIBRATE_SRC := $(wildcard harness/calibrate/*.c) harness/runtime/hist.c harness/runtime/stats.c \
+	harness/runtime/util.c $(EVBASE_SRC) workloads/cpu_hash.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+RUNTIME_OBJ := $(call obj,$(RUNTIME_SRC) $(WORKLOAD_SRC))
+# Every binary: its objects and its pkg-config libraries, for the one link rule.
+$(foreach b,$(BINARIES),$(eval OBJ_$(b) := $(call obj,$(RUNNER_SRC)) $(RUNTIME_OBJ) $(call obj,$(call model_src,$(b)))))
+$(foreach b,$(BINARIES),$(eval PKGS_$(b) := $(call pkgs_of,$(b))))
+OBJ_backend := $(call obj,$(BACKEND_SRC))
+PKGS_backend := libevent
+OBJ_calibrate := $(call obj,$(CALIBRATE_SRC))
+PKGS_calibrate := libevent
+PROGRAMS := $(BINARIES) backend calibrate
+ALL_PKGS := $(sort $(foreach p,$(PROGRAMS),$(PKGS_$(p))))
 
-CORE_OBJ := $(call obj,$(CORE_SRC))
-THREADS_OBJ := $(call obj,$(RUNNER_SRC) $(THREADS_SRC)) $(CORE_OBJ)
-ASYNC_OBJ := $(call obj,$(RUNNER_SRC) $(ASYNC_SRC)) $(CORE_OBJ)
-BACKEND_OBJ := $(call obj,$(BACKEND_SRC))
-CALIBRATE_OBJ := $(call obj,$(CALIBRATE_SRC))
+# Headers of every library any program uses; each program links only its own.
+PKG_CFLAGS := $(if $(ALL_PKGS),$(shell $(PKG_CONFIG) --cflags $(ALL_PKGS) 2>/dev/null))
+pkg_libs = $(if $(1),$(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null))
+ALL_CFLAGS = $(CFLAGS) $(WARN) $(DEFS) $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) -pthread
 
 TEST_NAMES := test_hist test_cli test_workloads test_wire
 TEST_BINS := $(TEST_NAMES:%=$(BUILD)/test-bin/%)
 
-.PHONY: all deps test check bench bench-rate plots report clean help new-workload compare
+.PHONY: all deps test check bench bench-rate plots report clean help new-workload compare \
+	check-libs FORCE
 
-all: $(BIN)/threads $(BIN)/async $(BIN)/backend $(BIN)/calibrate
+all: $(PROGRAMS:%=$(BIN)/%)
 
-$(BIN)/threads: $(THREADS_OBJ) | $(BIN)
+# The one link rule: bin/PROGRAM from OBJ_PROGRAM, linking PKGS_PROGRAM.
+.SECONDEXPANSION:
+$(BIN)/%: $$(OBJ_%) $(BUILD)/flags | $(BIN)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(LIBS_M)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(call pkg_libs,$(PKGS_$*)) $(LIBS_M)
 
-$(BIN)/async: $(ASYNC_OBJ) | $(BIN)
-	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(LIBS_M)
+# A change of compiler or flags rebuilds everything: the objects depend on a
+# file holding them, rewritten only when they change.
+FLAGS_TEXT = $(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)
+$(BUILD)/flags: FORCE
+	@mkdir -p $(BUILD)
+	@printf '%s\n' '$(subst ','\'',$(FLAGS_TEXT))' >$@.new
+	@if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
 
-$(BIN)/backend: $(BACKEND_OBJ) | $(BIN)
-	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(LIBS_M)
+# A library missing from this machine is named with the package that has it,
+# before any compiler error.
+check-libs:
+	@for l in $(ALL_PKGS); do $(PKG_CONFIG) --exists $$l 2>/dev/null || { \
+		echo "make: library '$$l' not found (pkg-config): apt-get install $$(scripts/deps.sh --package $$l)" >&2; \
+		exit 1; }; done
 
-# calibrate: the machine's floor (harness/calibrate.c), run before every sweep.
-$(BIN)/calibrate: $(CALIBRATE_OBJ) | $(BIN)
-	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(LIBS_M)
-
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c $(BUILD)/flags | check-libs
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # Unit tests (cmocka) link the pieces they test and nothing else.
-$(BUILD)/test-bin/test_hist: $(call obj,tests/test_hist.c harness/hist.c)
-$(BUILD)/test-bin/test_cli: $(call obj,tests/test_cli.c harness/cli.c)
-$(BUILD)/test-bin/test_workloads: $(call obj,tests/test_workloads.c) $(CORE_OBJ)
+$(BUILD)/test-bin/test_hist: $(call obj,tests/test_hist.c harness/runtime/hist.c)
+$(BUILD)/test-bin/test_cli: $(call obj,tests/test_cli.c harness/runtime/cli.c)
+$(BUILD)/test-bin/test_workloads: $(call obj,tests/test_workloads.c) $(RUNTIME_OBJ)
 $(BUILD)/test-bin/test_wire: $(call obj,tests/test_wire.c workloads/wire.c)
 $(TEST_BINS):
 	@mkdir -p $(dir $@)
@@ -141,7 +190,7 @@ fuzz:
 	@tests/fuzz/run.sh $(BUILD)/fuzz '$(FUZZ_SECONDS)' '$(FUZZ_MAX_LEN)' $(FUZZ_NAMES)
 
 $(BUILD)/fuzz/fuzz_wire: tests/fuzz/fuzz_wire.c workloads/wire.c workloads/wire.h
-$(BUILD)/fuzz/fuzz_cli: tests/fuzz/fuzz_cli.c harness/cli.c harness/cli.h
+$(BUILD)/fuzz/fuzz_cli: tests/fuzz/fuzz_cli.c harness/runtime/cli.c harness/runtime/cli.h
 $(FUZZ_BINS):
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ-LD $@"
@@ -157,7 +206,7 @@ $(FUZZ_BINS):
 # meta.json the flags the binaries are built with.
 given = $(filter-out undefined default,$(origin $(1)))
 on = $(filter-out 0,$(strip $(1)))
-bench bench-rate: export BENCH_CFLAGS = $(strip $(CFLAGS) $(WARN) $(DEFS) $(EVENT_CFLAGS))
+bench bench-rate: export BENCH_CFLAGS = $(strip $(CFLAGS) $(WARN) $(DEFS) $(PKG_CFLAGS))
 bench bench-rate: export CC := $(CC)
 bench: deps
 	@$(MAKE) --no-print-directory -s all
@@ -208,7 +257,7 @@ compare:
 # these flags.  NAME and KIND come from the environment (make exports
 # command-line variables), so no quoting in them can reach the shell.
 new-workload:
-	@CC='$(CC)' NW_CFLAGS='$(WARN) $(DEFS) $(EVENT_CFLAGS)' \
+	@CC='$(CC)' NW_CFLAGS='$(WARN) $(DEFS) $(PKG_CFLAGS)' \
 		sh scripts/new_workload.sh "$$NAME" "$$KIND"
 
 clean:

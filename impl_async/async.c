@@ -5,7 +5,7 @@
  * slots are set up (events created, sockets connected) before the clock
  * starts; then every slot starts a task and event_base_dispatch() runs until
  * the last task is done.  A slot takes its tasks by the rules of
- * harness/dispatch.h, exactly as a worker thread of the threads model does;
+ * harness/runtime/dispatch.h, exactly as a worker thread of the threads model does;
  * in the open loop (--rate) a slot that is early for its task's arrival arms
  * a timer for it.  With --loops L (default 1)
  * there are L event_bases, one per thread, each with its share of the slots;
@@ -27,9 +27,11 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "../harness/clock.h"
-#include "../harness/dispatch.h"
-#include "../harness/gate.h"
+#include "../harness/runtime/clock.h"
+#include "../harness/runtime/dispatch.h"
+#include "../harness/runtime/evbase.h"
+#include "../harness/runtime/gate.h"
+#include "../harness/runtime/tally.h"
 #include "async.h"
 
 /* The registry, as this model sees it: async_NAME for every line. */
@@ -60,13 +62,11 @@ struct run_state {
 	const struct run_config *cfg;  /* the run */
 	struct async_slot *slots_base; /* all slots */
 	struct dispatch disp;          /* task ids and arrivals */
-	atomic_int stop;               /* 1: a fatal fault, every loop stops */
+	struct run_fault fault;        /* the first fatal fault: every loop stops */
 	struct gate go;                /* loop threads wait here for the clock */
 	int started;                   /* 1: the clock started (set before go opens) */
 	atomic_uint_fast64_t running;  /* loops not yet out of tasks */
 	struct run_result *res;        /* the clock's stop is taken into it */
-	pthread_mutex_t mu;            /* guards reason */
-	char reason[MODEL_REASON_MAX]; /* first fatal fault */
 };
 
 /* One event_base and its slots. */
@@ -76,11 +76,8 @@ struct async_loop {
 	struct async_slot *slots; /* nslots slots */
 	uint64_t nslots;          /* slots on this loop */
 	uint64_t busy;            /* slots with a task in flight */
-	uint64_t done;            /* tasks completed */
-	uint64_t errors;          /* tasks failed */
-	uint64_t checksum;        /* sum of wl_fold() of completed tasks */
+	struct run_tally tally;   /* its tasks */
 	int starting;             /* 1 while task_start runs: catches sync completion */
-	uint64_t t_last;          /* when its last task ended */
 	pthread_t tid;            /* its thread (loops > 1) */
 	int efd;                  /* eventfd: the pool finished jobs (hybrid), or -1 */
 	struct event *done_ev;    /* reads efd */
@@ -96,11 +93,7 @@ struct event_base *async_slot_base(const struct async_slot *s)
 
 static void fail_run(struct run_state *run, const char *why)
 {
-	pthread_mutex_lock(&run->mu);
-	if (!run->reason[0])
-		snprintf(run->reason, sizeof(run->reason), "%s", why);
-	atomic_store(&run->stop, 1);
-	pthread_mutex_unlock(&run->mu);
+	run_fault_set(&run->fault, why);
 }
 
 /* slot_begin - start the slot's task (its arrival is s->t_start_ns).
@@ -134,7 +127,7 @@ static void slot_give(struct async_slot *s, uint64_t id, uint64_t arrival, uint6
 {
 	struct async_loop *lp = s->loop;
 	struct run_state *run = lp->run;
-	if (id >= run->cfg->tasks || atomic_load_explicit(&run->stop, memory_order_relaxed)) {
+	if (id >= run->cfg->tasks || run_fault_stopped(&run->fault)) {
 		if (--lp->busy == 0)
 			event_base_loopbreak(lp->base);
 		return;
@@ -169,9 +162,9 @@ void async_task_done(struct async_slot *s, uint64_t result)
 	uint64_t arrival;
 	uint64_t next = dispatch_take(d, now, &arrival);
 	dispatch_record(&lp->lat, dispatch_phase(d, s->task_id, next, now), now - s->t_start_ns);
-	lp->t_last = now;
-	lp->checksum += wl_fold(s->task_id, result);
-	lp->done++;
+	lp->tally.t_last = now;
+	lp->tally.checksum += wl_fold(s->task_id, result);
+	lp->tally.done++;
 	slot_give(s, next, arrival, now);
 }
 
@@ -297,8 +290,8 @@ void async_task_error(struct async_slot *s)
 	/* A failed task still moves the window and the run's end, as a failed
 	 * task on a thread does. */
 	dispatch_phase(d, s->task_id, next, now);
-	s->loop->t_last = now;
-	s->loop->errors++;
+	s->loop->tally.t_last = now;
+	s->loop->tally.errors++;
 	slot_give(s, next, arrival, now);
 }
 
@@ -306,7 +299,7 @@ void async_fail(struct async_slot *s, const char *why)
 {
 	struct async_loop *lp = s->loop;
 	fail_run(lp->run, why);
-	lp->errors++;
+	lp->tally.errors++;
 	event_base_loopbreak(lp->base);
 }
 
@@ -314,16 +307,8 @@ void async_fail(struct async_slot *s, const char *why)
 static int loop_setup(struct async_loop *lp, const struct run_config *cfg)
 {
 	char err[MODEL_REASON_MAX];
-	/* Precise timers (timerfd): without them epoll rounds every timeout up
-	 * to whole milliseconds, and a 1 ms wait would take up to 2. */
-	struct event_config *ec = event_config_new();
-	if (ec) {
-		event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER);
-		lp->base = event_base_new_with_config(ec);
-		event_config_free(ec);
-	}
-	if (!lp->base) {
-		fail_run(lp->run, "event_base_new failed");
+	if (!(lp->base = evbase_new_precise(err, sizeof(err)))) {
+		fail_run(lp->run, err);
 		return -1;
 	}
 	lp->efd = -1;
@@ -421,7 +406,7 @@ static int async_run(const struct run_config *cfg, struct run_result *res)
 	struct run_state run = {
 		.ops = ops_table[cfg->wl_index],
 		.cfg = cfg,
-		.mu = PTHREAD_MUTEX_INITIALIZER,
+		.fault = RUN_FAULT_INIT,
 		.res = res,
 	};
 	dispatch_init(&run.disp, cfg);
@@ -487,23 +472,15 @@ static int async_run(const struct run_config *cfg, struct run_result *res)
 	pool_stop(&run.pool);
 	uint64_t t_end = t0; /* the run ends with its last task */
 	for (uint64_t l = 0; l < nloops; l++) {
-		if (loops[l].t_last > t_end)
-			t_end = loops[l].t_last;
 		dispatch_merge(&run.disp, &res->lat, &loops[l].lat);
-		res->done += loops[l].done;
-		res->errors += loops[l].errors;
-		res->checksum += loops[l].checksum;
+		run_tally_merge(res, &loops[l].tally, &t_end);
 		loop_teardown(&loops[l]);
 	}
 	free(slots);
 	free(loops);
 	res->wall_ns = t_end - t0;
 	res->window_ns = dispatch_window(&run.disp, t_end);
-	if (run.reason[0]) {
-		snprintf(res->reason, sizeof(res->reason), "%s", run.reason);
-		return -1;
-	}
-	return 0;
+	return run_fault_report(&run.fault, res);
 }
 
 const struct model model_impl = {

@@ -16,7 +16,7 @@
 
 #include <event2/event.h>
 
-#include "../harness/model.h"
+#include "../harness/runtime/model.h"
 
 struct async_loop;
 

@@ -18,7 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../harness/net.h"
+#include "../harness/runtime/net.h"
 #include "../workloads/wire.h"
 #include "rpc.h"
 

@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
-#include "../harness/net.h"
+#include "../harness/runtime/net.h"
 #include "../workloads/wire.h"
 #include "rpc.h"
 

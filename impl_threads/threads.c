@@ -2,7 +2,7 @@
  * threads.c - the OS-threads model: one worker thread per in-flight task.
  *
  * -c N creates N worker threads before the clock starts.  Each is one client
- * of the run: it takes a task (harness/dispatch.h: closed loop, its next task
+ * of the run: it takes a task (harness/runtime/dispatch.h: closed loop, its next task
  * the moment its last one ends; open loop, the next scheduled arrival), runs
  * it with blocking calls, and records the latency in the histogram of the
  * CPU it is running on (the tasks of the measured window: see dispatch.h).
@@ -26,9 +26,10 @@
 #include <sched.h>
 #include <sys/sysinfo.h>
 
-#include "../harness/clock.h"
-#include "../harness/dispatch.h"
-#include "../harness/gate.h"
+#include "../harness/runtime/clock.h"
+#include "../harness/runtime/dispatch.h"
+#include "../harness/runtime/gate.h"
+#include "../harness/runtime/tally.h"
 #include "threads.h"
 
 /* The registry, as this model sees it: threads_NAME for every line. */
@@ -45,8 +46,8 @@ static const struct threads_ops *const ops_table[] = {
 struct run_state {
 	const struct threads_ops *ops; /* the workload's threads side */
 	const struct run_config *cfg;  /* the run */
-	atomic_int stop;               /* 1: a fatal fault, stop taking tasks */
-	pthread_mutex_t mu;            /* guards ready, reason */
+	struct run_fault fault;        /* the first fatal fault */
+	pthread_mutex_t mu;            /* guards ready */
 	pthread_cond_t cv;             /* ready changed */
 	uint64_t ready;                /* workers done with worker_init */
 	struct gate go;                /* opens when the clock has started */
@@ -57,7 +58,6 @@ struct run_state {
 	struct run_result *res;        /* the clock's stop is taken into it */
 	struct cpu_lat *lat;           /* latencies, one recorder per CPU */
 	unsigned ncpu;                 /* CPUs configured: the size of lat */
-	char reason[MODEL_REASON_MAX]; /* first fatal fault */
 };
 
 /* One CPU's latency recorder, on cache lines of its own. */
@@ -71,20 +71,13 @@ struct worker {
 	struct run_state *run; /* shared state */
 	pthread_t tid;         /* the thread */
 	uint64_t index;        /* its slot number: closed loop, its first task */
-	uint64_t done;         /* tasks completed */
-	uint64_t errors;       /* tasks failed */
-	uint64_t checksum;     /* sum of wl_fold() of completed tasks */
-	uint64_t t_last;       /* when its last task ended */
+	struct run_tally tally; /* its tasks */
 };
 
 /* fail_run - record the first fatal reason and tell every worker to stop. */
 static void fail_run(struct run_state *run, const char *why)
 {
-	pthread_mutex_lock(&run->mu);
-	if (!run->reason[0])
-		snprintf(run->reason, sizeof(run->reason), "%s", why);
-	atomic_store(&run->stop, 1);
-	pthread_mutex_unlock(&run->mu);
+	run_fault_set(&run->fault, why);
 }
 
 /* wait_until - sleep to the absolute CLOCK_MONOTONIC time t (open loop). */
@@ -147,7 +140,7 @@ static void *worker_main(void *arg)
 	uint64_t arrival;
 	uint64_t id = dispatch_first(d, wk->index, now, &arrival);
 	while (init_rc == 0 && id < tasks) {
-		if (atomic_load_explicit(&run->stop, memory_order_relaxed))
+		if (run_fault_stopped(&run->fault))
 			break;
 		if (arrival > now)
 			wait_until(arrival);
@@ -159,14 +152,14 @@ static void *worker_main(void *arg)
 		enum dispatch_phase phase = dispatch_phase(d, ran, id, now);
 		if (rc == 0) {
 			dispatch_record_shared(cpu_recorder(run), phase, now - ran_arrival);
-			wk->checksum += wl_fold(ran, result);
-			wk->done++;
+			wk->tally.checksum += wl_fold(ran, result);
+			wk->tally.done++;
 		} else {
-			wk->errors++;
+			wk->tally.errors++;
 			if (rc < 0)
 				fail_run(run, wk->w.err[0] ? wk->w.err : "task failed");
 		}
-		wk->t_last = now;
+		wk->tally.t_last = now;
 	}
 	park(run);
 	if (ops->worker_fini)
@@ -179,6 +172,7 @@ static int threads_run(const struct run_config *cfg, struct run_result *res)
 	struct run_state run = {
 		.ops = ops_table[cfg->wl_index],
 		.cfg = cfg,
+		.fault = RUN_FAULT_INIT,
 		.mu = PTHREAD_MUTEX_INITIALIZER,
 		.cv = PTHREAD_COND_INITIALIZER,
 		.res = res,
@@ -253,11 +247,7 @@ static int threads_run(const struct run_config *cfg, struct run_result *res)
 	 * tearing down 10,000 stacks is not throughput. */
 	uint64_t t_end = t0;
 	for (uint64_t i = 0; i < created; i++) {
-		if (workers[i].t_last > t_end)
-			t_end = workers[i].t_last;
-		res->done += workers[i].done;
-		res->errors += workers[i].errors;
-		res->checksum += workers[i].checksum;
+		run_tally_merge(res, &workers[i].tally, &t_end);
 	}
 	for (unsigned i = 0; i < run.ncpu; i++)
 		dispatch_merge(&run.disp, &res->lat, &run.lat[i].l);
@@ -265,11 +255,7 @@ static int threads_run(const struct run_config *cfg, struct run_result *res)
 	res->window_ns = dispatch_window(&run.disp, t_end);
 	free(workers);
 	free(run.lat);
-	if (run.reason[0]) {
-		snprintf(res->reason, sizeof(res->reason), "%s", run.reason);
-		return -1;
-	}
-	return 0;
+	return run_fault_report(&run.fault, res);
 }
 
 const struct model model_impl = {

@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "../harness/model.h"
+#include "../harness/runtime/model.h"
 
 #define THR_ERR_MAX 160 /* longest per-worker error text */
 

@@ -9,6 +9,30 @@
 # still missing, said in one line (exit 1).
 set -eu
 MODE=${1:-}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+
+# deb_for PKGCONFIG-NAME: the Debian package that ships that .pc file.
+deb_for() {
+	case $1 in
+	libevent | libevent_pthreads) echo libevent-dev ;;
+	liburing) echo liburing-dev ;;
+	hiredis) echo libhiredis-dev ;;
+	zlib) echo zlib1g-dev ;;
+	lib*) echo "$1-dev" ;;
+	*) echo "lib$1-dev" ;;
+	esac
+}
+if [ "$MODE" = --package ]; then # make: which package has library $2
+	deb_for "$2"
+	exit 0
+fi
+
+# The libraries the registries declare: models.def's "libs" field and the
+# /* libs: ... */ comments of workloads.def.
+registry_libs() {
+	sed -n 's/^MODEL( *[^,]*, *[a-z0-9_]*, *[a-z0-9_]*, *"\([^"]*\)".*/\1/p' "$ROOT/harness/models.def"
+	sed -n 's|^WORKLOAD([^)]*) */\* *libs: *\([^*]*\)\*/.*|\1|p' "$ROOT/workloads/workloads.def"
+}
 
 missing=""
 need() { # need PACKAGE TEST-COMMAND...
@@ -25,6 +49,9 @@ need gcc command -v cc
 need make command -v make
 need pkg-config command -v pkg-config
 need libevent-dev pkg-config --exists libevent
+for lib in $(registry_libs); do
+	need "$(deb_for "$lib")" pkg-config --exists "$lib"
+done
 need libcmocka-dev test -f /usr/include/cmocka.h
 need hyperfine command -v hyperfine
 need gnuplot-nox command -v gnuplot

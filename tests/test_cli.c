@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "../harness/cli.h"
+#include "../harness/runtime/cli.h"
 
 #define MAX_ARGS 16
 

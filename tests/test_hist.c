@@ -13,7 +13,7 @@
 #include <math.h>
 #include <pthread.h>
 
-#include "../harness/hist.h"
+#include "../harness/runtime/hist.h"
 
 #define SAMPLES 200000       /* random samples per distribution */
 #define MAX_REL_ERR 0.01     /* promised: 1% */

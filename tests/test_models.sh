@@ -109,7 +109,7 @@ p99=$(json_field "$out" p99_us)
 check "--rate overload: async mixed p99 $p99 us > 10 ms of queueing" \
 	python3 -c "import sys; sys.exit(0 if float('$p99') > 10000 else 1)"
 
-# The measured window (harness/dispatch.h): a closed run of 5 or more tasks
+# The measured window (harness/runtime/dispatch.h): a closed run of 5 or more tasks
 # per slot reports the tasks completed between its 2c-th completion (or a
 # later one, once every slot has finished its first task) and its (n - c)-th;
 # a shorter one, or an open-loop one, every task.  The window's throughput

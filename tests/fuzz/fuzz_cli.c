@@ -4,7 +4,7 @@
  * The input, split at NUL bytes, is an argv (after argv[0]).  cli_parse runs
  * on it for both models, with a roomy and a tiny error buffer; each piece also
  * goes through cli_parse_u64 and cli_parse_hostport.  The CHECKs hold the
- * contract of harness/cli.h: success leaves a config within every documented
+ * contract of harness/runtime/cli.h: success leaves a config within every documented
  * range, failure leaves one non-empty line (no newline) in err, and the
  * number and HOST:PORT parsers agree with a plain reference reading of
  * their specification.  ASan and UBSan check every access.
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../harness/cli.h"
+#include "../../harness/runtime/cli.h"
 
 #define ERR_LEN       512 /* what the binaries give cli_parse */
 #define TINY_ERR_LEN  7   /* a buffer far too small: truncated, never overrun */

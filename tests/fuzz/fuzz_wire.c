@@ -2,7 +2,7 @@
  * fuzz_wire.c - libFuzzer target: the backend's request parser.
  *
  * The input is a byte stream as a client could send it to bin/backend.  It is
- * parsed the way harness/backend.c parses it (parse one request, digest it,
+ * parsed the way harness/backend/ parses it (parse one request, digest it,
  * drop its bytes, parse the rest) three times: from the whole buffer, fed one
  * byte at a time, and fed in pseudo-random chunks through a buffer of the
  * backend's size.  Incremental parsing must agree with whole-buffer parsing:
@@ -32,7 +32,7 @@
 #define UNPOISON(p, n) ((void)(p), (void)(n))
 #endif
 
-#define IN_BUF    (WIRE_HDR_LEN + WIRE_MAX_PAYLOAD) /* harness/backend.c's input buffer */
+#define IN_BUF    (WIRE_HDR_LEN + WIRE_MAX_PAYLOAD) /* harness/backend/'s input buffer */
 #define MAX_CHUNK 97                                /* largest pseudo-random piece */
 #define MIX       0x9e3779b97f4a7c15ULL             /* folds requests into a summary */
 

@@ -1,5 +1,5 @@
 /*
- * model.h - the contract between the shared runner (harness/runner.c) and
+ * model.h - the contract between the shared runner (harness/runtime/runner.c) and
  * one concurrency model (impl_threads/, impl_async/).
  *
  * The runner owns everything both models must do the same way: the command
@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../workloads/workload.h"
+#include "../../workloads/workload.h"
 #include "hist.h"
 #include "stats.h"
 
@@ -37,7 +37,7 @@ struct run_result {
 	uint64_t errors;    /* tasks that failed; counted, the run goes on */
 	uint64_t checksum;  /* wrapping sum of wl_fold() over completed tasks */
 	uint64_t wall_ns;   /* from the start of the first task to the end of the last */
-	uint64_t window_ns; /* the measured window (harness/dispatch.h): lat holds the
+	uint64_t window_ns; /* the measured window (harness/runtime/dispatch.h): lat holds the
 			       tasks that completed in it; wall_ns if it is the whole run */
 	int peak_threads;   /* OS threads of the process at its busiest */
 	/* Set by run_clock_start / run_clock_stop (runner.c), never by a model: */

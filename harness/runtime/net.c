@@ -74,11 +74,21 @@ int net_connect(const struct sockaddr_in *addr, int nonblock, char *err, size_t 
 			limit_why(e, why, sizeof(why));
 			break; /* EMFILE, ENFILE, ENOBUFS: a limit, not a hiccup */
 		}
+		/* Both are what a model's figures rest on (Nagle's 40 ms delayed
+		 * ACKs; a blocking socket on a loop): a failure fails the run. */
 		int one = 1;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0) {
+			snprintf(err, errlen, "setsockopt TCP_NODELAY: %s", strerror(errno));
+			close(fd);
+			return -1;
+		}
 		if (connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) == 0) {
-			if (nonblock)
-				fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+			int fl = nonblock ? fcntl(fd, F_GETFL) : 0;
+			if (fl < 0 || (nonblock && fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0)) {
+				snprintf(err, errlen, "fcntl O_NONBLOCK: %s", strerror(errno));
+				close(fd);
+				return -1;
+			}
 			atomic_fetch_add(&net_open, 1);
 			return fd;
 		}

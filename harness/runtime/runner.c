@@ -33,6 +33,7 @@
 #include "memcg.h"
 #include "model.h"
 #include "stats.h"
+#include "util.h"
 
 #define JSON_MAX 3072 /* the stats line is far shorter */
 #define PLACEMENT_MAX 160 /* "split model=0-2 backend=3" */
@@ -41,15 +42,10 @@
 static pid_t backend_pid = -1; /* our own backend child, or -1 */
 static struct memcg memcg;     /* the model's memory cgroup, if any */
 
-/* fatal_usage - one line on stderr, exit 2.  Control characters (a newline
- * in a workload name or a path) become '?', so it stays one line. */
+/* fatal_usage - bad usage: one line, exit 2 (util.h). */
 static void fatal_usage(const char *msg)
 {
-	fprintf(stderr, "%s: ", model_impl.name);
-	for (const char *p = msg; *p; p++)
-		fputc((unsigned char)*p < 0x20 ? '?' : *p, stderr);
-	fputc('\n', stderr);
-	exit(2);
+	util_die_usage(model_impl.name, msg);
 }
 
 /* What the SIGALRM handler writes, prepared before the run: a handler may
@@ -161,17 +157,6 @@ static int split_cpus(cpu_set_t *model, cpu_set_t *backend, char *err, size_t er
 	return 0;
 }
 
-/* raise_nofile - lift the soft RLIMIT_NOFILE to the hard limit: at high
- * concurrency every in-flight task may hold a socket. */
-static void raise_nofile(void)
-{
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
 /* resolve_backend - HOST:PORT from the command line into an IPv4 address. */
 static int resolve_backend(const struct cli_config *cli, struct sockaddr_in *out, char *err,
 			   size_t errlen)
@@ -208,7 +193,7 @@ static void json_str(char *dst, size_t len, const char *s)
 	dst[o] = '\0';
 }
 
-/* throughput - tasks per second over the measured window (harness/dispatch.h:
+/* throughput - tasks per second over the measured window (harness/runtime/dispatch.h:
  * the steady part of a closed run, or the whole run). */
 static double throughput(const struct run_result *res)
 {
@@ -419,7 +404,7 @@ int main(int argc, char **argv)
 	}
 
 	signal(SIGPIPE, SIG_IGN); /* a dead peer is an error to count, not a kill */
-	raise_nofile();
+	util_raise_nofile(); /* every in-flight task may hold a socket */
 	/* The kernel lets a blocking sleep (nanosleep, clock_nanosleep: the
 	 * threads model's waits) wake up to 50 us late by default, the "timer
 	 * slack"; libevent's timerfd timers get none.  One rule for both: none.

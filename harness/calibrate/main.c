@@ -1,0 +1,349 @@
+/*
+ * main.c - bin/calibrate: the machine's floor, measured before every sweep.
+ *
+ * The sweep compares threads with an event loop; this program measures what
+ * the primitives both are built from cost on this machine, so the report can
+ * say how far each model stays from the best the machine allows (a model at
+ * 1.05x its floor has nothing left to gain; at 5x it has overhead to find):
+ *
+ *   thread_create_join_us     pthread_create + pthread_join of an empty thread
+ *   wakeup_pingpong_us        one-way thread-to-thread wake-up (pipe ping-pong / 2)
+ *   tcp_rtt_us                loopback TCP round trip (median), blocking sockets,
+ *                             24-byte request and reply, TCP_NODELAY: the floor
+ *                             of an io_backend task at delay 0
+ *   tcp_rtt_cross_cpu_us      the same with the two threads on different CPUs:
+ *                             what a c=1 run pays when the scheduler splits it
+ *   rpc_cpu_us                CPU time (user + system, client + echo process)
+ *                             of one such round trip: what a backend request
+ *                             costs the machine's cores, the CPU bound of
+ *                             io_backend (cores / rpc_cpu_us tasks/s at most)
+ *   event_dispatch_ns         libevent cost per dispatched (event_active) event
+ *   timer_event_ns            libevent cost per timer: event_add with a zero
+ *                             timeout plus its dispatch, precise timers as in
+ *                             impl_async/async.c
+ *   rss_per_idle_thread_kib   resident memory per idle thread (default stack)
+ *   rss_per_pending_event_kib resident memory per pending libevent timer event
+ *   cpu_hash_unit_ns          one cpu_hash round on one core (the kernel of
+ *                             workloads/cpu_hash.c, linked, not copied)
+ *   hist_record_ns            one hist_record() call (target: under 30 ns)
+ *   hist_record_shared_ns     what a worker thread pays: sched_getcpu() and one
+ *                             hist_record_shared() into that CPU's histogram
+ *   cores                     online CPUs
+ *
+ * Every figure is the median of several repetitions; a repetition of a
+ * timed loop runs for a fixed time slice (not a fixed count), so the whole
+ * program takes about 3 s (--quick: under 1 s) on any machine, and a
+ * watchdog alarm ends it (exit 3) if anything hangs.
+ *
+ * Output: CSV `name,value,unit,what` on stdout, or with --out FILE written
+ * to a temporary file and renamed, so FILE is whole or absent.  Exit: 0 ok,
+ * 2 bad usage (one line on stderr, nothing written), 3 a measurement failed
+ * (one line naming it; no file).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <malloc.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "../../workloads/cpu_hash.h"
+#include "../runtime/clock.h"
+#include "../runtime/evbase.h"
+#include "../runtime/hist.h"
+#include "../runtime/stats.h"
+#include "../runtime/util.h"
+#include "calibrate.h"
+
+static const char *volatile cal_current = "start-up"; /* for the watchdog line */
+static unsigned cal_watchdog_s;                      /* its limit, for the line */
+
+/* watchdog_cb - SIGALRM: a measurement hung.  Async-signal-safe calls only. */
+static void watchdog_cb(int sig)
+{
+	(void)sig;
+	static const char pre[] = "calibrate: timed out while measuring ";
+	char num[16];
+	int n = 0;
+	unsigned s = cal_watchdog_s;
+	char rev[16];
+	do {
+		rev[n++] = (char)('0' + s % 10);
+		s /= 10;
+	} while (s && n < (int)sizeof(rev));
+	for (int i = 0; i < n; i++)
+		num[i] = rev[n - 1 - i];
+	ssize_t w = write(2, pre, sizeof(pre) - 1);
+	w = write(2, cal_current, strlen(cal_current));
+	w = write(2, " (limit ", 8);
+	w = write(2, num, (size_t)n);
+	w = write(2, " s)\n", 4);
+	(void)w;
+	_exit(3);
+}
+
+
+/* ---- the table --------------------------------------------------------------------- */
+
+static const struct cal_item cal_items[] = {
+	{ "thread_create_join_us", "us", "pthread_create + pthread_join of an empty thread", 0,
+	  rep_thread_create },
+	{ "wakeup_pingpong_us", "us", "one-way thread-to-thread wake-up: pipe ping-pong round trip / 2; both on one CPU",
+	  0, rep_wakeup },
+	{ "tcp_rtt_us", "us",
+	  "loopback TCP round trip (cal_median): 24-byte request and reply between two processes "
+	  "on one CPU; blocking; TCP_NODELAY",
+	  0, rep_tcp_rtt },
+	{ "tcp_rtt_cross_cpu_us", "us",
+	  "the same round trip with the two processes on different CPUs (a model's c=1 run "
+	  "pays this when the scheduler splits it from the backend); one CPU: as tcp_rtt_us",
+	  0, rep_tcp_rtt_cross },
+	{ "rpc_cpu_us", "us",
+	  "CPU time (user + system) of one such round trip, client and echo process together, "
+	  "one CPU: cores / rpc_cpu_us caps the backend round trips per second",
+	  0, rep_rpc_cpu },
+	{ "event_dispatch_ns", "ns", "libevent cost per dispatched event (event_active + callback)",
+	  0, rep_event_dispatch },
+	{ "timer_event_ns", "ns",
+	  "libevent cost per timer: event_add (zero timeout; precise timers) + its dispatch; "
+	  "thousands armed at once",
+	  0, rep_timer_event },
+	{ "rss_per_idle_thread_kib", "KiB",
+	  "resident memory per idle thread (default stack; blocked on a condvar)", 0,
+	  rep_rss_thread },
+	{ "rss_per_pending_event_kib", "KiB",
+	  "resident memory per pending libevent event (event_new + event_add; long timeout)", 0,
+	  rep_rss_event },
+	{ "cpu_hash_unit_ns", "ns",
+	  "one cpu_hash round on one core (tasks of the default rounds; set-up included)", 0,
+	  rep_cpu_hash },
+	{ "wake_overshoot_us", "us",
+	  "how late a 1 ms sleep (clock_nanosleep, timer slack 1 ns) ends: the timer wake-up "
+	  "every timed wait pays (cal_median)",
+	  0, rep_wake_overshoot },
+	{ "hist_record_ns", "ns", "one hist_record() call with varied values (target < 30 ns)", 0,
+	  rep_hist_record },
+	{ "hist_record_shared_ns", "ns",
+	  "what a worker thread pays to record a latency: sched_getcpu() + hist_record_shared() "
+	  "into its CPU's histogram (target < 30 ns)",
+	  0, rep_hist_record_shared },
+	{ "cores", "cpus", "online CPUs", 1, rep_cores },
+};
+#define CAL_NITEMS (sizeof(cal_items) / sizeof(cal_items[0]))
+
+/* ---- main -------------------------------------------------------------------------- */
+
+static const char usage_text[] =
+	"usage: calibrate [--quick] [--quiet] [--out FILE]\n"
+	"Measures this machine's floor: thread create+join, thread wake-up, loopback TCP\n"
+	"round trip (one CPU and across CPUs), libevent dispatch and timer cost, RSS per\n"
+	"idle thread and per pending event, one cpu_hash round, one hist_record() call,\n"
+	"and the core count.\n"
+	"Each figure is the cal_median of several repetitions (about 3 s in all).\n"
+	"  --quick      fewer and shorter repetitions (under 1 s)\n"
+	"  --quiet      no progress lines on stderr\n"
+	"  --out FILE   write the CSV to FILE (temporary file + rename) instead of stdout\n"
+	"  --help       this text\n"
+	"Output: CSV with the header name,value,unit,what; one row per figure.\n"
+	"Exit status: 0 ok, 2 bad usage, 3 a measurement failed (no file written).\n";
+
+/* csv_field - write s as one CSV field (quoted when it holds , \" or newline). */
+static void csv_field(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* write_csv - the header and one row per item. */
+static void write_csv(FILE *f, const double *values, char whats[][CAL_ERR_MAX])
+{
+	fputs("name,value,unit,what\n", f);
+	for (size_t i = 0; i < CAL_NITEMS; i++) {
+		fprintf(f, "%s,%.6g,%s,", cal_items[i].name, values[i], cal_items[i].unit);
+		csv_field(f, whats[i]);
+		fputc('\n', f);
+	}
+}
+
+/* write_out - the CSV to path through a temporary file and rename.
+ * 0, or -1 with err set (the temporary file removed). */
+static int write_out(const char *path, const double *values, char whats[][CAL_ERR_MAX],
+		     char *err, size_t errlen)
+{
+	char tmp[4096];
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
+		snprintf(err, errlen, "--out: path too long");
+		return -1;
+	}
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		snprintf(err, errlen, "cannot create %.160s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	write_csv(f, values, whats);
+	int bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
+	int saved = errno;
+	if (fclose(f) != 0 && !bad) {
+		bad = 1;
+		saved = errno;
+	}
+	if (!bad && rename(tmp, path) != 0) {
+		bad = 1;
+		saved = errno;
+	}
+	if (bad) {
+		unlink(tmp);
+		snprintf(err, errlen, "cannot write %.160s: %s", path, strerror(saved));
+		return -1;
+	}
+	return 0;
+}
+
+/* check_out_dir - the folder of path exists and is writable, and path is not
+ * a folder: checked before measuring, so a typo costs no time.  Exits 2. */
+static void check_out_dir(const char *path)
+{
+	char dir[4096];
+	struct stat st;
+	if (!*path)
+		cal_fatal_usage("--out needs a file name%s", "");
+	if (strlen(path) >= sizeof(dir))
+		cal_fatal_usage("--out: path too long%s", "");
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		cal_fatal_usage("--out %s: is a directory", path);
+	strcpy(dir, path);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK) != 0)
+		cal_fatal_usage("--out: cannot write into the folder of %s", path);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "quick", no_argument, NULL, 'k' },  { "quiet", no_argument, NULL, 'q' },
+		{ "out", required_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int quick = 0, quiet = 0;
+	const char *out = NULL;
+	int opt;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'k':
+			quick = 1;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		case ':':
+			cal_fatal_usage("%s needs a value", argv[optind - 1]);
+			break;
+		default:
+			cal_fatal_usage("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		cal_fatal_usage("unexpected argument '%s'", argv[optind]);
+	if (out)
+		check_out_dir(out);
+
+	struct cal_ctx cx = {
+		.slice_ns = quick ? CAL_QUICK_SLICE_NS : CAL_SLICE_NS,
+		.idle_threads = quick ? CAL_QUICK_IDLE_THREADS : CAL_IDLE_THREADS,
+		.pending_events = quick ? CAL_QUICK_PENDING_EVENTS : CAL_PENDING_EVENTS,
+	};
+	int reps = quick ? CAL_QUICK_REPS : CAL_REPS;
+	signal(SIGPIPE, SIG_IGN);
+	cal_watchdog_s = quick ? CAL_QUICK_WATCHDOG_S : CAL_WATCHDOG_S;
+	signal(SIGALRM, watchdog_cb);
+	alarm(cal_watchdog_s);
+
+	double values[CAL_NITEMS];
+	char whats[CAL_NITEMS][CAL_ERR_MAX];
+	for (size_t i = 0; i < CAL_NITEMS; i++) {
+		const struct cal_item *it = &cal_items[i];
+		double v[CAL_REPS];
+		char err[CAL_ERR_MAX] = "";
+		int n = it->single ? 1 : reps;
+		cal_current = it->name;
+		for (int r = 0; r < n; r++) {
+			if (it->rep(&cx, &v[r], err, sizeof(err)) != 0 || !isfinite(v[r])) {
+				fprintf(stderr, "calibrate: %s: %s\n", it->name,
+					err[0] ? err : "not a finite number");
+				return 3;
+			}
+		}
+		double lo = v[0], hi = v[0];
+		for (int r = 1; r < n; r++) {
+			lo = v[r] < lo ? v[r] : lo;
+			hi = v[r] > hi ? v[r] : hi;
+		}
+		values[i] = cal_median(v, n);
+		if (n > 1)
+			snprintf(whats[i], sizeof(whats[i]), "%s; cal_median of %d (min %.4g max %.4g)",
+				 it->what, n, lo, hi);
+		else
+			snprintf(whats[i], sizeof(whats[i]), "%s", it->what);
+		if (!quiet && n > 1)
+			fprintf(stderr, "calibrate: %-26s %10.4g %-4s (cal_median of %d, %.4g..%.4g)\n",
+				it->name, values[i], it->unit, n, lo, hi);
+		else if (!quiet)
+			fprintf(stderr, "calibrate: %-26s %10.4g %s\n", it->name, values[i],
+				it->unit);
+	}
+	alarm(0);
+	cal_current = "output";
+
+	if (!out) {
+		write_csv(stdout, values, whats);
+		if (fflush(stdout) != 0) {
+			fprintf(stderr, "calibrate: stdout: %s\n", strerror(errno));
+			return 3;
+		}
+		return 0;
+	}
+	char err[CAL_ERR_MAX];
+	if (write_out(out, values, whats, err, sizeof(err)) != 0) {
+		fprintf(stderr, "calibrate: %s\n", err);
+		return 3;
+	}
+	return 0;
+}

@@ -1,0 +1,38 @@
+/*
+ * util.h - the small things every program of the harness needs once: the
+ * usage-error exit, the descriptor limit, whole reads and writes.  One copy,
+ * so the model binaries, bin/backend and bin/calibrate cannot drift apart
+ * (they had three usage exits and two descriptor policies).
+ */
+#ifndef UTIL_H
+#define UTIL_H
+
+#include <stddef.h>
+#include <sys/resource.h>
+
+#define UTIL_NOFILE_WANTED 65536 /* descriptors to ask for where the hard limit is lower */
+
+/*
+ * util_die_usage - bad usage: "PROG: MSG" as one line on stderr (control
+ * characters, a newline in a quoted argument say, become '?'), nothing on
+ * stdout, exit 2.
+ */
+void util_die_usage(const char *prog, const char *msg) __attribute__((noreturn));
+
+/*
+ * util_raise_nofile - one policy for every program: raise the hard
+ * RLIMIT_NOFILE to UTIL_NOFILE_WANTED if it is lower (only root with
+ * CAP_SYS_RESOURCE may), then the soft limit to the hard one.  At high
+ * concurrency every in-flight task may hold a socket.  Returns the soft
+ * limit in force, 0 if unknown.
+ */
+rlim_t util_raise_nofile(void);
+
+/* util_read_full - read exactly n bytes from a blocking fd (a pipe or a
+ * socket).  0, or -1 (errno set; 0 if the peer closed first). */
+int util_read_full(int fd, void *buf, size_t n);
+
+/* util_write_full - write exactly n bytes to a blocking fd.  0, or -1 with errno. */
+int util_write_full(int fd, const void *buf, size_t n);
+
+#endif
