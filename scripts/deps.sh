@@ -9,7 +9,7 @@
 # still missing, said in one line (exit 1).
 set -eu
 MODE=${1:-}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=${0%/*}/.. # no dirname: a test runs this with a PATH of a few commands
 
 # deb_for PKGCONFIG-NAME: the Debian package that ships that .pc file.
 deb_for() {
@@ -30,6 +30,7 @@ fi
 # The libraries the registries declare: models.def's "libs" field and the
 # /* libs: ... */ comments of workloads.def.
 registry_libs() {
+	command -v sed >/dev/null 2>&1 || return 0 # no sed: gcc's check names the gap
 	sed -n 's/^MODEL( *[^,]*, *[a-z0-9_]*, *[a-z0-9_]*, *"\([^"]*\)".*/\1/p' "$ROOT/harness/models.def"
 	sed -n 's|^WORKLOAD([^)]*) */\* *libs: *\([^*]*\)\*/.*|\1|p' "$ROOT/workloads/workloads.def"
 }

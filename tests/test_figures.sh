@@ -53,6 +53,8 @@ done
 # (5 s of CPU in a 0.8 s window on 2 cores).
 cores=$(nproc)
 out=$(run_json threads io_sleep -c $BIG -n $((BIG * 2)))
+check "threads c=$BIG: the run succeeded ($(json_field "$out" status 2>/dev/null) $(json_field "$out" reason 2>/dev/null))" \
+	py 'o0["status"] == "ok"' "$out"
 check "threads c=$BIG: window CPU $(json_field "$out" utime_s)+$(json_field "$out" stime_s) s <= $cores cores x wall $(json_field "$out" wall_s) s" \
 	py "o0['utime_s'] + o0['stime_s'] <= $cores * o0['wall_s'] * 1.05 + 0.02" "$out"
 check "threads c=$BIG: set-up ($(json_field "$out" setup_s) s, $(json_field "$out" setup_cpu_s) s CPU) and tear-down reported apart" \
