@@ -40,4 +40,8 @@ usage_error() {
 	fi
 }
 
+# tagged KEY=VALUE: pids of the processes with that environment entry, but
+# not this shell or the ones between it and the scan (tests/tagged.py).
+tagged() { python3 "$ROOT/tests/tagged.py" "$1"; }
+
 finish() { exit $((FAILS > 0)); }

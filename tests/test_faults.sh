@@ -21,26 +21,6 @@ NOBODY_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tvsa-faults-nobody.XXXXXX")
 chown "$NOBODY" "$NOBODY_DIR"
 chmod 755 "$NOBODY_DIR"
 
-# tagged KEY=VALUE: pids of the processes with that environment entry, but
-# not this shell or the ones between it and the scan.
-cat >"$SCRATCH/tagged.py" <<'PY'
-import os, sys
-want = sys.argv[1].encode()
-skip, pid = set(), os.getpid()
-while pid > 1:  # this scan, $(...) and the test shell itself
-    skip.add(pid)
-    with open("/proc/%d/stat" % pid) as f:
-        pid = int(f.read().rsplit(")", 1)[1].split()[1])
-for d in os.listdir("/proc"):
-    if d.isdigit() and int(d) not in skip:
-        try:
-            with open("/proc/%s/environ" % d, "rb") as f:
-                if want in f.read().split(b"\0"):
-                    print(d)
-        except OSError:
-            pass
-PY
-tagged() { python3 "$SCRATCH/tagged.py" "$1"; }
 
 cleanup() {
 	for p in $(tagged "TVSA_FAULT_RUN=$RUN_TAG"); do
@@ -348,7 +328,7 @@ cat >"$SCRATCH/sig.py" <<'PY'
 import csv, glob, json, os, signal, subprocess, sys, time
 res, tag, signame = sys.argv[1:4]
 cmd = sys.argv[4:]
-tagged = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tagged.py")
+tagged = os.environ["TVSA_TAGGED_PY"]
 def left():
     return subprocess.run([sys.executable, tagged, "TVSA_FAULT_TAG=" + tag],
                           capture_output=True, text=True).stdout.split()
@@ -411,7 +391,7 @@ for how in "SIGINT make" "SIGTERM sweep"; do
 		set -- python3 "$ROOT/harness/sweep.py" --quick --quiet --results "$R" \
 			--workloads io_backend --concurrency 1,16,256
 	fi
-	timeout -k 2 90 python3 "$SCRATCH/sig.py" "$R" "sig-$$-${how#* }" "$sig" "$@" \
+	TVSA_TAGGED_PY="$ROOT/tests/tagged.py" timeout -k 2 90 python3 "$SCRATCH/sig.py" "$R" "sig-$$-${how#* }" "$sig" "$@" \
 		>"$SCRATCH/sig.out" 2>&1
 	cat "$SCRATCH/sig.out"
 	FAILS=$((FAILS + $(grep -c '^not ok' "$SCRATCH/sig.out")))

@@ -208,11 +208,13 @@ static void test_shared(void **state)
 		for (uint64_t i = 0; i < SHARED_PER_THREAD; i++)
 			hist_record(ref, shared_value(s, i));
 	hist_record(ref, UINT64_MAX / 2);
+	hist_finish_shared(h);
 	assert_memory_equal(h, ref, sizeof(*h));
 	/* An unused shared histogram merges as empty. */
 	struct hist *none = calloc(1, sizeof(*none));
 	struct hist *dst = calloc(1, sizeof(*dst));
 	hist_init_shared(none);
+	hist_finish_shared(none);
 	hist_merge(dst, none);
 	assert_int_equal(dst->total, 0);
 	assert_int_equal(dst->min_ns, 0);

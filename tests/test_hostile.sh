@@ -16,24 +16,6 @@ RUN_TAG="tvsa-hostile-$$-$(date +%s%N)"
 export TVSA_HOSTILE_RUN="$RUN_TAG"
 FULL="$SCRATCH/full" # a 64 KiB tmpfs, when mount is allowed
 
-cat >"$SCRATCH/tagged.py" <<'PY'
-import os, sys
-want = sys.argv[1].encode()
-skip, pid = set(), os.getpid()
-while pid > 1:  # this scan and the shells above it
-    skip.add(pid)
-    with open("/proc/%d/stat" % pid) as f:
-        pid = int(f.read().rsplit(")", 1)[1].split()[1])
-for d in os.listdir("/proc"):
-    if d.isdigit() and int(d) not in skip:
-        try:
-            with open("/proc/%s/environ" % d, "rb") as f:
-                if want in f.read().split(b"\0"):
-                    print(d)
-        except OSError:
-            pass
-PY
-tagged() { python3 "$SCRATCH/tagged.py" "$1"; }
 cleanup() {
 	for p in $(tagged "TVSA_HOSTILE_RUN=$RUN_TAG"); do
 		kill -KILL "$p" 2>/dev/null
@@ -360,7 +342,7 @@ say(during > 2 and not survivors,
 say(os.readlink(os.path.join(res, "latest")) == "previous",
     "4: results/latest not moved (-> %s)" % os.readlink(os.path.join(res, "latest")))
 PY
-timeout -k 2 90 python3 "$SCRATCH/killmake.py" "$R" "km-$$" "$SCRATCH/tagged.py" \
+timeout -k 2 90 python3 "$SCRATCH/killmake.py" "$R" "km-$$" "$ROOT/tests/tagged.py" \
 	$MAKE_CLEAN -s --no-print-directory -C "$ROOT" bench QUICK=1 QUIET=1 OUT="$R" \
 	WORKLOADS=io_backend CONCURRENCY=1,16,256 >"$SCRATCH/km.out" 2>&1
 cat "$SCRATCH/km.out"

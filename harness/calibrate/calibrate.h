@@ -79,6 +79,9 @@ struct cal_pin {
 /* ---- helpers (common.c) ---- */
 /* cal_elapsed_since - ns since t0 (clock_now_ns). */
 uint64_t cal_elapsed_since(uint64_t t0);
+/* cal_thread_cpu_ns - CPU time (user + system) of the calling thread so far,
+ * ns; 0 if it cannot be read. */
+uint64_t cal_thread_cpu_ns(void);
 /* cal_fatal_usage - bad usage: "calibrate: <fmt with arg> (see --help)", exit 2. */
 void cal_fatal_usage(const char *fmt, const char *arg);
 /* cal_free_events - free the first n of evs, the array and base (may be NULL). */

@@ -142,3 +142,11 @@ int cal_rss_growth_per(long before, unsigned count, double *value, char *err, si
 	*value = (double)(after - before) / count;
 	return 0;
 }
+
+uint64_t cal_thread_cpu_ns(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}

@@ -109,15 +109,6 @@ fail:
 	return -1;
 }
 
-/* thread_cpu_ns - CPU time (user + system) of the calling thread so far. */
-static uint64_t thread_cpu_ns(void)
-{
-	struct timespec ts;
-	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* tcp_rtt - the cal_median round trip of one repetition (cross: the two sides
  * on different CPUs): each one timed and recorded in a struct hist, like a
  * model's task latencies, so the figure compares with their p50 (the mean
@@ -168,7 +159,7 @@ static int tcp_rtt(const struct cal_ctx *cx, int cross, double *value, double *c
 	for (; i < CAL_WARMUP_ROUNDS; i++)
 		if (tcp_round(cli, i) != 0)
 			goto out;
-	uint64_t timed = 0, cpu0 = thread_cpu_ns(), cpu1;
+	uint64_t timed = 0, cpu0 = cal_thread_cpu_ns(), cpu1;
 	uint64_t t0 = clock_now_ns(), now = t0;
 	while (now - t0 < cx->slice_ns) {
 		uint64_t start = now;
@@ -178,7 +169,7 @@ static int tcp_rtt(const struct cal_ctx *cx, int cross, double *value, double *c
 		hist_record(h, now - start);
 		timed++;
 	}
-	cpu1 = thread_cpu_ns();
+	cpu1 = cal_thread_cpu_ns();
 	*value = (double)hist_percentile(h, 0.5) / 1e3;
 	rc = 0;
 out:

@@ -159,6 +159,14 @@ static inline void dispatch_lat_init_shared(struct dispatch_lat *l)
 	hist_init_shared(&l->win);
 }
 
+/* dispatch_lat_finish_shared - after the run, before dispatch_merge: the
+ * shared recorder's totals (hist_finish_shared). */
+static inline void dispatch_lat_finish_shared(struct dispatch_lat *l)
+{
+	hist_finish_shared(&l->pre);
+	hist_finish_shared(&l->win);
+}
+
 /* dispatch_merge - add what l recorded of the run's reported span (the
  * window if one opened, else the whole run) to dst.  After the run only. */
 static inline void dispatch_merge(struct dispatch *d, struct hist *dst, const struct dispatch_lat *l)

@@ -11,6 +11,16 @@ void hist_reset(struct hist *h)
 	memset(h, 0, sizeof(*h));
 }
 
+void hist_finish_shared(struct hist *h)
+{
+	uint64_t n = 0;
+	for (unsigned i = 0; i < HIST_BUCKETS; i++)
+		n += h->counts[i];
+	h->total = n;
+	if (n == 0)
+		h->min_ns = 0; /* hist_init_shared's top: no sample, no minimum */
+}
+
 void hist_merge(struct hist *dst, const struct hist *src)
 {
 	if (src->total == 0)

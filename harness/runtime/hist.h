@@ -69,7 +69,9 @@ static inline void hist_record(struct hist *h, uint64_t v)
  * the harness's memory does not grow with -c).  Relaxed atomic adds, and a
  * compare-and-swap only when v is a new minimum or maximum; the threads
  * sharing one are those of one CPU, which run one at a time, so the cache
- * lines stay on that CPU.  Readers must wait until every writer is done.
+ * lines stay on that CPU.  `total` is not kept while recording (one atomic
+ * add less: 21 ns of CPU per call with sched_getcpu, against 28): readers
+ * call hist_finish_shared once every writer is done.
  */
 static inline void hist_record_shared(struct hist *h, uint64_t v)
 {
@@ -83,7 +85,6 @@ static inline void hist_record_shared(struct hist *h, uint64_t v)
 		;
 	if (v >> HIST_MAX_BITS)
 		__atomic_fetch_add(&h->clamped, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&h->total, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&h->sum_ns, v, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&h->counts[hist_index(v)], 1, __ATOMIC_RELAXED);
 }
@@ -98,6 +99,10 @@ static inline void hist_init_shared(struct hist *h)
 
 /* hist_reset - make h empty again.  Writes all of it (about 9 KiB). */
 void hist_reset(struct hist *h);
+
+/* hist_finish_shared - after the last hist_record_shared: count the samples
+ * into total, so h reads and merges like any histogram.  Cost: one pass. */
+void hist_finish_shared(struct hist *h);
 
 /* hist_merge - add every sample of src to dst.  Cost: one pass over buckets. */
 void hist_merge(struct hist *dst, const struct hist *src);

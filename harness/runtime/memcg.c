@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "memcg.h"
+#include "stats.h"
 
 #define TCP_LIMIT_UNLIMITED "-1" /* v1: any write switches TCP accounting on */
 #define LINE_MAX_LEN 4096        /* a line of mountinfo or /proc/self/cgroup */
@@ -29,21 +30,6 @@ static int write_file(const char *path, const char *s)
 	close(fd);
 	errno = saved;
 	return w == (ssize_t)len ? 0 : -1;
-}
-
-/* read_u64 - the number a one-number file holds.  0, or -1. */
-static int read_u64(const char *path, uint64_t *out)
-{
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return -1;
-	unsigned long long v;
-	int ok = fscanf(f, "%llu", &v) == 1;
-	fclose(f);
-	if (!ok)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 /* file_has_word - 1 if the whitespace-separated words of path include w. */
@@ -351,10 +337,10 @@ int64_t memcg_kernel_kib(const struct memcg *m)
 		char path[PATH_MAX + 48];
 		uint64_t kmem, tcp = 0;
 		snprintf(path, sizeof(path), "%s/memory.kmem.max_usage_in_bytes", m->dir);
-		if (read_u64(path, &kmem) != 0)
+		if (stats_read_u64(path, &kmem) != 0)
 			return -1;
 		snprintf(path, sizeof(path), "%s/memory.kmem.tcp.max_usage_in_bytes", m->dir);
-		read_u64(path, &tcp); /* absent on some kernels: the slab part is still counted */
+		stats_read_u64(path, &tcp); /* absent on some kernels: the slab part is still counted */
 		return (int64_t)((kmem + tcp) / 1024);
 	}
 	case MEMCG_V2:

@@ -57,16 +57,26 @@ static long status_field(const char *key)
 	return status_field_of("/proc/self/status", key);
 }
 
+int stats_read_u64(const char *path, uint64_t *out)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	unsigned long long v;
+	int ok = fscanf(f, "%llu", &v) == 1;
+	fclose(f);
+	if (!ok)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 int stats_proc_read(pid_t pid, struct stats_proc *out)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%ld/schedstat", (long)pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	unsigned long long ns;
-	int ok = fscanf(f, "%llu", &ns) == 1;
-	fclose(f);
+	uint64_t ns;
+	int ok = stats_read_u64(path, &ns) == 0;
 	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
 	long v = status_field_of(path, "voluntary_ctxt_switches:");
 	long iv = status_field_of(path, "nonvoluntary_ctxt_switches:");

@@ -45,6 +45,10 @@ int stats_proc_read(pid_t pid, struct stats_proc *out);
  */
 int stats_thread_count(void);
 
+/* stats_read_u64 - the first number in a file (a /proc or cgroup counter).
+ * 0, or -1 if it cannot be opened or holds no number. */
+int stats_read_u64(const char *path, uint64_t *out);
+
 /* stats_rss_kib - resident set now ("VmRSS:"), KiB, or -1. */
 long stats_rss_kib(void);
 
