@@ -40,7 +40,7 @@ CORE_SRC := harness/hist.c harness/stats.c harness/cli.c harness/backend_proc.c 
 	harness/memcg.c \
 	workloads/registry.c workloads/wire.c $(PAIRS:%=workloads/%.c)
 RUNNER_SRC := harness/runner.c
-THREADS_SRC := impl_threads/threads.c impl_threads/rpc.c $(PAIRS:%=impl_threads/%.c)
+THREADS_SRC := impl_threads/threads.c impl_threads/rpc.c impl_threads/block.c impl_threads/worker.c $(PAIRS:%=impl_threads/%.c)
 ASYNC_SRC := impl_async/async.c impl_async/rpc.c $(PAIRS:%=impl_async/%.c)
 BACKEND_SRC := harness/backend.c harness/cli.c workloads/wire.c
 CALIBRATE_SRC := harness/calibrate.c harness/hist.c harness/stats.c workloads/cpu_hash.c

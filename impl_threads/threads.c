@@ -30,6 +30,7 @@
 #include "../harness/dispatch.h"
 #include "../harness/gate.h"
 #include "threads.h"
+#include "worker.h"
 
 /* The registry, as this model sees it: threads_NAME for every line. */
 #define WORKLOAD(name) extern const struct threads_ops threads_##name;
@@ -71,10 +72,7 @@ struct worker {
 	struct run_state *run; /* shared state */
 	pthread_t tid;         /* the thread */
 	uint64_t index;        /* its slot number: closed loop, its first task */
-	uint64_t done;         /* tasks completed */
-	uint64_t errors;       /* tasks failed */
-	uint64_t checksum;     /* sum of wl_fold() of completed tasks */
-	uint64_t t_last;       /* when its last task ended */
+	struct thr_tally tally; /* its counts, checksum and last completion */
 };
 
 /* fail_run - record the first fatal reason and tell every worker to stop. */
@@ -85,15 +83,6 @@ static void fail_run(struct run_state *run, const char *why)
 		snprintf(run->reason, sizeof(run->reason), "%s", why);
 	atomic_store(&run->stop, 1);
 	pthread_mutex_unlock(&run->mu);
-}
-
-/* wait_until - sleep to the absolute CLOCK_MONOTONIC time t (open loop). */
-static void wait_until(uint64_t t)
-{
-	struct timespec ts = { .tv_sec = (time_t)(t / 1000000000ULL),
-			       .tv_nsec = (long)(t % 1000000000ULL) };
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		;
 }
 
 /*
@@ -122,13 +111,17 @@ static struct dispatch_lat *cpu_recorder(struct run_state *run)
 	return &run->lat[cpu > 0 ? (unsigned)cpu % run->ncpu : 0].l;
 }
 
+/* cpu_record - thr_record_fn: into the recorder of the CPU we are on. */
+static void cpu_record(void *arg, enum dispatch_phase p, uint64_t ns)
+{
+	dispatch_record_shared(cpu_recorder(arg), p, ns);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *wk = arg;
 	struct run_state *run = wk->run;
-	struct dispatch *d = &run->disp;
 	const struct threads_ops *ops = run->ops;
-	uint64_t tasks = run->cfg->tasks;
 
 	int init_rc = ops->worker_init ? ops->worker_init(&wk->w) : 0;
 	if (init_rc != 0)
@@ -140,34 +133,9 @@ static void *worker_main(void *arg)
 	pthread_mutex_unlock(&run->mu);
 	gate_wait(&run->go);
 
-	/* A task's latency runs from its arrival: the run start for a first
-	 * task (a thread the kernel has not scheduled yet is a task waiting),
-	 * the end of the previous task (closed loop), or the schedule (open). */
-	uint64_t now = d->t_go;
-	uint64_t arrival;
-	uint64_t id = dispatch_first(d, wk->index, now, &arrival);
-	while (init_rc == 0 && id < tasks) {
-		if (atomic_load_explicit(&run->stop, memory_order_relaxed))
-			break;
-		if (arrival > now)
-			wait_until(arrival);
-		uint64_t result = 0;
-		int rc = ops->task(&wk->w, id, &result);
-		now = clock_now_ns();
-		uint64_t ran = id, ran_arrival = arrival;
-		id = dispatch_take(d, now, &arrival);
-		enum dispatch_phase phase = dispatch_phase(d, ran, id, now);
-		if (rc == 0) {
-			dispatch_record_shared(cpu_recorder(run), phase, now - ran_arrival);
-			wk->checksum += wl_fold(ran, result);
-			wk->done++;
-		} else {
-			wk->errors++;
-			if (rc < 0)
-				fail_run(run, wk->w.err[0] ? wk->w.err : "task failed");
-		}
-		wk->t_last = now;
-	}
+	if (init_rc == 0 && thr_worker_run(ops, &wk->w, &run->disp, wk->index, &run->stop,
+					   cpu_record, run, &wk->tally) != 0)
+		fail_run(run, wk->w.err[0] ? wk->w.err : "task failed");
 	park(run);
 	if (ops->worker_fini)
 		ops->worker_fini(&wk->w);
@@ -253,11 +221,12 @@ static int threads_run(const struct run_config *cfg, struct run_result *res)
 	 * tearing down 10,000 stacks is not throughput. */
 	uint64_t t_end = t0;
 	for (uint64_t i = 0; i < created; i++) {
-		if (workers[i].t_last > t_end)
-			t_end = workers[i].t_last;
-		res->done += workers[i].done;
-		res->errors += workers[i].errors;
-		res->checksum += workers[i].checksum;
+		const struct thr_tally *t = &workers[i].tally;
+		if (t->t_last > t_end)
+			t_end = t->t_last;
+		res->done += t->done;
+		res->errors += t->errors;
+		res->checksum += t->checksum;
 	}
 	for (unsigned i = 0; i < run.ncpu; i++)
 		dispatch_merge(&run.disp, &res->lat, &run.lat[i].l);
