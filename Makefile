@@ -15,6 +15,8 @@ WARN := -std=c11 -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes
 DEFS := -D_GNU_SOURCE
 EVENT_CFLAGS := $(shell $(PKG_CONFIG) --cflags libevent 2>/dev/null)
 EVENT_LIBS := $(shell $(PKG_CONFIG) --libs libevent 2>/dev/null)
+URING_CFLAGS := $(shell $(PKG_CONFIG) --cflags liburing 2>/dev/null)
+URING_LIBS := $(shell $(PKG_CONFIG) --libs liburing 2>/dev/null)
 ALL_CFLAGS = $(CFLAGS) $(WARN) $(DEFS) $(EVENT_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) -pthread
 LIBS_M := -lm
@@ -40,16 +42,25 @@ CORE_SRC := harness/hist.c harness/stats.c harness/cli.c harness/backend_proc.c 
 	harness/memcg.c \
 	workloads/registry.c workloads/wire.c $(PAIRS:%=workloads/%.c)
 RUNNER_SRC := harness/runner.c
-THREADS_SRC := impl_threads/threads.c impl_threads/rpc.c impl_threads/block.c impl_threads/worker.c $(PAIRS:%=impl_threads/%.c)
+PAIRS_BLOCKING := impl_threads/rpc.c impl_threads/worker.c $(PAIRS:%=impl_threads/%.c)
+THREADS_SRC := impl_threads/threads.c impl_threads/block.c $(PAIRS_BLOCKING)
+# green and uring: the same blocking-style pairs on coroutines (impl_green/sched.c),
+# each with its own block.h (impl_green/green.c, impl_uring/uring.c).
+CORO_SRC := impl_green/coro.c impl_green/sched.c $(PAIRS_BLOCKING)
+GREEN_SRC := impl_green/green.c $(CORO_SRC)
+URING_SRC := impl_uring/uring.c $(CORO_SRC)
 ASYNC_SRC := impl_async/async.c impl_async/rpc.c $(PAIRS:%=impl_async/%.c)
 BACKEND_SRC := harness/backend.c harness/cli.c workloads/wire.c
-CALIBRATE_SRC := harness/calibrate.c harness/hist.c harness/stats.c workloads/cpu_hash.c
+CALIBRATE_SRC := harness/calibrate.c harness/hist.c harness/stats.c workloads/cpu_hash.c \
+	impl_green/coro.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
 CORE_OBJ := $(call obj,$(CORE_SRC))
 THREADS_OBJ := $(call obj,$(RUNNER_SRC) $(THREADS_SRC)) $(CORE_OBJ)
 ASYNC_OBJ := $(call obj,$(RUNNER_SRC) $(ASYNC_SRC)) $(CORE_OBJ)
+GREEN_OBJ := $(call obj,$(RUNNER_SRC) $(GREEN_SRC)) $(CORE_OBJ)
+URING_OBJ := $(call obj,$(RUNNER_SRC) $(URING_SRC)) $(CORE_OBJ)
 BACKEND_OBJ := $(call obj,$(BACKEND_SRC))
 CALIBRATE_OBJ := $(call obj,$(CALIBRATE_SRC))
 
@@ -58,7 +69,7 @@ TEST_BINS := $(TEST_NAMES:%=$(BUILD)/test-bin/%)
 
 .PHONY: all deps test check bench bench-rate plots report clean help new-workload compare
 
-all: $(BIN)/threads $(BIN)/async $(BIN)/backend $(BIN)/calibrate
+all: $(BIN)/threads $(BIN)/async $(BIN)/green $(BIN)/uring $(BIN)/backend $(BIN)/calibrate
 
 $(BIN)/threads: $(THREADS_OBJ) | $(BIN)
 	@echo "  LD      $@"
@@ -67,6 +78,22 @@ $(BIN)/threads: $(THREADS_OBJ) | $(BIN)
 $(BIN)/async: $(ASYNC_OBJ) | $(BIN)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(LIBS_M)
+
+$(BIN)/green: $(GREEN_OBJ) | $(BIN)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(LIBS_M)
+
+# uring alone links liburing (Debian: liburing-dev); without it, say so.
+$(BIN)/uring: $(URING_OBJ) | $(BIN)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(URING_LIBS) $(EVENT_LIBS) $(LIBS_M)
+
+$(BUILD)/impl_uring/%.o: ALL_CFLAGS += $(URING_CFLAGS)
+$(BUILD)/impl_uring/%.o: | uring-check
+
+.PHONY: uring-check
+uring-check:
+	@$(PKG_CONFIG) --exists liburing || { echo "make: bin/uring needs liburing: apt-get install liburing-dev (or run scripts/deps.sh as root)" >&2; exit 1; }
 
 $(BIN)/backend: $(BACKEND_OBJ) | $(BIN)
 	@echo "  LD      $@"
@@ -216,7 +243,8 @@ clean:
 
 help:
 	@echo "Threads vs async, side by side.  Targets:"
-	@echo "  make            build bin/threads, bin/async, bin/backend, bin/calibrate"
+	@echo "  make            build bin/threads, bin/async, bin/green, bin/uring,"
+	@echo "                  bin/backend, bin/calibrate"
 	@echo "                  (bin/calibrate [--quick]: this machine's floor, as CSV)"
 	@echo "  make bench      install what is missing, build, run the default sweep,"
 	@echo "                  plot, write results/<run-id>/report.md (results/latest)"

@@ -133,8 +133,9 @@ static void *worker_main(void *arg)
 	pthread_mutex_unlock(&run->mu);
 	gate_wait(&run->go);
 
-	if (init_rc == 0 && thr_worker_run(ops, &wk->w, &run->disp, wk->index, &run->stop,
-					   cpu_record, run, &wk->tally) != 0)
+	const struct thr_slot_hooks hooks = { cpu_record, run, NULL };
+	if (init_rc == 0 && thr_worker_run(ops, &wk->w, &run->disp, wk->index, &run->stop, &hooks,
+					   &wk->tally) != 0)
 		fail_run(run, wk->w.err[0] ? wk->w.err : "task failed");
 	park(run);
 	if (ops->worker_fini)

@@ -6,7 +6,7 @@
 #include "worker.h"
 
 int thr_worker_run(const struct threads_ops *ops, struct thr_worker *w, struct dispatch *d,
-		   uint64_t index, atomic_int *stop, thr_record_fn record, void *record_arg,
+		   uint64_t index, atomic_int *stop, const struct thr_slot_hooks *h,
 		   struct thr_tally *t)
 {
 	/* A task's latency runs from its arrival: the run start for a first
@@ -28,7 +28,7 @@ int thr_worker_run(const struct threads_ops *ops, struct thr_worker *w, struct d
 		enum dispatch_phase phase = dispatch_phase(d, ran, id, now);
 		t->t_last = now;
 		if (rc == 0) {
-			record(record_arg, phase, now - ran_arrival);
+			h->record(h->record_arg, phase, now - ran_arrival);
 			t->checksum += wl_fold(ran, result);
 			t->done++;
 		} else {
@@ -36,6 +36,8 @@ int thr_worker_run(const struct threads_ops *ops, struct thr_worker *w, struct d
 			if (rc < 0)
 				return -1;
 		}
+		if (h->between && id < d->tasks)
+			h->between(h->record_arg);
 	}
 	return 0;
 }

@@ -26,6 +26,16 @@ struct thr_tally {
 	uint64_t t_last;   /* when its last task ended */
 };
 
+/* How a slot runs: its runtime's hooks. */
+struct thr_slot_hooks {
+	thr_record_fn record; /* where latencies go */
+	void *record_arg;     /* its argument */
+	/* between (optional) - called after each task when another follows: a
+	 * cooperative runtime gives its other slots a turn here, as a loop does
+	 * between one callback and the next.  NULL on OS threads. */
+	void (*between)(void *record_arg);
+};
+
 /*
  * thr_worker_run - run tasks on slot `index` from the run's start (d->t_go)
  * until the ids run out or *stop is set.  Returns 0, or -1 when a task failed
@@ -33,7 +43,7 @@ struct thr_tally {
  * task, a clock read, dispatch_take/phase and one record call.
  */
 int thr_worker_run(const struct threads_ops *ops, struct thr_worker *w, struct dispatch *d,
-		   uint64_t index, atomic_int *stop, thr_record_fn record, void *record_arg,
+		   uint64_t index, atomic_int *stop, const struct thr_slot_hooks *h,
 		   struct thr_tally *t);
 
 #endif
