@@ -162,9 +162,21 @@ void blk_sleep_until(uint64_t t_ns)
 	sched_park(s);
 }
 
+/* Sleeps of one length share a libevent common-timeout queue (a FIFO
+ * append, not a min-heap insertion), as the async model's io_sleep does. */
 void blk_sleep_us(uint64_t us)
 {
-	blk_sleep_until(clock_now_ns() + us * 1000);
+	struct sched_slot *s = sched_self();
+	struct event_base *base = slot_base(s);
+	event_base_update_cache_time(base); /* the deadline is now + us, from a fresh clock */
+	struct timeval tv = { .tv_sec = (time_t)(us / 1000000),
+			      .tv_usec = (suseconds_t)(us % 1000000) };
+	const struct timeval *common = event_base_init_common_timeout(base, &tv);
+	if (evtimer_add(&s->wait->timer, common ? common : &tv) != 0) {
+		fprintf(stderr, "green: evtimer_add failed\n");
+		abort();
+	}
+	sched_park(s);
 }
 
 /* green_connect - one non-blocking attempt: park until it completes. */

@@ -76,6 +76,7 @@ void sched_park(struct sched_slot *s)
 	s->waiting = 1;
 	coro_yield();
 	s->waiting = 0;
+	s->waited = 1;
 }
 
 void sched_wake(struct sched_slot *s)
@@ -93,13 +94,18 @@ static void loop_record(void *arg, enum dispatch_phase p, uint64_t ns)
 	dispatch_record(&((struct sched_loop *)arg)->lat, p, ns);
 }
 
-/* give_way - between two tasks: to the back of the loop's run queue.  A
- * task that never waits (cpu_hash) would otherwise keep the loop for all
- * the tasks there are, while a callback-style loop takes turns. */
+/* give_way - between two tasks: a task that did not wait goes to the back
+ * of the loop's run queue.  One that never waits (cpu_hash) would otherwise
+ * keep the loop for all the tasks there are, while a callback-style loop
+ * takes turns; one that waited has let the others run already. */
 static void give_way(void *arg)
 {
 	struct sched_loop *lp = arg;
 	struct sched_slot *s = sched_self();
+	int waited = s->waited;
+	s->waited = 0;
+	if (waited)
+		return;
 	s->next = NULL;
 	*lp->runq_tail = s;
 	lp->runq_tail = &s->next;

@@ -49,6 +49,7 @@ struct sched_slot {
 	struct thr_tally tally;   /* its counts and checksum */
 	enum sched_phase phase;   /* where it is */
 	int waiting;              /* 1: parked in a backend wait (sched_park) */
+	int waited;               /* 1: parked since its last task ended */
 	struct sched_slot *next;  /* next in its loop's run queue */
 };
 
