@@ -59,10 +59,12 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
+#include "../impl_green/coro.h"
 #include "../workloads/cpu_hash.h"
 #include "clock.h"
 #include "hist.h"
@@ -91,6 +93,7 @@
 #define CAL_ERR_MAX 256            /* one error line */
 #define CAL_WAKE_SLEEP_NS 1000000  /* wake_overshoot_us: the sleep, io_sleep's default */
 #define CAL_WAKE_SLEEPS 2000       /* ... at most this many per repetition */
+#define CAL_CORO_STACK 65536       /* the switch figures' coroutine stack */
 
 /* What a repetition may use, set from the options. */
 struct cal_ctx {
@@ -934,6 +937,70 @@ static int rep_hist_record_shared(const struct cal_ctx *cx, double *value, char 
 	return hist_cost(cx, 1, value, err, errlen);
 }
 
+/* ---- coro_switch_ns, swapcontext_switch_ns --------------------------------------- */
+
+/* One coroutine bouncing straight back: each resume is two switches.  The
+ * green and uring models use coro.c's switch (no system call); glibc's
+ * swapcontext saves and restores the signal mask, one rt_sigprocmask system
+ * call per switch.  README: "Choosing the switch". */
+static void bounce_coro(void *arg)
+{
+	(void)arg;
+	for (;;)
+		coro_yield();
+}
+
+static int rep_coro_switch(const struct cal_ctx *cx, double *value, char *err, size_t errlen)
+{
+	struct coro_stacks st;
+	struct coro co;
+	if (coro_stacks_map(&st, 1, CAL_CORO_STACK, err, errlen) != 0)
+		return -1;
+	coro_init(&co, coro_stack_lo(&st, 0), st.stack, bounce_coro, NULL);
+	uint64_t t0 = clock_now_ns(), n = 0;
+	do {
+		for (int i = 0; i < CAL_CLOCK_EVERY; i++)
+			coro_resume(&co);
+		n += CAL_CLOCK_EVERY;
+	} while (elapsed_since(t0) < cx->slice_ns);
+	*value = (double)elapsed_since(t0) / (double)(2 * n);
+	coro_fini(&co);
+	coro_stacks_unmap(&st);
+	return 0;
+}
+
+static ucontext_t uc_caller; /* swapcontext: the measuring side */
+static ucontext_t uc_callee; /* and the bouncing one */
+
+static void bounce_uc(void)
+{
+	for (;;)
+		swapcontext(&uc_callee, &uc_caller);
+}
+
+static int rep_swapcontext(const struct cal_ctx *cx, double *value, char *err, size_t errlen)
+{
+	void *stack = malloc(CAL_CORO_STACK);
+	if (!stack || getcontext(&uc_callee) != 0) {
+		snprintf(err, errlen, "getcontext: %s", stack ? strerror(errno) : "out of memory");
+		free(stack);
+		return -1;
+	}
+	uc_callee.uc_stack.ss_sp = stack;
+	uc_callee.uc_stack.ss_size = CAL_CORO_STACK;
+	uc_callee.uc_link = NULL;
+	makecontext(&uc_callee, bounce_uc, 0);
+	uint64_t t0 = clock_now_ns(), n = 0;
+	do {
+		for (int i = 0; i < CAL_CLOCK_EVERY; i++)
+			swapcontext(&uc_caller, &uc_callee);
+		n += CAL_CLOCK_EVERY;
+	} while (elapsed_since(t0) < cx->slice_ns);
+	*value = (double)elapsed_since(t0) / (double)(2 * n);
+	free(stack);
+	return 0;
+}
+
 /* ---- the table --------------------------------------------------------------------- */
 
 static const struct cal_item cal_items[] = {
@@ -978,6 +1045,14 @@ static const struct cal_item cal_items[] = {
 	  "what a worker thread pays to record a latency: sched_getcpu() + hist_record_shared() "
 	  "into its CPU's histogram (target < 30 ns)",
 	  0, rep_hist_record_shared },
+	{ "coro_switch_ns", "ns",
+	  "one coroutine switch as green and uring make it (impl_green/coro.c: registers and "
+	  "stack pointer, no system call); resume + yield / 2",
+	  0, rep_coro_switch },
+	{ "swapcontext_switch_ns", "ns",
+	  "one switch with glibc swapcontext (saves the signal mask: a sigprocmask system call "
+	  "per switch), the alternative not taken; round trip / 2",
+	  0, rep_swapcontext },
 	{ "cores", "cpus", "online CPUs", 1, rep_cores },
 };
 #define CAL_NITEMS (sizeof(cal_items) / sizeof(cal_items[0]))
@@ -989,6 +1064,7 @@ static const char usage_text[] =
 	"Measures this machine's floor: thread create+join, thread wake-up, loopback TCP\n"
 	"round trip (one CPU and across CPUs), libevent dispatch and timer cost, RSS per\n"
 	"idle thread and per pending event, one cpu_hash round, one hist_record() call,\n"
+	"a coroutine switch (ours and glibc swapcontext),\n"
 	"and the core count.\n"
 	"Each figure is the median of several repetitions (about 3 s in all).\n"
 	"  --quick      fewer and shorter repetitions (under 1 s)\n"
