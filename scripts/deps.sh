@@ -18,6 +18,7 @@ need gcc command -v cc
 need make command -v make
 need pkg-config command -v pkg-config
 need libevent-dev pkg-config --exists libevent
+need liburing-dev pkg-config --exists liburing
 need libcmocka-dev test -f /usr/include/cmocka.h
 need hyperfine command -v hyperfine
 need gnuplot-nox command -v gnuplot
