@@ -315,8 +315,13 @@ void coro_stacks_unmap(struct coro_stacks *st)
 	st->base = NULL;
 }
 
-/* Sanitizer bookkeeping around a switch: into a coroutine ... */
-static void switch_in_begin(struct coro *co)
+/* Sanitizer bookkeeping around a switch: into a coroutine ...  Always
+ * inlined: TSan records function entry and exit on the current fiber's
+ * shadow stack, so a helper that switched fibers and then returned would
+ * exit on a stack it never entered (TSan crashed later in its stack depot). */
+#define CORO_INLINE static inline __attribute__((always_inline))
+
+CORO_INLINE void switch_in_begin(struct coro *co)
 {
 #ifdef CORO_ASAN
 	__sanitizer_start_switch_fiber(&co->fake_back, co->stack_lo, co->stack_size);
@@ -328,7 +333,7 @@ static void switch_in_begin(struct coro *co)
 	(void)co;
 }
 
-static void switch_in_end(struct coro *co)
+CORO_INLINE void switch_in_end(struct coro *co)
 {
 #ifdef CORO_ASAN
 	__sanitizer_finish_switch_fiber(co->fake_back, NULL, NULL);
@@ -337,7 +342,7 @@ static void switch_in_end(struct coro *co)
 }
 
 /* ... and out of one (dying: it will never run again). */
-static void switch_out_begin(struct coro *co, int dying)
+CORO_INLINE void switch_out_begin(struct coro *co, int dying)
 {
 #ifdef CORO_ASAN
 	__sanitizer_start_switch_fiber(dying ? NULL : &co->fake_self, co->back_lo, co->back_size);
@@ -350,7 +355,7 @@ static void switch_out_begin(struct coro *co, int dying)
 }
 
 /* back_in - the coroutine runs again: learn its resumer's stack (ASan). */
-static void back_in(struct coro *co)
+CORO_INLINE void back_in(struct coro *co)
 {
 #ifdef CORO_ASAN
 	__sanitizer_finish_switch_fiber(co->fake_self, &co->back_lo, &co->back_size);
