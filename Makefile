@@ -7,8 +7,9 @@
 #                            /* libs: zlib */, names the pkg-config libraries
 #                            the pair links (into every model binary);
 #   harness/models.def       MODEL(name, binary, style, "libs", ...) per model:
-#                            bin/BINARY is built from its runtime folder
-#                            impl_BINARY/ (impl_BINARY/BINARY.c and helpers),
+#                            bin/BINARY is built from its runtime
+#                            (impl_*/BINARY.c, impl_*/BINARY_*.c) and that
+#                            folder's helpers,
 #                            the pairs of its code style (impl_STYLE/NAME.c and
 #                            that folder's helpers), and links "libs".
 
@@ -53,16 +54,19 @@ MISSING := $(filter-out $(wildcard $(PAIR_FILES)),$(PAIR_FILES))
 ifneq ($(MISSING),)
 $(error workload pair incomplete: missing $(MISSING) (each line of $(WORKLOADS_DEF) needs workloads/NAME.c, workloads/NAME.h and $(STYLES:%=impl_%/NAME.c)))
 endif
-RUNTIMES := $(foreach b,$(BINARIES),impl_$(b)/$(b).c)
-MISSING_RT := $(filter-out $(wildcard $(RUNTIMES)),$(RUNTIMES))
+MISSING_RT := $(strip $(foreach b,$(BINARIES),$(if $(wildcard impl_*/$(b).c),,impl_*/$(b).c)))
 ifneq ($(MISSING_RT),)
-$(error $(MODELS_DEF) names a binary without its runtime: missing $(MISSING_RT))
+$(error $(MODELS_DEF) names a binary without its runtime: no $(MISSING_RT))
 endif
 
 # ---- what each program is made of -----------------------------------------------
-# helpers_of DIR: a runtime or style folder's own files, less its runtime
-# (DIR/NAME.c for impl_NAME) and less any pair file (named like a workload).
-helpers_of = $(filter-out $(1)/$(patsubst impl_%,%,$(1)).c $(patsubst workloads/%.c,$(1)/%.c,$(wildcard workloads/*.c)),$(wildcard $(1)/*.c))
+# A binary's runtime is impl_*/BINARY.c and impl_*/BINARY_*.c, in whichever
+# runtime folder holds it (impl_green/ holds green's and uring's: they share
+# its coroutines).  helpers_of DIR: the folder's other files, less any pair
+# file (named like a workload): shared by every binary that uses the folder.
+rt_dir = $(patsubst %/,%,$(dir $(firstword $(wildcard impl_*/$(1).c))))
+RT_FILES = $(foreach b,$(BINARIES),$(wildcard impl_*/$(b).c impl_*/$(b)_*.c))
+helpers_of = $(filter-out $(RT_FILES) $(patsubst workloads/%.c,$(1)/%.c,$(wildcard workloads/*.c)),$(wildcard $(1)/*.c))
 # The runtime every model binary links: the runner, the clock window, the
 # histograms, figures, options, sockets, the backend spawner, the cgroup.
 RUNNER_SRC := harness/runtime/runner.c
@@ -70,14 +74,15 @@ RUNTIME_SRC := $(filter-out $(RUNNER_SRC) harness/runtime/evbase.c,$(wildcard ha
 WORKLOAD_SRC := workloads/registry.c workloads/wire.c $(PAIRS:%=workloads/%.c)
 EVBASE_SRC := harness/runtime/evbase.c
 # model_src BINARY: its runtime, its style's pairs and helpers.
-model_src = impl_$(1)/$(1).c $(call helpers_of,impl_$(1)) \
-	$(if $(filter-out $(1),$(call style_of,$(1))),$(call helpers_of,impl_$(call style_of,$(1)))) \
+model_src = $(wildcard $(call rt_dir,$(1))/$(1).c $(call rt_dir,$(1))/$(1)_*.c) \
+	$(call helpers_of,$(call rt_dir,$(1))) \
+	$(if $(filter-out $(call rt_dir,$(1)),impl_$(call style_of,$(1))),$(call helpers_of,impl_$(call style_of,$(1)))) \
 	$(PAIRS:%=impl_$(call style_of,$(1))/%.c) \
 	$(if $(filter libevent,$(call pkgs_of,$(1))),$(EVBASE_SRC))
 BACKEND_SRC := $(wildcard harness/backend/*.c) harness/runtime/cli.c harness/runtime/util.c \
 	$(EVBASE_SRC) workloads/wire.c
 CALIBRATE_SRC := $(wildcard harness/calibrate/*.c) harness/runtime/hist.c harness/runtime/stats.c \
-	harness/runtime/util.c $(EVBASE_SRC) workloads/cpu_hash.c
+	harness/runtime/util.c $(EVBASE_SRC) workloads/cpu_hash.c impl_green/coro.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 RUNTIME_OBJ := $(call obj,$(RUNTIME_SRC) $(WORKLOAD_SRC))

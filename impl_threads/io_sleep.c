@@ -1,18 +1,15 @@
 /*
- * io_sleep on threads: a blocking sleep on the monotonic clock.
+ * io_sleep on threads: a blocking sleep on the monotonic clock (block.h:
+ * clock_nanosleep on a thread, a parked coroutine on green and uring).
  */
-#include <errno.h>
-#include <time.h>
-
 #include "../workloads/io_sleep.h"
+#include "block.h"
 #include "threads.h"
 
 static int io_sleep_task(struct thr_worker *w, uint64_t id, uint64_t *result)
 {
 	uint64_t d = w->params->delay_us;
-	struct timespec ts = { (time_t)(d / 1000000), (long)(d % 1000000) * 1000 };
-	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
-		;
+	blk_sleep_us(d);
 	*result = io_sleep_result(id, d);
 	return 0;
 }

@@ -1,46 +1,45 @@
 /*
  * rpc.c - blocking backend round trips: send, then recv until the reply is
- * whole.  The thread sleeps in recv() while the backend waits out the delay.
- * No wait is unbounded: SO_RCVTIMEO/SO_SNDTIMEO of delay + --io-timeout-s,
- * set once per connection, so a backend that accepts and never answers fails
- * the run (impl_async/rpc.c bounds its waits the same).
+ * whole.  The task sleeps in blk_recv_full (block.h) while the backend waits
+ * out the delay: a thread in recv(), or a coroutine parked by its runtime.
+ * No wait is unbounded: each send and receive may wait the delay plus
+ * --io-timeout-s (blk_io_timeout, set once per connection), so a backend that
+ * accepts and never answers fails the run on every runtime alike
+ * (impl_async/rpc.c bounds its waits the same).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 
-#include "../harness/runtime/net.h"
 #include "../workloads/wire.h"
+#include "block.h"
 #include "rpc.h"
 
 int rpc_connect(struct thr_worker *w)
 {
-	w->fd = net_connect(&w->params->backend, 0, w->err, sizeof(w->err));
+	w->fd = blk_connect(&w->params->backend, w->err, sizeof(w->err));
 	if (w->fd < 0)
 		return -1;
 	uint64_t us = w->params->delay_us + w->params->io_timeout_s * 1000000;
-	struct timeval tv = { (time_t)(us / 1000000), (suseconds_t)(us % 1000000) };
-	if (setsockopt(w->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
-	    setsockopt(w->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0) {
-		snprintf(w->err, sizeof(w->err), "setsockopt SO_RCVTIMEO: %s", strerror(errno));
+	if (blk_io_timeout(w->fd, us) != 0) {
+		snprintf(w->err, sizeof(w->err), "I/O timeout on the backend socket: %s",
+			 strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
-/* silent - the I/O bound ran out (SO_RCVTIMEO/SO_SNDTIMEO: EAGAIN). */
-static int silent(int e)
-{
-	return e == EAGAIN || e == EWOULDBLOCK;
-}
-
 void rpc_close(struct thr_worker *w)
 {
 	if (w->fd >= 0)
-		net_close_abort(w->fd);
+		blk_close(w->fd);
 	w->fd = -1;
+}
+
+/* silent - the I/O bound ran out (blk_io_timeout: EAGAIN). */
+static int silent(int e)
+{
+	return e == EAGAIN || e == EWOULDBLOCK;
 }
 
 int rpc_call(struct thr_worker *w, uint64_t id, uint32_t delay_us, uint64_t *digest)
@@ -48,7 +47,7 @@ int rpc_call(struct thr_worker *w, uint64_t id, uint32_t delay_us, uint64_t *dig
 	unsigned char req[WIRE_CLIENT_REQ_LEN];
 	unsigned char rep[WIRE_REP_LEN];
 	uint64_t want = wire_client_req(req, id, delay_us);
-	if (net_write_all(w->fd, req, sizeof(req)) != 0) {
+	if (blk_send_all(w->fd, req, sizeof(req)) != 0) {
 		if (silent(errno))
 			snprintf(w->err, sizeof(w->err),
 				 "backend send: blocked for %llu s past the delay (--io-timeout-s): "
@@ -58,7 +57,7 @@ int rpc_call(struct thr_worker *w, uint64_t id, uint32_t delay_us, uint64_t *dig
 				 strerror(errno));
 		return -1;
 	}
-	int rc = net_read_full(w->fd, rep, sizeof(rep));
+	int rc = blk_recv_full(w->fd, rep, sizeof(rep));
 	if (rc < 0 && silent(errno)) {
 		snprintf(w->err, sizeof(w->err),
 			 "backend recv: no reply %llu s past the delay (--io-timeout-s): "

@@ -31,6 +31,7 @@
 #include "../harness/runtime/gate.h"
 #include "../harness/runtime/tally.h"
 #include "threads.h"
+#include "worker.h"
 
 /* The registry, as this model sees it: threads_NAME for every line. */
 #define WORKLOAD(name) extern const struct threads_ops threads_##name;
@@ -80,15 +81,6 @@ static void fail_run(struct run_state *run, const char *why)
 	run_fault_set(&run->fault, why);
 }
 
-/* wait_until - sleep to the absolute CLOCK_MONOTONIC time t (open loop). */
-static void wait_until(uint64_t t)
-{
-	struct timespec ts = { .tv_sec = (time_t)(t / 1000000000ULL),
-			       .tv_nsec = (long)(t % 1000000000ULL) };
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		;
-}
-
 /*
  * park - a worker out of tasks waits here until every worker is, and the last
  * one in stops the clock and releases them all.  Exiting at once would put
@@ -115,13 +107,17 @@ static struct dispatch_lat *cpu_recorder(struct run_state *run)
 	return &run->lat[cpu > 0 ? (unsigned)cpu % run->ncpu : 0].l;
 }
 
+/* cpu_record - thr_record_fn: into the recorder of the CPU we are on. */
+static void cpu_record(void *arg, enum dispatch_phase p, uint64_t ns)
+{
+	dispatch_record_shared(cpu_recorder(arg), p, ns);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *wk = arg;
 	struct run_state *run = wk->run;
-	struct dispatch *d = &run->disp;
 	const struct threads_ops *ops = run->ops;
-	uint64_t tasks = run->cfg->tasks;
 
 	int init_rc = ops->worker_init ? ops->worker_init(&wk->w) : 0;
 	if (init_rc != 0)
@@ -133,34 +129,10 @@ static void *worker_main(void *arg)
 	pthread_mutex_unlock(&run->mu);
 	gate_wait(&run->go);
 
-	/* A task's latency runs from its arrival: the run start for a first
-	 * task (a thread the kernel has not scheduled yet is a task waiting),
-	 * the end of the previous task (closed loop), or the schedule (open). */
-	uint64_t now = d->t_go;
-	uint64_t arrival;
-	uint64_t id = dispatch_first(d, wk->index, now, &arrival);
-	while (init_rc == 0 && id < tasks) {
-		if (run_fault_stopped(&run->fault))
-			break;
-		if (arrival > now)
-			wait_until(arrival);
-		uint64_t result = 0;
-		int rc = ops->task(&wk->w, id, &result);
-		now = clock_now_ns();
-		uint64_t ran = id, ran_arrival = arrival;
-		id = dispatch_take(d, now, &arrival);
-		enum dispatch_phase phase = dispatch_phase(d, ran, id, now);
-		if (rc == 0) {
-			dispatch_record_shared(cpu_recorder(run), phase, now - ran_arrival);
-			wk->tally.checksum += wl_fold(ran, result);
-			wk->tally.done++;
-		} else {
-			wk->tally.errors++;
-			if (rc < 0)
-				fail_run(run, wk->w.err[0] ? wk->w.err : "task failed");
-		}
-		wk->tally.t_last = now;
-	}
+	const struct thr_slot_hooks hooks = { cpu_record, run, NULL };
+	if (init_rc == 0 && thr_worker_run(ops, &wk->w, &run->disp, wk->index, &run->fault, &hooks,
+					   &wk->tally) != 0)
+		fail_run(run, wk->w.err[0] ? wk->w.err : "task failed");
 	park(run);
 	if (ops->worker_fini)
 		ops->worker_fini(&wk->w);

@@ -4,8 +4,9 @@
 #   ASan+UBSan  the cmocka tests, then test_models.sh (TVSA_SMALL=1: no
 #               c=10,000 point) and test_backend.sh on the sanitized binaries
 #   TSan        every pair on bin/threads, bin/async --loops 2 (and --workers 2
-#               where the hybrid model exists) at c=16, and every thread of
-#               both failing together when their backend dies mid-run
+#               where the hybrid model exists), bin/green --loops 2 and
+#               bin/uring --loops 2 at c=16, and every thread of threads and
+#               async failing together when their backend dies mid-run
 #   valgrind    memcheck, no leaks of any kind: every pair on both models
 #               (and the hybrid one) at c=4, a run whose backend is
 #               unreachable, and bin/backend
@@ -123,6 +124,17 @@ for wl in $("$T/threads" --list); do
 		[ $rc3 = 0 ] && [ -n "$s3" ] && [ "$s3" = "$s1" ] && good=1
 		check "tsan $wl: async --loops 2 --workers 2 exit $rc3, checksum $s3" [ $good = 1 ]
 	fi
+	# The coroutine models: fibers switched on two loop threads.
+	for m in green uring; do
+		[ -x "$T/$m" ] || continue
+		out4=$(timeout $TIMEOUT "$T/$m" "$wl" -c $TSAN_C -n $TSAN_TASKS --loops 2 --json \
+			2>/dev/null)
+		rc4=$?
+		s4=$(json_field "$out4" checksum)
+		good=0
+		[ $rc4 = 0 ] && [ -n "$s4" ] && [ "$s4" = "$s1" ] && good=1
+		check "tsan $wl: $m --loops 2 exit $rc4, checksum $s4" [ $good = 1 ]
+	done
 done
 for m in threads async; do
 	extra=""

@@ -10,7 +10,7 @@
 
 CAL="$BIN/calibrate"
 NAMES="thread_create_join_us wakeup_pingpong_us tcp_rtt_us tcp_rtt_cross_cpu_us rpc_cpu_us event_dispatch_ns timer_event_ns
-rss_per_idle_thread_kib rss_per_pending_event_kib cpu_hash_unit_ns wake_overshoot_us hist_record_ns hist_record_shared_ns cores"
+rss_per_idle_thread_kib rss_per_pending_event_kib cpu_hash_unit_ns wake_overshoot_us hist_record_ns hist_record_shared_ns coro_switch_ns swapcontext_switch_ns cores"
 
 # check_csv FILE LABEL: the header, then every expected name once with a
 # positive finite value; prints ok / not ok lines of its own, each "LABEL: ...".

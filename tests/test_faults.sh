@@ -444,8 +444,8 @@ threads async|3|cannot resolve|io_backend -c 2 -n 4 --backend nosuchhost.invalid
 threads async|3|Connection refused|io_backend -c 2 -n 4 --backend 127.0.0.1:1
 threads|2|out of range|io_sleep --stack-kib 15
 threads|2|out of range|io_sleep --stack-kib 99999999999999999999
-async|2|bin/threads only|io_sleep --stack-kib 64
-threads|2|bin/async only|io_sleep --loops 2
+async|2|applies to bin/threads|io_sleep --stack-kib 64
+threads|2|applies to bin/async|io_sleep --loops 2
 async|2|out of range|io_sleep --loops 0
 async|2|exceeds -c|io_sleep -c 2 --loops 3
 async|2|out of range|io_sleep --workers 99999

@@ -35,12 +35,15 @@ sys.exit(0 if eval(sys.argv[1], env) else 1)' "$expr" "$@"
 # Equal start lines: a first task arrives when the clock starts, so its
 # latency includes nothing a model did before (thread or loop creation,
 # connects) and can never be under the 1 ms sleep.
-for v in threads async async2 hybrid; do
+for v in threads async async2 hybrid green green2 uring; do
 	case $v in
 	threads) args="threads" ;;
 	async) args="async" ;;
 	async2) args="async --loops 2" ;;
 	hybrid) args="async --workers 2" ;;
+	green) args="green" ;;
+	green2) args="green --loops 2" ;;
+	uring) args="uring" ;;
 	esac
 	out=$(run_json $args io_sleep -c $BIG -n $((BIG * 2)) --delay-us 1000)
 	min=$(json_field "$out" min_us 2>/dev/null)

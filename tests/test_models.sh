@@ -13,7 +13,8 @@ run_json() { # MODEL WORKLOAD ARGS... -> JSON on stdout, or nothing
 	"$BIN/$m" "$@" --json 2>"$SCRATCH/err" || { cat "$SCRATCH/err" >&2; return 1; }
 }
 
-run_variant() { # VARIANT WORKLOAD ARGS...: run_json on threads, async, async2 (2 loops), hybrid
+run_variant() { # VARIANT WORKLOAD ARGS...: run_json on threads, async, async2 (2 loops),
+	# hybrid, green, green2 (2 loops), uring
 	v=$1
 	shift
 	case $v in
@@ -21,6 +22,9 @@ run_variant() { # VARIANT WORKLOAD ARGS...: run_json on threads, async, async2 (
 	async) run_json async "$@" ;;
 	async2) run_json async --loops 2 "$@" ;;
 	hybrid) run_json async --workers 2 "$@" ;;
+	green) run_json green "$@" ;;
+	green2) run_json green --loops 2 "$@" ;;
+	uring) run_json uring "$@" ;;
 	esac
 }
 
@@ -33,15 +37,14 @@ for wl in $("$BIN/threads" --list); do
 		n=$TASKS
 		[ "$c" -gt "$n" ] && n=$c
 		sums=""
-		for variant in threads async async2; do
+		for variant in threads async async2 green green2 uring; do
 			case $variant in
-			threads) out=$(run_json threads "$wl" -c "$c" -n "$n") ;;
-			async) out=$(run_json async "$wl" -c "$c" -n "$n") ;;
-			async2)
+			async2 | green2)
 				loops=2
 				[ "$c" -lt 2 ] && loops=1
-				out=$(run_json async "$wl" -c "$c" -n "$n" --loops $loops)
+				out=$(run_json ${variant%2} "$wl" -c "$c" -n "$n" --loops $loops)
 				;;
+			*) out=$(run_json $variant "$wl" -c "$c" -n "$n") ;;
 			esac
 			if [ -z "$out" ]; then
 				not_ok "$wl $variant c=$c runs"
@@ -77,7 +80,7 @@ check "threads reports its peak OS threads (8 workers + main = 9, got $threads)"
 # latency runs from the scheduled arrival, so it can never be below the
 # service time (1 ms of io_sleep) and the schedule is kept at light load.
 sums=""
-for m in threads async async2 hybrid; do
+for m in threads async async2 hybrid green green2 uring; do
 	out=$(run_variant $m io_sleep -c 20 -n 400 --rate 2000)
 	[ -n "$out" ] || { not_ok "$m --rate runs"; continue; }
 	python3 - "$m" "$out" <<'PY' || not_ok "$m --rate: see above"
@@ -114,7 +117,7 @@ check "--rate overload: async mixed p99 $p99 us > 10 ms of queueing" \
 # later one, once every slot has finished its first task) and its (n - c)-th;
 # a shorter one, or an open-loop one, every task.  The window's throughput
 # and mean latency obey Little's law.
-for m in threads async async2 hybrid; do
+for m in threads async async2 hybrid green green2 uring; do
 	steady=$(run_variant $m io_sleep -c 8 -n 80)
 	two=$(run_variant $m io_sleep -c 2 -n 20)
 	short=$(run_variant $m io_sleep -c 8 -n 39)
@@ -147,9 +150,11 @@ for what, good in checks:
 PY
 done
 
-# --list prints one registered name per line, the same for both models.
-check "--list is the same for both models" \
-	sh -c "[ \"\$('$BIN/threads' --list)\" = \"\$('$BIN/async' --list)\" ]"
+# --list prints one registered name per line, the same for every model.
+for m in async green uring; do
+	check "--list is the same for threads and $m" \
+		sh -c "[ \"\$('$BIN/threads' --list)\" = \"\$('$BIN/$m' --list)\" ]"
+done
 n_def=$(grep -c '^WORKLOAD(' "$ROOT/workloads/workloads.def")
 n_list=$("$BIN/async" --list | wc -l)
 check "--list has one line per registry entry ($n_list of $n_def)" [ "$n_def" = "$n_list" ]
@@ -162,7 +167,7 @@ check "--stats-out appends a line per run" [ "$(wc -l <"$SCRATCH/s.jsonl")" = 2 
 # Bad usage: exit 2, one line on stderr, nothing on stdout.
 for args in "nosuch" "cpu_hash -c 0" "cpu_hash -c x" "cpu_hash --frob" "cpu_hash -n" \
 	"cpu_hash --backend 127.0.0.1:1" "cpu_hash --stats-out /nonexistent/dir/f"; do
-	for m in threads async; do
+	for m in threads async green uring; do
 		usage_error "$m $args" "'$BIN/$m' $args"
 	done
 done

@@ -7,6 +7,7 @@
  *   net.c      loopback TCP round trip (one CPU, across CPUs) and its CPU
  *   loop.c     libevent dispatch and timer cost, RSS per pending event
  *   cpu.c      one cpu_hash round, recording a latency
+ *   coro.c     a coroutine switch: ours, and glibc's swapcontext
  *   main.c     the table, the options, the watchdog and the output
  */
 #ifndef CALIBRATE_H
@@ -115,5 +116,7 @@ int rep_rss_event(const struct cal_ctx *cx, double *value, char *err, size_t err
 int rep_cpu_hash(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
 int rep_hist_record(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
 int rep_hist_record_shared(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
+int rep_coro_switch(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
+int rep_swapcontext(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
 
 #endif

@@ -28,6 +28,9 @@
  *   hist_record_ns            one hist_record() call (target: under 30 ns)
  *   hist_record_shared_ns     what a worker thread pays: sched_getcpu() and one
  *                             hist_record_shared() into that CPU's histogram
+ *   coro_switch_ns            one coroutine switch of the green and uring models
+ *   swapcontext_switch_ns     one switch with glibc swapcontext (not used: it
+ *                             makes a system call per switch)
  *   cores                     online CPUs
  *
  * Every figure is the median of several repetitions; a repetition of a
@@ -143,6 +146,14 @@ static const struct cal_item cal_items[] = {
 	  "what a worker thread pays to record a latency: sched_getcpu() + hist_record_shared() "
 	  "into its CPU's histogram (target < 30 ns)",
 	  0, rep_hist_record_shared },
+	{ "coro_switch_ns", "ns",
+	  "one coroutine switch as green and uring make it (impl_green/coro.c: registers and "
+	  "stack pointer, no system call); resume + yield / 2",
+	  0, rep_coro_switch },
+	{ "swapcontext_switch_ns", "ns",
+	  "one switch with glibc swapcontext (saves the signal mask: a sigprocmask system call "
+	  "per switch), the alternative not taken; round trip / 2",
+	  0, rep_swapcontext },
 	{ "cores", "cpus", "online CPUs", 1, rep_cores },
 };
 #define CAL_NITEMS (sizeof(cal_items) / sizeof(cal_items[0]))
@@ -154,6 +165,7 @@ static const char usage_text[] =
 	"Measures this machine's floor: thread create+join, thread wake-up, loopback TCP\n"
 	"round trip (one CPU and across CPUs), libevent dispatch and timer cost, RSS per\n"
 	"idle thread and per pending event, one cpu_hash round, one hist_record() call,\n"
+	"a coroutine switch (ours and glibc swapcontext),\n"
 	"and the core count.\n"
 	"Each figure is the cal_median of several repetitions (about 3 s in all).\n"
 	"  --quick      fewer and shorter repetitions (under 1 s)\n"

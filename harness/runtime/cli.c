@@ -77,9 +77,17 @@ int cli_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t *port
 	return 0;
 }
 
+/* is_coro - the coroutine models (green, uring) share their options. */
+static int is_coro(const char *model)
+{
+	return strcmp(model, "green") == 0 || strcmp(model, "uring") == 0;
+}
+
 const char *cli_usage(const char *model)
 {
 	static char buf[2560];
+	int threads = strcmp(model, "threads") == 0, async = strcmp(model, "async") == 0;
+	int coro = is_coro(model);
 	snprintf(buf, sizeof(buf),
 		 "usage: %s WORKLOAD [-c N] [-n TASKS] [options]\n"
 		 "       %s --list [-v]\n"
@@ -91,8 +99,7 @@ const char *cli_usage(const char *model)
 		 "      --backend H:P     use this backend (default: start one on loopback)\n"
 		 "      --rate R          open loop: R arrivals per second on a fixed schedule,\n"
 		 "                        latency from each scheduled arrival (default: closed loop)\n"
-		 "%s"
-		 "%s"
+		 "%s%s%s"
 		 "      --json            print one JSON object with the results on stdout\n"
 		 "      --stats-out FILE  also append that JSON object as a line to FILE\n"
 		 "      --timeout-s S     fail (exit 3) if the run takes longer (default %d)\n"
@@ -106,16 +113,21 @@ const char *cli_usage(const char *model)
 		 "      --list [-v]       print the registered workloads\n"
 		 "Exit status: 0 ok, 2 bad usage, 3 the run failed.\n",
 		 model, model,
-		 strcmp(model, "threads") == 0 ? "one OS thread per in-flight task"
-					       : "one libevent loop",
+		 threads ? "one OS thread per in-flight task"
+		 : async ? "one libevent loop"
+		 : strcmp(model, "green") == 0
+			 ? "one stackful coroutine per in-flight task, on a libevent loop"
+			 : "one stackful coroutine per in-flight task, on io_uring",
 		 CLI_DEFAULT_TASKS,
-		 strcmp(model, "threads") == 0
-			 ? "      --stack-kib K     stack size of each thread (default: system)\n"
-			 : "",
-		 strcmp(model, "async") == 0
-			 ? "      --loops L         event loops, one thread each (default 1)\n"
-			   "      --workers W       hybrid: CPU parts run on W pool threads (default 0)\n"
-			 : "",
+		 threads ? "      --stack-kib K     stack size of each thread (default: system)\n" : "",
+		 coro ? "      --stack-kib K     stack of each coroutine, committed only as touched\n"
+			"                        (default 64; overrunning it fails the run)\n"
+			"      --loops L         loops, one thread each, the slots spread over them\n"
+			"                        (default 1)\n"
+		      : "",
+		 async ? "      --loops L         event loops, one thread each (default 1)\n"
+			 "      --workers W       hybrid: CPU parts run on W pool threads (default 0)\n"
+		       : "",
 		 CLI_DEFAULT_TIMEOUT_S, CLI_DEFAULT_IO_TIMEOUT_S);
 	return buf;
 }
@@ -128,7 +140,7 @@ struct opt_def {
 	const char *lng;   /* --long name */
 	char shrt;         /* -s short name, or 0 */
 	int takes_value;   /* 1: needs a value */
-	const char *model; /* only this model has it, or NULL for both */
+	const char *model; /* only these models have it ("a b c"), or NULL for all */
 };
 
 static const struct opt_def opts[O_COUNT] = {
@@ -137,8 +149,8 @@ static const struct opt_def opts[O_COUNT] = {
 	[O_WORK] = { "work", 0, 1, NULL },
 	[O_DELAY] = { "delay-us", 0, 1, NULL },
 	[O_BACKEND] = { "backend", 0, 1, NULL },
-	[O_STACK] = { "stack-kib", 0, 1, "threads" },
-	[O_LOOPS] = { "loops", 0, 1, "async" },
+	[O_STACK] = { "stack-kib", 0, 1, "threads green uring" },
+	[O_LOOPS] = { "loops", 0, 1, "async green uring" },
 	[O_WORKERS] = { "workers", 0, 1, "async" },
 	[O_RATE] = { "rate", 0, 1, NULL },
 	[O_JSON] = { "json", 0, 0, NULL },
@@ -151,6 +163,16 @@ static const struct opt_def opts[O_COUNT] = {
 	[O_VERBOSE] = { "verbose", 'v', 0, NULL },
 	[O_HELP] = { "help", 'h', 0, NULL },
 };
+
+/* model_has - 1 if `model` is a word of the space-separated list. */
+static int model_has(const char *list, const char *model)
+{
+	size_t n = strlen(model);
+	for (const char *p = list; (p = strstr(p, model)) != NULL; p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
 
 /* find_opt - which option `arg` names; *inline_val gets the text after '='. */
 static int find_opt(const char *arg, const char **inline_val)
@@ -286,8 +308,16 @@ int cli_parse(int argc, char **argv, const char *model, struct cli_config *cfg,
 			say(err, errlen, "unknown option '%s' (try --help)", arg);
 			return -1;
 		}
-		if (opts[id].model && strcmp(opts[id].model, model) != 0) {
-			say(err, errlen, "--%s applies to bin/%s only", opts[id].lng, opts[id].model);
+		if (opts[id].model && !model_has(opts[id].model, model)) {
+			char bins[96] = "";
+			for (const char *w = opts[id].model; *w;) {
+				size_t n = strcspn(w, " ");
+				size_t o = strlen(bins);
+				snprintf(bins + o, sizeof(bins) - o, "%sbin/%.*s", o ? ", " : "", (int)n,
+					 w);
+				w += n + (w[n] == ' ');
+			}
+			say(err, errlen, "--%s applies to %s only", opts[id].lng, bins);
 			return -1;
 		}
 		if (seen[id]++) {

@@ -81,6 +81,13 @@ uint64_t run_clock_start(struct run_result *res);
  */
 void run_clock_stop(struct run_result *res);
 
+/*
+ * run_abort_cleanup - for a model's fatal-signal handler that is about to
+ * _exit(3) (a coroutine that overran its stack): stop the run's own backend
+ * and leave the memory cgroup, as the timeout does.  Async-signal-safe.
+ */
+void run_abort_cleanup(void);
+
 /* Defined once per binary, by impl_threads/threads.c or impl_async/async.c. */
 extern const struct model model_impl;
 

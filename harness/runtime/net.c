@@ -62,13 +62,40 @@ static int transient(int e)
 	       e == ECONNREFUSED;
 }
 
+/* The blocking attempt and pause of net_connect. */
+static int connect_plain(int fd, const struct sockaddr_in *addr)
+{
+	return connect(fd, (const struct sockaddr *)addr, sizeof(*addr));
+}
+
+static void pause_plain(long us)
+{
+	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
+	nanosleep(&ts, NULL);
+}
+
 int net_connect(const struct sockaddr_in *addr, int nonblock, char *err, size_t errlen)
+{
+	static const struct net_connect_ops plain = { 0, connect_plain, pause_plain, NULL };
+	int fd = net_connect_with(addr, &plain, err, errlen);
+	int fl = fd >= 0 && nonblock ? fcntl(fd, F_GETFL) : 0;
+	if (fl < 0 || (fd >= 0 && nonblock && fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0)) {
+		/* a blocking socket on a loop would favour one model silently */
+		snprintf(err, errlen, "fcntl O_NONBLOCK: %s", strerror(errno));
+		net_close_abort(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int net_connect_with(const struct sockaddr_in *addr, const struct net_connect_ops *ops,
+		     char *err, size_t errlen)
 {
 	long pause_us = NET_BACKOFF_START_US;
 	int e = 0;
 	char why[160] = "";
 	for (int attempt = 0; attempt < NET_CONNECT_TRIES; attempt++) {
-		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | ops->sock_flags, 0);
 		if (fd < 0) {
 			e = errno;
 			limit_why(e, why, sizeof(why));
@@ -82,24 +109,19 @@ int net_connect(const struct sockaddr_in *addr, int nonblock, char *err, size_t 
 			close(fd);
 			return -1;
 		}
-		if (connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) == 0) {
-			int fl = nonblock ? fcntl(fd, F_GETFL) : 0;
-			if (fl < 0 || (nonblock && fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0)) {
-				snprintf(err, errlen, "fcntl O_NONBLOCK: %s", strerror(errno));
-				close(fd);
-				return -1;
-			}
+		if (ops->connect(fd, addr) == 0) {
 			atomic_fetch_add(&net_open, 1);
 			return fd;
 		}
 		e = errno;
+		if (ops->discard)
+			ops->discard(fd);
 		close(fd);
 		if (!transient(e))
 			break;
 		/* ECONNREFUSED on loopback with a listener means its queue is full;
 		 * without one it is final: a few tries tell them apart quickly. */
-		struct timespec ts = { pause_us / 1000000, (pause_us % 1000000) * 1000 };
-		nanosleep(&ts, NULL);
+		ops->pause_us(pause_us);
 		pause_us = pause_us * 2 > NET_BACKOFF_MAX_US ? NET_BACKOFF_MAX_US : pause_us * 2;
 		if (e == ECONNREFUSED && attempt >= 8)
 			break;

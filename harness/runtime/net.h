@@ -23,6 +23,26 @@
  */
 int net_connect(const struct sockaddr_in *addr, int nonblock, char *err, size_t errlen);
 
+/* How net_connect_with makes one attempt and waits between attempts: the
+ * blocking calls by default, a coroutine runtime's parking ones otherwise. */
+struct net_connect_ops {
+	int sock_flags; /* extra socket() type flags, e.g. SOCK_NONBLOCK */
+	/* connect fd to addr; 0, or -1 with errno (the attempt's error) */
+	int (*connect)(int fd, const struct sockaddr_in *addr);
+	/* pause us microseconds before the next attempt */
+	void (*pause_us)(long us);
+	/* forget fd before it is closed after a failed attempt (NULL: nothing) */
+	void (*discard)(int fd);
+};
+
+/*
+ * net_connect_with - net_connect's policy (options, retries, back-off, the
+ * open-connection count, the error line) with each attempt and pause made
+ * by ops.  Returns the fd, or -1 with err set.  Cost: as net_connect.
+ */
+int net_connect_with(const struct sockaddr_in *addr, const struct net_connect_ops *ops,
+		     char *err, size_t errlen);
+
 /* net_close_abort - close with SO_LINGER 0: an RST instead of a FIN, so no
  * TIME_WAIT is left behind to eat ephemeral ports across repeated runs. */
 void net_close_abort(int fd);

@@ -83,6 +83,13 @@ static void timeout_cb(int sig)
 	_exit(3);
 }
 
+void run_abort_cleanup(void)
+{
+	if (backend_pid > 0)
+		kill(backend_pid, SIGTERM);
+	memcg_leave(&memcg);
+}
+
 uint64_t run_clock_start(struct run_result *res)
 {
 	stats_usage_read(&res->u_start);

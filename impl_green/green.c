@@ -1,0 +1,291 @@
+/*
+ * green.c - the green-threads model: the impl_threads/ pairs on coroutines
+ * over libevent (block.h by parking; sched.c does the rest).
+ *
+ * A sleep arms the slot's timer from a fresh clock (the cache refreshed
+ * first, as impl_async/async.c does) and parks.  A socket is non-blocking
+ * and registered once, edge-triggered, for reading and writing: a call tries
+ * the system call first and parks only on EAGAIN, until the edge that makes
+ * progress possible, so a round trip costs no epoll_ctl, as the async model's
+ * persistent events do.  --loops L: one event_base per loop thread, none
+ * shared, so no libevent locking.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+
+#include "../harness/runtime/clock.h"
+#include "../harness/runtime/evbase.h"
+#include "../harness/runtime/net.h"
+#include "../impl_threads/block.h"
+#include "sched.h"
+
+/* A slot's wait state on a libevent loop. */
+struct sched_wait {
+	struct event timer; /* its sleeps */
+	struct event io;    /* the socket it uses, edge-triggered, persistent */
+	int io_fd;          /* the socket io watches, or -1 */
+	short want;         /* EV_READ or EV_WRITE while parked on io; 0 otherwise */
+	int bound_fd;       /* the socket blk_io_timeout bounded, or -1 */
+	struct timeval bound; /* its bound on one wait */
+	int expired;        /* 1: the timer ended a wait on io (the bound ran out) */
+};
+
+static struct event_base *slot_base(const struct sched_slot *s)
+{
+	return s->loop->be;
+}
+
+/* timer_cb - a sleep is over, or a bounded wait on io ran out. */
+static void timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct sched_slot *s = arg;
+	if (s->wait->want) { /* a bounded wait: the edge did not come in time */
+		s->wait->expired = 1;
+		s->wait->want = 0; /* an edge now must not wake it twice */
+	}
+	sched_wake(s);
+}
+
+/* io_cb - an edge on the slot's socket: wake it if it waits for this. */
+static void io_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	struct sched_slot *s = arg;
+	if (s->wait->want & what) {
+		s->wait->want = 0; /* woken once: a bound's timer is disarmed below */
+		if (s->wait->bound_fd == fd)
+			evtimer_del(&s->wait->timer);
+		sched_wake(s);
+	}
+}
+
+static int green_loop_init(struct sched_loop *lp, char *err, size_t errlen)
+{
+	/* Precise timers, as every libevent user here (evbase.h). */
+	lp->be = evbase_new_precise(err, errlen);
+	return lp->be ? 0 : -1;
+}
+
+static void green_slot_init(struct sched_slot *s)
+{
+	evtimer_assign(&s->wait->timer, slot_base(s), timer_cb, s);
+	s->wait->io_fd = -1;
+	s->wait->bound_fd = -1;
+}
+
+static int green_poll(struct sched_loop *lp, int block, char *err, size_t errlen)
+{
+	int rc = event_base_loop(lp->be, block ? EVLOOP_ONCE : EVLOOP_NONBLOCK);
+	if (rc == 0 || (rc == 1 && !block))
+		return 0;
+	snprintf(err, errlen, rc < 0 ? "event_base_loop failed"
+				     : "internal: coroutines wait with no event armed");
+	return -1;
+}
+
+/* forget - stop watching fd (it is about to be closed). */
+static void forget(int fd)
+{
+	struct sched_wait *w = sched_self()->wait;
+	if (w->io_fd == fd) {
+		event_del(&w->io);
+		w->io_fd = -1;
+	}
+	if (w->bound_fd == fd)
+		w->bound_fd = -1;
+}
+
+static void green_slot_fini(struct sched_slot *s)
+{
+	event_del(&s->wait->timer);
+	if (s->wait->io_fd >= 0)
+		event_del(&s->wait->io);
+}
+
+static void green_loop_fini(struct sched_loop *lp)
+{
+	if (lp->be)
+		event_base_free(lp->be);
+	lp->be = NULL;
+}
+
+static const struct sched_backend green_backend = {
+	.name = "green",
+	.wait_size = sizeof(struct sched_wait),
+	.loop_init = green_loop_init,
+	.slot_init = green_slot_init,
+	.poll = green_poll,
+	.slot_fini = green_slot_fini,
+	.loop_fini = green_loop_fini,
+};
+
+/* wait_fd - park until fd is readable (EV_READ) or writable (EV_WRITE).
+ * 0, or -1 with errno if the socket cannot be watched. */
+static int wait_fd(int fd, short what)
+{
+	struct sched_slot *s = sched_self();
+	struct sched_wait *w = s->wait;
+	if (w->io_fd != fd) {
+		if (w->io_fd >= 0)
+			event_del(&w->io);
+		w->io_fd = -1;
+		if (event_assign(&w->io, slot_base(s), fd, EV_READ | EV_WRITE | EV_ET | EV_PERSIST,
+				 io_cb, s) != 0 ||
+		    event_add(&w->io, NULL) != 0) {
+			errno = ENOMEM;
+			return -1;
+		}
+		w->io_fd = fd;
+	}
+	/* A bounded socket: the slot's timer ends the wait if no edge does. */
+	int bounded = w->bound_fd == fd;
+	if (bounded) {
+		event_base_update_cache_time(slot_base(s));
+		w->expired = 0;
+		if (evtimer_add(&w->timer, &w->bound) != 0) {
+			errno = ENOMEM;
+			return -1;
+		}
+	}
+	w->want = what;
+	sched_park(s);
+	w->want = 0;
+	if (bounded && w->expired) {
+		errno = EAGAIN; /* as SO_RCVTIMEO says it on a thread */
+		return -1;
+	}
+	return 0;
+}
+
+void blk_sleep_until(uint64_t t_ns)
+{
+	struct sched_slot *s = sched_self();
+	event_base_update_cache_time(slot_base(s)); /* time the timer from now, not the cache */
+	uint64_t now = clock_now_ns();
+	if (t_ns <= now)
+		return;
+	uint64_t us = (t_ns - now + 999) / 1000; /* rounded up: never early */
+	struct timeval tv = { .tv_sec = (time_t)(us / 1000000),
+			      .tv_usec = (suseconds_t)(us % 1000000) };
+	if (evtimer_add(&s->wait->timer, &tv) != 0) {
+		fprintf(stderr, "green: evtimer_add failed\n");
+		abort();
+	}
+	sched_park(s);
+}
+
+/* Sleeps of one length share a libevent common-timeout queue (a FIFO
+ * append, not a min-heap insertion), as the async model's io_sleep does. */
+void blk_sleep_us(uint64_t us)
+{
+	struct sched_slot *s = sched_self();
+	struct event_base *base = slot_base(s);
+	event_base_update_cache_time(base); /* the deadline is now + us, from a fresh clock */
+	struct timeval tv = { .tv_sec = (time_t)(us / 1000000),
+			      .tv_usec = (suseconds_t)(us % 1000000) };
+	const struct timeval *common = event_base_init_common_timeout(base, &tv);
+	if (evtimer_add(&s->wait->timer, common ? common : &tv) != 0) {
+		fprintf(stderr, "green: evtimer_add failed\n");
+		abort();
+	}
+	sched_park(s);
+}
+
+/* green_connect - one non-blocking attempt: park until it completes. */
+static int green_connect(int fd, const struct sockaddr_in *addr)
+{
+	if (connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) == 0)
+		return 0;
+	if (errno != EINPROGRESS || wait_fd(fd, EV_WRITE) != 0)
+		return -1;
+	int e = 0;
+	socklen_t len = sizeof(e);
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) != 0)
+		return -1;
+	errno = e;
+	return e ? -1 : 0;
+}
+
+static void green_pause(long us)
+{
+	blk_sleep_us((uint64_t)us);
+}
+
+int blk_connect(const struct sockaddr_in *addr, char *err, size_t errlen)
+{
+	static const struct net_connect_ops ops = { SOCK_NONBLOCK, green_connect, green_pause,
+						    forget };
+	return net_connect_with(addr, &ops, err, errlen);
+}
+
+int blk_send_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t w = send(fd, p, len, MSG_NOSIGNAL);
+		if (w >= 0) {
+			p += w;
+			len -= (size_t)w;
+		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			if (wait_fd(fd, EV_WRITE) != 0)
+				return -1;
+		} else if (errno != EINTR) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int blk_recv_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	while (len > 0) {
+		ssize_t r = recv(fd, p, len, 0);
+		if (r > 0) {
+			p += r;
+			len -= (size_t)r;
+		} else if (r == 0) {
+			errno = 0;
+			return 1;
+		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			if (wait_fd(fd, EV_READ) != 0)
+				return -1;
+		} else if (errno != EINTR) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int blk_io_timeout(int fd, uint64_t us)
+{
+	struct sched_wait *w = sched_self()->wait;
+	w->bound_fd = us ? fd : -1;
+	w->bound.tv_sec = (time_t)(us / 1000000);
+	w->bound.tv_usec = (suseconds_t)(us % 1000000);
+	return 0;
+}
+
+void blk_close(int fd)
+{
+	forget(fd);
+	net_close_abort(fd);
+}
+
+static int green_run(const struct run_config *cfg, struct run_result *res)
+{
+	return sched_run(&green_backend, cfg, res);
+}
+
+const struct model model_impl = {
+	.name = "green",
+	.run = green_run,
+};

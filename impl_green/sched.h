@@ -1,0 +1,106 @@
+/*
+ * sched.h - the M:N scheduler of the coroutine models (green, uring): the
+ * impl_threads/ pairs, unchanged, on stackful coroutines driven by loops.
+ *
+ * -c N gives N slots, each a coroutine with its own stack (coro.h), spread
+ * over --loops L loops, one thread each (L = 1: the main thread), as the
+ * async model spreads its slots.  A slot runs the pair's worker_init, parks
+ * at the start line, then takes tasks by the rules of harness/dispatch.h
+ * (impl_threads/worker.c, the same loop the threads model runs) and finally
+ * worker_fini after the clock has stopped.  Whenever a task waits (block.h),
+ * its coroutine parks and its loop runs the others; a backend (libevent for
+ * green, io_uring for uring) says how a wait is armed and how a loop waits
+ * for completions.  Clock: run_clock_start once every loop's coroutines have
+ * run worker_init and parked; run_clock_stop by the last loop out of tasks.
+ * Latency recorders are per loop; checksums, errors and fail_run semantics
+ * are those of threads.c.
+ */
+#ifndef SCHED_H
+#define SCHED_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "../harness/runtime/dispatch.h"
+#include "../impl_threads/threads.h"
+#include "../impl_threads/worker.h"
+#include "coro.h"
+
+#define SCHED_DEFAULT_STACK_KIB 64 /* --stack-kib when not given: see README */
+
+struct sched_loop;
+struct sched_wait; /* a backend's per-slot wait state, defined by the backend */
+
+/* Where a slot is in its life (sched.c resumes it only at its own parks). */
+enum sched_phase {
+	SCHED_INIT,  /* running worker_init */
+	SCHED_READY, /* parked at the start line */
+	SCHED_RUN,   /* running tasks */
+	SCHED_OUT,   /* out of tasks, parked until the clock stops */
+};
+
+/* One slot: a coroutine running one pair's worker. */
+struct sched_slot {
+	struct coro co;           /* its coroutine (first: sched_self casts) */
+	struct thr_worker w;      /* what the pair sees */
+	struct sched_loop *loop;  /* its loop */
+	struct sched_wait *wait;  /* the backend's wait state for it */
+	uint64_t index;           /* slot number: closed loop, its first task */
+	struct run_tally tally;   /* its counts and checksum */
+	enum sched_phase phase;   /* where it is */
+	int waiting;              /* 1: parked in a backend wait (sched_park) */
+	int waited;               /* 1: parked since its last task ended */
+	struct sched_slot *next;  /* next in its loop's run queue */
+};
+
+/* One loop: a thread, its backend state and its share of the slots. */
+struct sched_loop {
+	struct sched_run *run;     /* the run */
+	void *be;                  /* the backend's: an event_base, a ring */
+	struct sched_slot *slots;  /* nslots slots */
+	uint64_t nslots;           /* slots on this loop */
+	uint64_t made;             /* coroutines made (the rest never ran) */
+	uint64_t live;             /* slots not yet out of tasks */
+	struct coro_stacks stacks; /* their stacks */
+	struct sched_slot *runq;   /* slots that gave way between tasks, oldest first */
+	struct sched_slot **runq_tail; /* where the next one goes */
+	struct dispatch_lat lat;   /* this loop's latencies */
+	pthread_t tid;             /* its thread (loops > 1) */
+};
+
+/* How a backend arms waits and runs a loop.  Every call is on the loop's thread. */
+struct sched_backend {
+	const char *name;  /* the model: "green", "uring" */
+	size_t wait_size;  /* bytes of struct sched_wait */
+	/* loop_init - make lp->be.  0, or -1 with one line in err. */
+	int (*loop_init)(struct sched_loop *lp, char *err, size_t errlen);
+	/* slot_init - ready s->wait (zeroed) before its coroutine first runs. */
+	void (*slot_init)(struct sched_slot *s);
+	/* poll - resume the slots whose waits have completed; if `block`, wait
+	 * for at least one first.  0, or -1 with one line in err (the run fails). */
+	int (*poll)(struct sched_loop *lp, int block, char *err, size_t errlen);
+	/* slot_fini - release what slot_init took (optional). */
+	void (*slot_fini)(struct sched_slot *s);
+	/* loop_fini - release lp->be (it may be NULL after a failed init). */
+	void (*loop_fini)(struct sched_loop *lp);
+};
+
+/*
+ * sched_run - run cfg on backend be: the model's run() (harness/model.h).
+ * Returns 0, or -1 with res->reason set.
+ */
+int sched_run(const struct sched_backend *be, const struct run_config *cfg,
+	      struct run_result *res);
+
+/* sched_self - the slot whose coroutine is running (block.h calls come
+ * from one); aborts if called on a loop's own stack. */
+struct sched_slot *sched_self(void);
+
+/* sched_park - the running slot waits: back to its loop until a backend
+ * callback calls sched_wake(s).  The wait must be armed first. */
+void sched_park(struct sched_slot *s);
+
+/* sched_wake - resume s, parked in sched_park; from a loop's own stack. */
+void sched_wake(struct sched_slot *s);
+
+#endif

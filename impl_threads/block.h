@@ -1,0 +1,57 @@
+/*
+ * block.h - the waits of blocking-style code, provided by the runtime it runs
+ * on.
+ *
+ * Every impl_threads/ pair (and the rpc helpers) sleeps, connects, sends and
+ * receives only through these calls, so the same straight-line code runs on
+ * OS threads (impl_threads/threads_block.c: the plain blocking calls), on
+ * stackful coroutines over libevent (impl_green/green.c: park the coroutine,
+ * arm an event) and over io_uring (impl_green/uring.c: one submission per wait,
+ * completed into the coroutine).  Each binary links exactly one
+ * implementation.  A call blocks only the task that makes it: the thread, or
+ * the coroutine while its loop runs the others.
+ */
+#ifndef BLOCK_H
+#define BLOCK_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* blk_sleep_us - wait us microseconds, timed from a fresh CLOCK_MONOTONIC
+ * reading (never a cached one), so the wait is never short. */
+void blk_sleep_us(uint64_t us);
+
+/* blk_sleep_until - wait until CLOCK_MONOTONIC reads t_ns or later (returns
+ * at once if it already does). */
+void blk_sleep_until(uint64_t t_ns);
+
+/*
+ * blk_connect - a TCP connection to addr with net_connect's options and
+ * retries (harness/runtime/net.h).  Returns the fd, or -1 with one line in err.  The
+ * fd is blocking on threads and uring, non-blocking on green; use it only
+ * with the calls below, and release it with blk_close.
+ */
+int blk_connect(const struct sockaddr_in *addr, char *err, size_t errlen);
+
+/* blk_send_all - send len bytes (MSG_NOSIGNAL).  0, or -1 with errno
+ * (EPIPE/ECONNRESET when the peer is gone). */
+int blk_send_all(int fd, const void *buf, size_t len);
+
+/* blk_recv_full - receive exactly len bytes.  0, 1 if the peer closed first
+ * (errno 0), or -1 with errno. */
+int blk_recv_full(int fd, void *buf, size_t len);
+
+/*
+ * blk_io_timeout - bound each later blk_send_all and blk_recv_full on fd to
+ * us microseconds of waiting (0: no bound).  A wait that runs out fails with
+ * errno EAGAIN, as a blocking socket's SO_RCVTIMEO does on threads.  Set once
+ * per connection.  0, or -1 with errno.
+ */
+int blk_io_timeout(int fd, uint64_t us);
+
+/* blk_close - abortive close of an fd from blk_connect (net_close_abort),
+ * after the runtime forgets whatever it kept for it. */
+void blk_close(int fd);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * threads_block.c - block.h on OS threads (bin/threads only): the plain blocking calls, exactly what the
+ * threads model did before the interface existed (clock_nanosleep on
+ * CLOCK_MONOTONIC, a blocking connect with net_connect's retries, send and
+ * read until done).  The thread sleeps in the kernel; nothing else waits.
+ */
+#include <errno.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "../harness/runtime/net.h"
+#include "block.h"
+
+void blk_sleep_us(uint64_t us)
+{
+	struct timespec ts = { (time_t)(us / 1000000), (long)(us % 1000000) * 1000 };
+	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
+		;
+}
+
+void blk_sleep_until(uint64_t t_ns)
+{
+	struct timespec ts = { .tv_sec = (time_t)(t_ns / 1000000000ULL),
+			       .tv_nsec = (long)(t_ns % 1000000000ULL) };
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+int blk_connect(const struct sockaddr_in *addr, char *err, size_t errlen)
+{
+	return net_connect(addr, 0, err, errlen);
+}
+
+int blk_send_all(int fd, const void *buf, size_t len)
+{
+	return net_write_all(fd, buf, len);
+}
+
+int blk_recv_full(int fd, void *buf, size_t len)
+{
+	return net_read_full(fd, buf, len);
+}
+
+int blk_io_timeout(int fd, uint64_t us)
+{
+	struct timeval tv = { (time_t)(us / 1000000), (suseconds_t)(us % 1000000) };
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0)
+		return -1;
+	return 0;
+}
+
+void blk_close(int fd)
+{
+	net_close_abort(fd);
+}

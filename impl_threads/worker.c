@@ -1,0 +1,43 @@
+/*
+ * worker.c - the task loop of a blocking-style slot (see worker.h).
+ */
+#include "../harness/runtime/clock.h"
+#include "block.h"
+#include "worker.h"
+
+int thr_worker_run(const struct threads_ops *ops, struct thr_worker *w, struct dispatch *d,
+		   uint64_t index, struct run_fault *fault, const struct thr_slot_hooks *h,
+		   struct run_tally *t)
+{
+	/* A task's latency runs from its arrival: the run start for a first
+	 * task (a slot not yet scheduled is a task waiting), the end of the
+	 * previous task (closed loop), or the schedule (open). */
+	uint64_t now = d->t_go;
+	uint64_t arrival;
+	uint64_t id = dispatch_first(d, index, now, &arrival);
+	while (id < d->tasks) {
+		if (run_fault_stopped(fault))
+			break;
+		if (arrival > now)
+			blk_sleep_until(arrival);
+		uint64_t result = 0;
+		int rc = ops->task(w, id, &result);
+		now = clock_now_ns();
+		uint64_t ran = id, ran_arrival = arrival;
+		id = dispatch_take(d, now, &arrival);
+		enum dispatch_phase phase = dispatch_phase(d, ran, id, now);
+		t->t_last = now;
+		if (rc == 0) {
+			h->record(h->record_arg, phase, now - ran_arrival);
+			t->checksum += wl_fold(ran, result);
+			t->done++;
+		} else {
+			t->errors++;
+			if (rc < 0)
+				return -1;
+		}
+		if (h->between && id < d->tasks)
+			h->between(h->record_arg);
+	}
+	return 0;
+}

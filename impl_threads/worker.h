@@ -1,0 +1,42 @@
+/*
+ * worker.h - one slot's task loop, shared by every runtime that runs
+ * blocking-style code (threads.c, and the coroutine scheduler of green and
+ * uring): take tasks by the rules of harness/dispatch.h, wait for an
+ * open-loop arrival with blk_sleep_until, run the pair's task, record its
+ * latency, fold its result.  One copy, so the models differ only in how a
+ * task waits.
+ */
+#ifndef THREADS_WORKER_H
+#define THREADS_WORKER_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "../harness/runtime/dispatch.h"
+#include "../harness/runtime/tally.h"
+#include "threads.h"
+
+/* Where a runtime records a finished task's latency (ns) in phase p. */
+typedef void (*thr_record_fn)(void *arg, enum dispatch_phase p, uint64_t ns);
+
+/* How a slot runs: its runtime's hooks. */
+struct thr_slot_hooks {
+	thr_record_fn record; /* where latencies go */
+	void *record_arg;     /* its argument */
+	/* between (optional) - called after each task when another follows: a
+	 * cooperative runtime gives its other slots a turn here, as a loop does
+	 * between one callback and the next.  NULL on OS threads. */
+	void (*between)(void *record_arg);
+};
+
+/*
+ * thr_worker_run - run tasks on slot `index` from the run's start (d->t_go)
+ * until the ids run out or the run has a fault (run_fault_stopped).  Returns 0, or -1 when a task failed
+ * fatally (w->err says why; the caller fails the run).  Cost per task: the
+ * task, a clock read, dispatch_take/phase and one record call.
+ */
+int thr_worker_run(const struct threads_ops *ops, struct thr_worker *w, struct dispatch *d,
+		   uint64_t index, struct run_fault *fault, const struct thr_slot_hooks *h,
+		   struct run_tally *t);
+
+#endif

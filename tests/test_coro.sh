@@ -1,0 +1,76 @@
+#!/bin/sh
+# test_coro.sh - what is particular to the coroutine models (green, uring):
+#  - a coroutine that overruns its stack fails the run in one line naming
+#    --stack-kib (exit 3), not a bare SIGSEGV; no backend or cgroup is left;
+#  - stack memory that cannot be had (mmap ENOMEM under an address-space
+#    limit) is a failed run with its reason;
+#  - where io_uring is unavailable uring fails in one line saying so;
+#  - their options, --help and JSON model names;
+#  - a slot on green costs at most a quarter of a thread's memory.
+# Test hooks (not user options): TVSA_STACK_OVERFLOW=1 makes slot 0 recurse
+# into its guard page; TVSA_URING_FAIL=1 makes ring set-up fail as if
+# io_uring_queue_init had returned -ENOSYS.
+. "$(dirname "$0")/lib.sh"
+
+# fails_with LABEL PATTERN COMMAND...: exit 3, one stderr line matching PATTERN.
+fails_with() {
+	label=$1
+	pat=$2
+	shift 2
+	"$@" >"$SCRATCH/out" 2>"$SCRATCH/err"
+	rc=$?
+	lines=$(wc -l <"$SCRATCH/err")
+	if [ $rc = 3 ] && [ "$lines" = 1 ] && grep -q -- "$pat" "$SCRATCH/err"; then
+		ok "$label: exit 3, $(cat "$SCRATCH/err")"
+	else
+		not_ok "$label: exit $rc, $lines lines: $(head -3 "$SCRATCH/err")"
+	fi
+}
+
+for m in green uring; do
+	fails_with "$m stack overflow (io_sleep)" "overran its 64 KiB stack.*--stack-kib" \
+		env TVSA_STACK_OVERFLOW=1 "$BIN/$m" io_sleep -c 4 -n 8
+	fails_with "$m stack overflow, 2 loops, --stack-kib 32 (io_backend)" \
+		"overran its 32 KiB stack.*--stack-kib" \
+		env TVSA_STACK_OVERFLOW=1 "$BIN/$m" io_backend -c 4 -n 8 --loops 2 --stack-kib 32
+	fails_with "$m stacks beyond the address space (mmap ENOMEM)" \
+		"mmap of .*coroutine stacks.*Cannot allocate memory" \
+		prlimit --as=1000000000 "$BIN/$m" io_sleep -c 1000 -n 1000 --stack-kib 4096
+	out=$("$BIN/$m" io_sleep -c 4 -n 40 --stack-kib 16 --loops 2 --json 2>/dev/null)
+	check "$m --json: model \"$m\", --stack-kib and --loops echoed" \
+		python3 -c "import json,sys; o=json.loads(sys.argv[1]); sys.exit(0 if o['model'] == '$m' and o['stack_kib'] == 16 and o['loops'] == 2 and o['done'] == 40 else 1)" "$out"
+	check "$m --help names --stack-kib and --loops" \
+		sh -c "'$BIN/$m' --help | grep -q -- --stack-kib && '$BIN/$m' --help | grep -q -- --loops"
+	usage_error "$m --workers" "'$BIN/$m' io_sleep --workers 2"
+	usage_error "$m --stack-kib 8" "'$BIN/$m' io_sleep --stack-kib 8"
+done
+usage_error "threads --loops" "'$BIN/threads' io_sleep --loops 2"
+sleep 0.2
+left=$(find /sys/fs/cgroup -maxdepth 6 -type d -name "tvsa-*" 2>/dev/null | while read -r d; do
+	kill -0 "${d##*tvsa-}" 2>/dev/null || echo "$d"
+done)
+check "no memory cgroup left behind by an overflow${left:+ ($left)}" [ -z "$left" ]
+
+fails_with "uring without io_uring (TVSA_URING_FAIL=1)" \
+	"io_uring_queue_init: Function not implemented (io_uring unavailable" \
+	env TVSA_URING_FAIL=1 "$BIN/uring" io_sleep -c 4 -n 8
+fails_with "uring without io_uring, backend pair, 2 loops" "io_uring unavailable" \
+	env TVSA_URING_FAIL=1 "$BIN/uring" io_backend -c 4 -n 8 --loops 2
+
+# Memory per in-flight task, whole (RSS + kernel): c=1 against c=2000.
+per() { # MODEL: KiB per task, or nothing
+	a=$("$BIN/$1" io_sleep -c 1 -n 2 --delay-us 200000 --json 2>/dev/null)
+	b=$("$BIN/$1" io_sleep -c 2000 -n 2000 --delay-us 200000 --json 2>/dev/null)
+	python3 -c '
+import json, sys
+a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+k = lambda o: o["maxrss_kib"] + (o["kmem_kib"] or 0)
+print("%.2f" % ((k(b) - k(a)) / 1999))' "$a" "$b" 2>/dev/null
+}
+if [ -z "${TVSA_SMALL:-}" ]; then
+	t=$(per threads)
+	g=$(per green)
+	check "green memory per task $g KiB <= a quarter of threads' $t KiB" \
+		python3 -c "import sys; sys.exit(0 if 0 < float('$g') <= float('$t') / 4 else 1)"
+fi
+finish
