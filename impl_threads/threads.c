@@ -249,8 +249,10 @@ static int threads_run(const struct run_config *cfg, struct run_result *res)
 	for (uint64_t i = 0; i < created; i++) {
 		run_tally_merge(res, &workers[i].tally, &t_end);
 	}
-	for (unsigned i = 0; i < run.ncpu; i++)
+	for (unsigned i = 0; i < run.ncpu; i++) {
+		dispatch_lat_finish_shared(&run.lat[i].l); /* its totals, before the merge */
 		dispatch_merge(&run.disp, &res->lat, &run.lat[i].l);
+	}
 	res->wall_ns = t_end - t0;
 	res->window_ns = dispatch_window(&run.disp, t_end);
 	free(workers);
