@@ -131,15 +131,17 @@ $(BUILD)/%.o: %.c $(BUILD)/flags | check-libs
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-# Unit tests (cmocka) link the pieces they test and nothing else.
+# Unit tests (cmocka) link the pieces they test and nothing else; a test
+# that links the pairs (test_workloads) links their libraries too.
 $(BUILD)/test-bin/test_hist: $(call obj,tests/test_hist.c harness/runtime/hist.c)
 $(BUILD)/test-bin/test_cli: $(call obj,tests/test_cli.c harness/runtime/cli.c)
 $(BUILD)/test-bin/test_workloads: $(call obj,tests/test_workloads.c) $(RUNTIME_OBJ)
 $(BUILD)/test-bin/test_wire: $(call obj,tests/test_wire.c workloads/wire.c)
+$(BUILD)/test-bin/test_workloads: TEST_LIBS = $(call pkg_libs,$(PAIR_PKGS))
 $(TEST_BINS):
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka $(LIBS_M)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka $(TEST_LIBS) $(LIBS_M)
 
 $(BIN):
 	@mkdir -p $@

@@ -55,21 +55,24 @@ int cli_parse_u64(const char *s, uint64_t min, uint64_t max, const char *what,
 	return 0;
 }
 
-int cli_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t *port,
-		       char *err, size_t errlen)
+/* parse_hostport - cli_parse_hostport for option `what` ("--backend"). */
+static int parse_hostport(const char *s, const char *what, char *host, size_t hostlen,
+			  uint16_t *port, char *err, size_t errlen)
 {
 	const char *colon = strrchr(s, ':');
 	if (!colon || colon == s) {
-		say(err, errlen, "--backend: '%s' is not HOST:PORT", s);
+		say(err, errlen, "%s: '%s' is not HOST:PORT", what, s);
 		return -1;
 	}
 	size_t hl = (size_t)(colon - s);
 	if (hl >= hostlen) {
-		say(err, errlen, "--backend: host name is too long");
+		say(err, errlen, "%s: host name is too long", what);
 		return -1;
 	}
+	char pwhat[32];
+	snprintf(pwhat, sizeof(pwhat), "%s port", what);
 	uint64_t p;
-	if (cli_parse_u64(colon + 1, 1, 65535, "--backend port", &p, err, errlen) != 0)
+	if (cli_parse_u64(colon + 1, 1, 65535, pwhat, &p, err, errlen) != 0)
 		return -1;
 	memcpy(host, s, hl);
 	host[hl] = '\0';
@@ -77,9 +80,15 @@ int cli_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t *port
 	return 0;
 }
 
+int cli_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t *port,
+		       char *err, size_t errlen)
+{
+	return parse_hostport(s, "--backend", host, hostlen, port, err, errlen);
+}
+
 const char *cli_usage(const char *model)
 {
-	static char buf[2560];
+	static char buf[3584];
 	snprintf(buf, sizeof(buf),
 		 "usage: %s WORKLOAD [-c N] [-n TASKS] [options]\n"
 		 "       %s --list [-v]\n"
@@ -103,6 +112,14 @@ const char *cli_usage(const char *model)
 		 "                        (system-wide /proc/meminfo deltas) or off\n"
 		 "      --io-timeout-s S  fail (exit 3) if a backend reply is S seconds later\n"
 		 "                        than the delay it asked for (default %d)\n"
+		 "Options of some workloads only (refused by the others; see --list -v):\n"
+		 "      --redis H:P       use this redis-server (default: start one on loopback)\n"
+		 "      --value-bytes N   size of each stored value (redis_get)\n"
+		 "      --data-dir DIR    where the data file is made once and reused\n"
+		 "                        (default " CLI_DEFAULT_DATA_DIR ")\n"
+		 "      --file-mib N      size of the data file (default %d)\n"
+		 "      --cache MODE      warm (the file read into the page cache first) or cold\n"
+		 "                        (dropped from it before the clock: reads reach the device)\n"
 		 "      --list [-v]       print the registered workloads\n"
 		 "Exit status: 0 ok, 2 bad usage, 3 the run failed.\n",
 		 model, model,
@@ -116,19 +133,21 @@ const char *cli_usage(const char *model)
 			 ? "      --loops L         event loops, one thread each (default 1)\n"
 			   "      --workers W       hybrid: CPU parts run on W pool threads (default 0)\n"
 			 : "",
-		 CLI_DEFAULT_TIMEOUT_S, CLI_DEFAULT_IO_TIMEOUT_S);
+		 CLI_DEFAULT_TIMEOUT_S, CLI_DEFAULT_IO_TIMEOUT_S, CLI_DEFAULT_FILE_MIB);
 	return buf;
 }
 
 /* The options; the order of this table is the order of the seen[] flags. */
 enum opt_id { O_C, O_N, O_WORK, O_DELAY, O_BACKEND, O_STACK, O_LOOPS, O_WORKERS, O_RATE, O_JSON,
-	      O_STATS, O_TIMEOUT, O_IO_TIMEOUT, O_PIN, O_KMEM, O_LIST, O_VERBOSE, O_HELP, O_COUNT };
+	      O_STATS, O_TIMEOUT, O_IO_TIMEOUT, O_PIN, O_KMEM, O_REDIS, O_VALUE_BYTES, O_DATA_DIR,
+	      O_FILE_MIB, O_CACHE, O_LIST, O_VERBOSE, O_HELP, O_COUNT };
 
 struct opt_def {
 	const char *lng;   /* --long name */
 	char shrt;         /* -s short name, or 0 */
 	int takes_value;   /* 1: needs a value */
 	const char *model; /* only this model has it, or NULL for both */
+	unsigned wl_opt;   /* enum wl_opt bit: only workloads that take it, or 0 */
 };
 
 static const struct opt_def opts[O_COUNT] = {
@@ -147,6 +166,11 @@ static const struct opt_def opts[O_COUNT] = {
 	[O_PIN] = { "pin", 0, 1, NULL },
 	[O_KMEM] = { "kmem", 0, 1, NULL },
 	[O_IO_TIMEOUT] = { "io-timeout-s", 0, 1, NULL },
+	[O_REDIS] = { "redis", 0, 1, NULL },
+	[O_VALUE_BYTES] = { "value-bytes", 0, 1, NULL, WL_OPT_VALUE_BYTES },
+	[O_DATA_DIR] = { "data-dir", 0, 1, NULL, WL_OPT_DATA_FILE },
+	[O_FILE_MIB] = { "file-mib", 0, 1, NULL, WL_OPT_DATA_FILE },
+	[O_CACHE] = { "cache", 0, 1, NULL, WL_OPT_DATA_FILE },
 	[O_LIST] = { "list", 0, 0, NULL },
 	[O_VERBOSE] = { "verbose", 'v', 0, NULL },
 	[O_HELP] = { "help", 'h', 0, NULL },
@@ -237,6 +261,33 @@ static int apply(struct cli_config *cfg, int id, const char *val, char *err, siz
 	case O_IO_TIMEOUT:
 		return cli_parse_u64(val, 1, CLI_MAX_TIMEOUT_S, "--io-timeout-s",
 				     &cfg->io_timeout_s, err, errlen);
+	case O_REDIS:
+		cfg->redis_set = 1;
+		return parse_hostport(val, "--redis", cfg->redis_host, sizeof(cfg->redis_host),
+				      &cfg->redis_port, err, errlen);
+	case O_VALUE_BYTES:
+		return cli_parse_u64(val, 1, CLI_MAX_VALUE_BYTES, "--value-bytes",
+				     &cfg->value_bytes, err, errlen);
+	case O_DATA_DIR:
+		if (val[0] == '\0') {
+			say(err, errlen, "--data-dir: empty folder name");
+			return -1;
+		}
+		cfg->data_dir = val;
+		return 0;
+	case O_FILE_MIB:
+		return cli_parse_u64(val, 1, CLI_MAX_FILE_MIB, "--file-mib", &cfg->file_mib, err,
+				     errlen);
+	case O_CACHE:
+		if (strcmp(val, "warm") == 0)
+			cfg->cache = WL_CACHE_WARM;
+		else if (strcmp(val, "cold") == 0)
+			cfg->cache = WL_CACHE_COLD;
+		else {
+			say(err, errlen, "--cache: '%s' is not cold or warm", val);
+			return -1;
+		}
+		return 0;
 	case O_JSON:
 		cfg->json = 1;
 		return 0;
@@ -264,6 +315,9 @@ int cli_parse(int argc, char **argv, const char *model, struct cli_config *cfg,
 	cfg->timeout_s = CLI_DEFAULT_TIMEOUT_S;
 	cfg->io_timeout_s = CLI_DEFAULT_IO_TIMEOUT_S;
 	cfg->loops = 1;
+	cfg->data_dir = CLI_DEFAULT_DATA_DIR;
+	cfg->file_mib = CLI_DEFAULT_FILE_MIB;
+	cfg->cache = WL_CACHE_WARM;
 
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
@@ -306,6 +360,12 @@ int cli_parse(int argc, char **argv, const char *model, struct cli_config *cfg,
 		}
 		if (apply(cfg, id, val, err, errlen) != 0)
 			return -1;
+		if (opts[id].wl_opt) {
+			unsigned bit = (unsigned)__builtin_ctz(opts[id].wl_opt);
+			if (!(cfg->wl_opts & opts[id].wl_opt))
+				cfg->wl_opt_arg[bit] = opts[id].lng;
+			cfg->wl_opts |= opts[id].wl_opt;
+		}
 	}
 	if (cfg->action == CLI_RUN && !cfg->workload) {
 		say(err, errlen, "no workload given (try --list)");
