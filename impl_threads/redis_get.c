@@ -31,6 +31,17 @@ static int redis_get_connect(struct thr_worker *w)
 		redisFree(c);
 		return -1;
 	}
+	/* A PING answered: the server has accepted us before the clock (the
+	 * async side does the same on its raw socket). */
+	redisReply *r = redisCommand(c, "PING");
+	int ok = r && r->type == REDIS_REPLY_STATUS;
+	freeReplyObject(r);
+	if (!ok) {
+		snprintf(w->err, sizeof(w->err), "redis: PING: %.100s",
+			 c->errstr[0] ? c->errstr : "unexpected reply");
+		redisFree(c);
+		return -1;
+	}
 	w->state = c;
 	return 0;
 }
