@@ -201,6 +201,17 @@ static int find_opt(const char *arg, const char **inline_val)
 	return -1;
 }
 
+/* nonempty - a name that must not be empty: *out = val, or -1 saying `why`. */
+static int nonempty(const char *val, const char *why, const char **out, char *err, size_t errlen)
+{
+	if (val[0] == '\0') {
+		say(err, errlen, "%s", why);
+		return -1;
+	}
+	*out = val;
+	return 0;
+}
+
 static int apply(struct cli_config *cfg, int id, const char *val, char *err, size_t errlen)
 {
 	switch (id) {
@@ -230,12 +241,7 @@ static int apply(struct cli_config *cfg, int id, const char *val, char *err, siz
 	case O_RATE:
 		return cli_parse_u64(val, 1, CLI_MAX_RATE, "--rate", &cfg->rate, err, errlen);
 	case O_STATS:
-		if (val[0] == '\0') {
-			say(err, errlen, "--stats-out: empty file name");
-			return -1;
-		}
-		cfg->stats_out = val;
-		return 0;
+		return nonempty(val, "--stats-out: empty file name", &cfg->stats_out, err, errlen);
 	case O_TIMEOUT:
 		return cli_parse_u64(val, 1, CLI_MAX_TIMEOUT_S, "--timeout-s", &cfg->timeout_s,
 				     err, errlen);
@@ -269,12 +275,7 @@ static int apply(struct cli_config *cfg, int id, const char *val, char *err, siz
 		return cli_parse_u64(val, 1, CLI_MAX_VALUE_BYTES, "--value-bytes",
 				     &cfg->value_bytes, err, errlen);
 	case O_DATA_DIR:
-		if (val[0] == '\0') {
-			say(err, errlen, "--data-dir: empty folder name");
-			return -1;
-		}
-		cfg->data_dir = val;
-		return 0;
+		return nonempty(val, "--data-dir: empty folder name", &cfg->data_dir, err, errlen);
 	case O_FILE_MIB:
 		return cli_parse_u64(val, 1, CLI_MAX_FILE_MIB, "--file-mib", &cfg->file_mib, err,
 				     errlen);
