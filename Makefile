@@ -136,15 +136,17 @@ $(BUILD)/%.o: %.c $(BUILD)/flags | check-libs
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-# Unit tests (cmocka) link the pieces they test and nothing else.
+# Unit tests (cmocka) link the pieces they test and nothing else; a test
+# that links the pairs (test_workloads) links their libraries too.
 $(BUILD)/test-bin/test_hist: $(call obj,tests/test_hist.c harness/runtime/hist.c)
 $(BUILD)/test-bin/test_cli: $(call obj,tests/test_cli.c harness/runtime/cli.c)
 $(BUILD)/test-bin/test_workloads: $(call obj,tests/test_workloads.c) $(RUNTIME_OBJ)
 $(BUILD)/test-bin/test_wire: $(call obj,tests/test_wire.c workloads/wire.c)
+$(BUILD)/test-bin/test_workloads: TEST_LIBS = $(call pkg_libs,$(PAIR_PKGS))
 $(TEST_BINS):
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka $(LIBS_M)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka $(TEST_LIBS) $(LIBS_M)
 
 $(BIN):
 	@mkdir -p $@
@@ -257,13 +259,14 @@ compare:
 		exit 2; fi
 	@$(PYTHON) scripts/compare.py "$$A" "$$B"
 
-# new-workload: NAME=foo KIND=cpu|io writes a working pair from
-# scripts/templates/KIND/ and registers it; the compile check it runs uses
-# these flags.  NAME and KIND come from the environment (make exports
-# command-line variables), so no quoting in them can reach the shell.
+# new-workload: NAME=foo KIND=cpu|io|multi [LIBS=zlib] writes a working
+# pair from scripts/templates/KIND/ and registers it (with its libraries);
+# the compile check it runs uses these flags.  NAME, KIND and LIBS come from
+# the environment (make exports command-line variables), so no quoting in
+# them can reach the shell.
 new-workload:
 	@CC='$(CC)' NW_CFLAGS='$(WARN) $(DEFS) $(PKG_CFLAGS)' \
-		sh scripts/new_workload.sh "$$NAME" "$$KIND"
+		sh scripts/new_workload.sh "$$NAME" "$$KIND" "$$LIBS"
 
 clean:
 	rm -rf $(BUILD) $(BIN)
@@ -297,8 +300,10 @@ help:
 	@echo "  make report     rewrite report.md of RUN=dir"
 	@echo "  make compare A=dir B=dir"
 	@echo "                  what changed from run A to run B, beyond the runs' noise"
-	@echo "  make new-workload NAME=foo KIND=cpu|io"
+	@echo "  make new-workload NAME=foo KIND=cpu|io|multi [LIBS=zlib]"
 	@echo "                  write a new workload pair from a template and register it"
+	@echo "                  (multi: two round trips per task; LIBS: pkg-config names"
+	@echo "                  it links, written on its registry line)"
 	@echo "  make clean      remove build/ and bin/"
 	@echo "  make V=1 ...    show the compiler commands"
 

@@ -259,16 +259,21 @@ def parse_level(s):
 
 
 def registry():
-    """[(name, kind, summary, work, delay_us, needs_backend)] from bin/threads --list -v."""
+    """[{name, kind, summary, work, delay_us, needs_backend, ...}] from
+    bin/threads --list -v: name and kind, KEY=VALUE fields, the summary last."""
     out = subprocess.run([os.path.join(BIN, "threads"), "--list", "-v"],
                          check=True, capture_output=True, text=True).stdout
     pairs = []
     for line in out.splitlines():
-        name, kind, work, delay, backend, summary = line.split("\t")
+        f = line.split("\t")
+        kv = dict(x.split("=", 1) for x in f[2:-1])
         pairs.append({
-            "name": name, "kind": kind, "summary": summary,
-            "work": int(work.split("=")[1]), "delay_us": int(delay.split("=")[1]),
-            "needs_backend": backend.split("=")[1] == "yes",
+            "name": f[0], "kind": f[1], "summary": f[-1],
+            "work": int(kv["work"]), "delay_us": int(kv["delay_us"]),
+            "needs_backend": kv["backend"] == "yes",
+            "peer": kv.get("peer", "none"), "opts": kv.get("opts", "none"),
+            "max_c": int(kv.get("max_c", 0)), "floor": kv.get("floor", "none"),
+            "claims": kv.get("claims", "none"),
         })
     return pairs
 

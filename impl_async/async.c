@@ -204,6 +204,15 @@ static void *pool_worker(void *arg)
 	}
 }
 
+/* cpu_finish - a CPU part's result ends its task, or counts its failure. */
+static void cpu_finish(struct async_slot *s, uint64_t result)
+{
+	if (result == ASYNC_CPU_ERROR)
+		async_task_error(s);
+	else
+		async_task_done(s, result);
+}
+
 /* loop_done_cb - the pool finished jobs of this loop: finish their tasks. */
 static void loop_done_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -218,7 +227,7 @@ static void loop_done_cb(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_unlock(&lp->done_mu);
 	while (s) {
 		struct async_slot *next = s->cpu_next;
-		async_task_done(s, s->cpu_result);
+		cpu_finish(s, s->cpu_result);
 		s = next;
 	}
 }
@@ -265,7 +274,7 @@ void async_cpu(struct async_slot *s, async_cpu_fn fn, uint64_t arg)
 {
 	struct pool *pool = &s->loop->run->pool;
 	if (pool->n == 0) {
-		async_task_done(s, fn(s, arg));
+		cpu_finish(s, fn(s, arg));
 		return;
 	}
 	s->cpu_fn = fn;
@@ -279,6 +288,38 @@ void async_cpu(struct async_slot *s, async_cpu_fn fn, uint64_t arg)
 	pool->tail = s;
 	pthread_cond_signal(&pool->cv);
 	pthread_mutex_unlock(&pool->mu);
+}
+
+/* ready_cb - an async_ready_* slot's event: run its work through async_cpu. */
+static void ready_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct async_slot *s = arg;
+	async_cpu(s, s->ready_fn, 0); /* on the loop, or on the pool (--workers) */
+}
+
+int async_ready_slot_init(struct async_slot *s, async_cpu_fn fn, char *err, size_t errlen)
+{
+	s->ready_fn = fn;
+	s->ev = event_new(async_slot_base(s), -1, 0, ready_cb, s);
+	if (!s->ev) {
+		snprintf(err, errlen, "event_new failed (out of memory?)");
+		return -1;
+	}
+	return 0;
+}
+
+void async_ready_task_start(struct async_slot *s)
+{
+	event_active(s->ev, EV_TIMEOUT, 1);
+}
+
+void async_ready_slot_fini(struct async_slot *s)
+{
+	if (s->ev)
+		event_free(s->ev);
+	s->ev = NULL;
 }
 
 void async_task_error(struct async_slot *s)

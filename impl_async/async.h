@@ -29,7 +29,12 @@ struct async_slot {
 	struct event *arrive_ev;        /* open loop: the arrival timer (runtime's) */
 	int fd;                         /* a socket the workload may keep, or -1 */
 	struct event *ev;               /* the workload's event, or NULL */
-	void *state;                    /* workload-private */
+	void *state;                    /* workload-private: a multi-step task's own
+					   state (what its first reply said), never
+					   touched by the runtime or the helpers */
+	void *rpc;                      /* the rpc helper's (impl_async/rpc.c), or NULL */
+	uint64_t (*ready_fn)(const struct async_slot *s, uint64_t arg); /* async_ready_*: the
+					   task's whole work */
 	/* Used by async_cpu() when the CPU part goes to the worker pool: */
 	uint64_t (*cpu_fn)(const struct async_slot *s, uint64_t arg); /* the CPU part */
 	uint64_t cpu_arg;               /* its argument */
@@ -38,8 +43,12 @@ struct async_slot {
 };
 
 /* The CPU part of a task: pure computation on the slot's task and `arg`;
- * it may run on another thread, so it must touch nothing but its inputs. */
+ * it may run on another thread, so it must touch nothing but its inputs.
+ * It returns the task's result, or ASYNC_CPU_ERROR for a task that failed
+ * (counted as an error, as a threads task returning 1 is). */
 typedef uint64_t (*async_cpu_fn)(const struct async_slot *s, uint64_t arg);
+
+#define ASYNC_CPU_ERROR UINT64_MAX /* an async_cpu_fn's "this task failed" */
 
 /* A workload's async side, defined as `async_NAME` in impl_async/NAME.c. */
 struct async_ops {
@@ -73,6 +82,17 @@ void async_task_done(struct async_slot *s, uint64_t result);
  * without blocking.  Call it from a callback, like async_task_done().
  */
 void async_cpu(struct async_slot *s, async_cpu_fn fn, uint64_t arg);
+
+/*
+ * The "ready at once" pattern, for a task with nothing to wait for on the
+ * loop (all CPU, or a blocking call such as a file read): slot_init makes
+ * an event whose callback runs fn through async_cpu(), task_start activates
+ * it (so the task never ends inside task_start), slot_fini frees it.
+ *   async_ready_slot_init - returns 0, or -1 with err set.
+ */
+int async_ready_slot_init(struct async_slot *s, async_cpu_fn fn, char *err, size_t errlen);
+void async_ready_task_start(struct async_slot *s);
+void async_ready_slot_fini(struct async_slot *s);
 
 /* async_task_error - the task in flight failed; count it and go on. */
 void async_task_error(struct async_slot *s);

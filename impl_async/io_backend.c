@@ -12,7 +12,7 @@ static int io_backend_slot_init(struct async_slot *s, char *err, size_t errlen)
 
 static void io_backend_task_start(struct async_slot *s)
 {
-	rpc_start(s, (uint32_t)s->params->delay_us);
+	rpc_start(s, s->task_id, (uint32_t)s->params->delay_us);
 }
 
 const struct async_ops async_io_backend = {

@@ -1,7 +1,9 @@
 /*
  * rpc.c - non-blocking backend round trips on a loop.
  *
- * Each slot owns one connection and about 100 bytes of state: the request
+ * Each slot owns one connection and about 100 bytes of state (s->rpc, apart
+ * from the pair's own s->state, so a pair may keep what it needs between
+ * round trips): the request
  * (kept only until it is sent), the reply as it arrives, and the digest it
  * must carry.  No bufferevent: at 10,000 slots its two evbuffers per
  * connection would cost more memory than the whole task.
@@ -27,6 +29,7 @@ struct rpc_state {
 	struct event *wev;      /* writable, made only if a send ever falls short */
 	int busy;               /* 1: a request is in flight */
 	const struct timeval *io_tv; /* delay + --io-timeout-s, a common timeout */
+	uint64_t key;           /* the request's key: the id the reply must carry */
 	uint64_t want;          /* digest the reply must carry */
 	uint32_t sent;          /* request bytes sent so far */
 	uint32_t got;           /* reply bytes received so far */
@@ -44,7 +47,7 @@ int rpc_slot_init(struct async_slot *s, rpc_reply_fn on_reply, char *err, size_t
 		return -1;
 	}
 	st->on_reply = on_reply;
-	s->state = st;
+	s->rpc = st;
 	s->fd = net_connect(&s->params->backend, 1, err, errlen);
 	if (s->fd < 0)
 		return -1;
@@ -63,14 +66,15 @@ int rpc_slot_init(struct async_slot *s, rpc_reply_fn on_reply, char *err, size_t
 
 void rpc_slot_fini(struct async_slot *s)
 {
-	struct rpc_state *st = s->state;
+	struct rpc_state *st = s->rpc;
 	if (st && st->wev)
 		event_free(st->wev);
 	if (s->ev)
 		event_free(s->ev);
 	if (s->fd >= 0)
 		net_close_abort(s->fd);
-	free(s->state);
+	free(s->rpc);
+	s->rpc = NULL;
 }
 
 /* send_some - push the rest of the request.  Returns 1 when all is sent,
@@ -101,7 +105,7 @@ static void rpc_write_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct async_slot *s = arg;
-	struct rpc_state *st = s->state;
+	struct rpc_state *st = s->rpc;
 	if (send_some(s, st) == 0)
 		event_add(st->wev, NULL);
 }
@@ -115,10 +119,11 @@ static void wait_writable(struct async_slot *s, struct rpc_state *st)
 		async_fail(s, "event_new (write) failed");
 }
 
-void rpc_start(struct async_slot *s, uint32_t delay_us)
+void rpc_start(struct async_slot *s, uint64_t key, uint32_t delay_us)
 {
-	struct rpc_state *st = s->state;
-	st->want = wire_client_req(st->req, s->task_id, delay_us);
+	struct rpc_state *st = s->rpc;
+	st->key = key;
+	st->want = wire_client_req(st->req, key, delay_us);
 	st->sent = 0;
 	st->got = 0;
 	st->busy = 1;
@@ -130,7 +135,7 @@ void rpc_start(struct async_slot *s, uint32_t delay_us)
 static void rpc_io_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct async_slot *s = arg;
-	struct rpc_state *st = s->state;
+	struct rpc_state *st = s->rpc;
 	if (what & EV_TIMEOUT) {
 		if (st->busy) {
 			char why[160];
@@ -159,7 +164,7 @@ static void rpc_io_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	st->busy = 0;
-	if (wire_check_rep(st->rep, s->task_id, st->want) != 0) {
+	if (wire_check_rep(st->rep, st->key, st->want) != 0) {
 		async_task_error(s);
 		return;
 	}

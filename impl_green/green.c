@@ -23,6 +23,7 @@
 #include "../harness/runtime/evbase.h"
 #include "../harness/runtime/net.h"
 #include "../impl_threads/block.h"
+#include "../impl_threads/fileio.h"
 #include "sched.h"
 
 /* A slot's wait state on a libevent loop. */
@@ -265,6 +266,12 @@ int blk_recv_full(int fd, void *buf, size_t len)
 	return 0;
 }
 
+/* A regular file on a loop: the honest read is a pread that stalls it. */
+int blk_pread(int fd, void *buf, size_t len, uint64_t off)
+{
+	return thr_pread_full(fd, buf, len, off);
+}
+
 int blk_io_timeout(int fd, uint64_t us)
 {
 	struct sched_wait *w = sched_self()->wait;
@@ -287,5 +294,6 @@ static int green_run(const struct run_config *cfg, struct run_result *res)
 
 const struct model model_impl = {
 	.name = "green",
+	.coroutines = 1,
 	.run = green_run,
 };

@@ -247,6 +247,29 @@ int blk_recv_full(int fd, void *buf, size_t len)
 	return transfer(fd, buf, len, 0);
 }
 
+int blk_pread(int fd, void *buf, size_t len, uint64_t off)
+{
+	struct sched_slot *s = sched_self();
+	char *p = buf;
+	while (len > 0) {
+		struct io_uring_sqe *sqe = sqe_get(s);
+		io_uring_prep_read(sqe, fd, p, (unsigned)len, off);
+		int rc = complete(s, sqe);
+		if (rc == -EINTR || rc == -EAGAIN)
+			continue;
+		if (rc < 0) {
+			errno = -rc;
+			return -1;
+		}
+		if (rc == 0)
+			return 1;
+		p += rc;
+		len -= (size_t)rc;
+		off += (uint64_t)rc;
+	}
+	return 0;
+}
+
 int blk_io_timeout(int fd, uint64_t us)
 {
 	struct sched_wait *w = sched_self()->wait;
@@ -268,5 +291,6 @@ static int uring_run(const struct run_config *cfg, struct run_result *res)
 
 const struct model model_impl = {
 	.name = "uring",
+	.coroutines = 1,
 	.run = uring_run,
 };

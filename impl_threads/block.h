@@ -50,6 +50,15 @@ int blk_recv_full(int fd, void *buf, size_t len);
  */
 int blk_io_timeout(int fd, uint64_t us);
 
+/*
+ * blk_pread - read exactly len bytes of a regular file at off.  0, 1 at end
+ * of file, or -1 with errno.  On threads a pread that blocks the thread; on
+ * green a pread too, which blocks the whole loop while the device answers
+ * (a regular file is always "ready": no event can say otherwise); on uring
+ * one read submission, completed into the coroutine.
+ */
+int blk_pread(int fd, void *buf, size_t len, uint64_t off);
+
 /* blk_close - abortive close of an fd from blk_connect (net_close_abort),
  * after the runtime forgets whatever it kept for it. */
 void blk_close(int fd);

@@ -17,10 +17,11 @@ int rpc_connect(struct thr_worker *w);
 void rpc_close(struct thr_worker *w);
 
 /*
- * rpc_call - send task id's request (asking for delay_us) on w->fd and block
- * until the reply; verify it.  Returns 0 with *digest set, 1 for a reply that
+ * rpc_call - send a request keyed `key` (the task id, or for a later round
+ * trip a key derived from an earlier reply) asking for delay_us on w->fd,
+ * and block until the reply; verify it.  Returns 0 with *digest set, 1 for a reply that
  * fails verification (counted), or -1 with w->err set when the backend is gone.
  */
-int rpc_call(struct thr_worker *w, uint64_t id, uint32_t delay_us, uint64_t *digest);
+int rpc_call(struct thr_worker *w, uint64_t key, uint32_t delay_us, uint64_t *digest);
 
 #endif

@@ -222,7 +222,7 @@ static int threads_run(const struct run_config *cfg, struct run_result *res)
 		run_tally_merge(res, &workers[i].tally, &t_end);
 	}
 	for (unsigned i = 0; i < run.ncpu; i++) {
-		dispatch_lat_finish_shared(&run.lat[i].l);
+		dispatch_lat_finish_shared(&run.lat[i].l); /* its totals, before the merge */
 		dispatch_merge(&run.disp, &res->lat, &run.lat[i].l);
 	}
 	res->wall_ns = t_end - t0;

@@ -8,9 +8,11 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../harness/runtime/net.h"
 #include "block.h"
+#include "fileio.h"
 
 void blk_sleep_us(uint64_t us)
 {
@@ -40,6 +42,11 @@ int blk_send_all(int fd, const void *buf, size_t len)
 int blk_recv_full(int fd, void *buf, size_t len)
 {
 	return net_read_full(fd, buf, len);
+}
+
+int blk_pread(int fd, void *buf, size_t len, uint64_t off)
+{
+	return thr_pread_full(fd, buf, len, off);
 }
 
 int blk_io_timeout(int fd, uint64_t us)

@@ -57,6 +57,7 @@ need libcmocka-dev test -f /usr/include/cmocka.h
 need hyperfine command -v hyperfine
 need gnuplot-nox command -v gnuplot
 need python3 command -v python3
+need redis-server command -v redis-server # redis_get's server, started by each run itself
 need procps command -v pgrep
 need util-linux command -v prlimit
 need util-linux command -v taskset

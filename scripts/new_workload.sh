@@ -1,12 +1,14 @@
 #!/bin/sh
-# new_workload.sh - `make new-workload NAME=foo KIND=cpu|io`: write a new
-# workload pair from scripts/templates/KIND/ and register it.
+# new_workload.sh - `make new-workload NAME=foo KIND=cpu|io|multi [LIBS=zlib]`:
+# write a new workload pair from scripts/templates/KIND/ and register it.
 #
 # Writes workloads/NAME.c, workloads/NAME.h, impl_threads/NAME.c and
 # impl_async/NAME.c (a small but real workload of that kind, which builds,
 # runs and verifies as it is), then appends WORKLOAD(NAME) to
 # workloads/workloads.def, last, so that a failure midway never leaves a
-# half pair registered.  Nothing else needs an edit: the Makefile, both
+# half pair registered.  LIBS (pkg-config names, space- or comma-separated)
+# go on that line as /* libs: ... */: every model binary, the unit tests and
+# the compile check below then build with them.  Nothing else needs an edit: the Makefile, both
 # binaries, the sweep and the report read the registry.
 #
 # Errors: one line on stderr, exit 2, nothing created (files already written
@@ -27,7 +29,7 @@ TEMPLATES="$ROOT/scripts/templates"
 DEF="workloads/workloads.def"
 CC=${CC:-cc}
 NW_CFLAGS=${NW_CFLAGS:-"-std=c11 -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes -D_GNU_SOURCE $(pkg-config --cflags libevent 2>/dev/null)"}
-USAGE="usage: make new-workload NAME=name KIND=cpu|io   (NAME: a lower-case C identifier, e.g. NAME=json_parse)"
+USAGE="usage: make new-workload NAME=name KIND=cpu|io|multi [LIBS='zlib ...']   (NAME: a lower-case C identifier, e.g. NAME=json_parse)"
 
 # C keywords (C11, C23 and GNU's asm): the regex already refuses _Bool & co.
 KEYWORDS="auto break case char const continue default do double else enum extern float for goto
@@ -59,7 +61,8 @@ die() {
 
 NAME=$1
 KIND=$2
-if [ $# -gt 2 ] || [ -z "$NAME" ] || [ -z "$KIND" ]; then
+LIBS=$(printf '%s' "${3:-}" | tr ',' ' ')
+if [ $# -gt 3 ] || [ -z "$NAME" ] || [ -z "$KIND" ]; then
 	echo "$USAGE" >&2
 	exit 2
 fi
@@ -98,9 +101,22 @@ done
 
 # --- KIND -------------------------------------------------------------------
 case $KIND in
-cpu | io) ;;
-*) die "KIND '$KIND' is not one of: cpu (tasks compute), io (tasks wait on the backend)" ;;
+cpu | io | multi) ;;
+*) die "KIND '$KIND' is not one of: cpu (tasks compute), io (tasks wait on the backend), multi (two round trips per task)" ;;
 esac
+
+# --- LIBS: pkg-config names, each installed -----------------------------------
+LIBS_CFLAGS=""
+for lib in $LIBS; do
+	case $lib in
+	*[!a-z0-9_+.-]* | [!a-z0-9]*) die "LIBS: '$lib' is not a pkg-config name (a-z, 0-9, _ + . -)" ;;
+	esac
+	pkg-config --exists "$lib" 2>/dev/null ||
+		die "LIBS: library '$lib' not found (pkg-config): apt-get install $(sh "$ROOT/scripts/deps.sh" --package "$lib")"
+	LIBS_CFLAGS="$LIBS_CFLAGS $(pkg-config --cflags "$lib")"
+done
+LIBS=$(echo $LIBS) # one space between names
+LINE="WORKLOAD($NAME)${LIBS:+ /* libs: $LIBS */}"
 for t in workload.c workload.h threads.c async.c; do
 	[ -f "$TEMPLATES/$KIND/$t.in" ] || die "template $TEMPLATES/$KIND/$t.in is missing"
 done
@@ -133,13 +149,13 @@ if command -v "$CC" >/dev/null 2>&1 && pkg-config --exists libevent 2>/dev/null;
 	if ! { cp "$ROOT/$DEF" "$ROOT/workloads/registry.c" "$STAGE/workloads/" &&
 		cp "$ROOT/impl_threads/threads.c" "$STAGE/impl_threads/" &&
 		cp "$ROOT/impl_async/async.c" "$STAGE/impl_async/" &&
-		echo "WORKLOAD($NAME)" >>"$STAGE/$DEF"; }; then
+		echo "$LINE" >>"$STAGE/$DEF"; }; then
 		die "cannot write to $STAGE"
 	fi
 	for f in $CHECK; do
 		dir=$(dirname "$f")
 		# shellcheck disable=SC2086 # NW_CFLAGS is a list of flags
-		if ! "$CC" $NW_CFLAGS -Werror -fsyntax-only -I"$ROOT/$dir" "$STAGE/$f" \
+		if ! "$CC" -I"$ROOT/$dir" $NW_CFLAGS $LIBS_CFLAGS -Werror -fsyntax-only "$STAGE/$f" \
 			>"$STAGE/cc.log" 2>&1; then
 			first=$(grep -m1 'error' "$STAGE/cc.log" | sed "s|$STAGE/||")
 			# The name is to blame only if the file compiled without it.
@@ -169,7 +185,7 @@ tmp="$ROOT/$DEF.tmp.$$"
 	cat "$ROOT/$DEF" || exit 1
 	# a registry whose last line lacks its newline still gets one line per entry
 	[ -z "$(tail -c 1 "$ROOT/$DEF")" ] || echo
-	echo "WORKLOAD($NAME)"
+	echo "$LINE"
 ) >"$tmp" 2>/dev/null || {
 	rm -f "$tmp"
 	die "cannot write $DEF"
@@ -183,8 +199,11 @@ DONE=1
 if [ "$KIND" = cpu ]; then
 	edit="the kernel: $NAME""_kernel() in workloads/$NAME.c (pure: no I/O, no pthread, no libevent)"
 	defaults="${UPPER}_DEFAULT_WORK in workloads/$NAME.h, .summary in wl_info_$NAME"
-else
+elif [ "$KIND" = io ]; then
 	edit="what a task does with the reply: $NAME""_result() in workloads/$NAME.c (cheap, pure)"
+	defaults="${UPPER}_DEFAULT_DELAY_US in workloads/$NAME.h, .summary in wl_info_$NAME"
+else
+	edit="the second request's key and the result: $NAME""_next_key() and $NAME""_result() in workloads/$NAME.c"
 	defaults="${UPPER}_DEFAULT_DELAY_US in workloads/$NAME.h, .summary in wl_info_$NAME"
 fi
 cat <<EOF
@@ -193,10 +212,11 @@ Created the $KIND workload pair '$NAME':
   workloads/$NAME.c       the work itself and wl_info_$NAME (defined once)
   impl_threads/$NAME.c    the task on OS threads (blocking code)
   impl_async/$NAME.c      the task on the libevent loop (callbacks, never block)
-  $DEF  + WORKLOAD($NAME)
-It builds, runs and verifies as it is.  Next:
+  $DEF  + $LINE
+It builds, runs and verifies as it is${LIBS:+, and links $LIBS (include its headers where you use it)}.  Next:
   1. edit $edit
-  2. set the defaults: $defaults
+  2. set the defaults: $defaults;
+     its floor terms (.floor) and the verdicts it speaks to (.claims, none yet)
   3. make && bin/threads $NAME -c 4 -n 1000 && bin/async $NAME -c 4 -n 1000
      (the two checksums must be equal; \`make test\` checks it at two concurrencies)
   4. make bench WORKLOADS=$NAME

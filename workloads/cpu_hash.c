@@ -40,5 +40,7 @@ const struct wl_info wl_info_cpu_hash = {
 	.summary = "CPU-bound: each task runs --work rounds of FNV-1a over 64 bytes",
 	.default_work = CPU_HASH_DEFAULT_ROUNDS,
 	.default_delay_us = 0,
-	.needs_backend = 0,
+	.peer = WL_PEER_NONE,
+	.floor = { .declared = 1, .work_is_cpu_hash = 1 },
+	.claims = "parallel,latency,length,memory,mt",
 };

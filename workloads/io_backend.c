@@ -14,5 +14,7 @@ const struct wl_info wl_info_io_backend = {
 		   "answered after --delay-us",
 	.default_work = 0,
 	.default_delay_us = IO_BACKEND_DEFAULT_DELAY_US,
-	.needs_backend = 1,
+	.peer = WL_PEER_BACKEND,
+	.floor = { .declared = 1, .round_trips = 1 },
+	.claims = "io,latency,memory",
 };

@@ -17,5 +17,7 @@ const struct wl_info wl_info_io_sleep = {
 	.summary = "I/O-bound: each task waits --delay-us (threads sleep, async arms a timer)",
 	.default_work = 0,
 	.default_delay_us = IO_SLEEP_DEFAULT_DELAY_US,
-	.needs_backend = 0,
+	.peer = WL_PEER_NONE,
+	.floor = { .declared = 1, .timer_waits = 1 },
+	.claims = "io,latency,memory",
 };

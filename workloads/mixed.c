@@ -19,5 +19,7 @@ const struct wl_info wl_info_mixed = {
 		   "on the reply",
 	.default_work = MIXED_DEFAULT_ROUNDS,
 	.default_delay_us = MIXED_DEFAULT_DELAY_US,
-	.needs_backend = 1,
+	.peer = WL_PEER_BACKEND,
+	.floor = { .declared = 1, .round_trips = 1, .work_is_cpu_hash = 1 },
+	.claims = "length,stall,memory,mix,open",
 };

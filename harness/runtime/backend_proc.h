@@ -1,5 +1,6 @@
 /*
- * backend_proc.h - start and stop a private bin/backend for one run.
+ * backend_proc.h - start and stop a private peer (bin/backend, or a
+ * redis-server) for one run.
  *
  * A model binary run without --backend starts its own backend on a free
  * loopback port, so `bin/async io_backend -c 100` just works, and stops it at
@@ -27,7 +28,23 @@
 int backend_proc_start(struct sockaddr_in *addr, pid_t *pid, const cpu_set_t *cpus, char *err,
 		       size_t errlen);
 
-/* backend_proc_stop - SIGTERM the backend and reap it (SIGKILL after 2 s). */
+/* backend_proc_stop - SIGTERM the backend (or redis-server) and reap it
+ * (SIGKILL after 2 s). */
 void backend_proc_stop(pid_t pid);
+
+#define REDIS_START_TIMEOUT_MS 5000 /* a redis-server not answering PING by then has failed */
+#define REDIS_MAXCLIENTS 10240      /* its client limit: 10,000 connections and set-up's */
+
+/*
+ * redis_proc_start - run redis-server (from PATH) for one run: on a free
+ * loopback port, without persistence (no RDB snapshot, no AOF), its client
+ * limit raised to REDIS_MAXCLIENTS (it needs that many descriptors, which it
+ * inherits from our raised RLIMIT_NOFILE), dying with us; `cpus` as for the
+ * backend.  Waits until it answers PING.  Returns 0 with *addr and *pid set,
+ * or -1 with a reason in err (not installed; what it said when it exited).
+ * Stop it with backend_proc_stop.  Cost: a fork/exec, ~10-50 ms to ready.
+ */
+int redis_proc_start(struct sockaddr_in *addr, pid_t *pid, const cpu_set_t *cpus, char *err,
+		     size_t errlen);
 
 #endif

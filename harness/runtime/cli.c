@@ -55,26 +55,35 @@ int cli_parse_u64(const char *s, uint64_t min, uint64_t max, const char *what,
 	return 0;
 }
 
-int cli_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t *port,
-		       char *err, size_t errlen)
+/* parse_hostport - cli_parse_hostport for option `what` ("--backend"). */
+static int parse_hostport(const char *s, const char *what, char *host, size_t hostlen,
+			  uint16_t *port, char *err, size_t errlen)
 {
 	const char *colon = strrchr(s, ':');
 	if (!colon || colon == s) {
-		say(err, errlen, "--backend: '%s' is not HOST:PORT", s);
+		say(err, errlen, "%s: '%s' is not HOST:PORT", what, s);
 		return -1;
 	}
 	size_t hl = (size_t)(colon - s);
 	if (hl >= hostlen) {
-		say(err, errlen, "--backend: host name is too long");
+		say(err, errlen, "%s: host name is too long", what);
 		return -1;
 	}
+	char pwhat[32];
+	snprintf(pwhat, sizeof(pwhat), "%s port", what);
 	uint64_t p;
-	if (cli_parse_u64(colon + 1, 1, 65535, "--backend port", &p, err, errlen) != 0)
+	if (cli_parse_u64(colon + 1, 1, 65535, pwhat, &p, err, errlen) != 0)
 		return -1;
 	memcpy(host, s, hl);
 	host[hl] = '\0';
 	*port = (uint16_t)p;
 	return 0;
+}
+
+int cli_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t *port,
+		       char *err, size_t errlen)
+{
+	return parse_hostport(s, "--backend", host, hostlen, port, err, errlen);
 }
 
 /* is_coro - the coroutine models (green, uring) share their options. */
@@ -85,7 +94,7 @@ static int is_coro(const char *model)
 
 const char *cli_usage(const char *model)
 {
-	static char buf[2560];
+	static char buf[4096];
 	int threads = strcmp(model, "threads") == 0, async = strcmp(model, "async") == 0;
 	int coro = is_coro(model);
 	snprintf(buf, sizeof(buf),
@@ -110,6 +119,14 @@ const char *cli_usage(const char *model)
 		 "                        (system-wide /proc/meminfo deltas) or off\n"
 		 "      --io-timeout-s S  fail (exit 3) if a backend reply is S seconds later\n"
 		 "                        than the delay it asked for (default %d)\n"
+		 "Options of some workloads only (refused by the others; see --list -v):\n"
+		 "      --redis H:P       use this redis-server (default: start one on loopback)\n"
+		 "      --value-bytes N   size of each stored value (redis_get)\n"
+		 "      --data-dir DIR    where the data file is made once and reused\n"
+		 "                        (default " CLI_DEFAULT_DATA_DIR ")\n"
+		 "      --file-mib N      size of the data file (default %d)\n"
+		 "      --cache MODE      warm (the file read into the page cache first) or cold\n"
+		 "                        (dropped from it before the clock: reads reach the device)\n"
 		 "      --list [-v]       print the registered workloads\n"
 		 "Exit status: 0 ok, 2 bad usage, 3 the run failed.\n",
 		 model, model,
@@ -128,19 +145,21 @@ const char *cli_usage(const char *model)
 		 async ? "      --loops L         event loops, one thread each (default 1)\n"
 			 "      --workers W       hybrid: CPU parts run on W pool threads (default 0)\n"
 		       : "",
-		 CLI_DEFAULT_TIMEOUT_S, CLI_DEFAULT_IO_TIMEOUT_S);
+		 CLI_DEFAULT_TIMEOUT_S, CLI_DEFAULT_IO_TIMEOUT_S, CLI_DEFAULT_FILE_MIB);
 	return buf;
 }
 
 /* The options; the order of this table is the order of the seen[] flags. */
 enum opt_id { O_C, O_N, O_WORK, O_DELAY, O_BACKEND, O_STACK, O_LOOPS, O_WORKERS, O_RATE, O_JSON,
-	      O_STATS, O_TIMEOUT, O_IO_TIMEOUT, O_PIN, O_KMEM, O_LIST, O_VERBOSE, O_HELP, O_COUNT };
+	      O_STATS, O_TIMEOUT, O_IO_TIMEOUT, O_PIN, O_KMEM, O_REDIS, O_VALUE_BYTES, O_DATA_DIR,
+	      O_FILE_MIB, O_CACHE, O_LIST, O_VERBOSE, O_HELP, O_COUNT };
 
 struct opt_def {
 	const char *lng;   /* --long name */
 	char shrt;         /* -s short name, or 0 */
 	int takes_value;   /* 1: needs a value */
 	const char *model; /* only these models have it ("a b c"), or NULL for all */
+	unsigned wl_opt;   /* enum wl_opt bit: only workloads that take it, or 0 */
 };
 
 static const struct opt_def opts[O_COUNT] = {
@@ -159,6 +178,11 @@ static const struct opt_def opts[O_COUNT] = {
 	[O_PIN] = { "pin", 0, 1, NULL },
 	[O_KMEM] = { "kmem", 0, 1, NULL },
 	[O_IO_TIMEOUT] = { "io-timeout-s", 0, 1, NULL },
+	[O_REDIS] = { "redis", 0, 1, NULL },
+	[O_VALUE_BYTES] = { "value-bytes", 0, 1, NULL, WL_OPT_VALUE_BYTES },
+	[O_DATA_DIR] = { "data-dir", 0, 1, NULL, WL_OPT_DATA_FILE },
+	[O_FILE_MIB] = { "file-mib", 0, 1, NULL, WL_OPT_DATA_FILE },
+	[O_CACHE] = { "cache", 0, 1, NULL, WL_OPT_DATA_FILE },
 	[O_LIST] = { "list", 0, 0, NULL },
 	[O_VERBOSE] = { "verbose", 'v', 0, NULL },
 	[O_HELP] = { "help", 'h', 0, NULL },
@@ -199,6 +223,17 @@ static int find_opt(const char *arg, const char **inline_val)
 	return -1;
 }
 
+/* nonempty - a name that must not be empty: *out = val, or -1 saying `why`. */
+static int nonempty(const char *val, const char *why, const char **out, char *err, size_t errlen)
+{
+	if (val[0] == '\0') {
+		say(err, errlen, "%s", why);
+		return -1;
+	}
+	*out = val;
+	return 0;
+}
+
 static int apply(struct cli_config *cfg, int id, const char *val, char *err, size_t errlen)
 {
 	switch (id) {
@@ -228,12 +263,7 @@ static int apply(struct cli_config *cfg, int id, const char *val, char *err, siz
 	case O_RATE:
 		return cli_parse_u64(val, 1, CLI_MAX_RATE, "--rate", &cfg->rate, err, errlen);
 	case O_STATS:
-		if (val[0] == '\0') {
-			say(err, errlen, "--stats-out: empty file name");
-			return -1;
-		}
-		cfg->stats_out = val;
-		return 0;
+		return nonempty(val, "--stats-out: empty file name", &cfg->stats_out, err, errlen);
 	case O_TIMEOUT:
 		return cli_parse_u64(val, 1, CLI_MAX_TIMEOUT_S, "--timeout-s", &cfg->timeout_s,
 				     err, errlen);
@@ -259,6 +289,28 @@ static int apply(struct cli_config *cfg, int id, const char *val, char *err, siz
 	case O_IO_TIMEOUT:
 		return cli_parse_u64(val, 1, CLI_MAX_TIMEOUT_S, "--io-timeout-s",
 				     &cfg->io_timeout_s, err, errlen);
+	case O_REDIS:
+		cfg->redis_set = 1;
+		return parse_hostport(val, "--redis", cfg->redis_host, sizeof(cfg->redis_host),
+				      &cfg->redis_port, err, errlen);
+	case O_VALUE_BYTES:
+		return cli_parse_u64(val, 1, CLI_MAX_VALUE_BYTES, "--value-bytes",
+				     &cfg->value_bytes, err, errlen);
+	case O_DATA_DIR:
+		return nonempty(val, "--data-dir: empty folder name", &cfg->data_dir, err, errlen);
+	case O_FILE_MIB:
+		return cli_parse_u64(val, 1, CLI_MAX_FILE_MIB, "--file-mib", &cfg->file_mib, err,
+				     errlen);
+	case O_CACHE:
+		if (strcmp(val, "warm") == 0)
+			cfg->cache = WL_CACHE_WARM;
+		else if (strcmp(val, "cold") == 0)
+			cfg->cache = WL_CACHE_COLD;
+		else {
+			say(err, errlen, "--cache: '%s' is not cold or warm", val);
+			return -1;
+		}
+		return 0;
 	case O_JSON:
 		cfg->json = 1;
 		return 0;
@@ -286,6 +338,9 @@ int cli_parse(int argc, char **argv, const char *model, struct cli_config *cfg,
 	cfg->timeout_s = CLI_DEFAULT_TIMEOUT_S;
 	cfg->io_timeout_s = CLI_DEFAULT_IO_TIMEOUT_S;
 	cfg->loops = 1;
+	cfg->data_dir = CLI_DEFAULT_DATA_DIR;
+	cfg->file_mib = CLI_DEFAULT_FILE_MIB;
+	cfg->cache = WL_CACHE_WARM;
 
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
@@ -336,6 +391,12 @@ int cli_parse(int argc, char **argv, const char *model, struct cli_config *cfg,
 		}
 		if (apply(cfg, id, val, err, errlen) != 0)
 			return -1;
+		if (opts[id].wl_opt) {
+			unsigned bit = (unsigned)__builtin_ctz(opts[id].wl_opt);
+			if (!(cfg->wl_opts & opts[id].wl_opt))
+				cfg->wl_opt_arg[bit] = opts[id].lng;
+			cfg->wl_opts |= opts[id].wl_opt;
+		}
 	}
 	if (cfg->action == CLI_RUN && !cfg->workload) {
 		say(err, errlen, "no workload given (try --list)");

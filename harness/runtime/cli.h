@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../../workloads/workload.h"
+
 #define CLI_MAX_CONCURRENCY 1000000ULL  /* -c: far past any kernel limit */
 #define CLI_MAX_TASKS 4294967295ULL     /* -n: histogram counts are 32-bit */
 #define CLI_MAX_WORK 1000000000ULL      /* --work: ~2 minutes of CPU per task */
@@ -25,6 +27,12 @@
 #define CLI_DEFAULT_IO_TIMEOUT_S 10     /* a backend silent this long past the asked delay
 					   has hung (both models, per round trip) */
 #define CLI_HOST_MAX 256                /* longest backend host name */
+#define CLI_MAX_VALUE_BYTES 16777216ULL /* --value-bytes: 16 MiB, far past a cache value */
+#define CLI_MAX_FILE_MIB 1048576ULL     /* --file-mib: 1 TiB */
+#define CLI_WL_OPT_BITS 8               /* enum wl_opt bits the parser tracks */
+#define CLI_DEFAULT_FILE_MIB 1024       /* --file-mib when not given: 1 GiB, past most caches */
+#define CLI_DEFAULT_DATA_DIR "/var/tmp/tvsa" /* --data-dir when not given: survives reboots,
+						  not a tmpfs (the device is what is read) */
 
 /* What the command line asked for. */
 struct cli_config {
@@ -49,6 +57,16 @@ struct cli_config {
 	int pin_split;           /* --pin split: backend and model on CPUs of their own */
 	enum { CLI_KMEM_AUTO, CLI_KMEM_MEMINFO, CLI_KMEM_OFF } kmem; /* --kmem */
 	uint64_t io_timeout_s;   /* --io-timeout-s: a reply later than delay + this fails the run */
+	char redis_host[CLI_HOST_MAX]; /* --redis host part, "" if none */
+	uint16_t redis_port;     /* --redis port part */
+	uint64_t value_bytes;    /* --value-bytes, valid when WL_OPT_VALUE_BYTES is in wl_opts */
+	const char *data_dir;    /* --data-dir, or CLI_DEFAULT_DATA_DIR */
+	uint64_t file_mib;       /* --file-mib, or CLI_DEFAULT_FILE_MIB */
+	enum wl_cache cache;     /* --cache cold|warm, default warm */
+	unsigned wl_opts;        /* enum wl_opt bits of the pair options given: the runner
+				    refuses any the workload does not take */
+	const char *wl_opt_arg[CLI_WL_OPT_BITS]; /* per bit, the option that set it ("cache") */
+	int redis_set;           /* --redis given (only a WL_PEER_REDIS pair takes it) */
 };
 
 /*

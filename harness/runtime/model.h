@@ -53,7 +53,8 @@ struct run_result {
 };
 
 struct model {
-	const char *name; /* "threads" or "async": argv, JSON and file names */
+	const char *name; /* "threads", "async", ...: argv, JSON and file names */
+	int coroutines;   /* 1: blocking code on coroutines (green, uring) */
 	/*
 	 * run - run cfg->tasks tasks with at most cfg->concurrency in flight.
 	 * Returns 0, or -1 with res->reason naming the resource or fault and

@@ -30,6 +30,7 @@
 #include "backend_proc.h"
 #include "cli.h"
 #include "clock.h"
+#include "data_file.h"
 #include "memcg.h"
 #include "model.h"
 #include "stats.h"
@@ -39,7 +40,8 @@
 #define PLACEMENT_MAX 160 /* "split model=0-2 backend=3" */
 #define SPLIT_BACKEND_SHARE 4 /* --pin split: the backend gets 1 CPU in 4, at least 1 */
 
-static pid_t backend_pid = -1; /* our own backend child, or -1 */
+static pid_t backend_pid = -1; /* our own peer child (bin/backend, redis-server), or -1 */
+static struct data_file data;  /* the data file of a WL_OPT_DATA_FILE pair */
 static struct memcg memcg;     /* the model's memory cgroup, if any */
 
 /* fatal_usage - bad usage: one line, exit 2 (util.h). */
@@ -164,24 +166,6 @@ static int split_cpus(cpu_set_t *model, cpu_set_t *backend, char *err, size_t er
 	return 0;
 }
 
-/* resolve_backend - HOST:PORT from the command line into an IPv4 address. */
-static int resolve_backend(const struct cli_config *cli, struct sockaddr_in *out, char *err,
-			   size_t errlen)
-{
-	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM };
-	struct addrinfo *ai = NULL;
-	int rc = getaddrinfo(cli->backend_host, NULL, &hints, &ai);
-	if (rc != 0) {
-		snprintf(err, errlen, "--backend %.64s: cannot resolve: %s", cli->backend_host,
-			 gai_strerror(rc));
-		return -1;
-	}
-	memcpy(out, ai->ai_addr, sizeof(*out));
-	out->sin_port = htons(cli->backend_port);
-	freeaddrinfo(ai);
-	return 0;
-}
-
 /* json_str - s as a JSON string body (quotes and control characters escaped). */
 static void json_str(char *dst, size_t len, const char *s)
 {
@@ -223,6 +207,8 @@ static double cpu_s(const struct stats_usage *u)
 	return u->utime_s + u->stime_s;
 }
 
+static void pair_json(const struct run_config *cfg, char *out, size_t len);
+
 /* format_json - the stats line of shared/DESIGN.md section 3, one line.
  * CPU and switches cover the clocked window (run_clock_start to _stop);
  * a run whose clock never started reports zeros there. */
@@ -250,12 +236,14 @@ static void format_json(char *buf, size_t len, const struct run_config *cfg,
 		snprintf(biv, sizeof(biv), "%llu",
 			 (unsigned long long)(res->b_stop.ivcsw - res->b_start.ivcsw));
 	}
-	char tail[1024];
+	char pair[256];
+	pair_json(cfg, pair, sizeof(pair));
+	char tail[1280];
 	snprintf(tail, sizeof(tail),
-		 ",\"kmem_kib\":%s,\"mem_source\":\"%s\",\"setup_s\":%.6f,\"setup_cpu_s\":%.6f,"
+		 "%s,\"kmem_kib\":%s,\"mem_source\":\"%s\",\"setup_s\":%.6f,\"setup_cpu_s\":%.6f,"
 		 "\"teardown_s\":%.6f,\"teardown_cpu_s\":%.6f,\"backend_cpu_s\":%s,"
 		 "\"backend_vcsw\":%s,\"backend_ivcsw\":%s,\"placement\":\"%s\"}",
-		 kmem, memcg_source_name(memcg.source),
+		 pair, kmem, memcg_source_name(memcg.source),
 		 res->t_start_ns > x->t_enter ? (double)(res->t_start_ns - x->t_enter) / 1e9 : 0.0,
 		 cpu_s(&setup),
 		 clocked && x->t_return > res->t_stop_ns
@@ -350,17 +338,135 @@ static int no_task_done(const struct run_config *cfg, struct run_result *res)
 	return 1;
 }
 
+static const char *const peer_names[] = { "none", "backend", "redis" };
+
+/* floor_text - the pair's declared floor terms, "none" if it declares none. */
+static void floor_text(const struct wl_floor *f, char *out, size_t len)
+{
+	if (!f->declared)
+		snprintf(out, len, "none");
+	else
+		snprintf(out, len, "round_trips:%u,timer_waits:%u,work_is_cpu_hash:%d,cpu_ns:%llu",
+			 f->round_trips, f->timer_waits, f->work_is_cpu_hash,
+			 (unsigned long long)f->cpu_ns_per_task);
+}
+
+/* list_workloads - --list: the names; -v: one line of tab-separated fields
+ * per pair, name and kind, then KEY=VALUE fields, the summary last. */
 static void list_workloads(int verbose)
 {
 	for (size_t i = 0; i < wl_registry_len; i++) {
 		const struct wl_info *wl = wl_registry[i];
-		if (verbose)
-			printf("%s\t%s\twork=%llu\tdelay_us=%llu\tbackend=%s\t%s\n", wl->name,
-			       wl_kind_name(wl->kind), (unsigned long long)wl->default_work,
-			       (unsigned long long)wl->default_delay_us,
-			       wl->needs_backend ? "yes" : "no", wl->summary);
-		else
+		if (!verbose) {
 			printf("%s\n", wl->name);
+			continue;
+		}
+		char fl[128];
+		floor_text(&wl->floor, fl, sizeof(fl));
+		char opts[96] = "";
+		for (unsigned b = 0; b < CLI_WL_OPT_BITS; b++)
+			if (wl->opts & (1u << b))
+				snprintf(opts + strlen(opts), sizeof(opts) - strlen(opts), "%s%s",
+					 opts[0] ? "," : "",
+					 (1u << b) == WL_OPT_VALUE_BYTES ? "value-bytes"
+									 : "data-dir,file-mib,cache");
+		printf("%s\t%s\twork=%llu\tdelay_us=%llu\tbackend=%s\tpeer=%s\topts=%s"
+		       "\tvalue_bytes=%llu\tmax_c=%llu\tfloor=%s\tclaims=%s\tcoro=%s\t%s\n",
+		       wl->name, wl_kind_name(wl->kind), (unsigned long long)wl->default_work,
+		       (unsigned long long)wl->default_delay_us,
+		       wl->peer == WL_PEER_BACKEND ? "yes" : "no", peer_names[wl->peer],
+		       opts[0] ? opts : "none", (unsigned long long)wl->default_value_bytes,
+		       (unsigned long long)wl->max_concurrency, fl,
+		       wl->claims ? wl->claims : "none", wl->coro_unsupported ? "no" : "yes",
+		       wl->summary);
+	}
+}
+
+/* refuse_options - a pair option (--cache, --redis, ...) given to a workload
+ * that does not take it is bad usage: it would be silently ignored. */
+static void refuse_options(const struct cli_config *cli, const struct wl_info *wl)
+{
+	char err[256];
+	unsigned extra = cli->wl_opts & ~wl->opts;
+	if (extra) {
+		unsigned bit = (unsigned)__builtin_ctz(extra);
+		snprintf(err, sizeof(err), "--%s: workload '%s' does not take it (see --list -v)",
+			 cli->wl_opt_arg[bit], wl->name);
+		fatal_usage(err);
+	}
+	if (cli->redis_set && wl->peer != WL_PEER_REDIS) {
+		snprintf(err, sizeof(err), "--redis: workload '%s' does not use redis", wl->name);
+		fatal_usage(err);
+	}
+	if (cli->backend_host[0] && wl->peer != WL_PEER_BACKEND) {
+		snprintf(err, sizeof(err), "--backend: workload '%s' does not use a backend",
+			 wl->name);
+		fatal_usage(err);
+	}
+}
+
+/* resolve - HOST:PORT of option `what` into an IPv4 address. */
+static int resolve(const char *what, const char *host, uint16_t port, struct sockaddr_in *out,
+		   char *err, size_t errlen)
+{
+	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM };
+	struct addrinfo *ai = NULL;
+	int rc = getaddrinfo(host, NULL, &hints, &ai);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s %.64s: cannot resolve: %s", what, host, gai_strerror(rc));
+		return -1;
+	}
+	memcpy(out, ai->ai_addr, sizeof(*out));
+	out->sin_port = htons(port);
+	freeaddrinfo(ai);
+	return 0;
+}
+
+/*
+ * start_peer - the pair's peer: the one the command line names (--backend,
+ * --redis), else our own child on loopback (on `cpus` if not NULL).
+ * Returns 0, or -1 with the reason in res->reason (a failed run).
+ */
+static int start_peer(const struct cli_config *cli, struct run_config *cfg, const cpu_set_t *cpus,
+		      struct run_result *res)
+{
+	char *why = res->reason;
+	size_t wlen = sizeof(res->reason);
+	switch (cfg->wl->peer) {
+	case WL_PEER_BACKEND:
+		if (cli->backend_host[0])
+			return resolve("--backend", cli->backend_host, cli->backend_port,
+				       &cfg->params.backend, why, wlen);
+		return backend_proc_start(&cfg->params.backend, &backend_pid, cpus, why, wlen);
+	case WL_PEER_REDIS:
+		if (cli->redis_set)
+			return resolve("--redis", cli->redis_host, cli->redis_port,
+				       &cfg->params.peer, why, wlen);
+		return redis_proc_start(&cfg->params.peer, &backend_pid, cpus, why, wlen);
+	case WL_PEER_NONE:
+		break;
+	}
+	return 0;
+}
+
+/* pair_json - the JSON fields of the pair's own options ("" if none):
+ * what the report needs to say which file, which cache state, which size. */
+static void pair_json(const struct run_config *cfg, char *out, size_t len)
+{
+	out[0] = '\0';
+	if (cfg->wl->opts & WL_OPT_VALUE_BYTES)
+		snprintf(out, len, ",\"value_bytes\":%llu",
+			 (unsigned long long)cfg->params.value_bytes);
+	if (cfg->wl->opts & WL_OPT_DATA_FILE) {
+		size_t o = strlen(out);
+		char fs[DATA_FILE_FS_MAX * 2];
+		json_str(fs, sizeof(fs), data.fs[0] ? data.fs : "unknown");
+		snprintf(out + o, len - o,
+			 ",\"cache\":\"%s\",\"file_mib\":%llu,\"file_fs\":\"%s\","
+			 "\"file_cached_pct\":%.1f,\"file_made\":%d",
+			 cfg->params.cache == WL_CACHE_COLD ? "cold" : "warm",
+			 (unsigned long long)(cfg->params.data_bytes >> 20), fs, data.cached_pct,
+			 data.made);
 	}
 }
 
@@ -398,6 +504,12 @@ int main(int argc, char **argv)
 	cfg.params.work = cli.work_set ? cli.work : cfg.wl->default_work;
 	cfg.params.delay_us = cli.delay_set ? cli.delay_us : cfg.wl->default_delay_us;
 	cfg.params.io_timeout_s = cli.io_timeout_s;
+	refuse_options(&cli, cfg.wl);
+	cfg.params.value_bytes = (cli.wl_opts & WL_OPT_VALUE_BYTES) ? cli.value_bytes
+								    : cfg.wl->default_value_bytes;
+	cfg.params.data_fd = -1;
+	cfg.params.data_bytes = cli.file_mib << 20;
+	cfg.params.cache = cli.cache;
 
 	/* A stats file we cannot append to is a usage error, found before the run. */
 	if (cli.stats_out) {
@@ -429,7 +541,8 @@ int main(int argc, char **argv)
 
 	/* --pin split: CPUs for our own backend and for the model. */
 	cpu_set_t model_cpus, backend_cpus;
-	int split = cli.pin_split && cfg.wl->needs_backend && !cli.backend_host[0];
+	int split = cli.pin_split && cfg.wl->peer != WL_PEER_NONE && !cli.backend_host[0] &&
+		    !cli.redis_set;
 	snprintf(extra.placement, sizeof(extra.placement), "shared");
 	if (split) {
 		if (split_cpus(&model_cpus, &backend_cpus, err, sizeof(err)) != 0)
@@ -440,21 +553,25 @@ int main(int argc, char **argv)
 		snprintf(extra.placement, sizeof(extra.placement), "split model=%s backend=%s", m, b);
 	}
 
-	if (cfg.wl->needs_backend) {
-		if (cli.backend_host[0]) {
-			if (resolve_backend(&cli, &cfg.params.backend, res.reason,
-					    sizeof(res.reason)) != 0)
-				failed = 1;
-		} else if (backend_proc_start(&cfg.params.backend, &backend_pid,
-					      split ? &backend_cpus : NULL, res.reason,
-					      sizeof(res.reason)) != 0) {
-			failed = 1;
-		}
-	} else if (cli.backend_host[0]) {
-		snprintf(err, sizeof(err), "--backend: workload '%s' does not use a backend",
-			 cfg.wl->name);
-		fatal_usage(err);
+	if (model_impl.coroutines && cfg.wl->coro_unsupported) {
+		/* A limit of the model, recorded as a failed point with its why. */
+		snprintf(res.reason, sizeof(res.reason), "unsupported on %s: %s", model_impl.name,
+			 cfg.wl->coro_unsupported);
+		failed = 1;
+	} else if (start_peer(&cli, &cfg, split ? &backend_cpus : NULL, &res) != 0) {
+		failed = 1;
 	}
+	/* The pair's own set-up, the same for every model and before the clock:
+	 * the data file in its cache state, the keys its tasks read. */
+	if (!failed && (cfg.wl->opts & WL_OPT_DATA_FILE)) {
+		if (data_file_prepare(cli.data_dir, cli.file_mib, cli.cache, &data, res.reason,
+				      sizeof(res.reason)) != 0)
+			failed = 1;
+		cfg.params.data_fd = data.fd;
+	}
+	if (!failed && cfg.wl->prepare &&
+	    cfg.wl->prepare(&cfg.params, res.reason, sizeof(res.reason)) != 0)
+		failed = 1;
 	if (split && !failed && sched_setaffinity(0, sizeof(model_cpus), &model_cpus) != 0) {
 		snprintf(res.reason, sizeof(res.reason), "--pin split: sched_setaffinity: %s",
 			 strerror(errno));
@@ -506,6 +623,8 @@ int main(int argc, char **argv)
 		failed = 1;
 	if (backend_pid > 0)
 		backend_proc_stop(backend_pid);
+	if (data.fd > 0)
+		close(data.fd);
 
 	char json[JSON_MAX];
 	format_json(json, sizeof(json), &cfg, &res, &extra, failed);
