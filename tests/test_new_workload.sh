@@ -120,7 +120,7 @@ b=$(json_field "$(bin/threads demo_cpu -c 1 -n 10 --work 100 --json 2>/dev/null)
 check "demo_cpu checksum depends on --work ($a vs $b)" [ -n "$a" -a "$a" != "$b" ]
 
 # The sweep finds the pair in the registry with no edit.
-python3 harness/sweep.py --quick --concurrency 1,2 --workloads demo_cpu \
+python3 harness/sweep/bench.py --quick --concurrency 1,2 --workloads demo_cpu \
 	--results "$SCRATCH/res" --no-report --quiet 2>"$SCRATCH/sweep.err"
 rc=$?
 check "sweep --workloads demo_cpu exits 0 (exit $rc: $(tail -1 "$SCRATCH/sweep.err"))" [ $rc = 0 ]
