@@ -438,7 +438,7 @@ RULES = (("parallel", v_parallel), ("io", v_io), ("latency", v_latency),
 
 
 def verdicts(rows, meta, rate_rows=None):
-    """[{claim, verdict, evidence}] in the order of DESIGN.md section 1;
+    """[{claim, verdict, evidence}] in the order of rules.CLAIMS (the design's claims);
     rate_rows: the open-loop sweep's rate.csv rows, if the run has one."""
     meta = meta or {}
     out = []

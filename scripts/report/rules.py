@@ -1,7 +1,7 @@
 """rules.py - the verdicts' thresholds, claims and the helpers their rules share.
 
-Each claim of the design (DESIGN.md section 1 of the project's design card,
-restated in CLAIMS) is judged on one run by a rule in claims.py; the numbers
+Each claim of the design (the advice quoted at the top of README.md, restated
+in CLAIMS) is judged on one run by a rule in claims.py; the numbers
 those rules compare against are here, each with why it has its value.  Every
 number a rule uses comes from results.csv (rows) and meta.json (meta: cores,
 workload kinds); nothing is typed in.  Workloads are picked by what they are

@@ -46,7 +46,7 @@ def render(rows, meta, rate_rows=None):
     lines = ["## Verdicts", "",
              "Each claim of the design, tested on this run's numbers (%s; every number below "
              "is computed from results.csv).  The rules and their thresholds are at the top of "
-             "`scripts/verdicts.py`.  NOT SHOWN means this run cannot decide (missing model or "
+             "`scripts/report/rules.py`.  NOT SHOWN means this run cannot decide (missing model or "
              "workload, or a result between the thresholds).  \"(noisy: ...)\" names points "
              "used that the sweep flagged noisy; \"(backend-bound: ...)\" points where the run's "
              "own backend used >= %s of a core (the backend, not the model, set the pace)." % (
