@@ -50,19 +50,14 @@ class ArgParser(argparse.ArgumentParser):
 
 def parse_args(argv):
     ap = ArgParser(prog="make bench", description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true", help="a small sweep (< 1 min)")
     ap.add_argument("--concurrency", help="comma-separated levels, e.g. 1,8,64")
     ap.add_argument("--workloads", help="comma-separated workload names")
-    ap.add_argument("--models", help="comma-separated models (harness/models.def)")
     ap.add_argument("--runs", default=str(DEFAULT_RUNS), help="counted runs per point (>= 3)")
     ap.add_argument("--results", default=os.path.join(common.ROOT, "results"),
                     help="results folder")
-    ap.add_argument("--quiet", action="store_true", help="only errors and the final line")
     ap.add_argument("--no-rate", action="store_true",
                     help="skip the open-loop sweep (harness/sweep/open_loop.py) at the end")
-    ap.add_argument("--pin", help="CPU placement: split (backend on its own CPU, model on "
-                    "the rest) or none (default)")
-    ap.add_argument("--no-report", action="store_true", help=argparse.SUPPRESS)
+    common.add_shared_options(ap)
     return ap.parse_args(argv)
 
 
@@ -247,12 +242,6 @@ def main(argv):
 
 
 def guarded_main(argv):
-    """main(), but our parent's death stops us, and a write that fails (a
-    full disk under the results folder) ends the sweep with one line and
-    exit 3, never a traceback."""
-    R.die_with_parent()
-    try:
-        return main(argv)
-    except OSError as e:
-        rundir.write_failed("bench", e, common.CURRENT["run_dir"])
-        return 3
+    """main(), stopped by our parent's death; a failed write (a full disk) is
+    one line and exit 3 (rundir.guarded)."""
+    return rundir.guarded("bench", main, argv)

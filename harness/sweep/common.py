@@ -9,6 +9,7 @@ global to set, so no copy of a module can hold a stale value (the closed-loop
 sweep once set its own copy and the open-loop sweep read another's default).
 """
 
+import argparse
 import os
 import re
 import statistics
@@ -51,6 +52,16 @@ def run_timeout_s():
 def bin_dir():
     """The folder of bin/threads, bin/async, bin/calibrate: TVSA_BIN or ROOT/bin."""
     return os.environ.get(BIN_ENV) or os.path.join(ROOT, "bin")
+
+
+def add_shared_options(ap):
+    """The options both sweeps take, on the argparse parser ap."""
+    ap.add_argument("--quick", action="store_true", help="a small sweep (< 1 min)")
+    ap.add_argument("--models", help="comma-separated models (harness/models.def)")
+    ap.add_argument("--quiet", action="store_true", help="only errors and the final line")
+    ap.add_argument("--pin", help="CPU placement: split (backend on its own CPU, model on "
+                    "the rest) or none (default)")
+    ap.add_argument("--no-report", action="store_true", help=argparse.SUPPRESS)
 
 
 def say(msg, quiet=False):

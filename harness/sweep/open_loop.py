@@ -66,9 +66,7 @@ def closed_levels(slots):
 
 def parse_args(argv):
     ap = argparse.ArgumentParser(prog="make bench-rate", description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true", help="a small sweep (< 1 min)")
     ap.add_argument("--workloads", help="comma-separated workload names (default: mixed)")
-    ap.add_argument("--models", help="comma-separated models (harness/models.def)")
     ap.add_argument("--slots", help="open-loop slots C, the top closed-loop level (default %d)"
                     % SLOTS)
     ap.add_argument("--loads", help="comma-separated percentages of capacity, 1..1000")
@@ -77,10 +75,7 @@ def parse_args(argv):
     ap.add_argument("--results", default=os.path.join(common.ROOT, "results"),
                     help="results folder (standalone)")
     ap.add_argument("--into", help="an existing run folder to add rate/ to (make bench)")
-    ap.add_argument("--quiet", action="store_true", help="only errors and the final line")
-    ap.add_argument("--pin", help="CPU placement: split (backend on its own CPU, model on "
-                    "the rest) or none (default)")
-    ap.add_argument("--no-report", action="store_true", help=argparse.SUPPRESS)
+    common.add_shared_options(ap)
     return ap.parse_args(argv)
 
 
@@ -309,10 +304,5 @@ def main(argv):
 
 def guarded_main(argv):
     """main(), stopped by our parent's death; a failed write (a full disk) is
-    one line and exit 3 (closed_loop.guarded_main's rules)."""
-    R.die_with_parent()
-    try:
-        return main(argv)
-    except OSError as e:
-        rundir.write_failed("bench-rate", e, common.CURRENT["run_dir"])
-        return 3
+    one line and exit 3 (rundir.guarded)."""
+    return rundir.guarded("bench-rate", main, argv)

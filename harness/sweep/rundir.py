@@ -13,7 +13,7 @@ import io
 import os
 import sys
 
-from . import common
+from . import common, runner
 
 
 def make_run_dir(results, stamp, prefix=""):
@@ -70,3 +70,15 @@ def point_latest(results, name, run_dir):
     os.symlink(os.path.basename(run_dir), tmp_link)
     os.replace(tmp_link, link)
     return link
+
+
+def guarded(who, main, argv):
+    """main(argv), but our parent's death stops us (runner.die_with_parent),
+    and a write that fails (a full disk under the results folder) ends the
+    sweep with one line and exit 3, never a traceback."""
+    runner.die_with_parent()
+    try:
+        return main(argv)
+    except OSError as e:
+        write_failed(who, e, common.CURRENT["run_dir"])
+        return 3
