@@ -42,7 +42,7 @@ for how in "make report" "report.py --rate-only"; do
 			>"$SCRATCH/out" 2>"$SCRATCH/err"
 	fi
 	rc=$?
-	msg=$(grep -v '^make: \*\*\*' "$SCRATCH/err")
+	msg=$(grep -v '^make\(\[[0-9]*\]\)\{0,1\}: \*\*\*' "$SCRATCH/err")
 	if [ $rc != 0 ] && [ "$(printf '%s\n' "$msg" | grep -c .)" = 1 ] &&
 		! grep -q Traceback "$SCRATCH/err" && printf '%s' "$msg" | grep -q 'gnuplot failed drawing rate-io_sleep'; then
 		ok "1: $how, gnuplot failing on the open-loop figure: exit $rc, one line: $msg"
