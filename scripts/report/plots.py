@@ -117,6 +117,13 @@ def floor_variables(fl):
             "fl_llabel": fl["lat_lines"][0], "fl_llabel2": fl["lat_lines"][1]}
 
 
+def model_variables(names, styles):
+    """The gnuplot variables that name the models, in legend order, with each
+    one's colour and point type (styles: data.model_styles)."""
+    return {"models": " ".join(names), "colors": " ".join(styles[m][0] for m in names),
+            "pts": " ".join(str(styles[m][1]) for m in names)}
+
+
 def draw_all(run_dir, rows, meta, cal=None):
     """Every figure of the run; returns the file names written.  With cal
     (load_calibration), each workload's floor is drawn as a dashed line."""
@@ -132,9 +139,7 @@ def draw_all(run_dir, rows, meta, cal=None):
         present = models(rows_for(rows, workload=wl), meta)
         variables = {
             "csv": csv_path, "wl": wl, "ttl": workload_title(rows, meta, wl),
-            "models": " ".join(present),
-            "colors": " ".join(styles[m][0] for m in present),
-            "pts": " ".join(str(styles[m][1]) for m in present),
+            **model_variables(present, styles),
             "width": WORKLOAD_SIZE_PX[0], "height": WORKLOAD_SIZE_PX[1],
         }
         variables.update(floor_variables(workload_floor(rows, meta, cal, wl)))
@@ -157,9 +162,7 @@ def draw_all(run_dir, rows, meta, cal=None):
         "csv": csv_path, "wls": " ".join(wls), "wlt": " ".join(col_titles),
         "ttl": "Throughput and p99 latency per workload  (%s, run %s)" % (
             cores_text(meta), meta_get(meta, "run_id", default=UNKNOWN)),
-        "models": " ".join(all_models),
-        "colors": " ".join(styles[m][0] for m in all_models),
-        "pts": " ".join(str(styles[m][1]) for m in all_models),
+        **model_variables(all_models, styles),
         "width": max(OVERVIEW_MIN_W_PX, OVERVIEW_COL_PX * len(wls) + OVERVIEW_EXTRA_PX),
         "height": OVERVIEW_H_PX,
     }

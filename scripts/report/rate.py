@@ -29,7 +29,7 @@ import tempfile
 from .data import model_styles, models, unique
 from .fmt import DASH, cores_text, fmt_si, fmt_sig, md_cell
 from .load import write_atomic
-from .plots import PLOT_RATE_GP, draw as draw_figure
+from .plots import PLOT_RATE_GP, draw as draw_figure, model_variables
 
 RATE_DIR = "rate"
 RATE_CSV = "rate.csv"
@@ -156,9 +156,7 @@ def draw(run_dir, rows, meta):
             slots = next((int(r["concurrency"]) for r in rows
                           if r["workload"] == wl and r["mode"] == "open"), None)
             draw_figure(rate_dir, "rate-" + wl, PLOT_RATE_GP, {
-                "dat": dat, "models": " ".join(names),
-                "colors": " ".join(styles[m][0] for m in names),
-                "pts": " ".join(str(styles[m][1]) for m in names),
+                "dat": dat, **model_variables(names, styles),
                 "ttl": "%s: latency against load (open loop: %s slots, arrivals on a fixed "
                        "schedule; closed loop: c = 1 .. %s); %s" % (
                            wl, slots, slots, cores_text(meta).strip(" ,;"))})
