@@ -22,6 +22,7 @@ from . import common, models
 TOOLS = ("hyperfine", "taskset")  # commands a sweep runs, checked on PATH before it starts
 PR_SET_PDEATHSIG = 1    # prctl(2): a signal for us when our parent dies
 KILL_GRACE_S = 10       # the runner's own timeout is the model's --timeout-s plus this
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}  # the sweep's interrupts
 
 
 class Runner:
@@ -32,10 +33,18 @@ class Runner:
         self.child = None
 
     def run(self, argv, timeout):
-        """(returncode, stdout, stderr); kills the group on timeout."""
-        self.child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                      text=True, start_new_session=True,
-                                      preexec_fn=child_dies_with_us)
+        """(returncode, stdout, stderr); kills the group on timeout.  SIGINT and
+        SIGTERM wait while the child is started, so the sweep's handler always
+        finds it in self.child to kill (else a child started in that window
+        outlived the interrupt and could write into the run folder after its
+        clean-up); the child gets the signal mask the sweep had."""
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            self.child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                          text=True, start_new_session=True,
+                                          preexec_fn=lambda: child_dies_with_us(old))
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
         try:
             out, err = self.child.communicate(timeout=timeout)
             return self.child.returncode, out, err
@@ -71,9 +80,13 @@ def die_with_parent():
         os.kill(os.getpid(), signal.SIGTERM)
 
 
-def child_dies_with_us():
+def child_dies_with_us(mask=None):
     """preexec_fn of every child (hyperfine, a model, bin/calibrate): SIGKILL
-    when the sweep dies, even by SIGKILL, so nothing of a point outlives it."""
+    when the sweep dies, even by SIGKILL, so nothing of a point outlives it;
+    mask: the signal mask to run with (Runner.run blocks SIGINT and SIGTERM
+    around the start)."""
+    if mask is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     try:
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):
