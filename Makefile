@@ -217,7 +217,7 @@ bench bench-rate: export BENCH_CFLAGS = $(strip $(CFLAGS) $(WARN) $(DEFS) $(PKG_
 bench bench-rate: export CC := $(CC)
 bench: deps
 	@$(MAKE) --no-print-directory -s all
-	@$(PYTHON) harness/sweep.py $(if $(call on,$(QUICK)),--quick) \
+	@$(PYTHON) harness/sweep/bench.py $(if $(call on,$(QUICK)),--quick) \
 		$(if $(call given,CONCURRENCY),--concurrency "$$CONCURRENCY") \
 		$(if $(call given,WORKLOADS),--workloads "$$WORKLOADS") \
 		$(if $(call given,RUNS),--runs "$$RUNS") \
@@ -226,13 +226,13 @@ bench: deps
 		$(if $(call given,PIN),--pin "$$PIN") \
 		$(if $(call given,OUT),--results "$$OUT")
 
-# bench-rate: the open-loop sweep alone (harness/rate_sweep.py): each
+# bench-rate: the open-loop sweep alone (harness/sweep/open_loop.py): each
 # model's closed-loop capacity, then latency at LOADS percent of it, into
 # results/rate-<id>/ (results/latest-rate).  make bench runs it too (RATE=0:
 # not), into the main run's folder.
 bench-rate: deps
 	@$(MAKE) --no-print-directory -s all
-	@$(PYTHON) harness/rate_sweep.py $(if $(call on,$(QUICK)),--quick) \
+	@$(PYTHON) harness/sweep/bench_rate.py $(if $(call on,$(QUICK)),--quick) \
 		$(if $(call given,WORKLOADS),--workloads "$$WORKLOADS") \
 		$(if $(call given,MODELS),--models "$$MODELS") \
 		$(if $(call given,SLOTS),--slots "$$SLOTS") \
@@ -245,19 +245,19 @@ bench-rate: deps
 # plots/report: redraw the plots and rewrite report.md of a run (RUN=dir,
 # default results/latest) from its results.csv.
 plots:
-	@$(PYTHON) scripts/report.py --plots-only $(if $(RUN),'$(RUN)',results/latest)
+	@$(PYTHON) scripts/report/report.py --plots-only $(if $(RUN),'$(RUN)',results/latest)
 
 report:
-	@$(PYTHON) scripts/report.py $(if $(RUN),'$(RUN)',results/latest)
+	@$(PYTHON) scripts/report/report.py $(if $(RUN),'$(RUN)',results/latest)
 
 # compare: A=run-folder B=run-folder, what changed from A to B beyond the
-# runs' noise (scripts/compare.py).  A and B come from the environment
+# runs' noise (scripts/report/compare.py).  A and B come from the environment
 # like NAME and KIND below, so no quoting in them can reach the shell.
 compare:
 	@if [ -z "$$A" ] || [ -z "$$B" ]; then \
 		echo "make compare: give two run folders: make compare A=results/<run-id> B=results/latest" >&2; \
 		exit 2; fi
-	@$(PYTHON) scripts/compare.py "$$A" "$$B"
+	@$(PYTHON) scripts/report/compare_runs.py "$$A" "$$B"
 
 # new-workload: NAME=foo KIND=cpu|io|multi [LIBS=zlib] writes a working
 # pair from scripts/templates/KIND/ and registers it (with its libraries);
@@ -271,6 +271,8 @@ new-workload:
 clean:
 	rm -rf $(BUILD) $(BIN)
 
+# help: the targets, then the models from their registry (harness/models.def).
+MODELS_DEF ?= harness/models.def
 help:
 	@echo "Threads vs async, side by side.  Targets:"
 	@echo "  make            build bin/threads, bin/async, bin/backend, bin/calibrate"
@@ -306,5 +308,7 @@ help:
 	@echo "                  it links, written on its registry line)"
 	@echo "  make clean      remove build/ and bin/"
 	@echo "  make V=1 ...    show the compiler commands"
+	@echo "Models (harness/models.def; MODELS=a,b picks some for make bench-rate):"
+	@sed -n 's/^MODEL(\([^,]*\),.*, *"\([^"]*\)") *$$/  \1: \2/p' $(MODELS_DEF)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

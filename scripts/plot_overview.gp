@@ -8,8 +8,8 @@
 # models inside a panel, not the heights across workloads.
 #
 # The numbers come from results.csv only (read directly, rows picked with a
-# ternary in `using`).  scripts/report.py drives this script; standalone:
-#   gnuplot -e "csv='results/latest/results.csv'; wls='cpu_hash io_sleep'; out='overview.png'" \
+# ternary in `using`).  scripts/report/plots.py drives this script; standalone:
+#   gnuplot -e "csv='results/latest/results.csv'; wls='cpu_hash io_sleep'; models='threads async'; out='overview.png'" \
 #           scripts/plot_overview.gp
 # Variables (gnuplot -e "name='value'; ..."):
 #   csv     path of results.csv                                  (required)
@@ -17,27 +17,26 @@
 #   out     output file                                          (required)
 #   fmt     'png' (pngcairo) or 'svg'                            (default png)
 #   wlt     column titles, one quoted word per workload          (default the names)
-#   models  models to draw, in legend order, space-separated     (default 'threads async')
-#   colors  one colour per model, same order                     (default Okabe-Ito)
+#   models  models to draw, in legend order, space-separated     (required)
+#   colors  one colour per model, same order (harness/models.def) (default Okabe-Ito)
 #   pts     one filled point type per model                      (default '7 5 9 13 11 15')
 #   ttl     figure title                                         (default 'overview')
 #   width, height   size in pixels                               (default 560 per workload x 900)
-# The machine's floor per column (report.py, from calibration.csv), dashed:
+# The machine's floor per column (scripts/report/floors.py, from calibration.csv), dashed:
 #   fl_lats  one word per workload: one task alone, us; 0 = no floor there
 #   fl_caps  one word per workload: throughput cap, tasks/s; 0 = none
 # Throughput floor T(c) = min(c / lat, cap) on top; latency floor c / T(c)
 # below (a floor for p99 as for every percentile).
 
-if (!exists("csv") || !exists("wls") || !exists("out")) {
-    print "plot_overview.gp: set csv, wls and out, e.g. gnuplot -e \"csv='r.csv'; wls='cpu_hash'; out='o.png'\" plot_overview.gp"
+if (!exists("csv") || !exists("wls") || !exists("out") || !exists("models")) {
+    print "plot_overview.gp: set csv, wls, models and out, e.g. gnuplot -e \"csv='r.csv'; wls='cpu_hash'; models='m1 m2'; out='o.png'\" plot_overview.gp"
     exit status 2
 }
 NW = words(wls)
 if (NW < 1) { print "plot_overview.gp: wls names no workload"; exit status 2 }
 if (!exists("fmt"))    fmt = "png"
 if (!exists("wlt"))    wlt = wls
-if (!exists("models")) models = "threads async"
-if (!exists("colors")) colors = "#0072B2 #E69F00 #009E73 #CC79A7 #56B4E9 #000000"
+if (!exists("colors")) colors = "#0072B2 #E69F00 #009E73 #CC79A7 #56B4E9 #000000"  # generic
 if (!exists("pts"))    pts = "7 5 9 13 11 15"
 if (!exists("ttl"))    ttl = "overview"
 if (!exists("width"))  width = 560 * NW + 120

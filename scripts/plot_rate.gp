@@ -9,23 +9,22 @@
 # Where the solid line climbs above the dashed one at the same x, the closed
 # loop hid queueing: coordinated omission, made visible.
 #
-# scripts/rate_report.py writes the data file and drives this script:
+# scripts/report/rate.py writes the data file and drives this script:
 #   dat     data file: one gnuplot index per (model, mode), in the order
 #           model 1 open, model 1 closed, model 2 open, ...; columns
 #           x p50_us p99_us p999_us                              (required)
 #   out, fmt ('png' or 'svg'), ttl                               (required: out)
-#   models  model names, space-separated, in index order
+#   models  model names, space-separated, in index order      (required)
 #   colors  one colour per model
 #   pts     one filled point type per model (open = pt - 1)
 #   width, height   pixels (default 2000 x 620)
 
-if (!exists("dat") || !exists("out")) {
-    print "plot_rate.gp: set dat and out"
+if (!exists("dat") || !exists("out") || !exists("models")) {
+    print "plot_rate.gp: set dat, models and out"
     exit status 2
 }
 if (!exists("fmt"))    fmt = "png"
-if (!exists("models")) models = "threads async"
-if (!exists("colors")) colors = "#0072B2 #E69F00 #009E73 #CC79A7 #56B4E9 #000000"
+if (!exists("colors")) colors = "#0072B2 #E69F00 #009E73 #CC79A7 #56B4E9 #000000"  # generic
 if (!exists("pts"))    pts = "7 5 9 13 11 15"
 if (!exists("ttl"))    ttl = ""
 if (!exists("width"))  width = 2000

@@ -15,23 +15,23 @@
 #
 # The numbers come from results.csv only: gnuplot reads it directly and
 # keeps the rows of one workload and model with a ternary in `using`.
-# scripts/report.py drives this script; standalone:
-#   gnuplot -e "csv='results/latest/results.csv'; wl='cpu_hash'; out='cpu_hash.png'" \
+# scripts/report/plots.py drives this script; standalone:
+#   gnuplot -e "csv='results/latest/results.csv'; wl='cpu_hash'; models='threads async'; out='cpu_hash.png'" \
 #           scripts/plot_workload.gp
 # Variables (gnuplot -e "name='value'; ..."):
 #   csv     path of results.csv                                  (required)
 #   wl      the workload to draw                                 (required)
 #   out     output file                                          (required)
 #   fmt     'png' (pngcairo) or 'svg'                            (default png)
-#   models  models to draw, in legend order, space-separated     (default 'threads async')
-#   colors  one colour per model, same order                     (default Okabe-Ito)
+#   models  models to draw, in legend order, space-separated     (required)
+#   colors  one colour per model, same order (harness/models.def) (default Okabe-Ito)
 #   pts     one filled point type per model (open = pt - 1)      (default '7 5 9 13 11 15')
 #   ttl     figure title                                         (default wl)
 #   width, height   size in pixels                               (default 2000 x 560)
 #   kmem_on    1: results.csv has kmem_kib, kmem_per_task_kib and
 #              mem_per_task_kib with figures in them              (default 0)
 #   mem_label  how kernel memory was measured, shown in (c) and (d)
-# The machine's floor (report.py computes it from calibration.csv; see its
+# The machine's floor (scripts/report/floors.py computes it from calibration.csv; see its
 # module comment), drawn dashed in panels (a) and (b) when fl_on = 1:
 #   fl_on      1: draw it                                        (default 0)
 #   fl_lat_us  one task alone, us: the latency floor at c=1
@@ -40,13 +40,12 @@
 #   fl_llabel, fl_llabel2  the same for panel (b)
 # Throughput floor T(c) = min(c / fl_lat_us, fl_cap); latency floor c / T(c).
 
-if (!exists("csv") || !exists("wl") || !exists("out")) {
-    print "plot_workload.gp: set csv, wl and out, e.g. gnuplot -e \"csv='r.csv'; wl='cpu_hash'; out='x.png'\" plot_workload.gp"
+if (!exists("csv") || !exists("wl") || !exists("out") || !exists("models")) {
+    print "plot_workload.gp: set csv, wl, models and out, e.g. gnuplot -e \"csv='r.csv'; wl='cpu_hash'; models='m1 m2'; out='x.png'\" plot_workload.gp"
     exit status 2
 }
 if (!exists("fmt"))    fmt = "png"
-if (!exists("models")) models = "threads async"
-if (!exists("colors")) colors = "#0072B2 #E69F00 #009E73 #CC79A7 #56B4E9 #000000"
+if (!exists("colors")) colors = "#0072B2 #E69F00 #009E73 #CC79A7 #56B4E9 #000000"  # generic
 if (!exists("pts"))    pts = "7 5 9 13 11 15"
 if (!exists("ttl"))    ttl = wl
 if (!exists("width"))  width = 2000

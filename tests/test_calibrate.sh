@@ -86,7 +86,7 @@ fi
 
 # A tiny sweep: calibration first, then the points; the report shows it.
 RES="$SCRATCH/results"
-python3 "$ROOT/harness/sweep.py" --quick --concurrency 1 --workloads cpu_hash --models threads,async \
+python3 "$ROOT/harness/sweep/bench.py" --quick --concurrency 1 --workloads cpu_hash --models threads,async \
 	--results "$RES" --quiet 2>"$SCRATCH/sweep.err"
 rc=$?
 check "tiny sweep exits 0 (exit $rc: $(tail -1 "$SCRATCH/sweep.err"))" [ $rc = 0 ]
@@ -127,7 +127,7 @@ m.pop("calibration", None)
 m.pop("floor_runs", None)
 json.dump(m, open(sys.argv[1], "w"))
 PY
-	python3 "$ROOT/scripts/report.py" "$SCRATCH/old" 2>"$SCRATCH/err"
+	python3 "$ROOT/scripts/report/report.py" "$SCRATCH/old" 2>"$SCRATCH/err"
 	check "report on an old run (no calibration.csv) exits 0 and says so" \
 		sh -c "grep -q 'No calibration in this run' '$SCRATCH/old/report.md' && ! grep -q 'Distance from floor' '$SCRATCH/old/report.md'"
 fi
@@ -142,11 +142,12 @@ ln -s "$BIN/threads" "$SCRATCH/fakebin/threads"
 ln -s "$BIN/async" "$SCRATCH/fakebin/async"
 python3 - "$ROOT" "$SCRATCH/fakebin" "$SCRATCH/failrun" 2>"$SCRATCH/fail.err" <<'PY'
 import argparse, json, os, sys
-sys.path.insert(0, os.path.join(sys.argv[1], "harness"))
-import sweep
-sweep.BIN = sys.argv[2]
+sys.path.insert(0, sys.argv[1])
+from harness.sweep import calibration, runner
+os.environ["TVSA_BIN"] = sys.argv[2]    # the binaries' folder, read at call time
 meta = {"commands": []}
-sweep.calibrate(argparse.Namespace(quick=True, quiet=True), sweep.Runner(), meta, sys.argv[3])
+calibration.calibrate(argparse.Namespace(quick=True, quiet=True), runner.Runner(), meta,
+                      sys.argv[3])
 json.dump(meta, open(os.path.join(sys.argv[3], "meta.json"), "w"))
 PY
 rc=$?
@@ -169,7 +170,7 @@ m = json.load(open(sys.argv[1]))
 m["calibration"] = json.load(open(sys.argv[2]))["calibration"]
 json.dump(m, open(sys.argv[1], "w"))
 PY
-	python3 "$ROOT/scripts/report.py" "$SCRATCH/missing" 2>"$SCRATCH/err"
+	python3 "$ROOT/scripts/report/report.py" "$SCRATCH/missing" 2>"$SCRATCH/err"
 	check "report of a run whose calibration failed says calibration is missing" \
 		grep -q 'Calibration is missing' "$SCRATCH/missing/report.md"
 fi

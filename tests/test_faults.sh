@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_faults.sh - the failure modes of shared/DESIGN.md section 5, provoked
+# test_faults.sh - the failure modes the design plans for (README), provoked
 # on purpose: resources that run out (threads, descriptors, --max-conns),
 # faults (a backend killed mid-run, a hung run, SIGINT/SIGTERM in the middle
 # of a sweep) and bad input to every entry point.  Each must end in one clear
@@ -175,7 +175,7 @@ print("%s - %s: %s" % ("ok" if good else "not ok", desc, "; ".join(
 PY
 }
 R="$SCRATCH/sweep-nofile"
-timeout -k 2 60 prlimit --nofile=200:200 python3 "$ROOT/harness/sweep.py" --quick --no-report \
+timeout -k 2 60 prlimit --nofile=200:200 python3 "$ROOT/harness/sweep/bench.py" --quick --no-report \
 	--quiet --workloads io_backend --models threads,async --concurrency 1,500 \
 	--results "$R" >/dev/null 2>"$SCRATCH/sweep.err"
 rc=$?
@@ -186,7 +186,7 @@ sweep_failed "$R" async 500 'EMFILE.*at [0-9]+ open connections' \
 	"sweep: async c=500 failed (EMFILE) as well" >>"$SCRATCH/sf.out"
 R="$NOBODY_DIR/sweep-nproc"
 timeout -k 2 60 $AS_NOBODY prlimit --nproc=300 env HOME="$NOBODY_DIR" \
-	python3 "$ROOT/harness/sweep.py" --quick --no-report --quiet --workloads io_sleep \
+	python3 "$ROOT/harness/sweep/bench.py" --quick --no-report --quiet --workloads io_sleep \
 	--models threads,async --concurrency 1,1000 --results "$R" >/dev/null 2>"$SCRATCH/sweep.err"
 rc=$?
 check "sweep under RLIMIT_NPROC=300 exits 0 (exit $rc: $(tail -1 "$SCRATCH/sweep.err"))" [ $rc = 0 ]
@@ -254,7 +254,7 @@ cat >"$SCRATCH/hang.py" <<'PY'
 import os, signal, subprocess, sys, time
 res, tag = sys.argv[1], sys.argv[2]
 env = dict(os.environ, TVSA_FAULT_TAG=tag, TVSA_RUN_TIMEOUT_S="1")
-p = subprocess.Popen([sys.executable, os.path.join(os.environ["ROOT"], "harness", "sweep.py"),
+p = subprocess.Popen([sys.executable, os.path.join(os.environ["ROOT"], "harness", "sweep", "bench.py"),
                       "--quick", "--no-report", "--quiet", "--workloads", "io_sleep",
                       "--models", "threads,async", "--concurrency", "1,2", "--results", res],
                      env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -354,7 +354,7 @@ time.sleep(0.5)
 survivors = left()
 err.seek(0)
 text = err.read().strip().replace("\n", " | ")
-what = {"make": "during make bench", "sweep": "during harness/sweep.py"}[tag.rsplit("-", 1)[1]]
+what = {"make": "during make bench", "sweep": "during harness/sweep/bench.py"}[tag.rsplit("-", 1)[1]]
 say(rc is not None and rc != 0 and rc not in (-6, -7, -8, -11, 134, 135, 136, 139),
     "%s %s: stopped in %.2f s, %s (%s)" % (signame, what, dt,
     "exit %s" % rc if rc is None or rc >= 0 else "killed by signal %d" % -rc, text))
@@ -388,7 +388,7 @@ for how in "SIGINT make" "SIGTERM sweep"; do
 		set -- $MAKE_CLEAN -s --no-print-directory -C "$ROOT" bench QUICK=1 QUIET=1 OUT="$R" \
 			WORKLOADS=io_backend CONCURRENCY=1,16,256
 	else
-		set -- python3 "$ROOT/harness/sweep.py" --quick --quiet --results "$R" \
+		set -- python3 "$ROOT/harness/sweep/bench.py" --quick --quiet --results "$R" \
 			--workloads io_backend --concurrency 1,16,256
 	fi
 	TVSA_TAGGED_PY="$ROOT/tests/tagged.py" timeout -k 2 90 python3 "$SCRATCH/sig.py" "$R" "sig-$$-${how#* }" "$sig" "$@" \
@@ -526,13 +526,13 @@ TABLE
 # OUT that cannot be a folder, and the sweep's own timeout variable: refused
 # with one line, nothing created.
 expect_fail 2 'cannot use .* as the results folder' "sweep --results /etc/passwd (a file)" \
-	python3 "$ROOT/harness/sweep.py" --quick --results /etc/passwd
+	python3 "$ROOT/harness/sweep/bench.py" --quick --results /etc/passwd
 expect_fail 2 'cannot use .* as the results folder' "sweep --results under a file" \
-	python3 "$ROOT/harness/sweep.py" --quick --results /etc/passwd/results
+	python3 "$ROOT/harness/sweep/bench.py" --quick --results /etc/passwd/results
 expect_fail 2 'unrecognized arguments' "sweep --bogus" \
-	python3 "$ROOT/harness/sweep.py" --bogus --results "$R"
+	python3 "$ROOT/harness/sweep/bench.py" --bogus --results "$R"
 expect_fail 2 'TVSA_RUN_TIMEOUT_S' "sweep with TVSA_RUN_TIMEOUT_S=0" \
-	env TVSA_RUN_TIMEOUT_S=0 python3 "$ROOT/harness/sweep.py" --quick --results "$R"
+	env TVSA_RUN_TIMEOUT_S=0 python3 "$ROOT/harness/sweep/bench.py" --quick --results "$R"
 check "no results folder was created by any bad input" [ ! -e "$R" ]
 check "nothing was written to the working folder: $(ls -A "$CWD" | head -3)" \
 	[ -z "$(ls -A "$CWD")" ]

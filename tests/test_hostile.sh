@@ -97,8 +97,10 @@ done
 # Each gets a folder of its own, with its own points and stats lines.
 cat >"$SCRATCH/same_second.py" <<'PY'
 import datetime, os, sys, time, types
-sys.path.insert(0, os.path.join(os.environ["ROOT"], "harness"))
-mod = __import__(sys.argv[1])
+import importlib
+sys.path.insert(0, os.environ["ROOT"])
+mod = importlib.import_module({"sweep": "harness.sweep.closed_loop",
+                               "rate_sweep": "harness.sweep.open_loop"}[sys.argv[1]])
 class Frozen(datetime.datetime):
     @classmethod
     def now(cls, tz=None):
@@ -184,7 +186,7 @@ if mount -t tmpfs -o size=64k tmpfs "$FULL" 2>/dev/null; then
 	rm -f "$FULL"/*.jsonl
 	truncate -s 0 "$FULL/fill"
 	dd if=/dev/zero of="$FULL/fill" bs=4k count=13 2>/dev/null
-	timeout -k 2 60 python3 "$ROOT/harness/sweep.py" --quick --no-report --no-rate --quiet \
+	timeout -k 2 60 python3 "$ROOT/harness/sweep/bench.py" --quick --no-report --no-rate --quiet \
 		--workloads cpu_hash --models threads --concurrency 1,2 --results "$FULL/res" \
 		>/dev/null 2>"$SCRATCH/err"
 	rc=$?
@@ -361,7 +363,7 @@ done
 ln -s "$(python3 -c 'import os, sys; print(os.path.realpath(sys.executable))')" "$NOHF/python3"
 printf '#!/bin/sh\nexit 0\n' >"$NOHF/apt-get"
 chmod +x "$NOHF/apt-get"
-PATH="$NOHF" "$TIMEOUT" -k 2 $LIMIT_S "$NOHF/python3" "$ROOT/harness/sweep.py" --quick \
+PATH="$NOHF" "$TIMEOUT" -k 2 $LIMIT_S "$NOHF/python3" "$ROOT/harness/sweep/bench.py" --quick \
 	--results "$SCRATCH/nohf-res" >/dev/null 2>"$SCRATCH/err"
 rc=$?
 one_line_exit 2 'hyperfine' "5: sweep with hyperfine missing from PATH"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # test_models.sh - every registered pair does the same work on every model:
 # equal checksums at c = 1 and 64 (and 10,000 for the I/O pairs), no errors,
-# every task accounted for; the output contract of shared/DESIGN.md section 3.
+# every task accounted for; the output contract of README (Options: exit status, --json).
 . "$(dirname "$0")/lib.sh"
 
 TASKS=640

@@ -164,7 +164,7 @@ check "the new pairs declare their floors (zlib: none; two: 2 round trips) and n
 	 bin/threads --list -v | grep '^demo_two' | grep -q 'floor=round_trips:2,.*claims=none'"
 
 # The sweep finds the pairs in the registry with no edit.
-python3 harness/sweep.py --quick --concurrency 1,2 --workloads demo_zlib,demo_two \
+python3 harness/sweep/bench.py --quick --concurrency 1,2 --workloads demo_zlib,demo_two \
 	--results "$SCRATCH/res" --no-report --quiet 2>"$SCRATCH/sweep.err"
 rc=$?
 check "sweep --workloads demo_zlib,demo_two exits 0 (exit $rc: $(tail -1 "$SCRATCH/sweep.err"))" [ $rc = 0 ]

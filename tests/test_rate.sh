@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 RES="$SCRATCH/results"
-python3 "$ROOT/harness/rate_sweep.py" --quick --workloads mixed --models threads,async \
+python3 "$ROOT/harness/sweep/bench_rate.py" --quick --workloads mixed --models threads,async \
 	--slots 4 --loads 30,150 --results "$RES" --quiet 2>"$SCRATCH/rate.err"
 rc=$?
 check "tiny rate sweep exits 0 (exit $rc: $(tail -1 "$SCRATCH/rate.err"))" [ $rc = 0 ]
@@ -54,16 +54,16 @@ check "rate.md names who breaks first" grep -q "Whose tail breaks first" "$RUN/r
 check "closed-loop p99 interpolated on the rising part of the curve" python3 -c '
 import sys
 sys.path.insert(0, sys.argv[1])
-import rate_report as RR
+from scripts.report import rate as RR
 pts = [(1, 708, 1600), (4, 2670, 1630), (8, 3700, 2500), (16, 3670, 6650), (32, 3590, 16300)]
 closed = [{"status": "ok", "concurrency": c, "throughput": t, "p99_us": p} for c, t, p in pts]
 v = RR.interp_closed(closed, 3365)
-sys.exit(0 if v is not None and 1630 < v < 2500 else 1)' "$ROOT/scripts"
+sys.exit(0 if v is not None and 1630 < v < 2500 else 1)' "$ROOT"
 
 # Bad parameters: exit 2, one line on stderr, no run folder.
 for args in "--loads 0" "--loads 50,50" "--loads ," "--slots 0" "--slots x" "--runs 1" \
 	"--workloads nosuch" "--models nosuch" "--into /nonexistent"; do
-	usage_error "bench-rate $args" "python3 '$ROOT/harness/rate_sweep.py' $args --results '$SCRATCH/bad'"
+	usage_error "bench-rate $args" "python3 '$ROOT/harness/sweep/bench_rate.py' $args --results '$SCRATCH/bad'"
 	check "bench-rate $args: no results folder" [ ! -e "$SCRATCH/bad" ]
 done
 finish

@@ -79,70 +79,70 @@ run("old", False)
 PY
 
 for run in whole meminfo none old; do
-	python3 "$ROOT/scripts/report.py" "$SCRATCH/$run" 2>"$SCRATCH/$run.err"
+	python3 "$ROOT/scripts/report/report.py" "$SCRATCH/$run" 2>"$SCRATCH/$run.err"
 	rc=$?
 	check "report.py on the $run run exits 0 ($(tail -1 "$SCRATCH/$run.err"))" [ $rc = 0 ]
 	check "$run: the io_backend figure drawn" test -s "$SCRATCH/$run/io_backend.png"
 done
 
-python3 - "$ROOT/scripts" "$SCRATCH" >"$SCRATCH/data.out" 2>&1 <<'PY'
+python3 - "$ROOT" "$SCRATCH" >"$SCRATCH/data.out" 2>&1 <<'PY'
 import json, os, sys
 sys.path.insert(0, sys.argv[1])
-import report as R, verdicts as V
+from scripts.report import claims, data, floors, load as L, render, rules
 out = sys.argv[2]
 def say(ok, what):
     print(("ok - " if ok else "not ok - ") + what)
 def load(name):
     d = os.path.join(out, name)
-    return (R.load_csv(os.path.join(d, "results.csv")), R.load_meta(os.path.join(d, "meta.json")),
-            R.load_calibration(d)[0])
+    return (L.load_csv(os.path.join(d, "results.csv")), L.load_meta(os.path.join(d, "meta.json")),
+            L.load_calibration(d)[0])
 rows, meta, cal = load("whole")
-mem = {v["claim"]: v for v in V.verdicts(rows, meta)}[V.CLAIMS["memory"]]
+mem = {v["claim"]: v for v in claims.verdicts(rows, meta)}[rules.CLAIMS["memory"]]
 # threads at c=1024: (6000-3000)/1023 + (26000-200)/1023 = 2.93 + 25.2 = 28.2 KiB;
 # async: (3100-3000)/1023 + (400-100)/1023 = 0.39 KiB, under the noise floor 0.5.
 say(mem["verdict"] == "CONFIRMED" and "user RSS + kernel" in mem["evidence"]
     and "28.2 KiB" in mem["evidence"] and "cgroup v2" in mem["evidence"],
     "memory verdict on the whole memory per task, source named: %s" % mem["evidence"][:160])
-say(R.mem_source_text(rows).startswith("cgroup v2"), "source: %s" % R.mem_source_text(rows))
-t1024 = R.rows_for(rows, model="threads", concurrency=1024)[0]
-a64 = R.rows_for(rows, model="async", concurrency=64)[0]
-say(R.per_task_cell(t1024).startswith("28.2 (2.93 + 25.2)"), "table cell: total (RSS + kernel): %s"
-    % R.per_task_cell(t1024))
-say(a64["rss_per_task_kib"] < 0 and R.per_task_cell(a64) == "below noise",
+say(data.mem_source_text(rows).startswith("cgroup v2"), "source: %s" % data.mem_source_text(rows))
+t1024 = data.rows_for(rows, model="threads", concurrency=1024)[0]
+a64 = data.rows_for(rows, model="async", concurrency=64)[0]
+say(render.per_task_cell(t1024).startswith("28.2 (2.93 + 25.2)"), "table cell: total (RSS + kernel): %s"
+    % render.per_task_cell(t1024))
+say(a64["rss_per_task_kib"] < 0 and render.per_task_cell(a64) == "below noise",
     "a negative per-task RSS is shown as below noise: %s -> %s" % (a64["rss_per_task_kib"],
-                                                                 R.per_task_cell(a64)))
-say(V.below_noise(-2.92, 64) and not V.below_noise(28.2, 1024), "below_noise: the rule")
-bound = R.backend_bound_rows(rows)
+                                                                 render.per_task_cell(a64)))
+say(data.below_noise(-2.92, 64) and not data.below_noise(28.2, 1024), "below_noise: the rule")
+bound = data.backend_bound_rows(rows)
 say([(r["model"], r["concurrency"]) for r in bound] == [("async", 1024)],
-    "backend-bound points: async c=1024 (backend_util 0.95 >= %s)" % V.BACKEND_BOUND_UTIL)
-say("async" in R.notes_for(bound[0]) or "backend-bound" in R.notes_for(bound[0]),
-    "the point's notes say backend-bound: %s" % R.notes_for(bound[0]))
-say(R.kmem_measured(rows), "kernel memory columns found")
+    "backend-bound points: async c=1024 (backend_util 0.95 >= %s)" % data.BACKEND_BOUND_UTIL)
+say("async" in render.notes_for(bound[0]) or "backend-bound" in render.notes_for(bound[0]),
+    "the point's notes say backend-bound: %s" % render.notes_for(bound[0]))
+say(data.kmem_measured(rows), "kernel memory columns found")
 
 # The floor: min(latency bound, CPU bound).  io_backend at c=1024, delay
 # 1000 + wake 60 + RTT 12 us: c / L = 955k/s; 2 cores / 12.1 us = 165k/s.
-fl = R.workload_floor(rows, meta, cal, "io_backend")
-t = R.floor_throughput(fl, 1024)
+fl = floors.workload_floor(rows, meta, cal, "io_backend")
+t = floors.floor_throughput(fl, 1024)
 say(abs(t - 2e6 / 12.1) < 1, "io_backend floor at c=1024 is the CPU bound: %.0f/s" % t)
-say(abs(R.floor_throughput(fl, 16) - 16e6 / 1072) < 1, "... and the latency bound at c=16")
+say(abs(floors.floor_throughput(fl, 16) - 16e6 / 1072) < 1, "... and the latency bound at c=16")
 orows, ometa, ocal = load("old")
-ofl = R.workload_floor(orows, ometa, ocal, "io_backend")
-say(R.floor_throughput(ofl, 1024) > 9e5 and "not in this floor" in ofl["summary"],
+ofl = floors.workload_floor(orows, ometa, ocal, "io_backend")
+say(floors.floor_throughput(ofl, 1024) > 9e5 and "not in this floor" in ofl["summary"],
     "without rpc_cpu_us: latency bound only, and the summary says so")
-say(not R.kmem_measured(orows) and R.mem_source_text(orows) == "not measured",
+say(not data.kmem_measured(orows) and data.mem_source_text(orows) == "not measured",
     "older run: kernel memory not measured")
-omem = {v["claim"]: v for v in V.verdicts(orows, ometa)}[V.CLAIMS["memory"]]
+omem = {v["claim"]: v for v in claims.verdicts(orows, ometa)}[rules.CLAIMS["memory"]]
 say("kernel memory not measured" in omem["evidence"] and "RSS per task" in omem["evidence"],
     "older run: memory verdict on RSS, saying kernel memory was not measured")
-say(R.backend_line(orows) is None and not R.backend_bound_rows(orows),
+say(render.backend_line(orows) is None and not data.backend_bound_rows(orows),
     "older run: no backend figures, no backend claim")
-say(R.per_task_cell(R.rows_for(orows, model="async", concurrency=64)[0]) .startswith("below noise"),
+say(render.per_task_cell(data.rows_for(orows, model="async", concurrency=64)[0]) .startswith("below noise"),
     "older run: negative RSS per task below noise too")
 nrows = load("none")[0]
-say(not R.kmem_measured(nrows) and R.mem_source_text(nrows) == "not measured",
+say(not data.kmem_measured(nrows) and data.mem_source_text(nrows) == "not measured",
     "mem_source none: not measured, never zero")
 mrows = load("meminfo")[0]
-say("system-wide" in R.mem_source_text(mrows), "meminfo: marked system-wide")
+say("system-wide" in data.mem_source_text(mrows), "meminfo: marked system-wide")
 PY
 cat "$SCRATCH/data.out"
 FAILS=$((FAILS + $(grep -c '^not ok' "$SCRATCH/data.out")))

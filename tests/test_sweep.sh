@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 RES="$SCRATCH/results"
-python3 "$ROOT/harness/sweep.py" --quick --concurrency 1,2 --workloads cpu_hash,io_sleep \
+python3 "$ROOT/harness/sweep/bench.py" --quick --concurrency 1,2 --workloads cpu_hash,io_sleep \
 	--results "$RES" --quiet 2>"$SCRATCH/sweep.err"
 rc=$?
 check "tiny sweep exits 0 (exit $rc: $(tail -1 "$SCRATCH/sweep.err"))" [ $rc = 0 ]
@@ -83,13 +83,13 @@ FAILS=$((FAILS + $(grep -c '^not ok' "$SCRATCH/order.out")))
 
 # The order functions themselves, on more models and levels than a test
 # sweep can afford: every model once per step, each model first in turn.
-python3 - "$ROOT/harness" >"$SCRATCH/order.out" 2>&1 <<'PY'
+python3 - "$ROOT" >"$SCRATCH/order.out" 2>&1 <<'PY'
 import sys
 sys.path.insert(0, sys.argv[1])
-import sweep as S, rate_sweep as RS
+from harness.sweep import closed_loop as S, models, open_loop as RS
 def say(ok, what):
     print(("ok - " if ok else "not ok - ") + what)
-ms = S.all_models()
+ms = models.load()
 names = [m["name"] for m in ms]
 pairs = [{"name": "a", "needs_backend": False}, {"name": "b", "needs_backend": True}]
 pts = S.point_order(pairs, ms, {"a": [1, 2, 4, 8], "b": [1, 16]})
@@ -120,34 +120,42 @@ FAILS=$((FAILS + $(grep -c '^not ok' "$SCRATCH/order.out")))
 # async-mt and hybrid from the model's CPUs (the backend's taken off for
 # a pair with a backend).  The argv only: a live run needs a runner that
 # knows --pin.
-python3 - "$ROOT/harness" >"$SCRATCH/pin.out" 2>&1 <<'PY'
+python3 - "$ROOT" >"$SCRATCH/pin.out" 2>&1 <<'PY'
 import os, sys
 sys.path.insert(0, sys.argv[1])
-import sweep as S
+from harness.sweep import common, models, point, runner
 def say(ok, what):
     print(("ok - " if ok else "not ok - ") + what)
-ms = {m["name"]: m for m in S.all_models()}
+def flag(argv, name):
+    """The value of --name=V or --name V in argv."""
+    for i, a in enumerate(argv):
+        if a.startswith(name + "="):
+            return a.split("=", 1)[1]
+        if a == name:
+            return argv[i + 1]
+    return None
+ms = {m["name"]: m for m in models.load()}
 cpus = len(os.sched_getaffinity(0))
 io, cpu = {"name": "io_backend", "needs_backend": True}, {"name": "cpu_hash", "needs_backend": False}
-a = S.model_argv(ms["hybrid"], io, 64, 1000, pin="split")
-say(a[-2:] == ["--pin", "split"] and a[a.index("--workers") + 1] == str(max(1, cpus - 1)),
+a = runner.model_argv(ms["hybrid"], io, 64, 1000, pin="split")
+say(a[-2:] == ["--pin", "split"] and flag(a, "--workers") == str(max(1, cpus - 1)),
     "PIN=split, backend pair: --pin split and %d hybrid workers: %s" % (max(1, cpus - 1), a[1:]))
-a = S.model_argv(ms["async-mt"], io, 64, 1000, pin="split")
-say(a[a.index("--loops") + 1] == str(max(1, cpus - 1)), "PIN=split: async-mt loops = model CPUs")
-a = S.model_argv(ms["async-mt"], cpu, 64, 1000, pin="split")
-say(a[a.index("--loops") + 1] == str(cpus), "PIN=split, no backend: the model keeps every CPU")
-a = S.model_argv(ms["threads"], io, 64, 1000)
+a = runner.model_argv(ms["async-mt"], io, 64, 1000, pin="split")
+say(flag(a, "--loops") == str(max(1, cpus - 1)), "PIN=split: async-mt loops = model CPUs")
+a = runner.model_argv(ms["async-mt"], cpu, 64, 1000, pin="split")
+say(flag(a, "--loops") == str(cpus), "PIN=split, no backend: the model keeps every CPU")
+a = runner.model_argv(ms["threads"], io, 64, 1000)
 say("--pin" not in a, "default: no --pin")
 # noisy: cv over 10%, or hyperfine outliers that moved our own figure.
 base = {"throughput": 1000.0, "throughput_min": 990.0, "throughput_max": 1010.0, "cv": 0.004}
-say(S.noisy_flag(dict(base, outliers=1)) == 0, "noisy: outliers with cv 0.4%, spread 2%: not flagged")
-say(S.noisy_flag(dict(base, outliers=0, cv=0.12)) == 1, "noisy: cv 12%: flagged")
-say(S.noisy_flag(dict(base, outliers=1, cv=0.06)) == 1, "noisy: outliers and cv 6%: flagged")
-say(S.noisy_flag(dict(base, outliers=1, throughput_min=700.0)) == 1,
+say(point.noisy_flag(dict(base, outliers=1)) == 0, "noisy: outliers with cv 0.4%, spread 2%: not flagged")
+say(point.noisy_flag(dict(base, outliers=0, cv=0.12)) == 1, "noisy: cv 12%: flagged")
+say(point.noisy_flag(dict(base, outliers=1, cv=0.06)) == 1, "noisy: outliers and cv 6%: flagged")
+say(point.noisy_flag(dict(base, outliers=1, throughput_min=700.0)) == 1,
     "noisy: outliers and min..max 31%: flagged")
-say(S.noisy_flag(dict(base, outliers=0, throughput_min=700.0)) == 0,
+say(point.noisy_flag(dict(base, outliers=0, throughput_min=700.0)) == 0,
     "noisy: spread without outliers or cv: not flagged")
-say(S.parse_pin(None) is None and S.parse_pin("") is None and S.parse_pin("none") is None,
+say(common.parse_pin(None) is None and common.parse_pin("") is None and common.parse_pin("none") is None,
     "PIN empty or none: the default placement")
 PY
 cat "$SCRATCH/pin.out"
@@ -167,7 +175,7 @@ before=$(ls "$RES" | wc -l)
 for bad in "--concurrency 0" "--concurrency 1,,2" "--concurrency 4,4" "--concurrency x" \
 	"--concurrency ''" "--workloads nosuch" "--workloads cpu_hash,cpu_hash" "--runs 2" \
 	"--concurrency 99999999999" "--pin bogus" "--pin SPLIT"; do
-	usage_error "sweep $bad" "python3 '$ROOT/harness/sweep.py' $bad --results '$RES'"
+	usage_error "sweep $bad" "python3 '$ROOT/harness/sweep/bench.py' $bad --results '$RES'"
 done
 check "bad parameters wrote nothing to results/" [ "$(ls "$RES" | wc -l)" = "$before" ]
 

@@ -1,6 +1,6 @@
 #!/bin/sh
-# test_verdicts.sh - the "Verdicts" section of report.md (scripts/verdicts.py)
-# and scripts/compare.py, on small synthetic run folders: one where every
+# test_verdicts.sh - the "Verdicts" section of report.md (scripts/report/claims.py)
+# and scripts/report/compare.py, on small synthetic run folders: one where every
 # claim must come out CONFIRMED, one where each must be REFUTED, one where
 # the run cannot decide (NOT SHOWN); then compare.py on identical runs, on
 # a run with throughput doubled, within noise, with points missing or
@@ -182,10 +182,10 @@ check "synthetic runs written" test -s "$SCRATCH/confirm/results.csv"
 expect_verdicts() {
 	run=$1
 	shift
-	python3 - "$ROOT/scripts" "$SCRATCH/$run/report.md" "$run" "$@" <<'PY'
+	python3 - "$ROOT" "$SCRATCH/$run/report.md" "$run" "$@" <<'PY'
 import sys
 sys.path.insert(0, sys.argv[1])
-import report, verdicts
+from scripts.report import fmt, rules
 md = open(sys.argv[2]).read()
 run = sys.argv[3]
 lines = md.splitlines()
@@ -198,7 +198,7 @@ except ValueError as e:
     say(False, "section missing: %s" % e)
 for arg in sys.argv[4:]:
     key, want = arg.split("=", 1)
-    claim = report.md_cell(verdicts.CLAIMS[key])
+    claim = fmt.md_cell(rules.CLAIMS[key])
     row = [ln for ln in lines if ln.startswith("| %s | " % claim)]
     got = row[0].split(" | ")[1].strip("* ") if row else "no row"
     say(got == want, "%s -> %s (got %s)%s" % (key, want, got,
@@ -207,7 +207,7 @@ PY
 }
 
 for run in confirm refute notshown; do
-	python3 "$ROOT/scripts/report.py" "$SCRATCH/$run" 2>"$SCRATCH/$run.err"
+	python3 "$ROOT/scripts/report/report.py" "$SCRATCH/$run" 2>"$SCRATCH/$run.err"
 	rc=$?
 	check "report.py on the $run run exits 0 ($(tail -1 "$SCRATCH/$run.err"))" [ $rc = 0 ]
 done
@@ -228,22 +228,22 @@ check "per-workload row: no crossover on CPU work" grep -q '^| wa | cpu (900, 0 
 check "notshown: the reasons are given" \
 	sh -c "grep -q 'core count unknown' '$SCRATCH/notshown/report.md' && grep -q 'no workload both computes and waits' '$SCRATCH/notshown/report.md'"
 check "one core: parallel claim NOT SHOWN" python3 -c "
-import sys, json; sys.path.insert(0, '$ROOT/scripts'); import report, verdicts
-rows = report.load_csv('$SCRATCH/confirm/results.csv')
-v = verdicts.verdicts(rows, {'host': {'cores': 1}, 'workloads': json.load(open('$SCRATCH/confirm/meta.json'))['workloads']})
+import sys, json; sys.path.insert(0, '$ROOT'); from scripts.report import claims, load
+rows = load.load_csv('$SCRATCH/confirm/results.csv')
+v = claims.verdicts(rows, {'host': {'cores': 1}, 'workloads': json.load(open('$SCRATCH/confirm/meta.json'))['workloads']})
 sys.exit(0 if v[0]['verdict'] == 'NOT SHOWN' and '1 core' in v[0]['evidence'] else 1)"
 check "busy machine (no point used > 1 core): parallel, latency, async-mt NOT SHOWN" python3 -c "
-import sys, json; sys.path.insert(0, '$ROOT/scripts'); import report, verdicts
-rows = report.load_csv('$SCRATCH/refute/results.csv')
+import sys, json; sys.path.insert(0, '$ROOT'); from scripts.report import claims, load
+rows = load.load_csv('$SCRATCH/refute/results.csv')
 for r in rows:
     if r['workload'] == 'wa' and r['status'] == 'ok':
         r.update(utime_s=0.4, stime_s=0.0, wall_s=0.4)      # one core's worth
-v = verdicts.verdicts(rows, json.load(open('$SCRATCH/refute/meta.json')))
+v = claims.verdicts(rows, json.load(open('$SCRATCH/refute/meta.json')))
 got = [x['verdict'] for x in v]
 sys.exit(0 if [got[0], got[2], got[7]] == ['NOT SHOWN'] * 3 and 'busy' in v[0]['evidence'] else 1)"
 
 # ---- compare.py -------------------------------------------------------------
-CMP="python3 $ROOT/scripts/compare.py"
+CMP="python3 $ROOT/scripts/report/compare_runs.py"
 read -r n_all n_ok <"$SCRATCH/expect"
 $CMP "$SCRATCH/confirm" "$SCRATCH/confirm" >"$SCRATCH/cmp.out" 2>"$SCRATCH/cmp.err"
 rc=$?

@@ -1,12 +1,11 @@
-#!/usr/bin/env python3
-"""rate_report.py RUN_DIR: the figures and rate.md of an open-loop sweep.
+"""rate.py - the open-loop part of the report: figures, rate.md, who breaks first.
 
-Reads RUN_DIR/rate/rate.csv (harness/rate_sweep.py) and writes, in RUN_DIR/rate/:
+Reads RUN_DIR/rate/rate.csv (harness/sweep/open_loop.py) and writes, in RUN_DIR/rate/:
   rate-WORKLOAD.png/.svg   p50, p99, p99.9 against load, open and closed loop
   rate.md                  capacity, where each model's tail breaks, and the
                            coordinated-omission check
-scripts/report.py includes rate.md in the main report when it exists, and
-scripts/verdicts.py judges "whose tail breaks first" with summarize().
+build.py includes rate.md in the main report when it exists, and claims.py
+judges "whose tail breaks first" with summarize().
 
 Definitions (every number comes from rate.csv):
   capacity      a model's best closed-loop throughput, c = 1 .. C
@@ -18,23 +17,23 @@ Definitions (every number comes from rate.csv):
                 point's achieved throughput, on the first segment of the
                 closed curve (in order of c) that spans it
 
-Exit: 0 ok (also when there is no rate.csv: nothing to do), 1 on failure
-(one line on stderr).
+A gnuplot failure raises load.ReportError like every other figure's, so it
+ends the report in one line (build.py), never in a traceback.
 """
 
 import csv
 import math
 import os
-import sys
 import tempfile
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import report as R  # noqa: E402  (draw, model_styles, fmt_si, md_cell, ...)
+from .data import model_styles, models, unique
+from .fmt import DASH, cores_text, fmt_si, fmt_sig, md_cell
+from .load import write_atomic
+from .plots import PLOT_RATE_GP, draw as draw_figure, model_variables
 
 RATE_DIR = "rate"
 RATE_CSV = "rate.csv"
 RATE_MD = "rate.md"
-SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plot_rate.gp")
 BREAK_FACTOR = 10.0     # p99 grown tenfold over its light-load value: broken
 KEEP_UP = 0.95          # achieved / offered below this: fallen behind
 CO_LOAD = 90            # the load (percent) of the coordinated-omission check
@@ -98,10 +97,10 @@ def summarize(rows):
                     s["break"] = {"offered": r["offered"], "load_pct": r["load_pct"],
                                   "p99_us": r["p99_us"],
                                   "why": "p99 %s us, %s x light load" % (
-                                      R.fmt_si(r["p99_us"]),
-                                      R.fmt_sig(r["p99_us"] / s["p99_light"]))
+                                      fmt_si(r["p99_us"]),
+                                      fmt_sig(r["p99_us"] / s["p99_light"]))
                                   if grown else "fell behind: %s of %s tasks/s" % (
-                                      R.fmt_si(r["throughput"]), R.fmt_si(r["offered"]))}
+                                      fmt_si(r["throughput"]), fmt_si(r["offered"]))}
                     break
             at = next((r for r in opened if r["load_pct"] == CO_LOAD), None)
             if at:
@@ -144,10 +143,10 @@ def write_dat(path, rows, wl, model_names):
 def draw(run_dir, rows, meta):
     """rate-WORKLOAD.png/.svg for every workload with an ok point."""
     rate_dir = os.path.join(run_dir, RATE_DIR)
-    names = R.models(rows, meta)
-    styles = R.model_styles(names)
+    names = models(rows, meta)
+    styles = model_styles(names, meta)
     drawn = []
-    for wl in R.unique(rows, "workload"):
+    for wl in unique(rows, "workload"):
         if not any(ok(r) for r in rows if r["workload"] == wl):
             continue
         fd, dat = tempfile.mkstemp(prefix=".rate-", suffix=".dat", dir=rate_dir)
@@ -156,13 +155,11 @@ def draw(run_dir, rows, meta):
             write_dat(dat, rows, wl, names)
             slots = next((int(r["concurrency"]) for r in rows
                           if r["workload"] == wl and r["mode"] == "open"), None)
-            R.draw(rate_dir, "rate-" + wl, SCRIPT, {
-                "dat": dat, "models": " ".join(names),
-                "colors": " ".join(styles[m][0] for m in names),
-                "pts": " ".join(str(styles[m][1]) for m in names),
+            draw_figure(rate_dir, "rate-" + wl, PLOT_RATE_GP, {
+                "dat": dat, **model_variables(names, styles),
                 "ttl": "%s: latency against load (open loop: %s slots, arrivals on a fixed "
                        "schedule; closed loop: c = 1 .. %s); %s" % (
-                           wl, slots, slots, R.cores_text(meta).strip(" ,;"))})
+                           wl, slots, slots, cores_text(meta).strip(" ,;"))})
         finally:
             os.unlink(dat)
         drawn.append(wl)
@@ -181,7 +178,7 @@ def render(rows, meta, drawn, img_dir=""):
              "a percentage of it.  Its tail *breaks* at the lowest offered load where p99 "
              "exceeds %s x its light-load p99, or where it falls behind (achieved < %d%% of "
              "offered).  *Closed p99 at the same throughput* is the closed-loop curve read at "
-             "the open point's achieved throughput." % (R.fmt_sig(BREAK_FACTOR),
+             "the open point's achieved throughput." % (fmt_sig(BREAK_FACTOR),
                                                         round(KEEP_UP * 100)), ""]
     for wl, per in summ.items():
         lines += ["### %s" % wl, ""]
@@ -190,7 +187,7 @@ def render(rows, meta, drawn, img_dir=""):
         lines += ["| Model | capacity (tasks/s) | p99 at light load | tail breaks at | "
                   "p99 open at %d%% | closed p99 at the same throughput | open / closed |" %
                   CO_LOAD, "|---|---|---|---|---|---|---|"]
-        for m in R.models(rows, meta):
+        for m in models(rows, meta):
             s = per.get(m)
             if s is None:
                 continue
@@ -199,20 +196,20 @@ def render(rows, meta, drawn, img_dir=""):
             ratio = (co["open_p99"] / co["closed_p99"]
                      if co.get("closed_p99") else None)
             lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (
-                m, R.fmt_si(s["capacity"]) if s["capacity"] else R.DASH,
-                "%s us" % R.fmt_si(s["p99_light"]) if s["p99_light"] else R.DASH,
-                R.md_cell("%s tasks/s (%d%%): %s" % (R.fmt_si(br["offered"]), br["load_pct"],
+                m, fmt_si(s["capacity"]) if s["capacity"] else DASH,
+                "%s us" % fmt_si(s["p99_light"]) if s["p99_light"] else DASH,
+                md_cell("%s tasks/s (%d%%): %s" % (fmt_si(br["offered"]), br["load_pct"],
                                                      br["why"])) if br else
                 ("did not break up to %d%%" % max(r["load_pct"] for r in s["open"])
-                 if s["open"] else R.DASH),
-                "%s us" % R.fmt_si(co["open_p99"]) if co else R.DASH,
-                "%s us" % R.fmt_si(co["closed_p99"]) if co.get("closed_p99") else
-                (R.DASH if not co else "outside the closed curve"),
-                "%sx" % R.fmt_sig(ratio) if ratio else R.DASH))
+                 if s["open"] else DASH),
+                "%s us" % fmt_si(co["open_p99"]) if co else DASH,
+                "%s us" % fmt_si(co["closed_p99"]) if co.get("closed_p99") else
+                (DASH if not co else "outside the closed curve"),
+                "%sx" % fmt_sig(ratio) if ratio else DASH))
         order = breaks_first(per)
         if order:
             lines += ["", "Whose tail breaks first (lowest offered load): %s." % ", then ".join(
-                "%s (%s)" % (m, "%s tasks/s" % R.fmt_si(x) if x != float("inf")
+                "%s (%s)" % (m, "%s tasks/s" % fmt_si(x) if x != float("inf")
                              else "never, up to the highest load") for m, x in order)]
         failed = [r for r in rows if r["workload"] == wl and r.get("status") != "ok"]
         if failed:
@@ -227,28 +224,11 @@ def render(rows, meta, drawn, img_dir=""):
 
 def report_lines(run_dir, meta):
     """(rate rows or None, the section for report.md): draws the figures and
-    writes rate.md too.  Raises R.ReportError on a gnuplot failure."""
+    writes rate.md too.  Raises load.ReportError on a gnuplot failure."""
     rows = load(run_dir)
     if rows is None:
         return None, []
     drawn = draw(run_dir, rows, meta)
-    R.write_atomic(os.path.join(run_dir, RATE_DIR, RATE_MD),
+    write_atomic(os.path.join(run_dir, RATE_DIR, RATE_MD),
                    "\n".join(render(rows, meta, drawn)) + "\n")
     return rows, render(rows, meta, drawn, RATE_DIR + "/")
-
-
-def main(argv):
-    if len(argv) != 1:
-        print("usage: rate_report.py RUN_DIR", file=sys.stderr)
-        return 2
-    run_dir = argv[0]
-    try:
-        report_lines(run_dir, R.load_meta(os.path.join(run_dir, R.META_JSON)))
-    except (R.ReportError, OSError, ValueError, KeyError) as e:
-        print("rate_report.py: %s" % e, file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
-"""compare.py: what changed between two benchmark runs, beyond the noise.
+"""compare.py - what changed between two benchmark runs, beyond the noise.
 
-    python3 scripts/compare.py RUN_A RUN_B      (or: make compare A=... B=...)
+    python3 scripts/report/compare_runs.py RUN_A RUN_B   (or: make compare A=... B=...)
 
 For every (workload, model, concurrency) point in both runs' results.csv it
 prints B/A of throughput, p99 latency and peak RSS as one markdown table
@@ -33,17 +32,14 @@ are listed ("only in A" / "only in B").  The last line starts
 "N points compared, K changed beyond noise".
 
 Exit: 0 (changes are not an error), 2 bad input (a folder missing, no
-results.csv, unreadable CSV, a results.csv scripts/runcheck.py finds damaged):
+results.csv, unreadable CSV, a results.csv load.check_results finds damaged):
 one line on stderr.  Standard library only.
 """
 
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import report as R  # noqa: E402
-import runcheck  # noqa: E402  (a damaged results.csv is refused in one line)
-import verdicts  # noqa: E402  (RSS_NOISE_KIB: one noise figure for RSS)
+from . import data, fmt as F, load
 
 # Thresholds (see the docstring for the runs they were tuned on).
 THR_CV_MULT = 2.0       # throughput: beyond 2 x the larger cv (about 2 sigma)
@@ -53,7 +49,7 @@ P99_FLOOR = 1.00        # p99: beyond x2 or /2; the tail is what neighbours hit
                         # first: same-commit runs moved it 1.5x at a quiet point
 P99_MIN_TASKS = 1000    # p99 judged only with >= 10 tasks above it per run
 RSS_CHANGE = 0.10       # peak RSS: beyond 10% ...
-RSS_NOISE_KIB = verdicts.RSS_NOISE_KIB  # ... and beyond a few hundred KiB
+RSS_NOISE_KIB = data.RSS_NOISE_KIB  # ... and beyond a few hundred KiB
 
 UP, DOWN = "▲", "▼"
 
@@ -65,28 +61,28 @@ class InputError(Exception):
 def load_run(path, label):
     """(rows, meta) of a run folder (or of a results.csv path)."""
     if not path:
-        raise InputError("%s is empty: give two run folders, e.g. compare.py results/X "
+        raise InputError("%s is empty: give two run folders, e.g. compare_runs.py results/X "
                          "results/latest" % label)
-    csv_path = path if os.path.isfile(path) else os.path.join(path, R.RESULTS_CSV)
+    csv_path = path if os.path.isfile(path) else os.path.join(path, load.RESULTS_CSV)
     if not os.path.isdir(path) and not os.path.isfile(path):
         raise InputError("%s: %s: no such run folder" % (label, path))
     if not os.path.isfile(csv_path):
-        raise InputError("%s: %s has no %s" % (label, path, R.RESULTS_CSV))
-    meta_path = os.path.join(os.path.dirname(csv_path), R.META_JSON)
+        raise InputError("%s: %s has no %s" % (label, path, load.RESULTS_CSV))
+    meta_path = os.path.join(os.path.dirname(csv_path), load.META_JSON)
     try:
-        runcheck.check_results(csv_path, R.load_meta(meta_path)
+        load.check_results(csv_path, load.load_meta(meta_path)
                                if os.path.isfile(meta_path) else None)
-        rows = R.load_csv(csv_path)
-    except runcheck.RunCheckError as e:
+        rows = load.load_csv(csv_path)
+    except load.RunCheckError as e:
         raise InputError("%s: refused: %s" % (label, e))
-    except R.ReportError as e:
+    except load.ReportError as e:
         raise InputError("%s: %s" % (label, e))
     if not rows or "workload" not in rows[0] or "concurrency" not in rows[0]:
         raise InputError("%s: %s has no points" % (label, csv_path))
-    meta_path = os.path.join(os.path.dirname(csv_path), R.META_JSON)
+    meta_path = os.path.join(os.path.dirname(csv_path), load.META_JSON)
     meta = {}
     if os.path.isfile(meta_path):
-        meta = R.load_meta(meta_path)
+        meta = load.load_meta(meta_path)
     return rows, meta
 
 
@@ -96,7 +92,7 @@ def key(r):
 
 def overlap(lo_a, hi_a, lo_b, hi_b):
     """True when [lo_a, hi_a] and [lo_b, hi_b] share a value (unknown: True)."""
-    if not all(R.is_num(x) for x in (lo_a, hi_a, lo_b, hi_b)):
+    if not all(F.is_num(x) for x in (lo_a, hi_a, lo_b, hi_b)):
         return True
     return lo_a <= hi_b and lo_b <= hi_a
 
@@ -104,15 +100,15 @@ def overlap(lo_a, hi_a, lo_b, hi_b):
 def thr_noise(r):
     """THR_CV_MULT x the point's throughput cv."""
     cv = r.get("throughput_cv")
-    if not R.is_num(cv):
+    if not F.is_num(cv):
         cv = r.get("cv")
-    return THR_CV_MULT * cv if R.is_num(cv) else 0.0
+    return THR_CV_MULT * cv if F.is_num(cv) else 0.0
 
 
 def p99_spread(r):
     """p99_max / p99_min - 1 over the counted runs (0 when unknown)."""
     lo, hi = r.get("p99_us_min"), r.get("p99_us_max")
-    return hi / lo - 1 if R.is_num(lo) and R.is_num(hi) and lo > 0 else 0.0
+    return hi / lo - 1 if F.is_num(lo) and F.is_num(hi) and lo > 0 else 0.0
 
 
 def apart(a, b, col):
@@ -122,7 +118,7 @@ def apart(a, b, col):
 
 def ratio_of(a, b, col):
     va, vb = a.get(col), b.get(col)
-    return vb / va if R.is_num(va) and R.is_num(vb) and va > 0 else None
+    return vb / va if F.is_num(va) and F.is_num(vb) and va > 0 else None
 
 
 def judge(a, b):
@@ -132,7 +128,7 @@ def judge(a, b):
     out["throughput"] = (r, r is not None and apart(a, b, "throughput")
                          and abs(r - 1) > max(thr_noise(a), thr_noise(b), THR_FLOOR))
     r = ratio_of(a, b, "p99_us")
-    enough = all(R.is_num(x.get("tasks")) and x["tasks"] >= P99_MIN_TASKS for x in (a, b))
+    enough = all(F.is_num(x.get("tasks")) and x["tasks"] >= P99_MIN_TASKS for x in (a, b))
     out["p99_us"] = (r, r is not None and r > 0 and enough and apart(a, b, "p99_us")
                      and max(r, 1 / r) - 1 > max(p99_spread(a), p99_spread(b), P99_FLOOR))
     r = ratio_of(a, b, "maxrss_kib")
@@ -147,7 +143,7 @@ def cell(a, b, col, ratio, changed, fmt):
     text = "%s → %s" % (fmt(a.get(col)), fmt(b.get(col)))
     if ratio is None:
         return text
-    text += " (%sx)" % R.fmt_sig(ratio)
+    text += " (%sx)" % F.fmt_sig(ratio)
     if changed:
         text += " **%s %+.0f%%**" % (UP if ratio > 1 else DOWN, (ratio - 1) * 100)
     return text
@@ -165,19 +161,19 @@ def compare(rows_a, rows_b):
         a, b = a_by.get(k), b_by.get(k)
         head = [str(k[0]), str(k[1]), str(k[2])]
         if a is None or b is None:
-            lines.append("| " + " | ".join(head + [R.DASH] * 3 + [
+            lines.append("| " + " | ".join(head + [F.DASH] * 3 + [
                 "only in A" if b is None else "only in B"]) + " |")
             continue
         compared += 1
-        if not (R.is_ok(a) and R.is_ok(b)):
-            if R.is_ok(a) or R.is_ok(b):
+        if not (data.is_ok(a) and data.is_ok(b)):
+            if data.is_ok(a) or data.is_ok(b):
                 changed += 1
                 verdict = "**CHANGED**: %s in A, %s in B (%s)" % (
                     a.get("status"), b.get("status"),
-                    (b if R.is_ok(a) else a).get("reason") or "no reason given")
+                    (b if data.is_ok(a) else a).get("reason") or "no reason given")
             else:
                 verdict = "failed in both"
-            lines.append("| " + " | ".join(R.md_cell(x) for x in head + [R.DASH] * 3 + [verdict])
+            lines.append("| " + " | ".join(F.md_cell(x) for x in head + [F.DASH] * 3 + [verdict])
                          + " |")
             continue
         noisy = [x for x, r in (("A", a), ("B", b)) if r.get("noisy")]
@@ -192,36 +188,39 @@ def compare(rows_a, rows_b):
             if what:
                 changed += 1
             verdict = ("**CHANGED**: " + ", ".join(what)) if what else "within noise"
-        cells = head + [cell(a, b, "throughput", *j["throughput"], fmt=R.fmt_si),
-                        cell(a, b, "p99_us", *j["p99_us"], fmt=R.fmt_si),
-                        cell(a, b, "maxrss_kib", *j["maxrss_kib"], fmt=R.fmt_si), verdict]
-        lines.append("| " + " | ".join(R.md_cell(x) for x in cells) + " |")
+        cells = head + [cell(a, b, "throughput", *j["throughput"], fmt=F.fmt_si),
+                        cell(a, b, "p99_us", *j["p99_us"], fmt=F.fmt_si),
+                        cell(a, b, "maxrss_kib", *j["maxrss_kib"], fmt=F.fmt_si), verdict]
+        lines.append("| " + " | ".join(F.md_cell(x) for x in cells) + " |")
     return lines, compared, changed, unjudged
 
 
 def describe(label, path, meta):
-    git = R.meta_get(meta, "git", "commit")
-    dirty = R.meta_get(meta, "git", "dirty")
+    git = F.meta_get(meta, "git", "commit")
+    dirty = F.meta_get(meta, "git", "dirty")
     return "- **%s:** `%s` (run %s, commit %s%s, %s)" % (
-        label, path, R.meta_get(meta, "run_id", default=R.UNKNOWN),
-        git[:12] if git else R.UNKNOWN, " dirty" if dirty else "", R.cores_text(meta))
+        label, path, F.meta_get(meta, "run_id", default=F.UNKNOWN),
+        git[:12] if git else F.UNKNOWN, " dirty" if dirty else "", F.cores_text(meta))
 
 
 def main(argv):
+    if argv[:1] in (["-h"], ["--help"]):
+        print(__doc__.split("\n\n")[1].strip())
+        return 0
     if len(argv) != 2:
-        print("compare.py: usage: compare.py RUN_A RUN_B (two run folders with results.csv)",
+        print("compare: usage: compare_runs.py RUN_A RUN_B (two run folders with results.csv)",
               file=sys.stderr)
         return 2
     try:
         rows_a, meta_a = load_run(argv[0], "A")
         rows_b, meta_b = load_run(argv[1], "B")
     except InputError as e:
-        print("compare.py: %s" % e, file=sys.stderr)
+        print("compare: %s" % e, file=sys.stderr)
         return 2
     lines, compared, changed, unjudged = compare(rows_a, rows_b)
     out = ["# Run comparison: B / A", "", describe("A", argv[0], meta_a),
            describe("B", argv[1], meta_b)]
-    ca, cb = R.meta_get(meta_a, "host", "cores"), R.meta_get(meta_b, "host", "cores")
+    ca, cb = F.meta_get(meta_a, "host", "cores"), F.meta_get(meta_b, "host", "cores")
     if ca and cb and ca != cb:
         out.append("- **Warning:** different core counts (%s vs %s)" % (ca, cb))
     out += ["", "A change is marked only beyond both runs' noise: throughput when the min..max "
@@ -229,7 +228,7 @@ def main(argv):
             "when the ranges do not overlap and it moved by more than x%s (or the runs' own "
             "max/min spread), with >= %d tasks per run; peak RSS when the ranges do not overlap "
             "and it moved by more than %d%% and %d KiB.  Points flagged noisy are not judged." % (
-                round(THR_FLOOR * 100), R.fmt_sig(1 + P99_FLOOR), P99_MIN_TASKS,
+                round(THR_FLOOR * 100), F.fmt_sig(1 + P99_FLOOR), P99_MIN_TASKS,
                 round(RSS_CHANGE * 100), RSS_NOISE_KIB), ""]
     out += lines
     out += ["", "%d points compared, %d changed beyond noise%s" % (

@@ -1,9 +1,9 @@
-"""runcheck.py: is a run's results.csv whole?  Refuse a damaged one in one line.
+"""load.py - a run folder's files, read and checked: results.csv, meta.json, calibration.
 
-The report and compare read results.csv as data; a file cut short, with a
-shifted column, an open quote or binary bytes in it would otherwise be
-reported from what is left, or end in a traceback.  This module checks a
-results.csv before anything reads it:
+results.csv is checked before anything reads it (check_results): a file cut
+short, with a shifted column, an open quote or binary bytes in it is refused in
+one line, naming the file and what is wrong, rather than reported from what is
+left or ending in a traceback:
 
 - UTF-8 text, no NUL bytes, ending in a newline (a cut-off last line);
 - strict CSV (an unterminated quote is an error, not a swallowed file);
@@ -16,6 +16,11 @@ results.csv before anything reads it:
   file truncated at a row boundary, or edited, is refused too.  A run
   without a seal (older, or interrupted) gets the structural checks only.
 
+Then load_csv() turns cells into numbers, load_meta() tolerates a missing
+meta.json (an older run), load_calibration() and load_floor_runs() read the
+sweep's calibration files.  ReportError, the one error that ends a report or a
+comparison in one line, is defined here, once.
+
 A leaf module: it imports nothing of this project.  Standard library only.
 """
 
@@ -23,8 +28,22 @@ import csv
 import hashlib
 import io
 import json
+import math
 import os
+import sys
 
+RESULTS_CSV = "results.csv"
+META_JSON = "meta.json"
+CALIBRATION_CSV = "calibration.csv"     # bin/calibrate's figures (may be absent)
+FLOOR_RUNS_JSONL = "floor_runs.jsonl"   # the sweep's direct runs at c=1, delay 0
+REPORT_MD = "report.md"
+# Columns kept as text; every other column is a number (or None when empty).
+STRING_COLUMNS = {"workload", "model", "status", "reason", "checksum", "verify_checksum",
+                  "mem_source", "placement"}
+INT_COLUMNS = {"concurrency", "tasks", "window_tasks", "runs", "work", "delay_us", "maxrss_kib",
+               "maxrss_kib_min", "maxrss_kib_max", "threads", "vcsw", "ivcsw",
+               "noisy", "outliers", "errors", "backend_vcsw", "backend_ivcsw"}
+BOOL_WORDS = {"true": 1, "false": 0, "yes": 1, "no": 0}
 REQUIRED = ("workload", "model", "concurrency", "status")
 STATUSES = ("ok", "failed")
 NUMERIC = {  # results.csv columns that hold a number or nothing
@@ -119,7 +138,7 @@ def check_results(csv_path, meta=None):
     return n
 
 
-def check_run(run_dir, csv_name="results.csv", meta_name="meta.json"):
+def check_run(run_dir, csv_name=RESULTS_CSV, meta_name=META_JSON):
     """check_results() on run_dir/results.csv against run_dir/meta.json (a
     meta.json that is missing or unreadable gives no seal to check)."""
     meta = None
@@ -129,3 +148,118 @@ def check_run(run_dir, csv_name="results.csv", meta_name="meta.json"):
     except (OSError, ValueError):
         pass
     return check_results(os.path.join(run_dir, csv_name), meta)
+
+
+class ReportError(Exception):
+    """A failure that ends the report: one line on stderr, exit 1."""
+
+
+def convert_cell(column, text):
+    """One CSV cell as a Python value: str for STRING_COLUMNS, int for
+    INT_COLUMNS, float otherwise; None for an empty cell.  A cell that is not
+    a number stays text rather than failing the whole report."""
+    if column in STRING_COLUMNS:
+        return text
+    text = text.strip()
+    if text == "":
+        return None
+    if text.lower() in BOOL_WORDS:
+        return BOOL_WORDS[text.lower()]
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    if column in INT_COLUMNS and math.isfinite(value) and value == int(value):
+        return int(value)
+    return value
+
+
+def load_csv(path):
+    """results.csv as a list of dicts, one per row, numbers converted.
+
+    Returns rows in file order (workload, model, concurrency).  Raises
+    ReportError when the file is missing, unreadable or has no header."""
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            if not reader.fieldnames:
+                raise ReportError("%s: empty file, no header" % path)
+            rows = []
+            for raw in reader:
+                rows.append({k: convert_cell(k, v if v is not None else "")
+                             for k, v in raw.items() if k is not None})
+            return rows
+    except OSError as e:
+        raise ReportError("cannot read %s: %s" % (path, e.strerror or e))
+    except csv.Error as e:
+        raise ReportError("%s: bad CSV: %s" % (path, e))
+
+
+def load_meta(path):
+    """meta.json as a dict; {} (with a warning on stderr) when missing or bad,
+    since an older run may lack it and the plots do not need it."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            meta = json.load(f)
+        return meta if isinstance(meta, dict) else {}
+    except (OSError, ValueError) as e:
+        print("report.py: warning: %s unreadable (%s); provenance unknown" % (path, e),
+              file=sys.stderr)
+        return {}
+
+
+def load_calibration(run_dir):
+    """(figures, problem): figures = {name: {"value", "unit", "what"}} from
+    RUN_DIR/calibration.csv in file order, or None with problem saying why
+    (no file, or a file that is not bin/calibrate's CSV)."""
+    path = os.path.join(run_dir, CALIBRATION_CSV)
+    if not os.path.exists(path):
+        return None, "no %s" % CALIBRATION_CSV
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            if reader.fieldnames != ["name", "value", "unit", "what"]:
+                return None, "%s has no name,value,unit,what header" % CALIBRATION_CSV
+            figures = {}
+            for r in reader:
+                value = float(r["value"])
+                if not math.isfinite(value):
+                    raise ValueError("%s is not finite" % r["name"])
+                figures[r["name"]] = {"value": value, "unit": r["unit"], "what": r["what"]}
+    except (OSError, ValueError, csv.Error) as e:
+        return None, "%s unreadable (%s)" % (CALIBRATION_CSV, e)
+    return (figures, None) if figures else (None, "%s has no rows" % CALIBRATION_CSV)
+
+
+def load_floor_runs(run_dir):
+    """{model: stats dict} from RUN_DIR/floor_runs.jsonl ({} when absent)."""
+    out = {}
+    try:
+        with open(os.path.join(run_dir, FLOOR_RUNS_JSONL), encoding="utf-8") as f:
+            for line in f:
+                try:
+                    st = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(st, dict) and st.get("model"):
+                    out[st["model"]] = st
+    except OSError:
+        pass
+    return out
+
+
+def temp_name(run_dir, name):
+    """A hidden temporary path beside run_dir/name, unique to this process."""
+    return os.path.join(run_dir, ".%s.tmp.%d" % (name, os.getpid()))
+
+
+def write_atomic(path, text):
+    """Write text to a temporary file beside path, then rename it into place."""
+    tmp = temp_name(os.path.dirname(path) or ".", os.path.basename(path))
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

@@ -1,5 +1,4 @@
-#!/usr/bin/env python3
-"""rate_sweep.py - `make bench-rate`: latency against offered load (open loop).
+"""open_loop.py - `make bench-rate`: latency against offered load (open loop).
 
 A closed loop (the main sweep) lets a stalled model slow its own clients
 down: while the loop is busy nobody sends, so the stall never shows up as
@@ -17,11 +16,11 @@ The models take turns: at each closed-loop level, then at each load, every
 model runs back to back, their order rotated by one from one step to the
 next, so the drift of a shared machine falls on all of them alike.  Rows go
 to rate.csv (mode closed or open, in workload, model order) after every
-point; the figures and rate.md are drawn by scripts/rate_report.py.
+point; the figures and rate.md are drawn by the report (scripts/report/rate.py).
 
-Standalone it makes a run folder of its own (results/<id>/rate/, meta.json,
-results/latest-rate); `make bench` runs it into the main run's folder
-(--into RUN_DIR), so one report holds both.
+Standalone it makes a run folder of its own (results/rate-<id>/rate/,
+meta.json, results/latest-rate); `make bench` runs it into the main run's
+folder (--into RUN_DIR), so one report holds both.
 """
 
 import argparse
@@ -35,8 +34,8 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import sweep as S  # noqa: E402  (Runner, run_point, registry, write_atomic, ...)
+from . import common, models, point, provenance, registry, rundir
+from . import runner as R
 
 DEFAULT_WORKLOADS = ["mixed"]      # compute and wait: where a loop's stall shows
 SLOTS = 64                         # C: open-loop slots, and the top closed-loop level
@@ -50,6 +49,7 @@ RATE_RUNS = 3                      # counted runs per open-loop point
 QUICK_RATE_RUNS = 2
 RATE_CSV = "rate.csv"
 RATE_DIR = "rate"
+REPORT = os.path.join(common.ROOT, "scripts", "report", "report.py")  # the report's entry
 COLUMNS = ["workload", "model", "mode", "concurrency", "load_pct", "offered", "status",
            "reason", "tasks", "runs", "throughput", "p50_us", "p90_us", "p99_us", "p999_us",
            "max_us", "mean_us", "p99_us_min", "p99_us_max", "checksum", "errors"]
@@ -66,60 +66,40 @@ def closed_levels(slots):
 
 def parse_args(argv):
     ap = argparse.ArgumentParser(prog="make bench-rate", description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true", help="a small sweep (< 1 min)")
     ap.add_argument("--workloads", help="comma-separated workload names (default: mixed)")
-    ap.add_argument("--models", help="comma-separated models (threads,async,async-mt,hybrid)")
     ap.add_argument("--slots", help="open-loop slots C, the top closed-loop level (default %d)"
                     % SLOTS)
     ap.add_argument("--loads", help="comma-separated percentages of capacity, 1..1000")
     ap.add_argument("--runs", help="counted runs per point (default %d; QUICK %d)"
                     % (RATE_RUNS, QUICK_RATE_RUNS))
-    ap.add_argument("--results", default=os.path.join(S.ROOT, "results"),
+    ap.add_argument("--results", default=os.path.join(common.ROOT, "results"),
                     help="results folder (standalone)")
     ap.add_argument("--into", help="an existing run folder to add rate/ to (make bench)")
-    ap.add_argument("--quiet", action="store_true", help="only errors and the final line")
-    ap.add_argument("--pin", help="CPU placement: split (backend on its own CPU, model on "
-                    "the rest) or none (default)")
-    ap.add_argument("--no-report", action="store_true", help=argparse.SUPPRESS)
+    common.add_shared_options(ap)
     return ap.parse_args(argv)
-
-
-def whole(text, what, lo, hi):
-    if not text.isdigit() or not lo <= int(text) <= hi:
-        raise S.UsageError("%s: '%s' must be a whole number %d..%d" % (what, text, lo, hi))
-    return int(text)
 
 
 def setup(argv):
     """Validate everything before anything runs; UsageError on bad input."""
     args = parse_args(argv)
-    S.need_tools()
-    args.runs = whole(args.runs, "RUNS", 2, 100) if args.runs is not None else (
+    common.run_timeout_s()      # a bad TVSA_RUN_TIMEOUT_S is refused here, before anything
+    R.need_tools()
+    args.runs = common.whole(args.runs, "RUNS", 2, 100) if args.runs is not None else (
         QUICK_RATE_RUNS if args.quick else RATE_RUNS)
-    args.slots = whole(args.slots, "SLOTS", 1, 100000) if args.slots is not None else (
+    args.slots = common.whole(args.slots, "SLOTS", 1, 100000) if args.slots is not None else (
         QUICK_SLOTS if args.quick else SLOTS)
-    args.pin = S.parse_pin(args.pin)
-    args.loads = S.parse_list(args.loads, "LOADS", lambda s: whole(s, "LOADS", 1, 1000)) or (
+    args.pin = common.parse_pin(args.pin)
+    args.loads = common.parse_list(args.loads, "LOADS",
+                                   lambda s: common.whole(s, "LOADS", 1, 1000)) or (
         QUICK_LOADS if args.quick else LOADS)
-    pairs = S.registry()
+    pairs = registry.pairs()
     known = [p["name"] for p in pairs]
-    wanted = S.parse_list(args.workloads, "WORKLOADS", str) or [
-        w for w in DEFAULT_WORKLOADS if w in known] or known[:1]
-    for w in wanted:
-        if w not in known:
-            raise S.UsageError("WORKLOADS: unknown workload '%s' (known: %s)"
-                               % (w, ", ".join(known)))
-    args.pairs = [p for p in pairs if p["name"] in wanted]
-    models = S.all_models()
-    names = [m["name"] for m in models]
-    wanted_models = S.parse_list(args.models, "MODELS", str) or names
-    for m in wanted_models:
-        if m not in names:
-            raise S.UsageError("MODELS: unknown model '%s' (known: %s)" % (m, ", ".join(names)))
-    args.models = [m for m in models if m["name"] in wanted_models]
+    default = ",".join([w for w in DEFAULT_WORKLOADS if w in known] or known[:1])
+    args.pairs = common.pick(args.workloads or default, pairs, "WORKLOADS")
+    args.models = common.pick(args.models, models.load(), "MODELS")
     if args.into and not os.path.isfile(os.path.join(args.into, "meta.json")):
-        raise S.UsageError("--into %s: not a run folder (no meta.json)" % args.into)
-    args.target_s = S.QUICK_TARGET_S if args.quick else S.TARGET_S
+        raise common.UsageError("--into %s: not a run folder (no meta.json)" % args.into)
+    args.target_s = point.QUICK_TARGET_S if args.quick else point.TARGET_S
     args.duration_s = QUICK_DURATION_S if args.quick else DURATION_S
     return args
 
@@ -129,8 +109,8 @@ def write_rows(path, rows):
     w = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
     w.writeheader()
     for r in rows:
-        w.writerow({k: S.fmt(r.get(k)) for k in COLUMNS})
-    S.write_atomic(path, buf.getvalue())
+        w.writerow({k: common.fmt(r.get(k)) for k in COLUMNS})
+    common.write_atomic(path, buf.getvalue())
 
 
 def open_point(args, runner, meta, rate_dir, pair, model, c, load, capacity):
@@ -144,19 +124,19 @@ def open_point(args, runner, meta, rate_dir, pair, model, c, load, capacity):
     stats_file = os.path.join(rate_dir, "stats", tag + ".jsonl")
     if os.path.exists(stats_file):
         os.unlink(stats_file)
-    argv = S.model_argv(model, pair, c, n, stats_file, args.pin) + ["--rate", str(offered)]
+    argv = R.model_argv(model, pair, c, n, stats_file, args.pin) + ["--rate", str(offered)]
     # No warm-up: the closed-loop points just ran the same binary.
-    rc, out, err, lines = S.hyperfine_runs(runner, meta, tag, argv, stats_file, args.runs, 0)
-    S.write_atomic(os.path.join(rate_dir, "hyperfine", tag + ".log"), out + err)
+    rc, out, err, lines = R.hyperfine_runs(runner, meta, tag, argv, stats_file, args.runs, 0)
+    common.write_atomic(os.path.join(rate_dir, "hyperfine", tag + ".log"), out + err)
     if rc != 0 or len(lines) < args.runs:
         bad = next((s for s in reversed(lines) if s.get("status") != "ok"), None)
-        row.update(status="failed", reason=S.failure_reason(err, bad) if rc != 0 else
+        row.update(status="failed", reason=R.failure_reason(err, bad) if rc != 0 else
                    "only %d stats lines for %d runs" % (len(lines), args.runs))
         return row
     counted = lines[-args.runs:]
 
     def med(k):
-        return S.median([float(s[k]) for s in counted])
+        return common.median([float(s[k]) for s in counted])
     row.update(runs=len(counted), throughput=med("throughput"), p50_us=med("p50_us"),
                p90_us=med("p90_us"), p99_us=med("p99_us"), p999_us=med("p999_us"),
                max_us=med("max_us"), mean_us=med("mean_us"),
@@ -168,7 +148,7 @@ def open_point(args, runner, meta, rate_dir, pair, model, c, load, capacity):
     return row
 
 
-def rate_order(pairs, models, levels, loads):
+def rate_order(pairs, model_list, levels, loads):
     """The rate sweep's steps in the order they run, per workload: first
     ("closed", c, model) for every closed-loop level, then ("open", load,
     model) for every load; at each level or load every model back to back,
@@ -179,17 +159,17 @@ def rate_order(pairs, models, levels, loads):
     for pair in pairs:
         for mode, xs in (("closed", levels), ("open", loads)):
             for x in xs:
-                out += [(pair, mode, x, models[(k + j) % len(models)])
-                        for j in range(len(models))]
+                out += [(pair, mode, x, model_list[(k + j) % len(model_list)])
+                        for j in range(len(model_list))]
                 k += 1
     return out
 
 
-def rows_order(rows, pairs, models):
+def rows_order(rows, pairs, model_list):
     """rate.csv's rows in workload, model order, closed before open, as they
     were written when the sweep ran model by model."""
     wi = {p["name"]: i for i, p in enumerate(pairs)}
-    mi = {m["name"]: i for i, m in enumerate(models)}
+    mi = {m["name"]: i for i, m in enumerate(model_list)}
     return sorted(rows, key=lambda r: (wi.get(r["workload"], len(wi)), mi.get(r["model"], len(mi)),
                                        r["mode"] != "closed",
                                        r["concurrency"] if r["mode"] == "closed" else r["load_pct"]))
@@ -197,7 +177,7 @@ def rows_order(rows, pairs, models):
 
 def run_rate(args, runner, run_dir, meta):
     """Every point of the rate sweep into run_dir/rate/; returns the rows.
-    Raises S.Interrupted (rows so far are on disk)."""
+    Raises common.Interrupted (rows so far are on disk)."""
     rate_dir = os.path.join(run_dir, RATE_DIR)
     for sub in ("", "stats", "hyperfine"):
         os.makedirs(os.path.join(rate_dir, sub), exist_ok=True)
@@ -206,32 +186,34 @@ def run_rate(args, runner, run_dir, meta):
     total = len(args.pairs) * len(args.models) * (len(levels) + len(args.loads))
     meta["rate"] = {"slots": args.slots, "loads": args.loads, "closed_levels": levels,
                     "runs": args.runs, "duration_s": args.duration_s,
+                    "run_timeout_s": common.run_timeout_s(),
                     "workloads": [p["name"] for p in args.pairs],
                     "models": [m["name"] for m in args.models], "file": RATE_DIR + "/" + RATE_CSV,
-                    "placement": S.placement(args.pin),
+                    "placement": provenance.placement(args.pin),
                     "order": "models interleaved per step, order rotated", "complete": False}
     rows, i, start = [], 0, time.monotonic()
-    S.say("bench-rate: %d points (%s; open loop with %d slots at %s%% of capacity), in %s" % (
+    common.say("bench-rate: %d points (%s; open loop with %d slots at %s%% of capacity), in %s" % (
         total, ", ".join(p["name"] for p in args.pairs), args.slots,
-        ",".join(str(x) for x in args.loads), S.rel(rate_dir)), args.quiet)
+        ",".join(str(x) for x in args.loads), common.rel(rate_dir)), args.quiet)
 
     def progress(row, what):
         elapsed = time.monotonic() - start
         if row["status"] == "ok":
             text = "%s tasks/s, p50 %s us, p99 %s us" % (
-                S.human(row["throughput"]), S.human(row["p50_us"]), S.human(row["p99_us"]))
+                common.human(row["throughput"]), common.human(row["p50_us"]),
+                common.human(row["p99_us"]))
         else:
-            text = S.colour("FAILED: %s" % row["reason"], "31")
-        S.say("[%3d/%d] %-10s %-8s %-14s %s  (%s elapsed, ~%s left)" % (
-            i, total, row["workload"], row["model"], what, text, S.duration(elapsed),
-            S.duration(elapsed / i * (total - i))), args.quiet)
+            text = common.colour("FAILED: %s" % row["reason"], "31")
+        common.say("[%3d/%d] %-10s %-8s %-14s %s  (%s elapsed, ~%s left)" % (
+            i, total, row["workload"], row["model"], what, text, common.duration(elapsed),
+            common.duration(elapsed / i * (total - i))), args.quiet)
 
     capacity = {}   # (workload, model): best closed-loop throughput so far
     for pair, mode, x, model in rate_order(args.pairs, args.models, levels, args.loads):
         i += 1
         key = (pair["name"], model["name"])
         if mode == "closed":
-            r = S.run_point(args, runner, meta, rate_dir, pair, model, x)
+            r = point.run_point(args, runner, meta, rate_dir, pair, model, x)
             r.update(mode="closed", load_pct="", offered="")
             if r["status"] == "ok" and r["throughput"] > capacity.get(key, 0):
                 capacity[key] = r["throughput"]
@@ -251,15 +233,14 @@ def run_rate(args, runner, run_dir, meta):
 
 
 def report(run_dir):
-    """scripts/rate_report.py on run_dir; its exit status."""
-    return subprocess.run([sys.executable, os.path.join(S.ROOT, "scripts", "rate_report.py"),
-                           run_dir]).returncode
+    """The open-loop part of the report on run_dir; its exit status."""
+    return subprocess.run([sys.executable, REPORT, "--rate-only", run_dir]).returncode
 
 
 def main(argv):
     try:
         args = setup(argv)
-    except S.UsageError as e:
+    except (common.UsageError, models.ModelsDefError) as e:
         print("make bench-rate: %s" % e, file=sys.stderr)
         return 2
     except (OSError, subprocess.CalledProcessError) as e:
@@ -281,54 +262,47 @@ def main(argv):
             print("make bench-rate: OUT: cannot use '%s' as the results folder: %s"
                   % (args.results, e.strerror or e), file=sys.stderr)
             return 2
-        run_dir = S.make_run_dir(args.results, stamp, "rate-")
-        S.RUN_DIR = run_dir
+        run_dir = rundir.make_run_dir(args.results, stamp, "rate-")
+        common.CURRENT["run_dir"] = run_dir
         meta_path = os.path.join(run_dir, "meta.json")
         args.run_id = os.path.basename(run_dir)
-        meta = S.provenance(args, args.pairs, {p["name"]: [] for p in args.pairs},
-                            ["make", "bench-rate"] + argv)
-    S.write_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
+        meta = provenance.provenance(args, args.pairs, {p["name"]: [] for p in args.pairs},
+                                     ["make", "bench-rate"] + argv, point.WARMUP)
+    common.write_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
 
-    runner = S.Runner()
+    runner = R.Runner()
 
     def on_signal(sig, frame):
         runner.kill()
-        raise S.Interrupted()
+        raise common.Interrupted()
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
         rows = run_rate(args, runner, run_dir, meta)
-    except S.Interrupted:
-        S.write_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
-        print("bench-rate: interrupted; partial results in %s" % S.rel(
+    except common.Interrupted:
+        common.write_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
+        print("bench-rate: interrupted; partial results in %s" % common.rel(
             os.path.join(run_dir, RATE_DIR, RATE_CSV)), file=sys.stderr)
         return 130
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if not args.into:
         meta["complete"] = True
-    S.write_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
+    common.write_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
     if not args.no_report and report(run_dir) != 0:
-        print("bench-rate: report failed; results are in %s" % S.rel(run_dir), file=sys.stderr)
+        print("bench-rate: report failed; results are in %s" % common.rel(run_dir),
+              file=sys.stderr)
         return 1
     if not args.into:
-        S.point_latest(args.results, "latest-rate", run_dir)
+        rundir.point_latest(args.results, "latest-rate", run_dir)
     failed = sum(1 for r in rows if r["status"] != "ok")
     print("bench-rate: %d points (%d failed); %s" % (
-        len(rows), failed, S.rel(os.path.join(run_dir, RATE_DIR, "rate.md"))), file=sys.stderr)
+        len(rows), failed, common.rel(os.path.join(run_dir, RATE_DIR, "rate.md"))),
+        file=sys.stderr)
     return 0
 
 
 def guarded_main(argv):
     """main(), stopped by our parent's death; a failed write (a full disk) is
-    one line and exit 3 (sweep.guarded_main's rules)."""
-    S.die_with_parent()
-    try:
-        return main(argv)
-    except OSError as e:
-        S.write_failed("bench-rate", e, S.RUN_DIR)
-        return 3
-
-
-if __name__ == "__main__":
-    sys.exit(guarded_main(sys.argv[1:]))
+    one line and exit 3 (rundir.guarded)."""
+    return rundir.guarded("bench-rate", main, argv)

@@ -1,0 +1,17 @@
+"""harness.sweep: the Python sweeps that drive the model binaries.
+
+    common.py       leaf: settings read at call time, parsing, atomic writes, small helpers
+    models.py       leaf: harness/models.def, the registry of models
+    registry.py     the registry of workload pairs (bin/threads --list -v)
+    rundir.py       the run folder: made atomically, sealed, latest pointed at it
+    runner.py       child processes: process groups, timeouts, one model run's command line
+    point.py        one closed-loop point: pilot, hyperfine, the results.csv row
+    calibration.py  bin/calibrate and the floor runs, before the first point
+    provenance.py   meta.json: where the numbers came from
+    closed_loop.py  the closed-loop sweep (make bench)
+    open_loop.py    the open-loop sweep (make bench-rate, and the end of make bench)
+    bench.py, bench_rate.py   the entry scripts; nothing imports them
+
+Import rules (tests/test_layout.sh checks them): leaf modules import nothing of
+ours; nothing imports an entry script; no import cycle.
+"""

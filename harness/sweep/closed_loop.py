@@ -1,0 +1,247 @@
+"""closed_loop.py - `make bench`: every registered pair, every model, every level.
+
+For each (workload, model, concurrency) point, point.run_point() measures one
+row of results.csv.  The models of one (workload, c) run back to back, their
+order rotated by one from one point to the next (point_order), so drift on a
+shared machine falls on every model alike; results.csv keeps its workload,
+model, concurrency order.  A run that fails (exit 3: a resource ran out) becomes
+a row with status=failed and its reason, and the sweep goes on.
+
+Integrity: results.csv and every other file are written to a temporary name
+and renamed, after every point, so a crash loses at most the point in hand;
+meta.json says complete=false until the end; results/latest moves only to a
+complete run.  Ctrl-C or SIGTERM kills the point in hand (its process group,
+backend included) and says where the partial data is.
+
+Nothing here names a workload or a model: the pairs come from `bin/threads
+--list -v` (workloads/workloads.def), the models from harness/models.def.
+Before the first point, calibration.py measures the machine's floor; after the
+last, the open-loop sweep (open_loop.py) runs into rate/ of the same folder,
+then the report (scripts/report/report.py).
+"""
+
+import argparse
+import datetime
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from . import calibration, common, models, open_loop, point, provenance, registry, rundir
+from . import runner as R
+
+LEVELS = {  # default concurrency levels by workload kind
+    "cpu": [1, 2, 4, 16, 64, 256, 1024],
+    "io": [1, 4, 16, 64, 256, 1024, 4096, 10000],
+}
+QUICK_LEVELS = {"cpu": [1, 2, 16], "io": [1, 16, 256]}
+DEFAULT_RUNS = 3        # counted runs per point
+REPORT = os.path.join(common.ROOT, "scripts", "report", "report.py")  # the report's entry
+
+
+class ArgParser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line (UsageError), not usage + error."""
+
+    def error(self, message):
+        raise common.UsageError(message)
+
+
+def parse_args(argv):
+    ap = ArgParser(prog="make bench", description=__doc__.split("\n")[0])
+    ap.add_argument("--concurrency", help="comma-separated levels, e.g. 1,8,64")
+    ap.add_argument("--workloads", help="comma-separated workload names")
+    ap.add_argument("--runs", default=str(DEFAULT_RUNS), help="counted runs per point (>= 3)")
+    ap.add_argument("--results", default=os.path.join(common.ROOT, "results"),
+                    help="results folder")
+    ap.add_argument("--no-rate", action="store_true",
+                    help="skip the open-loop sweep (harness/sweep/open_loop.py) at the end")
+    common.add_shared_options(ap)
+    return ap.parse_args(argv)
+
+
+def setup(argv):
+    """Validate everything before anything runs; UsageError on bad input."""
+    args = parse_args(argv)
+    if not args.results:
+        raise common.UsageError("OUT: empty results folder name")
+    common.run_timeout_s()      # a bad TVSA_RUN_TIMEOUT_S is refused here, before anything
+    R.need_tools()
+    args.runs = common.whole(args.runs, "RUNS", 3, 100)
+    args.pin = common.parse_pin(args.pin)
+    levels_cli = common.parse_list(args.concurrency, "CONCURRENCY", common.parse_level)
+    pairs = common.pick(args.workloads, registry.pairs(), "WORKLOADS")
+    args.models = common.pick(args.models, models.load(), "MODELS")
+    table = QUICK_LEVELS if args.quick else LEVELS
+    levels = {p["name"]: levels_cli or table[p["kind"]] for p in pairs}
+    args.target_s = point.QUICK_TARGET_S if args.quick else point.TARGET_S
+    return args, pairs, levels
+
+
+def point_order(pairs, model_list, levels):
+    """The sweep's points [(pair, model, c)] in the order they run: for each
+    workload and level, every model back to back, the models' order rotated
+    by one from one (workload, c) to the next.  Why: on a shared machine the
+    load drifts over minutes; run model by model, the drift would fall on
+    whichever model ran then, and look like a difference between models."""
+    out, k = [], 0
+    for pair in pairs:
+        for c in levels[pair["name"]]:
+            out += [(pair, model_list[(k + j) % len(model_list)], c)
+                    for j in range(len(model_list))]
+            k += 1
+    return out
+
+
+def csv_order(rows, pairs, model_list):
+    """rows sorted as results.csv has always listed them (workload, model,
+    concurrency), whatever order the points ran in."""
+    wi = {p["name"]: i for i, p in enumerate(pairs)}
+    mi = {m["name"]: i for i, m in enumerate(model_list)}
+    return sorted(rows, key=lambda r: (wi.get(r["workload"], len(wi)),
+                                       mi.get(r["model"], len(mi)), r["concurrency"]))
+
+
+def progress(args, i, total, start, pair, model, c, row):
+    """The progress line of one point."""
+    elapsed = time.monotonic() - start
+    if row["status"] == "ok":
+        what = "%s tasks/s, p99 %s us%s" % (
+            common.human(row["throughput"]), common.human(row["p99_us"]),
+            common.colour(" (noisy: %s)" % point.noisy_why(row), "33") if row["noisy"] else "")
+    else:
+        what = common.colour("FAILED: %s" % row["reason"], "31")
+    common.say("[%3d/%d] %-10s %-8s c=%-6d %s  (%s elapsed, ~%s left)" % (
+        i, total, pair["name"], model["name"], c, what, common.duration(elapsed),
+        common.duration(elapsed / i * (total - i))), args.quiet)
+
+
+def run_open_loop(args, runner, pairs, run_dir, meta, save):
+    """The open-loop sweep into rate/ of this run, on its default workloads
+    that this run measured.  Returns an exit status for an interrupt, else None."""
+    rate_wls = [w for w in open_loop.DEFAULT_WORKLOADS if w in {p["name"] for p in pairs}]
+    if not rate_wls:
+        return None
+    rate_argv = ["--into", run_dir, "--workloads", ",".join(rate_wls), "--models",
+                 ",".join(m["name"] for m in args.models)]
+    rate_argv += ["--quick"] if args.quick else []
+    rate_argv += ["--pin", args.pin] if args.pin else []
+    rate_argv += ["--quiet"] if args.quiet else []
+    try:
+        rargs = open_loop.setup(rate_argv)
+        open_loop.run_rate(rargs, runner, run_dir, meta)
+    except common.Interrupted:
+        save()
+        print("bench: interrupted in the open-loop sweep; closed-loop results complete "
+              "in %s; results/latest unchanged" % common.rel(run_dir), file=sys.stderr)
+        return 130
+    except common.UsageError as e:
+        print("bench: open-loop sweep skipped: %s" % e, file=sys.stderr)
+    save()
+    return None
+
+
+def main(argv):
+    try:
+        args, pairs, levels = setup(argv)
+    except (common.UsageError, models.ModelsDefError) as e:
+        print("make bench: %s" % e, file=sys.stderr)
+        return 2
+    except (OSError, subprocess.CalledProcessError) as e:
+        print("make bench: cannot read the registry from bin/threads: %s" % e, file=sys.stderr)
+        return 2
+
+    args.run_id = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    try:
+        os.makedirs(args.results, exist_ok=True)
+        if not os.access(args.results, os.W_OK | os.X_OK):
+            raise PermissionError(13, "not writable")
+    except OSError as e:
+        print("make bench: OUT: cannot use '%s' as the results folder: %s"
+              % (args.results, e.strerror or e), file=sys.stderr)
+        return 2
+    run_dir = rundir.make_run_dir(args.results, args.run_id)
+    common.CURRENT["run_dir"] = run_dir
+    args.run_id = os.path.basename(run_dir)
+    for sub in ("stats", "hyperfine"):
+        os.makedirs(os.path.join(run_dir, sub), exist_ok=True)
+
+    meta = provenance.provenance(args, pairs, levels, ["make", "bench"] + argv, point.WARMUP)
+    meta_path = os.path.join(run_dir, "meta.json")
+
+    def save():
+        common.write_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
+    save()
+
+    runner = R.Runner()
+
+    def on_signal(sig, frame):
+        # Once is enough: a second signal (Ctrl-C twice; make forwarding
+        # SIGTERM to us on top of the group's) must not interrupt the clean-up.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        runner.kill()
+        raise common.Interrupted()
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+
+    try:
+        calibration.calibrate(args, runner, meta, run_dir)
+    except common.Interrupted:
+        rundir.remove_tmp(run_dir)
+        print("bench: interrupted during calibration; no points measured in %s; "
+              "results/latest unchanged" % common.rel(run_dir), file=sys.stderr)
+        return 130
+    save()
+
+    points = point_order(pairs, args.models, levels)
+    rows = []
+    csv_path = os.path.join(run_dir, "results.csv")
+    start = time.monotonic()
+    common.say("bench: %d points (%s), results in %s" % (
+        len(points), ", ".join(p["name"] for p in pairs), common.rel(run_dir)), args.quiet)
+    try:
+        for i, (pair, model, c) in enumerate(points, 1):
+            row = point.run_point(args, runner, meta, run_dir, pair, model, c)
+            rows.append(row)
+            point.write_csv(csv_path, csv_order(rows, pairs, args.models))
+            save()
+            progress(args, i, len(points), start, pair, model, c, row)
+    except common.Interrupted:
+        rundir.remove_tmp(run_dir)
+        print("bench: interrupted; partial results (%d of %d points) in %s; "
+              "results/latest unchanged" % (len(rows), len(points), common.rel(run_dir)),
+              file=sys.stderr)
+        return 130
+
+    if not args.no_rate:
+        rc = run_open_loop(args, runner, pairs, run_dir, meta, save)
+        if rc is not None:
+            return rc
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # Every point is measured: the data is complete, whatever the report does.
+    meta["complete"] = True
+    meta["results_csv"] = rundir.results_seal(csv_path)
+    meta["elapsed_s"] = round(time.monotonic() - start, 1)
+    save()
+    if not args.no_report:
+        if subprocess.run([sys.executable, REPORT, run_dir]).returncode != 0:
+            print("bench: report failed; results are in %s" % common.rel(run_dir),
+                  file=sys.stderr)
+            return 1
+    latest = rundir.point_latest(args.results, "latest", run_dir)
+    failed = sum(1 for r in rows if r["status"] != "ok")
+    print("bench: %d points in %s (%d failed); %s" % (
+        len(rows), common.duration(time.monotonic() - start), failed,
+        "results: %s" % common.rel(os.path.join(latest, "results.csv")) if args.no_report
+        else "report: %s" % common.rel(os.path.join(latest, "report.md"))), file=sys.stderr)
+    return 0
+
+
+def guarded_main(argv):
+    """main(), stopped by our parent's death; a failed write (a full disk) is
+    one line and exit 3 (rundir.guarded)."""
+    return rundir.guarded("bench", main, argv)

@@ -1,0 +1,212 @@
+"""point.py - one closed-loop point: (workload, model, c) -> one results.csv row.
+
+A pilot run sizes the task count so one run takes about TARGET_S; hyperfine
+then runs a warm-up and RUNS counted runs, each of which appends its own JSON
+stats line; merge_point() turns the counted lines into one row (medians,
+min/max, spread, the noisy flag).  A run that fails becomes a row with
+status=failed and its reason.  Shared by both sweeps: the open-loop sweep
+measures each model's capacity with the same points.
+"""
+
+import csv
+import io
+import json
+import os
+
+from . import common, runner as R
+
+TARGET_S = 0.4          # aim for one run to take this long
+QUICK_TARGET_S = 0.08   # ... in a QUICK sweep
+PILOT_MIN_TASKS = 200   # a pilot runs at least this many tasks
+PILOT_TASKS_PER_SLOT = 2  # ... and this many per slot; the same for every model,
+                          # so the pilots' checksums prove equal work
+MIN_TASKS_PER_SLOT = 5  # every slot gets at least this many tasks: a closed run
+                        # reports its steady window (harness/dispatch.h), which
+                        # needs 5 (mixed at c = 10,000 does 4-7k tasks/s: 7-13 s)
+WANT_TASKS_PER_SLOT = 20  # and this many where the time cap allows
+MAX_RUN_S = 1.5         # ... the time cap for that
+STEADY_TASKS_PER_SLOT = 50  # and this many within a longer cap: a run whose slots turn
+STEADY_MAX_RUN_S = 5.0      # over too slowly for a window (io_sleep threads at c = 10,000
+                            # starve some threads for 0.6 s) carries its drain: Little's
+                            # law at 0.96 with 20 tasks per slot, 0.99 with 50
+MAX_TASKS = 50_000_000  # never more than this per run
+WARMUP = 1              # hyperfine warm-up runs
+NOISY_CV = 0.10         # a point whose throughput spread is above this is noisy
+NOISY_OUTLIER_CV = 0.05  # hyperfine's outlier warning (about the whole process's wall
+NOISY_SPREAD = 0.20      # time, set-up included) flags a point only when our own figure
+                         # moved too: throughput cv above NOISY_OUTLIER_CV, or its
+                         # min..max spread above NOISY_SPREAD of the median
+RSS_PER_TASK_MIN_C = 64  # below, (RSS(c) - RSS(1)) / (c - 1) is page-level noise
+
+COLUMNS = [
+    "workload", "model", "concurrency", "status", "reason", "tasks", "window_tasks", "runs",
+    "work", "delay_us",
+    "throughput", "throughput_min", "throughput_max", "throughput_cv",
+    "p50_us", "p50_us_min", "p50_us_max", "p90_us",
+    "p99_us", "p99_us_min", "p99_us_max", "p999_us", "max_us", "mean_us",
+    "maxrss_kib", "maxrss_kib_min", "maxrss_kib_max", "rss_per_task_kib",
+    "kmem_kib", "kmem_per_task_kib", "mem_per_task_kib", "mem_source",
+    "threads", "utime_s", "stime_s", "vcsw", "ivcsw", "wall_s",
+    "setup_s", "setup_cpu_s", "teardown_s", "teardown_cpu_s",
+    "backend_cpu_s", "backend_vcsw", "backend_ivcsw", "backend_util", "placement",
+    "hf_mean_s", "hf_stddev_s", "hf_median_s", "hf_min_s", "hf_max_s",
+    "cv", "noisy", "outliers", "littles_ratio", "checksum", "errors",
+    "verify_tasks", "verify_checksum",
+]
+
+
+def noisy_flag(row):
+    """1 when a point's figure is not to be trusted to NOISY_CV: its
+    throughput cv is over NOISY_CV, or hyperfine saw outliers and they moved
+    our figure (cv over NOISY_OUTLIER_CV or min..max over NOISY_SPREAD of the
+    median).  hyperfine times the whole process, set-up included, so its
+    warning alone says nothing about the clocked window."""
+    cv_ = row.get("cv") or 0.0
+    if cv_ > NOISY_CV:
+        return 1
+    thr, lo, hi = (row.get(k) for k in ("throughput", "throughput_min", "throughput_max"))
+    spread = (hi - lo) / thr if thr and lo is not None and hi is not None else 0.0
+    return 1 if row.get("outliers") and (cv_ > NOISY_OUTLIER_CV or spread > NOISY_SPREAD) else 0
+
+
+def noisy_why(row):
+    """Why a noisy point is flagged, for the progress line."""
+    why = []
+    if (row.get("cv") or 0) > NOISY_OUTLIER_CV:
+        why.append("cv %.0f%%" % (100 * row["cv"]))
+    thr = row.get("throughput")
+    if thr and row.get("throughput_max") is not None:
+        why.append("min..max %.0f%%" % (100 * (row["throughput_max"] - row["throughput_min"]) / thr))
+    if row.get("outliers"):
+        why.append("hyperfine outliers")
+    return ", ".join(why)
+
+
+def merge_point(stats, hf, outliers):
+    """One results.csv row's measured fields from the counted runs."""
+    median = common.median
+
+    def col(k):
+        return [float(s[k]) for s in stats]
+    thr = col("throughput")
+    row = {
+        "runs": len(stats),
+        "throughput": median(thr), "throughput_min": min(thr), "throughput_max": max(thr),
+        "throughput_cv": common.cv(thr),
+        "p50_us": median(col("p50_us")), "p50_us_min": min(col("p50_us")),
+        "p50_us_max": max(col("p50_us")), "p90_us": median(col("p90_us")),
+        "p99_us": median(col("p99_us")), "p99_us_min": min(col("p99_us")),
+        "p99_us_max": max(col("p99_us")), "p999_us": median(col("p999_us")),
+        "max_us": median(col("max_us")), "mean_us": median(col("mean_us")),
+        "maxrss_kib": median(col("maxrss_kib")), "maxrss_kib_min": min(col("maxrss_kib")),
+        "maxrss_kib_max": max(col("maxrss_kib")),
+        "threads": max(int(s["threads"]) for s in stats),
+        "utime_s": median(col("utime_s")), "stime_s": median(col("stime_s")),
+        "vcsw": median(col("vcsw")), "ivcsw": median(col("ivcsw")),
+        "wall_s": median(col("wall_s")),
+        "window_tasks": int(median(col("window_tasks"))) if all("window_tasks" in s
+                                                                for s in stats) else None,
+        "errors": sum(int(s["errors"]) for s in stats),
+        "outliers": 1 if outliers else 0,
+    }
+    # Figures an older binary, or a machine without a memory cgroup, does not
+    # give: empty (not measured), never zero.
+    def opt(k):
+        vals = [s.get(k) for s in stats]
+        return None if any(v is None for v in vals) else median([float(v) for v in vals])
+    for k in ("kmem_kib", "setup_s", "setup_cpu_s", "teardown_s", "teardown_cpu_s",
+              "backend_cpu_s", "backend_vcsw", "backend_ivcsw"):
+        row[k] = opt(k)
+    util = [float(s["backend_cpu_s"]) / float(s["window_s"]) for s in stats
+            if s.get("backend_cpu_s") is not None and float(s.get("window_s") or 0) > 0]
+    row["backend_util"] = median(util) if len(util) == len(stats) else None
+    row["mem_source"] = stats[0].get("mem_source") if row["kmem_kib"] is not None else "none"
+    row["placement"] = stats[0].get("placement", "shared")
+    if hf:
+        row.update({"hf_mean_s": hf.get("mean"), "hf_stddev_s": hf.get("stddev"),
+                    "hf_median_s": hf.get("median"), "hf_min_s": hf.get("min"),
+                    "hf_max_s": hf.get("max")})
+    row["cv"] = row["throughput_cv"]
+    row["noisy"] = noisy_flag(row)
+    row["littles_ratio"] = (row["throughput"] * row["mean_us"] / 1e6 / stats[0]["concurrency"]
+                            if row["mean_us"] else None)
+    sums = {s["checksum"] for s in stats}
+    row["checksum"] = sums.pop() if len(sums) == 1 else "mismatch"
+    return row
+
+
+def write_csv(path, rows):
+    """All rows so far, with rss_per_task_kib filled in, atomically."""
+    base = {(r["workload"], r["model"]): r for r in rows
+            if r["concurrency"] == 1 and r["status"] == "ok"}
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(COLUMNS)
+    for r in rows:
+        b = base.get((r["workload"], r["model"]))
+        if b and r["status"] == "ok" and r["concurrency"] >= RSS_PER_TASK_MIN_C:
+            r["rss_per_task_kib"] = ((r["maxrss_kib"] - b["maxrss_kib"]) /
+                                     (r["concurrency"] - 1))
+            # Kernel memory per task by the same rule, and the whole: user + kernel.
+            if r.get("kmem_kib") is not None and b.get("kmem_kib") is not None:
+                r["kmem_per_task_kib"] = ((r["kmem_kib"] - b["kmem_kib"]) /
+                                          (r["concurrency"] - 1))
+                r["mem_per_task_kib"] = r["rss_per_task_kib"] + r["kmem_per_task_kib"]
+        w.writerow([common.fmt(r.get(c)) for c in COLUMNS])
+    common.write_atomic(path, buf.getvalue())
+
+
+def run_point(args, runner, meta, run_dir, pair, model, c):
+    """Measure one point; returns its results.csv row."""
+    name = pair["name"]
+    row = {"workload": name, "model": model["name"], "concurrency": c,
+           "work": pair["work"], "delay_us": pair["delay_us"], "status": "ok", "reason": ""}
+    tag = "%s-%s-c%d" % (name, model["name"], c)
+
+    # Pilot: size the run.
+    n0 = max(PILOT_MIN_TASKS, PILOT_TASKS_PER_SLOT * c)
+    rc, stats, err = R.run_json(runner, meta, R.model_argv(model, pair, c, n0, pin=args.pin)
+                                + ["--json"])
+    if rc != 0 or not stats:
+        row.update(status="failed", reason=R.failure_reason(err, stats), tasks=n0)
+        return row
+    row["verify_tasks"], row["verify_checksum"] = n0, stats["checksum"]
+    rate = stats["throughput"] or 1.0
+    want = max(rate * args.target_s, min(WANT_TASKS_PER_SLOT * c, rate * MAX_RUN_S),
+               min(STEADY_TASKS_PER_SLOT * c, rate * STEADY_MAX_RUN_S))
+    n = int(min(MAX_TASKS, max(MIN_TASKS_PER_SLOT * c, want)))
+    row["tasks"] = n
+
+    # hyperfine: warm-up and counted runs, each appending a stats line.
+    stats_file = os.path.join(run_dir, "stats", tag + ".jsonl")
+    if os.path.exists(stats_file):
+        os.unlink(stats_file)
+    hf_final = os.path.join(run_dir, "hyperfine", tag + ".json")
+    hf_tmp = hf_final + ".tmp"
+    rc, out, err, lines = R.hyperfine_runs(runner, meta, tag,
+                                           R.model_argv(model, pair, c, n, stats_file, args.pin),
+                                           stats_file, args.runs, WARMUP, hf_tmp)
+    if rc != 0:
+        bad = next((s for s in reversed(lines) if s.get("status") != "ok"), None)
+        row.update(status="failed", reason=R.failure_reason(err, bad))
+        return row
+    counted = lines[-args.runs:]
+    if len(lines) != WARMUP + args.runs:  # a lost line: never take the warm-up's instead
+        row.update(status="failed", reason="%d stats lines for %d runs (a result was lost)"
+                   % (len(lines), WARMUP + args.runs))
+        return row
+    hf = None
+    try:
+        with open(hf_tmp) as f:
+            hf = json.load(f)["results"][0]
+        os.replace(hf_tmp, hf_final)
+    except (OSError, ValueError, KeyError, IndexError):
+        pass  # hyperfine's export is a bonus: our own stats lines are the data
+    # hyperfine's own words (outlier warnings above all) stay with the data.
+    common.write_atomic(os.path.join(run_dir, "hyperfine", tag + ".log"), out + err)
+    outliers = "outlier" in (err + out).lower()
+    if outliers:
+        warn = [l.strip() for l in (err + out).splitlines() if "outlier" in l.lower()]
+        row["hf_warning"] = warn[0] if warn else "outliers"
+    row.update(merge_point(counted, hf, outliers))
+    return row

@@ -1,0 +1,84 @@
+"""rundir.py - a run folder: made atomically, sealed when whole, pointed at.
+
+results/<run-id>/ is ours alone (os.mkdir either makes it or fails), its
+results.csv gets a seal (rows and sha256) in meta.json once the run is complete,
+and results/latest moves to it only then.  A failed write (a full disk) ends the
+sweep in one line with the temporary files removed.
+"""
+
+import csv
+import glob
+import hashlib
+import io
+import os
+import sys
+
+from . import common, runner
+
+
+def make_run_dir(results, stamp, prefix=""):
+    """A new folder results/PREFIX+STAMP[-N] of our own: os.mkdir either makes
+    it or fails, so two sweeps started in the same second never share one
+    (a check for an existing folder and a later create would race).
+    Returns its path."""
+    suffix = 1
+    while True:
+        name = prefix + stamp + ("" if suffix == 1 else "-%d" % suffix)
+        path = os.path.join(results, name)
+        try:
+            os.mkdir(path)
+            return path
+        except FileExistsError:
+            suffix += 1
+
+
+def results_seal(csv_path):
+    """{"rows", "sha256"} of a whole results.csv, for meta.json: a loader
+    (scripts/report/load.py) refuses a file that no longer matches it."""
+    with open(csv_path, "rb") as f:
+        data = f.read()
+    rows = max(0, len(list(csv.reader(io.StringIO(data.decode("utf-8"))))) - 1)
+    return {"rows": rows, "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def remove_tmp(run_dir):
+    """After an interrupt: drop the half-written temporary files (write_atomic's,
+    hyperfine's export of the killed point), so the folder holds only whole ones."""
+    for sub in ("", "stats", "hyperfine"):
+        for name in glob.glob(os.path.join(run_dir, sub, "*.tmp*")):
+            try:
+                os.unlink(name)
+            except OSError:
+                pass
+
+
+def write_failed(who, err, run_dir):
+    """A write under the results folder failed (a full disk): one line on
+    stderr, the temporary files removed; the caller exits 3."""
+    if run_dir:
+        remove_tmp(run_dir)
+    where = getattr(err, "filename", None)
+    print("%s: cannot write results: %s%s; the run%s is incomplete, latest unchanged" % (
+        who, "%s: " % common.rel(where) if isinstance(where, str) else "", err.strerror or err,
+        " in %s" % common.rel(run_dir) if run_dir else ""), file=sys.stderr)
+
+
+def point_latest(results, name, run_dir):
+    """results/NAME -> run_dir, replaced atomically; returns its path."""
+    link = os.path.join(results, name)
+    tmp_link = link + ".tmp.%d" % os.getpid()
+    os.symlink(os.path.basename(run_dir), tmp_link)
+    os.replace(tmp_link, link)
+    return link
+
+
+def guarded(who, main, argv):
+    """main(argv), but our parent's death stops us (runner.die_with_parent),
+    and a write that fails (a full disk under the results folder) ends the
+    sweep with one line and exit 3, never a traceback."""
+    runner.die_with_parent()
+    try:
+        return main(argv)
+    except OSError as e:
+        write_failed(who, e, common.CURRENT["run_dir"])
+        return 3

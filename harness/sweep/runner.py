@@ -1,0 +1,183 @@
+"""runner.py - child processes of a sweep, and the command line of a model run.
+
+Every child (hyperfine, a model, bin/calibrate) runs in a process group of its
+own, so an interrupt or a timeout kills a whole point at once (hyperfine, the
+model, its backend), and dies with the sweep even when the sweep is SIGKILLed.
+model_argv() turns a registry model (harness/models.def) into its command line;
+hyperfine_runs() repeats one under hyperfine.  Timeouts come from
+common.run_timeout_s() at call time, so TVSA_RUN_TIMEOUT_S reaches every sweep.
+"""
+
+import ctypes
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+
+from . import common, models
+
+TOOLS = ("hyperfine", "taskset")  # commands a sweep runs, checked on PATH before it starts
+PR_SET_PDEATHSIG = 1    # prctl(2): a signal for us when our parent dies
+KILL_GRACE_S = 10       # the runner's own timeout is the model's --timeout-s plus this
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}  # the sweep's interrupts
+
+
+class Runner:
+    """Runs child processes in their own process group, so that an interrupt
+    can kill a whole point (hyperfine, the model, its backend) at once."""
+
+    def __init__(self):
+        self.child = None
+
+    def run(self, argv, timeout):
+        """(returncode, stdout, stderr); kills the group on timeout.  SIGINT and
+        SIGTERM wait while the child is started, so the sweep's handler always
+        finds it in self.child to kill (else a child started in that window
+        outlived the interrupt and could write into the run folder after its
+        clean-up); the child gets the signal mask the sweep had."""
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            self.child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                          text=True, start_new_session=True,
+                                          preexec_fn=lambda: child_dies_with_us(old))
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        try:
+            out, err = self.child.communicate(timeout=timeout)
+            return self.child.returncode, out, err
+        except subprocess.TimeoutExpired:
+            self.kill()
+            out, err = self.child.communicate()
+            return None, out, err + "\ntimed out after %.0f s" % timeout
+        finally:
+            self.child = None
+
+    def kill(self):
+        """SIGKILL the child's process group, if any."""
+        if self.child is not None:
+            try:
+                os.killpg(self.child.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def die_with_parent():
+    """Ask for SIGTERM when our parent dies (make killed, its shell gone), so
+    the sweep stops as on Ctrl-C: the point in hand killed, latest unmoved.
+    Linux prctl(PR_SET_PDEATHSIG) through ctypes; elsewhere nothing.  If the
+    parent died before the request took effect, raise SIGTERM now."""
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+            return
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def child_dies_with_us(mask=None):
+    """preexec_fn of every child (hyperfine, a model, bin/calibrate): SIGKILL
+    when the sweep dies, even by SIGKILL, so nothing of a point outlives it;
+    mask: the signal mask to run with (Runner.run blocks SIGINT and SIGTERM
+    around the start)."""
+    if mask is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    try:
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def need_tools():
+    """Every command the sweep runs is on PATH, else UsageError naming it."""
+    missing = [t for t in TOOLS if shutil.which(t) is None]
+    if missing:
+        raise common.UsageError("%s not found on PATH (scripts/deps.sh installs what is missing)"
+                                % ", ".join(missing))
+
+
+def failure_reason(err, stats):
+    """Why a run failed: the model's own reason, else its last stderr line.
+    hyperfine hides a counted run's stderr, so its own words are turned into
+    the cause: every exit 3 of a model writes a stats line (used above)
+    except the --timeout-s one."""
+    if stats and stats.get("reason"):
+        return stats["reason"]
+    line = common.last_line(err)
+    m = re.match(r"Error: Command terminated with non-zero exit code: (\d+)", line)
+    if m:
+        code = int(m.group(1))
+        return ("a counted run timed out (--timeout-s %d)" % common.run_timeout_s() if code == 3
+                else "a counted run exited %d with no stats line" % code)
+    if line.startswith("Error: The process has been terminated by a signal"):
+        return "a counted run was killed by a signal (crash or out of memory?)"
+    return re.sub(r"^\S+: \S+ -c \d+: run failed: ", "", line) or "unknown failure"
+
+
+def model_cpus(pin, needs_backend):
+    """CPUs a model run may use: every online CPU (unpinned, today's default),
+    or under PIN=split for a pair with a backend the allowed CPUs less the
+    PIN_BACKEND_CPUS the runner gives its backend.  A model's {cores} and
+    {loops} flags (models.def) are sized from it, so no model is handed more
+    CPUs than it has."""
+    if pin == "split" and needs_backend:
+        return max(1, len(os.sched_getaffinity(0)) - common.PIN_BACKEND_CPUS)
+    return os.cpu_count() or 1
+
+
+def model_argv(model, pair, c, n, extra_runs_file=None, pin=None):
+    """The command line of one run of model (a models.load() entry) on pair
+    (a registry.pairs() entry) at c with n tasks; pin: PIN ("split" passes
+    --pin split to the model, which places itself and its backend)."""
+    argv = [os.path.join(common.bin_dir(), model["binary"]), pair["name"], "-c", str(c),
+            "-n", str(n), "--timeout-s", str(common.run_timeout_s())]
+    argv += models.flags_argv(model, c, model_cpus(pin, pair["needs_backend"]))
+    if pin == "split":
+        argv += ["--pin", "split"]
+    if extra_runs_file:
+        argv += ["--stats-out", extra_runs_file]
+    return argv
+
+
+def quoted(argv):
+    """A command line as a shell would take it, for meta.json."""
+    return " ".join(shlex.quote(a) for a in argv)
+
+
+def run_json(runner, meta, argv):
+    """Run argv (a model run with --json) once, recording it in meta.json's
+    commands: (rc, its stats line as a dict or None, stderr)."""
+    meta["commands"].append(quoted(argv))
+    timeout = common.run_timeout_s()
+    rc, out, err = runner.run(argv, timeout + KILL_GRACE_S)
+    stats = None
+    try:
+        stats = json.loads(out.strip().splitlines()[-1]) if out.strip() else None
+    except ValueError:
+        pass
+    return rc, stats if isinstance(stats, dict) else None, err
+
+
+def hyperfine_runs(runner, meta, tag, argv, stats_file, runs, warmup, export_json=None):
+    """hyperfine runs `argv` (which appends a JSON line per run to
+    stats_file) warmup + runs times: (rc, out, err, the stats lines)."""
+    hf_argv = ["hyperfine", "-N", "--style", "basic", "--warmup", str(warmup),
+               "--runs", str(runs), "--command-name", tag]
+    hf_argv += ["--export-json", export_json] if export_json else []
+    hf_argv.append(quoted(argv))
+    meta["commands"].append(quoted(hf_argv))
+    rc, out, err = runner.run(hf_argv, (warmup + runs) * (common.run_timeout_s() + KILL_GRACE_S))
+    lines = []
+    if os.path.exists(stats_file):
+        with open(stats_file) as f:
+            for line in f:
+                try:
+                    lines.append(json.loads(line))
+                except ValueError:
+                    pass  # a run killed mid-write; O_APPEND makes this rare
+    return rc, out, err, lines

@@ -1,0 +1,19 @@
+"""scripts.report: the report of a run, and the comparison of two.
+
+    fmt.py       leaf: numbers, ratios, markdown cells, meta.json fields
+    load.py      leaf: a run folder's files read and checked (ReportError, RunCheckError)
+    data.py      results.csv rows: grouping, models in registry order and style, checks
+    floors.py    the machine's floor from calibration.csv, the targets
+    plots.py     every figure, drawn by gnuplot (scripts/plot_*.gp)
+    rate.py      the open-loop figures and rate.md
+    rules.py     the verdicts' thresholds, claims and shared helpers
+    claims.py    each claim judged: CONFIRMED, REFUTED, NOT SHOWN
+    verdicts.py  the Verdicts section
+    render.py    report.md
+    build.py     the whole report of one run folder
+    compare.py   B/A of two runs, changes beyond noise
+    report.py, compare_runs.py   the entry scripts; nothing imports them
+
+Import rules (tests/test_layout.sh checks them): leaf modules import nothing of
+ours; nothing imports an entry script; no import cycle.
+"""

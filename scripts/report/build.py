@@ -1,0 +1,105 @@
+"""build.py - the whole report of one run folder: check, load, draw, write.
+
+    report.py [--plots-only | --rate-only | --verdicts] RUN_DIR
+
+Given a run folder (results/<run-id>/ with results.csv and meta.json):
+refuse a damaged results.csv in one line (load.check_run), draw every figure
+(plots.py), the open-loop figures and rate.md when the run has rate/rate.csv
+(rate.py), and write report.md (render.py).  --plots-only leaves report.md
+alone; --rate-only draws the open-loop part only (what `make bench-rate`
+needs); --verdicts prints the Verdicts section on stdout and writes nothing.
+
+Exit: 0 ok (also --rate-only on a run without rate.csv: nothing to do);
+1 failed: no or a damaged results.csv, missing plot columns, gnuplot missing,
+failing or hung (on any figure, the open-loop ones included), an unreadable
+file; one line on stderr, never a traceback; 2 bad usage.  Each output is
+first written to a hidden temporary file in RUN_DIR, then renamed into place.
+"""
+
+import argparse
+import csv
+import os
+import sys
+
+from . import rate, verdicts
+from .load import (CALIBRATION_CSV, META_JSON, REPORT_MD, RESULTS_CSV, ReportError, RunCheckError, check_run,
+                   load_calibration, load_csv, load_floor_runs, load_meta, write_atomic)
+from .plots import draw_all
+from .render import render_report
+
+PROG = "report.py"
+
+
+def parse_args(argv):
+    """The options and RUN_DIR; argparse exits 2 on bad usage."""
+    p = argparse.ArgumentParser(
+        prog=PROG, description="Draw the plots (gnuplot) and write report.md of one run folder.")
+    only = p.add_mutually_exclusive_group()
+    only.add_argument("--plots-only", action="store_true",
+                      help="draw the figures, leave report.md alone")
+    only.add_argument("--rate-only", action="store_true",
+                      help="the open-loop figures and rate.md only (make bench-rate)")
+    only.add_argument("--verdicts", action="store_true",
+                      help="print the Verdicts section on stdout, write nothing")
+    p.add_argument("run_dir", metavar="RUN_DIR",
+                   help="a run folder with results.csv and meta.json (e.g. results/latest)")
+    return p.parse_args(argv)
+
+
+def load_rows(run_dir):
+    """results.csv's rows, checked whole first; ReportError otherwise."""
+    try:
+        check_run(run_dir, RESULTS_CSV, META_JSON)
+    except RunCheckError as e:
+        raise ReportError("refused: %s" % e)
+    rows = load_csv(os.path.join(run_dir, RESULTS_CSV))
+    if not rows:
+        raise ReportError("%s: no rows to report" % os.path.join(run_dir, RESULTS_CSV))
+    return rows
+
+
+def build(args):
+    """Do what args ask on args.run_dir; returns the files written."""
+    run_dir = args.run_dir
+    if not os.path.isdir(run_dir):
+        raise ReportError("%s: not a run folder" % run_dir)
+    meta = load_meta(os.path.join(run_dir, META_JSON))
+    if args.rate_only:
+        rate_rows, _ = rate.report_lines(run_dir, meta)
+        return [] if rate_rows is None else ["%s/ (open loop)" % rate.RATE_DIR]
+    rows = load_rows(run_dir)
+    if args.verdicts:
+        print("\n".join(verdicts.render(rows, meta, rate.load(run_dir))))
+        return []
+    cal, cal_problem = load_calibration(run_dir)
+    if cal_problem and os.path.exists(os.path.join(run_dir, CALIBRATION_CSV)):
+        print("%s: warning: %s; no floors drawn" % (PROG, cal_problem), file=sys.stderr)
+    written = draw_all(run_dir, rows, meta, cal)
+    rate_rows, rate_lines = rate.report_lines(run_dir, meta)
+    if rate_rows is not None:
+        written.append("%s/ (open loop)" % rate.RATE_DIR)
+    if not args.plots_only:
+        write_atomic(os.path.join(run_dir, REPORT_MD), render_report(
+            rows, meta, cal, cal_problem, load_floor_runs(run_dir), rate_rows, rate_lines))
+        written.append(REPORT_MD)
+    return written
+
+
+def main(argv):
+    """Entry point: returns the exit status."""
+    args = parse_args(argv)
+    try:
+        written = build(args)
+    except ReportError as e:
+        print("%s: %s" % (PROG, e), file=sys.stderr)
+        return 1
+    except (OSError, csv.Error, ValueError, KeyError) as e:
+        # rate.csv and the like are read without a seal: a damaged one is one line too.
+        print("%s: %s: %s" % (PROG, type(e).__name__, e), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("%s: interrupted" % PROG, file=sys.stderr)
+        return 130
+    if written:
+        print("%s: wrote %s in %s" % (PROG, ", ".join(written), args.run_dir), file=sys.stderr)
+    return 0

@@ -1,0 +1,280 @@
+"""floors.py - the machine's floor: what each workload could do at best, and the targets.
+
+When the run folder has calibration.csv (bin/calibrate, run by the sweep before
+the first point), every figure gets the machine's floor as a dashed reference
+line, report.md gets a "Calibration" section (the figures, and the targets
+marked PASS or MISS, the io round-trip ones from floor_runs.jsonl) and each
+workload a "distance from floor" table.  A workload's floor is the lower of
+its latency bound and its CPU bound, and follows from what it is (meta.json:
+kind, work, delay_us, needs_backend), never from its name:
+    one task alone     L = delay + (TCP RTT if it needs the backend) + work x cpu_hash round
+    CPU per task       C = work x cpu_hash round + (rpc_cpu_us if it needs the backend)
+    throughput at c    T(c) = min(c / L, cores / C if C > 0,
+                              1 / timer_event if it waits on a timer)
+    latency at c       c / T(c)  (Little's law: L until a cap binds)
+An older run without calibration.csv is reported as before, saying so.
+"""
+
+import math
+
+from .data import rows_for, workload_info, workloads, is_ok
+from .fmt import DASH, UNKNOWN, fmt_ratio, fmt_si, fmt_sig, is_num, md_cell, meta_get
+from .load import CALIBRATION_CSV, FLOOR_RUNS_JSONL
+
+# The targets: how close to the machine's floor each model must come.
+TARGET_RTT_RATIO = (("threads", 1.3), ("async", 1.5))  # p50 / tcp_rtt at c=1, delay 0
+TARGET_TIMER_BAND = 0.10        # async timer-wait throughput within 10% of T(c), every c
+TARGET_LINEAR_BAND = 0.10       # CPU threads at c = cores within 10% of cores x T(1)
+TARGET_HIST_NS = 30.0           # hist_record_ns below this
+PASS, MISS, NOT_MEASURED = "PASS", "MISS", "not measured"
+BELOW_FLOOR = 0.9               # measured under 0.9x its floor: the floor was measured high
+
+
+def cal_value(cal, name):
+    """One calibration figure (a positive number), or None."""
+    v = (cal or {}).get(name, {}).get("value")
+    return v if is_num(v) and v > 0 else None
+
+
+def cal_cores(cal, meta):
+    """Cores of the floor: calibration's count, else meta.json's, else None."""
+    c = cal_value(cal, "cores") or meta_get(meta, "host", "cores")
+    return int(c) if is_num(c) and c >= 1 else None
+
+
+def workload_floor(rows, meta, cal, workload):
+    """The machine's floor for one workload (see the module comment), or None
+    when calibration lacks a figure it needs or the task costs nothing.
+    Returns {lat_us: L, one task alone; caps: [(tasks/s, symbol, detail)];
+    tput_lines, lat_lines: the formulas, two short lines each, for the
+    plots' labels and the report}."""
+    if not cal:
+        return None
+    info = workload_info(rows, meta, workload)
+    work = info["work"] if is_num(info["work"]) else 0
+    delay = info["delay_us"] if is_num(info["delay_us"]) else 0
+    backend = bool(meta_get(meta, "workloads", workload, "needs_backend", default=False))
+    cores = cal_cores(cal, meta)
+    terms, caps, cpu_text = [], [], None     # terms: (name, us) adding up to L
+    if delay > 0:
+        terms.append(("delay", float(delay)))
+        # A timed wait ends late by the machine's wake-up cost (io_sleep's
+        # timer, or the backend's): part of the floor, when measured.
+        wake = cal_value(cal, "wake_overshoot_us")
+        if wake:
+            terms.append(("wake", wake))
+    if backend:
+        rtt = cal_value(cal, "tcp_rtt_us")
+        if rtt is None:
+            return None
+        terms.append(("RTT" if work > 0 else "TCP RTT", rtt))  # short label: 3 terms
+    cpu_us, cpu_parts = 0.0, []     # the CPU a task costs the machine's cores
+    if work > 0 or info["kind"] == "cpu":
+        unit = cal_value(cal, "cpu_hash_unit_ns")
+        if unit is None or cores is None or work <= 0:
+            return None
+        cpu_us = work * unit / 1e3
+        cpu_text = "%s x %s ns" % (work, fmt_sig(unit))
+        terms.append(("CPU", cpu_us))
+        cpu_parts.append("work %s" % fmt_sig(cpu_us))
+    rpc_cpu = cal_value(cal, "rpc_cpu_us") if backend else None
+    if rpc_cpu and cores:
+        # The round trip's own CPU, client and backend: it overlaps the
+        # wire latency in L (that is spent computing), but bounds throughput.
+        cpu_us += rpc_cpu
+        cpu_parts.append("round trip %s" % fmt_sig(rpc_cpu))
+    if cpu_us > 0:
+        caps.append((cores * 1e6 / cpu_us, "%d cores / CPU" % cores,
+                     "CPU %s us" % fmt_sig(cpu_us) + (" (%s)" % " + ".join(cpu_parts)
+                                                     if len(cpu_parts) > 1 else "")))
+    if not backend and delay > 0:   # the wait is a timer
+        timer = cal_value(cal, "timer_event_ns")
+        if timer is None:
+            return None
+        caps.append((1e9 / timer, "1 / timer", "timer %s ns" % fmt_sig(timer)))
+    lat_us = sum(us for _, us in terms)
+    if lat_us <= 0:
+        return None
+    L = fmt_sig(lat_us)
+    if len(terms) == 1 and cpu_text:     # pure CPU: linear scaling up to the cores
+        tput = ["ideal: min(c, %d cores) / L" % cores, "L = %s = %s us" % (cpu_text, L)]
+    else:
+        tput = ["ceiling: " + ("min(c / L, %s)" % ", ".join(sym for _, sym, _ in caps)
+                               if caps else "c / L"),
+                "L = %s us" % L + "".join(", %s" % detail for _, _, detail in caps)]
+    if len(terms) == 1:
+        breakdown = "L = %s" % (cpu_text if cpu_text else "%s %s us" % (terms[0][0], L))
+    else:
+        breakdown = "L = %s us" % " + ".join("%s %s" % (n, fmt_sig(us)) for n, us in terms)
+    lat = ["floor: L = %s us%s" % (L, ", then c / T(c)" if caps else ""), breakdown]
+    summary = "T(c) = %s with L = %s%s%s; latency floor c / T(c)" % (
+        tput[0].split(": ", 1)[1], breakdown[len("L = "):],
+        "" if breakdown.endswith(" %s us" % L) else " = %s us" % L,
+        "".join("; %s" % detail for _, _, detail in caps
+                if not detail.startswith("CPU") or len(cpu_parts) > 1 or rpc_cpu))
+    if backend and not rpc_cpu:
+        summary += ("; the round trip's CPU is not in this floor (no rpc_cpu_us in %s): "
+                    "its throughput bound is too high" % CALIBRATION_CSV)
+    return {"lat_us": lat_us, "caps": [(cap, sym) for cap, sym, _ in caps], "cores": cores,
+            "tput_lines": tput, "lat_lines": lat, "summary": summary}
+
+
+def floor_throughput(fl, c):
+    """T(c): the most tasks/s the machine allows at concurrency c."""
+    t = c * 1e6 / fl["lat_us"]
+    for cap, _ in fl["caps"]:
+        t = min(t, cap)
+    return t
+
+
+def floor_latency_us(fl, c):
+    """The least latency (us) at concurrency c in a closed loop: c / T(c)."""
+    return c * 1e6 / floor_throughput(fl, c)
+
+
+def below_floor_note(ratio):
+    """A warning when a measurement beats its floor by more than noise: the
+    floor (calibration) was likely taken while the machine was busier."""
+    if is_num(ratio) and ratio < BELOW_FLOOR:
+        return "; below the floor: it was measured high (a busy machine during calibration?)"
+    return ""
+
+
+def within(ratio, band):
+    """PASS when ratio lies in 1 +- band."""
+    return PASS if is_num(ratio) and abs(ratio - 1) <= band else MISS
+
+
+def targets(rows, meta, cal, floor_runs):
+    """The targets: [(target, measured, ratio text, PASS/MISS/not measured)]."""
+    out = []
+    rtt = cal_value(cal, "tcp_rtt_us")
+    wl = next((st.get("workload") for st in floor_runs.values() if st.get("workload")),
+              meta_get(meta, "floor_runs", "workload", default="the backend round trip"))
+    for model, limit in TARGET_RTT_RATIO:
+        what = ("%s at delay 0, c=1, on one CPU like tcp_rtt: %s p50 within %sx of tcp_rtt"
+                % (wl, model, fmt_sig(limit)))
+        st = floor_runs.get(model)
+        if not rtt or not st:
+            out.append((what, "no calibration" if not rtt else "no floor run in %s"
+                        % FLOOR_RUNS_JSONL, DASH, NOT_MEASURED))
+        elif st.get("status") != "ok" or not is_num(st.get("p50_us")):
+            out.append((what, "floor run failed: %s" % (st.get("reason") or "no reason"),
+                        DASH, MISS))
+        else:
+            ratio = st["p50_us"] / rtt
+            cross = cal_value(cal, "tcp_rtt_cross_cpu_us")
+            note = below_floor_note(ratio)
+            if cross and cross > rtt and st["p50_us"] > math.sqrt(rtt * cross):
+                note = ("; nearer tcp_rtt_cross_cpu_us (%s us): the client and the backend "
+                        "ran on different CPUs" % fmt_sig(cross))
+            out.append((what, "p50 %s us vs tcp_rtt %s us (%s tasks)%s" % (
+                fmt_sig(st["p50_us"]), fmt_sig(rtt), st.get("tasks", UNKNOWN), note),
+                fmt_ratio(ratio), PASS if ratio <= limit else MISS))
+    cores = cal_cores(cal, meta)
+    for w in workloads(rows):
+        info = workload_info(rows, meta, w)
+        fl = workload_floor(rows, meta, cal, w)
+        timer_wait = (info["kind"] == "io" and info["delay_us"] and not info["work"] and
+                      not meta_get(meta, "workloads", w, "needs_backend", default=False))
+        if timer_wait:
+            what = ("%s: async throughput within %d%% of min(c / delay, 1 / timer_event) "
+                    "at every concurrency" % (w, round(TARGET_TIMER_BAND * 100)))
+            pts = rows_for(rows, workload=w, model="async", ok_only=True)
+            if not fl or not pts:
+                out.append((what, "no calibration" if not fl else "no async point",
+                            DASH, NOT_MEASURED))
+                continue
+            ratios = [(r["concurrency"], r["throughput"] / floor_throughput(fl, r["concurrency"]))
+                      for r in sorted(pts, key=lambda r: r["concurrency"])]
+            worst = max(ratios, key=lambda cr: abs(cr[1] - 1))
+            every = rows_for(rows, workload=w, model="async")     # a failed point misses
+            verdict = PASS if all(within(x, TARGET_TIMER_BAND) == PASS for _, x in ratios) \
+                and len(every) == len(pts) else MISS
+            out.append((what, ", ".join("c=%s %s" % (c, fmt_ratio(x)) for c, x in ratios),
+                        "worst %s (c=%s)" % (fmt_ratio(worst[1]), worst[0]), verdict))
+        elif info["kind"] == "cpu":
+            what = "%s: threads at c = cores within %d%% of cores x its c=1 throughput" % (
+                w, round(TARGET_LINEAR_BAND * 100))
+            by_c = {r["concurrency"]: r for r in rows_for(rows, workload=w, model="threads",
+                                                           ok_only=True)}
+            if not cores or 1 not in by_c or cores not in by_c:
+                out.append((what, "needs ok threads points at c=1 and c=%s" % (cores or "cores"),
+                            DASH, NOT_MEASURED))
+                continue
+            ratio = by_c[cores]["throughput"] / (cores * by_c[1]["throughput"])
+            out.append((what, "%s tasks/s at c=%d vs %d x %s at c=1" % (
+                fmt_si(by_c[cores]["throughput"]), cores, cores, fmt_si(by_c[1]["throughput"])),
+                fmt_ratio(ratio), within(ratio, TARGET_LINEAR_BAND)))
+    hist = cal_value(cal, "hist_record_ns")
+    what = "hist_record() under %s ns" % fmt_sig(TARGET_HIST_NS)
+    if hist is None:
+        out.append((what, "no calibration", DASH, NOT_MEASURED))
+    else:
+        out.append((what, "%s ns" % fmt_sig(hist), fmt_ratio(hist / TARGET_HIST_NS) +
+                    " of the limit", PASS if hist < TARGET_HIST_NS else MISS))
+    return out
+
+
+def calibration_lines(rows, meta, cal, problem, floor_runs):
+    """The "Calibration" section: the figures, then the targets."""
+    out = ["## Calibration: the machine's floor", ""]
+    if cal:
+        info = meta_get(meta, "calibration", default={})
+        out += ["`bin/calibrate%s` measured these on this machine before the first point "
+                "(each the median of several repetitions; %s).  The dashed lines on the "
+                "plots and the distance-from-floor tables below are computed from them: a "
+                "model at 1.1x its floor has little left to gain; at 5x it has overhead to "
+                "find." % (" --quick" if info.get("quick") else "", CALIBRATION_CSV), "",
+                "| figure | value | unit | what |", "|---|---:|---|---|"]
+        for name, f in cal.items():
+            v = f["value"]
+            out.append("| %s | %s | %s | %s |" % (
+                md_cell(name), int(v) if v == int(v) and abs(v) < 1e6 else fmt_sig(v),
+                md_cell(f["unit"]), md_cell(f["what"])))
+        out.append("")
+    else:
+        failed = meta_get(meta, "calibration", "status") == "failed"
+        if failed:
+            out += ["**Calibration is missing:** bin/calibrate failed in this run (%s), so "
+                    "the plots have no floor lines and there are no distance-from-floor "
+                    "tables." % meta_get(meta, "calibration", "reason", default=UNKNOWN), ""]
+        else:
+            out += ["No calibration in this run (%s): the plots have no floor lines and there "
+                    "are no distance-from-floor tables.  `make bench` runs `bin/calibrate` "
+                    "before the first point." % problem, ""]
+    out += ["**Targets**: how close the models come to the floor.", "",
+            "| target | measured | ratio | result |", "|---|---|---|---|"]
+    for what, measured, ratio, verdict in targets(rows, meta, cal, floor_runs):
+        out.append("| %s | %s | %s | %s |" % (md_cell(what), md_cell(measured), md_cell(ratio),
+                                             "**%s**" % verdict if verdict != NOT_MEASURED
+                                             else verdict))
+    out.append("")
+    return out
+
+
+def floor_table_lines(wl_rows, model_names, fl):
+    """Per workload: each model's best throughput and its c=1 p50 against the floor."""
+    lines = ["**Distance from floor** (%s): measured / floor, throughput at each "
+             "model's best point, p50 latency at c=1." % fl["summary"], "",
+             "| model | best throughput (c) | floor T(c) | throughput / floor | p50 at c=1 "
+             "| latency floor | p50 / floor |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for m in model_names:
+        ok = [r for r in wl_rows if r.get("model") == m and is_ok(r)
+              and is_num(r.get("throughput"))]
+        if not ok:
+            lines.append("| %s | no ok point | | | | | |" % m)
+            continue
+        best = max(ok, key=lambda r: r["throughput"])
+        t_floor = floor_throughput(fl, best["concurrency"])
+        one = next((r for r in ok if r.get("concurrency") == 1 and is_num(r.get("p50_us"))),
+                   None)
+        l_floor = floor_latency_us(fl, 1)
+        t_ratio = best["throughput"] / t_floor
+        l_ratio = one["p50_us"] / l_floor if one else None
+        lines.append("| %s | %s (c=%s) | %s | %s%s | %s | %s | %s%s |" % (
+            m, fmt_si(best["throughput"]), best["concurrency"], fmt_si(t_floor),
+            fmt_ratio(t_ratio), " (above: floor too low?)" if t_ratio > 1 / BELOW_FLOOR else "",
+            fmt_si(one["p50_us"]) + " us" if one else DASH, fmt_si(l_floor) + " us",
+            fmt_ratio(l_ratio), " (below: floor too high?)" if below_floor_note(l_ratio) else ""))
+    return lines

@@ -1,0 +1,175 @@
+"""plots.py - every figure of a run, drawn by gnuplot from results.csv.
+
+One figure per workload (WORKLOAD.png/.svg: throughput, p50/p99 latency, peak
+memory, memory per in-flight task, every model side by side) and overview.png
+/.svg (throughput and p99 of every workload on one screen).  The plots are
+drawn from results.csv only (gnuplot reads the CSV itself, see
+scripts/plot_*.gp), so a plot can always be redrawn from a run folder, and
+failed points are drawn, not dropped: running out of threads is one of the
+results.  The models, their order, colours and markers are passed to gnuplot
+from the registry (harness/models.def); the .gp files name no model.
+
+Each figure is written by gnuplot to a temporary name and renamed into place
+when complete.  A missing, failing or hung gnuplot raises load.ReportError
+(one line).  GNUPLOT=/path/to/gnuplot picks another gnuplot.
+"""
+
+import os
+import re
+import subprocess
+
+from .data import (kmem_measured, mem_source_text, model_styles, models, rows_for,
+                   workload_info, workloads)
+from .floors import workload_floor
+from .fmt import UNKNOWN, cores_text, is_num, meta_get
+from .load import RESULTS_CSV, ReportError, temp_name
+
+SCRIPTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # scripts/
+PLOT_WORKLOAD_GP = os.path.join(SCRIPTS_DIR, "plot_workload.gp")
+PLOT_OVERVIEW_GP = os.path.join(SCRIPTS_DIR, "plot_overview.gp")
+PLOT_RATE_GP = os.path.join(SCRIPTS_DIR, "plot_rate.gp")
+GNUPLOT_ENV = "GNUPLOT"         # another gnuplot, read when a figure is drawn
+GNUPLOT_TIMEOUT_S = 120         # one figure; a hung gnuplot is an error
+OVERVIEW = "overview"           # overview.png / overview.svg
+FORMATS = ("png", "svg")        # every figure in both
+WORKLOAD_SIZE_PX = (2000, 560)  # per-workload figure: four panels in a row
+OVERVIEW_COL_PX = 560           # overview: width per workload column ...
+OVERVIEW_EXTRA_PX = 120         # ... plus the left margin
+OVERVIEW_MIN_W_PX = 1100        # never narrower than this
+OVERVIEW_H_PX = 900             # two rows: throughput, p99
+# Columns the gnuplot scripts read (gnuplot 5.4 may crash on a missing one).
+PLOT_COLUMNS = ("workload", "model", "concurrency", "status",
+                "throughput", "throughput_min", "throughput_max",
+                "p50_us", "p50_us_min", "p50_us_max", "p99_us", "p99_us_min", "p99_us_max",
+                "maxrss_kib", "maxrss_kib_min", "maxrss_kib_max", "rss_per_task_kib")
+
+
+def gp_value(v):
+    """A Python value as a gnuplot literal for -e (strings single-quoted)."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return repr(v)
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def gnuplot_error_line(stderr):
+    """The most telling line of gnuplot's stderr (it prints the offending
+    command, a caret, then the message)."""
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    for ln in reversed(lines):
+        if not ln.startswith("^") and "warning:" not in ln:
+            return re.sub(r"\s+", " ", ln)
+    return re.sub(r"\s+", " ", lines[-1]) if lines else "no message"
+
+
+def run_gnuplot(script, variables, what):
+    """Run `gnuplot -e VARS script`.  Raises ReportError naming `what` on a
+    missing gnuplot, a timeout or a non-zero exit.  Warnings (empty series
+    are normal: not every model has every point) are not shown."""
+    expr = "; ".join("%s=%s" % (k, gp_value(v)) for k, v in variables.items())
+    gnuplot = os.environ.get(GNUPLOT_ENV) or "gnuplot"
+    try:
+        proc = subprocess.run([gnuplot, "-e", expr, script], capture_output=True,
+                              text=True, timeout=GNUPLOT_TIMEOUT_S)
+    except FileNotFoundError:
+        raise ReportError("gnuplot not found (%s); install gnuplot-nox" % gnuplot)
+    except subprocess.TimeoutExpired:
+        raise ReportError("gnuplot timed out after %ds drawing %s" % (GNUPLOT_TIMEOUT_S, what))
+    if proc.returncode != 0:
+        status = ("killed by signal %d" % -proc.returncode if proc.returncode < 0
+                  else "exit %d" % proc.returncode)
+        raise ReportError("gnuplot failed drawing %s (%s): %s" % (
+            what, status, gnuplot_error_line(proc.stderr)))
+
+
+def draw(run_dir, name, script, variables):
+    """Draw one figure in every FORMAT: gnuplot writes a temporary file,
+    which is renamed to run_dir/name.FMT only when complete."""
+    for fmt in FORMATS:
+        final = "%s.%s" % (name, fmt)
+        tmp = temp_name(run_dir, final)
+        try:
+            run_gnuplot(script, dict(variables, out=tmp, fmt=fmt), final)
+            if not os.path.exists(tmp) or os.path.getsize(tmp) == 0:
+                raise ReportError("gnuplot wrote nothing for %s" % final)
+            os.replace(tmp, os.path.join(run_dir, final))
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+def workload_title(rows, meta, workload):
+    """The per-workload figure title: name, kind, parameters, cores, run."""
+    info = workload_info(rows, meta, workload)
+    params = ", ".join("%s=%s" % (k, info[k]) for k in ("work", "delay_us") if info[k] is not None)
+    run_id = meta_get(meta, "run_id", default=UNKNOWN)
+    kind = "" if info["kind"] == UNKNOWN else "%s-bound: " % info["kind"]
+    return "%s  (%s%s)  -  %s  -  run %s" % (workload, kind, params, cores_text(meta), run_id)
+
+
+def floor_variables(fl):
+    """The gnuplot variables of one workload's floor (fl_on=0: none)."""
+    if not fl:
+        return {"fl_on": 0}
+    caps = [cap for cap, _ in fl["caps"]]
+    return {"fl_on": 1, "fl_lat_us": float(fl["lat_us"]),
+            "fl_cap": float(min(caps)) if caps else 0.0,
+            "fl_tlabel": fl["tput_lines"][0], "fl_tlabel2": fl["tput_lines"][1],
+            "fl_llabel": fl["lat_lines"][0], "fl_llabel2": fl["lat_lines"][1]}
+
+
+def model_variables(names, styles):
+    """The gnuplot variables that name the models, in legend order, with each
+    one's colour and point type (styles: data.model_styles)."""
+    return {"models": " ".join(names), "colors": " ".join(styles[m][0] for m in names),
+            "pts": " ".join(str(styles[m][1]) for m in names)}
+
+
+def draw_all(run_dir, rows, meta, cal=None):
+    """Every figure of the run; returns the file names written.  With cal
+    (load_calibration), each workload's floor is drawn as a dashed line."""
+    csv_path = os.path.join(run_dir, RESULTS_CSV)
+    missing = [c for c in PLOT_COLUMNS if c not in rows[0]]
+    if missing:
+        raise ReportError("%s lacks column%s %s; cannot plot" % (
+            csv_path, "" if len(missing) == 1 else "s", ", ".join(missing)))
+    all_models = models(rows, meta)
+    styles = model_styles(all_models, meta)
+    written = []
+    for wl in workloads(rows):
+        present = models(rows_for(rows, workload=wl), meta)
+        variables = {
+            "csv": csv_path, "wl": wl, "ttl": workload_title(rows, meta, wl),
+            **model_variables(present, styles),
+            "width": WORKLOAD_SIZE_PX[0], "height": WORKLOAD_SIZE_PX[1],
+        }
+        variables.update(floor_variables(workload_floor(rows, meta, cal, wl)))
+        wl_rows = rows_for(rows, workload=wl)
+        variables.update(kmem_on=1 if kmem_measured(wl_rows) else 0,
+                         mem_label="kernel memory: %s" % (
+                             "several sources (report.md)" if ";" in mem_source_text(wl_rows)
+                             else mem_source_text(wl_rows).split(",")[0]))
+        draw(run_dir, wl, PLOT_WORKLOAD_GP, variables)
+        written += ["%s.%s" % (wl, f) for f in FORMATS]
+    wls = workloads(rows)
+    col_titles = []
+    for wl in wls:
+        info = workload_info(rows, meta, wl)
+        params = ", ".join("%s=%s" % (k, info[k]) for k in ("work", "delay_us")
+                           if is_num(info[k]) and info[k])
+        text = "%s (%s%s)" % (wl, info["kind"], ", " + params if params else "")
+        col_titles.append('"%s"' % text.replace('"', "'"))     # one quoted word each
+    variables = {
+        "csv": csv_path, "wls": " ".join(wls), "wlt": " ".join(col_titles),
+        "ttl": "Throughput and p99 latency per workload  (%s, run %s)" % (
+            cores_text(meta), meta_get(meta, "run_id", default=UNKNOWN)),
+        **model_variables(all_models, styles),
+        "width": max(OVERVIEW_MIN_W_PX, OVERVIEW_COL_PX * len(wls) + OVERVIEW_EXTRA_PX),
+        "height": OVERVIEW_H_PX,
+    }
+    floors = [floor_variables(workload_floor(rows, meta, cal, wl)) for wl in wls]
+    if any(f["fl_on"] for f in floors):     # one word per column; 0 = no floor there
+        variables.update({"fl_lats": " ".join(repr(f.get("fl_lat_us", 0.0)) for f in floors),
+                          "fl_caps": " ".join(repr(f.get("fl_cap", 0.0)) for f in floors)})
+    draw(run_dir, OVERVIEW, PLOT_OVERVIEW_GP, variables)
+    written += ["%s.%s" % (OVERVIEW, f) for f in FORMATS]
+    return written

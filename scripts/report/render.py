@@ -1,0 +1,341 @@
+"""render.py - report.md of one run, as one string.
+
+Where the numbers came from (provenance), how to read the figures, the models
+(their one-line summaries from harness/models.def), the verdicts, the
+calibration, the overview, then per workload: its figure, failed points, the
+speed-up (CPU-kind), the distance from the floor, the checks (checksums,
+Little's law), how memory was measured, the backend-bound points, and a table
+of every point; the open-loop section last.
+"""
+
+import json
+
+from . import verdicts
+from .data import (BACKEND_BOUND_UTIL, LITTLES_HI, LITTLES_LO, MEM_SOURCES, RSS_NOISE_KIB,
+                   backend_bound, backend_bound_rows, below_noise, check_checksums, check_littles,
+                   is_ok, mem_source_text, model_info, models, rows_for, speedups, unique,
+                   workload_info, workloads)
+from .floors import calibration_lines, floor_table_lines, workload_floor
+from .fmt import (DASH, KIB_PER_MIB, UNKNOWN, cores_text, fmt_pct, fmt_si, fmt_sig, is_num,
+                  md_cell, meta_get)
+from .load import CALIBRATION_CSV
+from .plots import OVERVIEW
+
+NOISY_CV = 0.10                         # the sweep's noisy thresholds (for the text):
+NOISY_SPREAD = 0.20                     # cv, and min..max with hyperfine outliers
+MAX_COMMANDS_SHOWN = 400                # report.md lists at most this many command lines
+
+def provenance_lines(meta):
+    """The "What was run and where" section, as markdown lines."""
+    def g(*path):
+        v = meta_get(meta, *path)
+        return UNKNOWN if v is None or v == "" else v
+
+    commit = meta_get(meta, "git", "commit")
+    dirty = meta_get(meta, "git", "dirty")
+    git = UNKNOWN if not commit else "`%s`%s" % (
+        commit, {True: " (dirty: uncommitted changes)", False: " (clean)"}.get(dirty, ""))
+    mem = meta_get(meta, "host", "mem_total_kib")
+    governor = meta_get(meta, "host", "governor")
+    lines = [
+        "- **Date:** %s; **run id:** %s" % (g("date"), g("run_id")),
+        "- **CPU:** %s, %s; memory %s GiB" % (g("host", "cpu_model"), cores_text(meta),
+                                               fmt_sig(mem / KIB_PER_MIB / KIB_PER_MIB)
+                                               if is_num(mem) else UNKNOWN),
+        "- **Kernel:** %s; **CPU frequency governor:** %s" % (
+            g("host", "kernel"), governor or "%s (not exposed)" % UNKNOWN),
+        "- **Compiler:** %s; **CFLAGS:** `%s`" % (g("build", "compiler"), g("build", "cflags")),
+    ]
+    versions = dict(meta_get(meta, "versions", default={}))
+    for key in ("libevent", "hyperfine", "gnuplot"):
+        versions.setdefault(key, None)
+    lines.append("- **Versions:** " + "; ".join(
+        str(v) if v and str(v).lower().startswith(k.lower())    # "hyperfine 1.15.0"
+        else "%s %s" % (k, v if v else UNKNOWN) for k, v in versions.items()))
+    lines.append("- **Git commit:** %s" % git)
+    if meta.get("elapsed_s") is not None:
+        lines.append("- **Sweep time:** %s s" % fmt_sig(meta["elapsed_s"]))
+    params = meta_get(meta, "params", default={})
+    if params:
+        plain = []
+        for k, v in params.items():
+            if k == "concurrency" and isinstance(v, dict):
+                continue
+            plain.append("%s=%s" % (k, ",".join(map(str, v)) if isinstance(v, list)
+                                    else UNKNOWN if v is None
+                                    else json.dumps(v) if isinstance(v, bool) else v))
+        lines.append("- **Sweep parameters:** " + "; ".join(plain))
+        for wl, levels in (params.get("concurrency") or {}).items():
+            lines.append("  - %s concurrency: %s" % (wl, ", ".join(map(str, levels or []))))
+    else:
+        lines.append("- **Sweep parameters:** %s" % UNKNOWN)
+    sweep_cmd = meta.get("sweep_command")
+    if sweep_cmd:
+        lines.append("- **Sweep command:** `%s`" % (" ".join(sweep_cmd)
+                                                   if isinstance(sweep_cmd, list) else sweep_cmd))
+    commands = meta.get("commands") or []
+    lines.append("")
+    if commands:
+        shown = commands[:MAX_COMMANDS_SHOWN]
+        lines += ["<details><summary>The %d command lines run</summary>" % len(commands), "",
+                  "```"] + shown
+        if len(commands) > len(shown):
+            lines.append("... %d more in meta.json" % (len(commands) - len(shown)))
+        lines += ["```", "", "</details>"]
+    else:
+        lines.append("Command lines: %s (not recorded in meta.json)." % UNKNOWN)
+    return lines
+
+
+def notes_for(row):
+    """The status/notes cell of one point."""
+    if not is_ok(row):
+        return "**%s**: %s" % (row.get("status") or UNKNOWN, row.get("reason") or "no reason given")
+    notes = []
+    cv = row.get("cv") if is_num(row.get("cv")) else row.get("throughput_cv")
+    if row.get("noisy"):
+        # Say what made it noisy: the cv, the runs' spread, hyperfine's outliers.
+        detail = ["cv %.0f%%" % (cv * 100)] if is_num(cv) and cv > NOISY_CV / 2 else []
+        thr, lo, hi = (row.get(k) for k in ("throughput", "throughput_min", "throughput_max"))
+        if is_num(thr) and thr and is_num(lo) and is_num(hi):
+            detail.append("min–max %.0f%%" % ((hi - lo) / thr * 100))
+        if row.get("outliers"):
+            detail.append("hyperfine outliers")
+        notes.append("noisy (%s)" % ", ".join(detail) if detail else "noisy")
+    if backend_bound(row):
+        notes.append("backend-bound (backend %s of a core)" % fmt_sig(row["backend_util"]))
+    if is_num(row.get("errors")) and row["errors"]:
+        notes.append("errors: %d" % row["errors"])
+    ratio = row.get("littles_ratio")
+    if is_num(ratio) and not LITTLES_LO <= ratio <= LITTLES_HI:
+        notes.append("Little %.2f" % ratio)
+    return "; ".join(notes) if notes else "ok"
+
+
+def per_task_cell(r):
+    """Memory per in-flight task: "total (RSS + kernel)", or the RSS alone
+    when kernel memory was not measured; "below noise" under the noise
+    floor (data.below_noise), never a negative number."""
+    c, rss = r.get("concurrency"), r.get("rss_per_task_kib")
+    if not is_num(rss):
+        return DASH
+    tot, kmem = r.get("mem_per_task_kib"), r.get("kmem_per_task_kib")
+    if is_num(tot) and is_num(kmem):
+        if below_noise(tot, c):
+            return "below noise"
+        return "%s (%s + %s)" % (fmt_sig(tot), "below noise" if below_noise(rss, c)
+                                 else fmt_sig(rss),
+                                 "below noise" if below_noise(kmem, c) else fmt_sig(kmem))
+    return ("below noise" if below_noise(rss, c) else fmt_sig(rss)) + " (RSS)"
+
+
+def memory_line(wl_rows):
+    """Where the kernel part of memory per task came from, for one workload."""
+    src = mem_source_text(wl_rows)
+    return ("**Memory:** kernel memory %s; memory per task = (X(c) - X(1)) / (c - 1) from "
+            "c = 64, X = %s; a figure whose total over the c - 1 tasks is under %d KiB "
+            "(run-to-run noise) is shown as below noise." % (
+                src, "peak user RSS (the kernel part unknown)" if src == MEM_SOURCES["none"]
+                else "peak user RSS + peak kernel memory", RSS_NOISE_KIB))
+
+
+def backend_line(wl_rows):
+    """The points where the run's own backend, not the model, was the
+    bottleneck; None when the backend's CPU was not recorded."""
+    if not any(is_num(r.get("backend_util")) for r in wl_rows):
+        return None
+    bound = backend_bound_rows(wl_rows)
+    rule = ("the run's own backend (one thread) used >= %s of a core over the clocked "
+            "window (backend_util = backend CPU / window)" % BACKEND_BOUND_UTIL)
+    if not bound:
+        return "**Backend:** never the bottleneck here (no point where %s)." % rule
+    return ("**Backend-bound points** (%s: there the backend, not the model, set the pace): "
+            "%s." % (rule, ", ".join("%s c=%s (%s)" % (r["model"], r["concurrency"],
+                                                      fmt_sig(r["backend_util"]))
+                                    for r in bound)))
+
+
+def table_lines(wl_rows, model_names):
+    """The markdown table of one workload: one row per (concurrency, model)."""
+    head = ["concurrency", "model", "throughput tasks/s (min–max)", "p50 us", "p99 us",
+            "max RSS MiB", "memory/task KiB (RSS + kernel)", "threads", "cv %", "status / notes"]
+    lines = ["| " + " | ".join(head) + " |",
+             "|" + "|".join("---:" if i not in (1, len(head) - 1) else "---"
+                            for i in range(len(head))) + "|"]
+    order = {m: i for i, m in enumerate(model_names)}
+    for r in sorted(wl_rows, key=lambda r: (r.get("concurrency") or 0,
+                                            order.get(r.get("model"), len(order)))):
+        ok = is_ok(r)
+        tp = DASH
+        if ok and is_num(r.get("throughput")):
+            tp = fmt_si(r["throughput"])
+            if is_num(r.get("throughput_min")) and is_num(r.get("throughput_max")):
+                tp += " (%s–%s)" % (fmt_si(r["throughput_min"]), fmt_si(r["throughput_max"]))
+        rss = r.get("maxrss_kib")
+        cv = r.get("cv") if is_num(r.get("cv")) else r.get("throughput_cv")
+        cells = [
+            str(r.get("concurrency")), r.get("model") or UNKNOWN, tp,
+            fmt_si(r.get("p50_us")) if ok else DASH,
+            fmt_si(r.get("p99_us")) if ok else DASH,
+            fmt_sig(rss / KIB_PER_MIB) if ok and is_num(rss) else DASH,
+            per_task_cell(r) if ok else DASH,
+            str(r["threads"]) if ok and is_num(r.get("threads")) else DASH,
+            fmt_pct(cv) if ok else DASH,
+            notes_for(r),
+        ]
+        lines.append("| " + " | ".join(md_cell(c) for c in cells) + " |")
+    return lines
+
+
+def checks_line(wl_rows):
+    """The one-line "Checks" of one workload: checksums and Little's law."""
+    cs = check_checksums(wl_rows)
+    parts = []
+    if cs["equal_points"] or cs["mismatches"]:
+        text = "checksums equal across models at %d point%s" % (
+            cs["equal_points"], "" if cs["equal_points"] == 1 else "s")
+        if cs["mismatches"]:
+            text += "; **MISMATCH** at " + ", ".join(
+                "c=%s (tasks %s: %s)" % (c, t, ", ".join("%s %s" % kv for kv in sums.items()))
+                for c, t, sums in cs["mismatches"])
+        parts.append(text)
+    else:
+        parts.append("checksums not compared (no concurrency where two models ran the same tasks)")
+    if cs["not_comparable"]:
+        parts.append("not comparable (different tasks) at c=" +
+                     ", ".join(map(str, cs["not_comparable"])))
+    if cs["within"]:
+        parts.append("**checksum changed with concurrency at equal tasks**: " + ", ".join(
+            "%s tasks=%s (%s)" % (m, t, ", ".join("c=%s %s" % kv for kv in by_c.items()))
+            for m, t, by_c in cs["within"]))
+    violations, missing = check_littles(wl_rows)
+    if not any(is_ok(r) for r in wl_rows):
+        parts.append("no ok point to check Little's law on")
+    elif violations:
+        parts.append("Little's law (%.2f..%.2f): **%d violation%s**: %s" % (
+            LITTLES_LO, LITTLES_HI, len(violations), "" if len(violations) == 1 else "s",
+            ", ".join("%s c=%s ratio %.3f%s" % (m, c, x, "" if k is None else
+                                                 " (%.3g tasks per slot)" % k)
+                      for m, c, x, k in violations)) +
+            " (a run reports its steady window, from its 2c-th completion or the later one "
+            "by which every slot had finished a task, to its (n - c)-th; the tasks its edges "
+            "cut balance only in a steady state, so a miss points at runs too short for the "
+            "latency tail)")
+    else:
+        parts.append("Little's law within %.2f..%.2f at every ok point" % (LITTLES_LO, LITTLES_HI))
+    if missing:
+        parts.append("littles_ratio missing at %d point%s" % (missing, "" if missing == 1 else "s"))
+    return "**Checks:** " + "; ".join(parts) + "."
+
+
+def speedup_line(wl_rows, model_names):
+    """For CPU-bound workloads: each model's best throughput over its c=1."""
+    parts = []
+    for m, (ratio, best, base) in speedups(wl_rows, model_names).items():
+        if ratio is None:
+            parts.append("%s: no ok c=1 point" % m)
+        else:
+            parts.append("%s **%.2fx** (%s tasks/s at c=%s vs %s at c=1)" % (
+                m, ratio, fmt_si(best["throughput"]), best["concurrency"],
+                fmt_si(base["throughput"])))
+    return "**Speed-up over c=1** (best throughput / c=1 throughput): " + "; ".join(parts) + "."
+
+
+def how_to_read_lines(meta, rows=()):
+    """The short "How to read" paragraph."""
+    runs = meta_get(meta, "params", "runs", default=UNKNOWN)
+    return [
+        "Each workload is one figure with four panels, all against concurrency (tasks in "
+        "flight, log scale; closed loop: a task starts when one finishes): (a) throughput, "
+        "(b) p50 (solid) and p99 (dashed) latency, log-log, (c) peak memory of the process, "
+        "(d) memory per in-flight task = (X(c) - X(1)) / (c - 1); in (c) and (d) the solid "
+        "line is the whole (user RSS + kernel memory: stacks, page tables, slab, socket "
+        "buffers) and the dotted line its kernel part when the run measured kernel memory, "
+        "else the solid line is user RSS alone (this run's kernel memory: %s).  Each model "
+        "is one colour. "
+        "A point is the median of %s counted runs; bars and the ranges in the tables span "
+        "min to max over those runs.  A red X on a dotted red line is a point that failed "
+        "(its reason is in the table): a model that cannot reach a concurrency is a result.  "
+        "A point is flagged noisy when its spread (cv) is over %d%% or hyperfine saw "
+        "outliers that moved its throughput (cv over %d%% or min to max over %d%%).  "
+        "%s  A point is backend-bound when the run's own backend used >= %s of a core over "
+        "the clocked window: there the backend, not the model, set the pace.  "
+        "All numbers come from one machine with %s (CPU placement: %s): compare models "
+        "within this run and quote ratios, not absolute numbers.  Checks: equal checksums "
+        "prove both models did the same work; Little's law (throughput x mean latency / "
+        "concurrency = 1 in a closed loop) catches measurement bugs." % (
+            mem_source_text(rows), runs, round(NOISY_CV * 100), round(NOISY_CV * 50),
+            round(NOISY_SPREAD * 100),
+            "The models of one (workload, c) ran back to back, their order rotated from one "
+            "point to the next, so drift on the machine fell on every model alike."
+            if "interleaved" in str(meta_get(meta, "params", "order", default="")) else
+            "The sweep ran one model's points after another's (an older run): drift on the "
+            "machine may fall on one model.",
+            BACKEND_BOUND_UTIL, cores_text(meta),
+            meta_get(meta, "params", "placement", default="shared (not recorded)")),
+    ]
+
+
+def models_lines(rows, meta):
+    """The "Models" list: each series of the run with its summary and
+    command-line flags, from the registry (harness/models.def)."""
+    info = model_info(meta)
+    out = []
+    for m in models(rows, meta):
+        d = info.get(m) or {}
+        flags = " ".join(d.get("flags") or [])
+        out.append("- **%s**: %s (bin/%s%s; uses %s)" % (
+            m, d.get("summary") or "not in the registry", d.get("binary") or UNKNOWN,
+            " %s" % flags if flags else "",
+            {"all": "every core", "one": "one core"}.get(d.get("cores"), UNKNOWN)))
+    return out
+
+
+def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
+                  floor_runs=None, rate_rows=None, rate_lines=()):
+    """report.md as one string; cal, cal_problem from load_calibration(),
+    floor_runs from load_floor_runs(), rate_rows and rate_lines (the
+    open-loop section) from rate.report_lines()."""
+    all_models = models(rows, meta)
+    run_id = meta_get(meta, "run_id", default=UNKNOWN)
+    out = ["# %s: benchmark report, run %s" % (" vs ".join(all_models) or "models", run_id), ""]
+    if meta.get("complete") is False:
+        out += ["> **meta.json says complete=false:** the sweep was interrupted or had not "
+                "finished when this report was written; points may be missing.", ""]
+    out += ["## What was run and where", ""] + provenance_lines(meta) + [""]
+    out += ["## How to read", ""] + how_to_read_lines(meta, rows) + [""]
+    out += ["## Models", ""] + models_lines(rows, meta) + [""]
+    out += verdicts.render(rows, meta, rate_rows)
+    out += calibration_lines(rows, meta, cal, cal_problem, floor_runs or {})
+    out += ["## Overview", "", "![throughput and p99 of every workload](%s.png)" % OVERVIEW, ""]
+    for wl in workloads(rows):
+        wl_rows = rows_for(rows, workload=wl)
+        present = models(wl_rows, meta)
+        info = workload_info(rows, meta, wl)
+        levels = unique(wl_rows, "concurrency")
+        out += ["## %s" % wl, ""]
+        out.append(info["summary"] or "(no summary in meta.json)")
+        out.append("")
+        out.append("Kind: %s; work=%s; delay_us=%s; models: %s; concurrency: %s." % (
+            info["kind"], UNKNOWN if info["work"] is None else info["work"],
+            UNKNOWN if info["delay_us"] is None else info["delay_us"],
+            ", ".join(present), ", ".join(map(str, levels))))
+        out += ["", "![%s: throughput, latency, memory vs concurrency](%s.png)" % (wl, wl), ""]
+        failed = [r for r in wl_rows if not is_ok(r)]
+        if failed:
+            out += ["**Failed points:** " + "; ".join(
+                "%s at c=%s (%s)" % (r.get("model"), r.get("concurrency"),
+                                     r.get("reason") or "no reason given") for r in failed) + ".",
+                    ""]
+        if info["kind"] == "cpu":
+            out += [speedup_line(wl_rows, present), ""]
+        fl = workload_floor(rows, meta, cal, wl)
+        if fl:
+            out += floor_table_lines(wl_rows, present, fl) + [""]
+        out += [checks_line(wl_rows), "", memory_line(wl_rows), ""]
+        bl = backend_line(wl_rows)
+        if bl:
+            out += [bl, ""]
+        out += table_lines(wl_rows, present) + [""]
+    out += list(rate_lines)
+    return "\n".join(out)

@@ -1,0 +1,94 @@
+"""verdicts.py - the "Verdicts" section of report.md.
+
+The claim table (claims.py judges each claim on the run) and a per-workload
+table: the concurrency where async overtakes threads, the ratios at the highest
+concurrency both reached, and how far each model of the registry got and why
+it stopped.  The rules and their thresholds are in rules.py.
+"""
+
+from .claims import verdicts
+from .data import BACKEND_BOUND_UTIL, models, workloads
+from .fmt import DASH, fmt_x, is_num, md_cell
+from .rules import (ASYNC, THREADS, common, cores_of, crossover, fmt_per_task,
+                    info, mem_per_task, ok_points, reached, rss_per_task, rss_ratio)
+
+def workload_rows(rows, meta):
+    """One dict per workload: crossover, ratios at the highest common c, reach."""
+    out = []
+    for wl in workloads(rows):
+        i = info(rows, meta, wl)
+        t, a = ok_points(rows, wl, THREADS), ok_points(rows, wl, ASYNC)
+        levels = common(t, a)
+        d = {"workload": wl, "kind": i["kind"], "work": i["work"], "delay_us": i["delay_us"],
+             "crossover": None, "top": None, "tp_ratio": None, "rss_ratio": None,
+             "per_task": (None, None), "per_task_whole": False, "noisy": False,
+             "reach": {m: reached(rows, wl, m) for m in models(rows, meta)}}
+        if levels:
+            c = levels[-1]
+            d["crossover"] = crossover(t, a)
+            d["top"] = c
+            d["tp_ratio"] = a[c]["throughput"] / t[c]["throughput"]
+            if is_num(t[c].get("maxrss_kib")) and is_num(a[c].get("maxrss_kib")) and a[c]["maxrss_kib"]:
+                d["rss_ratio"] = t[c]["maxrss_kib"] / a[c]["maxrss_kib"]
+            whole = mem_per_task(t[c]) is not None and mem_per_task(a[c]) is not None
+            d["per_task"] = ((mem_per_task(t[c]), mem_per_task(a[c])) if whole
+                             else (rss_per_task(t[c]), rss_per_task(a[c])))
+            d["per_task_whole"] = whole
+            d["noisy"] = bool(t[c].get("noisy") or a[c].get("noisy"))
+        out.append(d)
+    return out
+
+
+def render(rows, meta, rate_rows=None):
+    """The "## Verdicts" section as markdown lines."""
+    meta = meta or {}
+    cores = cores_of(meta)
+    lines = ["## Verdicts", "",
+             "Each claim of the design, tested on this run's numbers (%s; every number below "
+             "is computed from results.csv).  The rules and their thresholds are at the top of "
+             "`scripts/report/rules.py`.  NOT SHOWN means this run cannot decide (missing model or "
+             "workload, or a result between the thresholds).  \"(noisy: ...)\" names points "
+             "used that the sweep flagged noisy; \"(backend-bound: ...)\" points where the run's "
+             "own backend used >= %s of a core (the backend, not the model, set the pace)." % (
+                 "%d core%s" % (cores, "" if cores == 1 else "s") if cores else "unknown cores",
+                 BACKEND_BOUND_UTIL),
+             "", "| Claim | Verdict | Evidence |", "|---|---|---|"]
+    for v in verdicts(rows, meta, rate_rows):
+        lines.append("| %s | **%s** | %s |" % (md_cell(v["claim"]), v["verdict"],
+                                                md_cell(v["evidence"])))
+    all_models = models(rows, meta)
+    lines += ["", "Per workload: *crossover* is the lowest concurrency from which async's "
+              "throughput exceeds threads' at every higher common level (\"none\": never); "
+              "the ratios are taken at the highest concurrency both reached (c); *reached* is "
+              "each model's highest ok concurrency and why it stopped.", ""]
+    head = ["Workload", "kind (work, delay)", "crossover c", "c", "async/threads throughput",
+            "peak RSS threads/async", "memory per task threads / async"] + [
+                "%s reached" % m for m in all_models]
+    lines += ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    for d in workload_rows(rows, meta):
+        pt_t, pt_a = d["per_task"]
+        rr = rss_ratio(pt_t, pt_a, d["top"]) if d["top"] else None
+        cells = [d["workload"], "%s (%s, %s us)" % (d["kind"], d["work"], d["delay_us"]),
+                 DASH if d["top"] is None else
+                 ("none" if d["crossover"] is None else str(d["crossover"])),
+                 DASH if d["top"] is None else str(d["top"]),
+                 fmt_x(d["tp_ratio"]) + (" (noisy)" if d["noisy"] else ""),
+                 fmt_x(d["rss_ratio"]),
+                 "%s / %s%s%s" % (fmt_per_task(pt_t, d["top"]), fmt_per_task(pt_a, d["top"]),
+                                  "" if rr is None else
+                                  " (%s%s)" % (">= " if rr[1] else "", fmt_x(rr[0])),
+                                  "" if pt_t is None else " (RSS + kernel)" if d["per_task_whole"]
+                                  else " (RSS only)")]
+        for m in all_models:
+            r = d["reach"].get(m)
+            if r is None:
+                cells.append("not run")
+            else:
+                top, why = r
+                if why.startswith("not limited") and top is not None:
+                    cells.append(why)               # reached the top of its sweep
+                else:
+                    cells.append("%s; %s" % ("no ok point" if top is None else "c=%s" % top, why))
+        lines.append("| " + " | ".join(md_cell(c) for c in cells) + " |")
+    lines.append("")
+    return lines
