@@ -87,12 +87,13 @@ KEY_COLS    = 10            # the key is one row up to this many entries
 KEY_WIDTH   = -2            # key column width adjustment (characters): tighter columns
 # Layout, in fractions of the canvas: title, key band, the row of panels.
 TITLE_Y     = 0.95
-KEY_B       = 0.825
 KEY_T       = 0.895
+KEY_PER_ROW = 4.0           # key entries in one row
+KEY_ROW_H   = 0.025         # one key row, in canvas height
+KEY_TO_PANELS = 0.125       # from the key band down to the panels (their titles)
 PANELS_L    = 0.048
 PANELS_R    = 0.99
 PANELS_B    = 0.16
-PANELS_T    = 0.70
 PANELS_GAP  = 0.062
 KIB_PER_MIB = 1024.0
 FLOOR_COLOR = "#444444"     # the machine's floor: dashed dark grey
@@ -117,6 +118,13 @@ set output out
 set datafile separator comma
 set datafile columnheaders
 NM = words(models)
+# The key holds NM models and up to 6 other entries, KEY_PER_ROW to a row
+# (its widest titles fit about 4 across): the band and the panels below it
+# make room for as many rows as that takes, so 7 models do not spill into
+# the panel titles.
+KEY_ROWS = int(ceil((NM + 6) / KEY_PER_ROW))
+KEY_B    = KEY_T - KEY_ROW_H * KEY_ROWS - 0.01
+PANELS_T = KEY_B - KEY_TO_PANELS
 in_wl(w)  = strcol("workload") eq w
 any_ok(w) = in_wl(w) && strcol("status") eq "ok"
 is_ok(m)  = in_wl(wl) && strcol("model") eq m && strcol("status") eq "ok"
