@@ -92,25 +92,29 @@ def say(ok, what):
 ms = models.load()
 names = [m["name"] for m in ms]
 pairs = [{"name": "a", "needs_backend": False}, {"name": "b", "needs_backend": True}]
-pts = S.point_order(pairs, ms, {"a": [1, 2, 4, 8], "b": [1, 16]})
-say(len(pts) == 6 * len(ms), "point_order: every (workload, model, c) once")
+n = len(ms)
+levels_a = [2 ** i for i in range(n + 2)]  # more (workload, c) groups than models
+pts = S.point_order(pairs, ms, {"a": levels_a, "b": [1, 16]})
+groups = len(levels_a) + 2
+say(len(pts) == groups * n, "point_order: every (workload, model, c) once")
 say(len({(p["name"], m["name"], c) for p, m, c in pts}) == len(pts), "point_order: no repeat")
-steps = [pts[i:i + len(ms)] for i in range(0, len(pts), len(ms))]
+steps = [pts[i:i + n] for i in range(0, len(pts), n)]
 say(all(len({(p["name"], c) for p, _, c in g}) == 1 for g in steps),
-    "point_order: one (workload, c) per group of %d" % len(ms))
-say([g[0][1]["name"] for g in steps[:4]] == names,
-    "point_order: each model runs first once in %d steps" % len(ms))
+    "point_order: one (workload, c) per group of %d" % n)
+say([g[0][1]["name"] for g in steps[:n]] == names,
+    "point_order: each model runs first once in %d steps" % n)
 pos = {}
 for g in steps:
     for i, (_, m, _) in enumerate(g):
         pos.setdefault(m["name"], []).append(i)
-say(all(sorted(v[:4]) == [0, 1, 2, 3] for v in pos.values()),
+say(all(sorted(v[:n]) == list(range(n)) for v in pos.values()),
     "point_order: each model takes every position in turn")
-ro = RS.rate_order(pairs[:1], ms, [1, 2, 4], [50, 90])
-say([(mode, x) for _, mode, x, _ in ro[::len(ms)]] ==
-    [("closed", 1), ("closed", 2), ("closed", 4), ("open", 50), ("open", 90)],
+closed = [2 ** i for i in range(n)]
+ro = RS.rate_order(pairs[:1], ms, closed, [50, 90])
+say([(mode, x) for _, mode, x, _ in ro[::n]] ==
+    [("closed", c) for c in closed] + [("open", 50), ("open", 90)],
     "rate_order: every closed level before the loads, models together")
-say([g[3]["name"] for g in ro[::len(ms)]] == names + names[:1],
+say([g[3]["name"] for g in ro[::n]] == [names[i % n] for i in range(n + 2)],
     "rate_order: the first model rotates")
 PY
 cat "$SCRATCH/order.out"
