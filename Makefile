@@ -275,7 +275,8 @@ clean:
 MODELS_DEF ?= harness/models.def
 help:
 	@echo "Threads vs async, side by side.  Targets:"
-	@echo "  make            build bin/threads, bin/async, bin/backend, bin/calibrate"
+	@echo "  make            build every model binary (bin/threads, bin/async, bin/green,"
+	@echo "                  bin/uring: harness/models.def), bin/backend, bin/calibrate"
 	@echo "                  (bin/calibrate [--quick]: this machine's floor, as CSV)"
 	@echo "  make bench      install what is missing, build, run the default sweep,"
 	@echo "                  plot, write results/<run-id>/report.md (results/latest)"

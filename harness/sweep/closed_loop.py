@@ -74,7 +74,11 @@ def setup(argv):
     pairs = common.pick(args.workloads, registry.pairs(), "WORKLOADS")
     args.models = common.pick(args.models, models.load(), "MODELS")
     table = QUICK_LEVELS if args.quick else LEVELS
-    levels = {p["name"]: levels_cli or table[p["kind"]] for p in pairs}
+    # A pair's own top level (--list -v's max_c: file_read stops at 1,024)
+    # caps its kind's levels; CONCURRENCY= given by hand is taken as it is.
+    levels = {p["name"]: levels_cli or [c for c in table[p["kind"]]
+                                        if not p.get("max_c") or c <= p["max_c"]]
+              for p in pairs}
     args.target_s = point.QUICK_TARGET_S if args.quick else point.TARGET_S
     return args, pairs, levels
 
