@@ -33,7 +33,7 @@ struct sched_wait {
 	int io_fd;          /* the socket io watches, or -1 */
 	short want;         /* EV_READ or EV_WRITE while parked on io; 0 otherwise */
 	int bound_fd;       /* the socket blk_io_timeout bounded, or -1 */
-	struct timeval bound; /* its bound on one wait */
+	const struct timeval *bound; /* its bound on one wait: a common timeout */
 	int expired;        /* 1: the timer ended a wait on io (the bound ran out) */
 };
 
@@ -151,7 +151,7 @@ static int wait_fd(int fd, short what)
 	if (bounded) {
 		event_base_update_cache_time(slot_base(s));
 		w->expired = 0;
-		if (evtimer_add(&w->timer, &w->bound) != 0) {
+		if (evtimer_add(&w->timer, w->bound) != 0) {
 			errno = ENOMEM;
 			return -1;
 		}
@@ -275,9 +275,16 @@ int blk_pread(int fd, void *buf, size_t len, uint64_t off)
 int blk_io_timeout(int fd, uint64_t us)
 {
 	struct sched_wait *w = sched_self()->wait;
+	/* Every slot's bound is the same: one common-timeout queue (an O(1)
+	 * append per wait, as the sleeps use), not a heap insertion per recv. */
+	struct timeval tv = { (time_t)(us / 1000000), (suseconds_t)(us % 1000000) };
+	const struct timeval *common = event_base_init_common_timeout(slot_base(sched_self()), &tv);
+	if (us && !common) {
+		errno = ENOMEM;
+		return -1;
+	}
+	w->bound = common;
 	w->bound_fd = us ? fd : -1;
-	w->bound.tv_sec = (time_t)(us / 1000000);
-	w->bound.tv_usec = (suseconds_t)(us % 1000000);
 	return 0;
 }
 
