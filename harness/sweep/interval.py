@@ -92,3 +92,19 @@ def side(iv, threshold):
     if iv[1] < threshold:
         return -1
     return 0
+
+
+def runs_for(xs, target, cap):
+    """How many runs the spread of xs so far says the interval needs to come
+    within target (0.03: +-3%) of its centre, at most cap; len(xs) when it
+    already does.  The spread is taken as it is (no prior): two more runs
+    move it, so the caller asks again after them."""
+    ls = _logs(xs)
+    if not ls or len(ls) < 2:
+        return min(cap, max(len(xs) + 1, 3))
+    sd = math.sqrt(_mean_var(ls)[1])
+    limit = math.log(1 + target)
+    for n in range(len(ls), cap + 1):
+        if t975(n - 1) * sd / math.sqrt(n) <= limit:
+            return n
+    return cap

@@ -13,7 +13,7 @@ import io
 import json
 import os
 
-from . import common, runner as R
+from . import common, interval, runner as R
 
 TARGET_S = 0.4          # aim for one run to take this long
 QUICK_TARGET_S = 0.08   # ... in a QUICK sweep
@@ -31,6 +31,14 @@ STEADY_MAX_RUN_S = 5.0      # over too slowly for a window (io_sleep threads at 
                             # law at 0.96 with 20 tasks per slot, 0.99 with 50
 MAX_TASKS = 50_000_000  # never more than this per run
 WARMUP = 1              # hyperfine warm-up runs
+# A point's throughput carries a 95% interval (interval.py).  Three counted
+# runs are the least; while the interval is wider than TARGET_HALF_WIDTH of
+# the median the sweep adds runs, as many as the spread so far says it needs,
+# up to MAX_RUNS and within EXTRA_BUDGET_S of wall time per point.  A point
+# still wider after that says so (results.csv throughput_lo/hi; the report).
+TARGET_HALF_WIDTH = 0.03
+MAX_RUNS = 8
+EXTRA_BUDGET_S = 4.0
 NOISY_CV = 0.10         # a point whose throughput spread is above this is noisy
 NOISY_OUTLIER_CV = 0.05  # hyperfine's outlier warning (about the whole process's wall
 NOISY_SPREAD = 0.20      # time, set-up included) flags a point only when our own figure
@@ -49,6 +57,7 @@ COLUMNS = [
     "threads", "utime_s", "stime_s", "vcsw", "ivcsw", "wall_s",
     "setup_s", "setup_cpu_s", "teardown_s", "teardown_cpu_s",
     "backend_cpu_s", "backend_vcsw", "backend_ivcsw", "backend_util", "placement",
+    "throughput_lo", "throughput_hi", "throughput_hw", "p99_lo", "p99_hi",
     "hf_mean_s", "hf_stddev_s", "hf_median_s", "hf_min_s", "hf_max_s",
     "cv", "noisy", "outliers", "littles_ratio", "checksum", "errors",
     "verify_tasks", "verify_checksum",
@@ -126,6 +135,10 @@ def merge_point(stats, hf, outliers):
         row.update({"hf_mean_s": hf.get("mean"), "hf_stddev_s": hf.get("stddev"),
                     "hf_median_s": hf.get("median"), "hf_min_s": hf.get("min"),
                     "hf_max_s": hf.get("max")})
+    for k, col_ in (("throughput", "throughput"), ("p99", "p99_us")):
+        iv = interval.point(col(col_))
+        row[k + "_lo"], row[k + "_hi"] = iv if iv else (None, None)
+    row["throughput_hw"] = interval.half_width(thr, row["throughput"])
     row["cv"] = row["throughput_cv"]
     row["noisy"] = noisy_flag(row)
     row["littles_ratio"] = (row["throughput"] * row["mean_us"] / 1e6 / stats[0]["concurrency"]
@@ -177,36 +190,84 @@ def run_point(args, runner, meta, run_dir, pair, model, c):
     n = int(min(MAX_TASKS, max(MIN_TASKS_PER_SLOT * c, want)))
     row["tasks"] = n
 
-    # hyperfine: warm-up and counted runs, each appending a stats line.
+    # hyperfine: warm-up and counted runs, each appending a stats line; then
+    # more runs while the interval is wider than TARGET_HALF_WIDTH.
     stats_file = os.path.join(run_dir, "stats", tag + ".jsonl")
     if os.path.exists(stats_file):
         os.unlink(stats_file)
     hf_final = os.path.join(run_dir, "hyperfine", tag + ".json")
-    hf_tmp = hf_final + ".tmp"
-    rc, out, err, lines = R.hyperfine_runs(runner, meta, tag,
-                                           R.model_argv(model, pair, c, n, stats_file, args.pin),
-                                           stats_file, args.runs, WARMUP, hf_tmp)
-    if rc != 0:
-        bad = next((s for s in reversed(lines) if s.get("status") != "ok"), None)
-        row.update(status="failed", reason=R.failure_reason(err, bad))
-        return row
-    counted = lines[-args.runs:]
-    if len(lines) != WARMUP + args.runs:  # a lost line: never take the warm-up's instead
-        row.update(status="failed", reason="%d stats lines for %d runs (a result was lost)"
-                   % (len(lines), WARMUP + args.runs))
-        return row
-    hf = None
-    try:
-        with open(hf_tmp) as f:
-            hf = json.load(f)["results"][0]
-        os.replace(hf_tmp, hf_final)
-    except (OSError, ValueError, KeyError, IndexError):
-        pass  # hyperfine's export is a bonus: our own stats lines are the data
+    argv = R.model_argv(model, pair, c, n, stats_file, args.pin)
+    hfs, logs, planned = [], [], 0
+    while True:
+        k = args.runs if not hfs else extra_runs(lines[WARMUP:], hfs, planned - args.runs)
+        if k < 1:
+            break
+        hf_tmp = hf_final + ".tmp"
+        rc, out, err, lines = R.hyperfine_runs(runner, meta, tag, argv, stats_file, k,
+                                               0 if hfs else WARMUP, hf_tmp)
+        logs.append(out + err)
+        planned += k
+        if rc != 0:
+            bad = next((s for s in reversed(lines) if s.get("status") != "ok"), None)
+            row.update(status="failed", reason=R.failure_reason(err, bad))
+            return row
+        if len(lines) != WARMUP + planned:  # a lost line: never take the warm-up's instead
+            row.update(status="failed", reason="%d stats lines for %d runs (a result was lost)"
+                       % (len(lines), WARMUP + planned))
+            return row
+        hfs.append(read_hf(hf_tmp))
+    hf = merge_hf(hfs)
+    if hf:
+        common.write_atomic(hf_final, json.dumps({"results": [hf]}, indent=1) + "\n")
     # hyperfine's own words (outlier warnings above all) stay with the data.
-    common.write_atomic(os.path.join(run_dir, "hyperfine", tag + ".log"), out + err)
-    outliers = "outlier" in (err + out).lower()
+    text = "".join(logs)
+    common.write_atomic(os.path.join(run_dir, "hyperfine", tag + ".log"), text)
+    outliers = "outlier" in text.lower()
     if outliers:
-        warn = [l.strip() for l in (err + out).splitlines() if "outlier" in l.lower()]
+        warn = [l.strip() for l in text.splitlines() if "outlier" in l.lower()]
         row["hf_warning"] = warn[0] if warn else "outliers"
-    row.update(merge_point(counted, hf, outliers))
+    row.update(merge_point(lines[WARMUP:], hf, outliers))
     return row
+
+
+def extra_runs(counted, hfs, spent_extra):
+    """How many more runs a point gets: as many as its interval needs to come
+    within TARGET_HALF_WIDTH (interval.runs_for), at most MAX_RUNS in all,
+    and no more than fit in what is left of EXTRA_BUDGET_S at the wall time
+    one run has taken (hyperfine's mean; set-up included).  0: done."""
+    thr = [float(s["throughput"]) for s in counted]
+    hw = interval.half_width(thr, common.median(thr))
+    if hw is None or hw <= TARGET_HALF_WIDTH:
+        return 0
+    want = interval.runs_for(thr, TARGET_HALF_WIDTH, MAX_RUNS) - len(thr)
+    times = [t for h in hfs if h for t in h.get("times") or []]
+    per_run = max(common.median(times), 0.01) if times else None
+    if per_run is None:
+        return 0
+    afford = int((EXTRA_BUDGET_S - spent_extra * per_run) / per_run)
+    return max(0, min(want, afford))
+
+
+def read_hf(path):
+    """hyperfine's --export-json result (a dict with its run times), or None:
+    the export is a bonus, our own stats lines are the data."""
+    try:
+        with open(path) as f:
+            return json.load(f)["results"][0]
+    except (OSError, ValueError, KeyError, IndexError):
+        return None
+    finally:
+        if os.path.exists(path):
+            os.unlink(path)
+
+
+def merge_hf(hfs):
+    """One hyperfine summary over every invocation of a point (its counted
+    runs' wall times: mean, stddev, median, min, max), or None."""
+    times = [t for h in hfs if h for t in h.get("times") or []]
+    if not times or any(h is None for h in hfs):
+        return None
+    mean = sum(times) / len(times)
+    sd = (sum((t - mean) ** 2 for t in times) / (len(times) - 1)) ** 0.5 if len(times) > 1 else 0.0
+    return {"command": hfs[0].get("command"), "times": times, "mean": mean, "stddev": sd,
+            "median": common.median(times), "min": min(times), "max": max(times)}
