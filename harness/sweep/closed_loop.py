@@ -52,7 +52,8 @@ def parse_args(argv):
     ap = ArgParser(prog="make bench", description=__doc__.split("\n")[0])
     ap.add_argument("--concurrency", help="comma-separated levels, e.g. 1,8,64")
     ap.add_argument("--workloads", help="comma-separated workload names")
-    ap.add_argument("--runs", default=str(DEFAULT_RUNS), help="counted runs per point (>= 3)")
+    ap.add_argument("--runs", default=str(DEFAULT_RUNS), help="least counted runs per point (>= 3); more are added while "
+                    "the throughput's 95%% interval is wider than +-3%%")
     ap.add_argument("--results", default=os.path.join(common.ROOT, "results"),
                     help="results folder")
     ap.add_argument("--no-rate", action="store_true",
@@ -80,6 +81,8 @@ def setup(argv):
                                         if not p.get("max_c") or c <= p["max_c"]]
               for p in pairs}
     args.target_s = point.QUICK_TARGET_S if args.quick else point.TARGET_S
+    args.max_runs = max(args.runs, point.MAX_RUNS)
+    args.target_half_width = point.TARGET_HALF_WIDTH
     return args, pairs, levels
 
 

@@ -184,6 +184,10 @@ def run_point(args, runner, meta, run_dir, pair, model, c):
         row.update(status="failed", reason=R.failure_reason(err, stats), tasks=n0)
         return row
     row["verify_tasks"], row["verify_checksum"] = n0, stats["checksum"]
+    if "file_fs" in stats:  # a data-file pair: where its reads went, for the report
+        df = meta.setdefault("data_file", {"fs": stats["file_fs"], "mib": stats.get("file_mib"),
+                                           "cached_pct_at_start": {}})
+        df["cached_pct_at_start"][name] = stats.get("file_cached_pct")
     rate = stats["throughput"] or 1.0
     want = max(rate * args.target_s, min(WANT_TASKS_PER_SLOT * c, rate * MAX_RUN_S),
                min(STEADY_TASKS_PER_SLOT * c, rate * STEADY_MAX_RUN_S))
@@ -239,7 +243,7 @@ def extra_runs(counted, hfs, spent_extra):
     hw = interval.half_width(thr, common.median(thr))
     if hw is None or hw <= TARGET_HALF_WIDTH:
         return 0
-    want = interval.runs_for(thr, TARGET_HALF_WIDTH, MAX_RUNS) - len(thr)
+    want = interval.runs_for(thr, TARGET_HALF_WIDTH, max(MAX_RUNS, len(thr))) - len(thr)
     times = [t for h in hfs if h for t in h.get("times") or []]
     per_run = max(common.median(times), 0.01) if times else None
     if per_run is None:

@@ -79,6 +79,8 @@ def provenance(args, pairs, levels, argv, warmup):
         },
         "params": {
             "quick": args.quick, "runs": args.runs, "warmup": warmup,
+            "max_runs": getattr(args, "max_runs", None),
+            "target_half_width": getattr(args, "target_half_width", None),
             "target_s": args.target_s, "run_timeout_s": common.run_timeout_s(),
             "workloads": [p["name"] for p in pairs],
             "concurrency": {p["name"]: levels[p["name"]] for p in pairs},
@@ -87,8 +89,9 @@ def provenance(args, pairs, levels, argv, warmup):
             "order": ("models interleaved: the models of one (workload, c) back to back, "
                       "their order rotated by one from one (workload, c) to the next"),
         },
-        "workloads": {p["name"]: {k: p[k] for k in ("kind", "summary", "work", "delay_us",
-                                                  "needs_backend")} for p in pairs},
+        "workloads": {p["name"]: {k: p.get(k) for k in (
+            "kind", "summary", "work", "delay_us", "needs_backend", "floor", "claims",
+            "run_as", "cache", "variant_of")} for p in pairs},
         "models": [m["name"] for m in args.models],
         # The registry lines of the models run (harness/models.def), so a report
         # drawn after the registry changed still has their summaries and styles.

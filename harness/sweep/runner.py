@@ -134,8 +134,9 @@ def model_argv(model, pair, c, n, extra_runs_file=None, pin=None):
     """The command line of one run of model (a models.load() entry) on pair
     (a registry.pairs() entry) at c with n tasks; pin: PIN ("split" passes
     --pin split to the model, which places itself and its backend)."""
-    argv = [os.path.join(common.bin_dir(), model["binary"]), pair["name"], "-c", str(c),
-            "-n", str(n), "--timeout-s", str(common.run_timeout_s())]
+    argv = [os.path.join(common.bin_dir(), model["binary"]), pair.get("run_as", pair["name"]),
+            "-c", str(c), "-n", str(n), "--timeout-s", str(common.run_timeout_s())]
+    argv += pair.get("argv") or []
     argv += models.flags_argv(model, c, model_cpus(pin, pair["needs_backend"]))
     if pin == "split":
         argv += ["--pin", "split"]
