@@ -61,6 +61,8 @@ def say(ok, what):
 models = meta["models"]
 tags = [re.search(r"--command-name (\S+)", c).group(1) for c in meta["commands"]
         if c.startswith("hyperfine ")]
+# A point whose interval is wide gets more runs: more hyperfine calls in a row.
+tags = [t for i, t in enumerate(tags) if i == 0 or tags[i - 1] != t]
 pts = [re.fullmatch(r"(.+?)-(%s)-c(\d+)" % "|".join(map(re.escape, models)), t).groups()
        for t in tags]
 groups = [pts[i:i + len(models)] for i in range(0, len(pts), len(models))]
