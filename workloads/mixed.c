@@ -20,6 +20,9 @@ const struct wl_info wl_info_mixed = {
 	.default_work = MIXED_DEFAULT_ROUNDS,
 	.default_delay_us = MIXED_DEFAULT_DELAY_US,
 	.peer = WL_PEER_BACKEND,
+	/* Top level 10,000: each task is ~0.2 ms of CPU, so a run at 100,000
+	 * (5 tasks per slot) would take minutes of CPU for the same finding. */
+	.max_concurrency = 10000,
 	.floor = { .declared = 1, .round_trips = 1, .work_is_cpu_hash = 1 },
 	.claims = "length,stall,memory,mix,open",
 };

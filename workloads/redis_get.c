@@ -127,6 +127,8 @@ const struct wl_info wl_info_redis_get = {
 	.default_value_bytes = REDIS_GET_DEFAULT_VALUE_BYTES,
 	/* One round trip; redis's own work is not calibrated, so the floor is
 	 * that of an echo server (a little low). */
+	/* Top level 10,000: the server's client limit is raised to 10,240. */
+	.max_concurrency = 10000,
 	.floor = { .declared = 1, .round_trips = 1 },
 	.claims = "io,memory",
 	.coro_unsupported = "hiredis's blocking API does its own reads on a blocking socket, "

@@ -34,8 +34,10 @@ from . import runner as R
 
 LEVELS = {  # default concurrency levels by workload kind
     "cpu": [1, 2, 4, 16, 64, 256, 1024],
-    "io": [1, 4, 16, 64, 256, 1024, 4096, 10000],
+    "io": [1, 4, 16, 64, 256, 1024, 4096, 10000, 30000, 100000],
 }
+# 30,000 and 100,000: where threads run out (pid_max, 32,768 here) and
+# coroutines and event loops go on; a pair's max_c (--list -v) stops it lower.
 QUICK_LEVELS = {"cpu": [1, 2, 16], "io": [1, 16, 256]}
 DEFAULT_RUNS = 3        # counted runs per point
 REPORT = os.path.join(common.ROOT, "scripts", "report", "report.py")  # the report's entry
@@ -108,6 +110,15 @@ def csv_order(rows, pairs, model_list):
     mi = {m["name"]: i for i, m in enumerate(model_list)}
     return sorted(rows, key=lambda r: (wi.get(r["workload"], len(wi)),
                                        mi.get(r["model"], len(mi)), r["concurrency"]))
+
+
+def not_run(pair, model, c, failed_c, reason):
+    """The row of a point above one where the model failed: a model that ran
+    out of threads, descriptors or memory at failed_c runs out above it too,
+    and trying costs minutes (32,000 threads made and torn down)."""
+    return {"workload": pair["name"], "model": model["name"], "concurrency": c,
+            "work": pair["work"], "delay_us": pair["delay_us"], "status": "failed",
+            "reason": "not run: failed at c=%d (%s)" % (failed_c, reason)}
 
 
 def progress(args, i, total, start, pair, model, c, row):
@@ -209,8 +220,15 @@ def main(argv):
     common.say("bench: %d points (%s), results in %s" % (
         len(points), ", ".join(p["name"] for p in pairs), common.rel(run_dir)), args.quiet)
     try:
+        failed_at = {}  # (workload, model) -> (c, reason) of its first failed point
         for i, (pair, model, c) in enumerate(points, 1):
-            row = point.run_point(args, runner, meta, run_dir, pair, model, c)
+            key = (pair["name"], model["name"])
+            if key in failed_at:
+                row = not_run(pair, model, c, *failed_at[key])
+            else:
+                row = point.run_point(args, runner, meta, run_dir, pair, model, c)
+                if row["status"] != "ok":
+                    failed_at[key] = (c, row["reason"])
             rows.append(row)
             point.write_csv(csv_path, csv_order(rows, pairs, args.models))
             save()
