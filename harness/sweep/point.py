@@ -1,7 +1,8 @@
 """point.py - one closed-loop point: (workload, model, c) -> one results.csv row.
 
-A pilot run sizes the task count so one run takes about TARGET_S; hyperfine
-then runs a warm-up and RUNS counted runs, each of which appends its own JSON
+A pilot run sizes the task count so one run takes about TARGET_S and warms
+the point up (binary, page cache); hyperfine then runs RUNS counted runs, and
+more while the throughput's interval is wide (extra_runs), each of which appends its own JSON
 stats line; merge_point() turns the counted lines into one row (medians,
 min/max, spread, the noisy flag).  A run that fails becomes a row with
 status=failed and its reason.  Shared by both sweeps: the open-loop sweep
@@ -12,6 +13,7 @@ import csv
 import io
 import json
 import os
+import time
 
 from . import common, interval, runner as R
 
@@ -30,7 +32,8 @@ STEADY_MAX_RUN_S = 5.0      # over too slowly for a window (io_sleep threads at 
                             # starve some threads for 0.6 s) carries its drain: Little's
                             # law at 0.96 with 20 tasks per slot, 0.99 with 50
 MAX_TASKS = 50_000_000  # never more than this per run
-WARMUP = 1              # hyperfine warm-up runs
+WARMUP = 0              # hyperfine warm-up runs: none, the pilot (the same command
+                        # with fewer tasks, just before) is the point's warm-up
 # A point's throughput carries a 95% interval (interval.py).  Three counted
 # runs are the least; while the interval is wider than TARGET_HALF_WIDTH of
 # the median the sweep adds runs, as many as the spread so far says it needs,
@@ -60,7 +63,7 @@ COLUMNS = [
     "throughput_lo", "throughput_hi", "throughput_hw", "p99_lo", "p99_hi",
     "hf_mean_s", "hf_stddev_s", "hf_median_s", "hf_min_s", "hf_max_s",
     "cv", "noisy", "outliers", "littles_ratio", "checksum", "errors",
-    "verify_tasks", "verify_checksum",
+    "verify_tasks", "verify_checksum", "point_s",
 ]
 
 
@@ -170,7 +173,17 @@ def write_csv(path, rows):
 
 
 def run_point(args, runner, meta, run_dir, pair, model, c):
-    """Measure one point; returns its results.csv row."""
+    """Measure one point; returns its results.csv row, with point_s: the
+    wall time the point took, pilot and every run (the sweep's ETA learns
+    from it)."""
+    t0 = time.monotonic()
+    row = measure_point(args, runner, meta, run_dir, pair, model, c)
+    row["point_s"] = round(time.monotonic() - t0, 3)
+    return row
+
+
+def measure_point(args, runner, meta, run_dir, pair, model, c):
+    """run_point's measurement: the pilot, then the counted runs."""
     name = pair["name"]
     row = {"workload": name, "model": model["name"], "concurrency": c,
            "work": pair["work"], "delay_us": pair["delay_us"], "status": "ok", "reason": ""}
