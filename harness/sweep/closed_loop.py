@@ -29,7 +29,7 @@ import subprocess
 import sys
 import time
 
-from . import calibration, common, models, open_loop, point, provenance, registry, rundir
+from . import calibration, common, eta, models, open_loop, point, provenance, registry, rundir
 from . import runner as R
 
 LEVELS = {  # default concurrency levels by workload kind
@@ -121,8 +121,8 @@ def not_run(pair, model, c, failed_c, reason):
             "reason": "not run: failed at c=%d (%s)" % (failed_c, reason)}
 
 
-def progress(args, i, total, start, pair, model, c, row):
-    """The progress line of one point."""
+def progress(args, i, total, start, pair, model, c, row, left_s):
+    """The progress line of one point; left_s: the ETA's seconds left."""
     elapsed = time.monotonic() - start
     if row["status"] == "ok":
         what = "%s tasks/s, p99 %s us%s" % (
@@ -132,7 +132,12 @@ def progress(args, i, total, start, pair, model, c, row):
         what = common.colour("FAILED: %s" % row["reason"], "31")
     common.say("[%3d/%d] %-10s %-8s c=%-6d %s  (%s elapsed, ~%s left)" % (
         i, total, pair["name"], model["name"], c, what, common.duration(elapsed),
-        common.duration(elapsed / i * (total - i))), args.quiet)
+        common.duration(left_s)), args.quiet)
+
+
+def eta_kind(pair):
+    """The ETA prior's shape for a pair (eta.PRIOR_S)."""
+    return pair["kind"] + ("+peer" if pair["kind"] == "io" and pair["peer"] != "none" else "")
 
 
 def run_open_loop(args, runner, pairs, run_dir, meta, save):
@@ -221,18 +226,22 @@ def main(argv):
         len(points), ", ".join(p["name"] for p in pairs), common.rel(run_dir)), args.quiet)
     try:
         failed_at = {}  # (workload, model) -> (c, reason) of its first failed point
+        clock = eta.Eta([(p["name"], eta_kind(p), m["name"], c) for p, m, c in points],
+                        args.quick, eta.previous_times(args.results, run_dir, args.quick))
         for i, (pair, model, c) in enumerate(points, 1):
             key = (pair["name"], model["name"])
             if key in failed_at:
                 row = not_run(pair, model, c, *failed_at[key])
+                clock.record(i - 1, 0.0, ran=False)
             else:
                 row = point.run_point(args, runner, meta, run_dir, pair, model, c)
+                clock.record(i - 1, row["point_s"], failed=row["status"] != "ok")
                 if row["status"] != "ok":
                     failed_at[key] = (c, row["reason"])
             rows.append(row)
             point.write_csv(csv_path, csv_order(rows, pairs, args.models))
             save()
-            progress(args, i, len(points), start, pair, model, c, row)
+            progress(args, i, len(points), start, pair, model, c, row, clock.remaining())
     except common.Interrupted:
         rundir.remove_tmp(run_dir)
         print("bench: interrupted; partial results (%d of %d points) in %s; "
