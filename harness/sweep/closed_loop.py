@@ -38,7 +38,7 @@ LEVELS = {  # default concurrency levels by workload kind
 }
 # 30,000 and 100,000: where threads run out (pid_max, 32,768 here) and
 # coroutines and event loops go on; a pair's max_c (--list -v) stops it lower.
-QUICK_LEVELS = {"cpu": [1, 2, 16], "io": [1, 16, 256]}
+QUICK_LEVELS = {"cpu": [1, 16], "io": [1, 256]}  # c=1 and one with many in flight
 DEFAULT_RUNS = 3        # counted runs per point
 REPORT = os.path.join(common.ROOT, "scripts", "report", "report.py")  # the report's entry
 
@@ -83,7 +83,8 @@ def setup(argv):
                                         if not p.get("max_c") or c <= p["max_c"]]
               for p in pairs}
     args.target_s = point.QUICK_TARGET_S if args.quick else point.TARGET_S
-    args.max_runs = max(args.runs, point.MAX_RUNS)
+    # A QUICK sweep is a look, not a measurement: no runs added to it.
+    args.max_runs = args.runs if args.quick else max(args.runs, point.MAX_RUNS)
     args.target_half_width = point.TARGET_HALF_WIDTH
     return args, pairs, levels
 

@@ -20,6 +20,7 @@ from . import common, interval, runner as R
 TARGET_S = 0.4          # aim for one run to take this long
 QUICK_TARGET_S = 0.08   # ... in a QUICK sweep
 PILOT_MIN_TASKS = 200   # a pilot runs at least this many tasks
+QUICK_PILOT_MIN_TASKS = 50  # ... in a QUICK sweep (io_sleep c=1: 50 ms, not 200)
 PILOT_TASKS_PER_SLOT = 2  # ... and this many per slot; the same for every model,
                           # so the pilots' checksums prove equal work
 MIN_TASKS_PER_SLOT = 5  # every slot gets at least this many tasks: a closed run
@@ -190,7 +191,8 @@ def measure_point(args, runner, meta, run_dir, pair, model, c):
     tag = "%s-%s-c%d" % (name, model["name"], c)
 
     # Pilot: size the run.
-    n0 = max(PILOT_MIN_TASKS, PILOT_TASKS_PER_SLOT * c)
+    n0 = max(QUICK_PILOT_MIN_TASKS if getattr(args, "quick", False) else PILOT_MIN_TASKS,
+             PILOT_TASKS_PER_SLOT * c)
     rc, stats, err = R.run_json(runner, meta, R.model_argv(model, pair, c, n0, pin=args.pin)
                                 + ["--json"])
     if rc != 0 or not stats:
@@ -216,7 +218,8 @@ def measure_point(args, runner, meta, run_dir, pair, model, c):
     argv = R.model_argv(model, pair, c, n, stats_file, args.pin)
     hfs, logs, planned = [], [], 0
     while True:
-        k = args.runs if not hfs else extra_runs(lines[WARMUP:], hfs, planned - args.runs)
+        k = args.runs if not hfs else extra_runs(lines[WARMUP:], hfs, planned - args.runs,
+                                                 getattr(args, "max_runs", args.runs))
         if k < 1:
             break
         hf_tmp = hf_final + ".tmp"
@@ -247,16 +250,19 @@ def measure_point(args, runner, meta, run_dir, pair, model, c):
     return row
 
 
-def extra_runs(counted, hfs, spent_extra):
+def extra_runs(counted, hfs, spent_extra, max_runs):
     """How many more runs a point gets: as many as its interval needs to come
-    within TARGET_HALF_WIDTH (interval.runs_for), at most MAX_RUNS in all,
+    within TARGET_HALF_WIDTH (interval.runs_for), at most max_runs in all
+    (the sweep's MAX_RUNS; a QUICK sweep's and the open-loop sweep's: none),
     and no more than fit in what is left of EXTRA_BUDGET_S at the wall time
     one run has taken (hyperfine's mean; set-up included).  0: done."""
     thr = [float(s["throughput"]) for s in counted]
     hw = interval.half_width(thr, common.median(thr))
     if hw is None or hw <= TARGET_HALF_WIDTH:
         return 0
-    want = interval.runs_for(thr, TARGET_HALF_WIDTH, max(MAX_RUNS, len(thr))) - len(thr)
+    if len(thr) >= max_runs:
+        return 0
+    want = interval.runs_for(thr, TARGET_HALF_WIDTH, max_runs) - len(thr)
     times = [t for h in hfs if h for t in h.get("times") or []]
     per_run = max(common.median(times), 0.01) if times else None
     if per_run is None:
