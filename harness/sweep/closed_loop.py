@@ -227,6 +227,7 @@ def main(argv):
         len(points), ", ".join(p["name"] for p in pairs), common.rel(run_dir)), args.quiet)
     try:
         failed_at = {}  # (workload, model) -> (c, reason) of its first failed point
+        known = {}      # (workload, model) -> its last ok row (sizes the next level)
         clock = eta.Eta([(p["name"], eta_kind(p), m["name"], c) for p, m, c in points],
                         args.quick, eta.previous_times(args.results, run_dir, args.quick))
         for i, (pair, model, c) in enumerate(points, 1):
@@ -235,7 +236,10 @@ def main(argv):
                 row = not_run(pair, model, c, *failed_at[key])
                 clock.record(i - 1, 0.0, ran=False)
             else:
-                row = point.run_point(args, runner, meta, run_dir, pair, model, c)
+                row = point.run_point(args, runner, meta, run_dir, pair, model, c,
+                                      known.get(key))
+                if row["status"] == "ok":
+                    known[key] = row
                 clock.record(i - 1, row["point_s"], failed=row["status"] != "ok")
                 if row["status"] != "ok":
                     failed_at[key] = (c, row["reason"])

@@ -33,6 +33,8 @@ STEADY_MAX_RUN_S = 5.0      # over too slowly for a window (io_sleep threads at 
                             # starve some threads for 0.6 s) carries its drain: Little's
                             # law at 0.96 with 20 tasks per slot, 0.99 with 50
 MAX_TASKS = 50_000_000  # never more than this per run
+PILOT_SKIP_MIN_C = 4096  # from here a point is sized from the level below, when the
+                         # sweep measured it, not by a pilot of its own
 WARMUP = 0              # hyperfine warm-up runs: none, the pilot (the same command
                         # with fewer tasks, just before) is the point's warm-up
 # A point's throughput carries a 95% interval (interval.py).  Three counted
@@ -173,36 +175,44 @@ def write_csv(path, rows):
     common.write_atomic(path, buf.getvalue())
 
 
-def run_point(args, runner, meta, run_dir, pair, model, c):
+def run_point(args, runner, meta, run_dir, pair, model, c, known=None):
     """Measure one point; returns its results.csv row, with point_s: the
     wall time the point took, pilot and every run (the sweep's ETA learns
-    from it)."""
+    from it).  known: the ok row of the same workload and model at the level
+    below, which sizes the runs at c >= PILOT_SKIP_MIN_C instead of a pilot."""
     t0 = time.monotonic()
-    row = measure_point(args, runner, meta, run_dir, pair, model, c)
+    row = measure_point(args, runner, meta, run_dir, pair, model, c, known)
     row["point_s"] = round(time.monotonic() - t0, 3)
     return row
 
 
-def measure_point(args, runner, meta, run_dir, pair, model, c):
+def measure_point(args, runner, meta, run_dir, pair, model, c, known):
     """run_point's measurement: the pilot, then the counted runs."""
     name = pair["name"]
     row = {"workload": name, "model": model["name"], "concurrency": c,
            "work": pair["work"], "delay_us": pair["delay_us"], "status": "ok", "reason": ""}
     tag = "%s-%s-c%d" % (name, model["name"], c)
 
-    # Pilot: size the run.
-    n0 = max(QUICK_PILOT_MIN_TASKS if getattr(args, "quick", False) else PILOT_MIN_TASKS,
-             PILOT_TASKS_PER_SLOT * c)
-    rc, stats, err = R.run_json(runner, meta, R.model_argv(model, pair, c, n0, pin=args.pin)
-                                + ["--json"])
-    if rc != 0 or not stats:
-        row.update(status="failed", reason=R.failure_reason(err, stats), tasks=n0)
-        return row
-    row["verify_tasks"], row["verify_checksum"] = n0, stats["checksum"]
-    if "file_fs" in stats:  # a data-file pair: where its reads went, for the report
-        df = meta.setdefault("data_file", {"fs": stats["file_fs"], "mib": stats.get("file_mib"),
-                                           "cached_pct_at_start": {}})
-        df["cached_pct_at_start"][name] = stats.get("file_cached_pct")
+    if known and c >= PILOT_SKIP_MIN_C:
+        # Sized from the level below: a pilot here is one more set-up of
+        # thousands of threads, connections or stacks (14 s for 100,000
+        # coroutine stacks on this VM) to learn what the sweep knows.
+        stats = {"throughput": known["throughput"]}
+    else:
+        # Pilot: size the run (and warm the point up).
+        n0 = max(QUICK_PILOT_MIN_TASKS if getattr(args, "quick", False) else PILOT_MIN_TASKS,
+                 PILOT_TASKS_PER_SLOT * c)
+        rc, stats, err = R.run_json(runner, meta, R.model_argv(model, pair, c, n0, pin=args.pin)
+                                    + ["--json"])
+        if rc != 0 or not stats:
+            row.update(status="failed", reason=R.failure_reason(err, stats), tasks=n0)
+            return row
+        row["verify_tasks"], row["verify_checksum"] = n0, stats["checksum"]
+        if "file_fs" in stats:  # a data-file pair: where its reads went, for the report
+            df = meta.setdefault("data_file", {"fs": stats["file_fs"],
+                                               "mib": stats.get("file_mib"),
+                                               "cached_pct_at_start": {}})
+            df["cached_pct_at_start"][name] = stats.get("file_cached_pct")
     rate = stats["throughput"] or 1.0
     want = max(rate * args.target_s, min(WANT_TASKS_PER_SLOT * c, rate * MAX_RUN_S),
                min(STEADY_TASKS_PER_SLOT * c, rate * STEADY_MAX_RUN_S))
