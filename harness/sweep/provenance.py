@@ -87,8 +87,13 @@ def provenance(args, pairs, levels, argv, warmup):
             "order": ("models interleaved: the models of one (workload, c) back to back, "
                       "their order rotated by one from one (workload, c) to the next"),
         },
-        "workloads": {p["name"]: {k: p[k] for k in ("kind", "summary", "work", "delay_us",
-                                                  "needs_backend")} for p in pairs},
+        # floor and claims as the pair declares them (bin/threads --list -v:
+        # "none" or "round_trips:N,...", "none" or "io,memory"): the report
+        # draws a floor and counts a vote only from these.
+        "workloads": {p["name"]: dict({k: p[k] for k in ("kind", "summary", "work", "delay_us",
+                                                       "needs_backend")},
+                                      floor=p.get("floor", "none"), claims=p.get("claims", "none"))
+                      for p in pairs},
         "models": [m["name"] for m in args.models],
         # The registry lines of the models run (harness/models.def), so a report
         # drawn after the registry changed still has their summaries and styles.

@@ -15,7 +15,7 @@ from .data import (BACKEND_BOUND_UTIL, LITTLES_HI, LITTLES_LO, MEM_SOURCES, RSS_
                    backend_bound, backend_bound_rows, below_noise, check_checksums, check_littles,
                    is_ok, mem_source_text, model_info, models, rows_for, speedups, unique,
                    workload_info, workloads)
-from .floors import calibration_lines, floor_table_lines, workload_floor
+from .floors import calibration_lines, floor_table_lines, floor_terms, workload_floor
 from .fmt import (DASH, KIB_PER_MIB, UNKNOWN, cores_text, fmt_pct, fmt_si, fmt_sig, is_num,
                   md_cell, meta_get)
 from .load import CALIBRATION_CSV
@@ -332,6 +332,10 @@ def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
         fl = workload_floor(rows, meta, cal, wl)
         if fl:
             out += floor_table_lines(wl_rows, present, fl) + [""]
+        elif cal and floor_terms(rows, meta, wl)[0] is None:
+            out += ["**Floor:** none drawn: the pair declares no floor terms (its work is not "
+                    "calibrated cpu_hash rounds, round trips or timer waits; `.floor` in "
+                    "workloads/%s.c)." % (meta_get(meta, "workloads", wl, "variant_of") or wl), ""]
         out += [checks_line(wl_rows), "", memory_line(wl_rows), ""]
         bl = backend_line(wl_rows)
         if bl:
