@@ -292,10 +292,11 @@ def models_lines(rows, meta):
 
 
 def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
-                  floor_runs=None, rate_rows=None, rate_lines=()):
+                  floor_runs=None, rate_rows=None, rate_lines=(), extra=None):
     """report.md as one string; cal, cal_problem from load_calibration(),
     floor_runs from load_floor_runs(), rate_rows and rate_lines (the
-    open-loop section) from rate.report_lines()."""
+    open-loop section) from rate.report_lines(), extra (the contested
+    claims' inputs) from build.load_extra()."""
     all_models = models(rows, meta)
     run_id = meta_get(meta, "run_id", default=UNKNOWN)
     out = ["# %s: benchmark report, run %s" % (" vs ".join(all_models) or "models", run_id), ""]
@@ -305,7 +306,7 @@ def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
     out += ["## What was run and where", ""] + provenance_lines(meta) + [""]
     out += ["## How to read", ""] + how_to_read_lines(meta, rows) + [""]
     out += ["## Models", ""] + models_lines(rows, meta) + [""]
-    out += verdicts.render(rows, meta, rate_rows)
+    out += verdicts.render(rows, meta, rate_rows, extra or {"cal": cal})
     out += calibration_lines(rows, meta, cal, cal_problem, floor_runs or {})
     out += ["## Overview", "", "![throughput and p99 of every workload](%s.png)" % OVERVIEW, ""]
     for wl in workloads(rows):

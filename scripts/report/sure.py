@@ -20,6 +20,7 @@ measured", never an interval made up.  A point with one run has neither.
 import itertools
 import json
 import os
+import re
 import statistics
 
 from harness.sweep import interval
@@ -176,12 +177,13 @@ def _median_record(runs, keys):
     return out
 
 
-def many(rows, keys, stat):
+def many(rows, keys, stat, noise=None):
     """A figure of several points: stat(records) with records one dict per
     row ({key: value}, each row's medians), and its interval: the bootstrap
     over runs (interval.bootstrap), else the lowest and highest stat over the
-    corners of the rows' min..max ranges (RANGE).  stat returns a number or
-    None."""
+    corners of the rows' min..max ranges (RANGE); noise ({key: +-amount})
+    stands for the range of a figure results.csv gives no min and max of (a
+    peak's known run-to-run noise).  stat returns a number or None."""
     def safe(recs):
         try:
             v = stat(recs)
@@ -197,7 +199,12 @@ def many(rows, keys, stat):
         if iv:
             return Fig(value, iv[0], iv[1], BOOT95)
         return Fig(value)
-    ranges = [[_range(r, k) for k in keys] for r in rows]
+    def rng(r, k):
+        got = _range(r, k)
+        if got is None and k in (noise or {}) and is_num(r.get(k)):
+            got = (r[k] - noise[k], r[k] + noise[k])
+        return got
+    ranges = [[rng(r, k) for k in keys] for r in rows]
     if len(rows) * len(keys) > MAX_CORNERS or not all(all(x) for x in ranges):
         return Fig(value)
     got = []
@@ -232,31 +239,123 @@ def decide(fig, confirm, refute=None, higher=True):
     return INCONCLUSIVE
 
 
-HOW_WORDS = {T95: "95% interval", BOOT95: "95% bootstrap interval",
-             RANGE: "min–max of the runs, interval not measured", None: "no interval"}
-
-
 def span(fig, f):
-    """'1.12–1.31x' (f formats one number), or a dash."""
-    return DASH if fig.how is None else "%s–%s" % (f(fig.lo), f(fig.hi))
+    """'1.12–1.31x', '229–238k/s' (f formats one number; a unit both ends
+    share is written once), or a dash."""
+    if fig.how is None:
+        return DASH
+    lo, hi = f(fig.lo), f(fig.hi)
+    unit = ""
+    while lo and hi and lo[-1] == hi[-1] and not lo[-1].isdigit():
+        unit, lo, hi = lo[-1] + unit, lo[:-1], hi[:-1]
+    if not lo or not hi or not (lo[-1].isdigit() and hi[-1].isdigit()):
+        return "%s–%s" % (f(fig.lo), f(fig.hi))
+    return "%s–%s%s" % (lo, hi, unit)
 
 
 def text(fig, f):
-    """'1.26x (1.22–1.30x)', '1.26x (min–max 1.20–1.31x, interval not
-    measured)' or '1.26x (no interval)'."""
+    """'1.26x (1.22–1.30x)': the figure and its 95% interval; 'range' before
+    a min..max (interval not measured), '(no interval)' without either."""
     if fig.how is None:
         return "%s (no interval)" % f(fig.value)
-    if fig.how == RANGE:
-        return "%s (min–max %s, interval not measured)" % (f(fig.value), span(fig, f))
-    return "%s (%s)" % (f(fig.value), span(fig, f))
+    return "%s (%s%s)" % (f(fig.value), "range " if fig.how == RANGE else "", span(fig, f))
+
+
+HOW_WORDS = {T95: "95% interval", BOOT95: "95% bootstrap interval",
+             RANGE: "min–max of the runs (interval not measured)", None: "no interval"}
+
+
+def rule_text(f, confirm, refute=None, higher=True):
+    """'CONFIRMED above 1.10x, REFUTED below 0.900x' (one number when both
+    thresholds are one)."""
+    refute = confirm if refute is None else refute
+    above, below = ("above", "below") if higher else ("below", "above")
+    if refute == confirm:
+        return "CONFIRMED %s, REFUTED %s %s" % (above, below, f(confirm))
+    return "CONFIRMED %s %s, REFUTED %s %s" % (above, f(confirm), below, f(refute))
+
+
+class Sure:
+    """A verdict's "how sure" cell: the deciding figures grouped by what they
+    measure and their thresholds, each group one clause: '95% intervals of
+    async/threads throughput: io_sleep c=256 1.10–1.38x, io_backend c=256
+    2.13–2.72x; CONFIRMED above 1.10x, REFUTED below 0.900x'."""
+
+    def __init__(self):
+        self.groups = {}        # (what, f, confirm, refute, higher) -> [(label, fig)]
+        self.notes = []
+
+    def add(self, what, label, fig, f, confirm, refute=None, higher=True):
+        self.groups.setdefault((what, f, confirm, refute, higher), []).append((label, fig))
+
+    def note(self, text):
+        self.notes.append(text)
+
+    def lines(self):
+        out = []
+        for (what, f, confirm, refute, higher), items in self.groups.items():
+            hows = {fig.how for _, fig in items}
+            word = HOW_WORDS[hows.pop()] if len(hows) == 1 else "intervals"
+            cells = ["%s%s%s" % (label + " " if label else "", span(fig, f) if fig.how
+                                 else "%s (no interval)" % f(fig.value),
+                                 " (range)" if fig.how == RANGE and word == "intervals" else "")
+                     for label, fig in items]
+            out.append("%s of %s: %s; %s" % (word, what, ", ".join(cells),
+                                             rule_text(f, confirm, refute, higher)))
+        return out + self.notes
 
 
 def how_sure(what, fig, f, confirm, refute=None, higher=True):
-    """The "how sure" cell of one figure: '95% interval of async/threads
-    throughput 1.12–1.31x; CONFIRMED above 1.10, REFUTED below 0.90'."""
-    refute = confirm if refute is None else refute
-    above, below = ("above", "below") if higher else ("below", "above")
-    rule = ("CONFIRMED %s %s, REFUTED %s %s" % (above, f(confirm), below, f(refute)))
+    """The "how sure" clause of one figure (Sure with one item)."""
+    s = Sure()
+    s.add(what, "", fig, f, confirm, refute, higher)
+    return s.lines()[0]
+
+
+def fold(fig):
+    """How far apart two figures are, either way: max(r, 1/r) of a ratio
+    fig, its interval folded too (1 at its low end when it holds 1)."""
+    if not (is_num(fig.value) and fig.value > 0):
+        return Fig(None)
+    v = max(fig.value, 1 / fig.value)
     if fig.how is None:
-        return "%s %s: no interval (one run); %s" % (what, f(fig.value), rule)
-    return "%s of %s %s; %s" % (HOW_WORDS[fig.how], what, span(fig, f), rule)
+        return Fig(v)
+    lo, hi = fig.lo, fig.hi
+    if lo <= 1 <= hi:
+        return Fig(v, 1.0, max(hi, 1 / lo), fig.how)
+    return Fig(v, min(max(lo, 1 / lo), max(hi, 1 / hi)), max(max(lo, 1 / lo), max(hi, 1 / hi)),
+               fig.how)
+
+
+# bin/calibrate's figures end their `what` with "cal_median of N (min X max Y)".
+CAL_SUMMARY = re.compile(r"cal_median of (\d+) \(min ([-+0-9.eE]+) max ([-+0-9.eE]+)\)")
+
+
+def cal_sample(cal, name):
+    """(median, [min, median, max] or None, (min, max) or None, n) of one
+    calibration figure, or None when calibration.csv lacks it."""
+    f = (cal or {}).get(name)
+    if not f or not is_num(f.get("value")) or f["value"] <= 0:
+        return None
+    m = CAL_SUMMARY.search(f.get("what") or "")
+    if not m:
+        return f["value"], None, None, 1
+    n, lo, hi = int(m.group(1)), float(m.group(2)), float(m.group(3))
+    return f["value"], ([lo, f["value"], hi] if n == 3 else None), (lo, hi), n
+
+
+def cal_ratio(cal, a, b):
+    """Calibration figure a over figure b with its interval: Welch on the
+    three runs when each is a median of 3 (the whole sample), else the
+    corners of their min..max ranges (RANGE); None when either is absent."""
+    sa, sb = cal_sample(cal, a), cal_sample(cal, b)
+    if not sa or not sb:
+        return None
+    v = sa[0] / sb[0]
+    if sa[1] and sb[1]:
+        iv = interval.ratio(sa[1], sb[1])
+        if iv:
+            return Fig(v, iv[0], iv[1], T95)
+    if sa[2] and sb[2] and sa[2][0] > 0 and sb[2][0] > 0:
+        return Fig(v, sa[2][0] / sb[2][1], sa[2][1] / sb[2][0], RANGE)
+    return Fig(v)
