@@ -21,5 +21,5 @@ const struct wl_info wl_info_mixed = {
 	.default_delay_us = MIXED_DEFAULT_DELAY_US,
 	.peer = WL_PEER_BACKEND,
 	.floor = { .declared = 1, .round_trips = 1, .work_is_cpu_hash = 1 },
-	.claims = "length,stall,memory,mix,open",
+	.claims = "length,stall,memory,mix,open,onecpu",
 };

@@ -128,7 +128,7 @@ const struct wl_info wl_info_redis_get = {
 	/* One round trip; redis's own work is not calibrated, so the floor is
 	 * that of an echo server (a little low). */
 	.floor = { .declared = 1, .round_trips = 1 },
-	.claims = "io,memory",
+	.claims = "io,memory,tyma",
 	.coro_unsupported = "hiredis's blocking API does its own reads on a blocking socket, "
 			    "so one waiting coroutine would stall every other on its loop "
 			    "(a real limit of green threads in C: every library must go "

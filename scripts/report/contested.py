@@ -16,7 +16,7 @@ bin/calibrate's switch figures (calibration.csv), not on a pair.
 
 from . import sure as S
 from .cautions import per_task_fig
-from .data import RSS_NOISE_KIB, rows_for
+from .data import RSS_NOISE_KIB, below_noise, cache_of, data_file_text, rows_for
 from .fmt import DASH, fmt_si, fmt_sig, fmt_us, fmt_x, meta_get
 from .rules import (ASYNC, IO_WIN, NOT_SHOWN, THREADS, combine, common, declared_claims,
                     io_only_workloads, machine, mem_per_task, no_voter, ok_points, p99, result,
@@ -97,7 +97,7 @@ def absent_text(models):
 
 def at_c(c):
     return "c=%s%s" % (c, "" if c >= TOP_C else " (the run's top common level; the claim "
-                       "speaks of %s)" % fmt_si(TOP_C))
+                       "speaks of %s)" % "{:,}".format(TOP_C))
 
 
 def v_tyma(rows, meta, extra):
@@ -177,10 +177,14 @@ def mem_ratio(rows, wl, x, y):
 
 
 def mem_text(rows, wl, c, x, y, fig):
+    """x/y memory per task in words, saying when y's is below the noise (then
+    counted as the noise floor: the ratio is a lower bound)."""
     px, py = ok_points(rows, wl, x)[c], ok_points(rows, wl, y)[c]
-    return "%s/%s memory per task (RSS + kernel) %s: %s %s KiB vs %s %s KiB" % (
-        x, y, S.text(fig, fmt_x), x, fmt_sig(mem_per_task(px)), y,
-        fmt_sig(mem_per_task(py)))
+    floored = below_noise(mem_per_task(py), c)
+    return "%s/%s memory per task (RSS + kernel) %s%s: %s %s KiB vs %s %s" % (
+        x, y, ">= " if floored else "", S.text(fig, fmt_x), x, fmt_sig(mem_per_task(px)), y,
+        "below the noise (counted as %s KiB)" % fmt_sig(RSS_NOISE_KIB / (c - 1)) if floored
+        else "%s KiB" % fmt_sig(mem_per_task(py)))
 
 
 def v_green(rows, meta, extra):
@@ -308,23 +312,6 @@ def v_uring(rows, meta, extra):
                   sentence(meta, "io_uring's throughput was", says))
 
 
-def data_file_text(meta):
-    d = meta_get(meta, "data_file", default=None)
-    if not isinstance(d, dict):
-        return "the data file's file system not recorded (meta.json data_file)"
-    return "data file %s%s on %s%s" % (
-        d.get("path") or "(path not recorded)",
-        ", %s MiB," % d["mib"] if d.get("mib") is not None else "",
-        d.get("fstype") or "a file system not recorded",
-        " (%s)" % d["device"] if d.get("device") else "")
-
-
-def cache_of(meta, wl):
-    c = meta_get(meta, "workloads", wl, "cache")
-    return ("warm page cache" if c == "warm" else "cold: the page cache dropped before each run"
-            if c == "cold" else "cache mode not recorded")
-
-
 def v_files(rows, meta, extra):
     wls, _ = voters(rows, meta, "files", lambda r, m: [])
     if not wls:
@@ -352,7 +339,7 @@ def v_files(rows, meta, extra):
                                                                          c)))
     kinds = {meta_get(meta, "workloads", w, "cache") for w in wls}
     if "cold" not in kinds:
-        parts.append("no cold-cache series in this run (file_read-cold): the reads were not "
+        parts.append("no cold-cache series (cache=cold) in this run: the reads were not "
                      "shown to reach the device")
     return result(combine(verdicts), "; ".join(parts) + "; %s; CONFIRMED when async stays "
                   "below %s of threads" % (data_file_text(meta), fmt_x(IO_WIN)), sure,

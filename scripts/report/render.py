@@ -12,7 +12,8 @@ import json
 
 from . import verdicts
 from .data import (BACKEND_BOUND_UTIL, LITTLES_HI, LITTLES_LO, MEM_SOURCES, RSS_NOISE_KIB,
-                   backend_bound, backend_bound_rows, below_noise, check_checksums, check_littles,
+                   backend_bound, backend_bound_rows, below_noise, cache_of, check_checksums,
+                   check_littles, data_file_text,
                    is_ok, mem_source_text, model_info, models, rows_for, speedups, unique,
                    workload_info, workloads)
 from .floors import calibration_lines, floor_table_lines, floor_terms, workload_floor
@@ -321,6 +322,8 @@ def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
             info["kind"], UNKNOWN if info["work"] is None else info["work"],
             UNKNOWN if info["delay_us"] is None else info["delay_us"],
             ", ".join(present), ", ".join(map(str, levels))))
+        if meta_get(meta, "workloads", wl, "cache"):
+            out += ["", "**Files:** %s; %s." % (cache_of(meta, wl), data_file_text(meta))]
         out += ["", "![%s: throughput, latency, memory vs concurrency](%s.png)" % (wl, wl), ""]
         failed = [r for r in wl_rows if not is_ok(r)]
         if failed:

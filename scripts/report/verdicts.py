@@ -12,9 +12,10 @@ from . import contested
 from .claims import verdicts
 from .data import BACKEND_BOUND_UTIL, models, workloads
 from .fmt import DASH, fmt_x, is_num, md_cell
+from .rules import (ASYNC, CLAIMS, THREADS, common, cores_of, crossover, declared_claims,
+                    fmt_per_task, info, mem_per_task, ok_points, reached, rss_per_task, rss_ratio)
 from .sure import measured
-from .rules import (ASYNC, THREADS, common, cores_of, crossover, fmt_per_task,
-                    info, mem_per_task, ok_points, reached, rss_per_task, rss_ratio)
+
 
 def workload_rows(rows, meta):
     """One dict per workload: crossover, ratios at the highest common c, reach."""
@@ -76,6 +77,15 @@ def render(rows, meta, rate_rows=None, extra=None):
              "thresholds are at the top of `scripts/report/rules.py` and "
              "`scripts/report/contested.py`." % (
                  "%d core%s" % (cores, "" if cores == 1 else "s") if cores else "unknown cores")]
+    decl = {w: declared_claims(meta, w) for w in workloads(rows)}
+    if decl and all(d is None for d in decl.values()):
+        lines += ["", "> This run's meta.json records no pair's claims (it predates them): each "
+                  "rule picks its pairs by kind, work and delay, as the report then did."]
+    unknown = sorted({(k, w) for w, d in decl.items() for k in (d or ())
+                      if k not in CLAIMS and k not in contested.CONTESTED})
+    if unknown:
+        lines += ["", "> Claim keys no rule knows, ignored: %s (see `.claims` in "
+                  "workloads/NAME.c)." % ", ".join("'%s' (%s)" % kw for kw in unknown)]
     if not measured(rows):
         lines += ["", "> **Intervals not measured** for some points: this run folder has no "
                   "per-run figures (stats/) for them, so their figures carry the min–max of "
