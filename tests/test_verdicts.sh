@@ -14,9 +14,10 @@
 python3 "$ROOT/tests/fixture_runs.py" "$SCRATCH" 2>"$SCRATCH/fx.err"
 check "synthetic runs written ($(tail -1 "$SCRATCH/fx.err"))" test -s "$SCRATCH/confirm/results.csv"
 
-python3 "$ROOT/scripts/report/report.py" "$SCRATCH/confirm" 2>"$SCRATCH/confirm.err"
+python3 "$ROOT/scripts/report/report.py" --verdicts "$SCRATCH/confirm" >"$SCRATCH/v.md" 2>"$SCRATCH/v.err"
 rc=$?
-check "report.py on the confirm run exits 0 ($(tail -1 "$SCRATCH/confirm.err"))" [ $rc = 0 ]
+check "report.py --verdicts on the confirm run exits 0, quiet ($(head -1 "$SCRATCH/v.err"))" \
+	sh -c "[ $rc = 0 ] && [ ! -s '$SCRATCH/v.err' ] && grep -q '^## Verdicts' '$SCRATCH/v.md'"
 
 python3 - "$ROOT" "$SCRATCH" <<'PY'
 import json, os, shutil, sys
@@ -24,7 +25,7 @@ root, out = sys.argv[1:3]
 sys.path.insert(0, os.path.join(root, "tests"))
 from fixture_runs import judged
 sys.path.insert(0, root)
-from scripts.report import build, claims, load, rules, verdicts
+from scripts.report import build, claims, load, render, verdicts
 
 def say(ok, what):
     print(("ok - " if ok else "not ok - ") + what)
@@ -108,7 +109,10 @@ say([v[k]["verdict"] for k in ("parallel", "mt")] == ["NOT SHOWN"] * 2
 
 # The report: the Verdicts section between How to read and Overview, its
 # tables with a How sure and a sentence column.
-md = open(os.path.join(out, "confirm", "report.md")).read().splitlines()
+d = os.path.join(out, "confirm")
+cal = load.load_calibration(d)[0]
+md = render.render_report(build.load_rows(d), load.load_meta(os.path.join(d, "meta.json")), cal,
+                          None, {}, None, (), build.load_extra(d, cal)).splitlines()
 try:
     i_read, i_v, i_over = (md.index(h) for h in ("## How to read", "## Verdicts", "## Overview"))
     say(i_read < i_v < i_over, "Verdicts section between How to read and Overview")

@@ -87,6 +87,15 @@ def top(rows, wl, *models):
     return (levels[-1] if levels else None), pts
 
 
+def top_ratio(rows, wl, x, y):
+    """(c, x/y throughput at the top level both reached, with its
+    interval, their points) or (None, why not, None)."""
+    c, pts = top(rows, wl, x, y)
+    if c is None:
+        return None, "%s: no common %s/%s level" % (wl, x, y), None
+    return c, S.ratio(pts[x][c], pts[y][c], "throughput"), pts
+
+
 def missing(rows, *models):
     return [m for m in models if not rows_for(rows, model=m)]
 
@@ -136,13 +145,12 @@ def v_capriccio(rows, meta, extra):
         return result(NOT_SHOWN, no_voter("capriccio"))
     verdicts, parts, sure, says = [], [], S.Sure(), []
     for wl in wls:
-        c, pts = top(rows, wl, GREEN, ASYNC)
+        c, r, pts = top_ratio(rows, wl, GREEN, ASYNC)
         if c is None:
             verdicts.append(NOT_SHOWN)
-            parts.append("%s: no common green/async level" % wl)
+            parts.append(r)
             continue
         g, a = pts[GREEN][c], pts[ASYNC][c]
-        r = S.ratio(g, a, "throughput")
         verdicts.append(S.decide(r, MATCH))
         text = "%s at %s: green/async throughput **%s** (%s vs %s)" % (
             wl, at_c(c), S.text(r, fmt_x), tp(g), tp(a))
@@ -193,12 +201,11 @@ def v_green(rows, meta, extra):
         return result(NOT_SHOWN, no_voter("green"))
     verdicts, parts, sure, says = [], [], S.Sure(), []
     for wl in wls:
-        c, pts = top(rows, wl, GREEN, ASYNC)
+        c, r, _ = top_ratio(rows, wl, GREEN, ASYNC)
         if c is None:
             verdicts.append(NOT_SHOWN)
-            parts.append("%s: no common green/async level" % wl)
+            parts.append(r)
             continue
-        r = S.ratio(pts[GREEN][c], pts[ASYNC][c], "throughput")
         mc, mfig = mem_ratio(rows, wl, GREEN, ASYNC)
         text = "%s at %s: green/async throughput **%s**" % (wl, at_c(c), S.text(r, fmt_x))
         sure.add("green/async throughput", "%s c=%s" % (wl, c), r, fmt_x,
@@ -318,12 +325,11 @@ def v_files(rows, meta, extra):
         return result(NOT_SHOWN, no_voter("files"))
     verdicts, parts, sure, says = [], [], S.Sure(), []
     for wl in wls:
-        c, pts = top(rows, wl, ASYNC, THREADS)
+        c, r, pts = top_ratio(rows, wl, ASYNC, THREADS)
         if c is None:
             verdicts.append(NOT_SHOWN)
-            parts.append("%s: no common threads/async level" % wl)
+            parts.append(r)
             continue
-        r = S.ratio(pts[ASYNC][c], pts[THREADS][c], "throughput")
         verdicts.append(S.decide(r, IO_WIN, higher=False))
         text = "%s (%s) at c=%s: async/threads throughput **%s**" % (
             wl, cache_of(meta, wl), c, S.text(r, fmt_x))
@@ -358,12 +364,11 @@ def v_onecpu(rows, meta, extra):
         return result(NOT_SHOWN, absent_text(absent) + " in " + ONECPU_CSV)
     verdicts, parts, sure, says = [], [], S.Sure(), []
     for wl in wls:
-        c, pts = top(one, wl, ASYNC, THREADS)
+        c, r, pts = top_ratio(one, wl, ASYNC, THREADS)
         if c is None:
             verdicts.append(NOT_SHOWN)
-            parts.append("%s: no common threads/async level" % wl)
+            parts.append(r)
             continue
-        r = S.ratio(pts[ASYNC][c], pts[THREADS][c], "throughput")
         verdicts.append(S.decide(r, BEATS))
         parts.append("%s at c=%s on one CPU: async/threads throughput **%s** (%s vs %s)" % (
             wl, c, S.text(r, fmt_x), tp(pts[ASYNC][c]), tp(pts[THREADS][c])))

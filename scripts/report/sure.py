@@ -239,17 +239,26 @@ def decide(fig, confirm, refute=None, higher=True):
     return INCONCLUSIVE
 
 
-def span(fig, f):
+def span(fig, f, near=()):
     """'1.12–1.31x', '229–238k/s' (f formats one number; a unit both ends
-    share is written once), or a dash."""
+    share is written once), or a dash.  An end that would read the same as
+    one of the thresholds near is written with one more digit (when f takes
+    digits), so '1.10–1.38x' against 1.10x reads '1.098–1.380x'."""
     if fig.how is None:
         return DASH
-    lo, hi = f(fig.lo), f(fig.hi)
+    digits = None
+    if any(f(x) == f(t) for x in (fig.lo, fig.hi) for t in near):
+        try:
+            f(1.0, 4)
+            digits = 4
+        except TypeError:
+            pass
+    lo, hi = (f(x) if digits is None else f(x, digits) for x in (fig.lo, fig.hi))
     unit = ""
     while lo and hi and lo[-1] == hi[-1] and not lo[-1].isdigit():
         unit, lo, hi = lo[-1] + unit, lo[:-1], hi[:-1]
     if not lo or not hi or not (lo[-1].isdigit() and hi[-1].isdigit()):
-        return "%s–%s" % (f(fig.lo), f(fig.hi))
+        return "%s–%s" % (lo + unit, hi + unit)
     return "%s–%s%s" % (lo, hi, unit)
 
 
@@ -296,7 +305,8 @@ class Sure:
         for (what, f, confirm, refute, higher), items in self.groups.items():
             hows = {fig.how for _, fig in items}
             word = HOW_WORDS[hows.pop()] if len(hows) == 1 else "intervals"
-            cells = ["%s%s%s" % (label + " " if label else "", span(fig, f) if fig.how
+            near = (confirm, confirm if refute is None else refute)
+            cells = ["%s%s%s" % (label + " " if label else "", span(fig, f, near) if fig.how
                                  else "%s (no interval)" % f(fig.value),
                                  " (range)" if fig.how == RANGE and word == "intervals" else "")
                      for label, fig in items]
