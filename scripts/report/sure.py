@@ -315,13 +315,6 @@ class Sure:
         return out + self.notes
 
 
-def how_sure(what, fig, f, confirm, refute=None, higher=True):
-    """The "how sure" clause of one figure (Sure with one item)."""
-    s = Sure()
-    s.add(what, "", fig, f, confirm, refute, higher)
-    return s.lines()[0]
-
-
 def fold(fig):
     """How far apart two figures are, either way: max(r, 1/r) of a ratio
     fig, its interval folded too (1 at its low end when it holds 1)."""
