@@ -302,7 +302,7 @@ help:
 	@echo "  make plots      redraw the plots of RUN=dir (default results/latest)"
 	@echo "  make report     rewrite report.md of RUN=dir"
 	@echo "  make compare A=dir B=dir"
-	@echo "                  what changed from run A to run B, beyond the runs' noise"
+	@echo "                  what changed from run A to run B, where the 95% intervals say so"
 	@echo "  make new-workload NAME=foo KIND=cpu|io|multi [LIBS=zlib]"
 	@echo "                  write a new workload pair from a template and register it"
 	@echo "                  (multi: two round trips per task; LIBS: pkg-config names"

@@ -102,7 +102,7 @@ mem = {v["claim"]: v for v in claims.verdicts(rows, meta)}[rules.CLAIMS["memory"
 # async: (3100-3000)/1023 + (400-100)/1023 = 0.39 KiB, under the noise floor 0.5.
 say(mem["verdict"] == "CONFIRMED" and "user RSS + kernel" in mem["evidence"]
     and "28.2 KiB" in mem["evidence"] and "cgroup v2" in mem["evidence"],
-    "memory verdict on the whole memory per task, source named: %s" % mem["evidence"][:160])
+    "memory verdict on the whole memory per task, source named: %s" % mem["verdict"] + " " + mem["evidence"])
 say(data.mem_source_text(rows).startswith("cgroup v2"), "source: %s" % data.mem_source_text(rows))
 t1024 = data.rows_for(rows, model="threads", concurrency=1024)[0]
 a64 = data.rows_for(rows, model="async", concurrency=64)[0]

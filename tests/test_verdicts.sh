@@ -1,248 +1,186 @@
 #!/bin/sh
-# test_verdicts.sh - the "Verdicts" section of report.md (scripts/report/claims.py)
-# and scripts/report/compare.py, on small synthetic run folders: one where every
-# claim must come out CONFIRMED, one where each must be REFUTED, one where
-# the run cannot decide (NOT SHOWN); then compare.py on identical runs, on
-# a run with throughput doubled, within noise, with points missing or
-# failed, and on bad input.  No benchmark runs: < 10 s.
+# test_verdicts.sh - the design's claims in the "Verdicts" section of report.md
+# (scripts/report/claims.py, cautions.py) and scripts/report/compare.py, on
+# synthetic run folders (tests/fixture_runs.py): each claim clearly true ->
+# CONFIRMED, clearly false -> REFUTED, inside the noise -> INCONCLUSIVE,
+# missing model, pair or data -> NOT SHOWN naming it; every verdict with its
+# intervals, a "how sure" and a sentence; a pair that declares nothing gets
+# no vote; an older run (no stats/) says "interval not measured".  Then
+# compare.py: a change marked only where the 95% interval of B/A says so.
+# Asserts on data (the verdicts as the report computes them), not on layout.
+# No benchmark runs: < 15 s.
 . "$(dirname "$0")/lib.sh"
 
-python3 - "$SCRATCH" <<'PY'
-import csv, json, os, sys
+python3 "$ROOT/tests/fixture_runs.py" "$SCRATCH" 2>"$SCRATCH/fx.err"
+check "synthetic runs written ($(tail -1 "$SCRATCH/fx.err"))" test -s "$SCRATCH/confirm/results.csv"
 
-out = sys.argv[1]
-COLS = ["workload", "model", "concurrency", "status", "reason", "tasks", "runs", "work",
-        "delay_us", "throughput", "throughput_min", "throughput_max", "throughput_cv",
-        "p50_us", "p50_us_min", "p50_us_max", "p90_us", "p99_us", "p99_us_min", "p99_us_max",
-        "p999_us", "max_us", "mean_us", "maxrss_kib", "maxrss_kib_min", "maxrss_kib_max",
-        "rss_per_task_kib", "threads", "cv", "noisy", "outliers", "littles_ratio",
-        "checksum", "errors"]
+python3 "$ROOT/scripts/report/report.py" --verdicts "$SCRATCH/confirm" >"$SCRATCH/v.md" 2>"$SCRATCH/v.err"
+rc=$?
+check "report.py --verdicts on the confirm run exits 0, quiet ($(head -1 "$SCRATCH/v.err"))" \
+	sh -c "[ $rc = 0 ] && [ ! -s '$SCRATCH/v.err' ] && grep -q '^## Verdicts' '$SCRATCH/v.md'"
 
+python3 - "$ROOT" "$SCRATCH" <<'PY'
+import json, os, shutil, sys
+root, out = sys.argv[1:3]
+sys.path.insert(0, os.path.join(root, "tests"))
+from fixture_runs import judged
+sys.path.insert(0, root)
+from scripts.report import build, claims, load, render, verdicts
 
-def write_run(name, wls, points, cores=2, noisy=()):
-    """wls: {wl: (kind, work, delay)}; points: (wl, model, c, thr, p99, rss)
-    or (wl, model, c, "failed", reason).  Tight ranges (1%)."""
-    d = os.path.join(out, name)
-    os.makedirs(d)
-    base = {}
-    for p in points:
-        if p[3] != "failed" and p[2] == 1:
-            base[(p[0], p[1])] = p[5]
-    rows = []
-    for p in points:
-        wl, model, c = p[:3]
-        kind, work, delay = wls[wl]
-        r = dict.fromkeys(COLS, "")
-        r.update(workload=wl, model=model, concurrency=c, work=work, delay_us=delay,
-                 runs=3, tasks=1000)
-        if p[3] == "failed":
-            r.update(status="failed", reason=p[4])
-        else:
-            thr, p99, rss = p[3:6]
-            b = base.get((wl, model))
-            r.update(status="ok", throughput=thr, throughput_min=thr * 0.99,
-                     throughput_max=thr * 1.01, throughput_cv=0.01, cv=0.01,
-                     p50_us=p99 / 2, p50_us_min=p99 / 2, p50_us_max=p99 / 2, p90_us=p99 * 0.8,
-                     p99_us=p99, p99_us_min=p99 * 0.99, p99_us_max=p99 * 1.01,
-                     p999_us=p99 * 1.2, max_us=p99 * 1.5, mean_us=c / thr * 1e6,
-                     maxrss_kib=rss, maxrss_kib_min=rss - 8, maxrss_kib_max=rss + 8,
-                     rss_per_task_kib=(rss - b) / (c - 1) if b is not None and c > 1 else "",
-                     threads=c + 1 if model == "threads" else 2,
-                     noisy=1 if (wl, model, c) in noisy else 0, outliers=0,
-                     littles_ratio=1.0, checksum="00000000000000aa", errors=0)
-        rows.append(r)
-    with open(os.path.join(d, "results.csv"), "w", newline="") as f:
-        w = csv.DictWriter(f, COLS)
-        w.writeheader()
-        w.writerows(rows)
-    meta = {"run_id": name, "complete": True,
-            "models": ["threads", "async", "async-mt", "hybrid"],
-            "workloads": {wl: {"kind": k, "work": wk, "delay_us": dl, "summary": wl}
-                          for wl, (k, wk, dl) in wls.items()}}
-    if cores:
-        meta["host"] = {"cores": cores, "cpu_model": "test"}
-    with open(os.path.join(d, "meta.json"), "w") as f:
-        json.dump(meta, f)
-    return rows
-
-
-# Names say nothing: the rules must pick workloads by kind, work and delay.
-WLS = {"wa": ("cpu", 900, 0), "wb": ("io", 0, 1000), "wc": ("io", 3600, 1000)}
-
-# Every claim CONFIRMED.
-write_run("confirm", WLS, [
-    ("wa", "threads", 1, 20000, 70, 3000), ("wa", "threads", 2, 39000, 72, 3020),
-    ("wa", "threads", 16, 38500, 20000, 3200), ("wa", "threads", 64, 38000, 24000, 3800),
-    ("wa", "async", 1, 20000, 65, 3000), ("wa", "async", 2, 20100, 130, 3000),
-    ("wa", "async", 16, 20000, 900, 3005), ("wa", "async", 64, 20000, 3400, 3010),
-    ("wa", "async-mt", 1, 20000, 65, 3000), ("wa", "async-mt", 2, 39500, 70, 3000),
-    ("wa", "async-mt", 16, 39000, 500, 3000), ("wa", "async-mt", 64, 39000, 1800, 3010),
-    ("wb", "threads", 1, 950, 1100, 3000), ("wb", "threads", 16, 15000, 1200, 3200),
-    ("wb", "threads", 256, 150000, 3000, 6000), ("wb", "threads", 1024, 200000, 20000, 16000),
-    ("wb", "threads", 10000, "failed", "pthread_create: EAGAIN at 9000 threads"),
-    ("wb", "async", 1, 940, 1100, 3000), ("wb", "async", 16, 15200, 1100, 3000),
-    ("wb", "async", 256, 240000, 1100, 3050), ("wb", "async", 1024, 600000, 1700, 3100),
-    ("wb", "async", 10000, 2000000, 5000, 4000),
-    ("wc", "threads", 1, 800, 1500, 3000), ("wc", "threads", 16, 6000, 8000, 3200),
-    ("wc", "threads", 64, 7000, 15000, 3800), ("wc", "threads", 256, 7000, 50000, 6000),
-    ("wc", "async", 1, 750, 1600, 3000), ("wc", "async", 16, 4200, 16000, 3000),
-    ("wc", "async", 64, 4200, 30000, 3010), ("wc", "async", 256, 4200, 120000, 3050),
-    ("wc", "hybrid", 1, 800, 1400, 3000), ("wc", "hybrid", 16, 6500, 5000, 3000),
-    ("wc", "hybrid", 64, 7200, 12000, 3100), ("wc", "hybrid", 256, 7100, 45000, 3200),
-], noisy={("wc", "async", 256)})
-
-# Every claim REFUTED.
-write_run("refute", WLS, [
-    ("wa", "threads", 1, 20000, 70, 3000), ("wa", "threads", 2, 21000, 200, 3000),
-    ("wa", "threads", 16, 20500, 500, 3100), ("wa", "threads", 64, 20000, 2000, 3640),
-    ("wa", "async", 1, 20000, 65, 3000), ("wa", "async", 2, 20100, 100, 3000),
-    ("wa", "async", 16, 20000, 1000, 3100), ("wa", "async", 64, 20000, 4000, 3330),
-    ("wa", "async-mt", 1, 20000, 65, 3000), ("wa", "async-mt", 2, 20500, 100, 3000),
-    ("wa", "async-mt", 16, 20300, 1000, 3000), ("wa", "async-mt", 64, 20000, 4000, 3000),
-    ("wb", "threads", 1, 950, 1100, 3000), ("wb", "threads", 16, 15000, 1200, 3000),
-    ("wb", "threads", 256, 200000, 1300, 4000), ("wb", "threads", 10000, 300000, 30000, 13000),
-    ("wb", "async", 1, 940, 1100, 3000), ("wb", "async", 16, 14000, 1300, 3000),
-    ("wb", "async", 256, 150000, 1700, 4000), ("wb", "async", 10000, 200000, 50000, 11000),
-    ("wc", "threads", 1, 800, 1500, 3000), ("wc", "threads", 16, 6000, 16000, 3200),
-    ("wc", "threads", 64, 7000, 30000, 3500), ("wc", "threads", 256, 7000, 120000, 4000),
-    ("wc", "async", 1, 750, 1600, 3000), ("wc", "async", 16, 4200, 8000, 3100),
-    ("wc", "async", 64, 4200, 15000, 3300), ("wc", "async", 256, 4200, 50000, 3700),
-    ("wc", "hybrid", 1, 700, 2000, 3000), ("wc", "hybrid", 16, 3000, 20000, 3000),
-    ("wc", "hybrid", 64, 3000, 60000, 3000), ("wc", "hybrid", 256, 3000, 200000, 3000),
-])
-
-# Nothing decidable: no core count, no async-mt or hybrid, one CPU workload,
-# an I/O workload where both models tie, RSS differences within noise.
-write_run("notshown", {"wa": ("cpu", 900, 0), "wb": ("io", 0, 1000)}, [
-    ("wa", "threads", 1, 20000, 70, 3000), ("wa", "threads", 2, 39000, 72, 3010),
-    ("wa", "threads", 16, 38500, 20000, 3100),
-    ("wa", "async", 1, 20000, 65, 3000), ("wa", "async", 2, 20100, 130, 3000),
-    ("wa", "async", 16, 20000, 900, 3005),
-    ("wb", "threads", 1, 950, 1100, 3000), ("wb", "threads", 16, 15000, 1200, 3100),
-    ("wb", "async", 1, 950, 1100, 3000), ("wb", "async", 16, 15000, 1100, 3000),
-], cores=None)
-
-# compare.py inputs: the confirm run with throughput doubled (tight ranges);
-# with +30% inside wide ranges on both sides; with points missing and one
-# ok point failed.
-def variant(name, src, change):
-    d = os.path.join(out, name)
-    os.makedirs(d)
-    rows = list(csv.DictReader(open(os.path.join(out, src, "results.csv"))))
-    rows = [r for r in (change(dict(r)) for r in rows) if r]
-    with open(os.path.join(d, "results.csv"), "w", newline="") as f:
-        w = csv.DictWriter(f, COLS)
-        w.writeheader()
-        w.writerows(rows)
-    return rows
-
-def scale(k):
-    def f(r):
-        if r["status"] == "ok":
-            for col in ("throughput", "throughput_min", "throughput_max"):
-                r[col] = float(r[col]) * k
-        return r
-    return f
-
-def widen(r):
-    if r["status"] == "ok":
-        t = float(r["throughput"])
-        r.update(throughput_min=t * 0.6, throughput_max=t * 1.4, throughput_cv=0.25, cv=0.25)
-    return r
-
-doubled = variant("doubled", "confirm", scale(2.0))
-variant("slightly", "confirm", scale(1.08))
-
-def p99x(k):
-    def f(r):
-        if r["status"] == "ok":
-            for col in ("p99_us", "p99_us_min", "p99_us_max"):
-                r[col] = float(r[col]) * k
-        return r
-    return f
-variant("p99x3", "confirm", p99x(3.0))
-variant("p99x1.8", "confirm", p99x(1.8))
-variant("wide_a", "confirm", widen)
-variant("wide_b", "wide_a", scale(1.3))
-
-def partial(r):
-    if r["workload"] == "wc":
-        return None                                   # only in A
-    if (r["workload"], r["model"], r["concurrency"]) == ("wb", "threads", "1024"):
-        r.update({k: "" for k in COLS[5:]}, status="failed", reason="timeout")
-    return r
-variant("partial", "confirm", partial)
-with open(os.path.join(out, "expect"), "w") as f:
-    f.write("%d %d\n" % (len(doubled), sum(r["status"] == "ok" and r["noisy"] == "0"
-                                             for r in doubled)))
-PY
-check "synthetic runs written" test -s "$SCRATCH/confirm/results.csv"
-
-# expect_verdicts RUN CLAIM-KEY=VERDICT...: report.md's verdict rows.
-expect_verdicts() {
-	run=$1
-	shift
-	python3 - "$ROOT" "$SCRATCH/$run/report.md" "$run" "$@" <<'PY'
-import sys
-sys.path.insert(0, sys.argv[1])
-from scripts.report import fmt, rules
-md = open(sys.argv[2]).read()
-run = sys.argv[3]
-lines = md.splitlines()
 def say(ok, what):
-    print(("ok - " if ok else "not ok - ") + "%s: %s" % (run, what))
+    print(("ok - " if ok else "not ok - ") + what)
+
+SEED = ["parallel", "io", "latency", "length", "stall", "memory", "mix", "mt"]
+runs = {name: judged(root, os.path.join(out, name))
+        for name in ("confirm", "refute", "noise", "notshown", "bare")}
+for name, want in (("confirm", "CONFIRMED"), ("refute", "REFUTED"), ("noise", "INCONCLUSIVE")):
+    for k in SEED:
+        v = runs[name][k]
+        say(v["verdict"] == want, "%s: %s -> %s (got %s: %s)" % (
+            name, k, want, v["verdict"], v["evidence"][:160]))
+
+# Each judged verdict says how sure it is and gives one quotable sentence.
+for name in ("confirm", "refute"):
+    for k in SEED:
+        v = runs[name][k]
+        sure_ok = "95%" in v["sure"] or "failed" in v["sure"]
+        say(sure_ok and v["say"].startswith("On this 2-core machine, ") and v["say"].endswith("."),
+            "%s %s: how sure '%s...', sentence '%s...'" % (name, k, v["sure"][:60], v["say"][:60]))
+c = runs["confirm"]
+say("1.95x (" in c["parallel"]["evidence"] and "1.95x (" in c["parallel"]["say"],
+    "the speed-up is quoted with its interval: %s" % c["parallel"]["say"])
+say("failed at c=10000** (pthread_create: EAGAIN at 9000 threads)" in c["memory"]["evidence"],
+    "a thread failure decides the memory claim, its reason quoted")
+say(all("wz" not in v["evidence"] for v in c.values()),
+    "a pair that declares no claim (wz) has no vote (the I/O claim stays CONFIRMED without it)")
+n = runs["noise"]
+say("0.741–5.13x" in n["parallel"]["sure"] and "CONFIRMED above, REFUTED below 1.60x"
+    in n["parallel"]["sure"], "noise: the interval crosses the threshold, and says so: %s"
+    % n["parallel"]["sure"][:120])
+
+ns = runs["notshown"]
+for k, why in (("parallel", "core count unknown"), ("latency", "core count unknown"),
+               ("io", "declares the claim 'io'"), ("stall", "declares the claim 'stall'"),
+               ("mix", "no hybrid model"), ("mt", "no async-mt model"),
+               ("length", "needs two workloads with different CPU parts"),
+               ("memory", "no memory per task"), ("open", "no open-loop sweep")):
+    v = ns[k]
+    say(v["verdict"] == "NOT SHOWN" and why in v["evidence"],
+        "notshown: %s NOT SHOWN, naming why (%s): %s" % (k, why, v["evidence"][:100]))
+
+# An older run without per-run figures: min..max ranges, never an invented interval.
+b = runs["bare"]
+say(b["io"]["verdict"] == "CONFIRMED" and "(range " in b["io"]["evidence"]
+    and "interval not measured" in b["io"]["sure"],
+    "no stats/: the io verdict rests on min..max ranges, saying so: %s" % b["io"]["sure"][:100])
+rows = build.load_rows(os.path.join(out, "bare"))
+meta = load.load_meta(os.path.join(out, "bare", "meta.json"))
+text = "\n".join(verdicts.render(rows, meta))
+say("Intervals not measured" in text, "no stats/: the section says intervals were not measured")
+
+# A run recorded before pairs declared claims: each rule picks pairs by kind
+# (the I/O claim then takes wz, whose async loses: REFUTED), saying so.
+legacy = os.path.join(out, "legacy")
+shutil.copytree(os.path.join(out, "confirm"), legacy)
+m = json.load(open(os.path.join(legacy, "meta.json")))
+for w in m["workloads"].values():
+    w.pop("claims", None)
+json.dump(m, open(os.path.join(legacy, "meta.json"), "w"))
+lv = judged(root, legacy)
+say(lv["io"]["verdict"] == "REFUTED" and "wz" in lv["io"]["evidence"],
+    "no declared claims (older run): pairs picked by kind, wz votes: %s" % lv["io"]["verdict"])
+text = "\n".join(verdicts.render(build.load_rows(legacy), m))
+say("predates them" in text, "... and the section says the pairs were picked by kind")
+
+# One core; a busy machine (no threads point got more than one core's CPU time).
+rows = build.load_rows(os.path.join(out, "confirm"))
+meta = load.load_meta(os.path.join(out, "confirm", "meta.json"))
+v = {x["key"]: x for x in claims.verdicts(rows, dict(meta, host={"cores": 1}))}
+say(v["parallel"]["verdict"] == "NOT SHOWN" and "1 core" in v["parallel"]["evidence"],
+    "one core: the parallel claim NOT SHOWN")
+rows = build.load_rows(os.path.join(out, "refute"))
+for r in rows:
+    if r["workload"] == "wa" and r["status"] == "ok":
+        r.update(utime_s=0.2, stime_s=0.0, wall_s=0.2)      # one core's worth
+v = {x["key"]: x for x in claims.verdicts(rows, load.load_meta(os.path.join(out, "refute",
+                                                                          "meta.json")))}
+say([v[k]["verdict"] for k in ("parallel", "mt")] == ["NOT SHOWN"] * 2
+    and "busy" in v["parallel"]["evidence"], "busy machine: parallel and async-mt NOT SHOWN")
+
+# The report: the Verdicts section between How to read and Overview, its
+# tables with a How sure and a sentence column.
+d = os.path.join(out, "confirm")
+cal = load.load_calibration(d)[0]
+md = render.render_report(build.load_rows(d), load.load_meta(os.path.join(d, "meta.json")), cal,
+                          None, {}, None, (), build.load_extra(d, cal)).splitlines()
 try:
-    i_read, i_v, i_over = (lines.index(h) for h in ("## How to read", "## Verdicts", "## Overview"))
+    i_read, i_v, i_over = (md.index(h) for h in ("## How to read", "## Verdicts", "## Overview"))
     say(i_read < i_v < i_over, "Verdicts section between How to read and Overview")
 except ValueError as e:
     say(False, "section missing: %s" % e)
-for arg in sys.argv[4:]:
-    key, want = arg.split("=", 1)
-    claim = fmt.md_cell(rules.CLAIMS[key])
-    row = [ln for ln in lines if ln.startswith("| %s | " % claim)]
-    got = row[0].split(" | ")[1].strip("* ") if row else "no row"
-    say(got == want, "%s -> %s (got %s)%s" % (key, want, got,
-        "" if got == want else ": " + (row[0] if row else "")))
+heads = [ln for ln in md if ln.startswith("| Claim |")]
+say(len(heads) == 2 and all("How sure" in h and "In one sentence" in h for h in heads)
+    and "Source" in heads[1], "two claim tables, with How sure and a sentence; the second "
+    "with sources")
 PY
-}
-
-for run in confirm refute notshown; do
-	python3 "$ROOT/scripts/report/report.py" "$SCRATCH/$run" 2>"$SCRATCH/$run.err"
-	rc=$?
-	check "report.py on the $run run exits 0 ($(tail -1 "$SCRATCH/$run.err"))" [ $rc = 0 ]
-done
-ALL="parallel io latency length stall memory mix mt"
-expect_verdicts confirm $(for k in $ALL; do printf '%s=CONFIRMED ' $k; done)
-expect_verdicts refute $(for k in $ALL; do printf '%s=REFUTED ' $k; done)
-expect_verdicts notshown "parallel=NOT SHOWN" "io=NOT SHOWN" "latency=NOT SHOWN" \
-	"length=NOT SHOWN" "stall=NOT SHOWN" "memory=NOT SHOWN" "mix=NOT SHOWN" "mt=NOT SHOWN"
-
-R="$SCRATCH/confirm/report.md"
-check "evidence quotes the numbers (threads speed-up 1.95x)" grep -q 'threads \*\*1.95x\*\*' "$R"
-check "a noisy point used is flagged in the evidence" grep -q '(noisy: wc async c=256)' "$R"
-check "thread failure quoted with its reason" grep -q 'failed at c=10000\*\* (pthread_create: EAGAIN at 9000 threads)' "$R"
-check "per-workload row: crossover 16, ratio 3.00x at c=1024, threads' failure" \
-	grep -q '^| wb | io (0, 1000 us) | 16 | 1024 | 3.00x | .*| failed at c=10000\|^| wb | io (0, 1000 us) | 16 | 1024 | 3.00x | .*c=1024; failed at c=10000' "$R"
-check "per-workload row: async not limited up to c=10000" grep -q '^| wb .*| not limited up to c=10000 |' "$R"
-check "per-workload row: no crossover on CPU work" grep -q '^| wa | cpu (900, 0 us) | none |' "$R"
-check "notshown: the reasons are given" \
-	sh -c "grep -q 'core count unknown' '$SCRATCH/notshown/report.md' && grep -q 'no workload both computes and waits' '$SCRATCH/notshown/report.md'"
-check "one core: parallel claim NOT SHOWN" python3 -c "
-import sys, json; sys.path.insert(0, '$ROOT'); from scripts.report import claims, load
-rows = load.load_csv('$SCRATCH/confirm/results.csv')
-v = claims.verdicts(rows, {'host': {'cores': 1}, 'workloads': json.load(open('$SCRATCH/confirm/meta.json'))['workloads']})
-sys.exit(0 if v[0]['verdict'] == 'NOT SHOWN' and '1 core' in v[0]['evidence'] else 1)"
-check "busy machine (no point used > 1 core): parallel, latency, async-mt NOT SHOWN" python3 -c "
-import sys, json; sys.path.insert(0, '$ROOT'); from scripts.report import claims, load
-rows = load.load_csv('$SCRATCH/refute/results.csv')
-for r in rows:
-    if r['workload'] == 'wa' and r['status'] == 'ok':
-        r.update(utime_s=0.4, stime_s=0.0, wall_s=0.4)      # one core's worth
-v = claims.verdicts(rows, json.load(open('$SCRATCH/refute/meta.json')))
-got = [x['verdict'] for x in v]
-sys.exit(0 if [got[0], got[2], got[7]] == ['NOT SHOWN'] * 3 and 'busy' in v[0]['evidence'] else 1)"
 
 # ---- compare.py -------------------------------------------------------------
+python3 - "$SCRATCH" <<'PY'
+import csv, json, os, shutil, sys
+out = sys.argv[1]
+SCALED = {"throughput": ("throughput", "throughput_min", "throughput_max"),
+          "p99_us": ("p99_us", "p99_us_min", "p99_us_max")}
+
+def variant(name, src, key, k, widen=None):
+    """A copy of run src with figure key scaled by k (results.csv and every
+    stats line), and its runs spread by widen around the median if given."""
+    d = os.path.join(out, name)
+    shutil.copytree(os.path.join(out, src), d)
+    rows = list(csv.DictReader(open(os.path.join(d, "results.csv"))))
+    for r in rows:
+        if r["status"] == "ok":
+            for col in SCALED[key]:
+                r[col] = float(r[col]) * k
+            if widen:
+                r.update(throughput_min=float(r["throughput"]) * (1 - widen),
+                         throughput_max=float(r["throughput"]) * (1 + widen), noisy=0)
+    with open(os.path.join(d, "results.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, rows[0].keys())
+        w.writeheader()
+        w.writerows(rows)
+    sd = os.path.join(d, "stats")
+    for fn in os.listdir(sd) if os.path.isdir(sd) else ():
+        lines = [json.loads(x) for x in open(os.path.join(sd, fn))]
+        med = sorted(x[key] for x in lines[1:])[1]
+        for i, x in enumerate(lines):
+            x[key] *= k
+            if widen:
+                x[key] = med * k * (1, 1 - widen, 1, 1 + widen)[i]
+        with open(os.path.join(sd, fn), "w") as f:
+            f.write("".join(json.dumps(x) + "\n" for x in lines))
+    return rows
+
+doubled = variant("doubled", "confirm", "throughput", 2.0)
+variant("slightly", "confirm", "throughput", 1.08)
+variant("p99x3", "confirm", "p99_us", 3.0)
+variant("p99x1.8", "confirm", "p99_us", 1.8)
+variant("wide_a", "confirm", "throughput", 1.0, widen=0.3)
+variant("wide_b", "confirm", "throughput", 1.3, widen=0.3)
+variant("bare_doubled", "bare", "throughput", 2.0)
+p = os.path.join(out, "partial")
+shutil.copytree(os.path.join(out, "confirm"), p)
+rows = list(csv.DictReader(open(os.path.join(p, "results.csv"))))
+rows = [r for r in rows if r["workload"] != "wc"]                      # only in A
+for r in rows:
+    if (r["workload"], r["model"], r["concurrency"]) == ("wr", "threads", "4096"):
+        r.update(status="failed", reason="timeout", throughput="", p99_us="")
+with open(os.path.join(p, "results.csv"), "w", newline="") as f:
+    w = csv.DictWriter(f, rows[0].keys())
+    w.writeheader()
+    w.writerows(rows)
+with open(os.path.join(out, "expect"), "w") as f:
+    f.write("%d %d\n" % (len(doubled), sum(r["status"] == "ok" for r in doubled)))
+PY
 CMP="python3 $ROOT/scripts/report/compare_runs.py"
 read -r n_all n_ok <"$SCRATCH/expect"
 $CMP "$SCRATCH/confirm" "$SCRATCH/confirm" >"$SCRATCH/cmp.out" 2>"$SCRATCH/cmp.err"
@@ -250,30 +188,31 @@ rc=$?
 check "compare: identical runs exit 0" [ $rc = 0 ]
 check "compare: identical runs: $n_all points, 0 changed ($(tail -1 "$SCRATCH/cmp.out"))" \
 	grep -q "^$n_all points compared, 0 changed beyond noise" "$SCRATCH/cmp.out"
-check "compare: one table line per point" [ "$(grep -c '^| w[abc] |' "$SCRATCH/cmp.out")" = "$n_all" ]
+check "compare: one table line per point" [ "$(grep -c '^| w[a-z-]* | [a-z-]* | [0-9]' "$SCRATCH/cmp.out")" = "$n_all" ]
 $CMP "$SCRATCH/confirm" "$SCRATCH/doubled" >"$SCRATCH/cmp.out" 2>&1
-check "compare: throughput doubled: every ok, not noisy point changed ($(tail -1 "$SCRATCH/cmp.out"))" \
-	grep -q "^$n_all points compared, $n_ok changed beyond noise (1 noisy in A or B, not judged)" \
-	"$SCRATCH/cmp.out"
-check "compare: marked ▲ +100%" grep -q '| 20.0k → 40.0k (2.00x) \*\*▲ +100%\*\* |.*CHANGED\*\*: throughput |' "$SCRATCH/cmp.out"
-check "compare: a point flagged noisy is shown, not judged" \
-	grep -q '^| wc | async | 256 | .*(2.00x) | .* | noisy in A and B: not judged |' "$SCRATCH/cmp.out"
+check "compare: throughput doubled: every ok point changed ($(tail -1 "$SCRATCH/cmp.out"))" \
+	grep -q "^$n_all points compared, $n_ok changed beyond noise" "$SCRATCH/cmp.out"
+check "compare: marked ▲ +100% with B/A's interval" \
+	grep -q '| 20.0k → 40.0k (2.00x, 1.9[0-9]–2.0[0-9]x) \*\*▲ +100%\*\* |.*CHANGED\*\*: throughput |' "$SCRATCH/cmp.out"
 $CMP "$SCRATCH/confirm" "$SCRATCH/p99x3" >"$SCRATCH/cmp.out" 2>&1
-check "compare: p99 x3: every ok, not noisy point changed in p99" \
+check "compare: p99 x3: every ok point changed in p99" \
 	sh -c "grep -q ' $n_ok changed beyond noise' '$SCRATCH/cmp.out' && grep -q 'CHANGED\*\*: p99 |' '$SCRATCH/cmp.out'"
 $CMP "$SCRATCH/confirm" "$SCRATCH/p99x1.8" >"$SCRATCH/cmp.out" 2>&1
 check "compare: p99 x1.8 is inside the x2 tail floor: 0 changed" \
 	grep -q ' 0 changed beyond noise' "$SCRATCH/cmp.out"
 $CMP "$SCRATCH/confirm" "$SCRATCH/slightly" >"$SCRATCH/cmp.out" 2>&1
-check "compare: +8% with tight ranges is below the 10% floor: 0 changed" \
+check "compare: +8% with tight intervals is inside the 10% floor: 0 changed" \
 	grep -q ' 0 changed beyond noise' "$SCRATCH/cmp.out"
 $CMP "$SCRATCH/wide_a" "$SCRATCH/wide_b" >"$SCRATCH/cmp.out" 2>&1
-check "compare: +30% inside overlapping wide ranges: 0 changed" \
+check "compare: +30% with runs spread +-30%: the interval crosses the floor, 0 changed" \
 	grep -q ' 0 changed beyond noise' "$SCRATCH/cmp.out"
+$CMP "$SCRATCH/bare" "$SCRATCH/bare_doubled" >"$SCRATCH/cmp.out" 2>&1
+check "compare: without stats/ the min..max corners stand in, said so, and x2 is still marked" \
+	sh -c "grep -q 'Intervals not measured' '$SCRATCH/cmp.out' && grep -q '(2.00x, range ' '$SCRATCH/cmp.out' && grep -q ' $n_ok changed beyond noise' '$SCRATCH/cmp.out'"
 $CMP "$SCRATCH/confirm" "$SCRATCH/partial" >"$SCRATCH/cmp.out" 2>&1
 check "compare: points of one run only are listed as 'only in A'" grep -q '| only in A |' "$SCRATCH/cmp.out"
 check "compare: ok in A, failed in B is a change" \
-	sh -c "grep -q '^| wb | threads | 1024 |.*CHANGED.*ok in A, failed in B (timeout)' '$SCRATCH/cmp.out' && grep -q ' 1 changed beyond noise' '$SCRATCH/cmp.out'"
+	sh -c "grep -q '^| wr | threads | 4096 |.*CHANGED.*ok in A, failed in B (timeout)' '$SCRATCH/cmp.out' && grep -q ' 1 changed beyond noise' '$SCRATCH/cmp.out'"
 
 mkdir "$SCRATCH/empty"
 for args in "" "'$SCRATCH/confirm'" "'$SCRATCH/nosuch' '$SCRATCH/confirm'" \

@@ -42,5 +42,5 @@ const struct wl_info wl_info_cpu_hash = {
 	.default_delay_us = 0,
 	.peer = WL_PEER_NONE,
 	.floor = { .declared = 1, .work_is_cpu_hash = 1 },
-	.claims = "parallel,latency,length,memory,mt",
+	.claims = "parallel,latency,length,memory,mt,onecpu",
 };

@@ -16,5 +16,5 @@ const struct wl_info wl_info_io_backend = {
 	.default_delay_us = IO_BACKEND_DEFAULT_DELAY_US,
 	.peer = WL_PEER_BACKEND,
 	.floor = { .declared = 1, .round_trips = 1 },
-	.claims = "io,latency,memory",
+	.claims = "io,latency,memory,tyma,green,capriccio,jep444,matklad,uring,onecpu",
 };

@@ -19,5 +19,5 @@ const struct wl_info wl_info_io_sleep = {
 	.default_delay_us = IO_SLEEP_DEFAULT_DELAY_US,
 	.peer = WL_PEER_NONE,
 	.floor = { .declared = 1, .timer_waits = 1 },
-	.claims = "io,latency,memory",
+	.claims = "io,latency,memory,green,capriccio,jep444,matklad,onecpu",
 };

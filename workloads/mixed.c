@@ -24,5 +24,5 @@ const struct wl_info wl_info_mixed = {
 	 * (5 tasks per slot) would take minutes of CPU for the same finding. */
 	.max_concurrency = 10000,
 	.floor = { .declared = 1, .round_trips = 1, .work_is_cpu_hash = 1 },
-	.claims = "length,stall,memory,mix,open",
+	.claims = "length,stall,memory,mix,open,onecpu",
 };

@@ -85,9 +85,9 @@ struct wl_info {
 	uint64_t default_value_bytes; /* --value-bytes when not given (WL_OPT_VALUE_BYTES) */
 	uint64_t max_concurrency;  /* the sweep's top level for it; 0: the kind's */
 	struct wl_floor floor;     /* its floor terms; {0}: none declared */
-	/* The verdicts it speaks to, comma-separated names of scripts/report/rules.py's
-	 * claims ("io,memory"); NULL: none -- the pair is measured and plotted
-	 * but casts no vote. */
+	/* The verdicts it speaks to, comma-separated keys of the report's claims
+	 * (scripts/report/rules.py CLAIMS, contested.py CONTESTED: "io,memory");
+	 * NULL: none -- the pair is measured and plotted but casts no vote. */
 	const char *claims;
 	/* Why its blocking side cannot run on coroutines (green, uring), or
 	 * NULL: a library that does its own blocking reads (hiredis's

@@ -12,9 +12,27 @@ t is Student's 97.5% quantile.  With 3 runs t(2) = 4.30, so three runs spread
 by 2% give about +-5%: the sweep adds runs to such a point (closed_loop.py).
 One run has no interval (None).  A leaf module: standard library only, so the
 sweep and the report import the same rule.
+
+A figure made of several points, the report's verdicts:
+
+    product    prod(x_i ^ k_i), e.g. a speed-up ratio (best / c=1) of one
+               model over another's: the same t on the logs, the variance
+               sum(k_i^2 s_i^2 / n_i), Welch-Satterthwaite's df (contrast)
+    any other  (a median over concurrency levels, memory per task from two
+               peaks): bootstrap over runs, each point's runs resampled on
+               their own, BOOT_REPS times with the fixed seed BOOT_SEED, the
+               2.5th and 97.5th percentiles (bootstrap).  With 3 runs a
+               point has only 10 distinct resamples, so this interval is
+               narrower than the t rule's would be: it is used only where
+               no t rule applies.
+    a median of n repetitions reported only as (median, min, max) (bin/
+    calibrate's figures): n = 3 is the whole sample, so the t rule on the
+    three; otherwise [min, max], which holds the true median with
+    probability 1 - 2^(1-n) (range_coverage: 97% from n = 6).
 """
 
 import math
+import random
 
 # Student's t, 97.5% quantile, by degrees of freedom 1..30; above 30 the
 # normal approximation below (its error is under 0.5% from df 30 on).
@@ -108,3 +126,64 @@ def runs_for(xs, target, cap):
         if t975(n - 1) * sd / math.sqrt(n) <= limit:
             return n
     return cap
+
+
+BOOT_REPS = 2000        # bootstrap resamples: the percentiles move < 1% between seeds
+BOOT_SEED = 20031       # fixed: the same run folder gives the same report
+
+
+def contrast(terms):
+    """(lo, hi): the 95% interval of prod(x_i ^ k_i) from terms [(runs_i,
+    k_i)] (Welch-Satterthwaite on the logs; ratio() is [(a, 1), (b, -1)]),
+    or None when a term has fewer than two runs or a non-positive figure."""
+    est, se2, df_den = 0.0, 0.0, 0.0
+    for xs, k in terms:
+        ls = _logs(xs)
+        if not ls or len(ls) < 2:
+            return None
+        m, var = _mean_var(ls)
+        est += k * m
+        part = k * k * var / len(ls)
+        se2 += part
+        df_den += part * part / (len(ls) - 1)
+    if se2 == 0:
+        return math.exp(est), math.exp(est)
+    h = t975(se2 * se2 / df_den) * math.sqrt(se2)
+    return math.exp(est - h), math.exp(est + h)
+
+
+def bootstrap(groups, statistic, reps=BOOT_REPS, seed=BOOT_SEED):
+    """(lo, hi): the 2.5th and 97.5th percentiles of statistic(resampled
+    groups) over reps resamples, each group (one point's runs, any objects)
+    resampled with replacement on its own; None when a group has fewer than
+    two runs or statistic returns None for more than half the resamples.
+    Cost: reps calls of statistic."""
+    if not groups or any(len(g) < 2 for g in groups):
+        return None
+    rng = random.Random(seed)
+    got = []
+    for _ in range(reps):
+        v = statistic([[g[rng.randrange(len(g))] for _ in g] for g in groups])
+        if v is not None and math.isfinite(v):
+            got.append(v)
+    if len(got) * 2 < reps:
+        return None
+    got.sort()
+    return got[int(0.025 * (len(got) - 1))], got[int(math.ceil(0.975 * (len(got) - 1)))]
+
+
+def range_coverage(n):
+    """How often [min, max] of n repetitions holds their true median:
+    1 - 2^(1-n) (0.75 for 3, 0.97 for 6); 0 for fewer than 2."""
+    return 1 - 2.0 ** (1 - n) if n >= 2 else 0.0
+
+
+def from_summary(median, lo, hi, n):
+    """(lo, hi, how) of a figure reported as the median of n repetitions
+    with their min and max: the t rule when n = 3 (the three are the whole
+    sample), else [min, max] with how = its coverage (range_coverage)."""
+    if n == 3:
+        iv = point([lo, median, hi])
+        if iv is not None:
+            return iv[0], iv[1], 0.95
+    return lo, hi, range_coverage(n)

@@ -89,9 +89,14 @@ def provenance(args, pairs, levels, argv, warmup):
             "order": ("models interleaved: the models of one (workload, c) back to back, "
                       "their order rotated by one from one (workload, c) to the next"),
         },
-        "workloads": {p["name"]: {k: p.get(k) for k in (
-            "kind", "summary", "work", "delay_us", "needs_backend", "floor", "claims",
-            "run_as", "cache", "variant_of")} for p in pairs},
+        # floor and claims as the pair declares them (bin/threads --list -v:
+        # "none" or "round_trips:N,...", "none" or "io,memory"): the report
+        # draws a floor and counts a vote only from these.  A data-file pair's
+        # series: run_as (the registered pair), cache (warm, cold), variant_of.
+        "workloads": {p["name"]: dict({k: p.get(k) for k in (
+            "kind", "summary", "work", "delay_us", "needs_backend", "run_as", "cache",
+            "variant_of")}, floor=p.get("floor", "none"), claims=p.get("claims", "none"))
+            for p in pairs},
         "models": [m["name"] for m in args.models],
         # The registry lines of the models run (harness/models.def), so a report
         # drawn after the registry changed still has their summaries and styles.

@@ -22,10 +22,12 @@ import os
 import sys
 
 from . import rate, verdicts
-from .load import (CALIBRATION_CSV, META_JSON, REPORT_MD, RESULTS_CSV, ReportError, RunCheckError, check_run,
-                   load_calibration, load_csv, load_floor_runs, load_meta, write_atomic)
+from .load import (CALIBRATION_CSV, META_JSON, ONECPU_DIR, REPORT_MD, RESULTS_CSV, ReportError,
+                   RunCheckError, check_results, check_run, load_calibration, load_csv,
+                   load_floor_runs, load_meta, write_atomic)
 from .plots import draw_all
 from .render import render_report
+from .sure import attach_runs
 
 PROG = "report.py"
 
@@ -55,7 +57,27 @@ def load_rows(run_dir):
     rows = load_csv(os.path.join(run_dir, RESULTS_CSV))
     if not rows:
         raise ReportError("%s: no rows to report" % os.path.join(run_dir, RESULTS_CSV))
+    attach_runs(run_dir, rows)      # each point's runs, for the verdicts' intervals
     return rows
+
+
+def load_extra(run_dir, cal):
+    """What the contested claims read beside results.csv: the calibration
+    figures and the one-CPU sweep's rows (ONECPU_DIR/results.csv with their
+    runs attached), or None with a warning when that file is damaged."""
+    extra = {"cal": cal, "onecpu": None}
+    path = os.path.join(run_dir, ONECPU_DIR, RESULTS_CSV)
+    if os.path.exists(path):
+        try:
+            check_results(path)
+            rows = load_csv(path)
+        except (RunCheckError, ReportError) as e:
+            print("%s: warning: %s; the one-CPU claim is not judged" % (PROG, e),
+                  file=sys.stderr)
+            return extra
+        attach_runs(os.path.join(run_dir, ONECPU_DIR), rows)
+        extra["onecpu"] = rows
+    return extra
 
 
 def build(args):
@@ -68,10 +90,11 @@ def build(args):
         rate_rows, _ = rate.report_lines(run_dir, meta)
         return [] if rate_rows is None else ["%s/ (open loop)" % rate.RATE_DIR]
     rows = load_rows(run_dir)
-    if args.verdicts:
-        print("\n".join(verdicts.render(rows, meta, rate.load(run_dir))))
-        return []
     cal, cal_problem = load_calibration(run_dir)
+    extra = load_extra(run_dir, cal)
+    if args.verdicts:
+        print("\n".join(verdicts.render(rows, meta, rate.load(run_dir), extra)))
+        return []
     if cal_problem and os.path.exists(os.path.join(run_dir, CALIBRATION_CSV)):
         print("%s: warning: %s; no floors drawn" % (PROG, cal_problem), file=sys.stderr)
     written = draw_all(run_dir, rows, meta, cal)
@@ -80,7 +103,8 @@ def build(args):
         written.append("%s/ (open loop)" % rate.RATE_DIR)
     if not args.plots_only:
         write_atomic(os.path.join(run_dir, REPORT_MD), render_report(
-            rows, meta, cal, cal_problem, load_floor_runs(run_dir), rate_rows, rate_lines))
+            rows, meta, cal, cal_problem, load_floor_runs(run_dir), rate_rows, rate_lines,
+            extra))
         written.append(REPORT_MD)
     return written
 

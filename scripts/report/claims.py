@@ -1,23 +1,27 @@
-"""claims.py - each claim of the design, judged on one run: CONFIRMED, REFUTED or NOT SHOWN.
+"""claims.py - each claim of the design, judged on one run: CONFIRMED, REFUTED, INCONCLUSIVE, NOT SHOWN.
 
 One rule per claim (v_parallel, v_io, ...; thresholds and helpers in rules.py),
-each returning (verdict, evidence): the evidence quotes the numbers that decide
-it and names the points used that the sweep flagged noisy or backend-bound.
+each returning rules.result(): the verdict, the evidence (every number with its
+95% interval, sure.py), how sure (the deciding intervals against their
+thresholds) and one sentence a reader can quote.  The evidence names the
+points used that the sweep flagged noisy or backend-bound.  Each rule takes
+only the pairs that declare its claim (rules.voters).
 
-    verdicts(rows, meta, rate_rows) -> [{"claim", "verdict", "evidence"}]
+    verdicts(rows, meta, rate_rows) -> [{"key", "claim", "verdict", "sure", "say", "evidence"}]
 """
 
-from . import rate
-from .data import RSS_NOISE_KIB, is_ok, mem_source_text, rows_for, workloads
-from .fmt import DASH, fmt_sig, fmt_tp, fmt_us, fmt_x, is_num, meta_get
-from .rules import (ASYNC, ASYNC_FLAT_S, ASYNC_MT, CLAIMS, CONFIRMED, HYBRID, INFLATION_C,
-                    IO_LOSE, IO_WIN, LATENCY_MAX_C, LAT_TIE, MEM_RATIO, MEM_REFUTE_RATIO,
-                    MIX_MIN_C, MIX_REFUTE_FRAC, MIX_THR_FRAC, MT_FRAC, MT_VS_THREADS,
-                    NOT_SHOWN, OPEN_MARGIN, PAR_REFUTE_RATIO, PAR_THREADS_FRAC, REFUTED,
-                    STALL_RATIO, THREADS, Used, combine, common, compute_and_wait_workloads,
-                    cores_denied, cores_of, cores_used, cpu_workloads, crossover, fmt_per_task,
-                    info, io_only_workloads, median_p99_ratio, mem_per_task, missing_roles, ok_points,
-                    rss_per_task, rss_ratio, speedup)
+import statistics
+
+from . import cautions, rate, sure as S
+from .data import rows_for, workloads
+from .fmt import fmt_sig, fmt_tp, fmt_us, fmt_x, is_num, meta_get
+from .rules import (ASYNC, ASYNC_FLAT_S, ASYNC_MT, CLAIMS, HYBRID, IO_LOSE, IO_WIN,
+                    LATENCY_MAX_C, LAT_TIE, MT_FRAC, MT_VS_THREADS, NOT_SHOWN, OPEN_MARGIN,
+                    PAR_REFUTE_RATIO, PAR_THREADS_FRAC, THREADS, Used, combine, common,
+                    cores_denied, cores_of, cores_used, cpu_workloads, crossover,
+                    declared_claims, info, io_only_workloads, no_voter, ok_points, p99, result,
+                    run_rule, sentence, speedup, tp, voters)
+from .sure import CONFIRMED, INCONCLUSIVE, REFUTED
 
 # The roles each claim compares: without one of them in the run it is NOT SHOWN.
 NEEDS = {"parallel": (THREADS, ASYNC), "io": (THREADS, ASYNC), "latency": (THREADS, ASYNC),
@@ -25,63 +29,71 @@ NEEDS = {"parallel": (THREADS, ASYNC), "io": (THREADS, ASYNC), "latency": (THREA
          "mix": (THREADS, ASYNC, HYBRID), "mt": (ASYNC_MT,), "open": ()}
 
 
-def cpu_claim_inputs(rows, meta):
-    """(cores, CPU-kind workloads, None), or (.., .., why the claims about
-    CPU work cannot be decided on this run)."""
+def cpu_claim_inputs(rows, meta, key):
+    """(cores, the CPU workloads that vote on key, None), or (.., .., why the
+    claim cannot be decided on this run)."""
     cores = cores_of(meta)
-    wls = cpu_workloads(rows, meta)
+    wls, _ = voters(rows, meta, key, cpu_workloads)
     if not wls:
-        return cores, wls, "no CPU-kind workload in this run"
+        return cores, wls, no_voter(key)
     if cores is None:
         return cores, wls, "core count unknown (meta.json host.cores)"
     return cores, wls, None
 
 
 def v_parallel(rows, meta):
-    cores, wls, why = cpu_claim_inputs(rows, meta)
+    cores, wls, why = cpu_claim_inputs(rows, meta, "parallel")
     if why:
-        return NOT_SHOWN, why
+        return result(NOT_SHOWN, why)
     if cores == 1:
-        return NOT_SHOWN, "1 core: nothing can run in parallel on this machine"
-    verdicts, parts, used = [], [], Used()
+        return result(NOT_SHOWN, "1 core: nothing can run in parallel on this machine")
+    verdicts, parts, sure, says, used = [], [], S.Sure(), [], Used()
     for wl in wls:
-        t = speedup(ok_points(rows, wl, THREADS))
-        a = speedup(ok_points(rows, wl, ASYNC))
+        tpts, apts = ok_points(rows, wl, THREADS), ok_points(rows, wl, ASYNC)
+        t, a = speedup(tpts), speedup(apts)
         if t[0] is None or a[0] is None:
             verdicts.append(NOT_SHOWN)
             parts.append("%s: no ok c=1 point for %s" % (
                 wl, " and ".join(m for m, s in ((THREADS, t), (ASYNC, a)) if s[0] is None)))
             continue
         used.add(t[1], t[2], a[1], a[2])
-        st, sa = t[0], a[0]
+        st, sa = S.ratio(t[1], t[2], "throughput"), S.ratio(a[1], a[2], "throughput")
+        rel = S.product([(t[1], "throughput", 1), (t[2], "throughput", -1),
+                         (a[1], "throughput", -1), (a[2], "throughput", 1)])
         denied = cores_denied(rows, meta, wl, cores)
         if denied:
             verdicts.append(NOT_SHOWN)
-            parts.append(denied + " (threads %s, async %s)" % (fmt_x(st), fmt_x(sa)))
+            parts.append(denied + " (threads %s, async %s)" % (fmt_x(st.value), fmt_x(sa.value)))
             continue
-        if max(ok_points(rows, wl, THREADS)) < cores:
+        if max(tpts) < cores:
             v = NOT_SHOWN
-        elif st >= PAR_THREADS_FRAC * cores and sa <= ASYNC_FLAT_S:
+        elif (S.decide(st, PAR_THREADS_FRAC * cores) == CONFIRMED
+              and S.decide(sa, ASYNC_FLAT_S, higher=False) == CONFIRMED):
             v = CONFIRMED
-        elif st <= PAR_REFUTE_RATIO * sa:
+        elif S.decide(rel, PAR_REFUTE_RATIO) == REFUTED:
             v = REFUTED
         else:
-            v = NOT_SHOWN
+            v = INCONCLUSIVE
         verdicts.append(v)
+        sure.add("threads' speed-up", wl, st, fmt_x, PAR_THREADS_FRAC * cores)
+        sure.add("async's speed-up", wl, sa, fmt_x, ASYNC_FLAT_S, higher=False)
+        sure.add("threads' speed-up over async's", wl, rel, fmt_x, PAR_REFUTE_RATIO)
+        says.append("%s %s faster at c=%s than at c=1 (one event loop: %s)" % (
+            wl, S.text(st, fmt_x), t[1]["concurrency"], S.text(sa, fmt_x)))
         parts.append("%s: speed-up over c=1 threads **%s** (%s at c=%s vs %s), async **%s** "
-                      "(%s at c=%s vs %s); needs threads >= %s and async <= %s" % (
-                          wl, fmt_x(st), fmt_tp(t[1]["throughput"]), t[1]["concurrency"],
-                          fmt_tp(t[2]["throughput"]), fmt_x(sa), fmt_tp(a[1]["throughput"]),
-                          a[1]["concurrency"], fmt_tp(a[2]["throughput"]),
-                          fmt_x(PAR_THREADS_FRAC * cores), fmt_x(ASYNC_FLAT_S)))
-    return combine(verdicts), "on %d cores: %s%s" % (cores, "; ".join(parts), used.note())
+                     "(%s at c=%s vs %s); needs threads >= %s and async <= %s" % (
+                         wl, S.text(st, fmt_x), tp(t[1]), t[1]["concurrency"], tp(t[2]),
+                         S.text(sa, fmt_x), tp(a[1]), a[1]["concurrency"], tp(a[2]),
+                         fmt_x(PAR_THREADS_FRAC * cores), fmt_x(ASYNC_FLAT_S)))
+    return result(combine(verdicts), "on %d cores: %s%s" % (cores, "; ".join(parts), used.note()),
+                  sure, sentence(meta, "threads ran", says))
 
 
 def v_io(rows, meta):
-    wls = io_only_workloads(rows, meta)
+    wls, _ = voters(rows, meta, "io", io_only_workloads)
     if not wls:
-        return NOT_SHOWN, "no I/O-kind workload without a CPU part (work = 0) in this run"
-    verdicts, parts, used = [], [], Used()
+        return result(NOT_SHOWN, no_voter("io"))
+    verdicts, parts, sure, says, used = [], [], S.Sure(), [], Used()
     for wl in wls:
         t, a = ok_points(rows, wl, THREADS), ok_points(rows, wl, ASYNC)
         levels = common(t, a)
@@ -91,23 +103,25 @@ def v_io(rows, meta):
             continue
         c = levels[-1]
         used.add(t[c], a[c])
-        ratio = a[c]["throughput"] / t[c]["throughput"]
-        verdicts.append(CONFIRMED if ratio >= IO_WIN else REFUTED if ratio <= IO_LOSE
-                        else NOT_SHOWN)
+        r = S.ratio(a[c], t[c], "throughput")
+        verdicts.append(S.decide(r, IO_WIN, IO_LOSE))
         x = crossover(t, a)
+        sure.add("async/threads throughput", "%s c=%s" % (wl, c), r, fmt_x,
+                                                       IO_WIN, IO_LOSE)
+        says.append((S.text(r, fmt_x), "on %s at %s in flight" % (wl, c)))
         parts.append("%s: async/threads throughput **%s** at c=%s (%s vs %s), "
-                     "async ahead from c=%s" % (
-                         wl, fmt_x(ratio), c, fmt_tp(a[c]["throughput"]),
-                         fmt_tp(t[c]["throughput"]), x if x is not None else "none (never)"))
-    return combine(verdicts), "%s; needs >= %s on every one%s" % (
-        "; ".join(parts), fmt_x(IO_WIN), used.note())
+                     "async ahead from c=%s" % (wl, S.text(r, fmt_x), c, tp(a[c]), tp(t[c]),
+                                                x if x is not None else "none (never)"))
+    return result(combine(verdicts), "%s; needs >= %s on every one%s" % (
+        "; ".join(parts), fmt_x(IO_WIN), used.note()), sure,
+        sentence(meta, "async's throughput was", says, "threads'"))
 
 
 def v_latency(rows, meta):
-    cores, wls, why = cpu_claim_inputs(rows, meta)
+    cores, wls, why = cpu_claim_inputs(rows, meta, "latency")
     if why:
-        return NOT_SHOWN, why
-    verdicts, parts, used = [], [], Used()
+        return result(NOT_SHOWN, why)
+    verdicts, parts, sure, says, used = [], [], S.Sure(), [], Used()
     for wl in wls:
         t, a = ok_points(rows, wl, THREADS), ok_points(rows, wl, ASYNC)
         low = [c for c in common(t, a) if c <= cores and is_num(t[c].get("p99_us"))
@@ -118,231 +132,128 @@ def v_latency(rows, meta):
             continue
         c = low[-1]
         used.add(t[c], a[c])
-        tp, ap = t[c]["p99_us"], a[c]["p99_us"]
-        v = CONFIRMED if tp <= ap else REFUTED if tp > LAT_TIE * ap else NOT_SHOWN
+        r = S.ratio(t[c], a[c], "p99_us")
+        v = S.decide(r, 1.0, LAT_TIE, higher=False)
         got = cores_used(t[c])
         if v == REFUTED and c > 1 and got is not None and got < PAR_THREADS_FRAC * c:
             # c threads on fewer than c cores time-slice: not the claim's setting.
-            v = NOT_SHOWN
+            verdicts.append(NOT_SHOWN)
             parts.append("%s at c=%s: threads got %s cores of CPU time, not %s (busy "
                          "machine): p99 threads %s vs async %s not comparable" % (
-                             wl, c, fmt_sig(got), c, fmt_us(tp), fmt_us(ap)))
-            verdicts.append(v)
+                             wl, c, fmt_sig(got), c, p99(t[c]), p99(a[c])))
             continue
         verdicts.append(v)
-        text = "%s at c=%s (%s cores): p99 threads **%s** vs async **%s**" % (
-            wl, c, cores, fmt_us(tp), fmt_us(ap))
+        sure.add("threads/async p99", "%s c=%s" % (wl, c), r, fmt_x, 1.0,
+                                                       LAT_TIE, higher=False)
+        says.append((S.text(r, fmt_x), "on %s at %s in flight" % (wl, c)))
+        text = "%s at c=%s (%s cores): p99 threads **%s** vs async **%s**, ratio %s" % (
+            wl, c, cores, p99(t[c]), p99(a[c]), S.text(r, fmt_x))
         # Above the core count threads time-slice: say how that looks.
         high = [k for k in common(t, a) if k > cores and is_num(t[k].get("p99_us"))
                 and is_num(a[k].get("p99_us")) and a[k]["p99_us"] > 0]
         if high:
             used.add(*[t[k] for k in high], *[a[k] for k in high])
             worst = max(high, key=lambda k: t[k]["p99_us"] / a[k]["p99_us"])
-            wr = t[worst]["p99_us"] / a[worst]["p99_us"]
+            wr = S.ratio(t[worst], a[worst], "p99_us")
             series = ", ".join("c=%s %s" % (k, fmt_sig(t[k]["p99_us"] / a[k]["p99_us"]))
                                for k in high)
-            if wr > LAT_TIE:
+            if wr.value > LAT_TIE:
                 text += ("; %sabove the core count threads time-slice: their p99 is up to "
                          "**%s** async's (c=%s: %s vs %s); threads/async p99 by c: %s" % (
                              "holds at c <= cores only: " if v == CONFIRMED else "",
-                             fmt_x(wr), worst, fmt_us(t[worst]["p99_us"]),
+                             S.text(wr, fmt_x), worst, fmt_us(t[worst]["p99_us"]),
                              fmt_us(a[worst]["p99_us"]), series))
             else:
                 text += "; threads' p99 stays within %s of async's up to c=%s (%s)" % (
                     fmt_x(LAT_TIE), high[-1], series)
         parts.append(text)
-    return combine(verdicts), "; ".join(parts) + used.note()
+    return result(combine(verdicts), "; ".join(parts) + used.note(), sure,
+                  sentence(meta, "threads' p99 was", says, "async's"))
+
+
+def p99_median_fig(t, a, by_c):
+    """The median over the levels by_c of async/threads p99, with its
+    bootstrap interval over runs (sure.many)."""
+    levels = sorted(by_c)
+    pts = [p for c in levels for p in (t[c], a[c])]
+
+    def stat(recs):
+        return statistics.median(recs[2 * i + 1]["p99_us"] / recs[2 * i]["p99_us"]
+                                 for i in range(len(levels)))
+    return S.many(pts, ["p99_us"], stat), pts
 
 
 def v_length(rows, meta):
     cores = cores_of(meta)
-    wls = [w for w in workloads(rows) if info(rows, meta, w)["work"] > 0]
+    wls, _ = voters(rows, meta, "length",
+                    lambda r, m: [w for w in workloads(r) if info(r, m, w)["work"] > 0])
+    wls = [w for w in wls if info(rows, meta, w)["work"] > 0]
     works = sorted({info(rows, meta, w)["work"] for w in wls})
     if len(works) < 2:
-        return NOT_SHOWN, ("needs two workloads with different CPU parts (work > 0); "
-                           "this run has %d" % len(works))
+        return result(NOT_SHOWN, "needs two workloads with different CPU parts (work > 0) that "
+                      "declare the claim; this run has %d" % len(works))
     used = Used()
     found = {}
     for label, work in (("short", works[0]), ("long", works[-1])):
         for wl in (w for w in wls if info(rows, meta, w)["work"] == work):
             t, a = ok_points(rows, wl, THREADS), ok_points(rows, wl, ASYNC)
-            med, by_c = median_p99_ratio(t, a, cores)
-            if med is not None:
-                used.add(*[t[c] for c in by_c], *[a[c] for c in by_c])
-                found[label] = (wl, work, med, by_c)
+            by_c = {c: a[c]["p99_us"] / t[c]["p99_us"] for c in common(t, a)
+                    if (cores is None or c > cores) and c <= LATENCY_MAX_C
+                    and is_num(a[c].get("p99_us")) and is_num(t[c].get("p99_us"))
+                    and t[c]["p99_us"] > 0}
+            if by_c:
+                fig, pts = p99_median_fig(t, a, by_c)
+                used.add(*pts)
+                found[label] = (wl, work, fig, by_c, pts)
                 break
     if len(found) < 2:
-        return NOT_SHOWN, "no common threads/async points above the core count on %s" % (
-            " or ".join(w for w in wls))
+        return result(NOT_SHOWN, "no common threads/async points above the core count on %s" % (
+            " or ".join(w for w in wls)))
+    ns = len(found["short"][3])
+
+    def joint(recs):   # long median / short median
+        med = statistics.median
+        short = med([recs[2 * i + 1]["p99_us"] / recs[2 * i]["p99_us"] for i in range(ns)])
+        rest = recs[2 * ns:]
+        long_ = med([rest[2 * i + 1]["p99_us"] / rest[2 * i]["p99_us"]
+                     for i in range(len(rest) // 2)])
+        return long_ / short
+    rel = S.many(found["short"][4] + found["long"][4], ["p99_us"], joint)
 
     def say(label):
-        wl, work, med, by_c = found[label]
+        wl, work, fig, by_c, _ = found[label]
         return "%s tasks (%s, work=%s): async/threads p99 median **%s** (%s)" % (
-            label, wl, work, fmt_x(med),
+            label, wl, work, S.text(fig, fmt_x),
             ", ".join("c=%s %s" % (c, fmt_sig(r)) for c, r in sorted(by_c.items())))
-    rs, rl = found["short"][2], found["long"][2]
-    v = CONFIRMED if rs <= 1 < rl else REFUTED if rl <= rs else NOT_SHOWN
-    return v, "%s; %s; below 1 async's p99 is lower%s" % (say("short"), say("long"), used.note())
-
-
-def v_stall(rows, meta):
-    wls = compute_and_wait_workloads(rows, meta)
-    used = Used()
-    verdicts, parts = [], []
-    for wl in wls:
-        t, a, h = (ok_points(rows, wl, m) for m in (THREADS, ASYNC, HYBRID))
-        others = [(m, p) for m, p in ((THREADS, t), (HYBRID, h)) if p]
-        if not a or not others:
-            verdicts.append(NOT_SHOWN)
-            parts.append("%s: async%s missing" % (wl, "" if a else " or threads/hybrid"))
-            continue
-        levels = [c for c in common(a, *(p for _, p in others)) if 1 < c <= LATENCY_MAX_C]
-        if not levels and h:   # hybrid not at the same levels: compare with threads only
-            others = [(THREADS, t)] if t else []
-            levels = [c for c in common(a, t) if 1 < c <= LATENCY_MAX_C] if t else []
-        if not levels:
-            verdicts.append(NOT_SHOWN)
-            parts.append("%s: no common point with 1 < c <= %d" % (wl, LATENCY_MAX_C))
-            continue
-        c = levels[-1]
-        best_m, best = min(((m, p[c]) for m, p in others), key=lambda mp: mp[1]["p99_us"])
-        used.add(a[c], *[p[c] for _, p in others])
-        ratio = a[c]["p99_us"] / best["p99_us"]
-        verdicts.append(CONFIRMED if ratio >= STALL_RATIO else REFUTED if ratio <= 1
-                        else NOT_SHOWN)
-        series = ", ".join("c=%s %s" % (k, fmt_sig(a[k]["p99_us"] / t[k]["p99_us"]))
-                           for k in common(a, t) if 1 < k <= LATENCY_MAX_C)
-        parts.append("%s (work=%s, delay=%s us) at c=%s: async p99 **%s** vs %s **%s** = "
-                     "**%s** (needs >= %s), with throughput %s vs %s; async/threads p99 by c: %s"
-                     % (wl, info(rows, meta, wl)["work"], info(rows, meta, wl)["delay_us"], c,
-                        fmt_us(a[c]["p99_us"]), best_m, fmt_us(best["p99_us"]), fmt_x(ratio),
-                        fmt_x(STALL_RATIO), fmt_tp(a[c]["throughput"]),
-                        fmt_tp(best["throughput"]), series or DASH))
-    if not wls:
-        parts.append("no workload both computes and waits (work > 0 and delay_us > 0)")
-    # For context: how p99 grows with concurrency on CPU-only work.
-    infl = []
-    for wl in cpu_workloads(rows, meta):
-        for m in (ASYNC, THREADS):
-            p = ok_points(rows, wl, m)
-            hi = [c for c in p if 1 < c <= INFLATION_C and is_num(p[c].get("p99_us"))]
-            if 1 in p and hi and is_num(p[1].get("p99_us")) and p[1]["p99_us"] > 0:
-                c = max(hi)
-                used.add(p[1], p[c])
-                infl.append("%s %s %s from c=1 to c=%s (%s -> %s)" % (
-                    wl, m, fmt_x(p[c]["p99_us"] / p[1]["p99_us"]), c,
-                    fmt_us(p[1]["p99_us"]), fmt_us(p[c]["p99_us"])))
-    if infl:
-        parts.append("for comparison, p99 growth on CPU-only work: " + ", ".join(infl))
-    return combine(verdicts), "; ".join(parts) + used.note()
-
-
-def v_memory(rows, meta):
-    wls = [w for w in workloads(rows)
-           if ok_points(rows, w, ASYNC) and rows_for(rows, workload=w, model=THREADS)]
-    if not wls:
-        return NOT_SHOWN, "no workload with both threads and async points"
-    confirmed, refuted, parts, used = False, 0, [], Used()
-    for wl in wls:
-        t, a = ok_points(rows, wl, THREADS), ok_points(rows, wl, ASYNC)
-        fails = [r for r in rows_for(rows, workload=wl, model=THREADS)
-                 if not is_ok(r) and r.get("concurrency") in a]
-        if fails:
-            f = min(fails, key=lambda r: r["concurrency"])
-            confirmed = True
-            used.add(a[f["concurrency"]])
-            parts.append("%s: threads **failed at c=%s** (%s) where async ran (%s)" % (
-                wl, f["concurrency"], f.get("reason") or "no reason given",
-                fmt_tp(a[f["concurrency"]]["throughput"])))
-            continue
-        levels = [c for c in common(t, a) if c > 1
-                  and rss_per_task(t[c]) is not None and rss_per_task(a[c]) is not None]
-        if not levels:
-            parts.append("%s: no RSS per task at a common c > 1" % wl)
-            continue
-        c = levels[-1]
-        used.add(t[c], a[c])
-        whole = mem_per_task(t[c]) is not None and mem_per_task(a[c]) is not None
-        if whole:
-            tk, ak = mem_per_task(t[c]), mem_per_task(a[c])
-            text = ("%s at c=%s: memory per task (user RSS + kernel, %s) threads **%s** "
-                    "(kernel %s) vs async **%s** (kernel %s)" % (
-                        wl, c, mem_source_text([t[c], a[c]]), fmt_per_task(tk, c),
-                        fmt_per_task(t[c].get("kmem_per_task_kib"), c), fmt_per_task(ak, c),
-                        fmt_per_task(a[c].get("kmem_per_task_kib"), c)))
-        else:
-            tk, ak = rss_per_task(t[c]), rss_per_task(a[c])
-            text = ("%s at c=%s: RSS per task threads **%s** vs async **%s** (user RSS only: "
-                    "kernel memory not measured)" % (wl, c, fmt_per_task(tk, c),
-                                                     fmt_per_task(ak, c)))
-        rr = rss_ratio(tk, ak, c)
-        if rr is None:
-            parts.append(text + " (threads' extra memory within noise)")
-            continue
-        ratio, floored = rr
-        text += ", ratio %s%s; peak RSS %s MiB vs %s MiB" % (
-            ">= " if floored else "", fmt_x(ratio),
-            fmt_sig(t[c]["maxrss_kib"] / 1024.0) if is_num(t[c].get("maxrss_kib")) else DASH,
-            fmt_sig(a[c]["maxrss_kib"] / 1024.0) if is_num(a[c].get("maxrss_kib")) else DASH)
-        if ratio >= MEM_RATIO:
-            confirmed = True
-        elif ratio < MEM_REFUTE_RATIO:
-            refuted += 1
-        parts.append(text)
-    v = (CONFIRMED if confirmed else REFUTED if refuted == len(wls) else NOT_SHOWN)
-    return v, "%s; needs a thread failure, or >= %s (async's extra memory counted as at least "\
-        "%d KiB, the run-to-run noise)%s" % (
-            "; ".join(parts), fmt_x(MEM_RATIO), RSS_NOISE_KIB, used.note())
-
-
-def v_mix(rows, meta):
-    wls = compute_and_wait_workloads(rows, meta)
-    if not wls:
-        return NOT_SHOWN, "no workload both computes and waits (work > 0 and delay_us > 0)"
-    if not rows_for(rows, model=HYBRID):
-        return NOT_SHOWN, "no %s model in this run" % HYBRID
-    verdicts, parts, used = [], [], Used()
-    for wl in wls:
-        t, a, h = (ok_points(rows, wl, m) for m in (THREADS, ASYNC, HYBRID))
-        if not (t and a and h):
-            verdicts.append(NOT_SHOWN)
-            parts.append("%s: %s missing" % (wl, ", ".join(
-                m for m, p in ((THREADS, t), (ASYNC, a), (HYBRID, h)) if not p)))
-            continue
-        levels = [c for c in common(t, a, h) if c >= MIX_MIN_C]
-        if not levels:
-            verdicts.append(NOT_SHOWN)
-            parts.append("%s: no common point at c >= %d" % (wl, MIX_MIN_C))
-            continue
-        good, cells = True, []
-        for c in levels:
-            used.add(t[c], a[c], h[c])
-            best = max(t[c]["throughput"], a[c]["throughput"])
-            frac = h[c]["throughput"] / best
-            p99_ok = (is_num(h[c].get("p99_us")) and is_num(a[c].get("p99_us"))
-                      and h[c]["p99_us"] < a[c]["p99_us"])
-            good = good and frac >= MIX_THR_FRAC and p99_ok
-            cells.append("c=%s %s of the better throughput, p99 %s vs async %s" % (
-                c, fmt_x(frac), fmt_us(h[c].get("p99_us")), fmt_us(a[c].get("p99_us"))))
-        top = levels[-1]
-        top_frac = h[top]["throughput"] / max(t[top]["throughput"], a[top]["throughput"])
-        verdicts.append(CONFIRMED if good else REFUTED if top_frac < MIX_REFUTE_FRAC
-                        else NOT_SHOWN)
-        parts.append("%s: hybrid %s" % (wl, "; ".join(cells)))
-    return combine(verdicts), "%s; needs >= %s and a lower p99 than async at every c >= %d%s" % (
-        "; ".join(parts), fmt_x(MIX_THR_FRAC), MIX_MIN_C, used.note())
+    fs, fl = found["short"][2], found["long"][2]
+    if (S.decide(fs, 1.0, higher=False) == CONFIRMED and S.decide(fl, 1.0) == CONFIRMED):
+        v = CONFIRMED
+    elif S.decide(rel, 1.0) == REFUTED:
+        v = REFUTED
+    else:
+        v = INCONCLUSIVE
+    sure = S.Sure()
+    sure.add("async/threads p99, median over levels", "short (%s)" % found["short"][0], fs,
+             fmt_x, 1.0, higher=False)
+    sure.add("async/threads p99, median over levels", "long (%s)" % found["long"][0], fl,
+             fmt_x, 1.0)
+    sure.add("the long median over the short", "", rel, fmt_x, 1.0)
+    return result(v, "%s; %s; below 1 async's p99 is lower%s" % (
+        say("short"), say("long"), used.note()), sure,
+        sentence(meta, "async's p99 was", [
+            (S.text(fs, fmt_x), "on short tasks (%s)" % found["short"][0]),
+            (S.text(fl, fmt_x), "on long ones (%s)" % found["long"][0])], "threads'"))
 
 
 def v_mt(rows, meta):
-    cores = cores_of(meta)
-    wls = cpu_workloads(rows, meta)
-    if not wls:
-        return NOT_SHOWN, "no CPU-kind workload in this run"
-    if cores is None or cores == 1:
-        return NOT_SHOWN, "1 core or core count unknown: no gap to close"
+    cores, wls, why = cpu_claim_inputs(rows, meta, "mt")
+    if why:
+        return result(NOT_SHOWN, why)
+    if cores == 1:
+        return result(NOT_SHOWN, "1 core: no gap to close")
     if not rows_for(rows, model=ASYNC_MT):
-        return NOT_SHOWN, "no %s model in this run" % ASYNC_MT
-    verdicts, parts, used = [], [], Used()
+        return result(NOT_SHOWN, "no %s model in this run" % ASYNC_MT)
+    verdicts, parts, sure, says, used = [], [], S.Sure(), [], Used()
     for wl in wls:
         m = speedup(ok_points(rows, wl, ASYNC_MT))
         t = speedup(ok_points(rows, wl, THREADS))
@@ -352,43 +263,59 @@ def v_mt(rows, meta):
             parts.append("%s: no ok c=1 point for %s" % (wl, ASYNC_MT))
             continue
         used.add(m[1], m[2])
+        sm = S.ratio(m[1], m[2], "throughput")
         denied = cores_denied(rows, meta, wl, cores)
         if denied:
             verdicts.append(NOT_SHOWN)
-            parts.append(denied + " (async-mt %s)" % fmt_x(m[0]))
+            parts.append(denied + " (async-mt %s)" % fmt_x(sm.value))
             continue
         text = "%s: async-mt speed-up **%s** (%s at c=%s vs %s)" % (
-            wl, fmt_x(m[0]), fmt_tp(m[1]["throughput"]), m[1]["concurrency"],
-            fmt_tp(m[2]["throughput"]))
+            wl, S.text(sm, fmt_x), tp(m[1]), m[1]["concurrency"], tp(m[2]))
+        sure.add("async-mt's speed-up", wl, sm, fmt_x, MT_FRAC * cores)
         vs_t = None
         if t[1]:
             used.add(t[1])
-            vs_t = m[1]["throughput"] / t[1]["throughput"]
-            text += ", best throughput %s of threads' (%s)" % (fmt_x(vs_t),
-                                                                fmt_tp(t[1]["throughput"]))
-        flat = PAR_REFUTE_RATIO * a[0] if a[0] is not None else ASYNC_FLAT_S
-        if m[0] >= MT_FRAC * cores and (vs_t is None or vs_t >= MT_VS_THREADS):
-            v = CONFIRMED
-        elif m[0] <= flat:
-            v = REFUTED
+            vs_t = S.ratio(m[1], t[1], "throughput")
+            text += ", best throughput %s of threads' (%s)" % (S.text(vs_t, fmt_x), tp(t[1]))
+            sure.add("async-mt/threads best throughput", wl, vs_t, fmt_x, MT_VS_THREADS)
+        if a[0] is not None:
+            flat = S.product([(m[1], "throughput", 1), (m[2], "throughput", -1),
+                              (a[1], "throughput", -1), (a[2], "throughput", 1)])
+            flat_at, what = PAR_REFUTE_RATIO, "async-mt's speed-up over async's"
         else:
-            v = NOT_SHOWN
+            flat, flat_at, what = sm, ASYNC_FLAT_S, "async-mt's speed-up"
+        if (S.decide(sm, MT_FRAC * cores) == CONFIRMED
+                and (vs_t is None or S.decide(vs_t, MT_VS_THREADS) == CONFIRMED)):
+            v = CONFIRMED
+        elif S.decide(flat, flat_at) == REFUTED:
+            v = REFUTED
+            sure.add(what, wl, flat, fmt_x, flat_at)
+        else:
+            v = INCONCLUSIVE
         verdicts.append(v)
+        says.append("%s %s faster at c=%s than at c=1%s" % (
+            wl, S.text(sm, fmt_x), m[1]["concurrency"],
+            "" if vs_t is None else ", %s of threads' best" % S.text(vs_t, fmt_x)))
         parts.append(text)
-    return combine(verdicts), "on %d cores: %s; needs >= %s and >= %s of threads%s" % (
-        cores, "; ".join(parts), fmt_x(MT_FRAC * cores), fmt_x(MT_VS_THREADS), used.note())
+    return result(combine(verdicts), "on %d cores: %s; needs >= %s and >= %s of threads%s" % (
+        cores, "; ".join(parts), fmt_x(MT_FRAC * cores), fmt_x(MT_VS_THREADS), used.note()),
+        sure, sentence(meta, "one loop per core ran", says))
 
 
 def v_open(rows, meta, rate_rows):
     if not rate_rows:
-        return NOT_SHOWN, "no open-loop sweep in this run (`make bench-rate`)"
+        return result(NOT_SHOWN, "no open-loop sweep in this run (`make bench-rate`)")
     summ = rate.summarize(rate_rows)
-    verdicts, parts = [], []
+    verdicts, parts, sure, says = [], [], S.Sure(), []
     for wl, per in summ.items():
+        decl = declared_claims(meta, wl)
         work = next((r.get("work") for r in rows if r.get("workload") == wl), None)
         if work is None:
             work = meta_get(meta, "workloads", wl, "work", default=None)
-        if not work:
+        if decl is not None and "open" not in decl:
+            parts.append("%s: does not declare the claim, not judged" % wl)
+            continue
+        if decl is None and not work:
             parts.append("%s: no CPU work, not judged" % wl)
             continue
         a = per.get(ASYNC)
@@ -407,7 +334,7 @@ def v_open(rows, meta, rate_rows):
             parts.append("%s: no other model to compare with" % wl)
             continue
         mine = break_at(a)
-        first_other = min(others.values())
+        first_m, first_other = min(others.items(), key=lambda kv: kv[1])
         order = rate.breaks_first(per)
         text = "%s: tails break in the order %s" % (wl, ", ".join(
             "%s at %s" % (m, fmt_tp(x) if x != float("inf") else "never")
@@ -423,35 +350,34 @@ def v_open(rows, meta, rate_rows):
         elif mine >= first_other:
             v = REFUTED
         else:
-            v = NOT_SHOWN
+            v = INCONCLUSIVE
         verdicts.append(v)
+        sure.note("%s: async broke at %s, the first other (%s) at %s: no interval, the "
+                    "offered-load grid is the resolution; CONFIRMED at <= %s x, REFUTED at "
+                    ">= 1x" % (wl, fmt_tp(mine) if mine != float("inf") else "never", first_m,
+                               fmt_tp(first_other) if first_other != float("inf") else "never",
+                               "%g" % OPEN_MARGIN))
+        says.append("at %s offered on %s, the first other model's (%s) at %s" % (
+                        fmt_tp(mine) if mine != float("inf") else "no load tried", wl, first_m,
+                        fmt_tp(first_other) if first_other != float("inf") else "no load tried"))
         parts.append(text)
     if not verdicts:
-        return NOT_SHOWN, "; ".join(parts) or "no open-loop workload"
-    return combine(verdicts), "; ".join(parts) + "; needs %s to break at <= %s x the " \
-        "others' lowest break load" % (ASYNC, "%g" % OPEN_MARGIN)
+        return result(NOT_SHOWN, "; ".join(parts) or "no open-loop workload")
+    return result(combine(verdicts), "; ".join(parts) + "; needs %s to break at <= %s x the "
+                  "others' lowest break load" % (ASYNC, "%g" % OPEN_MARGIN), sure,
+                  sentence(meta, "one event loop's tail broke", says))
 
 
 RULES = (("parallel", v_parallel), ("io", v_io), ("latency", v_latency),
-         ("length", v_length), ("stall", v_stall), ("memory", v_memory),
-         ("mix", v_mix), ("mt", v_mt), ("open", v_open))
+         ("length", v_length), ("stall", cautions.v_stall), ("memory", cautions.v_memory),
+         ("mix", cautions.v_mix), ("mt", v_mt), ("open", v_open))
 
 
 def verdicts(rows, meta, rate_rows=None):
-    """[{claim, verdict, evidence}] in the order of rules.CLAIMS (the design's claims);
-    rate_rows: the open-loop sweep's rate.csv rows, if the run has one."""
+    """[{key, claim, verdict, sure, say, evidence}] in the order of
+    rules.CLAIMS (the design's claims); rate_rows: the open-loop sweep's
+    rate.csv rows, if the run has one."""
     meta = meta or {}
-    out = []
-    for key, rule in RULES:
-        absent = missing_roles(rows, *NEEDS[key])
-        try:
-            if absent:
-                v, ev = NOT_SHOWN, "no %s model in this run (harness/models.def)" % (
-                    " or ".join(absent))
-            else:
-                v, ev = rule(rows, meta, rate_rows) if key == "open" else rule(rows, meta)
-        except (ZeroDivisionError, KeyError, TypeError, ValueError) as e:
-            # A malformed CSV must not cost the whole report.
-            v, ev = NOT_SHOWN, "could not evaluate (%s: %s)" % (type(e).__name__, e)
-        out.append({"claim": CLAIMS[key], "verdict": v, "evidence": ev})
-    return out
+    return [run_rule(key, rule, CLAIMS[key], NEEDS[key], rows, meta,
+                     *((rate_rows,) if key == "open" else ()))
+            for key, rule in RULES]

@@ -3,33 +3,33 @@
     python3 scripts/report/compare_runs.py RUN_A RUN_B   (or: make compare A=... B=...)
 
 For every (workload, model, concurrency) point in both runs' results.csv it
-prints B/A of throughput, p99 latency and peak RSS as one markdown table
-row, and marks a change only when it is larger than either run's own noise:
+prints B/A of throughput, p99 latency and peak RSS with the 95% interval of
+that ratio (Welch on the logs of the two points' counted runs, from each
+run's stats/: harness/sweep/interval.py, README "How sure is a figure"), as
+one markdown table row, and marks a change only where the interval says so:
 
-- throughput: the min..max ranges of the counted runs do not overlap AND
-  |B/A - 1| > max(2 cv_A, 2 cv_B, THR_FLOOR);
-- p99: the p99_us_min..max ranges do not overlap AND the fold change
-  max(B/A, A/B) - 1 > max(spread_A, spread_B, P99_FLOOR), where spread =
-  p99_max / p99_min - 1; and only when both runs had >= P99_MIN_TASKS
-  tasks per run (below that the p99 is set by a handful of tasks);
-- peak RSS: the ranges do not overlap AND |B/A - 1| > RSS_CHANGE AND the
-  difference exceeds RSS_NOISE_KIB.
+- throughput: the whole interval of B/A lies beyond +-THR_FLOOR (above 1.10
+  or below 0.90);
+- p99: the whole interval lies beyond x(1 + P99_FLOOR) either way (above 2
+  or below 1/2), and only when both runs had >= P99_MIN_TASKS tasks per run
+  (below that the p99 is set by a handful of tasks);
+- peak RSS: the whole interval lies beyond +-RSS_CHANGE and the medians
+  differ by more than RSS_NOISE_KIB.
 - A point the sweep flagged noisy (cv > 10% or hyperfine outliers) in
-  either run is shown but not judged: its noise is not bounded by its
-  three runs, so no change there can be called larger than the noise.
+  either run is shown but not judged: its noise is not bounded by its runs.
+A run folder without per-run figures (an older sweep) gives each ratio the
+corners of the two points' min..max ranges instead, marked "range" ("interval
+not measured"), judged by the same thresholds.
 
-Why these rules (tuned on two quick runs of one commit on a busy 2-core
-machine, where the first rule set -- ranges apart and > max(cv, 5%) --
-called 9 of 24 points "changed"): the three counted runs of a point are
-back to back (about a second), so their spread misses load that comes and
-goes between two sweeps a minute apart.  Same-commit runs moved
-throughput by up to 7% and p99 by up to 1.5x at points neither run
-flagged noisy (p99 1.9x where one run's own max/min was already 2.4x),
-and throughput by 1.5-1.8x at flagged points; a p99 from ~75 tasks
-(quick runs at c=1 on a 1 ms wait) moved 3x.  A point ok in one
-run and failed in the other is always a change; points in one run only
-are listed ("only in A" / "only in B").  The last line starts
-"N points compared, K changed beyond noise".
+Why the floors beyond the intervals (tuned on two quick runs of one commit on
+a busy 2-core machine): a point's counted runs are back to back (about a
+second), so its interval misses load that comes and goes between two sweeps a
+minute apart.  Same-commit runs moved throughput by up to 7% and p99 by up to
+1.5x at points neither run flagged noisy, and throughput by 1.5-1.8x at
+flagged points; a p99 from ~75 tasks (quick runs at c=1 on a 1 ms wait)
+moved 3x.  A point ok in one run and failed in the other is always a change;
+points in one run only are listed ("only in A" / "only in B").  The last line
+starts "N points compared, K changed beyond noise".
 
 Exit: 0 (changes are not an error), 2 bad input (a folder missing, no
 results.csv, unreadable CSV, a results.csv load.check_results finds damaged):
@@ -39,11 +39,10 @@ one line on stderr.  Standard library only.
 import os
 import sys
 
-from . import data, fmt as F, load
+from . import data, fmt as F, load, sure as S
 
 # Thresholds (see the docstring for the runs they were tuned on).
-THR_CV_MULT = 2.0       # throughput: beyond 2 x the larger cv (about 2 sigma)
-THR_FLOOR = 0.10        # ... and beyond 10%: the sweep's own noisy line; quiet
+THR_FLOOR = 0.10        # throughput: beyond 10%: the sweep's own noisy line; quiet
                         # same-commit points drifted up to 7% between sweeps
 P99_FLOOR = 1.00        # p99: beyond x2 or /2; the tail is what neighbours hit
                         # first: same-commit runs moved it 1.5x at a quiet point
@@ -83,6 +82,7 @@ def load_run(path, label):
     meta = {}
     if os.path.isfile(meta_path):
         meta = load.load_meta(meta_path)
+    S.attach_runs(os.path.dirname(csv_path), rows)
     return rows, meta
 
 
@@ -90,62 +90,38 @@ def key(r):
     return (r.get("workload"), r.get("model"), r.get("concurrency"))
 
 
-def overlap(lo_a, hi_a, lo_b, hi_b):
-    """True when [lo_a, hi_a] and [lo_b, hi_b] share a value (unknown: True)."""
-    if not all(F.is_num(x) for x in (lo_a, hi_a, lo_b, hi_b)):
-        return True
-    return lo_a <= hi_b and lo_b <= hi_a
-
-
-def thr_noise(r):
-    """THR_CV_MULT x the point's throughput cv."""
-    cv = r.get("throughput_cv")
-    if not F.is_num(cv):
-        cv = r.get("cv")
-    return THR_CV_MULT * cv if F.is_num(cv) else 0.0
-
-
-def p99_spread(r):
-    """p99_max / p99_min - 1 over the counted runs (0 when unknown)."""
-    lo, hi = r.get("p99_us_min"), r.get("p99_us_max")
-    return hi / lo - 1 if F.is_num(lo) and F.is_num(hi) and lo > 0 else 0.0
-
-
-def apart(a, b, col):
-    return not overlap(a.get(col + "_min"), a.get(col + "_max"),
-                       b.get(col + "_min"), b.get(col + "_max"))
-
-
-def ratio_of(a, b, col):
-    va, vb = a.get(col), b.get(col)
-    return vb / va if F.is_num(va) and F.is_num(vb) and va > 0 else None
+def beyond(fig, up, down):
+    """True when fig's whole interval lies above up or below down."""
+    return S.decide(fig, up) == S.CONFIRMED or S.decide(fig, down, higher=False) == S.CONFIRMED
 
 
 def judge(a, b):
-    """{column: (B/A or None, changed?)} of one point ok in both runs."""
+    """{column: (B/A figure with its interval, changed?)} of one point ok in
+    both runs."""
     out = {}
-    r = ratio_of(a, b, "throughput")
-    out["throughput"] = (r, r is not None and apart(a, b, "throughput")
-                         and abs(r - 1) > max(thr_noise(a), thr_noise(b), THR_FLOOR))
-    r = ratio_of(a, b, "p99_us")
+    r = S.ratio(b, a, "throughput")
+    out["throughput"] = (r, r.value is not None and beyond(r, 1 + THR_FLOOR, 1 - THR_FLOOR))
+    r = S.ratio(b, a, "p99_us")
     enough = all(F.is_num(x.get("tasks")) and x["tasks"] >= P99_MIN_TASKS for x in (a, b))
-    out["p99_us"] = (r, r is not None and r > 0 and enough and apart(a, b, "p99_us")
-                     and max(r, 1 / r) - 1 > max(p99_spread(a), p99_spread(b), P99_FLOOR))
-    r = ratio_of(a, b, "maxrss_kib")
-    out["maxrss_kib"] = (r, r is not None and apart(a, b, "maxrss_kib")
-                         and abs(r - 1) > RSS_CHANGE
+    out["p99_us"] = (r, r.value is not None and enough
+                     and beyond(r, 1 + P99_FLOOR, 1 / (1 + P99_FLOOR)))
+    r = S.ratio(b, a, "maxrss_kib")
+    out["maxrss_kib"] = (r, r.value is not None and beyond(r, 1 + RSS_CHANGE, 1 - RSS_CHANGE)
                          and abs(b["maxrss_kib"] - a["maxrss_kib"]) > RSS_NOISE_KIB)
     return out
 
 
-def cell(a, b, col, ratio, changed, fmt):
-    """'19.3k -> 38.5k (2.00x) ▲ +100%' style cell."""
+def cell(a, b, col, fig, changed, fmt):
+    """'19.3k → 38.5k (2.00x, 1.95–2.05x) **▲ +100%**' style cell: the two
+    medians, B/A and its interval ("range": min..max corners, interval not
+    measured), the mark when changed."""
     text = "%s → %s" % (fmt(a.get(col)), fmt(b.get(col)))
-    if ratio is None:
+    if fig.value is None:
         return text
-    text += " (%sx)" % F.fmt_sig(ratio)
+    text += " (%sx%s)" % (F.fmt_sig(fig.value), "" if fig.how is None else ", %s%s" % (
+        "range " if fig.how == S.RANGE else "", S.span(fig, F.fmt_ratio)))
     if changed:
-        text += " **%s %+.0f%%**" % (UP if ratio > 1 else DOWN, (ratio - 1) * 100)
+        text += " **%s %+.0f%%**" % (UP if fig.value > 1 else DOWN, (fig.value - 1) * 100)
     return text
 
 
@@ -180,7 +156,7 @@ def compare(rows_a, rows_b):
         j = judge(a, b)
         if noisy:
             unjudged += 1
-            j = {k: (r, False) for k, (r, _) in j.items()}
+            j = {k: (fig, False) for k, (fig, _) in j.items()}
             verdict = "noisy in %s: not judged" % " and ".join(noisy)
         else:
             what = [n for n, k in (("throughput", "throughput"), ("p99", "p99_us"),
@@ -223,13 +199,16 @@ def main(argv):
     ca, cb = F.meta_get(meta_a, "host", "cores"), F.meta_get(meta_b, "host", "cores")
     if ca and cb and ca != cb:
         out.append("- **Warning:** different core counts (%s vs %s)" % (ca, cb))
-    out += ["", "A change is marked only beyond both runs' noise: throughput when the min..max "
-            "ranges do not overlap and it moved by more than max(2 cv A, 2 cv B, %d%%); p99 "
-            "when the ranges do not overlap and it moved by more than x%s (or the runs' own "
-            "max/min spread), with >= %d tasks per run; peak RSS when the ranges do not overlap "
-            "and it moved by more than %d%% and %d KiB.  Points flagged noisy are not judged." % (
+    unmeasured = not (S.measured(rows_a) and S.measured(rows_b))
+    out += ["", "Each cell: A → B (B/A, its 95%% interval from the two points' runs).  A change "
+            "is marked only where that interval says so: throughput when the whole interval "
+            "lies beyond +-%d%%; p99 when it lies beyond x%s either way, with >= %d tasks per "
+            "run; peak RSS beyond +-%d%% and %d KiB.  Points flagged noisy are not judged.%s" % (
                 round(THR_FLOOR * 100), F.fmt_sig(1 + P99_FLOOR), P99_MIN_TASKS,
-                round(RSS_CHANGE * 100), RSS_NOISE_KIB), ""]
+                round(RSS_CHANGE * 100), RSS_NOISE_KIB,
+                "  **Intervals not measured** for some points (a run folder without per-run "
+                "figures in stats/): their cells give the min..max corners (\"range\")."
+                if unmeasured else ""), ""]
     out += lines
     out += ["", "%d points compared, %d changed beyond noise%s" % (
         compared, changed, " (%d noisy in A or B, not judged)" % unjudged if unjudged else "")]

@@ -240,3 +240,23 @@ def below_noise(v, c):
 def backend_bound_rows(wl_rows):
     """The ok rows whose own backend was the bottleneck (verdicts' rule)."""
     return [r for r in wl_rows if is_ok(r) and backend_bound(r)]
+
+
+def data_file_text(meta):
+    """Where the file pairs read: meta.json's data_file (path, MiB, file
+    system, device), in words."""
+    d = meta_get(meta, "data_file", default=None)
+    if not isinstance(d, dict):
+        return "the data file's file system not recorded (meta.json data_file)"
+    return "data file %s%s on %s%s" % (
+        d.get("path") or "(path not recorded)",
+        ", %s MiB," % d["mib"] if d.get("mib") is not None else "",
+        d.get("fstype") or "a file system not recorded",
+        " (%s)" % d["device"] if d.get("device") else "")
+
+
+def cache_of(meta, wl):
+    """A file series' cache mode (meta.json workloads.WL.cache), in words."""
+    c = meta_get(meta, "workloads", wl, "cache")
+    return ("warm page cache" if c == "warm" else "cold: the page cache dropped before each run"
+            if c == "cold" else "cache mode not recorded")

@@ -5,14 +5,23 @@ the first point), every figure gets the machine's floor as a dashed reference
 line, report.md gets a "Calibration" section (the figures, and the targets
 marked PASS or MISS, the io round-trip ones from floor_runs.jsonl) and each
 workload a "distance from floor" table.  A workload's floor is the lower of
-its latency bound and its CPU bound, and follows from what it is (meta.json:
-kind, work, delay_us, needs_backend), never from its name:
-    one task alone     L = delay + (TCP RTT if it needs the backend) + work x cpu_hash round
-    CPU per task       C = work x cpu_hash round + (rpc_cpu_us if it needs the backend)
+its latency bound and its CPU bound, from the terms the pair declares
+(workloads/NAME.c .floor, recorded in meta.json "workloads": "floor":
+"round_trips:N,timer_waits:N,work_is_cpu_hash:0|1,cpu_ns:N" or "none"),
+never from its name:
+    one task alone     L = round_trips x (delay + wake + TCP RTT)
+                         + timer_waits x (delay + wake)
+                         + work x cpu_hash round (if work_is_cpu_hash) + cpu_ns
+    CPU per task       C = the CPU terms above + round_trips x rpc_cpu_us
     throughput at c    T(c) = min(c / L, cores / C if C > 0,
-                              1 / timer_event if it waits on a timer)
+                              1 / (timer_waits x timer_event) if it waits on timers)
     latency at c       c / T(c)  (Little's law: L until a cap binds)
-An older run without calibration.csv is reported as before, saying so.
+(wake: how late a timed wait ends, paid only when delay > 0.)  A pair that
+declares "none" (its work is not cpu_hash rounds and its cost is unknown)
+gets no floor line and no distance table.  A run recorded before pairs
+declared their terms has its terms inferred as the sweep then did (kind,
+work, delay_us, needs_backend), saying so.  An older run without
+calibration.csv is reported as before, saying so.
 """
 
 import math
@@ -28,6 +37,8 @@ TARGET_LINEAR_BAND = 0.10       # CPU threads at c = cores within 10% of cores x
 TARGET_HIST_NS = 30.0           # hist_record_ns below this
 PASS, MISS, NOT_MEASURED = "PASS", "MISS", "not measured"
 BELOW_FLOOR = 0.9               # measured under 0.9x its floor: the floor was measured high
+FLOOR_TERMS = ("round_trips", "timer_waits", "work_is_cpu_hash", "cpu_ns")
+INFERRED = "inferred"           # floor_terms' source for a run before declared floors
 
 
 def cal_value(cal, name):
@@ -42,56 +53,108 @@ def cal_cores(cal, meta):
     return int(c) if is_num(c) and c >= 1 else None
 
 
+def parse_floor(text):
+    """{round_trips, timer_waits, work_is_cpu_hash, cpu_ns} from a pair's
+    declaration ("round_trips:1,timer_waits:0,..."); None for "none", an
+    empty or an unreadable one."""
+    if not isinstance(text, str) or text.strip() in ("", "none"):
+        return None
+    terms = dict.fromkeys(FLOOR_TERMS, 0)
+    for part in text.split(","):
+        k, sep, v = part.partition(":")
+        if not sep or k.strip() not in terms or not v.strip().isdigit():
+            return None
+        terms[k.strip()] = int(v)
+    return terms
+
+
+def floor_terms(rows, meta, workload):
+    """(terms, source): the pair's declared floor terms (source "declared"),
+    None ("none": it declares none, or "unreadable"), or for a run recorded
+    before pairs declared them, the terms the old rule inferred (INFERRED).
+    A variant series (file_read-cold) without its own has its pair's."""
+    w = meta_get(meta, "workloads", workload, default={})
+    if "floor" not in w and w.get("variant_of"):
+        w = meta_get(meta, "workloads", w["variant_of"], default=w)
+    if "floor" in w:
+        terms = parse_floor(w["floor"])
+        if terms is None:
+            return None, "none" if str(w["floor"]).strip() in ("", "none") else "unreadable"
+        return terms, "declared"
+    info = workload_info(rows, meta, workload)
+    work = info["work"] if is_num(info["work"]) else 0
+    delay = info["delay_us"] if is_num(info["delay_us"]) else 0
+    backend = bool(w.get("needs_backend", False))
+    return {"round_trips": int(backend), "timer_waits": int(delay > 0 and not backend),
+            "work_is_cpu_hash": int(work > 0 or info["kind"] == "cpu"), "cpu_ns": 0}, INFERRED
+
+
+def _times(n, name):
+    return name if n == 1 else "%d x %s" % (n, name)
+
+
 def workload_floor(rows, meta, cal, workload):
     """The machine's floor for one workload (see the module comment), or None
-    when calibration lacks a figure it needs or the task costs nothing.
-    Returns {lat_us: L, one task alone; caps: [(tasks/s, symbol, detail)];
-    tput_lines, lat_lines: the formulas, two short lines each, for the
-    plots' labels and the report}."""
+    when the pair declares no floor terms, calibration lacks a figure they
+    need, or the task costs nothing.  Returns {lat_us: L, one task alone;
+    caps: [(tasks/s, symbol)]; tput_lines, lat_lines: the formulas, two
+    short lines each, for the plots' labels and the report; summary}."""
     if not cal:
+        return None
+    terms_d, source = floor_terms(rows, meta, workload)
+    if terms_d is None:
         return None
     info = workload_info(rows, meta, workload)
     work = info["work"] if is_num(info["work"]) else 0
     delay = info["delay_us"] if is_num(info["delay_us"]) else 0
-    backend = bool(meta_get(meta, "workloads", workload, "needs_backend", default=False))
+    rt, tw = terms_d["round_trips"], terms_d["timer_waits"]
     cores = cal_cores(cal, meta)
     terms, caps, cpu_text = [], [], None     # terms: (name, us) adding up to L
-    if delay > 0:
-        terms.append(("delay", float(delay)))
+    waits = rt + tw
+    if delay > 0 and waits:
+        terms.append((_times(waits, "delay"), waits * float(delay)))
         # A timed wait ends late by the machine's wake-up cost (io_sleep's
         # timer, or the backend's): part of the floor, when measured.
         wake = cal_value(cal, "wake_overshoot_us")
         if wake:
-            terms.append(("wake", wake))
-    if backend:
+            terms.append((_times(waits, "wake"), waits * wake))
+    if rt:
         rtt = cal_value(cal, "tcp_rtt_us")
         if rtt is None:
             return None
-        terms.append(("RTT" if work > 0 else "TCP RTT", rtt))  # short label: 3 terms
+        terms.append((_times(rt, "RTT" if work > 0 else "TCP RTT"), rt * rtt))
     cpu_us, cpu_parts = 0.0, []     # the CPU a task costs the machine's cores
-    if work > 0 or info["kind"] == "cpu":
+    if terms_d["work_is_cpu_hash"] and work > 0:
         unit = cal_value(cal, "cpu_hash_unit_ns")
-        if unit is None or cores is None or work <= 0:
+        if unit is None or cores is None:
             return None
         cpu_us = work * unit / 1e3
         cpu_text = "%s x %s ns" % (work, fmt_sig(unit))
-        terms.append(("CPU", cpu_us))
         cpu_parts.append("work %s" % fmt_sig(cpu_us))
-    rpc_cpu = cal_value(cal, "rpc_cpu_us") if backend else None
+    if terms_d["cpu_ns"]:
+        if cores is None:
+            return None
+        cpu_us += terms_d["cpu_ns"] / 1e3
+        cpu_text = (cpu_text + " + " if cpu_text else "") + "%s ns" % terms_d["cpu_ns"]
+        cpu_parts.append("declared %s" % fmt_sig(terms_d["cpu_ns"] / 1e3))
+    if cpu_us > 0:
+        terms.append(("CPU", cpu_us))
+    rpc_cpu = cal_value(cal, "rpc_cpu_us") if rt else None
     if rpc_cpu and cores:
         # The round trip's own CPU, client and backend: it overlaps the
         # wire latency in L (that is spent computing), but bounds throughput.
-        cpu_us += rpc_cpu
-        cpu_parts.append("round trip %s" % fmt_sig(rpc_cpu))
+        cpu_us += rt * rpc_cpu
+        cpu_parts.append("%s %s" % (_times(rt, "round trip"), fmt_sig(rt * rpc_cpu)))
     if cpu_us > 0:
         caps.append((cores * 1e6 / cpu_us, "%d cores / CPU" % cores,
                      "CPU %s us" % fmt_sig(cpu_us) + (" (%s)" % " + ".join(cpu_parts)
                                                      if len(cpu_parts) > 1 else "")))
-    if not backend and delay > 0:   # the wait is a timer
+    if tw and delay > 0:   # the waits are timers
         timer = cal_value(cal, "timer_event_ns")
         if timer is None:
             return None
-        caps.append((1e9 / timer, "1 / timer", "timer %s ns" % fmt_sig(timer)))
+        caps.append((1e9 / (tw * timer), "1 / timer" if tw == 1 else "1 / (%d timers)" % tw,
+                     "timer %s ns" % fmt_sig(timer)))
     lat_us = sum(us for _, us in terms)
     if lat_us <= 0:
         return None
@@ -112,9 +175,12 @@ def workload_floor(rows, meta, cal, workload):
         "" if breakdown.endswith(" %s us" % L) else " = %s us" % L,
         "".join("; %s" % detail for _, _, detail in caps
                 if not detail.startswith("CPU") or len(cpu_parts) > 1 or rpc_cpu))
-    if backend and not rpc_cpu:
+    if rt and not rpc_cpu:
         summary += ("; the round trip's CPU is not in this floor (no rpc_cpu_us in %s): "
                     "its throughput bound is too high" % CALIBRATION_CSV)
+    if source == INFERRED:
+        summary += ("; terms inferred from the pair's kind, work and delay (this run's "
+                    "meta.json predates declared floors)")
     return {"lat_us": lat_us, "caps": [(cap, sym) for cap, sym, _ in caps], "cores": cores,
             "tput_lines": tput, "lat_lines": lat, "summary": summary}
 
@@ -175,8 +241,10 @@ def targets(rows, meta, cal, floor_runs):
     for w in workloads(rows):
         info = workload_info(rows, meta, w)
         fl = workload_floor(rows, meta, cal, w)
-        timer_wait = (info["kind"] == "io" and info["delay_us"] and not info["work"] and
-                      not meta_get(meta, "workloads", w, "needs_backend", default=False))
+        terms, _ = floor_terms(rows, meta, w)
+        timer_wait = bool(terms and terms["timer_waits"] and info["delay_us"]
+                          and not terms["round_trips"] and not terms["cpu_ns"]
+                          and not (terms["work_is_cpu_hash"] and info["work"]))
         if timer_wait:
             what = ("%s: async throughput within %d%% of min(c / delay, 1 / timer_event) "
                     "at every concurrency" % (w, round(TARGET_TIMER_BAND * 100)))

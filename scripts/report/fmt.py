@@ -52,9 +52,9 @@ def md_cell(text):
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def fmt_ratio(x):
+def fmt_ratio(x, digits=SIG_DIGITS):
     """1.07x, or a dash."""
-    return fmt_sig(x) + "x" if is_num(x) else DASH
+    return fmt_sig(x, digits) + "x" if is_num(x) else DASH
 
 
 def meta_get(meta, *path, default=None):
@@ -73,9 +73,9 @@ def cores_text(meta):
     return "%s core%s" % (cores, "" if cores == 1 else "s") if cores else "%s cores" % UNKNOWN
 
 
-def fmt_x(x):
+def fmt_x(x, digits=SIG_DIGITS):
     """A ratio: '1.53x' (the verdicts' name for fmt_ratio)."""
-    return fmt_ratio(x)
+    return fmt_ratio(x, digits)
 
 
 def fmt_tp(x):

@@ -37,6 +37,7 @@ META_JSON = "meta.json"
 CALIBRATION_CSV = "calibration.csv"     # bin/calibrate's figures (may be absent)
 FLOOR_RUNS_JSONL = "floor_runs.jsonl"   # the sweep's direct runs at c=1, delay 0
 REPORT_MD = "report.md"
+ONECPU_DIR = "onecpu"                   # the one-CPU sweep: onecpu/results.csv (may be absent)
 # Columns kept as text; every other column is a number (or None when empty).
 STRING_COLUMNS = {"workload", "model", "status", "reason", "checksum", "verify_checksum",
                   "mem_source", "placement"}
@@ -53,6 +54,7 @@ NUMERIC = {  # results.csv columns that hold a number or nothing
     "maxrss_kib_min", "maxrss_kib_max", "rss_per_task_kib", "threads", "utime_s", "stime_s",
     "vcsw", "ivcsw", "wall_s", "hf_mean_s", "hf_stddev_s", "hf_median_s", "hf_min_s",
     "hf_max_s", "cv", "littles_ratio", "errors", "verify_tasks",
+    "throughput_lo", "throughput_hi", "p99_lo", "p99_hi",
 }
 FLAG_COLUMNS = {"noisy", "outliers"}  # 0/1, or true/false from older runs
 FLAG_WORDS = {"0", "1", "true", "false", "yes", "no", ""}

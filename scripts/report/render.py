@@ -12,10 +12,11 @@ import json
 
 from . import verdicts
 from .data import (BACKEND_BOUND_UTIL, LITTLES_HI, LITTLES_LO, MEM_SOURCES, RSS_NOISE_KIB,
-                   backend_bound, backend_bound_rows, below_noise, check_checksums, check_littles,
+                   backend_bound, backend_bound_rows, below_noise, cache_of, check_checksums,
+                   check_littles, data_file_text,
                    is_ok, mem_source_text, model_info, models, rows_for, speedups, unique,
                    workload_info, workloads)
-from .floors import calibration_lines, floor_table_lines, workload_floor
+from .floors import calibration_lines, floor_table_lines, floor_terms, workload_floor
 from .fmt import (DASH, KIB_PER_MIB, UNKNOWN, cores_text, fmt_pct, fmt_si, fmt_sig, is_num,
                   md_cell, meta_get)
 from .load import CALIBRATION_CSV
@@ -292,10 +293,11 @@ def models_lines(rows, meta):
 
 
 def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
-                  floor_runs=None, rate_rows=None, rate_lines=()):
+                  floor_runs=None, rate_rows=None, rate_lines=(), extra=None):
     """report.md as one string; cal, cal_problem from load_calibration(),
     floor_runs from load_floor_runs(), rate_rows and rate_lines (the
-    open-loop section) from rate.report_lines()."""
+    open-loop section) from rate.report_lines(), extra (the contested
+    claims' inputs) from build.load_extra()."""
     all_models = models(rows, meta)
     run_id = meta_get(meta, "run_id", default=UNKNOWN)
     out = ["# %s: benchmark report, run %s" % (" vs ".join(all_models) or "models", run_id), ""]
@@ -305,7 +307,7 @@ def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
     out += ["## What was run and where", ""] + provenance_lines(meta) + [""]
     out += ["## How to read", ""] + how_to_read_lines(meta, rows) + [""]
     out += ["## Models", ""] + models_lines(rows, meta) + [""]
-    out += verdicts.render(rows, meta, rate_rows)
+    out += verdicts.render(rows, meta, rate_rows, extra or {"cal": cal})
     out += calibration_lines(rows, meta, cal, cal_problem, floor_runs or {})
     out += ["## Overview", "", "![throughput and p99 of every workload](%s.png)" % OVERVIEW, ""]
     for wl in workloads(rows):
@@ -320,6 +322,8 @@ def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
             info["kind"], UNKNOWN if info["work"] is None else info["work"],
             UNKNOWN if info["delay_us"] is None else info["delay_us"],
             ", ".join(present), ", ".join(map(str, levels))))
+        if meta_get(meta, "workloads", wl, "cache"):
+            out += ["", "**Files:** %s; %s." % (cache_of(meta, wl), data_file_text(meta))]
         out += ["", "![%s: throughput, latency, memory vs concurrency](%s.png)" % (wl, wl), ""]
         failed = [r for r in wl_rows if not is_ok(r)]
         if failed:
@@ -332,6 +336,10 @@ def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
         fl = workload_floor(rows, meta, cal, wl)
         if fl:
             out += floor_table_lines(wl_rows, present, fl) + [""]
+        elif cal and floor_terms(rows, meta, wl)[0] is None:
+            out += ["**Floor:** none drawn: the pair declares no floor terms (its work is not "
+                    "calibrated cpu_hash rounds, round trips or timer waits; `.floor` in "
+                    "workloads/%s.c)." % (meta_get(meta, "workloads", wl, "variant_of") or wl), ""]
         out += [checks_line(wl_rows), "", memory_line(wl_rows), ""]
         bl = backend_line(wl_rows)
         if bl:

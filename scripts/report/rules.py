@@ -1,21 +1,29 @@
 """rules.py - the verdicts' thresholds, claims and the helpers their rules share.
 
 Each claim of the design (the advice quoted at the top of README.md, restated
-in CLAIMS) is judged on one run by a rule in claims.py; the numbers
-those rules compare against are here, each with why it has its value.  Every
-number a rule uses comes from results.csv (rows) and meta.json (meta: cores,
-workload kinds); nothing is typed in.  Workloads are picked by what they are
-(meta kind, work, delay_us), never by name, so a new pair is judged by the
-same rules.  The claims name the roles they compare (threads, async, async-mt,
-hybrid: series of harness/models.def); a run without one of them gets NOT
-SHOWN for the claims that need it.
+in CLAIMS) is judged on one run by a rule in claims.py; the field's contested
+claims by contested.py.  The numbers those rules compare against are here,
+each with why it has its value.  Every number a rule uses comes from the run
+folder (results.csv, the per-run stats, meta.json, calibration.csv), with its
+95% interval (sure.py); nothing is typed in.  A rule takes only the pairs that
+declare its claim (workloads/NAME.c .claims, recorded in meta.json: voters());
+a run recorded before pairs declared claims picks them by what they are
+(kind, work, delay_us), never by name.  The claims name the roles they compare
+(threads, async, ...: series of harness/models.def); a run without one of them
+gets NOT SHOWN naming it.
+
+Verdicts: CONFIRMED or REFUTED when the deciding figure's whole interval lies
+past the claim's threshold; INCONCLUSIVE when it crosses one (or sits between
+a confirm and a refute threshold); NOT SHOWN when the run lacks the model, the
+pair or the data, saying which.
 """
 
 import statistics
 
 from .data import (RSS_NOISE_KIB, backend_bound, below_noise, is_ok, rows_for, workload_info,
                    workloads)
-from .fmt import fmt_kib, fmt_sig, is_num, meta_get
+from .fmt import DASH, fmt_kib, fmt_sig, fmt_tp, fmt_us, is_num, meta_get
+from .sure import CONFIRMED, INCONCLUSIVE, REFUTED, point as sure_point, text as sure_text
 
 # ---- thresholds ---------------------------------------------------------------
 # Why these numbers: the machines are shared and noisy (a point's spread is
@@ -82,7 +90,7 @@ MIX_REFUTE_FRAC = 0.90      # REFUTED: hybrid < 0.9 x the better one at the high
 # that never broke counts as breaking above its highest load).
 OPEN_MARGIN = 0.9
 
-CONFIRMED, REFUTED, NOT_SHOWN = "CONFIRMED", "REFUTED", "NOT SHOWN"
+NOT_SHOWN = "NOT SHOWN"       # (CONFIRMED, REFUTED, INCONCLUSIVE: sure.py, with decide())
 # The roles the claims compare: model names of harness/models.def.
 THREADS, ASYNC, ASYNC_MT, HYBRID = "threads", "async", "async-mt", "hybrid"
 
@@ -173,15 +181,80 @@ def compute_and_wait_workloads(rows, meta):
 
 
 def combine(results):
-    """One verdict from per-workload ones: any REFUTED -> REFUTED; all
-    CONFIRMED -> CONFIRMED; otherwise NOT SHOWN."""
-    if not results:
+    """One verdict from per-workload ones: NOT SHOWN ones left out when any
+    other was judged; then any REFUTED -> REFUTED, all CONFIRMED ->
+    CONFIRMED, else INCONCLUSIVE; nothing judged -> NOT SHOWN."""
+    judged = [v for v in results if v != NOT_SHOWN]
+    if not judged:
         return NOT_SHOWN
-    if REFUTED in results:
+    if REFUTED in judged:
         return REFUTED
-    if all(v == CONFIRMED for v in results):
+    if all(v == CONFIRMED for v in judged):
         return CONFIRMED
-    return NOT_SHOWN
+    return INCONCLUSIVE
+
+
+def result(verdict, evidence, sure=(), say=""):
+    """A rule's answer: the verdict, the evidence (every number with its
+    interval), how sure (the deciding intervals against their thresholds)
+    and one plain sentence a reader can quote."""
+    sure = sure.lines() if hasattr(sure, "lines") else sure
+    return {"verdict": verdict, "evidence": evidence,
+            "sure": "; ".join(x for x in sure if x) or DASH, "say": say or DASH}
+
+
+def declared_claims(meta, wl):
+    """The claims a workload declares (a set), or None when meta.json does
+    not record them (a run before pairs declared claims).  A variant series
+    (file_read-cold) without its own has its pair's."""
+    w = meta_get(meta, "workloads", wl, default={})
+    if "claims" not in w and w.get("variant_of"):
+        w = meta_get(meta, "workloads", w["variant_of"], default=w)
+    if "claims" not in w:
+        return None
+    c = w["claims"]
+    items = c if isinstance(c, list) else str(c or "").split(",")
+    return {x.strip() for x in items if x and x.strip() and x.strip() != "none"}
+
+
+def voters(rows, meta, key, legacy=None):
+    """(workloads, legacy?): the run's workloads that declare claim key.  A
+    run whose meta.json records no claims at all (older) gets legacy(rows,
+    meta) instead (the kind-based pick of that time), and legacy? True."""
+    wls = workloads(rows)
+    decl = {w: declared_claims(meta, w) for w in wls}
+    if wls and all(d is None for d in decl.values()):
+        return (legacy(rows, meta) if legacy else wls), True
+    return [w for w in wls if decl[w] and key in decl[w]], False
+
+
+def no_voter(key):
+    """The NOT SHOWN evidence of a claim no pair of the run declares."""
+    return ("no pair of this run declares the claim '%s' (a pair's .claims in "
+            "workloads/NAME.c, recorded in meta.json)" % key)
+
+
+def sentence(meta, lead, items, of=""):
+    """The quotable sentence, "" without items: 'On this 2-core machine,
+    LEAD FIG OF WHERE, FIG WHERE.' where an item is (FIG, WHERE), or a
+    clause of its own (a str), e.g. lead "async's throughput was", of
+    "threads'", items [("1.26x (1.10-1.38x)", "on io_sleep at 256 in flight"),
+    ...]."""
+    out, first = [], True
+    for it in items:
+        if isinstance(it, tuple):
+            out.append(" ".join(x for x in (it[0], of if first else "", it[1]) if x))
+            first = False
+        else:
+            out.append(it)
+    return "%s, %s%s." % (machine(meta), lead + " " if lead else "", ", ".join(out)) \
+        if items else ""
+
+
+def machine(meta):
+    """'On this 2-core machine' (the start of a quotable sentence)."""
+    c = cores_of(meta)
+    return "On this %s machine" % ("%d-core" % c if c else "(core count unknown)")
 
 
 def speedup(points):
@@ -291,3 +364,30 @@ def missing_roles(rows, *roles):
     """The roles (model names) that have no row in this run: a claim that
     compares them is NOT SHOWN, saying which is missing."""
     return [m for m in roles if not rows_for(rows, model=m)]
+
+
+def tp(row):
+    """A point's throughput with its interval: '233k/s (229–238k/s)'."""
+    return sure_text(sure_point(row, "throughput"), fmt_tp)
+
+
+def p99(row):
+    """A point's p99 with its interval: '1.24 ms (1.10–1.38 ms)'."""
+    return sure_text(sure_point(row, "p99_us"), fmt_us)
+
+
+def run_rule(key, rule, claim, needs, *args):
+    """{key, claim, verdict, sure, say, evidence} of one rule: NOT SHOWN
+    naming the missing model when a role it needs is not in the run, or
+    when the rule fails on a malformed input (never a lost report)."""
+    rows = args[0]
+    absent = missing_roles(rows, *needs)
+    try:
+        if absent:
+            out = result(NOT_SHOWN, "no %s model in this run (harness/models.def)" % (
+                " or ".join(absent)))
+        else:
+            out = rule(*args)
+    except (ZeroDivisionError, KeyError, TypeError, ValueError, IndexError) as e:
+        out = result(NOT_SHOWN, "could not evaluate (%s: %s)" % (type(e).__name__, e))
+    return dict(out, key=key, claim=claim)

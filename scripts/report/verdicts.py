@@ -1,16 +1,21 @@
 """verdicts.py - the "Verdicts" section of report.md.
 
-The claim table (claims.py judges each claim on the run) and a per-workload
-table: the concurrency where async overtakes threads, the ratios at the highest
+The design's claims (claims.py) and the field's contested claims
+(contested.py), each a table row: verdict, how sure (the deciding 95%
+intervals against their thresholds), one quotable sentence; then the evidence
+of each, and a per-workload table: the concurrency where async overtakes threads, the ratios at the highest
 concurrency both reached, and how far each model of the registry got and why
 it stopped.  The rules and their thresholds are in rules.py.
 """
 
+from . import contested
 from .claims import verdicts
 from .data import BACKEND_BOUND_UTIL, models, workloads
 from .fmt import DASH, fmt_x, is_num, md_cell
-from .rules import (ASYNC, THREADS, common, cores_of, crossover, fmt_per_task,
-                    info, mem_per_task, ok_points, reached, rss_per_task, rss_ratio)
+from .rules import (ASYNC, CLAIMS, THREADS, common, cores_of, crossover, declared_claims,
+                    fmt_per_task, info, mem_per_task, ok_points, reached, rss_per_task, rss_ratio)
+from .sure import measured
+
 
 def workload_rows(rows, meta):
     """One dict per workload: crossover, ratios at the highest common c, reach."""
@@ -39,25 +44,64 @@ def workload_rows(rows, meta):
     return out
 
 
-def render(rows, meta, rate_rows=None):
-    """The "## Verdicts" section as markdown lines."""
+def claim_table(vs, with_source):
+    """The markdown table of judged claims: claim (and source), verdict, how
+    sure, the quotable sentence."""
+    head = ["Claim"] + (["Source"] if with_source else []) + ["Verdict", "How sure",
+                                                              "In one sentence"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    for v in vs:
+        cells = [v["claim"]] + ([v["source"]] if with_source else []) + [
+            "**%s**" % v["verdict"], v["sure"], v["say"]]
+        lines.append("| " + " | ".join(md_cell(c) for c in cells) + " |")
+    return lines
+
+
+def render(rows, meta, rate_rows=None, extra=None):
+    """The "## Verdicts" section as markdown lines; extra: {"cal": the
+    calibration figures, "onecpu": onecpu/results.csv rows} (contested.py)."""
     meta = meta or {}
     cores = cores_of(meta)
+    seed = verdicts(rows, meta, rate_rows)
+    field = contested.verdicts(rows, meta, extra)
     lines = ["## Verdicts", "",
-             "Each claim of the design, tested on this run's numbers (%s; every number below "
-             "is computed from results.csv).  The rules and their thresholds are at the top of "
-             "`scripts/report/rules.py`.  NOT SHOWN means this run cannot decide (missing model or "
-             "workload, or a result between the thresholds).  \"(noisy: ...)\" names points "
-             "used that the sweep flagged noisy; \"(backend-bound: ...)\" points where the run's "
-             "own backend used >= %s of a core (the backend, not the model, set the pace)." % (
-                 "%d core%s" % (cores, "" if cores == 1 else "s") if cores else "unknown cores",
-                 BACKEND_BOUND_UTIL),
-             "", "| Claim | Verdict | Evidence |", "|---|---|---|"]
-    for v in verdicts(rows, meta, rate_rows):
-        lines.append("| %s | **%s** | %s |" % (md_cell(v["claim"]), v["verdict"],
-                                                md_cell(v["evidence"])))
+             "Each claim, tested on this run's numbers (%s): the design's claims (the advice "
+             "quoted at the top of README.md), then the field's contested claims with their "
+             "sources.  Every figure a verdict uses carries its 95%% interval from the "
+             "repetitions (README, \"How sure is a figure\"); **CONFIRMED** or **REFUTED** "
+             "only when the whole interval lies past the claim's threshold, **INCONCLUSIVE** "
+             "when it crosses one (the run cannot tell), **NOT SHOWN** when the run lacks the "
+             "model, pair or data it needs (named).  *How sure* gives the deciding intervals "
+             "and thresholds; the sentence can be quoted as it stands.  A pair votes only on "
+             "the claims it declares (`.claims` in workloads/NAME.c).  The rules and "
+             "thresholds are at the top of `scripts/report/rules.py` and "
+             "`scripts/report/contested.py`." % (
+                 "%d core%s" % (cores, "" if cores == 1 else "s") if cores else "unknown cores")]
+    decl = {w: declared_claims(meta, w) for w in workloads(rows)}
+    if decl and all(d is None for d in decl.values()):
+        lines += ["", "> This run's meta.json records no pair's claims (it predates them): each "
+                  "rule picks its pairs by kind, work and delay, as the report then did."]
+    unknown = sorted({(k, w) for w, d in decl.items() for k in (d or ())
+                      if k not in CLAIMS and k not in contested.CONTESTED})
+    if unknown:
+        lines += ["", "> Claim keys no rule knows, ignored: %s (see `.claims` in "
+                  "workloads/NAME.c)." % ", ".join("'%s' (%s)" % kw for kw in unknown)]
+    if not measured(rows):
+        lines += ["", "> **Intervals not measured** for some points: this run folder has no "
+                  "per-run figures (stats/) for them, so their figures carry the min–max of "
+                  "their runs (\"range\"), not a 95% interval."]
+    lines += ["", "### The design's claims", ""] + claim_table(seed, False)
+    lines += ["", "### The field's contested claims", ""] + claim_table(field, True)
+    lines += ["", "### Evidence", "",
+              "The numbers behind each verdict.  \"(noisy: ...)\" names points used that the "
+              "sweep flagged noisy; \"(backend-bound: ...)\" points where the run's own backend "
+              "used >= %s of a core (the backend, not the model, set the pace)." %
+              BACKEND_BOUND_UTIL, ""]
+    for v in seed + field:
+        lines.append("- **%s** (%s): %s" % (md_cell(v["claim"]), v["verdict"],
+                                            md_cell(v["evidence"])))
     all_models = models(rows, meta)
-    lines += ["", "Per workload: *crossover* is the lowest concurrency from which async's "
+    lines += ["", "### Per workload", "", "*crossover* is the lowest concurrency from which async's "
               "throughput exceeds threads' at every higher common level (\"none\": never); "
               "the ratios are taken at the highest concurrency both reached (c); *reached* is "
               "each model's highest ok concurrency and why it stopped.", ""]
