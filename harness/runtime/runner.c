@@ -36,7 +36,8 @@
 #include "stats.h"
 #include "util.h"
 
-#define JSON_MAX 3072 /* the stats line is far shorter */
+#define JSON_MAX 6144 /* the stats line is far shorter */
+#define PATH_JSON_MAX 1024 /* the data file's path in the stats line (json_str truncates) */
 #define PLACEMENT_MAX 160 /* "split model=0-2 backend=3" */
 #define SPLIT_BACKEND_SHARE 4 /* --pin split: the backend gets 1 CPU in 4, at least 1 */
 
@@ -237,9 +238,9 @@ static void format_json(char *buf, size_t len, const struct run_config *cfg,
 		snprintf(biv, sizeof(biv), "%llu",
 			 (unsigned long long)(res->b_stop.ivcsw - res->b_start.ivcsw));
 	}
-	char pair[256];
+	char pair[PATH_JSON_MAX + 256];
 	pair_json(cfg, pair, sizeof(pair));
-	char tail[1280];
+	char tail[PATH_JSON_MAX + 1536];
 	snprintf(tail, sizeof(tail),
 		 "%s,\"kmem_kib\":%s,\"mem_source\":\"%s\",\"setup_s\":%.6f,\"setup_cpu_s\":%.6f,"
 		 "\"teardown_s\":%.6f,\"teardown_cpu_s\":%.6f,\"backend_cpu_s\":%s,"
@@ -460,14 +461,15 @@ static void pair_json(const struct run_config *cfg, char *out, size_t len)
 			 (unsigned long long)cfg->params.value_bytes);
 	if (cfg->wl->opts & WL_OPT_DATA_FILE) {
 		size_t o = strlen(out);
-		char fs[DATA_FILE_FS_MAX * 2];
+		char fs[DATA_FILE_FS_MAX * 2], path[PATH_JSON_MAX];
 		json_str(fs, sizeof(fs), data.fs[0] ? data.fs : "unknown");
+		json_str(path, sizeof(path), data.path);
 		snprintf(out + o, len - o,
 			 ",\"cache\":\"%s\",\"file_mib\":%llu,\"file_fs\":\"%s\","
-			 "\"file_cached_pct\":%.1f,\"file_made\":%d",
+			 "\"file_path\":\"%s\",\"file_cached_pct\":%.1f,\"file_made\":%d",
 			 cfg->params.cache == WL_CACHE_COLD ? "cold" : "warm",
-			 (unsigned long long)(cfg->params.data_bytes >> 20), fs, data.cached_pct,
-			 data.made);
+			 (unsigned long long)(cfg->params.data_bytes >> 20), fs, path,
+			 data.cached_pct, data.made);
 	}
 }
 

@@ -175,6 +175,27 @@ def write_csv(path, rows):
     common.write_atomic(path, buf.getvalue())
 
 
+def mount_source(path):
+    """The device (mount source) of the file system holding path, from
+    /proc/mounts (the longest mount point that is a prefix of it), or None."""
+    if not path:
+        return None
+    best = (-1, None)
+    try:
+        with open("/proc/mounts") as f:
+            for line in f:
+                fields = line.split()
+                if len(fields) < 2:
+                    continue
+                mnt = fields[1].replace("\\040", " ")
+                inside = path == mnt or path.startswith(mnt.rstrip("/") + "/")
+                if inside and len(mnt) > best[0]:
+                    best = (len(mnt), fields[0])
+    except OSError:
+        return None
+    return best[1]
+
+
 def run_point(args, runner, meta, run_dir, pair, model, c, known=None):
     """Measure one point; returns its results.csv row, with point_s: the
     wall time the point took, pilot and every run (the sweep's ETA learns
@@ -209,9 +230,10 @@ def measure_point(args, runner, meta, run_dir, pair, model, c, known):
             return row
         row["verify_tasks"], row["verify_checksum"] = n0, stats["checksum"]
         if "file_fs" in stats:  # a data-file pair: where its reads went, for the report
-            df = meta.setdefault("data_file", {"fs": stats["file_fs"],
-                                               "mib": stats.get("file_mib"),
-                                               "cached_pct_at_start": {}})
+            df = meta.setdefault("data_file", {
+                "path": stats.get("file_path"), "fstype": stats["file_fs"],
+                "device": mount_source(stats.get("file_path")), "mib": stats.get("file_mib"),
+                "cached_pct_at_start": {}})
             df["cached_pct_at_start"][name] = stats.get("file_cached_pct")
     rate = stats["throughput"] or 1.0
     want = max(rate * args.target_s, min(WANT_TASKS_PER_SLOT * c, rate * MAX_RUN_S),
