@@ -8,7 +8,9 @@
  * the system call first and parks only on EAGAIN, until the edge that makes
  * progress possible, so a round trip costs no epoll_ctl, as the async model's
  * persistent events do.  --loops L: one event_base per loop thread, none
- * shared, so no libevent locking.
+ * shared, so no libevent locking.  The model itself (sched_run on this
+ * backend) is green_model.c: this file, with sched_core.c, is what
+ * bin/calibrate links to time a switch through the green runtime.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -118,7 +120,7 @@ static void green_loop_fini(struct sched_loop *lp)
 	lp->be = NULL;
 }
 
-static const struct sched_backend green_backend = {
+const struct sched_backend green_backend = {
 	.name = "green",
 	.wait_size = sizeof(struct sched_wait),
 	.loop_init = green_loop_init,
@@ -293,14 +295,3 @@ void blk_close(int fd)
 	forget(fd);
 	net_close_abort(fd);
 }
-
-static int green_run(const struct run_config *cfg, struct run_result *res)
-{
-	return sched_run(&green_backend, cfg, res);
-}
-
-const struct model model_impl = {
-	.name = "green",
-	.coroutines = 1,
-	.run = green_run,
-};

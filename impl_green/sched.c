@@ -56,33 +56,6 @@ static void fail_run(struct sched_run *run, const char *why)
 	run_fault_set(&run->fault, why);
 }
 
-struct sched_slot *sched_self(void)
-{
-	struct coro *co = coro_self();
-	if (!co) {
-		fprintf(stderr, "sched: a blocking call outside a coroutine\n");
-		abort();
-	}
-	return (struct sched_slot *)co; /* co is the first member */
-}
-
-void sched_park(struct sched_slot *s)
-{
-	s->waiting = 1;
-	coro_yield();
-	s->waiting = 0;
-	s->waited = 1;
-}
-
-void sched_wake(struct sched_slot *s)
-{
-	if (!s->waiting) {
-		fprintf(stderr, "sched: wake-up of a slot that is not waiting\n");
-		abort();
-	}
-	coro_resume(&s->co);
-}
-
 /* loop_record - thr_record_fn: into the loop's own recorder. */
 static void loop_record(void *arg, enum dispatch_phase p, uint64_t ns)
 {
@@ -95,16 +68,12 @@ static void loop_record(void *arg, enum dispatch_phase p, uint64_t ns)
  * takes turns; one that waited has let the others run already. */
 static void give_way(void *arg)
 {
-	struct sched_loop *lp = arg;
+	(void)arg;
 	struct sched_slot *s = sched_self();
 	int waited = s->waited;
 	s->waited = 0;
-	if (waited)
-		return;
-	s->next = NULL;
-	*lp->runq_tail = s;
-	lp->runq_tail = &s->next;
-	sched_park(s);
+	if (!waited)
+		sched_give_way(s);
 }
 
 /* slot_main - a slot's coroutine: worker_init, the start line, tasks, then
@@ -134,36 +103,13 @@ static void slot_main(void *arg)
 		run->ops->worker_fini(&s->w);
 }
 
-/* run_queue - resume the slots queued so far (each may queue itself again). */
-static void run_queue(struct sched_loop *lp)
+/* loop_until - sched_loop_until on the run's backend; a failed poll fails
+ * the run. */
+static void loop_until(struct sched_loop *lp, sched_done_fn done, const struct sched_slot *s)
 {
-	struct sched_slot *s = lp->runq;
-	lp->runq = NULL;
-	lp->runq_tail = &lp->runq;
-	while (s) {
-		struct sched_slot *next = s->next;
-		sched_wake(s);
-		s = next;
-	}
-}
-
-/* loop_until - run queued slots and completed waits, waiting for more only
- * while nothing is queued, until done(lp, s); a failed poll fails the run. */
-static void loop_until(struct sched_loop *lp, int (*done)(const struct sched_loop *lp,
-							  const struct sched_slot *s),
-		       const struct sched_slot *s)
-{
-	char err[MODEL_REASON_MAX];
-	for (;;) {
-		run_queue(lp);
-		if (done(lp, s))
-			return;
-		err[0] = '\0';
-		if (lp->run->be->poll(lp, lp->runq == NULL, err, sizeof(err)) != 0) {
-			fail_run(lp->run, err[0] ? err : "loop poll failed");
-			return;
-		}
-	}
+	char err[MODEL_REASON_MAX] = "";
+	if (sched_loop_until(lp, lp->run->be, done, s, err, sizeof(err)) != 0)
+		fail_run(lp->run, err[0] ? err : "loop poll failed");
 }
 
 /* slot_parked - loop_until: s is past worker_init, at the start line. */

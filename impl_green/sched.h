@@ -92,6 +92,10 @@ struct sched_backend {
 int sched_run(const struct sched_backend *be, const struct run_config *cfg,
 	      struct run_result *res);
 
+/* ---- the core (sched_core.c): what a loop does, apart from a run ----
+ * The run above drives loops with these; bin/calibrate drives one with them
+ * too, to time a switch through this scheduler (harness/calibrate/switch.c). */
+
 /* sched_self - the slot whose coroutine is running (block.h calls come
  * from one); aborts if called on a loop's own stack. */
 struct sched_slot *sched_self(void);
@@ -102,5 +106,24 @@ void sched_park(struct sched_slot *s);
 
 /* sched_wake - resume s, parked in sched_park; from a loop's own stack. */
 void sched_wake(struct sched_slot *s);
+
+/* sched_give_way - the running slot s goes to the back of its loop's run
+ * queue and parks: the loop runs the others first, then resumes it.  Cost:
+ * two coroutine switches and the loop's turn (sched_loop_until). */
+void sched_give_way(struct sched_slot *s);
+
+/* A loop's stop condition: 1 when the loop has nothing more to do for s. */
+typedef int (*sched_done_fn)(const struct sched_loop *lp, const struct sched_slot *s);
+
+/*
+ * sched_loop_until - run lp's queued slots and completed waits (be->poll),
+ * waiting in the poll only while nothing is queued, until done(lp, s).
+ * Returns 0, or -1 with one line in err when the poll fails.
+ */
+int sched_loop_until(struct sched_loop *lp, const struct sched_backend *be, sched_done_fn done,
+		     const struct sched_slot *s, char *err, size_t errlen);
+
+/* The libevent backend of bin/green (green.c): its waits are block.h's. */
+extern const struct sched_backend green_backend;
 
 #endif
