@@ -81,8 +81,11 @@ model_src = $(wildcard $(call rt_dir,$(1))/$(1).c $(call rt_dir,$(1))/$(1)_*.c) 
 	$(if $(filter libevent,$(call pkgs_of,$(1))),$(EVBASE_SRC))
 BACKEND_SRC := $(wildcard harness/backend/*.c) harness/runtime/cli.c harness/runtime/util.c \
 	$(EVBASE_SRC) workloads/wire.c
+# calibrate times switches through the green runtime itself: its scheduler's
+# core and its libevent waits (and what those call), not a copy of them.
 CALIBRATE_SRC := $(wildcard harness/calibrate/*.c) harness/runtime/hist.c harness/runtime/stats.c \
-	harness/runtime/util.c $(EVBASE_SRC) workloads/cpu_hash.c impl_green/coro.c
+	harness/runtime/util.c $(EVBASE_SRC) workloads/cpu_hash.c impl_green/coro.c \
+	impl_green/sched_core.c impl_green/green.c harness/runtime/net.c impl_threads/fileio.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 RUNTIME_OBJ := $(call obj,$(RUNTIME_SRC) $(WORKLOAD_SRC))

@@ -5,12 +5,14 @@
 # no file), a failed measurement (exit 3, no file); then a tiny sweep leaves
 # calibration.csv, floor_runs.jsonl and a report with a Calibration section,
 # a sweep step whose calibrate fails goes on without the file, and the report
-# of a run without calibration says so.  No timed assertions: < 20 s.
+# of a run without calibration says so; the switch figures in the order that
+# system calls impose on any machine.  No timed assertions: < 20 s.
 . "$(dirname "$0")/lib.sh"
 
 CAL="$BIN/calibrate"
 NAMES="thread_create_join_us wakeup_pingpong_us tcp_rtt_us tcp_rtt_cross_cpu_us rpc_cpu_us event_dispatch_ns timer_event_ns
-rss_per_idle_thread_kib rss_per_pending_event_kib cpu_hash_unit_ns wake_overshoot_us hist_record_ns hist_record_shared_ns coro_switch_ns swapcontext_switch_ns cores"
+rss_per_idle_thread_kib rss_per_pending_event_kib cpu_hash_unit_ns wake_overshoot_us hist_record_ns hist_record_shared_ns coro_switch_ns swapcontext_switch_ns
+switch_threads_unpinned_ns switch_threads_pinned_ns switch_async_ns switch_async_io_ns switch_green_ns switch_green_io_ns cores"
 
 # check_csv FILE LABEL: the header, then every expected name once with a
 # positive finite value; prints ok / not ok lines of its own, each "LABEL: ...".
@@ -34,6 +36,15 @@ for n in names:
     say(math.isfinite(v) and v > 0, "%s present once, positive and finite: %s" % (n, vals))
 say(len(got) == len(set(got)) == len(names), "no other and no duplicate rows (%d)" % len(got))
 say(all(r["unit"] and r["what"] for r in rows), "every row has a unit and a description")
+# The switch figures' orderings that hold under any load: each is the CPU
+# time of what runs, and the I/O switch and the threads' switch make system
+# calls that the token and the give-way do not.  (Pinned vs unpinned threads
+# is left unasserted: a loaded machine can order them either way.)
+v = {r["name"]: float(r["value"]) for r in rows if r["name"].startswith("switch_")}
+for lo, hi in (("switch_async_ns", "switch_async_io_ns"), ("switch_green_ns", "switch_green_io_ns"),
+               ("switch_async_ns", "switch_threads_pinned_ns")):
+    if lo in v and hi in v:
+        say(v[lo] < v[hi], "%s (%.4g ns) < %s (%.4g ns)" % (lo, v[lo], hi, v[hi]))
 PY
 }
 

@@ -2,12 +2,15 @@
  * calibrate.h - what the parts of bin/calibrate share: the tunables, the
  * context a repetition gets, the table row, the helpers (common.c) and one
  * repetition function per figure, grouped by family:
- *   threads.c  cores, thread create+join, wake-up, RSS per idle thread,
+ *   threads.c  cores, thread create+join, wake-up, a switch between two
+ *              threads (pinned to one CPU and not), RSS per idle thread,
  *              how late a sleep ends
  *   net.c      loopback TCP round trip (one CPU, across CPUs) and its CPU
  *   loop.c     libevent dispatch and timer cost, RSS per pending event
  *   cpu.c      one cpu_hash round, recording a latency
  *   coro.c     a coroutine switch: ours, and glibc's swapcontext
+ *   switch.c   a task switch on one libevent loop and through the green
+ *              runtime, with no I/O and driven by a socketpair's readiness
  *   main.c     the table, the options, the watchdog and the output
  */
 #ifndef CALIBRATE_H
@@ -25,6 +28,8 @@
 #define CAL_QUICK_REPS 3           /* ... with --quick */
 #define CAL_SLICE_NS 60000000ULL   /* a timed loop's repetition runs this long */
 #define CAL_QUICK_SLICE_NS 20000000ULL
+#define CAL_SWITCH_SLICE_NS 25000000ULL /* ... a switch figure's (six of them: under 1 s in all) */
+#define CAL_QUICK_SWITCH_SLICE_NS 10000000ULL
 #define CAL_WATCHDOG_S 30          /* the whole program; exit 3 past it */
 #define CAL_QUICK_WATCHDOG_S 10
 #define CAL_IDLE_THREADS 1000      /* threads held idle for the RSS figure */
@@ -41,12 +46,14 @@
 #define CAL_HIST_MIN_BITS 10       /* values spread over 2^10 .. 2^24 ns */
 #define CAL_HIST_SPAN_BITS 14
 #define CAL_ERR_MAX 256            /* one error line */
+#define CAL_WHAT_MAX 384           /* a row's description, with its repetitions' range */
 #define CAL_WAKE_SLEEP_NS 1000000  /* wake_overshoot_us: the sleep, io_sleep's default */
 #define CAL_WAKE_SLEEPS 2000       /* ... at most this many per repetition */
 
 /* What a repetition may use, set from the options. */
 struct cal_ctx {
 	uint64_t slice_ns;       /* duration of a timed repetition */
+	uint64_t switch_slice_ns; /* ... of a switch figure's (thousands of switches) */
 	unsigned idle_threads;   /* threads for rss_per_idle_thread_kib */
 	unsigned pending_events; /* events for rss_per_pending_event_kib */
 };
@@ -105,6 +112,13 @@ int cal_rss_growth_per(long before, unsigned count, double *value, char *err, si
 int rep_cores(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
 int rep_thread_create(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
 int rep_wakeup(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
+int rep_switch_threads_unpinned(const struct cal_ctx *cx, double *value, char *err,
+				size_t errlen);
+int rep_switch_threads_pinned(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
+int rep_switch_async(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
+int rep_switch_async_io(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
+int rep_switch_green(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
+int rep_switch_green_io(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
 int rep_rss_thread(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
 int rep_wake_overshoot(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
 int rep_tcp_rtt(const struct cal_ctx *cx, double *value, char *err, size_t errlen);

@@ -31,11 +31,24 @@
  *   coro_switch_ns            one coroutine switch of the green and uring models
  *   swapcontext_switch_ns     one switch with glibc swapcontext (not used: it
  *                             makes a system call per switch)
+ *   switch_threads_unpinned_ns one switch between two OS threads bouncing a
+ *                             byte over socketpairs, blocking (round trip / 2),
+ *                             wherever the scheduler puts them
+ *   switch_threads_pinned_ns  the same with both threads on one CPU
+ *   switch_async_ns           one task-to-task switch on one libevent loop, no
+ *                             I/O (a callback activates the other's event)
+ *   switch_async_io_ns        the same driven by I/O readiness (two callbacks
+ *                             bouncing a byte over a socketpair)
+ *   switch_green_ns           one switch through the green runtime's scheduler
+ *                             (a slot gives way, the loop resumes the other)
+ *   switch_green_io_ns        the same driven by a socketpair through green's
+ *                             blocking waits (the claims these six decide:
+ *                             switch.c's header)
  *   cores                     online CPUs
  *
  * Every figure is the median of several repetitions; a repetition of a
  * timed loop runs for a fixed time slice (not a fixed count), so the whole
- * program takes about 3 s (--quick: under 1 s) on any machine, and a
+ * program takes about 4 s (--quick: about 1 s) on any machine, and a
  * watchdog alarm ends it (exit 3) if anything hangs.
  *
  * Output: CSV `name,value,unit,what` on stdout, or with --out FILE written
@@ -154,6 +167,33 @@ static const struct cal_item cal_items[] = {
 	  "one switch with glibc swapcontext (saves the signal mask: a sigprocmask system call "
 	  "per switch), the alternative not taken; round trip / 2",
 	  0, rep_swapcontext },
+	{ "switch_threads_unpinned_ns", "ns",
+	  "one switch between two OS threads, unpinned: a byte bounced over AF_UNIX socketpairs, "
+	  "each thread blocked in read until the other's write (jimblandy's thread-brigade); "
+	  "wall time, round trip / 2",
+	  0, rep_switch_threads_unpinned },
+	{ "switch_threads_pinned_ns", "ns",
+	  "the same (switch_threads_unpinned_ns) with both threads pinned to one CPU; the two "
+	  "threads' CPU time (their CPU is never idle: as wall time, less other load)",
+	  0,
+	  rep_switch_threads_pinned },
+	{ "switch_async_ns", "ns",
+	  "one task switch on one libevent loop, no I/O: A's callback activates B's event "
+	  "(event_active), B's A's; the loop's CPU time per callback",
+	  0, rep_switch_async },
+	{ "switch_async_io_ns", "ns",
+	  "one task switch on one libevent loop driven by I/O readiness: two read events bounce "
+	  "a byte over an AF_UNIX socketpair (recv, send, epoll); the loop's CPU time per callback",
+	  0, rep_switch_async_io },
+	{ "switch_green_ns", "ns",
+	  "one switch through the green runtime, no I/O: two slots on one loop give way in turn "
+	  "(run queue, loop turn, two coroutine switches); the loop's CPU time per switch",
+	  0, rep_switch_green },
+	{ "switch_green_io_ns", "ns",
+	  "one switch through the green runtime driven by I/O: two slots bounce a byte over an "
+	  "AF_UNIX socketpair (blk_send_all/blk_recv_full: park on EAGAIN, an edge wakes); "
+	  "the loop's CPU time, round trip / 2",
+	  0, rep_switch_green_io },
 	{ "cores", "cpus", "online CPUs", 1, rep_cores },
 };
 #define CAL_NITEMS (sizeof(cal_items) / sizeof(cal_items[0]))
@@ -165,10 +205,11 @@ static const char usage_text[] =
 	"Measures this machine's floor: thread create+join, thread wake-up, loopback TCP\n"
 	"round trip (one CPU and across CPUs), libevent dispatch and timer cost, RSS per\n"
 	"idle thread and per pending event, one cpu_hash round, one hist_record() call,\n"
-	"a coroutine switch (ours and glibc swapcontext),\n"
-	"and the core count.\n"
-	"Each figure is the cal_median of several repetitions (about 3 s in all).\n"
-	"  --quick      fewer and shorter repetitions (under 1 s)\n"
+	"a coroutine switch (ours and glibc swapcontext), a task switch between\n"
+	"threads (pinned to one CPU and not), on a libevent loop and through the\n"
+	"green runtime (with no I/O and over a socketpair), and the core count.\n"
+	"Each figure is the cal_median of several repetitions (about 4 s in all).\n"
+	"  --quick      fewer and shorter repetitions (about 1 s)\n"
 	"  --quiet      no progress lines on stderr\n"
 	"  --out FILE   write the CSV to FILE (temporary file + rename) instead of stdout\n"
 	"  --help       this text\n"
@@ -192,7 +233,7 @@ static void csv_field(FILE *f, const char *s)
 }
 
 /* write_csv - the header and one row per item. */
-static void write_csv(FILE *f, const double *values, char whats[][CAL_ERR_MAX])
+static void write_csv(FILE *f, const double *values, char whats[][CAL_WHAT_MAX])
 {
 	fputs("name,value,unit,what\n", f);
 	for (size_t i = 0; i < CAL_NITEMS; i++) {
@@ -204,7 +245,7 @@ static void write_csv(FILE *f, const double *values, char whats[][CAL_ERR_MAX])
 
 /* write_out - the CSV to path through a temporary file and rename.
  * 0, or -1 with err set (the temporary file removed). */
-static int write_out(const char *path, const double *values, char whats[][CAL_ERR_MAX],
+static int write_out(const char *path, const double *values, char whats[][CAL_WHAT_MAX],
 		     char *err, size_t errlen)
 {
 	char tmp[4096];
@@ -299,6 +340,7 @@ int main(int argc, char **argv)
 
 	struct cal_ctx cx = {
 		.slice_ns = quick ? CAL_QUICK_SLICE_NS : CAL_SLICE_NS,
+		.switch_slice_ns = quick ? CAL_QUICK_SWITCH_SLICE_NS : CAL_SWITCH_SLICE_NS,
 		.idle_threads = quick ? CAL_QUICK_IDLE_THREADS : CAL_IDLE_THREADS,
 		.pending_events = quick ? CAL_QUICK_PENDING_EVENTS : CAL_PENDING_EVENTS,
 	};
@@ -309,7 +351,7 @@ int main(int argc, char **argv)
 	alarm(cal_watchdog_s);
 
 	double values[CAL_NITEMS];
-	char whats[CAL_NITEMS][CAL_ERR_MAX];
+	char whats[CAL_NITEMS][CAL_WHAT_MAX];
 	for (size_t i = 0; i < CAL_NITEMS; i++) {
 		const struct cal_item *it = &cal_items[i];
 		double v[CAL_REPS];

@@ -1,6 +1,7 @@
 /*
  * threads.c - bin/calibrate's thread figures: cores, thread create+join,
- * one-way wake-up, RSS per idle thread, and how late a 1 ms sleep ends.
+ * one-way wake-up, a switch between two threads over a socketpair (pinned to
+ * one CPU and not), RSS per idle thread, and how late a 1 ms sleep ends.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -73,9 +74,11 @@ int rep_thread_create(const struct cal_ctx *cx, double *value, char *err, size_t
 	return 0;
 }
 
-/* ---- wakeup_pingpong_us --------------------------------------------------- */
+/* ---- wakeup_pingpong_us, switch_threads_{pinned,unpinned}_ns --------------------- */
 
-/* Two pipes between the timing thread and its peer. */
+/* Two one-way channels between the timing thread and its peer: pipes, or
+ * AF_UNIX stream socketpairs (jimblandy/context-switch's thread-brigade
+ * passes its byte through UnixStream pairs).  [0] is read, [1] written. */
 struct pingpong {
 	int to_peer[2]; /* main writes a byte, the peer reads it */
 	int to_main[2]; /* the peer answers on this one */
@@ -103,23 +106,60 @@ static int pingpong_round(struct pingpong *pp)
 	return util_read_full(pp->to_main[0], &c, 1);
 }
 
-int rep_wakeup(const struct cal_ctx *cx, double *value, char *err, size_t errlen)
+/* channel - one blocking channel: a pipe, or a socketpair (sockets = 1). */
+static int channel(int fds[2], int sockets)
+{
+	return sockets ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds)
+		       : pipe2(fds, O_CLOEXEC);
+}
+
+/* two_cpu_ns - CPU time (user + system) of this thread and of peer, ns; 0
+ * if either cannot be read. */
+static uint64_t two_cpu_ns(pthread_t peer)
+{
+	clockid_t cid;
+	struct timespec ts;
+	uint64_t self = cal_thread_cpu_ns();
+	if (!self || pthread_getcpuclockid(peer, &cid) != 0 || clock_gettime(cid, &ts) != 0)
+		return 0;
+	return self + (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * pingpong_ns - a byte bounced between this thread and a peer thread, each
+ * blocked in read until the other's write wakes it, for slice_ns of wall
+ * time after CAL_WARMUP_ROUNDS: ns per one-way trip (round trip / 2) into
+ * *ns.  sockets: socketpairs, else pipes.  pin: both threads on the CPU this
+ * one is on (cal_pin_begin), else wherever the scheduler puts them.
+ * cpu_time: count the two threads' CPU time rather than the wall time (for
+ * pinned threads: their CPU is never idle, one of them always runnable, so
+ * on an idle machine the two agree, and on a loaded one the CPU time leaves
+ * out what else the CPU ran).  0, or -1 with err set.
+ */
+static int pingpong_ns(uint64_t slice_ns, int sockets, int pin, int cpu_time, double *ns,
+		       char *err, size_t errlen)
 {
 	struct pingpong pp;
 	pthread_t peer;
 	const char quit = PINGPONG_QUIT;
+	const char *what = sockets ? "socketpair" : "pipe";
 	int rc = -1;
-	if (pipe2(pp.to_peer, O_CLOEXEC) != 0) {
-		cal_io_error(err, errlen, "pipe");
+	if (channel(pp.to_peer, sockets) != 0) {
+		cal_io_error(err, errlen, what);
 		return -1;
 	}
-	if (pipe2(pp.to_main, O_CLOEXEC) != 0) {
-		cal_io_error(err, errlen, "pipe");
+	if (channel(pp.to_main, sockets) != 0) {
+		cal_io_error(err, errlen, what);
 		goto err_peer_pipe;
 	}
-	struct cal_pin pin;
+	struct cal_pin pin_state;
 	pthread_attr_t attr;
-	cal_pin_begin(&pin, &attr, 0);
+	if (pin) {
+		cal_pin_begin(&pin_state, &attr, 0);
+	} else {
+		pin_state.pinned = 0;
+		pthread_attr_init(&attr);
+	}
 	int prc = pthread_create(&peer, &attr, pingpong_peer, &pp);
 	if (prc != 0) {
 		snprintf(err, errlen, "pthread_create: %s", strerror(prc));
@@ -129,18 +169,28 @@ int rep_wakeup(const struct cal_ctx *cx, double *value, char *err, size_t errlen
 		if (pingpong_round(&pp) != 0)
 			goto err_io;
 	uint64_t t0 = clock_now_ns(), count = 0;
+	uint64_t cpu0 = cpu_time ? two_cpu_ns(peer) : 0;
 	do {
 		for (int i = 0; i < CAL_CLOCK_EVERY; i++)
 			if (pingpong_round(&pp) != 0)
 				goto err_io;
 		count += CAL_CLOCK_EVERY;
-	} while (cal_elapsed_since(t0) < cx->slice_ns);
+	} while (cal_elapsed_since(t0) < slice_ns);
+	uint64_t spent = cal_elapsed_since(t0);
+	if (cpu_time) {
+		uint64_t cpu1 = two_cpu_ns(peer);
+		if (!cpu0 || cpu1 <= cpu0) {
+			snprintf(err, errlen, "cannot read the threads' CPU time");
+			goto out;
+		}
+		spent = cpu1 - cpu0;
+	}
 	/* one-way: half the round trip */
-	*value = (double)cal_elapsed_since(t0) / (double)count / 2.0 / 1e3;
+	*ns = (double)spent / (double)count / 2.0;
 	rc = 0;
 	goto out;
 err_io:
-	cal_io_error(err, errlen, "pipe ping-pong");
+	cal_io_error(err, errlen, sockets ? "socketpair ping-pong" : "pipe ping-pong");
 out:
 	/* the quit byte stops the peer; if it cannot be written, end of file does */
 	if (util_write_full(pp.to_peer[1], &quit, 1) != 0) {
@@ -149,7 +199,7 @@ out:
 	}
 	pthread_join(peer, NULL);
 err_unpin:
-	cal_pin_end(&pin, &attr);
+	cal_pin_end(&pin_state, &attr);
 	close(pp.to_main[0]);
 	close(pp.to_main[1]);
 err_peer_pipe:
@@ -157,6 +207,26 @@ err_peer_pipe:
 	if (pp.to_peer[1] >= 0)
 		close(pp.to_peer[1]);
 	return rc;
+}
+
+int rep_wakeup(const struct cal_ctx *cx, double *value, char *err, size_t errlen)
+{
+	double ns;
+	if (pingpong_ns(cx->slice_ns, 0, 1, 0, &ns, err, errlen) != 0)
+		return -1;
+	*value = ns / 1e3;
+	return 0;
+}
+
+int rep_switch_threads_pinned(const struct cal_ctx *cx, double *value, char *err, size_t errlen)
+{
+	return pingpong_ns(cx->switch_slice_ns, 1, 1, 1, value, err, errlen);
+}
+
+int rep_switch_threads_unpinned(const struct cal_ctx *cx, double *value, char *err,
+				size_t errlen)
+{
+	return pingpong_ns(cx->switch_slice_ns, 1, 0, 0, value, err, errlen);
 }
 
 /* ---- rss_per_idle_thread_kib --------------------------------------------------- */
