@@ -157,4 +157,14 @@ if [ "$cores" -ge 2 ]; then
 	check "--pin split without a backend of its own: shared" py 'o0["placement"] == "shared"' "$out"
 fi
 
+# --pin one: the model on its first allowed CPU, its own backend on the last
+# (another one when there are two); without a backend the model alone, and
+# then its threads use at most that one CPU over the window.
+out=$(run_json async io_backend -c 4 -n 400 --pin one)
+check "--pin one: placement '$(json_field "$out" placement)': one model CPU, the backend on another" \
+	py 'o0["placement"].split()[0] == "one" and o0["done"] == 400 and (lambda d: d["model"].isdigit() and d["backend"].isdigit() and (d["model"] != d["backend"]) == (o1 >= 2))(dict(w.split("=") for w in o0["placement"].split()[1:]))' "$out" "$cores"
+out=$(run_json threads cpu_hash -c 2 -n 4000 --pin one)
+check "--pin one, no backend: '$(json_field "$out" placement)', $(json_field "$out" utime_s) + $(json_field "$out" stime_s) s of CPU in $(json_field "$out" wall_s) s" \
+	py 'o0["placement"].startswith("one model=") and "backend" not in o0["placement"] and (o0["utime_s"] + o0["stime_s"]) <= 1.05 * o0["wall_s"]' "$out"
+
 finish

@@ -114,6 +114,8 @@ const char *cli_usage(const char *model)
 		 "      --timeout-s S     fail (exit 3) if the run takes longer (default %d)\n"
 		 "      --pin split       the run's own backend on the last CPU(s), the model\n"
 		 "                        on the rest (default: none, both on every CPU)\n"
+		 "      --pin one         the model on one CPU (its first allowed), the run's\n"
+		 "                        own backend on its last allowed CPU\n"
 		 "      --kmem MODE       kernel memory: auto (a memory cgroup of its own where\n"
 		 "                        the machine allows, else not measured), meminfo\n"
 		 "                        (system-wide /proc/meminfo deltas) or off\n"
@@ -268,11 +270,13 @@ static int apply(struct cli_config *cfg, int id, const char *val, char *err, siz
 		return cli_parse_u64(val, 1, CLI_MAX_TIMEOUT_S, "--timeout-s", &cfg->timeout_s,
 				     err, errlen);
 	case O_PIN:
-		if (strcmp(val, "split") != 0 && strcmp(val, "none") != 0) {
-			say(err, errlen, "--pin: '%s' is not split or none", val);
+		if (strcmp(val, "split") != 0 && strcmp(val, "one") != 0 &&
+		    strcmp(val, "none") != 0) {
+			say(err, errlen, "--pin: '%s' is not split, one or none", val);
 			return -1;
 		}
 		cfg->pin_split = strcmp(val, "split") == 0;
+		cfg->pin_one = strcmp(val, "one") == 0;
 		return 0;
 	case O_KMEM:
 		if (strcmp(val, "auto") == 0)

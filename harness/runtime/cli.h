@@ -55,6 +55,7 @@ struct cli_config {
 	const char *stats_out;   /* --stats-out: append the JSON line here */
 	uint64_t timeout_s;      /* --timeout-s: give up and exit 3 after this */
 	int pin_split;           /* --pin split: backend and model on CPUs of their own */
+	int pin_one;             /* --pin one: the model on one CPU, its own backend on another */
 	enum { CLI_KMEM_AUTO, CLI_KMEM_MEMINFO, CLI_KMEM_OFF } kmem; /* --kmem */
 	uint64_t io_timeout_s;   /* --io-timeout-s: a reply later than delay + this fails the run */
 	char redis_host[CLI_HOST_MAX]; /* --redis host part, "" if none */

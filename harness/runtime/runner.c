@@ -168,6 +168,38 @@ static int split_cpus(cpu_set_t *model, cpu_set_t *backend, char *err, size_t er
 	return 0;
 }
 
+/*
+ * one_cpus - --pin one: the model on the first CPU this process may use, its
+ * own backend on the last (the same one when only one is allowed), so the
+ * model's threads or loops share one CPU and the backend does not take it.
+ * Returns 0, or -1 with err set.
+ */
+static int one_cpus(cpu_set_t *model, cpu_set_t *backend, char *err, size_t errlen)
+{
+	cpu_set_t all;
+	if (sched_getaffinity(0, sizeof(all), &all) != 0) {
+		snprintf(err, errlen, "--pin one: sched_getaffinity: %s", strerror(errno));
+		return -1;
+	}
+	int first = -1, last = -1;
+	for (int c = 0; c < CPU_SETSIZE; c++) {
+		if (!CPU_ISSET(c, &all))
+			continue;
+		if (first < 0)
+			first = c;
+		last = c;
+	}
+	if (first < 0) {
+		snprintf(err, errlen, "--pin one: no CPU allowed");
+		return -1;
+	}
+	CPU_ZERO(model);
+	CPU_ZERO(backend);
+	CPU_SET(first, model);
+	CPU_SET(last, backend);
+	return 0;
+}
+
 /* json_str - s as a JSON string body (quotes and control characters escaped). */
 static void json_str(char *dst, size_t len, const char *s)
 {
@@ -200,7 +232,7 @@ struct run_extra {
 	uint64_t t_enter;            /* clock then */
 	uint64_t t_return;           /* and then */
 	int64_t kmem_kib;            /* peak kernel memory, -1: not measured */
-	char placement[PLACEMENT_MAX]; /* "shared" or "split model=... backend=..." */
+	char placement[PLACEMENT_MAX]; /* "shared", "split model=... backend=...", "one model=..." */
 };
 
 /* cpu_s - user + system seconds of u. */
@@ -542,18 +574,25 @@ int main(int argc, char **argv)
 	static struct run_extra extra;
 	int failed = 0;
 
-	/* --pin split: CPUs for our own backend and for the model. */
+	/* --pin split / one: CPUs for our own backend and for the model.  Split
+	 * places only a run with a backend of its own; one always confines the
+	 * model, and places its own backend if it has one. */
 	cpu_set_t model_cpus, backend_cpus;
-	int split = cli.pin_split && cfg.wl->peer != WL_PEER_NONE && !cli.backend_host[0] &&
-		    !cli.redis_set;
+	int own_peer = cfg.wl->peer != WL_PEER_NONE && !cli.backend_host[0] && !cli.redis_set;
+	int split = cli.pin_split && own_peer;
+	int pinned = split || cli.pin_one;
 	snprintf(extra.placement, sizeof(extra.placement), "shared");
-	if (split) {
-		if (split_cpus(&model_cpus, &backend_cpus, err, sizeof(err)) != 0)
+	if (pinned) {
+		if ((split ? split_cpus : one_cpus)(&model_cpus, &backend_cpus, err, sizeof(err)) != 0)
 			fatal_usage(err);
 		char m[64], b[64];
 		cpu_list(&model_cpus, m, sizeof(m));
 		cpu_list(&backend_cpus, b, sizeof(b));
-		snprintf(extra.placement, sizeof(extra.placement), "split model=%s backend=%s", m, b);
+		if (own_peer)
+			snprintf(extra.placement, sizeof(extra.placement), "%s model=%s backend=%s",
+				 split ? "split" : "one", m, b);
+		else
+			snprintf(extra.placement, sizeof(extra.placement), "one model=%s", m);
 	}
 
 	if (cfg.wl->peer != WL_PEER_NONE && nofile > 0 &&
@@ -570,7 +609,7 @@ int main(int argc, char **argv)
 		snprintf(res.reason, sizeof(res.reason), "unsupported on %s: %s", model_impl.name,
 			 cfg.wl->coro_unsupported);
 		failed = 1;
-	} else if (start_peer(&cli, &cfg, split ? &backend_cpus : NULL, &res) != 0) {
+	} else if (start_peer(&cli, &cfg, pinned ? &backend_cpus : NULL, &res) != 0) {
 		failed = 1;
 	}
 	/* The pair's own set-up, the same for every model and before the clock:
@@ -584,9 +623,9 @@ int main(int argc, char **argv)
 	if (!failed && cfg.wl->prepare &&
 	    cfg.wl->prepare(&cfg.params, res.reason, sizeof(res.reason)) != 0)
 		failed = 1;
-	if (split && !failed && sched_setaffinity(0, sizeof(model_cpus), &model_cpus) != 0) {
-		snprintf(res.reason, sizeof(res.reason), "--pin split: sched_setaffinity: %s",
-			 strerror(errno));
+	if (pinned && !failed && sched_setaffinity(0, sizeof(model_cpus), &model_cpus) != 0) {
+		snprintf(res.reason, sizeof(res.reason), "--pin %s: sched_setaffinity: %s",
+			 split ? "split" : "one", strerror(errno));
 		failed = 1;
 	}
 	/* After the backend child exists, so that its memory is not charged here. */
