@@ -113,6 +113,16 @@ static int sw_socketpair(int fds[2], char *err, size_t errlen)
 	return -1;
 }
 
+/* free_two - the two events a loop figure made (either may be NULL), then
+ * its base. */
+static void free_two(struct event *ev[2], struct event_base *base)
+{
+	for (int i = 0; i < 2; i++)
+		if (ev[i])
+			event_free(ev[i]);
+	event_base_free(base);
+}
+
 /* ---- switch_async_ns ------------------------------------------------------------ */
 
 /* Two events passing a token on one loop. */
@@ -161,10 +171,7 @@ int rep_switch_async(const struct cal_ctx *cx, double *value, char *err, size_t 
 	}
 	rc = sw_value(&run.clock, 1, value, err, errlen);
 out:
-	for (int i = 0; i < 2; i++)
-		if (run.ev[i])
-			event_free(run.ev[i]);
-	event_base_free(base);
+	free_two(run.ev, base);
 	return rc;
 }
 
@@ -237,10 +244,7 @@ int rep_switch_async_io(const struct cal_ctx *cx, double *value, char *err, size
 	}
 	rc = sw_value(&run.clock, 1, value, err, errlen);
 out:
-	for (int i = 0; i < 2; i++)
-		if (run.ev[i])
-			event_free(run.ev[i]);
-	event_base_free(run.base);
+	free_two(run.ev, run.base);
 out_fds:
 	close(fds[0]);
 	close(fds[1]);
@@ -251,7 +255,7 @@ out_fds:
 
 /* One green loop with two slots, as sched.c makes them for a run. */
 struct green_pair {
-	struct sched_loop lp;       /* the loop (first: pair_of casts back) */
+	struct sched_loop lp;       /* the loop (pair_of finds the pair from it) */
 	struct sched_slot slot[2];  /* its two slots */
 	char *waits;                /* green_backend.wait_size bytes per slot */
 	struct sw_clock clock;      /* switches (yield) or round trips (I/O) */
