@@ -212,7 +212,8 @@ $(FUZZ_BINS):
 # variables), never pasted into the shell command, so no quote in them can
 # break or inject into it; a variable given empty is passed on, and refused.
 # PIN=split puts the run's backend on its own CPU and the model on the rest
-# (the sweep checks the value).  BENCH_CFLAGS and BENCH_CC tell the sweep's
+# (the sweep checks the value).  ONECPU=0 skips the one-CPU section
+# (harness/sweep/onecpu.py).  BENCH_CFLAGS and BENCH_CC tell the sweep's
 # meta.json the flags the binaries are built with.
 given = $(filter-out undefined default,$(origin $(1)))
 on = $(filter-out 0,$(strip $(1)))
@@ -226,6 +227,7 @@ bench: deps
 		$(if $(call given,RUNS),--runs "$$RUNS") \
 		$(if $(call on,$(QUIET)),--quiet) \
 		$(if $(filter 0,$(strip $(RATE))),--no-rate) \
+		$(if $(filter 0,$(strip $(ONECPU))),--no-onecpu) \
 		$(if $(call given,PIN),--pin "$$PIN") \
 		$(if $(call given,OUT),--results "$$OUT")
 
@@ -290,6 +292,8 @@ help:
 	@echo "                  OUT=dir            results folder (default results/)"
 	@echo "                  QUIET=1            no progress lines (CI)"
 	@echo "                  RATE=0             skip the open-loop sweep at the end"
+	@echo "                  ONECPU=0           skip the one-CPU section (some points again,"
+	@echo "                                     each model confined to one CPU)"
 	@echo "                  PIN=split          the backend on its own CPU, the model on the"
 	@echo "                                     rest (default: both unpinned on all CPUs)"
 	@echo "  make bench-rate the open-loop sweep alone: latency (p50/p99/p99.9) against"

@@ -9,6 +9,7 @@
     calibration.py  bin/calibrate and the floor runs, before the first point
     provenance.py   meta.json: where the numbers came from
     closed_loop.py  the closed-loop sweep (make bench)
+    onecpu.py       the one-CPU section of make bench: some points, each model on one CPU
     open_loop.py    the open-loop sweep (make bench-rate, and the end of make bench)
     bench.py, bench_rate.py   the entry scripts; nothing imports them
 

@@ -29,7 +29,8 @@ import subprocess
 import sys
 import time
 
-from . import calibration, common, eta, models, open_loop, point, provenance, registry, rundir
+from . import calibration, common, eta, models, onecpu, open_loop, point, provenance
+from . import registry, rundir
 from . import runner as R
 
 LEVELS = {  # default concurrency levels by workload kind
@@ -60,6 +61,7 @@ def parse_args(argv):
                     help="results folder")
     ap.add_argument("--no-rate", action="store_true",
                     help="skip the open-loop sweep (harness/sweep/open_loop.py) at the end")
+    onecpu.add_option(ap)
     common.add_shared_options(ap)
     return ap.parse_args(argv)
 
@@ -254,6 +256,9 @@ def main(argv):
               file=sys.stderr)
         return 130
 
+    rc = onecpu.run(args, runner, pairs, levels, run_dir, meta, save, point_order, csv_order)
+    if rc is not None:
+        return rc
     if not args.no_rate:
         rc = run_open_loop(args, runner, pairs, run_dir, meta, save)
         if rc is not None:

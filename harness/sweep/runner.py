@@ -121,10 +121,13 @@ def failure_reason(err, stats):
 
 def model_cpus(pin, needs_backend):
     """CPUs a model run may use: every online CPU (unpinned, today's default),
-    or under PIN=split for a pair with a backend the allowed CPUs less the
-    PIN_BACKEND_CPUS the runner gives its backend.  A model's {cores} and
-    {loops} flags (models.def) are sized from it, so no model is handed more
-    CPUs than it has."""
+    under PIN=split for a pair with a backend the allowed CPUs less the
+    PIN_BACKEND_CPUS the runner gives its backend, and under "one" (the
+    one-CPU section, onecpu.py) one.  A model's {cores} and {loops} flags
+    (models.def) are sized from it, so no model is handed more CPUs than it
+    has."""
+    if pin == "one":
+        return 1
     if pin == "split" and needs_backend:
         return max(1, len(os.sched_getaffinity(0)) - common.PIN_BACKEND_CPUS)
     return os.cpu_count() or 1
@@ -132,14 +135,14 @@ def model_cpus(pin, needs_backend):
 
 def model_argv(model, pair, c, n, extra_runs_file=None, pin=None):
     """The command line of one run of model (a models.load() entry) on pair
-    (a registry.pairs() entry) at c with n tasks; pin: PIN ("split" passes
-    --pin split to the model, which places itself and its backend)."""
+    (a registry.pairs() entry) at c with n tasks; pin: PIN ("split" or "one"
+    passes --pin to the model, which places itself and its backend)."""
     argv = [os.path.join(common.bin_dir(), model["binary"]), pair.get("run_as", pair["name"]),
             "-c", str(c), "-n", str(n), "--timeout-s", str(common.run_timeout_s())]
     argv += pair.get("argv") or []
     argv += models.flags_argv(model, c, model_cpus(pin, pair["needs_backend"]))
-    if pin == "split":
-        argv += ["--pin", "split"]
+    if pin in ("split", "one"):
+        argv += ["--pin", pin]
     if extra_runs_file:
         argv += ["--stats-out", extra_runs_file]
     return argv
