@@ -74,16 +74,18 @@ from harness.sweep import closed_loop as S, models, onecpu
 def say(ok, what):
     print(("ok - " if ok else "not ok - ") + what)
 ms = models.load()
-pairs = [{"name": "io_sleep", "work": 0}, {"name": "mixed", "work": 3600},
-         {"name": "cpu_hash", "work": 900}, {"name": "file_read", "work": 0}]
+pairs = [{"name": "io_sleep", "work": 0, "claims": "io,onecpu"},
+         {"name": "mixed", "work": 3600, "claims": "onecpu,mix"},
+         {"name": "cpu_hash", "work": 900, "claims": "onecpu"},
+         {"name": "file_read", "work": 0, "claims": "files"}]
 def plan(levels):
     a = argparse.Namespace(quick=False, models=ms)
     return sorted({(p["name"], c) for p, _, c in onecpu.plan(a, pairs, levels, S.point_order)})
 full = {p["name"]: S.LEVELS["cpu" if p["name"] == "cpu_hash" else "io"] for p in pairs}
 got = plan(full)
 say(got == [("cpu_hash", 16), ("io_sleep", 16), ("io_sleep", 256), ("mixed", 16)],
-    "default levels: io_sleep 16,256; mixed and cpu_hash (CPU work) 16; file_read not in "
-    "the section: %s" % got)
+    "default levels: io_sleep 16,256; mixed and cpu_hash (CPU work) 16; file_read (no "
+    "onecpu claim) not in the section: %s" % got)
 quick = {p["name"]: S.QUICK_LEVELS["cpu" if p["name"] == "cpu_hash" else "io"] for p in pairs}
 got = plan(quick)
 say(got == [("cpu_hash", 16), ("io_sleep", 256)], "QUICK's levels: %s" % got)

@@ -11,7 +11,7 @@ its own backend, when the pair has one, on the last (runner.c one_cpus); the
 models' {cores} and {loops} flags get 1 (runner.model_cpus), so hybrid has one
 worker and async-mt and green-mt one loop.
 
-Points: the pairs of WORKLOADS that the run measures, every model of the run,
+Points: the pairs of the run that declare the claim CLAIM, every model of the run,
 at the levels of LEVELS that the run also measures for that pair (so each
 point has its counterpart in the main results.csv, and CONCURRENCY= narrows
 the section as it does the sweep); a pair with CPU work per task stops at
@@ -38,7 +38,9 @@ import time
 from . import common, point, rundir
 
 DIR = "onecpu"                   # RUN/onecpu/: results.csv, stats/, hyperfine/
-WORKLOADS = ["io_sleep", "io_backend", "cpu_hash", "mixed"]  # those the run has
+CLAIM = "onecpu"                 # the pairs whose registry entry declares this claim
+                                 # (workloads/NAME.c .claims): io_sleep, io_backend,
+                                 # cpu_hash and mixed
 LEVELS = [16, 256]               # those of them the run measures for the pair; not 1:
                                  # one task in flight uses one CPU however it is placed
 CPU_WORK_TOP = 16                # a pair with CPU work per task (work > 0) stops here:
@@ -65,9 +67,9 @@ def section_levels(pair, run_levels):
 
 def plan(args, pairs, levels, order):
     """[(pair, model, c)] of the section, in the main sweep's order (order:
-    closed_loop.point_order): the pairs of WORKLOADS the run has, at their
-    section_levels."""
-    mine = [p for p in pairs if p["name"] in WORKLOADS]
+    closed_loop.point_order): the pairs of the run that declare CLAIM, at
+    their section_levels."""
+    mine = [p for p in pairs if CLAIM in (p.get("claims") or "").split(",")]
     return order(mine, args.models, {p["name"]: section_levels(p, levels[p["name"]])
                                      for p in mine})
 
@@ -97,9 +99,9 @@ def run(args, runner, pairs, levels, run_dir, meta, save, order, csv_order):
     points = plan(args, pairs, levels, order)
     if not points:
         meta["onecpu"] = {"status": "skipped", "file": None,
-                          "reason": "the run measures none of %s at %s (up to %d for a "
-                                    "pair with CPU work per task)" % (
-                              ", ".join(WORKLOADS), ",".join(map(str, LEVELS)), CPU_WORK_TOP)}
+                          "reason": "no pair of the run that declares the %s claim is "
+                                    "measured at %s (up to %d with CPU work per task)" % (
+                              CLAIM, ",".join(map(str, LEVELS)), CPU_WORK_TOP)}
         return None
     out_dir = os.path.join(run_dir, DIR)
     for sub in ("stats", "hyperfine"):
