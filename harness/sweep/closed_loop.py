@@ -116,9 +116,10 @@ def csv_order(rows, pairs, model_list):
 
 
 def not_run(pair, model, c, failed_c, reason):
-    """The row of a point above one where the model failed: a model that ran
-    out of threads, descriptors or memory at failed_c runs out above it too,
-    and trying costs minutes (32,000 threads made and torn down)."""
+    """The row of a point above one where the model failed (not by a
+    time-out, which a busy machine can cause): a model that ran out of
+    threads, descriptors or memory at failed_c runs out above it too, and
+    trying costs minutes (32,000 threads made and torn down)."""
     return {"workload": pair["name"], "model": model["name"], "concurrency": c,
             "work": pair["work"], "delay_us": pair["delay_us"], "status": "failed",
             "reason": "not run: failed at c=%d (%s)" % (failed_c, reason)}
@@ -243,8 +244,8 @@ def main(argv):
                 if row["status"] == "ok":
                     known[key] = row
                 clock.record(i - 1, row["point_s"], failed=row["status"] != "ok")
-                if row["status"] != "ok":
-                    failed_at[key] = (c, row["reason"])
+                if row["status"] != "ok" and "timed out" not in row["reason"]:
+                    failed_at[key] = (c, row["reason"])  # a time-out may be the machine's
             rows.append(row)
             point.write_csv(csv_path, csv_order(rows, pairs, args.models))
             save()
