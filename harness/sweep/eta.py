@@ -8,11 +8,12 @@ last in each workload.  So each point left is predicted by itself, as
     seconds(w, m, c) = prior(c, kind) x F(w) x G(m) x H
 
 prior: the shape of a point's cost over c (PRIOR_S below, measured on a
-2-core machine with seven models: only its shape matters); F, G: how much
-dearer than the prior this workload and this model have been so far, each
-the ratio of the seconds measured to the seconds predicted over their done
-points (1 until they have one); H: the same ratio over every done point,
-which carries the machine's speed.  When the run folder's sibling has a
+2-core machine with seven models: only its shape matters); F: how much
+dearer than the prior this workload has been so far (seconds measured over
+seconds predicted on its done points; 1 until it has one); G: how much
+dearer this model has been than the others at the same (workload, c); H:
+measured over predicted on every done point, which carries the machine's
+speed.  A point whose (workload, c) has done points is predicted from them.  When the run folder's sibling has a
 complete run with the same points (point_s in its results.csv), its times
 are the prior instead, which knows the machine's and each model's costs.
 """
@@ -116,18 +117,26 @@ class Eta:
         (workload, c) has done points is predicted from them (times the
         model's factor); any other from the prior and the factors."""
         h = self._factor(lambda p: True) or 1.0
-        f_cache, g_cache = {}, {}
-
-        def g(m):
-            if m not in g_cache:
-                v = self._factor(lambda p: p[2] == m)
-                g_cache[m] = v / h if v else 1.0
-            return g_cache[m]
-        level = {}                  # (w, c) -> [seconds / G(m)] of its done points
+        f_cache = {}
+        groups = {}                 # (w, c) -> {model: seconds} of its done points
         for i, (s, ran) in self.done.items():
             w, _, m, c = self.points[i]
-            if ran:
-                level.setdefault((w, c), []).append(s / g(m))
+            if ran and s > 0:
+                groups.setdefault((w, c), {})[m] = s
+        # G(m): how much dearer model m was than the other models at the same
+        # (workload, c), geometric mean over the levels it shares with them.
+        logs = {}
+        for got in groups.values():
+            if len(got) < 2:
+                continue
+            mean = sum(got.values()) / len(got)
+            for m, s in got.items():
+                logs.setdefault(m, []).append(math.log(s / mean))
+        g_of = {m: math.exp(sum(v) / len(v)) for m, v in logs.items()}
+
+        def g(m):
+            return g_of.get(m, 1.0)
+        level = {k: [s / g(m) for m, s in got.items()] for k, got in groups.items()}
         total = 0.0
         for i, (w, kind, m, c) in enumerate(self.points):
             if i in self.done:
