@@ -53,6 +53,9 @@ static void test_good(void **state)
 	assert_int_equal(c.rate, 0); /* closed loop unless asked */
 	assert_int_equal(parse("threads", &c, err, "mixed", "--rate", "2500", NULL), 0);
 	assert_int_equal(c.rate, 2500);
+	assert_null(c.hist_out);
+	assert_int_equal(parse("uring", &c, err, "mixed", "--hist-out", "h.jsonl", NULL), 0);
+	assert_string_equal(c.hist_out, "h.jsonl");
 	assert_int_equal(parse("async", &c, err, "--list", NULL), 0);
 	assert_int_equal(c.action, CLI_LIST);
 	assert_int_equal(parse("async", &c, err, "--help", NULL), 0);
@@ -93,6 +96,8 @@ static void test_bad(void **state)
 		{ { "x", "y", NULL }, "async", "unexpected argument" },
 		{ { "x", "--delay-us", "60000001", NULL }, "async", "out of range" },
 		{ { "x", "--stats-out", "", NULL }, "async", "empty file name" },
+		{ { "x", "--hist-out", "", NULL }, "green", "empty file name" },
+		{ { "x", "--hist-out", "a", "--hist-out", "b", NULL }, "threads", "twice" },
 		{ { "x", "--rate", "0", NULL }, "threads", "out of range" },
 		{ { "x", "--rate", "1000000001", NULL }, "async", "out of range" },
 		{ { "x", "--rate", "1.5", NULL }, "async", "not a whole number" },

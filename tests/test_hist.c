@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -224,6 +225,75 @@ static void test_shared(void **state)
 	free(dst);
 }
 
+/* parse_export - the histogram an exported line describes (the fields the
+ * sweep reads), so the export can be checked against the one it came from. */
+static void parse_export(const char *text, struct hist *out)
+{
+	unsigned long long total, min, max, sum, clamped;
+	unsigned bits, buckets;
+	int used = 0;
+	memset(out, 0, sizeof(*out));
+	assert_int_equal(sscanf(text,
+				"{\"unit\":\"ns\",\"sub_bucket_bits\":%u,\"buckets\":%u,"
+				"\"total\":%llu,\"min_ns\":%llu,\"max_ns\":%llu,\"sum_ns\":%llu,"
+				"\"clamped\":%llu,\"counts\":[%n",
+				&bits, &buckets, &total, &min, &max, &sum, &clamped, &used),
+			 7);
+	assert_int_equal(bits, HIST_SUB_BITS);
+	assert_int_equal(buckets, HIST_BUCKETS);
+	out->total = total;
+	out->min_ns = min;
+	out->max_ns = max;
+	out->sum_ns = sum;
+	out->clamped = clamped;
+	const char *p = text + used;
+	long last = -1;
+	while (*p != ']') {
+		unsigned i, c;
+		int n = 0;
+		assert_int_equal(sscanf(p, "%u,%u%n", &i, &c, &n), 2);
+		assert_true(i < HIST_BUCKETS && (long)i > last && c > 0); /* nonzero, in order */
+		out->counts[i] = c;
+		last = i;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	assert_string_equal(p, "]}");
+}
+
+/* The export: what it writes reads back into the same histogram, an empty
+ * one too; the worst case fits HIST_EXPORT_MAX; a short buffer is refused. */
+static void test_export(void **state)
+{
+	(void)state;
+	struct hist *h = calloc(1, sizeof(*h)), *back = calloc(1, sizeof(*back));
+	char *buf = malloc(HIST_EXPORT_MAX);
+	assert_true(h && back && buf);
+	int n = hist_export(h, buf, HIST_EXPORT_MAX);
+	assert_true(n > 0 && (size_t)n == strlen(buf));
+	parse_export(buf, back);
+	assert_memory_equal(h, back, sizeof(*h));
+	for (uint64_t i = 0; i < 100000; i++)
+		hist_record(h, 1000 + (rng() % 5000000));
+	hist_record(h, 3);
+	hist_record(h, UINT64_MAX / 2); /* clamped into the last bucket */
+	n = hist_export(h, buf, HIST_EXPORT_MAX);
+	assert_true(n > 0 && (size_t)n == strlen(buf));
+	parse_export(buf, back);
+	assert_memory_equal(h, back, sizeof(*h));
+	assert_int_equal(hist_export(h, buf, (size_t)n), -1); /* no room for the NUL */
+	assert_int_equal(hist_export(h, buf, 40), -1);
+	for (unsigned i = 0; i < HIST_BUCKETS; i++) /* every bucket at the 32-bit top */
+		h->counts[i] = UINT32_MAX;
+	h->total = h->sum_ns = h->max_ns = h->min_ns = h->clamped = UINT64_MAX;
+	n = hist_export(h, buf, HIST_EXPORT_MAX);
+	assert_true(n > 0 && (size_t)n < HIST_EXPORT_MAX);
+	free(h);
+	free(back);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_empty_and_clamp),
 		cmocka_unit_test(test_shared),
+		cmocka_unit_test(test_export),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -111,6 +111,8 @@ const char *cli_usage(const char *model)
 		 "%s%s%s"
 		 "      --json            print one JSON object with the results on stdout\n"
 		 "      --stats-out FILE  also append that JSON object as a line to FILE\n"
+		 "      --hist-out FILE   append the run's latency histogram (its nonzero\n"
+		 "                        buckets, one JSON line) to FILE\n"
 		 "      --timeout-s S     fail (exit 3) if the run takes longer (default %d)\n"
 		 "      --pin split       the run's own backend on the last CPU(s), the model\n"
 		 "                        on the rest (default: none, both on every CPU)\n"
@@ -153,7 +155,7 @@ const char *cli_usage(const char *model)
 
 /* The options; the order of this table is the order of the seen[] flags. */
 enum opt_id { O_C, O_N, O_WORK, O_DELAY, O_BACKEND, O_STACK, O_LOOPS, O_WORKERS, O_RATE, O_JSON,
-	      O_STATS, O_TIMEOUT, O_IO_TIMEOUT, O_PIN, O_KMEM, O_REDIS, O_VALUE_BYTES, O_DATA_DIR,
+	      O_STATS, O_HIST, O_TIMEOUT, O_IO_TIMEOUT, O_PIN, O_KMEM, O_REDIS, O_VALUE_BYTES, O_DATA_DIR,
 	      O_FILE_MIB, O_CACHE, O_LIST, O_VERBOSE, O_HELP, O_COUNT };
 
 struct opt_def {
@@ -176,6 +178,7 @@ static const struct opt_def opts[O_COUNT] = {
 	[O_RATE] = { "rate", 0, 1, NULL },
 	[O_JSON] = { "json", 0, 0, NULL },
 	[O_STATS] = { "stats-out", 0, 1, NULL },
+	[O_HIST] = { "hist-out", 0, 1, NULL },
 	[O_TIMEOUT] = { "timeout-s", 0, 1, NULL },
 	[O_PIN] = { "pin", 0, 1, NULL },
 	[O_KMEM] = { "kmem", 0, 1, NULL },
@@ -266,6 +269,8 @@ static int apply(struct cli_config *cfg, int id, const char *val, char *err, siz
 		return cli_parse_u64(val, 1, CLI_MAX_RATE, "--rate", &cfg->rate, err, errlen);
 	case O_STATS:
 		return nonempty(val, "--stats-out: empty file name", &cfg->stats_out, err, errlen);
+	case O_HIST:
+		return nonempty(val, "--hist-out: empty file name", &cfg->hist_out, err, errlen);
 	case O_TIMEOUT:
 		return cli_parse_u64(val, 1, CLI_MAX_TIMEOUT_S, "--timeout-s", &cfg->timeout_s,
 				     err, errlen);

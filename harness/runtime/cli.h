@@ -53,6 +53,7 @@ struct cli_config {
 	uint64_t rate;           /* --rate, arrivals per second; 0: closed loop */
 	int json;                /* --json: one JSON object on stdout */
 	const char *stats_out;   /* --stats-out: append the JSON line here */
+	const char *hist_out;    /* --hist-out: append the latency histogram's line here */
 	uint64_t timeout_s;      /* --timeout-s: give up and exit 3 after this */
 	int pin_split;           /* --pin split: backend and model on CPUs of their own */
 	int pin_one;             /* --pin one: the model on one CPU, its own backend on another */

@@ -2,6 +2,7 @@
  * hist.c - percentiles and merging for the log-linear histogram (hist.h).
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "hist.h"
@@ -80,4 +81,33 @@ uint64_t hist_percentile(const struct hist *h, double q)
 double hist_mean_ns(const struct hist *h)
 {
 	return h->total ? (double)h->sum_ns / (double)h->total : 0.0;
+}
+
+int hist_export(const struct hist *h, char *buf, size_t len)
+{
+	int n = snprintf(buf, len,
+			 "{\"unit\":\"ns\",\"sub_bucket_bits\":%u,\"buckets\":%u,\"total\":%llu,"
+			 "\"min_ns\":%llu,\"max_ns\":%llu,\"sum_ns\":%llu,\"clamped\":%llu,"
+			 "\"counts\":[",
+			 HIST_SUB_BITS, HIST_BUCKETS, (unsigned long long)h->total,
+			 (unsigned long long)(h->total ? h->min_ns : 0),
+			 (unsigned long long)h->max_ns, (unsigned long long)h->sum_ns,
+			 (unsigned long long)h->clamped);
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	size_t o = (size_t)n;
+	const char *sep = "";
+	for (unsigned i = 0; i < HIST_BUCKETS; i++) {
+		if (!h->counts[i])
+			continue;
+		n = snprintf(buf + o, len - o, "%s%u,%u", sep, i, (unsigned)h->counts[i]);
+		if (n < 0 || (size_t)n >= len - o)
+			return -1;
+		o += (size_t)n;
+		sep = ",";
+	}
+	if (len - o < 3)
+		return -1;
+	memcpy(buf + o, "]}", 3);
+	return (int)(o + 2);
 }

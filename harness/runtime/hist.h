@@ -123,4 +123,23 @@ double hist_mean_ns(const struct hist *h);
 uint64_t hist_bucket_low(unsigned i);
 uint64_t hist_bucket_width(unsigned i);
 
+/* The longest text hist_export writes: its fixed fields, and every bucket
+ * as a ten-digit index and a ten-digit count (counts are 32-bit). */
+#define HIST_EXPORT_MAX (256 + HIST_BUCKETS * 22)
+
+/*
+ * hist_export - h as one JSON object, no newline, for tools outside this
+ * program (the sweep merges a point's runs and writes HdrHistogram's .hgrm):
+ *   {"unit":"ns","sub_bucket_bits":6,"buckets":2304,"total":N,"min_ns":..,
+ *    "max_ns":..,"sum_ns":..,"clamped":..,"counts":[i,c,i,c,...]}
+ * counts lists the nonzero buckets only, as index and count pairs in index
+ * order; sub_bucket_bits and buckets say the layout (hist_bucket_low).
+ * The layout is HdrHistogram's with 1 ns units, 2^(sub_bucket_bits + 1)
+ * sub-buckets and HIST_MAX_BITS - sub_bucket_bits buckets.  Writes at most
+ * len bytes with the terminating NUL; returns the length, or -1 when len is
+ * below what h needs (HIST_EXPORT_MAX is always enough).  Cost: one pass
+ * over the buckets; no allocation.
+ */
+int hist_export(const struct hist *h, char *buf, size_t len);
+
 #endif

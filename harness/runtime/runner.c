@@ -38,6 +38,7 @@
 
 #define JSON_MAX 6144 /* the stats line is far shorter */
 #define PATH_JSON_MAX 1024 /* the data file's path in the stats line (json_str truncates) */
+#define RUN_KEY_MAX 48 /* "PID-NS": one run's key, in its stats and histogram lines */
 #define PLACEMENT_MAX 160 /* "split model=0-2 backend=3" */
 #define SPLIT_BACKEND_SHARE 4 /* --pin split: the backend gets 1 CPU in 4, at least 1 */
 
@@ -45,6 +46,8 @@ static pid_t backend_pid = -1; /* our own peer child (bin/backend, redis-server)
 #define NOFILE_RESERVE 32 /* descriptors a run holds besides its tasks' sockets */
 static struct data_file data;  /* the data file of a WL_OPT_DATA_FILE pair */
 static struct memcg memcg;     /* the model's memory cgroup, if any */
+static char run_key[RUN_KEY_MAX]; /* this run's key: pid and start time, so a reader
+				     pairs its stats line with its histogram line */
 
 /* fatal_usage - bad usage: one line, exit 2 (util.h). */
 static void fatal_usage(const char *msg)
@@ -276,13 +279,14 @@ static void format_json(char *buf, size_t len, const struct run_config *cfg,
 	snprintf(tail, sizeof(tail),
 		 "%s,\"kmem_kib\":%s,\"mem_source\":\"%s\",\"setup_s\":%.6f,\"setup_cpu_s\":%.6f,"
 		 "\"teardown_s\":%.6f,\"teardown_cpu_s\":%.6f,\"backend_cpu_s\":%s,"
-		 "\"backend_vcsw\":%s,\"backend_ivcsw\":%s,\"placement\":\"%s\"}",
+		 "\"backend_vcsw\":%s,\"backend_ivcsw\":%s,\"placement\":\"%s\","
+		 "\"run_key\":\"%s\"}",
 		 pair, kmem, memcg_source_name(memcg.source),
 		 res->t_start_ns > x->t_enter ? (double)(res->t_start_ns - x->t_enter) / 1e9 : 0.0,
 		 cpu_s(&setup),
 		 clocked && x->t_return > res->t_stop_ns
 			 ? (double)(x->t_return - res->t_stop_ns) / 1e9 : 0.0,
-		 cpu_s(&down), bcpu, bv, biv, x->placement);
+		 cpu_s(&down), bcpu, bv, biv, x->placement, run_key);
 
 	char reason[MODEL_REASON_MAX * 2];
 	json_str(reason, sizeof(reason), res->reason);
@@ -313,9 +317,23 @@ static void format_json(char *buf, size_t len, const struct run_config *cfg,
 		 res->peak_threads, (unsigned long long)res->checksum, tail);
 }
 
-/* append_line - add line + '\n' to path with one write(): O_APPEND makes a
- * single small write atomic, so concurrent or crashed runs never interleave
- * or leave half a line. */
+/* append_buf - add buf[0..n) (a line with its '\n') to path with one
+ * write(): O_APPEND makes a single write of a regular file atomic, so
+ * concurrent or crashed runs never interleave or leave half a line.
+ * 0, or -1 with errno set. */
+static int append_buf(const char *path, const char *buf, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	ssize_t w = write(fd, buf, n);
+	int saved = w < 0 ? errno : ENOSPC; /* a short write: the disk filled */
+	close(fd);
+	errno = saved;
+	return w == (ssize_t)n ? 0 : -1;
+}
+
+/* append_line - add line + '\n' to path (append_buf). */
 static int append_line(const char *path, const char *line)
 {
 	char buf[JSON_MAX + 1];
@@ -324,14 +342,44 @@ static int append_line(const char *path, const char *line)
 		return -1;
 	memcpy(buf, line, n);
 	buf[n++] = '\n';
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
+	return append_buf(path, buf, n);
+}
+
+/*
+ * emit_hist - --hist-out: the run's latency histogram (the same samples as
+ * its percentiles) as one line, {"run_key", "workload", "model",
+ * "concurrency", "hist": hist_export's object}, appended to path.  Called
+ * after the clock stopped, for every model alike.  0, or -1 with why in
+ * reason (a lost histogram is a lost result).
+ */
+static int emit_hist(const char *path, const struct run_config *cfg, const struct hist *h,
+		     char *reason, size_t len)
+{
+	size_t cap = HIST_EXPORT_MAX + 512;
+	char *buf = malloc(cap);
+	if (!buf) {
+		snprintf(reason, len, "result lost: --hist-out %s: %s", path, strerror(errno));
 		return -1;
-	ssize_t w = write(fd, buf, n);
-	int saved = errno;
-	close(fd);
-	errno = saved;
-	return w == (ssize_t)n ? 0 : -1;
+	}
+	int o = snprintf(buf, cap,
+			 "{\"run_key\":\"%s\",\"workload\":\"%s\",\"model\":\"%s\","
+			 "\"concurrency\":%llu,\"hist\":",
+			 run_key, cfg->wl->name, model_impl.name,
+			 (unsigned long long)cfg->concurrency);
+	int n = hist_export(h, buf + o, cap - (size_t)o - 2);
+	int rc = -1;
+	if (n < 0) {
+		snprintf(reason, len, "internal: --hist-out: the histogram did not fit its line");
+	} else {
+		size_t end = (size_t)o + (size_t)n;
+		memcpy(buf + end, "}\n", 2);
+		rc = append_buf(path, buf, end + 2);
+		if (rc != 0)
+			snprintf(reason, len, "result lost: --hist-out %s: %s", path,
+				 strerror(errno));
+	}
+	free(buf);
+	return rc;
 }
 
 /*
@@ -546,16 +594,22 @@ int main(int argc, char **argv)
 	cfg.params.data_bytes = cli.file_mib << 20;
 	cfg.params.cache = cli.cache;
 
-	/* A stats file we cannot append to is a usage error, found before the run. */
-	if (cli.stats_out) {
-		int fd = open(cli.stats_out, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	/* A stats or histogram file we cannot append to is a usage error, found
+	 * before the run. */
+	const char *outs[2][2] = { { "--stats-out", cli.stats_out }, { "--hist-out", cli.hist_out } };
+	for (int i = 0; i < 2; i++) {
+		if (!outs[i][1])
+			continue;
+		int fd = open(outs[i][1], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 		if (fd < 0) {
-			snprintf(err, sizeof(err), "--stats-out %s: %s", cli.stats_out,
+			snprintf(err, sizeof(err), "%s %s: %s", outs[i][0], outs[i][1],
 				 strerror(errno));
 			fatal_usage(err);
 		}
 		close(fd);
 	}
+	snprintf(run_key, sizeof(run_key), "%ld-%llu", (long)getpid(),
+		 (unsigned long long)clock_now_ns());
 
 	signal(SIGPIPE, SIG_IGN); /* a dead peer is an error to count, not a kill */
 	rlim_t nofile = util_raise_nofile(); /* every in-flight task may hold a socket */
@@ -677,6 +731,11 @@ int main(int argc, char **argv)
 	if (data.fd > 0)
 		close(data.fd);
 
+	/* The histogram line before the stats line: a run whose stats line says
+	 * ok has its histogram on file. */
+	if (!failed && cli.hist_out &&
+	    emit_hist(cli.hist_out, &cfg, &res.lat, res.reason, sizeof(res.reason)) != 0)
+		failed = 1;
 	char json[JSON_MAX];
 	format_json(json, sizeof(json), &cfg, &res, &extra, failed);
 	char lost[MODEL_REASON_MAX];
