@@ -84,8 +84,9 @@ BACKEND_SRC := $(wildcard harness/backend/*.c) harness/runtime/cli.c harness/run
 # calibrate times switches through the green runtime itself: its scheduler's
 # core and its libevent waits (and what those call), not a copy of them.
 CALIBRATE_SRC := $(wildcard harness/calibrate/*.c) harness/runtime/hist.c harness/runtime/stats.c \
-	harness/runtime/util.c $(EVBASE_SRC) workloads/cpu_hash.c impl_green/coro.c \
-	impl_green/sched_core.c impl_green/green.c harness/runtime/net.c impl_threads/fileio.c
+	harness/runtime/util.c harness/runtime/cli.c $(EVBASE_SRC) workloads/cpu_hash.c \
+	workloads/wire.c impl_green/coro.c impl_green/sched_core.c impl_green/green.c \
+	harness/runtime/net.c impl_threads/fileio.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 RUNTIME_OBJ := $(call obj,$(RUNTIME_SRC) $(WORKLOAD_SRC))

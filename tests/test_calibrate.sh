@@ -85,6 +85,36 @@ done
 "$CAL" --quick --bogus --out "$SCRATCH/bad.csv" >/dev/null 2>&1
 check "a refused command line writes no file" [ ! -e "$SCRATCH/bad.csv" ]
 
+# --backend H:P: the round trip to a running bin/backend and its CPU, two
+# more rows; a port nobody listens on fails the figure (exit 3, one line, no
+# file); a value without a port is bad usage.
+. "$ROOT/tests/backend_lib.sh"
+start_backend "$BIN" "$SCRATCH"
+if [ -n "$PORT" ]; then
+	"$CAL" --quick --quiet --backend "127.0.0.1:$PORT" --out "$SCRATCH/remote.csv" 2>"$SCRATCH/err"
+	rc=$?
+	check "calibrate --backend 127.0.0.1:$PORT exits 0 ($(head -1 "$SCRATCH/err"))" [ $rc = 0 ]
+	if [ -s "$SCRATCH/remote.csv" ]; then
+		NAMES="$NAMES backend_rtt_us backend_rpc_cpu_us" \
+			check_csv "$SCRATCH/remote.csv" "--backend" >"$SCRATCH/csv.out" 2>&1
+		cat "$SCRATCH/csv.out"
+		FAILS=$((FAILS + $(grep -c '^not ok' "$SCRATCH/csv.out")))
+	fi
+else
+	not_ok "a bin/backend for --backend started"
+fi
+kill "$BPID" 2>/dev/null
+wait "$BPID" 2>/dev/null
+"$CAL" --quick --quiet --backend "127.0.0.1:${PORT:-1}" --out "$SCRATCH/gone.csv" >"$SCRATCH/out" 2>"$SCRATCH/err"
+rc=$?
+if [ $rc = 3 ] && [ "$(wc -l <"$SCRATCH/err")" = 1 ] && [ ! -e "$SCRATCH/gone.csv" ] &&
+	grep -q backend_rtt_us "$SCRATCH/err"; then
+	ok "--backend with nobody listening: exit 3, one line, no file: $(cat "$SCRATCH/err")"
+else
+	not_ok "--backend with nobody listening: exit $rc, stderr: $(head -3 "$SCRATCH/err")"
+fi
+usage_error "calibrate --backend without a port" "'$CAL' --quick --backend 127.0.0.1"
+
 # A measurement that fails (no file descriptors left for its pipes): exit 3,
 # one line naming it, no partial file.
 (ulimit -n 5 && exec "$CAL" --quick --quiet --out "$SCRATCH/fail.csv") >"$SCRATCH/out" 2>"$SCRATCH/err"

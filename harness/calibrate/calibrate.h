@@ -5,7 +5,8 @@
  *   threads.c  cores, thread create+join, wake-up, a switch between two
  *              threads (pinned to one CPU and not), RSS per idle thread,
  *              how late a sleep ends
- *   net.c      loopback TCP round trip (one CPU, across CPUs) and its CPU
+ *   net.c      loopback TCP round trip (one CPU, across CPUs) and its CPU;
+ *              with --backend, the round trip to that bin/backend and its CPU
  *   loop.c     libevent dispatch and timer cost, RSS per pending event
  *   cpu.c      one cpu_hash round, recording a latency
  *   coro.c     a coroutine switch: ours, and glibc's swapcontext
@@ -20,6 +21,8 @@
 #include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <netinet/in.h>
 
 #include <event2/event.h>
 
@@ -49,6 +52,7 @@
 #define CAL_WHAT_MAX 384           /* a row's description, with its repetitions' range */
 #define CAL_WAKE_SLEEP_NS 1000000  /* wake_overshoot_us: the sleep, io_sleep's default */
 #define CAL_WAKE_SLEEPS 2000       /* ... at most this many per repetition */
+#define CAL_BACKEND_IO_TIMEOUT_S 5 /* --backend: a connect, send or reply slower than this fails */
 
 /* What a repetition may use, set from the options. */
 struct cal_ctx {
@@ -56,6 +60,7 @@ struct cal_ctx {
 	uint64_t switch_slice_ns; /* ... of a switch figure's (thousands of switches) */
 	unsigned idle_threads;   /* threads for rss_per_idle_thread_kib */
 	unsigned pending_events; /* events for rss_per_pending_event_kib */
+	const struct sockaddr_in *backend; /* --backend: a bin/backend to time, or NULL */
 };
 
 /* One row of the CSV and how to take one repetition of it. */
@@ -124,6 +129,8 @@ int rep_wake_overshoot(const struct cal_ctx *cx, double *value, char *err, size_
 int rep_tcp_rtt(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
 int rep_tcp_rtt_cross(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
 int rep_rpc_cpu(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
+int rep_backend_rtt(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
+int rep_backend_cpu(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
 int rep_event_dispatch(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
 int rep_timer_event(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
 int rep_rss_event(const struct cal_ctx *cx, double *value, char *err, size_t errlen);

@@ -45,6 +45,12 @@
  *                             blocking waits (the claims these six decide:
  *                             switch.c's header)
  *   cores                     online CPUs
+ *   backend_rtt_us            with --backend H:P only: the round trip (median) to
+ *                             that running bin/backend at delay 0, blocking socket,
+ *                             TCP_NODELAY, the models' request and reply: the floor
+ *                             of a sweep against a backend on another host
+ *   backend_rpc_cpu_us        ... and the CPU time this host spends on one (the
+ *                             client side; the backend's is on its own host)
  *
  * Every figure is the median of several repetitions; a repetition of a
  * timed loop runs for a fixed time slice (not a fixed count), so the whole
@@ -61,6 +67,7 @@
 #include <getopt.h>
 #include <malloc.h>
 #include <math.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -80,6 +87,7 @@
 #include <event2/event.h>
 
 #include "../../workloads/cpu_hash.h"
+#include "../runtime/cli.h"
 #include "../runtime/clock.h"
 #include "../runtime/evbase.h"
 #include "../runtime/hist.h"
@@ -195,13 +203,21 @@ static const struct cal_item cal_items[] = {
 	  "the loop's CPU time, round trip / 2",
 	  0, rep_switch_green_io },
 	{ "cores", "cpus", "online CPUs", 1, rep_cores },
+	{ "backend_rtt_us", "us",
+	  "TCP round trip (cal_median) to the --backend at delay 0: the models' 56-byte request "
+	  "and 24-byte reply; blocking; TCP_NODELAY",
+	  0, rep_backend_rtt },
+	{ "backend_rpc_cpu_us", "us",
+	  "CPU time (user + system) this host spends on one round trip to the --backend (the "
+	  "client side: the backend's CPU is on its own host)",
+	  0, rep_backend_cpu },
 };
 #define CAL_NITEMS (sizeof(cal_items) / sizeof(cal_items[0]))
 
 /* ---- main -------------------------------------------------------------------------- */
 
 static const char usage_text[] =
-	"usage: calibrate [--quick] [--quiet] [--out FILE]\n"
+	"usage: calibrate [--quick] [--quiet] [--out FILE] [--backend HOST:PORT]\n"
 	"Measures this machine's floor: thread create+join, thread wake-up, loopback TCP\n"
 	"round trip (one CPU and across CPUs), libevent dispatch and timer cost, RSS per\n"
 	"idle thread and per pending event, one cpu_hash round, one hist_record() call,\n"
@@ -212,6 +228,8 @@ static const char usage_text[] =
 	"  --quick      fewer and shorter repetitions (about 1 s)\n"
 	"  --quiet      no progress lines on stderr\n"
 	"  --out FILE   write the CSV to FILE (temporary file + rename) instead of stdout\n"
+	"  --backend HOST:PORT  also the round trip to that running bin/backend and the\n"
+	"               CPU it costs this host (backend_rtt_us, backend_rpc_cpu_us)\n"
 	"  --help       this text\n"
 	"Output: CSV with the header name,value,unit,what; one row per figure.\n"
 	"Exit status: 0 ok, 2 bad usage, 3 a measurement failed (no file written).\n";
@@ -237,6 +255,8 @@ static void write_csv(FILE *f, const double *values, char whats[][CAL_WHAT_MAX])
 {
 	fputs("name,value,unit,what\n", f);
 	for (size_t i = 0; i < CAL_NITEMS; i++) {
+		if (isnan(values[i])) /* a --backend row without --backend */
+			continue;
 		fprintf(f, "%s,%.6g,%s,", cal_items[i].name, values[i], cal_items[i].unit);
 		csv_field(f, whats[i]);
 		fputc('\n', f);
@@ -301,15 +321,43 @@ static void check_out_dir(const char *path)
 		cal_fatal_usage("--out: cannot write into the folder of %s", path);
 }
 
+/* backend_row - 1 for the rows measured only with --backend (the round trip
+ * to a running bin/backend and its CPU): without it they are not rows. */
+static int backend_row(const struct cal_item *it)
+{
+	return it->rep == rep_backend_rtt || it->rep == rep_backend_cpu;
+}
+
+/* resolve_backend - --backend HOST:PORT into an IPv4 address, as the model
+ * binaries read it (cli_parse_hostport); bad usage (exit 2) otherwise. */
+static void resolve_backend(const char *text, struct sockaddr_in *out)
+{
+	char host[CLI_HOST_MAX], err[CAL_ERR_MAX];
+	uint16_t port;
+	if (cli_parse_hostport(text, host, sizeof(host), &port, err, sizeof(err)) != 0)
+		cal_fatal_usage("%s", err);
+	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM };
+	struct addrinfo *ai = NULL;
+	int rc = getaddrinfo(host, NULL, &hints, &ai);
+	if (rc != 0) {
+		snprintf(err, sizeof(err), "--backend %.64s: cannot resolve: %s", host,
+			 gai_strerror(rc));
+		cal_fatal_usage("%s", err);
+	}
+	memcpy(out, ai->ai_addr, sizeof(*out));
+	out->sin_port = htons(port);
+	freeaddrinfo(ai);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "quick", no_argument, NULL, 'k' },  { "quiet", no_argument, NULL, 'q' },
 		{ "out", required_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{ "backend", required_argument, NULL, 'b' }, { NULL, 0, NULL, 0 },
 	};
 	int quick = 0, quiet = 0;
-	const char *out = NULL;
+	const char *out = NULL, *backend = NULL;
 	int opt;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
@@ -322,6 +370,9 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			out = optarg;
+			break;
+		case 'b':
+			backend = optarg;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -337,12 +388,16 @@ int main(int argc, char **argv)
 		cal_fatal_usage("unexpected argument '%s'", argv[optind]);
 	if (out)
 		check_out_dir(out);
+	struct sockaddr_in backend_addr;
+	if (backend)
+		resolve_backend(backend, &backend_addr);
 
 	struct cal_ctx cx = {
 		.slice_ns = quick ? CAL_QUICK_SLICE_NS : CAL_SLICE_NS,
 		.switch_slice_ns = quick ? CAL_QUICK_SWITCH_SLICE_NS : CAL_SWITCH_SLICE_NS,
 		.idle_threads = quick ? CAL_QUICK_IDLE_THREADS : CAL_IDLE_THREADS,
 		.pending_events = quick ? CAL_QUICK_PENDING_EVENTS : CAL_PENDING_EVENTS,
+		.backend = backend ? &backend_addr : NULL,
 	};
 	int reps = quick ? CAL_QUICK_REPS : CAL_REPS;
 	signal(SIGPIPE, SIG_IGN);
@@ -357,6 +412,10 @@ int main(int argc, char **argv)
 		double v[CAL_REPS];
 		char err[CAL_ERR_MAX] = "";
 		int n = it->single ? 1 : reps;
+		if (backend_row(it) && !cx.backend) {
+			values[i] = NAN; /* no row */
+			continue;
+		}
 		cal_current = it->name;
 		for (int r = 0; r < n; r++) {
 			if (it->rep(&cx, &v[r], err, sizeof(err)) != 0 || !isfinite(v[r])) {

@@ -1,7 +1,9 @@
 /*
  * net.c - bin/calibrate's network figures: the loopback TCP round trip
  * between two processes on one CPU and across CPUs, and the CPU one round
- * trip costs both ends (the CPU bound of a backend pair).
+ * trip costs both ends (the CPU bound of a backend pair); with --backend, the
+ * round trip to a running bin/backend (on another host: the floor of a sweep
+ * against it) and the CPU it costs this host.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +29,7 @@
 #include <event2/event.h>
 
 #include "../../workloads/cpu_hash.h"
+#include "../../workloads/wire.h"
 #include "../runtime/clock.h"
 #include "../runtime/evbase.h"
 #include "../runtime/hist.h"
@@ -214,4 +217,125 @@ int rep_rpc_cpu(const struct cal_ctx *cx, double *value, char *err, size_t errle
 {
 	double rtt;
 	return tcp_rtt(cx, 0, &rtt, value, err, errlen);
+}
+
+/* ---- backend_rtt_us, backend_rpc_cpu_us ---------------------------------------- */
+
+/* backend_connect - a blocking connection to cx->backend with TCP_NODELAY
+ * and CAL_BACKEND_IO_TIMEOUT_S on every send and receive (a backend that
+ * stops answering fails the figure in seconds, not at the watchdog).
+ * The fd, or -1 with err set. */
+static int backend_connect(const struct cal_ctx *cx, char *err, size_t errlen)
+{
+	struct timeval tv = { .tv_sec = CAL_BACKEND_IO_TIMEOUT_S };
+	int one = 1;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		cal_io_error(err, errlen, "socket");
+		return -1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0) {
+		cal_io_error(err, errlen, "setsockopt SO_RCVTIMEO");
+		close(fd);
+		return -1;
+	}
+	if (connect(fd, (const struct sockaddr *)cx->backend, sizeof(*cx->backend)) != 0) {
+		if (errno == EINPROGRESS) /* SO_SNDTIMEO ran out first */
+			errno = ETIMEDOUT;
+		cal_io_error(err, errlen, "connect to the --backend");
+		close(fd);
+		return -1;
+	}
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0) {
+		cal_io_error(err, errlen, "setsockopt TCP_NODELAY");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* backend_round - request `id` at delay 0 and its reply, checked as the
+ * models check it (wire.h).  0, or -1 with err set. */
+static int backend_round(int fd, uint64_t id, char *err, size_t errlen)
+{
+	unsigned char req[WIRE_CLIENT_REQ_LEN], rep[WIRE_REP_LEN];
+	uint64_t digest = wire_client_req(req, id, 0);
+	if (util_write_full(fd, req, sizeof(req)) != 0 || util_read_full(fd, rep, sizeof(rep)) != 0) {
+		if (errno == 0)
+			snprintf(err, errlen, "the --backend closed the connection");
+		else
+			cal_io_error(err, errlen, "a round trip to the --backend");
+		return -1;
+	}
+	if (wire_check_rep(rep, id, digest) != 0) {
+		snprintf(err, errlen, "the --backend answered with a wrong reply (not bin/backend?)");
+		return -1;
+	}
+	return 0;
+}
+
+/* backend_rtt - one repetition against the --backend: the median round trip
+ * (*value, us) at delay 0 over cx->slice_ns, each timed into a struct hist
+ * as a model's task latencies are; with cpu_us, this thread's CPU time per
+ * timed round trip (the backend's CPU is on its own host, not ours). */
+static int backend_rtt(const struct cal_ctx *cx, double *value, double *cpu_us, char *err,
+		       size_t errlen)
+{
+	if (!cx->backend) {
+		snprintf(err, errlen, "no --backend given");
+		return -1;
+	}
+	struct hist *h = calloc(1, sizeof(*h));
+	if (!h) {
+		snprintf(err, errlen, "calloc: %s", strerror(errno));
+		return -1;
+	}
+	int fd = backend_connect(cx, err, errlen), rc = -1;
+	if (fd < 0) {
+		free(h);
+		return -1;
+	}
+	uint64_t i = 0;
+	for (; i < CAL_WARMUP_ROUNDS; i++)
+		if (backend_round(fd, i, err, errlen) != 0)
+			goto out;
+	uint64_t timed = 0, cpu0 = cal_thread_cpu_ns();
+	uint64_t t0 = clock_now_ns(), now = t0;
+	while (now - t0 < cx->slice_ns) {
+		uint64_t start = now;
+		if (backend_round(fd, i++, err, errlen) != 0)
+			goto out;
+		now = clock_now_ns();
+		hist_record(h, now - start);
+		timed++;
+	}
+	uint64_t cpu1 = cal_thread_cpu_ns();
+	*value = (double)hist_percentile(h, 0.5) / 1e3;
+	if (cpu_us) {
+		if (cpu0 == 0 || cpu1 <= cpu0 || timed == 0) {
+			snprintf(err, errlen, "CLOCK_THREAD_CPUTIME_ID: no CPU time measured");
+			goto out;
+		}
+		*cpu_us = (double)(cpu1 - cpu0) / 1e3 / (double)timed;
+	}
+	rc = 0;
+out:
+	close(fd);
+	free(h);
+	return rc;
+}
+
+int rep_backend_rtt(const struct cal_ctx *cx, double *value, char *err, size_t errlen)
+{
+	return backend_rtt(cx, value, NULL, err, errlen);
+}
+
+/* rep_backend_cpu - backend_rpc_cpu_us: what a round trip to the --backend
+ * costs this host's cores (the client side only: the backend's own CPU is
+ * spent on its host), the CPU bound of a backend pair in a remote sweep. */
+int rep_backend_cpu(const struct cal_ctx *cx, double *value, char *err, size_t errlen)
+{
+	double rtt;
+	return backend_rtt(cx, &rtt, value, err, errlen);
 }
