@@ -214,8 +214,10 @@ $(FUZZ_BINS):
 # break or inject into it; a variable given empty is passed on, and refused.
 # PIN=split puts the run's backend on its own CPU and the model on the rest
 # (the sweep checks the value).  ONECPU=0 skips the one-CPU section
-# (harness/sweep/onecpu.py).  BENCH_CFLAGS and BENCH_CC tell the sweep's
-# meta.json the flags the binaries are built with.
+# (harness/sweep/onecpu.py).  BACKEND=HOST:PORT runs the pairs that use a
+# backend against a bin/backend on another host (the sweep probes it before
+# anything runs).  BENCH_CFLAGS and BENCH_CC tell the sweep's meta.json the
+# flags the binaries are built with.
 given = $(filter-out undefined default,$(origin $(1)))
 on = $(filter-out 0,$(strip $(1)))
 bench bench-rate: export BENCH_CFLAGS = $(strip $(CFLAGS) $(WARN) $(DEFS) $(PKG_CFLAGS))
@@ -225,11 +227,13 @@ bench: deps
 	@$(PYTHON) harness/sweep/bench.py $(if $(call on,$(QUICK)),--quick) \
 		$(if $(call given,CONCURRENCY),--concurrency "$$CONCURRENCY") \
 		$(if $(call given,WORKLOADS),--workloads "$$WORKLOADS") \
+		$(if $(call given,MODELS),--models "$$MODELS") \
 		$(if $(call given,RUNS),--runs "$$RUNS") \
 		$(if $(call on,$(QUIET)),--quiet) \
 		$(if $(filter 0,$(strip $(RATE))),--no-rate) \
 		$(if $(filter 0,$(strip $(ONECPU))),--no-onecpu) \
 		$(if $(call given,PIN),--pin "$$PIN") \
+		$(if $(call given,BACKEND),--backend "$$BACKEND") \
 		$(if $(call given,OUT),--results "$$OUT")
 
 # bench-rate: the open-loop sweep alone (harness/sweep/open_loop.py): each
@@ -246,6 +250,7 @@ bench-rate: deps
 		$(if $(call given,RUNS),--runs "$$RUNS") \
 		$(if $(call on,$(QUIET)),--quiet) \
 		$(if $(call given,PIN),--pin "$$PIN") \
+		$(if $(call given,BACKEND),--backend "$$BACKEND") \
 		$(if $(call given,OUT),--results "$$OUT")
 
 # plots/report: redraw the plots and rewrite report.md of a run (RUN=dir,
@@ -289,6 +294,7 @@ help:
 	@echo "                  QUICK=1            a small sweep (about 3 minutes)"
 	@echo "                  CONCURRENCY=1,8,64 these concurrency levels only"
 	@echo "                  WORKLOADS=a,b      these workload pairs only"
+	@echo "                  MODELS=a,b         these models only (harness/models.def)"
 	@echo "                  RUNS=N             counted hyperfine runs per point (default 3)"
 	@echo "                  OUT=dir            results folder (default results/)"
 	@echo "                  QUIET=1            no progress lines (CI)"
@@ -297,9 +303,13 @@ help:
 	@echo "                                     each model confined to one CPU)"
 	@echo "                  PIN=split          the backend on its own CPU, the model on the"
 	@echo "                                     rest (default: both unpinned on all CPUs)"
+	@echo "                  BACKEND=HOST:PORT  the pairs with a backend use a bin/backend"
+	@echo "                                     on another host (bin/backend --bind ADDR"
+	@echo "                                     --port PORT there); the others run here"
 	@echo "  make bench-rate the open-loop sweep alone: latency (p50/p99/p99.9) against"
 	@echo "                  offered load, 10%..120% of each model's capacity, on mixed"
-	@echo "                  QUICK=1 WORKLOADS= MODELS= RUNS= OUT= QUIET=1 PIN= as above"
+	@echo "                  QUICK=1 WORKLOADS= MODELS= RUNS= OUT= QUIET=1 PIN= BACKEND="
+	@echo "                  as above"
 	@echo "                  SLOTS=64           open-loop slots, top closed-loop level"
 	@echo "                  LOADS=10,50,90     percentages of capacity"
 	@echo "  make test       unit tests, pair verification, a tiny sweep (= make check)"
@@ -317,7 +327,7 @@ help:
 	@echo "                  it links, written on its registry line)"
 	@echo "  make clean      remove build/ and bin/"
 	@echo "  make V=1 ...    show the compiler commands"
-	@echo "Models (harness/models.def; MODELS=a,b picks some for make bench-rate):"
+	@echo "Models (harness/models.def; MODELS=a,b picks some):"
 	@sed -n 's/^MODEL(\([^,]*\),.*, *"\([^"]*\)") *$$/  \1: \2/p' $(MODELS_DEF)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -2,10 +2,12 @@
 
 bin/calibrate measures what the machine's primitives cost into calibration.csv
 (thread create, wake-up, loopback TCP round trip, libevent dispatch and timer
-cost, RSS per thread and per event, one cpu_hash round, hist_record); then two
-direct runs at c=1 and delay 0 of the pair that is a bare backend round trip
-(needs a backend, no CPU work: io_backend) on threads and async go to
-floor_runs.jsonl.  The report sets the results against both.  A failure there
+cost, RSS per thread and per event, one cpu_hash round, hist_record; with
+BACKEND=HOST:PORT also the round trip to that backend and its CPU here); then
+two direct runs at c=1 and delay 0 of the pair that is a bare backend round
+trip (needs a backend, no CPU work: io_backend) on threads and async, against
+BACKEND's backend when given, go to floor_runs.jsonl.  The round trip goes
+into meta.json's topology.  The report sets the results against both.  A failure there
 is said on stderr and recorded in meta.json; the sweep goes on without the file.
 """
 
@@ -15,7 +17,7 @@ import os
 import sys
 import time
 
-from . import common, registry, runner as R
+from . import common, registry, runner as R, topology
 
 CALIBRATION_CSV = "calibration.csv"  # bin/calibrate's output in the run folder
 CALIBRATE_TIMEOUT_S = 60  # bin/calibrate takes ~3 s (--quick < 1 s); past this it hung
@@ -42,6 +44,9 @@ def run_calibrate(args, runner, meta, run_dir):
     argv = [os.path.join(common.bin_dir(), "calibrate"), "--quiet", "--out", path]
     if args.quick:
         argv.append("--quick")
+    backend = getattr(args, "backend", None)
+    if backend:     # the round trip to BACKEND's bin/backend too (backend_rtt_us)
+        argv += ["--backend", backend]
     meta["commands"].append(R.quoted(argv))
     try:
         rc, _, err = runner.run(argv, CALIBRATE_TIMEOUT_S)
@@ -62,6 +67,12 @@ def run_calibrate(args, runner, meta, run_dir):
                        human(cal.get("rss_per_idle_thread_kib", 0)),
                        human(cal.get("rss_per_pending_event_kib", 0)), CALIBRATION_CSV),
                    args.quiet)
+        topology.record_rtt(meta, cal)
+        if backend:
+            common.say("calibration: round trip to the backend at %s: %s us (backend_rtt_us; "
+                       "its CPU here %s us a round trip)" % (
+                           backend, human(cal.get("backend_rtt_us", 0)),
+                           human(cal.get("backend_rpc_cpu_us", 0))), args.quiet)
     else:
         why = (common.last_line(err) or "exit %s" % rc) if rc != 0 else "no figures in its output"
         if os.path.exists(path):
@@ -79,6 +90,7 @@ def run_floor(args, runner, meta, run_dir):
                               "reason": "no registered pair is a bare backend round trip"}
         return
     n = QUICK_FLOOR_TASKS if args.quick else FLOOR_TASKS
+    backend = getattr(args, "backend", None)   # BACKEND=: its backend, else the run's own
     lines, status = [], {}
     for binary in FLOOR_BINARIES:
         # On one CPU, the model and its backend (a child: it inherits the
@@ -87,6 +99,7 @@ def run_floor(args, runner, meta, run_dir):
         argv = ["taskset", "-c", str(min(os.sched_getaffinity(0))),
                 os.path.join(common.bin_dir(), binary), pair["name"], "-c", "1", "-n", str(n),
                 "--delay-us", "0", "--json", "--timeout-s", str(common.run_timeout_s())]
+        argv += ["--backend", backend] if backend else []
         rc, stats, err = R.run_json(runner, meta, argv)
         if stats is None:  # no stats line: say why in one
             stats = {"workload": pair["name"], "model": binary, "concurrency": 1, "tasks": n,
@@ -100,7 +113,8 @@ def run_floor(args, runner, meta, run_dir):
         lines.append(json.dumps(stats))  # the model's own line, key order kept
     common.write_atomic(os.path.join(run_dir, FLOOR_RUNS_JSONL), "\n".join(lines) + "\n")
     meta["floor_runs"] = {"status": "ok", "file": FLOOR_RUNS_JSONL, "workload": pair["name"],
-                          "concurrency": 1, "delay_us": 0, "tasks": n, "models": status}
+                          "concurrency": 1, "delay_us": 0, "tasks": n, "models": status,
+                          "backend": backend or "local"}
     said = []
     for line in lines:
         st = json.loads(line)

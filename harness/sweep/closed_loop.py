@@ -31,6 +31,7 @@ import time
 
 from . import calibration, common, eta, models, onecpu, open_loop, point, provenance
 from . import registry, rundir
+from . import topology
 from . import runner as R
 
 LEVELS = {  # default concurrency levels by workload kind
@@ -78,6 +79,7 @@ def setup(argv):
     levels_cli = common.parse_list(args.concurrency, "CONCURRENCY", common.parse_level)
     pairs = common.pick(args.workloads, registry.pairs(), "WORKLOADS")
     args.models = common.pick(args.models, models.load(), "MODELS")
+    args.backend, args.backend_ip = topology.check(args.backend)   # BACKEND=: probed now
     table = QUICK_LEVELS if args.quick else LEVELS
     # A pair's own top level (--list -v's max_c: file_read stops at 1,024)
     # caps its kind's levels; CONCURRENCY= given by hand is taken as it is.
@@ -154,6 +156,7 @@ def run_open_loop(args, runner, pairs, run_dir, meta, save):
                  ",".join(m["name"] for m in args.models)]
     rate_argv += ["--quick"] if args.quick else []
     rate_argv += ["--pin", args.pin] if args.pin else []
+    rate_argv += ["--backend", args.backend] if args.backend else []
     rate_argv += ["--quiet"] if args.quiet else []
     try:
         rargs = open_loop.setup(rate_argv)
@@ -202,6 +205,7 @@ def main(argv):
     save()
 
     runner = R.Runner()
+    topology.say_start(args.backend, pairs, args.quiet)
 
     def on_signal(sig, frame):
         # Once is enough: a second signal (Ctrl-C twice; make forwarding

@@ -61,6 +61,8 @@ def add_shared_options(ap):
     ap.add_argument("--quiet", action="store_true", help="only errors and the final line")
     ap.add_argument("--pin", help="CPU placement: split (backend on its own CPU, model on "
                     "the rest) or none (default)")
+    ap.add_argument("--backend", help="HOST:PORT of a bin/backend on another host, for the "
+                    "pairs that use a backend (default: each run starts its own on loopback)")
     ap.add_argument("--no-report", action="store_true", help=argparse.SUPPRESS)
 
 

@@ -34,7 +34,7 @@ import subprocess
 import sys
 import time
 
-from . import common, models, point, provenance, registry, rundir
+from . import calibration, common, hgrm, models, point, provenance, registry, rundir, topology
 from . import runner as R
 
 DEFAULT_WORKLOADS = ["mixed"]      # compute and wait: where a loop's stall shows
@@ -97,6 +97,7 @@ def setup(argv):
     default = ",".join([w for w in DEFAULT_WORKLOADS if w in known] or known[:1])
     args.pairs = common.pick(args.workloads or default, pairs, "WORKLOADS")
     args.models = common.pick(args.models, models.load(), "MODELS")
+    args.backend, args.backend_ip = topology.check(args.backend)   # BACKEND=: probed now
     if args.into and not os.path.isfile(os.path.join(args.into, "meta.json")):
         raise common.UsageError("--into %s: not a run folder (no meta.json)" % args.into)
     args.target_s = point.QUICK_TARGET_S if args.quick else point.TARGET_S
@@ -124,7 +125,9 @@ def open_point(args, runner, meta, rate_dir, pair, model, c, load, capacity):
     stats_file = os.path.join(rate_dir, "stats", tag + ".jsonl")
     if os.path.exists(stats_file):
         os.unlink(stats_file)
-    argv = R.model_argv(model, pair, c, n, stats_file, args.pin) + ["--rate", str(offered)]
+    hist_file = hgrm.hist_file(rate_dir, tag)
+    argv = R.model_argv(model, pair, c, n, stats_file, args.pin, args.backend,
+                        hist_file) + ["--rate", str(offered)]
     # No warm-up: the closed-loop points just ran the same binary.
     rc, out, err, lines = R.hyperfine_runs(runner, meta, tag, argv, stats_file, args.runs, 0)
     common.write_atomic(os.path.join(rate_dir, "hyperfine", tag + ".log"), out + err)
@@ -145,6 +148,7 @@ def open_point(args, runner, meta, rate_dir, pair, model, c, load, capacity):
                errors=sum(int(s["errors"]) for s in counted))
     sums = {s["checksum"] for s in counted}
     row["checksum"] = sums.pop() if len(sums) == 1 else "mismatch"
+    hgrm.write_point(rate_dir, tag, counted, hist_file)
     return row
 
 
@@ -189,7 +193,8 @@ def run_rate(args, runner, run_dir, meta):
                     "run_timeout_s": common.run_timeout_s(),
                     "workloads": [p["name"] for p in args.pairs],
                     "models": [m["name"] for m in args.models], "file": RATE_DIR + "/" + RATE_CSV,
-                    "placement": provenance.placement(args.pin),
+                    "placement": provenance.placement(args.pin, args.backend),
+                    "backend": args.backend or "local",
                     "order": "models interleaved per step, order rotated", "complete": False}
     rows, i, start = [], 0, time.monotonic()
     common.say("bench-rate: %d points (%s; open loop with %d slots at %s%% of capacity), in %s" % (
@@ -277,7 +282,10 @@ def main(argv):
         raise common.Interrupted()
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    topology.say_start(args.backend, args.pairs, args.quiet)
     try:
+        if not args.into:   # make bench calibrated already; here: the round trip for meta.json
+            calibration.run_calibrate(args, runner, meta, run_dir)
         rows = run_rate(args, runner, run_dir, meta)
     except common.Interrupted:
         common.write_atomic(meta_path, json.dumps(meta, indent=2) + "\n")

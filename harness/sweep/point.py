@@ -15,7 +15,7 @@ import json
 import os
 import time
 
-from . import common, interval, runner as R
+from . import common, hgrm, interval, runner as R
 
 TARGET_S = 0.4          # aim for one run to take this long
 QUICK_TARGET_S = 0.08   # ... in a QUICK sweep
@@ -223,8 +223,8 @@ def measure_point(args, runner, meta, run_dir, pair, model, c, known):
         # Pilot: size the run (and warm the point up).
         n0 = max(QUICK_PILOT_MIN_TASKS if getattr(args, "quick", False) else PILOT_MIN_TASKS,
                  PILOT_TASKS_PER_SLOT * c)
-        rc, stats, err = R.run_json(runner, meta, R.model_argv(model, pair, c, n0, pin=args.pin)
-                                    + ["--json"])
+        rc, stats, err = R.run_json(runner, meta, R.model_argv(model, pair, c, n0, pin=args.pin,
+                                                               backend=args.backend) + ["--json"])
         if rc != 0 or not stats:
             row.update(status="failed", reason=R.failure_reason(err, stats), tasks=n0)
             return row
@@ -247,7 +247,8 @@ def measure_point(args, runner, meta, run_dir, pair, model, c, known):
     if os.path.exists(stats_file):
         os.unlink(stats_file)
     hf_final = os.path.join(run_dir, "hyperfine", tag + ".json")
-    argv = R.model_argv(model, pair, c, n, stats_file, args.pin)
+    hist_file = hgrm.hist_file(run_dir, tag)
+    argv = R.model_argv(model, pair, c, n, stats_file, args.pin, args.backend, hist_file)
     hfs, logs, planned = [], [], 0
     while True:
         k = args.runs if not hfs else extra_runs(lines[WARMUP:], hfs, planned - args.runs,
@@ -279,6 +280,7 @@ def measure_point(args, runner, meta, run_dir, pair, model, c, known):
         warn = [l.strip() for l in text.splitlines() if "outlier" in l.lower()]
         row["hf_warning"] = warn[0] if warn else "outliers"
     row.update(merge_point(lines[WARMUP:], hf, outliers))
+    hgrm.write_point(run_dir, tag, lines[WARMUP:], hist_file)
     return row
 
 

@@ -2,7 +2,9 @@
 
 CPU, cores, kernel, governor, memory, compiler and flags, library and tool
 versions, git commit and dirty flag, the exact parameters with the CPU placement
-and the point order, and (filled in as the sweep goes) every command it ran.
+and the point order, the topology (the backend local or on another host, its
+address, the round trip to it), and (filled in as the sweep goes) every
+command it ran.
 """
 
 import datetime
@@ -10,7 +12,7 @@ import os
 import platform
 import subprocess
 
-from . import common
+from . import common, topology
 
 
 def command_output(argv):
@@ -35,8 +37,14 @@ def read_first(path, pattern=None):
     return None
 
 
-def placement(pin):
-    """The CPU placement recorded in meta.json params."""
+def placement(pin, backend=None):
+    """The CPU placement recorded in meta.json params; backend: BACKEND's
+    HOST:PORT (the backend pairs' backend on its own host), or None."""
+    if backend:
+        return ("remote backend: the backend pairs' bin/backend on %s, the model unpinned on "
+                "all CPUs here; the other pairs' own peers %s" % (
+                    backend, "as PIN=split: on the last %d allowed CPU(s)" % (
+                        common.PIN_BACKEND_CPUS) if pin == "split" else "unpinned"))
     if pin != "split":
         return "shared: model and backend unpinned on all CPUs"
     return "split: backend on the last %d allowed CPU(s), model on the other %d" % (
@@ -85,7 +93,8 @@ def provenance(args, pairs, levels, argv, warmup):
             "workloads": [p["name"] for p in pairs],
             "concurrency": {p["name"]: levels[p["name"]] for p in pairs},
             "models": [m["name"] for m in args.models],
-            "placement": placement(getattr(args, "pin", None)),
+            "placement": placement(getattr(args, "pin", None), getattr(args, "backend", None)),
+            "backend": getattr(args, "backend", None) or "local",
             "order": ("models interleaved: the models of one (workload, c) back to back, "
                       "their order rotated by one from one (workload, c) to the next"),
         },
@@ -97,6 +106,10 @@ def provenance(args, pairs, levels, argv, warmup):
             "kind", "summary", "work", "delay_us", "needs_backend", "run_as", "cache",
             "variant_of")}, floor=p.get("floor", "none"), claims=p.get("claims", "none"))
             for p in pairs},
+        # Where the backend ran (local or remote, its address; the round trip
+        # to it is filled in by calibration): topology.describe.
+        "topology": topology.describe(getattr(args, "backend", None),
+                                      getattr(args, "backend_ip", None), pairs),
         "models": [m["name"] for m in args.models],
         # The registry lines of the models run (harness/models.def), so a report
         # drawn after the registry changed still has their summaries and styles.

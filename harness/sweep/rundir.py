@@ -44,7 +44,7 @@ def results_seal(csv_path):
 def remove_tmp(run_dir):
     """After an interrupt: drop the half-written temporary files (write_atomic's,
     hyperfine's export of the killed point), so the folder holds only whole ones."""
-    for sub in ("", "stats", "hyperfine"):
+    for sub in ("", "stats", "hyperfine", "hgrm", "rate/hgrm"):
         for name in glob.glob(os.path.join(run_dir, sub, "*.tmp*")):
             try:
                 os.unlink(name)

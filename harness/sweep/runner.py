@@ -119,32 +119,47 @@ def failure_reason(err, stats):
     return re.sub(r"^\S+: \S+ -c \d+: run failed: ", "", line) or "unknown failure"
 
 
-def model_cpus(pin, needs_backend):
+def local_peer(pair, backend):
+    """Whether a run of pair starts a peer of its own on this host: its
+    bin/backend (unless BACKEND= names one on another host) or its
+    redis-server.  Those are the runs --pin split splits (runner.c)."""
+    if pair["needs_backend"]:
+        return backend is None
+    return pair.get("peer", "none") != "none"
+
+
+def model_cpus(pin, has_local_peer):
     """CPUs a model run may use: every online CPU (unpinned, today's default),
-    under PIN=split for a pair with a backend the allowed CPUs less the
-    PIN_BACKEND_CPUS the runner gives its backend, and under "one" (the
-    one-CPU section, onecpu.py) one.  A model's {cores} and {loops} flags
-    (models.def) are sized from it, so no model is handed more CPUs than it
-    has."""
+    or under PIN=split for a run with a peer of its own on this host the
+    allowed CPUs less the PIN_BACKEND_CPUS the runner gives that peer, and
+    under "one" (the one-CPU section, onecpu.py) one.  A model's {cores} and
+    {loops} flags (models.def) are sized from it, so no model is handed more
+    CPUs than it has."""
     if pin == "one":
         return 1
-    if pin == "split" and needs_backend:
+    if pin == "split" and has_local_peer:
         return max(1, len(os.sched_getaffinity(0)) - common.PIN_BACKEND_CPUS)
     return os.cpu_count() or 1
 
 
-def model_argv(model, pair, c, n, extra_runs_file=None, pin=None):
+def model_argv(model, pair, c, n, extra_runs_file=None, pin=None, backend=None, hist_file=None):
     """The command line of one run of model (a models.load() entry) on pair
     (a registry.pairs() entry) at c with n tasks; pin: PIN ("split" or "one"
-    passes --pin to the model, which places itself and its backend)."""
+    passes --pin to the model, which places itself and its backend); backend:
+    BACKEND's HOST:PORT, passed to the pairs that use a backend (the others
+    run as without it); hist_file: --hist-out, each run's latency histogram."""
     argv = [os.path.join(common.bin_dir(), model["binary"]), pair.get("run_as", pair["name"]),
             "-c", str(c), "-n", str(n), "--timeout-s", str(common.run_timeout_s())]
     argv += pair.get("argv") or []
-    argv += models.flags_argv(model, c, model_cpus(pin, pair["needs_backend"]))
+    argv += models.flags_argv(model, c, model_cpus(pin, local_peer(pair, backend)))
     if pin in ("split", "one"):
         argv += ["--pin", pin]
+    if backend and pair["needs_backend"]:
+        argv += ["--backend", backend]
     if extra_runs_file:
         argv += ["--stats-out", extra_runs_file]
+    if hist_file:
+        argv += ["--hist-out", hist_file]
     return argv
 
 

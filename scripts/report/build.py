@@ -21,7 +21,7 @@ import csv
 import os
 import sys
 
-from . import rate, verdicts
+from . import rate, spectrum, verdicts
 from .load import (CALIBRATION_CSV, META_JSON, ONECPU_DIR, REPORT_MD, RESULTS_CSV, ReportError,
                    RunCheckError, check_results, check_run, load_calibration, load_csv,
                    load_floor_runs, load_meta, write_atomic)
@@ -98,13 +98,15 @@ def build(args):
     if cal_problem and os.path.exists(os.path.join(run_dir, CALIBRATION_CSV)):
         print("%s: warning: %s; no floors drawn" % (PROG, cal_problem), file=sys.stderr)
     written = draw_all(run_dir, rows, meta, cal)
+    spectra_written, spectra = spectrum.draw_all(run_dir, rows, meta)
+    written += spectra_written
     rate_rows, rate_lines = rate.report_lines(run_dir, meta)
     if rate_rows is not None:
         written.append("%s/ (open loop)" % rate.RATE_DIR)
     if not args.plots_only:
         write_atomic(os.path.join(run_dir, REPORT_MD), render_report(
             rows, meta, cal, cal_problem, load_floor_runs(run_dir), rate_rows, rate_lines,
-            extra))
+            extra, spectra))
         written.append(REPORT_MD)
     return written
 

@@ -22,6 +22,11 @@ gets no floor line and no distance table.  A run recorded before pairs
 declared their terms has its terms inferred as the sweep then did (kind,
 work, delay_us, needs_backend), saying so.  An older run without
 calibration.csv is reported as before, saying so.
+The round trip and its CPU are the loopback ones (tcp_rtt_us, rpc_cpu_us)
+unless the run's backend was on another host (meta.json topology: remote,
+BACKEND=HOST:PORT): then the ones bin/calibrate measured against that backend
+(backend_rtt_us, and backend_rpc_cpu_us: this host's side only, the backend's
+CPU being on its own host).
 """
 
 import math
@@ -45,6 +50,14 @@ def cal_value(cal, name):
     """One calibration figure (a positive number), or None."""
     v = (cal or {}).get(name, {}).get("value")
     return v if is_num(v) and v > 0 else None
+
+
+def rtt_names(meta):
+    """(round-trip figure, its CPU figure) of calibration.csv that a run's
+    floor uses: those of the remote backend when the run had one."""
+    if meta_get(meta, "topology", "backend") == "remote":
+        return "backend_rtt_us", "backend_rpc_cpu_us"
+    return "tcp_rtt_us", "rpc_cpu_us"
 
 
 def cal_cores(cal, meta):
@@ -118,8 +131,9 @@ def workload_floor(rows, meta, cal, workload):
         wake = cal_value(cal, "wake_overshoot_us")
         if wake:
             terms.append((_times(waits, "wake"), waits * wake))
+    rtt_name, rpc_name = rtt_names(meta)
     if rt:
-        rtt = cal_value(cal, "tcp_rtt_us")
+        rtt = cal_value(cal, rtt_name)
         if rtt is None:
             return None
         terms.append((_times(rt, "RTT" if work > 0 else "TCP RTT"), rt * rtt))
@@ -139,7 +153,7 @@ def workload_floor(rows, meta, cal, workload):
         cpu_parts.append("declared %s" % fmt_sig(terms_d["cpu_ns"] / 1e3))
     if cpu_us > 0:
         terms.append(("CPU", cpu_us))
-    rpc_cpu = cal_value(cal, "rpc_cpu_us") if rt else None
+    rpc_cpu = cal_value(cal, rpc_name) if rt else None
     if rpc_cpu and cores:
         # The round trip's own CPU, client and backend: it overlaps the
         # wire latency in L (that is spent computing), but bounds throughput.
@@ -176,8 +190,8 @@ def workload_floor(rows, meta, cal, workload):
         "".join("; %s" % detail for _, _, detail in caps
                 if not detail.startswith("CPU") or len(cpu_parts) > 1 or rpc_cpu))
     if rt and not rpc_cpu:
-        summary += ("; the round trip's CPU is not in this floor (no rpc_cpu_us in %s): "
-                    "its throughput bound is too high" % CALIBRATION_CSV)
+        summary += ("; the round trip's CPU is not in this floor (no %s in %s): "
+                    "its throughput bound is too high" % (rpc_name, CALIBRATION_CSV))
     if source == INFERRED:
         summary += ("; terms inferred from the pair's kind, work and delay (this run's "
                     "meta.json predates declared floors)")
@@ -214,12 +228,16 @@ def within(ratio, band):
 def targets(rows, meta, cal, floor_runs):
     """The targets: [(target, measured, ratio text, PASS/MISS/not measured)]."""
     out = []
-    rtt = cal_value(cal, "tcp_rtt_us")
+    rtt_name = rtt_names(meta)[0]
+    rtt_short = rtt_name[:-len("_us")]
+    rtt = cal_value(cal, rtt_name)
     wl = next((st.get("workload") for st in floor_runs.values() if st.get("workload")),
               meta_get(meta, "floor_runs", "workload", default="the backend round trip"))
     for model, limit in TARGET_RTT_RATIO:
         what = ("%s at delay 0, c=1, on one CPU like tcp_rtt: %s p50 within %sx of tcp_rtt"
-                % (wl, model, fmt_sig(limit)))
+                % (wl, model, fmt_sig(limit)) if rtt_short == "tcp_rtt" else
+                "%s at delay 0, c=1, against the remote backend: %s p50 within %sx of %s"
+                % (wl, model, fmt_sig(limit), rtt_short))
         st = floor_runs.get(model)
         if not rtt or not st:
             out.append((what, "no calibration" if not rtt else "no floor run in %s"
@@ -229,13 +247,13 @@ def targets(rows, meta, cal, floor_runs):
                         DASH, MISS))
         else:
             ratio = st["p50_us"] / rtt
-            cross = cal_value(cal, "tcp_rtt_cross_cpu_us")
+            cross = cal_value(cal, "tcp_rtt_cross_cpu_us") if rtt_short == "tcp_rtt" else None
             note = below_floor_note(ratio)
             if cross and cross > rtt and st["p50_us"] > math.sqrt(rtt * cross):
                 note = ("; nearer tcp_rtt_cross_cpu_us (%s us): the client and the backend "
                         "ran on different CPUs" % fmt_sig(cross))
-            out.append((what, "p50 %s us vs tcp_rtt %s us (%s tasks)%s" % (
-                fmt_sig(st["p50_us"]), fmt_sig(rtt), st.get("tasks", UNKNOWN), note),
+            out.append((what, "p50 %s us vs %s %s us (%s tasks)%s" % (
+                fmt_sig(st["p50_us"]), rtt_short, fmt_sig(rtt), st.get("tasks", UNKNOWN), note),
                 fmt_ratio(ratio), PASS if ratio <= limit else MISS))
     cores = cal_cores(cal, meta)
     for w in workloads(rows):

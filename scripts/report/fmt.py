@@ -73,6 +73,28 @@ def cores_text(meta):
     return "%s core%s" % (cores, "" if cores == 1 else "s") if cores else "%s cores" % UNKNOWN
 
 
+def topology_text(meta):
+    """Where the backend ran (meta.json's topology): local or remote, the
+    address, which pairs used it, the round trip to it."""
+    topo = meta.get("topology")
+    if not isinstance(topo, dict):
+        return ("not recorded (an older run: each backend run started its own bin/backend "
+                "on loopback)")
+    rtt = topo.get("rtt_us")
+    rtt_text = ("round trip %s us (%s)" % (fmt_sig(rtt), topo.get("rtt_source") or UNKNOWN)
+                if is_num(rtt) else "round trip not measured (no calibration)")
+    users = ", ".join(topo.get("pairs") or []) or "no pair of this run"
+    if topo.get("backend") == "remote":
+        others = ", ".join(topo.get("local_pairs") or [])
+        return ("**remote backend** at %s%s for %s; %s%s" % (
+            topo.get("address") or UNKNOWN,
+            " (%s)" % topo["ip"] if topo.get("ip") and topo["ip"] not in str(topo.get("address"))
+            else "", users, rtt_text,
+            "; %s ran on this host as without a remote backend" % others if others else ""))
+    return "local: each run of %s started its own bin/backend on loopback; %s" % (
+        users, rtt_text)
+
+
 def fmt_x(x, digits=SIG_DIGITS):
     """A ratio: '1.53x' (the verdicts' name for fmt_ratio)."""
     return fmt_ratio(x, digits)

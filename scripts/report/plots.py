@@ -28,6 +28,7 @@ SCRIPTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # scr
 PLOT_WORKLOAD_GP = os.path.join(SCRIPTS_DIR, "plot_workload.gp")
 PLOT_OVERVIEW_GP = os.path.join(SCRIPTS_DIR, "plot_overview.gp")
 PLOT_RATE_GP = os.path.join(SCRIPTS_DIR, "plot_rate.gp")
+PLOT_SPECTRUM_GP = os.path.join(SCRIPTS_DIR, "plot_spectrum.gp")  # spectrum.py's
 GNUPLOT_ENV = "GNUPLOT"         # another gnuplot, read when a figure is drawn
 GNUPLOT_TIMEOUT_S = 120         # one figure; a hung gnuplot is an error
 OVERVIEW = "overview"           # overview.png / overview.svg

@@ -27,7 +27,7 @@ import os
 import tempfile
 
 from .data import model_styles, models, unique
-from .fmt import DASH, cores_text, fmt_si, fmt_sig, md_cell
+from .fmt import DASH, cores_text, fmt_si, fmt_sig, md_cell, topology_text
 from .load import write_atomic
 from .plots import PLOT_RATE_GP, draw as draw_figure, model_variables
 
@@ -179,7 +179,8 @@ def render(rows, meta, drawn, img_dir=""):
              "exceeds %s x its light-load p99, or where it falls behind (achieved < %d%% of "
              "offered).  *Closed p99 at the same throughput* is the closed-loop curve read at "
              "the open point's achieved throughput." % (fmt_sig(BREAK_FACTOR),
-                                                        round(KEEP_UP * 100)), ""]
+                                                        round(KEEP_UP * 100)), "",
+             "**Topology:** %s." % topology_text(meta), ""]
     for wl, per in summ.items():
         lines += ["### %s" % wl, ""]
         if wl in drawn:

@@ -10,7 +10,7 @@ of every point; the open-loop section last.
 
 import json
 
-from . import verdicts
+from . import spectrum, verdicts
 from .data import (BACKEND_BOUND_UTIL, LITTLES_HI, LITTLES_LO, MEM_SOURCES, RSS_NOISE_KIB,
                    backend_bound, backend_bound_rows, below_noise, cache_of, check_checksums,
                    check_littles, data_file_text,
@@ -18,7 +18,7 @@ from .data import (BACKEND_BOUND_UTIL, LITTLES_HI, LITTLES_LO, MEM_SOURCES, RSS_
                    workload_info, workloads)
 from .floors import calibration_lines, floor_table_lines, floor_terms, workload_floor
 from .fmt import (DASH, KIB_PER_MIB, UNKNOWN, cores_text, fmt_pct, fmt_si, fmt_sig, is_num,
-                  md_cell, meta_get)
+                  md_cell, meta_get, topology_text)
 from .load import CALIBRATION_CSV
 from .plots import OVERVIEW
 
@@ -53,6 +53,7 @@ def provenance_lines(meta):
     lines.append("- **Versions:** " + "; ".join(
         str(v) if v and str(v).lower().startswith(k.lower())    # "hyperfine 1.15.0"
         else "%s %s" % (k, v if v else UNKNOWN) for k, v in versions.items()))
+    lines.append("- **Topology:** %s" % topology_text(meta))
     lines.append("- **Git commit:** %s" % git)
     if meta.get("elapsed_s") is not None:
         lines.append("- **Sweep time:** %s s" % fmt_sig(meta["elapsed_s"]))
@@ -293,11 +294,12 @@ def models_lines(rows, meta):
 
 
 def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
-                  floor_runs=None, rate_rows=None, rate_lines=(), extra=None):
+                  floor_runs=None, rate_rows=None, rate_lines=(), extra=None, spectra=None):
     """report.md as one string; cal, cal_problem from load_calibration(),
     floor_runs from load_floor_runs(), rate_rows and rate_lines (the
     open-loop section) from rate.report_lines(), extra (the contested
-    claims' inputs) from build.load_extra()."""
+    claims' inputs) from build.load_extra(), spectra (the figures of latency
+    by percentile) from spectrum.draw_all()."""
     all_models = models(rows, meta)
     run_id = meta_get(meta, "run_id", default=UNKNOWN)
     out = ["# %s: benchmark report, run %s" % (" vs ".join(all_models) or "models", run_id), ""]
@@ -325,6 +327,7 @@ def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
         if meta_get(meta, "workloads", wl, "cache"):
             out += ["", "**Files:** %s; %s." % (cache_of(meta, wl), data_file_text(meta))]
         out += ["", "![%s: throughput, latency, memory vs concurrency](%s.png)" % (wl, wl), ""]
+        out += spectrum.report_lines(wl, spectra)
         failed = [r for r in wl_rows if not is_ok(r)]
         if failed:
             out += ["**Failed points:** " + "; ".join(
