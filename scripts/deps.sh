@@ -61,6 +61,7 @@ need redis-server command -v redis-server # redis_get's server, started by each 
 need procps command -v pgrep
 need util-linux command -v prlimit
 need util-linux command -v taskset
+need iproute2 command -v ip # ip netns: tests/test_two_hosts.sh's two hosts
 if [ "$MODE" = sanitize ]; then # make sanitize, make fuzz
 	need clang command -v clang
 	# shellcheck disable=SC2016 # expanded by the inner sh

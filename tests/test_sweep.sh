@@ -151,7 +151,20 @@ say(flag(a, "--loops") == str(max(1, cpus - 1)), "PIN=split: async-mt loops = mo
 a = runner.model_argv(ms["async-mt"], cpu, 64, 1000, pin="split")
 say(flag(a, "--loops") == str(cpus), "PIN=split, no backend: the model keeps every CPU")
 a = runner.model_argv(ms["threads"], io, 64, 1000)
-say("--pin" not in a, "default: no --pin")
+say("--pin" not in a and "--backend" not in a, "default: no --pin, no --backend")
+# BACKEND=: the backend pairs get --backend and, their backend being on
+# another host, every CPU under PIN=split; a pair with its own local peer
+# (redis) is still split; the others never see --backend.
+redis = {"name": "redis_get", "needs_backend": False, "peer": "redis"}
+a = runner.model_argv(ms["async-mt"], io, 64, 1000, pin="split", backend="h:7000")
+say(flag(a, "--backend") == "h:7000" and flag(a, "--loops") == str(cpus),
+    "BACKEND=h:7000, backend pair, PIN=split: --backend h:7000 and every CPU: %s" % a[1:])
+a = runner.model_argv(ms["async-mt"], redis, 64, 1000, pin="split", backend="h:7000")
+say("--backend" not in a and flag(a, "--loops") == str(max(1, cpus - 1)),
+    "BACKEND=, redis pair, PIN=split: no --backend, its own redis-server's CPU taken off")
+a = runner.model_argv(ms["threads"], cpu, 4, 1000, backend="h:7000", hist_file="h.jsonl")
+say("--backend" not in a and flag(a, "--hist-out") == "h.jsonl",
+    "BACKEND=, pair without a backend: no --backend; --hist-out passed")
 # noisy: cv over 10%, or hyperfine outliers that moved our own figure.
 base = {"throughput": 1000.0, "throughput_min": 990.0, "throughput_max": 1010.0, "cv": 0.004}
 say(point.noisy_flag(dict(base, outliers=1)) == 0, "noisy: outliers with cv 0.4%, spread 2%: not flagged")
@@ -174,13 +187,21 @@ check "PNG files are PNG" sh -c "head -c 8 '$RUN/cpu_hash.png' | grep -q PNG"
 check "report names both workloads and shows the plots" \
 	sh -c "grep -q 'cpu_hash.png' '$RUN/report.md' && grep -q 'io_sleep' '$RUN/report.md'"
 check "hyperfine exports kept" sh -c "ls '$RUN'/hyperfine/*.json >/dev/null"
+# Every point's merged latency histogram as an HdrHistogram .hgrm, and the
+# spectrum figures drawn from them.
+python3 "$ROOT/tests/check_hgrm.py" "$RUN" >"$SCRATCH/hgrm.out" 2>&1
+cat "$SCRATCH/hgrm.out"
+FAILS=$((FAILS + $(grep -c '^not ok' "$SCRATCH/hgrm.out")))
+check "the .hgrm files were checked ($(grep -c '^ok' "$SCRATCH/hgrm.out") ok)" \
+	[ "$(grep -c '^ok' "$SCRATCH/hgrm.out")" -gt 0 ]
 check "no temporary files left" sh -c "! find '$RES' -name '*.tmp*' | grep -q ."
 
 # Bad parameters: exit 2, one line, nothing new in the results folder.
 before=$(ls "$RES" | wc -l)
 for bad in "--concurrency 0" "--concurrency 1,,2" "--concurrency 4,4" "--concurrency x" \
 	"--concurrency ''" "--workloads nosuch" "--workloads cpu_hash,cpu_hash" "--runs 2" \
-	"--concurrency 99999999999" "--pin bogus" "--pin SPLIT"; do
+	"--concurrency 99999999999" "--pin bogus" "--pin SPLIT" "--backend ''" "--backend nohost" \
+	"--backend 127.0.0.1:0" "--backend 127.0.0.1:1"; do
 	usage_error "sweep $bad" "python3 '$ROOT/harness/sweep/bench.py' $bad --results '$RES'"
 done
 check "bad parameters wrote nothing to results/" [ "$(ls "$RES" | wc -l)" = "$before" ]

@@ -171,12 +171,22 @@ def compare(rows_a, rows_b):
     return lines, compared, changed, unjudged
 
 
+def backend_of(meta):
+    """"local", "remote HOST:PORT", or unknown (an older run: local)."""
+    topo = F.meta_get(meta, "topology", default={}) or {}
+    if topo.get("backend") == "remote":
+        return "remote %s" % topo.get("address")
+    return "local" if topo else "local (not recorded)"
+
+
 def describe(label, path, meta):
     git = F.meta_get(meta, "git", "commit")
     dirty = F.meta_get(meta, "git", "dirty")
-    return "- **%s:** `%s` (run %s, commit %s%s, %s)" % (
+    rtt = F.meta_get(meta, "topology", "rtt_us")
+    return "- **%s:** `%s` (run %s, commit %s%s, %s, backend %s%s)" % (
         label, path, F.meta_get(meta, "run_id", default=F.UNKNOWN),
-        git[:12] if git else F.UNKNOWN, " dirty" if dirty else "", F.cores_text(meta))
+        git[:12] if git else F.UNKNOWN, " dirty" if dirty else "", F.cores_text(meta),
+        backend_of(meta), ", round trip %s us" % F.fmt_sig(rtt) if F.is_num(rtt) else "")
 
 
 def main(argv):
@@ -199,6 +209,11 @@ def main(argv):
     ca, cb = F.meta_get(meta_a, "host", "cores"), F.meta_get(meta_b, "host", "cores")
     if ca and cb and ca != cb:
         out.append("- **Warning:** different core counts (%s vs %s)" % (ca, cb))
+    ba, bb = backend_of(meta_a), backend_of(meta_b)
+    if ba.split(" (")[0] != bb.split(" (")[0]:
+        out.append("- **Warning:** different topologies (backend %s vs %s): the backend pairs' "
+                   "latency holds a different round trip, and a local backend's CPU is on the "
+                   "model's cores" % (ba, bb))
     unmeasured = not (S.measured(rows_a) and S.measured(rows_b))
     out += ["", "Each cell: A → B (B/A, its 95%% interval from the two points' runs).  A change "
             "is marked only where that interval says so: throughput when the whole interval "
