@@ -14,7 +14,7 @@
 #   models  model names, space-separated, in index order          (required)
 #   colors  one colour per model
 #   pts     one filled point type per model
-#   width, height   pixels (default 1100 x 650)
+#   width, height   pixels (default 1200 x 650)
 
 if (!exists("dat") || !exists("out") || !exists("models")) {
     print "plot_spectrum.gp: set dat, models and out"
@@ -24,7 +24,7 @@ if (!exists("fmt"))    fmt = "png"
 if (!exists("colors")) colors = "#0072B2 #E69F00 #009E73 #CC79A7 #56B4E9 #000000"  # generic
 if (!exists("pts"))    pts = "7 5 9 13 11 15"
 if (!exists("ttl"))    ttl = ""
-if (!exists("width"))  width = 1100
+if (!exists("width"))  width = 1200
 if (!exists("height")) height = 650
 
 # ---- tunables -------------------------------------------------------------
@@ -52,7 +52,7 @@ set format y "%.0s%c"
 set grid xtics ytics mytics lc "#dddddd"
 set xlabel "percentile (HdrHistogram's axis: 1/(1-P), log scale)"
 set ylabel "latency (us, log scale)"
-set key top left box font FONT.",13"
+set key outside right top box font FONT.",13"   # never over a line
 set lmargin 11
 
 plot for [j = 0:N - 1] dat index j using 1:2 with linespoints lw LW ps PS pi PI \

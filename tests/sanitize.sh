@@ -167,10 +167,11 @@ for wl in $("$V/threads" --list); do
 		async) m=async extra="--loops 2" ;;
 		hybrid) m=async extra="--workers 2" ;;
 		esac
-		# shellcheck disable=SC2086
-		timeout $TIMEOUT $VALGRIND "$V/$m" "$wl" -c $VG_C -n $VG_TASKS $extra >/dev/null 2>&1
+		# shellcheck disable=SC2086 # --hist-out: the histogram line is written too
+		timeout $TIMEOUT $VALGRIND "$V/$m" "$wl" -c $VG_C -n $VG_TASKS $extra \
+			--hist-out "$WORK/hist.jsonl" >/dev/null 2>&1
 		rc=$?
-		check "valgrind $m $wl${extra:+ $extra} (exit $rc)" [ $rc = 0 ]
+		check "valgrind $m $wl${extra:+ $extra} --hist-out (exit $rc)" [ $rc = 0 ]
 	done
 done
 for m in threads async; do

@@ -115,11 +115,12 @@ def report_lines(wl, spectra):
     if not s["figure"]:
         return ["**Latency by percentile:** no .hgrm files for %s in this run (an older "
                 "sweep, or every point failed)." % wl, ""]
-    miss = ("; no .hgrm at c=%d for %s" % (s["c"], ", ".join(s["missing"]))
-            if s["missing"] else "")
+    where = ("the highest concurrency every model reached" if not s["missing"] else
+             "the highest concurrency with the most models (%s: no .hgrm there, the point "
+             "failed or was not run)" % ", ".join(s["missing"]))
     return ["![%s: latency by percentile at c=%d](%s.png)" % (wl, s["c"], s["figure"]), "",
-            "**Latency by percentile** at c=%d, the highest concurrency every model shown "
-            "reached%s: each model's counted runs merged into one histogram "
+            "**Latency by percentile** at c=%d, %s: each model's counted runs merged into one "
+            "histogram "
             "(`hgrm/%s-MODEL-c%d.hgrm`, HdrHistogram's percentile-distribution format, "
             "microseconds; HdrHistogram's plotter and wrk2-reading tools read them)." % (
-                s["c"], miss, wl, s["c"]), ""]
+                s["c"], where, wl, s["c"]), ""]
