@@ -6,8 +6,8 @@ For every point of results.csv whose status is ok: hgrm/TAG.hgrm exists; it
 is a table HdrHistogram's plotter reads (the header, lines of four fields
 with Value and Percentile rising from 0 to 100%, the last one's
 1/(1-Percentile) "inf") and the footer; its Total count is the sum of the
-window_tasks of the point's counted runs (the last RUNS lines of
-stats/TAG.jsonl) and its Max their largest max_us, so the file merges
+window_tasks of the point's counted runs (the last `runs` lines of
+stats/TAG.jsonl, results.csv's count) and its Max their largest max_us, so the file merges
 exactly the runs the point counts.  Each workload's spectrum figure exists
 and report.md shows it.  Exit 0 whatever it finds: the caller counts lines.
 """
@@ -24,9 +24,8 @@ def say(ok, what):
 def main(run):
     rows = [r for r in csv.DictReader(open(os.path.join(run, "results.csv")))
             if r["status"] == "ok"]
-    meta = json.load(open(os.path.join(run, "meta.json")))
-    nruns = int(meta["params"]["runs"])
     for r in rows:
+        nruns = int(r["runs"])
         tag = "%s-%s-c%s" % (r["workload"], r["model"], r["concurrency"])
         path = os.path.join(run, "hgrm", tag + ".hgrm")
         if not os.path.exists(path):

@@ -162,7 +162,7 @@ say("remote backend" in report and backend in report, "report.md states the remo
 # The traffic crossed the veth: at least every request and reply of the
 # sweep's counted, warm-up and pilot runs.
 stats = [json.loads(l) for f in glob.glob(os.path.join(run, "stats", "*.jsonl")) for l in open(f)]
-tasks = sum(int(s["tasks"]) for s in stats) + sum(int(r["verify_tasks"]) for r in rows)
+tasks = sum(int(s["tasks"]) for s in stats) + sum(int(r["verify_tasks"] or 0) for r in rows)
 (tx0, rx0), (tx1, rx1) = (map(int, x.split()) for x in (before, after))
 say(tx1 - tx0 >= tasks * req_b and rx1 - rx0 >= tasks * rep_b,
     "the veth carried the runs' traffic: sent %d bytes >= %d tasks x %d, received %d >= x %d"
