@@ -70,9 +70,11 @@ helpers_of = $(filter-out $(RT_FILES) $(patsubst workloads/%.c,$(1)/%.c,$(wildca
 # The runtime every model binary links: the runner, the clock window, the
 # histograms, figures, options, sockets, the backend spawner, the cgroup.
 RUNNER_SRC := harness/runtime/runner.c
-RUNTIME_SRC := $(filter-out $(RUNNER_SRC) harness/runtime/evbase.c,$(wildcard harness/runtime/*.c))
+# EVBASE_SRC: the libevent helpers (the precise base, the sleep queues),
+# linked only by the programs that use libevent.
+EVBASE_SRC := harness/runtime/evbase.c harness/runtime/evsleep.c
+RUNTIME_SRC := $(filter-out $(RUNNER_SRC) $(EVBASE_SRC),$(wildcard harness/runtime/*.c))
 WORKLOAD_SRC := workloads/registry.c workloads/wire.c $(PAIRS:%=workloads/%.c)
-EVBASE_SRC := harness/runtime/evbase.c
 # model_src BINARY: its runtime, its style's pairs and helpers.
 model_src = $(wildcard $(call rt_dir,$(1))/$(1).c $(call rt_dir,$(1))/$(1)_*.c) \
 	$(call helpers_of,$(call rt_dir,$(1))) \
@@ -106,7 +108,7 @@ pkg_libs = $(if $(1),$(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null))
 ALL_CFLAGS = $(CFLAGS) $(WARN) $(DEFS) $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) -pthread
 
-TEST_NAMES := test_hist test_cli test_workloads test_wire
+TEST_NAMES := test_hist test_cli test_workloads test_wire test_evsleep
 TEST_BINS := $(TEST_NAMES:%=$(BUILD)/test-bin/%)
 
 .PHONY: all deps test check bench bench-rate plots report clean help new-workload compare \
@@ -147,6 +149,8 @@ $(BUILD)/test-bin/test_cli: $(call obj,tests/test_cli.c harness/runtime/cli.c)
 $(BUILD)/test-bin/test_workloads: $(call obj,tests/test_workloads.c) $(RUNTIME_OBJ)
 $(BUILD)/test-bin/test_wire: $(call obj,tests/test_wire.c workloads/wire.c)
 $(BUILD)/test-bin/test_workloads: TEST_LIBS = $(call pkg_libs,$(PAIR_PKGS))
+$(BUILD)/test-bin/test_evsleep: $(call obj,tests/test_evsleep.c $(EVBASE_SRC))
+$(BUILD)/test-bin/test_evsleep: TEST_LIBS = $(call pkg_libs,libevent)
 $(TEST_BINS):
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"

@@ -83,6 +83,7 @@ struct async_loop {
 	struct event *done_ev;    /* reads efd */
 	pthread_mutex_t done_mu;  /* guards done_head */
 	struct async_slot *done_head; /* finished jobs, not yet back on the loop */
+	struct evsleep_set sleeps; /* its async_sleep_from waits */
 	struct dispatch_lat lat;  /* this loop's latencies */
 };
 
@@ -96,17 +97,15 @@ static void fail_run(struct run_state *run, const char *why)
 	run_fault_set(&run->fault, why);
 }
 
-/* slot_begin - start the slot's task (its arrival is s->t_start_ns).
- * libevent times a timeout from its cached time, which inside a callback is
- * when the loop woke, earlier than the arrival just taken from a fresh
- * clock: a task's timer would end short of its wait (hybrid io_sleep's
- * smallest latency read 997 us for a 1 ms sleep).  Refresh the cache, so
- * every wait is timed from a fresh clock, as a blocking sleep on a thread
- * is.  Cost: one clock_gettime. */
-static void slot_begin(struct async_slot *s)
+/* slot_begin - start the slot's task (its arrival is s->t_start_ns) at
+ * `begin`, a fresh clock reading the caller has (the end of the slot's last
+ * task, in a closed loop): a wait that starts the task is timed from it
+ * (async_sleep_from), with no clock read of its own.  A workload that arms a
+ * libevent timer refreshes libevent's cached time first (rpc.c). */
+static void slot_begin(struct async_slot *s, uint64_t begin)
 {
 	struct async_loop *lp = s->loop;
-	event_base_update_cache_time(lp->base);
+	s->t_begin_ns = begin;
 	lp->starting = 1;
 	lp->run->ops->task_start(s);
 	lp->starting = 0;
@@ -117,7 +116,7 @@ static void arrive_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	slot_begin(arg);
+	slot_begin(arg, clock_now_ns());
 }
 
 /* slot_give - the slot is free at `now` and took task `id` (arriving at
@@ -145,7 +144,22 @@ static void slot_give(struct async_slot *s, uint64_t id, uint64_t arrival, uint6
 		evtimer_add(s->arrive_ev, &tv);
 		return;
 	}
-	slot_begin(s);
+	slot_begin(s, now);
+}
+
+/* sleep_cb - an async_sleep_from wait ended. */
+static void sleep_cb(void *arg)
+{
+	struct async_slot *s = arg;
+	s->sleep_fn(s);
+}
+
+void async_sleep_from(struct async_slot *s, uint64_t t0_ns, uint64_t us,
+		      void (*fn)(struct async_slot *s))
+{
+	s->sleep_fn = fn;
+	if (evsleep_add(&s->loop->sleeps, &s->sleep, t0_ns, us * 1000, sleep_cb, s) != 0)
+		async_fail(s, "out of memory for a sleep queue's timer");
 }
 
 void async_task_done(struct async_slot *s, uint64_t result)
@@ -352,6 +366,7 @@ static int loop_setup(struct async_loop *lp, const struct run_config *cfg)
 		fail_run(lp->run, err);
 		return -1;
 	}
+	evsleep_set_init(&lp->sleeps, lp->base);
 	lp->efd = -1;
 	pthread_mutex_init(&lp->done_mu, NULL);
 	if (lp->run->pool.n > 0) {
@@ -402,10 +417,11 @@ static void loop_run(struct async_loop *lp)
 {
 	lp->busy = lp->nslots;
 	struct dispatch *d = &lp->run->disp;
-	uint64_t now = d->t_go;
 	for (uint64_t i = 0; i < lp->nslots; i++) {
 		struct async_slot *s = &lp->slots[i];
 		uint64_t arrival;
+		/* A first task begins when its slot is given it, not at t_go. */
+		uint64_t now = clock_now_ns();
 		uint64_t id = dispatch_first(d, (uint64_t)(s - lp->run->slots_base), now, &arrival);
 		slot_give(s, id, arrival, now);
 	}
@@ -434,6 +450,7 @@ static void loop_teardown(struct async_loop *lp)
 		if (lp->slots[i].arrive_ev)
 			event_free(lp->slots[i].arrive_ev);
 	}
+	evsleep_set_fini(&lp->sleeps);
 	if (lp->done_ev)
 		event_free(lp->done_ev);
 	if (lp->efd >= 0)

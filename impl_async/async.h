@@ -16,6 +16,7 @@
 
 #include <event2/event.h>
 
+#include "../harness/runtime/evsleep.h"
 #include "../harness/runtime/model.h"
 
 struct async_loop;
@@ -26,6 +27,8 @@ struct async_slot {
 	const struct wl_params *params; /* the run's parameters */
 	uint64_t task_id;               /* the task in flight */
 	uint64_t t_start_ns;            /* when it arrived (clock_now_ns): latency's start */
+	uint64_t t_begin_ns;            /* when it began: a clock reading >= t_start_ns,
+					   taken as the slot was given it */
 	struct event *arrive_ev;        /* open loop: the arrival timer (runtime's) */
 	int fd;                         /* a socket the workload may keep, or -1 */
 	struct event *ev;               /* the workload's event, or NULL */
@@ -33,6 +36,8 @@ struct async_slot {
 					   state (what its first reply said), never
 					   touched by the runtime or the helpers */
 	void *rpc;                      /* the rpc helper's (impl_async/rpc.c), or NULL */
+	struct evsleep sleep;           /* async_sleep_from's wait */
+	void (*sleep_fn)(struct async_slot *s); /* what runs when it ends */
 	uint64_t (*ready_fn)(const struct async_slot *s, uint64_t arg); /* async_ready_*: the
 					   task's whole work */
 	/* Used by async_cpu() when the CPU part goes to the worker pool: */
@@ -69,6 +74,17 @@ struct async_ops {
 
 /* async_slot_base - the event_base the slot runs on. */
 struct event_base *async_slot_base(const struct async_slot *s);
+
+/*
+ * async_sleep_from - the slot's task waits until t0_ns + us microseconds,
+ * then fn(s) runs from the loop.  t0_ns is a clock reading at or before now:
+ * s->t_begin_ns when the wait starts the task (no second clock read), else
+ * clock_now_ns().  Waits of one length share a FIFO on the loop
+ * (harness/runtime/evsleep.h); none ends before its deadline.  Call it from
+ * task_start or a callback.
+ */
+void async_sleep_from(struct async_slot *s, uint64_t t0_ns, uint64_t us,
+		      void (*fn)(struct async_slot *s));
 
 /* async_task_done - the task in flight finished with `result`: record it and
  * start the slot's next task, if any.  Call it from a callback only. */

@@ -169,6 +169,7 @@ static void redis_get_task_start(struct async_slot *s)
 	struct redis_slot *rs = s->state;
 	char key[REDIS_GET_KEY_MAX];
 	size_t kl = redis_get_key(s->task_id, s->params->value_bytes, key);
+	event_base_update_cache_time(async_slot_base(s)); /* the bound from a fresh clock */
 	evtimer_add(s->ev, rs->io_tv);
 	if (!rs->ac || redisAsyncCommand(rs->ac, redis_get_reply_cb, s, "GET %b", key, kl) !=
 			       REDIS_OK)

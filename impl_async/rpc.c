@@ -127,7 +127,10 @@ void rpc_start(struct async_slot *s, uint64_t key, uint32_t delay_us)
 	st->sent = 0;
 	st->got = 0;
 	st->busy = 1;
-	event_add(s->ev, st->io_tv); /* the I/O bound of this round trip */
+	/* The I/O bound of this round trip, from a fresh clock: libevent times
+	 * it from its cached time, which in a callback is when the loop woke. */
+	event_base_update_cache_time(async_slot_base(s));
+	event_add(s->ev, st->io_tv);
 	if (send_some(s, st) == 0)
 		wait_writable(s, st);
 }

@@ -2,8 +2,10 @@
  * green.c - the green-threads model: the impl_threads/ pairs on coroutines
  * over libevent (block.h by parking; sched.c does the rest).
  *
- * A sleep arms the slot's timer from a fresh clock (the cache refreshed
- * first, as impl_async/async.c does) and parks.  A socket is non-blocking
+ * A sleep is a wait in the loop's sleep queues (harness/runtime/evsleep.h,
+ * as the async model's): a deadline from the task's start or a fresh clock
+ * reading, appended to the FIFO of its length, and the slot parks; an
+ * open-loop arrival arms the slot's own timer.  A socket is non-blocking
  * and registered once, edge-triggered, for reading and writing: a call tries
  * the system call first and parks only on EAGAIN, until the edge that makes
  * progress possible, so a round trip costs no epoll_ctl, as the async model's
@@ -23,14 +25,22 @@
 
 #include "../harness/runtime/clock.h"
 #include "../harness/runtime/evbase.h"
+#include "../harness/runtime/evsleep.h"
 #include "../harness/runtime/net.h"
 #include "../impl_threads/block.h"
 #include "../impl_threads/fileio.h"
 #include "sched.h"
 
+/* A loop's backend state (lp->be). */
+struct green_loop {
+	struct event_base *base;   /* its event_base */
+	struct evsleep_set sleeps; /* its sleeps, by length */
+};
+
 /* A slot's wait state on a libevent loop. */
 struct sched_wait {
-	struct event timer; /* its sleeps */
+	struct evsleep sleep; /* its sleeps (blk_sleep_us, blk_sleep_from) */
+	struct event timer; /* an open-loop arrival, or a bounded wait's end */
 	struct event io;    /* the socket it uses, edge-triggered, persistent */
 	int io_fd;          /* the socket io watches, or -1 */
 	short want;         /* EV_READ or EV_WRITE while parked on io; 0 otherwise */
@@ -39,12 +49,17 @@ struct sched_wait {
 	int expired;        /* 1: the timer ended a wait on io (the bound ran out) */
 };
 
-static struct event_base *slot_base(const struct sched_slot *s)
+static struct green_loop *slot_loop(const struct sched_slot *s)
 {
 	return s->loop->be;
 }
 
-/* timer_cb - a sleep is over, or a bounded wait on io ran out. */
+static struct event_base *slot_base(const struct sched_slot *s)
+{
+	return slot_loop(s)->base;
+}
+
+/* timer_cb - an arrival came, or a bounded wait on io ran out. */
 static void timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -72,9 +87,19 @@ static void io_cb(evutil_socket_t fd, short what, void *arg)
 
 static int green_loop_init(struct sched_loop *lp, char *err, size_t errlen)
 {
+	struct green_loop *gl = calloc(1, sizeof(*gl));
+	if (!gl) {
+		snprintf(err, errlen, "out of memory for a loop");
+		return -1;
+	}
 	/* Precise timers, as every libevent user here (evbase.h). */
-	lp->be = evbase_new_precise(err, errlen);
-	return lp->be ? 0 : -1;
+	if (!(gl->base = evbase_new_precise(err, errlen))) {
+		free(gl);
+		return -1;
+	}
+	evsleep_set_init(&gl->sleeps, gl->base);
+	lp->be = gl;
+	return 0;
 }
 
 static void green_slot_init(struct sched_slot *s)
@@ -86,7 +111,8 @@ static void green_slot_init(struct sched_slot *s)
 
 static int green_poll(struct sched_loop *lp, int block, char *err, size_t errlen)
 {
-	int rc = event_base_loop(lp->be, block ? EVLOOP_ONCE : EVLOOP_NONBLOCK);
+	struct green_loop *gl = lp->be;
+	int rc = event_base_loop(gl->base, block ? EVLOOP_ONCE : EVLOOP_NONBLOCK);
 	if (rc == 0 || (rc == 1 && !block))
 		return 0;
 	snprintf(err, errlen, rc < 0 ? "event_base_loop failed"
@@ -115,8 +141,12 @@ static void green_slot_fini(struct sched_slot *s)
 
 static void green_loop_fini(struct sched_loop *lp)
 {
-	if (lp->be)
-		event_base_free(lp->be);
+	struct green_loop *gl = lp->be;
+	if (!gl)
+		return;
+	evsleep_set_fini(&gl->sleeps);
+	event_base_free(gl->base);
+	free(gl);
 	lp->be = NULL;
 }
 
@@ -185,21 +215,28 @@ void blk_sleep_until(uint64_t t_ns)
 	sched_park(s);
 }
 
-/* Sleeps of one length share a libevent common-timeout queue (a FIFO
- * append, not a min-heap insertion), as the async model's io_sleep does. */
-void blk_sleep_us(uint64_t us)
+/* sleep_wake - a sleep in the loop's queues is over. */
+static void sleep_wake(void *arg)
+{
+	sched_wake(arg);
+}
+
+/* Sleeps of one length share a FIFO of the loop's (an append, not a
+ * min-heap insertion), as the async model's io_sleep does. */
+void blk_sleep_from(uint64_t t0_ns, uint64_t us)
 {
 	struct sched_slot *s = sched_self();
-	struct event_base *base = slot_base(s);
-	event_base_update_cache_time(base); /* the deadline is now + us, from a fresh clock */
-	struct timeval tv = { .tv_sec = (time_t)(us / 1000000),
-			      .tv_usec = (suseconds_t)(us % 1000000) };
-	const struct timeval *common = event_base_init_common_timeout(base, &tv);
-	if (evtimer_add(&s->wait->timer, common ? common : &tv) != 0) {
-		fprintf(stderr, "green: evtimer_add failed\n");
+	if (evsleep_add(&slot_loop(s)->sleeps, &s->wait->sleep, t0_ns, us * 1000, sleep_wake, s) !=
+	    0) {
+		fprintf(stderr, "green: out of memory for a sleep queue's timer\n");
 		abort();
 	}
 	sched_park(s);
+}
+
+void blk_sleep_us(uint64_t us)
+{
+	blk_sleep_from(clock_now_ns(), us);
 }
 
 /* green_connect - one non-blocking attempt: park until it completes. */

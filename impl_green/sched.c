@@ -65,15 +65,18 @@ static void loop_record(void *arg, enum dispatch_phase p, uint64_t ns)
 /* give_way - between two tasks: a task that did not wait goes to the back
  * of the loop's run queue.  One that never waits (cpu_hash) would otherwise
  * keep the loop for all the tasks there are, while a callback-style loop
- * takes turns; one that waited has let the others run already. */
-static void give_way(void *arg)
+ * takes turns; one that waited has let the others run already.  1 if it
+ * gave way. */
+static int give_way(void *arg)
 {
 	(void)arg;
 	struct sched_slot *s = sched_self();
 	int waited = s->waited;
 	s->waited = 0;
-	if (!waited)
-		sched_give_way(s);
+	if (waited)
+		return 0;
+	sched_give_way(s);
+	return 1;
 }
 
 /* slot_main - a slot's coroutine: worker_init, the start line, tasks, then

@@ -147,11 +147,11 @@ static int complete(struct sched_slot *s, struct io_uring_sqe *sqe)
 	return s->wait->res;
 }
 
-void blk_sleep_until(uint64_t t_ns)
+/* sleep_at - park until an IORING_OP_TIMEOUT at t_ns completes (at once if
+ * the time has passed). */
+static void sleep_at(uint64_t t_ns)
 {
 	struct sched_slot *s = sched_self();
-	if (t_ns <= clock_now_ns())
-		return;
 	s->wait->ts.tv_sec = (long long)(t_ns / 1000000000ULL);
 	s->wait->ts.tv_nsec = (long long)(t_ns % 1000000000ULL);
 	struct io_uring_sqe *sqe = sqe_get(s);
@@ -163,9 +163,20 @@ void blk_sleep_until(uint64_t t_ns)
 	}
 }
 
+void blk_sleep_until(uint64_t t_ns)
+{
+	if (t_ns > clock_now_ns())
+		sleep_at(t_ns);
+}
+
+void blk_sleep_from(uint64_t t0_ns, uint64_t us)
+{
+	sleep_at(t0_ns + us * 1000);
+}
+
 void blk_sleep_us(uint64_t us)
 {
-	blk_sleep_until(clock_now_ns() + us * 1000);
+	sleep_at(clock_now_ns() + us * 1000);
 }
 
 /* uring_connect - one attempt, as a submission. */

@@ -22,6 +22,12 @@
  * reading (never a cached one), so the wait is never short. */
 void blk_sleep_us(uint64_t us);
 
+/* blk_sleep_from - wait until t0_ns + us microseconds, t0_ns a clock_now_ns
+ * reading at or before now: the task's start (w->t_begin_ns), read by the
+ * worker as it ended the slot's last task, so the wait costs no clock read
+ * of its own and is never short of us from the task's start. */
+void blk_sleep_from(uint64_t t0_ns, uint64_t us);
+
 /* blk_sleep_until - wait until CLOCK_MONOTONIC reads t_ns or later (returns
  * at once if it already does). */
 void blk_sleep_until(uint64_t t_ns);

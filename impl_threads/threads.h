@@ -20,6 +20,8 @@ struct thr_worker {
 	const struct wl_params *params; /* the run's parameters */
 	int fd;                         /* a socket a workload may keep open, or -1 */
 	void *state;                    /* workload-private, set by worker_init */
+	uint64_t t_begin_ns;            /* when the running task began: a clock reading
+					   at or after its arrival (blk_sleep_from) */
 	char err[THR_ERR_MAX];          /* why worker_init or a task failed */
 };
 

@@ -21,6 +21,11 @@ void blk_sleep_us(uint64_t us)
 		;
 }
 
+void blk_sleep_from(uint64_t t0_ns, uint64_t us)
+{
+	blk_sleep_until(t0_ns + us * 1000);
+}
+
 void blk_sleep_until(uint64_t t_ns)
 {
 	struct timespec ts = { .tv_sec = (time_t)(t_ns / 1000000000ULL),

@@ -11,15 +11,20 @@ int thr_worker_run(const struct threads_ops *ops, struct thr_worker *w, struct d
 {
 	/* A task's latency runs from its arrival: the run start for a first
 	 * task (a slot not yet scheduled is a task waiting), the end of the
-	 * previous task (closed loop), or the schedule (open). */
-	uint64_t now = d->t_go;
+	 * previous task (closed loop), or the schedule (open).  It begins
+	 * (w->t_begin_ns) when the slot takes it, or at its arrival if that is
+	 * later: a wait that starts the task is timed from then. */
+	uint64_t now = clock_now_ns();
 	uint64_t arrival;
 	uint64_t id = dispatch_first(d, index, now, &arrival);
 	while (id < d->tasks) {
 		if (run_fault_stopped(fault))
 			break;
-		if (arrival > now)
+		if (arrival > now) {
 			blk_sleep_until(arrival);
+			now = clock_now_ns();
+		}
+		w->t_begin_ns = now;
 		uint64_t result = 0;
 		int rc = ops->task(w, id, &result);
 		now = clock_now_ns();
@@ -36,8 +41,8 @@ int thr_worker_run(const struct threads_ops *ops, struct thr_worker *w, struct d
 			if (rc < 0)
 				return -1;
 		}
-		if (h->between && id < d->tasks)
-			h->between(h->record_arg);
+		if (h->between && id < d->tasks && h->between(h->record_arg))
+			now = clock_now_ns();
 	}
 	return 0;
 }

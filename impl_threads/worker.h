@@ -25,15 +25,20 @@ struct thr_slot_hooks {
 	void *record_arg;     /* its argument */
 	/* between (optional) - called after each task when another follows: a
 	 * cooperative runtime gives its other slots a turn here, as a loop does
-	 * between one callback and the next.  NULL on OS threads. */
-	void (*between)(void *record_arg);
+	 * between one callback and the next.  Returns 1 if it did (time
+	 * passed: the next task's start is read again), else 0.  NULL on OS
+	 * threads. */
+	int (*between)(void *record_arg);
 };
 
 /*
  * thr_worker_run - run tasks on slot `index` from the run's start (d->t_go)
  * until the ids run out or the run has a fault (run_fault_stopped).  Returns 0, or -1 when a task failed
  * fatally (w->err says why; the caller fails the run).  Cost per task: the
- * task, a clock read, dispatch_take/phase and one record call.
+ * task, a clock read, dispatch_take/phase and one record call.  That one
+ * reading ends a task and begins the next (w->t_begin_ns, closed loop); a
+ * first task, an early open-loop arrival and a slot that gave way read the
+ * clock again.
  */
 int thr_worker_run(const struct threads_ops *ops, struct thr_worker *w, struct dispatch *d,
 		   uint64_t index, struct run_fault *fault, const struct thr_slot_hooks *h,

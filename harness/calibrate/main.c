@@ -18,9 +18,9 @@
  *                             costs the machine's cores, the CPU bound of
  *                             io_backend (cores / rpc_cpu_us tasks/s at most)
  *   event_dispatch_ns         libevent cost per dispatched (event_active) event
- *   timer_event_ns            libevent cost per timer: event_add with a zero
- *                             timeout plus its dispatch, precise timers as in
- *                             impl_async/async.c
+ *   timer_event_ns            cost per timed wait on a libevent loop, as the
+ *                             async and green models arm one (evsleep.h): a
+ *                             clock reading, an append to its FIFO, its end
  *   rss_per_idle_thread_kib   resident memory per idle thread (default stack)
  *   rss_per_pending_event_kib resident memory per pending libevent timer event
  *   cpu_hash_unit_ns          one cpu_hash round on one core (the kernel of
@@ -145,8 +145,8 @@ static const struct cal_item cal_items[] = {
 	{ "event_dispatch_ns", "ns", "libevent cost per dispatched event (event_active + callback)",
 	  0, rep_event_dispatch },
 	{ "timer_event_ns", "ns",
-	  "libevent cost per timer: event_add (zero timeout; precise timers) + its dispatch; "
-	  "thousands armed at once",
+	  "cost per timed wait on a libevent loop as the models arm one (evsleep: a clock "
+	  "reading, an append to its FIFO, its end; zero length); thousands armed at once",
 	  0, rep_timer_event },
 	{ "rss_per_idle_thread_kib", "KiB",
 	  "resident memory per idle thread (default stack; blocked on a condvar)", 0,

@@ -42,6 +42,7 @@
 #ifndef DISPATCH_H
 #define DISPATCH_H
 
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -50,15 +51,25 @@
 #define DISPATCH_NONE UINT64_MAX   /* no such id (yet) */
 #define DISPATCH_STEADY_PER_SLOT 5 /* closed runs this many tasks per slot or more
 				      report their measured window */
+#define DISPATCH_LINE 64 /* bytes of a cache line */
 
+/*
+ * The counter every task writes has a cache line of its own, and so has the
+ * count written by each slot's first task: with loops or threads on several
+ * CPUs, an add to either would otherwise take from every other CPU the line
+ * holding what they read for every task (tasks, c, rate, open_id), one miss
+ * more per task on each.
+ */
 struct dispatch {
-	atomic_uint_fast64_t next; /* next id to hand out */
-	uint64_t tasks;            /* ids run from 0 to tasks - 1 */
+	alignas(DISPATCH_LINE) atomic_uint_fast64_t next; /* next id to hand out */
+	alignas(DISPATCH_LINE) atomic_uint_fast64_t firsts; /* slots that finished their
+							       first task */
+	alignas(DISPATCH_LINE) uint64_t tasks; /* ids run from 0 to tasks - 1; the rest of
+						  this line is read-mostly */
 	uint64_t c;                /* slots */
 	uint64_t rate;             /* arrivals per second; 0: closed loop */
 	uint64_t t_go;             /* run start: first arrivals (closed), schedule origin */
 	int steady;                /* 1: closed, 5+ tasks per slot: a window may open */
-	atomic_uint_fast64_t firsts;  /* slots that finished their first task */
 	atomic_uint_fast64_t all_id;  /* the id taken when the last of them did */
 	atomic_uint_fast64_t open_id; /* the id taken at the completion opening the window */
 	uint64_t t_open;           /* when the window opened */
