@@ -141,9 +141,23 @@ def progress(args, i, total, start, pair, model, c, row, left_s):
         common.duration(left_s)), args.quiet)
 
 
-def eta_kind(pair):
-    """The ETA prior's shape for a pair (eta.PRIOR_S)."""
+def eta_kind(pair, c):
+    """The ETA prior's shape for a pair at c (eta.PRIOR_S); "fail" where the
+    run will refuse at once: a socket per task over the descriptor limit."""
+    if pair["peer"] != "none" and c + NOFILE_RESERVE > nofile_limit():
+        return "fail"
     return pair["kind"] + ("+peer" if pair["kind"] == "io" and pair["peer"] != "none" else "")
+
+
+NOFILE_RESERVE = 32     # as harness/runtime/runner.c: descriptors besides the sockets
+
+
+def nofile_limit():
+    """The descriptor limit a model run will have: the hard RLIMIT_NOFILE
+    (the runtime raises its soft limit to it)."""
+    import resource
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    return hard if hard != resource.RLIM_INFINITY else 1 << 30
 
 
 def run_open_loop(args, runner, pairs, run_dir, meta, save):
@@ -235,7 +249,7 @@ def main(argv):
     try:
         failed_at = {}  # (workload, model) -> (c, reason) of its first failed point
         known = {}      # (workload, model) -> its last ok row (sizes the next level)
-        clock = eta.Eta([(p["name"], eta_kind(p), m["name"], c) for p, m, c in points],
+        clock = eta.Eta([(p["name"], eta_kind(p, c), m["name"], c) for p, m, c in points],
                         args.quick, eta.previous_times(args.results, run_dir, args.quick))
         for i, (pair, model, c) in enumerate(points, 1):
             key = (pair["name"], model["name"])

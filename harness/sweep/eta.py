@@ -40,6 +40,8 @@ FAILED_S = 0.3          # a point that is not run (failed below) costs nothing
 
 def prior_s(kind, c, quick=False):
     """The prior's seconds for a point of this kind at level c."""
+    if kind == "fail":
+        return FAILED_S
     table = PRIOR_S.get(kind) or PRIOR_S["io"]
     xs = sorted(table)
     if c <= xs[0]:
