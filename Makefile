@@ -295,7 +295,7 @@ help:
 	@echo "                  (bin/calibrate [--quick]: this machine's floor, as CSV)"
 	@echo "  make bench      install what is missing, build, run the default sweep,"
 	@echo "                  plot, write results/<run-id>/report.md (results/latest)"
-	@echo "                  QUICK=1            a small sweep (about 3 minutes)"
+	@echo "                  QUICK=1            a small sweep (2 levels a kind; minutes)"
 	@echo "                  CONCURRENCY=1,8,64 these concurrency levels only"
 	@echo "                  WORKLOADS=a,b      these workload pairs only"
 	@echo "                  MODELS=a,b         these models only (harness/models.def)"
