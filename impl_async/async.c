@@ -5,7 +5,8 @@
  * slots are set up (events created, sockets connected) before the clock
  * starts; then every slot starts a task and event_base_dispatch() runs until
  * the last task is done.  A slot takes its tasks by the rules of
- * harness/runtime/dispatch.h, exactly as a worker thread of the threads model does;
+ * harness/runtime/dispatch.h, exactly as a worker thread of the threads model does
+ * (each loop claims ids from the shared counter in blocks);
  * in the open loop (--rate) a slot that is early for its task's arrival arms
  * a timer for it.  With --loops L (default 1)
  * there are L event_bases, one per thread, each with its share of the slots;
@@ -84,6 +85,7 @@ struct async_loop {
 	pthread_mutex_t done_mu;  /* guards done_head */
 	struct async_slot *done_head; /* finished jobs, not yet back on the loop */
 	struct evsleep_set sleeps; /* its async_sleep_from waits */
+	struct dispatch_block ids; /* the task ids it claimed and has not handed out */
 	struct dispatch_lat lat;  /* this loop's latencies */
 };
 
@@ -174,7 +176,7 @@ void async_task_done(struct async_slot *s, uint64_t result)
 	}
 	uint64_t now = clock_now_ns();
 	uint64_t arrival;
-	uint64_t next = dispatch_take(d, now, &arrival);
+	uint64_t next = dispatch_take_block(d, &s->loop->ids, now, &arrival);
 	dispatch_record(&lp->lat, dispatch_phase(d, s->task_id, next, now), now - s->t_start_ns);
 	lp->tally.t_last = now;
 	lp->tally.checksum += wl_fold(s->task_id, result);
@@ -341,7 +343,7 @@ void async_task_error(struct async_slot *s)
 	struct dispatch *d = &s->loop->run->disp;
 	uint64_t now = clock_now_ns();
 	uint64_t arrival;
-	uint64_t next = dispatch_take(d, now, &arrival);
+	uint64_t next = dispatch_take_block(d, &s->loop->ids, now, &arrival);
 	/* A failed task still moves the window and the run's end, as a failed
 	 * task on a thread does. */
 	dispatch_phase(d, s->task_id, next, now);

@@ -94,7 +94,7 @@ static void slot_main(void *arg)
 	s->phase = SCHED_READY;
 	coro_yield(); /* the start line */
 	s->phase = SCHED_RUN;
-	const struct thr_slot_hooks hooks = { loop_record, lp, give_way };
+	const struct thr_slot_hooks hooks = { loop_record, lp, give_way, &lp->ids };
 	if (rc == 0 && run->started &&
 	    thr_worker_run(run->ops, &s->w, &run->disp, s->index, &run->fault, &hooks,
 			   &s->tally) != 0)

@@ -65,6 +65,7 @@ struct sched_loop {
 	struct sched_slot *runq;   /* slots that gave way between tasks, oldest first */
 	struct sched_slot **runq_tail; /* where the next one goes */
 	struct dispatch_lat lat;   /* this loop's latencies */
+	struct dispatch_block ids; /* the task ids it claimed and has not handed out */
 	pthread_t tid;             /* its thread (loops > 1) */
 };
 

@@ -129,7 +129,7 @@ static void *worker_main(void *arg)
 	pthread_mutex_unlock(&run->mu);
 	gate_wait(&run->go);
 
-	const struct thr_slot_hooks hooks = { cpu_record, run, NULL };
+	const struct thr_slot_hooks hooks = { cpu_record, run, NULL, NULL };
 	if (init_rc == 0 && thr_worker_run(ops, &wk->w, &run->disp, wk->index, &run->fault, &hooks,
 					   &wk->tally) != 0)
 		fail_run(run, wk->w.err[0] ? wk->w.err : "task failed");

@@ -29,7 +29,8 @@ int thr_worker_run(const struct threads_ops *ops, struct thr_worker *w, struct d
 		int rc = ops->task(w, id, &result);
 		now = clock_now_ns();
 		uint64_t ran = id, ran_arrival = arrival;
-		id = dispatch_take(d, now, &arrival);
+		id = h->block ? dispatch_take_block(d, h->block, now, &arrival)
+			      : dispatch_take(d, now, &arrival);
 		enum dispatch_phase phase = dispatch_phase(d, ran, id, now);
 		t->t_last = now;
 		if (rc == 0) {

@@ -29,6 +29,10 @@ struct thr_slot_hooks {
 	 * passed: the next task's start is read again), else 0.  NULL on OS
 	 * threads. */
 	int (*between)(void *record_arg);
+	/* block (optional) - the ids of the slot's loop (dispatch_take_block),
+	 * shared by its slots, touched by its thread only; NULL: every id from
+	 * the counter (OS threads). */
+	struct dispatch_block *block;
 };
 
 /*
