@@ -155,23 +155,24 @@ static inline enum dispatch_phase dispatch_phase(struct dispatch *d, uint64_t ra
 	uint64_t c = d->c;
 	if (ran < c && atomic_fetch_add_explicit(&d->firsts, 1, rlx) + 1 == c)
 		atomic_store_explicit(&d->all_id, next, rlx);
+	/* After the last id was claimed: out of a window, but still part of
+	 * the whole run if none opened. */
 	uint64_t close = atomic_load_explicit(&d->t_close, rlx);
-	if (close && now > close)
-		return DISPATCH_OUT; /* after the last id was claimed */
+	int closed = close && now > close;
 	uint64_t open = atomic_load_explicit(&d->open_id, rlx);
 	if (open == DISPATCH_NONE) {
 		uint64_t all = atomic_load_explicit(&d->all_id, rlx);
 		/* Opens at completion max(2c, all slots turned over), if that
 		 * turnover came within the first third of the completions. */
-		if (all == DISPATCH_NONE || all > d->tasks / 3 + c - 1 || next < 3 * c - 1 ||
-		    next < all || next >= d->tasks)
+		if (closed || all == DISPATCH_NONE || all > d->tasks / 3 + c - 1 ||
+		    next < 3 * c - 1 || next < all || next >= d->tasks)
 			return DISPATCH_PRE;
 		if (atomic_compare_exchange_strong(&d->open_id, &open, next)) {
 			d->t_open = now;
 			open = next;
 		}
 	}
-	return next > open && next < d->tasks ? DISPATCH_IN : DISPATCH_OUT;
+	return !closed && next > open && next < d->tasks ? DISPATCH_IN : DISPATCH_OUT;
 }
 
 /* dispatch_record - note latency v of a task in phase p; l is written by
