@@ -14,7 +14,10 @@
  *
  * When the kernel refuses a thread (pthread_create EAGAIN: RLIMIT_NPROC,
  * pid_max, threads-max, or memory for the stack) the run stops the threads it
- * has, and fails naming the error and how many threads it had reached.
+ * has, and fails naming the error and how many threads it had reached.  A
+ * run asking for more threads than a system-wide ceiling allows at all
+ * (thread_ceiling) fails before the first: 30,000 threads made and torn
+ * down to learn what /proc says.
  */
 #include <errno.h>
 #include <limits.h>
@@ -42,6 +45,45 @@ static const struct threads_ops *const ops_table[] = {
 #include "../workloads/workloads.def"
 #undef WORKLOAD
 };
+
+/* read_proc_u64 - the number in /proc file path, or 0 if unreadable. */
+static uint64_t read_proc_u64(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	unsigned long long v = 0;
+	if (f) {
+		if (fscanf(f, "%llu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
+/* thread_ceiling - the most threads the system can give one process, and
+ * the limit that sets it in what: every thread is a task id (kernel.pid_max
+ * ids in all, kernel.threads-max tasks) and its stack two memory maps, the
+ * stack and its guard (vm.max_map_count).  Other processes hold some of
+ * each, so a run can fail below it, never above.  0: unknown. */
+static uint64_t thread_ceiling(char *what, size_t len)
+{
+	static const struct {
+		const char *path, *name;
+		unsigned per_thread;
+	} lim[] = {
+		{ "/proc/sys/kernel/pid_max", "kernel.pid_max", 1 },
+		{ "/proc/sys/kernel/threads-max", "kernel.threads-max", 1 },
+		{ "/proc/sys/vm/max_map_count", "vm.max_map_count (2 maps per thread stack)", 2 },
+	};
+	uint64_t best = 0;
+	for (size_t i = 0; i < sizeof(lim) / sizeof(lim[0]); i++) {
+		uint64_t v = read_proc_u64(lim[i].path);
+		if (v && (!best || v / lim[i].per_thread < best)) {
+			best = v / lim[i].per_thread;
+			snprintf(what, len, "%s = %llu", lim[i].name, (unsigned long long)v);
+		}
+	}
+	return best;
+}
 
 /* State shared by all workers of a run. */
 struct run_state {
@@ -149,8 +191,17 @@ static int threads_run(const struct run_config *cfg, struct run_result *res)
 		.cv = PTHREAD_COND_INITIALIZER,
 		.res = res,
 	};
-	dispatch_init(&run.disp, cfg);
 	uint64_t n = cfg->concurrency;
+	char limit[96];
+	uint64_t ceiling = thread_ceiling(limit, sizeof(limit));
+	if (ceiling && n > ceiling) {
+		snprintf(res->reason, sizeof(res->reason),
+			 "c=%llu needs a thread per in-flight task, over what this system allows "
+			 "one process (%llu: %s)",
+			 (unsigned long long)n, (unsigned long long)ceiling, limit);
+		return -1;
+	}
+	dispatch_init(&run.disp, cfg);
 	int nconf = get_nprocs_conf();
 	run.ncpu = nconf > 0 ? (unsigned)nconf : 1;
 	struct worker *workers = calloc(n, sizeof(*workers));

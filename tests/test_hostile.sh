@@ -114,7 +114,7 @@ def slow_exists(p):
     return r
 os.path.exists = slow_exists
 if sys.argv[1] == "rate_sweep":  # the folder is the point: no measuring
-    mod.run_rate = lambda args, runner, run_dir, meta: []
+    mod.run_rate = lambda args, runner, run_dir, meta, **kw: []
     mod.report = lambda run_dir: 0
 sys.exit(mod.main(sys.argv[2:]))
 PY

@@ -185,6 +185,19 @@ check "threads cpu_hash c=64: with no window, every task ($(json_field "$out" wi
 	python3 -c 'import json, sys; o = json.loads(sys.argv[1])
 sys.exit(0 if o["window_s"] != o["wall_s"] or o["window_tasks"] == 640 else 1)' "$out"
 
+# More threads than the system lets one process have (the least of
+# kernel.pid_max, kernel.threads-max and vm.max_map_count / 2, read here as
+# the runtime reads them): refused before the first thread, naming the limit.
+ceil=$(python3 -c 'v = [int(open("/proc/sys/" + p).read()) // k for p, k in
+(("kernel/pid_max", 1), ("kernel/threads-max", 1), ("vm/max_map_count", 2))]; print(min(v) + 1)')
+"$BIN/threads" io_sleep -c "$ceil" -n "$ceil" --json >"$SCRATCH/ceil.out" 2>"$SCRATCH/ceil.err"
+rc=$?
+check "threads io_sleep c=$ceil (over the ceiling): exit 3, no thread made, the limit named ($(cat "$SCRATCH/ceil.err"))" \
+	python3 -c 'import json, sys; o = json.loads(open(sys.argv[1]).readline())
+sys.exit(0 if sys.argv[2] == "3" and o["status"] == "failed" and o["threads"] == 0
+         and ("pid_max" in o["reason"] or "threads-max" in o["reason"] or "max_map_count" in o["reason"]) else 1)' \
+	"$SCRATCH/ceil.out" "$rc"
+
 # --list prints one registered name per line, the same for every model.
 for m in async green uring; do
 	check "--list is the same for threads and $m" \

@@ -34,25 +34,70 @@ say(lo < 100 < hi and abs((hi - lo) / 2 / 100 - 0.05) < 0.01,
 say(interval.point([5.0]) is None, "one run has no interval")
 
 # --- the ETA ------------------------------------------------------------------
-pts = [("w", "io", m, c) for c in (1, 10000) for m in ("a", "b")]
-e = eta.Eta(pts)
+def st(m, c, sec="closed", w="w"):
+    return eta.step(sec, w, m, c, eta.prior_s("io", c))
+pts = [st(m, c) for c in (1, 10000) for m in ("a", "b")]
+e = eta.Eta(pts, reference={})
 before = e.remaining()
 say(before > 4 * eta.prior_s("io", 1), "the ETA weighs c=10,000 above c=1 (%.0f s)" % before)
-e.record(0, 6.0)          # a took 3x its prior at c=1
-e.record(1, 6.0)
+e.record(("closed", "w", "a", 1), 3 * eta.prior_s("io", 1))   # 3x its prior at c=1
+e.record(("closed", "w", "b", 1), 3 * eta.prior_s("io", 1))
 left = e.remaining()
-want = 2 * eta.prior_s("io", 10000) * 6.0 / eta.prior_s("io", 1)
+want = 2 * eta.prior_s("io", 10000) * 3
 say(abs(left - want) / want < 0.01,
     "a machine 3x slower than the prior: the points left are predicted 3x (%.0f vs %.0f)"
     % (left, want))
-e.record(2, 100.0)
+e.record(("closed", "w", "a", 10000), 100.0)
 say(abs(e.remaining() - 100.0) < 1.0,
     "a point is predicted from the same level's other model (%.0f s)" % e.remaining())
-f = eta.Eta(pts)
-f.record(0, 2.0, failed=True)
-f.record(1, 2.0)
-say(f.remaining() < eta.prior_s("io", 10000) * 1.5,
-    "a model that failed below is not predicted a full point above")
+f = eta.Eta(pts, reference={})
+f.record(("closed", "w", "a", 1), 2.0, failed=True)
+f.record(("closed", "w", "b", 1), 2.0)
+one = eta.prior_s("io", 10000) * 2.0 / eta.prior_s("io", 1)
+say(f.remaining() < one * 1.1,
+    "a model that failed below is not predicted a full point above (%.1f s, one point %.1f s)"
+    % (f.remaining(), one))
+# A reference machine's times are the prior, model by model: a model that
+# took 10x the other there is predicted 10x here, scaled by this machine.
+ref = {("closed", "w", "a", 10000): 50.0, ("closed", "w", "b", 10000): 5.0,
+       ("closed", "w", "a", 1): 1.0, ("closed", "w", "b", 1): 1.0}
+r = eta.Eta(pts, reference=ref)
+r.record(("closed", "w", "a", 1), 2.0)
+r.record(("closed", "w", "b", 1), 2.0)
+say(abs(r.remaining() - 110.0) < 0.5,
+    "the reference's per-model times, at this machine's speed (2x): %.1f s for 55 s" % r.remaining())
+r.record(("closed", "w", "b", 10000), 5.0)
+say(abs(r.remaining() - 50.0) < 0.5,
+    "... and the level's own done model corrects the rest of it (%.1f s)" % r.remaining())
+# Every section counts, the report too; a section's plan replaces its guess.
+s2 = eta.Eta([st("a", 1), st("a", 16, "onecpu"), eta.report_step(3)], reference={})
+full = s2.remaining()
+say(abs(full - (eta.prior_s("io", 1) + eta.prior_s("io", 16) + 3 * eta.REPORT_S)) < 1e-6,
+    "the ETA covers the points, the one-CPU section and the report (%.1f s)" % full)
+s2.plan([st("a", 256, "open")], ("open",))
+s2.plan([st("a", 64, "open")], ("open",))
+say(abs(s2.remaining() - full - eta.prior_s("io", 64)) < 1e-6,
+    "a section's plan replaces its steps not done")
+import tempfile, os, json
+d = tempfile.mkdtemp()
+os.makedirs(os.path.join(d, "run", "rate"))
+run = os.path.join(d, "run")
+json.dump({"complete": True, "params": {"quick": False}, "report_s": 7.5},
+          open(os.path.join(run, "meta.json"), "w"))
+open(os.path.join(run, "results.csv"), "w").write(
+    "workload,model,concurrency,point_s\nw,a,1,1.5\n")
+open(os.path.join(run, "rate", "rate.csv"), "w").write(
+    "workload,model,mode,concurrency,load_pct,point_s\nw,a,open,64,90,3.25\n")
+got = eta.run_times(run)
+say(got == {("closed", "w", "a", 1): 1.5, ("open", "w", "a", 90): 3.25, ("report", "", "", 0): 7.5},
+    "a run's times: its points, its open-loop points by load, its report (%s)" % sorted(got))
+ref_path = os.path.join(d, "ref.csv")
+eta.write_reference([run], ref_path)
+say(eta.reference_times(False, ref_path) == got and eta.reference_times(True, ref_path) == {},
+    "the reference file holds a run's times, by size (QUICK or not)")
+say(eta.reference_times(False) != {} and eta.reference_times(True) != {},
+    "the shipped reference has a full and a QUICK run (%d, %d steps)"
+    % (len(eta.reference_times(False)), len(eta.reference_times(True))))
 
 # --- not run above a failure ------------------------------------------------
 row = closed_loop.not_run({"name": "io_sleep", "work": 0, "delay_us": 1000},

@@ -20,9 +20,12 @@ const struct wl_info wl_info_mixed = {
 	.default_work = MIXED_DEFAULT_ROUNDS,
 	.default_delay_us = MIXED_DEFAULT_DELAY_US,
 	.peer = WL_PEER_BACKEND,
-	/* Top level 10,000: each task is ~0.2 ms of CPU, so a run at 100,000
-	 * (5 tasks per slot) would take minutes of CPU for the same finding. */
-	.max_concurrency = 10000,
+	/* Top level 1,024, where the CPU pairs stop: each task is ~0.2 ms of
+	 * CPU, so from c ~ 64 on two cores every model is CPU-bound, throughput
+	 * is flat and latency is c / throughput (Little).  A run must last five
+	 * latencies per slot: at 10,000 that is 10 s a run, 190 s of a sweep for
+	 * the same finding. */
+	.max_concurrency = 1024,
 	.floor = { .declared = 1, .round_trips = 1, .work_is_cpu_hash = 1 },
 	.claims = "length,stall,memory,mix,open,onecpu",
 };

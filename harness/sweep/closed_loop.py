@@ -160,9 +160,12 @@ def nofile_limit():
     return hard if hard != resource.RLIM_INFINITY else 1 << 30
 
 
-def run_open_loop(args, runner, pairs, run_dir, meta, save):
-    """The open-loop sweep into rate/ of this run, on its default workloads
-    that this run measured.  Returns an exit status for an interrupt, else None."""
+def open_loop_args(args, pairs, run_dir):
+    """The open-loop sweep's arguments for this run (rate/ of run_dir, on
+    its default workloads that this run measures), or None: skipped
+    (--no-rate, no such workload) or refused (said on stderr)."""
+    if args.no_rate:
+        return None
     rate_wls = [w for w in open_loop.DEFAULT_WORKLOADS if w in {p["name"] for p in pairs}]
     if not rate_wls:
         return None
@@ -173,17 +176,40 @@ def run_open_loop(args, runner, pairs, run_dir, meta, save):
     rate_argv += ["--backend", args.backend] if args.backend else []
     rate_argv += ["--quiet"] if args.quiet else []
     try:
-        rargs = open_loop.setup(rate_argv)
-        open_loop.run_rate(rargs, runner, run_dir, meta)
+        return open_loop.setup(rate_argv)
+    except common.UsageError as e:
+        print("bench: open-loop sweep skipped: %s" % e, file=sys.stderr)
+        return None
+
+
+def run_open_loop(rargs, runner, run_dir, meta, save, rows, clock):
+    """The open-loop sweep into rate/ of this run, its capacities from the
+    closed-loop rows.  Returns an exit status for an interrupt, else None."""
+    try:
+        open_loop.run_rate(rargs, runner, run_dir, meta, closed_rows=rows, clock=clock)
     except common.Interrupted:
         save()
         print("bench: interrupted in the open-loop sweep; closed-loop results complete "
               "in %s; results/latest unchanged" % common.rel(run_dir), file=sys.stderr)
         return 130
-    except common.UsageError as e:
-        print("bench: open-loop sweep skipped: %s" % e, file=sys.stderr)
     save()
     return None
+
+
+def plan_steps(args, pairs, levels, points, rargs):
+    """Every step of this `make bench` for the ETA, in order: the points,
+    the one-CPU section, the open-loop sweep (its capacities taken from the
+    points), the report."""
+    steps = [eta.step("closed", p["name"], m["name"], c, eta.prior_s(eta_kind(p, c), c, args.quick))
+             for p, m, c in points]
+    if not args.no_onecpu:
+        steps += onecpu.steps(args, pairs, levels, point_order)
+    if rargs:
+        have = {(p["name"], m["name"]) for p, m, c in points if c <= rargs.slots}
+        steps += open_loop.steps(rargs, have)
+    if not args.no_report:
+        steps.append(eta.report_step(len(pairs)))
+    return steps
 
 
 def main(argv):
@@ -241,6 +267,7 @@ def main(argv):
     save()
 
     points = point_order(pairs, args.models, levels)
+    rargs = open_loop_args(args, pairs, run_dir)
     rows = []
     csv_path = os.path.join(run_dir, "results.csv")
     start = time.monotonic()
@@ -249,19 +276,20 @@ def main(argv):
     try:
         failed_at = {}  # (workload, model) -> (c, reason) of its first failed point
         known = {}      # (workload, model) -> its last ok row (sizes the next level)
-        clock = eta.Eta([(p["name"], eta_kind(p, c), m["name"], c) for p, m, c in points],
-                        args.quick, eta.previous_times(args.results, run_dir, args.quick))
+        clock = eta.Eta(plan_steps(args, pairs, levels, points, rargs), args.quick,
+                        eta.previous_times(args.results, run_dir, args.quick))
         for i, (pair, model, c) in enumerate(points, 1):
             key = (pair["name"], model["name"])
+            step = ("closed", pair["name"], model["name"], c)
             if key in failed_at:
                 row = not_run(pair, model, c, *failed_at[key])
-                clock.record(i - 1, 0.0, ran=False)
+                clock.record(step, 0.0, ran=False)
             else:
                 row = point.run_point(args, runner, meta, run_dir, pair, model, c,
                                       known.get(key))
                 if row["status"] == "ok":
                     known[key] = row
-                clock.record(i - 1, row["point_s"], failed=row["status"] != "ok")
+                clock.record(step, row["point_s"], failed=row["status"] != "ok")
                 if row["status"] != "ok" and "timed out" not in row["reason"]:
                     failed_at[key] = (c, row["reason"])  # a time-out may be the machine's
             rows.append(row)
@@ -275,11 +303,12 @@ def main(argv):
               file=sys.stderr)
         return 130
 
-    rc = onecpu.run(args, runner, pairs, levels, run_dir, meta, save, point_order, csv_order)
+    rc = onecpu.run(args, runner, pairs, levels, run_dir, meta, save, point_order, csv_order,
+                    clock)
     if rc is not None:
         return rc
-    if not args.no_rate:
-        rc = run_open_loop(args, runner, pairs, run_dir, meta, save)
+    if rargs:
+        rc = run_open_loop(rargs, runner, run_dir, meta, save, rows, clock)
         if rc is not None:
             return rc
 
@@ -291,7 +320,11 @@ def main(argv):
     meta["elapsed_s"] = round(time.monotonic() - start, 1)
     save()
     if not args.no_report:
-        if subprocess.run([sys.executable, REPORT, run_dir]).returncode != 0:
+        t0 = time.monotonic()
+        rc = subprocess.run([sys.executable, REPORT, run_dir]).returncode
+        meta["report_s"] = round(time.monotonic() - t0, 3)   # the next run's ETA reads it
+        save()
+        if rc != 0:
             print("bench: report failed; results are in %s" % common.rel(run_dir),
                   file=sys.stderr)
             return 1

@@ -2,44 +2,55 @@
 
 A mean over the points so far is wrong by minutes: a point at c = 10,000
 takes ten to fifty times one at c = 1 (set-up of 10,000 threads or
-connections, runs sized to 50 tasks per slot), and the costly points come
-last in each workload.  So each point left is predicted by itself, as
+connections, runs sized to several turnovers of every slot), the costly
+points come last in each workload, and the sections after the closed-loop
+points (one CPU, open loop, the report) are not like them.  So the ETA
+covers the whole `make bench` from the first point to the report, and each
+step left is predicted by itself:
 
-    seconds(w, m, c) = prior(c, kind) x F(w) x G(m) x H
+    seconds(step) = prior(step) x G(model) x R
 
-prior: the shape of a point's cost over c (PRIOR_S below, measured on a
-2-core machine with seven models: only its shape matters); F: how much
-dearer than the prior this workload has been so far (seconds measured over
-seconds predicted on its done points; 1 until it has one); G: how much
-dearer this model has been than the others at the same (workload, c); H:
-measured over predicted on every done point, which carries the machine's
-speed.  A point whose (workload, c) has done points is predicted from them.  When the run folder's sibling has a
-complete run with the same points (point_s in its results.csv), its times
-are the prior instead, which knows the machine's and each model's costs.
+prior: what this step took before, from the first source that has it:
+  1. the newest complete run of the same size (QUICK or not) in the results
+     folder: its point_s per point, per section, and its report's seconds;
+  2. REFERENCE (eta_reference.csv beside this file): a complete run on the
+     reference machine (2 cores), written by `python3 -m harness.sweep.eta
+     RUN_DIR` whenever the sweep's sizing rules change;
+  3. a shape over c by kind (PRIOR_S) for a step neither knows (a pair or a
+     level of the user's own).
+G: how much dearer this model has been than the others at the same step,
+over its prior (1 where the prior already knows the model).
+R: measured over predicted, on the done steps of the same (section,
+workload, level) if there are any, else of the same (section, workload),
+else of every done step: the machine's speed today.
 """
 
 import csv
 import json
 import math
 import os
+import sys
 
-# Seconds one point took, by level, at the default settings: pilot + 3
-# counted runs.  Between levels: interpolated on log c.
-# Pairs with a peer (a socket per task: connections to set up, round trips
-# that slow at high c) have their own shape.
+# Seconds one closed-loop point took, by level, on a 2-core machine: the
+# shape for a pair or level no run has timed.  Between levels: interpolated
+# on log c.  Pairs with a peer (a socket per task: connections to set up,
+# round trips that slow at high c) have their own shape.
 PRIOR_S = {
-    "cpu": {1: 2.0, 16: 2.0, 64: 2.0, 256: 3.0, 1024: 16.0},
-    "io": {1: 2.3, 16: 2.0, 64: 1.8, 256: 2.2, 1024: 3.0, 4096: 6.0, 10000: 10.0,
-           30000: 25.0, 100000: 60.0},
-    "io+peer": {1: 2.3, 16: 2.0, 64: 1.8, 256: 3.0, 1024: 10.0, 4096: 20.0, 10000: 50.0,
-                30000: 60.0, 100000: 150.0},
+    "cpu": {1: 1.0, 16: 1.0, 64: 1.0, 256: 1.5, 1024: 4.0},
+    "io": {1: 1.2, 16: 0.9, 64: 0.9, 256: 1.0, 1024: 1.5, 4096: 3.0, 10000: 5.0,
+           30000: 10.0, 100000: 30.0},
+    "io+peer": {1: 1.2, 16: 1.0, 64: 1.0, 256: 1.5, 1024: 3.0, 4096: 8.0, 10000: 15.0,
+                30000: 30.0, 100000: 60.0},
 }
-QUICK_SCALE = 0.35      # a QUICK point's runs are 0.08 s, not 0.4 s
-FAILED_S = 0.3          # a point that is not run (failed below) costs nothing
+QUICK_SCALE = 0.3       # a QUICK point's runs are a fifth as long, its set-up the same
+FAILED_S = 0.3          # a point that fails at once, or is not run (failed below)
+REPORT_S = 4.0          # the report, per workload (gnuplot: a few figures each)
+REFERENCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "eta_reference.csv")
+SECTIONS = ("closed", "onecpu", "rate-closed", "open", "report")
 
 
 def prior_s(kind, c, quick=False):
-    """The prior's seconds for a point of this kind at level c."""
+    """The shape's seconds for a closed-loop point of this kind at level c."""
     if kind == "fail":
         return FAILED_S
     table = PRIOR_S.get(kind) or PRIOR_S["io"]
@@ -56,10 +67,61 @@ def prior_s(kind, c, quick=False):
     return s * (QUICK_SCALE if quick else 1.0)
 
 
+def step(section, workload, model, x, shape_s):
+    """One step of a sweep: its section (SECTIONS), workload, model, level
+    (c; the load in percent for an open-loop point) and the shape's seconds
+    for it (prior_s, or the caller's own for a section that is not a
+    closed-loop point)."""
+    return (section, workload, model, int(x), float(shape_s))
+
+
+def report_step(workloads):
+    """The report's step: REPORT_S per workload of the run."""
+    return step("report", "", "", 0, REPORT_S * max(1, workloads))
+
+
+def _float(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def run_times(run_dir):
+    """{(section, workload, model, x): seconds} of one run folder: its
+    results.csv (closed), onecpu/results.csv, rate/rate.csv (rate-closed,
+    open) and meta.json's report_s; {} where it has none."""
+    got = {}
+
+    def read(path, section_of):
+        try:
+            with open(path) as f:
+                for r in csv.DictReader(f):
+                    s = _float(r.get("point_s"))
+                    if s is None:
+                        continue
+                    sec, x = section_of(r)
+                    got[(sec, r["workload"], r["model"], int(float(x)))] = s
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    read(os.path.join(run_dir, "results.csv"), lambda r: ("closed", r["concurrency"]))
+    read(os.path.join(run_dir, "onecpu", "results.csv"), lambda r: ("onecpu", r["concurrency"]))
+    read(os.path.join(run_dir, "rate", "rate.csv"),
+         lambda r: ("rate-closed", r["concurrency"]) if r["mode"] == "closed"
+         else ("open", r["load_pct"]))
+    try:
+        with open(os.path.join(run_dir, "meta.json")) as f:
+            rep = _float(json.load(f).get("report_s"))
+        if rep is not None:
+            got[("report", "", "", 0)] = rep
+    except (OSError, ValueError, AttributeError):
+        pass
+    return got
+
+
 def previous_times(results_dir, exclude=None, quick=False):
-    """{(workload, model, c): point_s} from the newest complete run in
-    results_dir, of the same size (QUICK or not), that recorded point_s (not
-    exclude), or {}."""
+    """run_times() of the newest complete run in results_dir of the same
+    size (QUICK or not) that recorded point_s (not exclude), or {}."""
     try:
         names = sorted((n for n in os.listdir(results_dir) if n[:1].isdigit()), reverse=True)
     except OSError:
@@ -73,84 +135,162 @@ def previous_times(results_dir, exclude=None, quick=False):
                 meta = json.load(f)
             if not meta.get("complete") or bool(meta["params"]["quick"]) != bool(quick):
                 continue
-            with open(os.path.join(d, "results.csv")) as f:
-                rows = list(csv.DictReader(f))
         except (OSError, ValueError, KeyError, TypeError):
             continue
-        got = {(r["workload"], r["model"], int(r["concurrency"])): float(r["point_s"])
-               for r in rows if r.get("point_s")}
+        got = run_times(d)
         if got:
             return got
     return {}
 
 
-class Eta:
-    """The remaining time of a sweep of points [(workload, kind, model, c)]."""
+def reference_times(quick=False, path=REFERENCE):
+    """The reference machine's times for a sweep of this size, or {}."""
+    got = {}
+    try:
+        with open(path) as f:
+            for r in csv.DictReader(l for l in f if not l.startswith("#")):
+                if int(r["quick"]) == int(bool(quick)):
+                    got[(r["section"], r["workload"], r["model"], int(r["x"]))] = float(r["s"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return got
 
-    def __init__(self, points, quick=False, previous=None):
-        self.points = list(points)
+
+def write_reference(run_dirs, path=REFERENCE):
+    """REFERENCE from complete runs (one QUICK, one full, or both): what
+    each step took on this machine.  Returns the number of rows."""
+    rows = []
+    for d in run_dirs:
+        with open(os.path.join(d, "meta.json")) as f:
+            meta = json.load(f)
+        if not meta.get("complete"):
+            raise ValueError("%s: not a complete run" % d)
+        quick = int(bool(meta["params"]["quick"]))
+        rows += [(quick,) + k + (s,) for k, s in sorted(run_times(d).items())]
+    with open(path + ".tmp", "w") as f:
+        f.write("# eta_reference.csv - what each step of a sweep took on the reference machine\n"
+                "# (2 cores); the ETA's prior (harness/sweep/eta.py).  Written by\n"
+                "# `python3 -m harness.sweep.eta RUN_DIR...` from complete runs.\n")
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["quick", "section", "workload", "model", "x", "s"])
+        for r in rows:
+            w.writerow(r[:-1] + ("%.3f" % r[-1],))
+    os.replace(path + ".tmp", path)
+    return len(rows)
+
+
+class Eta:
+    """The remaining time of a sweep of steps (step() tuples), in order."""
+
+    def __init__(self, steps, quick=False, previous=None, reference=None):
         self.quick = quick
         self.previous = previous or {}
-        self.done = {}              # index -> seconds measured
-        self.failed = set()         # (workload, model): not run above its failure
+        self.reference = reference if reference is not None else reference_times(quick)
+        self.steps = []             # step() tuples, not yet done or done
+        self.done = {}              # (section, workload, model, x) -> (seconds, ran)
+        self.failed = set()         # (section, workload, model): not run above its failure
+        self.priors = {}            # (section, workload, model, x) -> prior seconds
+        self.plan(steps)
 
-    def prior(self, i):
-        w, kind, m, c = self.points[i]
-        p = self.previous.get((w, m, c))
-        return p if p else prior_s(kind, c, self.quick)
+    def _prior(self, st):
+        key = st[:4]
+        for table in (self.previous, self.reference):
+            s = table.get(key)
+            if s:
+                return s
+        return st[4]
 
-    def record(self, i, seconds, ran=True, failed=False):
-        """Point i took seconds (ran=False: it was not run; failed=True: it
-        failed, so the sweep will not run its model above it)."""
-        self.done[i] = (seconds, ran)
+    def prior(self, key):
+        return self.priors[tuple(key)]
+
+    def plan(self, steps, sections=()):
+        """Add steps; the steps of sections not done yet are replaced by
+        those given (a section's plan, known better when it starts)."""
+        self.steps = [st for st in self.steps if st[0] not in sections or st[:4] in self.done]
+        have = {st[:4] for st in self.steps}
+        for st in steps:
+            if st[:4] not in have:
+                have.add(st[:4])
+                self.steps.append(st)
+                self.priors[st[:4]] = self._prior(st)
+
+    def record(self, key, seconds, ran=True, failed=False):
+        """Step key (section, workload, model, x) took seconds (ran=False:
+        it was not run; failed=True: it failed, so the sweep will not run
+        its model above it).  A key not planned is added."""
+        key = tuple(key)
+        if key not in self.priors:
+            self.plan([step(*key, shape_s=seconds)])
+        self.done[key] = (seconds, ran)
         if failed:
-            self.failed.add((self.points[i][0], self.points[i][2]))
+            self.failed.add(key[:3])
 
-    def _factor(self, match):
-        num = den = 0.0
-        for i, (s, ran) in self.done.items():
-            if ran and match(self.points[i]):
-                num += s
-                den += self.prior(i)
-        return num / den if den > 0 else None
-
-    def remaining(self):
-        """Seconds predicted for the points not done yet: a point whose
-        (workload, c) has done points is predicted from them (times the
-        model's factor); any other from the prior and the factors."""
-        h = self._factor(lambda p: True) or 1.0
-        f_cache = {}
-        groups = {}                 # (w, c) -> {model: seconds} of its done points
-        for i, (s, ran) in self.done.items():
-            w, _, m, c = self.points[i]
+    def _g(self):
+        """G(m): how much dearer model m was than the others at the same
+        step, measured over prior: the geometric mean over the steps it
+        shares with another model."""
+        groups = {}
+        for key, (s, ran) in self.done.items():
+            sec, w, m, x = key
             if ran and s > 0:
-                groups.setdefault((w, c), {})[m] = s
-        # G(m): how much dearer model m was than the other models at the same
-        # (workload, c), geometric mean over the levels it shares with them.
+                groups.setdefault((sec, w, x), {})[m] = s / self.prior(key)
         logs = {}
         for got in groups.values():
             if len(got) < 2:
                 continue
-            mean = sum(got.values()) / len(got)
-            for m, s in got.items():
-                logs.setdefault(m, []).append(math.log(s / mean))
-        g_of = {m: math.exp(sum(v) / len(v)) for m, v in logs.items()}
+            mean = math.exp(sum(math.log(v) for v in got.values()) / len(got))
+            for m, v in got.items():
+                logs.setdefault(m, []).append(math.log(v / mean))
+        return {m: math.exp(sum(v) / len(v)) for m, v in logs.items()}
+
+    def remaining(self):
+        """Seconds predicted for the steps not done yet."""
+        g_of = self._g()
 
         def g(m):
             return g_of.get(m, 1.0)
-        level = {k: [s / g(m) for m, s in got.items()] for k, got in groups.items()}
-        total = 0.0
-        for i, (w, kind, m, c) in enumerate(self.points):
-            if i in self.done:
+        sums = {}                   # scope -> [measured, predicted]
+        for key, (s, ran) in self.done.items():
+            sec, w, m, x = key
+            if not ran:
                 continue
-            if (w, m) in self.failed:
+            p = self.prior(key) * g(m)
+            for scope in ((sec, w, x), (sec, w), ()):
+                acc = sums.setdefault(scope, [0.0, 0.0])
+                acc[0] += s
+                acc[1] += p
+
+        def ratio(scope):
+            acc = sums.get(scope)
+            return acc[0] / acc[1] if acc and acc[1] > 0 else None
+        total = 0.0
+        for st in self.steps:
+            key = st[:4]
+            if key in self.done:
+                continue
+            sec, w, m, x = key
+            if key[:3] in self.failed:
                 total += FAILED_S
                 continue
-            if (w, c) in level:
-                total += sum(level[(w, c)]) / len(level[(w, c)]) * g(m)
-                continue
-            if w not in f_cache:
-                f = self._factor(lambda p: p[0] == w)
-                f_cache[w] = f / h if f else 1.0
-            total += self.prior(i) * f_cache[w] * g(m) * h
+            r = ratio((sec, w, x)) or ratio((sec, w)) or ratio(()) or 1.0
+            total += self.prior(key) * g(m) * r
         return total
+
+
+def main(argv):
+    """python3 -m harness.sweep.eta RUN_DIR...: write REFERENCE from them."""
+    if not argv:
+        print("usage: python3 -m harness.sweep.eta RUN_DIR... (complete runs: a QUICK one, "
+              "a full one, or both)", file=sys.stderr)
+        return 2
+    try:
+        n = write_reference(argv)
+    except (OSError, ValueError, KeyError) as e:
+        print("eta: %s" % e, file=sys.stderr)
+        return 1
+    print("eta: %d steps into %s" % (n, REFERENCE), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

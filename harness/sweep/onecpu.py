@@ -74,8 +74,16 @@ def plan(args, pairs, levels, order):
                                      for p in mine})
 
 
-def progress(args, i, total, start, row):
-    """The progress line of one point, tagged as the section's."""
+def steps(args, pairs, levels, order):
+    """The section's steps for the ETA (eta.step), in the order they run."""
+    from . import eta
+    return [eta.step("onecpu", p["name"], m["name"], c, eta.prior_s(p["kind"], c, True))
+            for p, m, c in plan(args, pairs, levels, order)]
+
+
+def progress(args, i, total, start, row, left_s):
+    """The progress line of one point, tagged as the section's; left_s:
+    the sweep's ETA."""
     elapsed = time.monotonic() - start
     if row["status"] == "ok":
         what = "%s tasks/s, p99 %s us" % (common.human(row["throughput"]),
@@ -84,10 +92,10 @@ def progress(args, i, total, start, row):
         what = common.colour("FAILED: %s" % row["reason"], "31")
     common.say("one-CPU [%2d/%d] %-10s %-8s c=%-4d %s  (%s elapsed, ~%s left)" % (
         i, total, row["workload"], row["model"], row["concurrency"], what,
-        common.duration(elapsed), common.duration(elapsed / i * (total - i))), args.quiet)
+        common.duration(elapsed), common.duration(left_s)), args.quiet)
 
 
-def run(args, runner, pairs, levels, run_dir, meta, save, order, csv_order):
+def run(args, runner, pairs, levels, run_dir, meta, save, order, csv_order, clock=None):
     """The section into run_dir/onecpu/, recorded in meta["onecpu"] (save()
     writes meta.json); order and csv_order are the main sweep's
     (closed_loop.point_order, csv_order), so the section runs and lists its
@@ -120,13 +128,17 @@ def run(args, runner, pairs, levels, run_dir, meta, save, order, csv_order):
     save()
     common.say("bench: one-CPU section: %d points (%s), in %s" % (
         len(points), ", ".join(p["name"] for p in sec_pairs), common.rel(out_dir)), args.quiet)
+    if clock is None:
+        from . import eta
+        clock = eta.Eta(steps(args, pairs, levels, order), True)
     rows, start = [], time.monotonic()
     try:
         for i, (pair, model, c) in enumerate(points, 1):
             rows.append(point.run_point(sargs, runner, meta, out_dir, pair, model, c))
+            clock.record(("onecpu", pair["name"], model["name"], c), rows[-1]["point_s"])
             point.write_csv(csv_path, csv_order(rows, sec_pairs, args.models))
             save()
-            progress(args, i, len(points), start, rows[-1])
+            progress(args, i, len(points), start, rows[-1], clock.remaining())
     except common.Interrupted:
         rundir.remove_tmp(run_dir)
         rundir.remove_tmp(out_dir)

@@ -9,7 +9,9 @@ cure for coordinated omission).
 For each workload and model:
   1. closed loop at levels 1, 2, 4, ... up to C: the model's capacity is the
      best throughput it reached (its latency there is what a closed-loop
-     benchmark would report);
+     benchmark would report).  Inside `make bench` the closed-loop sweep has
+     just measured the workload at its own levels; its points at c <= C are
+     taken (copied into rate.csv) instead of being measured again;
   2. open loop with C slots at LOADS percent of that capacity (10% .. 120%),
      each for about DURATION_S, repeated RUNS times by hyperfine.
 The models take turns: at each closed-loop level, then at each load, every
@@ -39,11 +41,12 @@ from . import runner as R
 
 DEFAULT_WORKLOADS = ["mixed"]      # compute and wait: where a loop's stall shows
 SLOTS = 64                         # C: open-loop slots, and the top closed-loop level
-QUICK_SLOTS = 16
-LOADS = [10, 30, 50, 70, 80, 90, 100, 110, 120]   # percent of capacity
+QUICK_SLOTS = 16                   # ... in a QUICK bench-rate
+QUICK_INTO_SLOTS = 256             # ... in a QUICK make bench, whose levels are 1 and 256
+LOADS = [10, 50, 70, 90, 100, 110, 120]   # percent of capacity
 QUICK_LOADS = [50, 90, 120]
-DURATION_S = 1.0                   # one open-loop run, at the offered rate
-QUICK_DURATION_S = 0.3
+DURATION_S = 0.5                   # one open-loop run, at the offered rate
+QUICK_DURATION_S = 0.15
 MIN_OPEN_TASKS = 200               # ... but at least this many tasks
 RATE_RUNS = 3                      # counted runs per open-loop point
 QUICK_RATE_RUNS = 2
@@ -52,7 +55,7 @@ RATE_DIR = "rate"
 REPORT = os.path.join(common.ROOT, "scripts", "report", "report.py")  # the report's entry
 COLUMNS = ["workload", "model", "mode", "concurrency", "load_pct", "offered", "status",
            "reason", "tasks", "runs", "throughput", "p50_us", "p90_us", "p99_us", "p999_us",
-           "max_us", "mean_us", "p99_us_min", "p99_us_max", "checksum", "errors"]
+           "max_us", "mean_us", "p99_us_min", "p99_us_max", "checksum", "errors", "point_s"]
 
 
 def closed_levels(slots):
@@ -87,7 +90,7 @@ def setup(argv):
     args.runs = common.whole(args.runs, "RUNS", 2, 100) if args.runs is not None else (
         QUICK_RATE_RUNS if args.quick else RATE_RUNS)
     args.slots = common.whole(args.slots, "SLOTS", 1, 100000) if args.slots is not None else (
-        QUICK_SLOTS if args.quick else SLOTS)
+        (QUICK_INTO_SLOTS if args.into else QUICK_SLOTS) if args.quick else SLOTS)
     args.pin = common.parse_pin(args.pin)
     args.loads = common.parse_list(args.loads, "LOADS",
                                    lambda s: common.whole(s, "LOADS", 1, 1000)) or (
@@ -152,19 +155,22 @@ def open_point(args, runner, meta, rate_dir, pair, model, c, load, capacity):
     return row
 
 
-def rate_order(pairs, model_list, levels, loads):
+def rate_order(pairs, model_list, levels, loads, have=None):
     """The rate sweep's steps in the order they run, per workload: first
     ("closed", c, model) for every closed-loop level, then ("open", load,
     model) for every load; at each level or load every model back to back,
     their order rotated by one from one step to the next (drift falls on all
     models alike).  Every closed step of a workload precedes its open ones:
-    an open point needs its model's capacity."""
+    an open point needs its model's capacity.  have: the (workload, model)
+    whose closed points the closed-loop sweep measured; theirs are not run."""
+    have = have or set()
     out, k = [], 0
     for pair in pairs:
         for mode, xs in (("closed", levels), ("open", loads)):
             for x in xs:
-                out += [(pair, mode, x, model_list[(k + j) % len(model_list)])
-                        for j in range(len(model_list))]
+                out += [(pair, mode, x, m) for m in
+                         (model_list[(k + j) % len(model_list)] for j in range(len(model_list)))
+                         if mode == "open" or (pair["name"], m["name"]) not in have]
                 k += 1
     return out
 
@@ -179,15 +185,56 @@ def rows_order(rows, pairs, model_list):
                                        r["concurrency"] if r["mode"] == "closed" else r["load_pct"]))
 
 
-def run_rate(args, runner, run_dir, meta):
+def taken_rows(args, closed_rows):
+    """The closed-loop sweep's ok rows of the rate workloads at c <= slots,
+    as rate.csv's closed rows: {(workload, model): [rows]}."""
+    names = {p["name"] for p in args.pairs}
+    models_ = {m["name"] for m in args.models}
+    got = {}
+    for r in closed_rows or []:
+        if (r["workload"] in names and r["model"] in models_ and r["status"] == "ok"
+                and r["concurrency"] <= args.slots):
+            row = {k: r.get(k) for k in COLUMNS if k != "point_s"}
+            row.update(mode="closed", load_pct="", offered="")
+            got.setdefault((r["workload"], r["model"]), []).append(row)
+    return got
+
+
+def steps(args, have=()):
+    """The rate sweep's steps for the ETA (eta.step), in the order they run."""
+    from . import eta
+    out = []
+    for pair, mode, x, model in rate_order(args.pairs, args.models, closed_levels(args.slots),
+                                           args.loads, set(have)):
+        if mode == "closed":
+            out.append(eta.step("rate-closed", pair["name"], model["name"], x,
+                                eta.prior_s(pair["kind"], x, args.quick)))
+        else:
+            out.append(eta.step("open", pair["name"], model["name"], x,
+                                args.runs * (args.duration_s + 0.05) + 0.1))
+    return out
+
+
+def run_rate(args, runner, run_dir, meta, closed_rows=None, clock=None):
     """Every point of the rate sweep into run_dir/rate/; returns the rows.
-    Raises common.Interrupted (rows so far are on disk)."""
+    closed_rows: the closed-loop sweep's rows (make bench), whose points at
+    c <= slots give each model's capacity instead of closed steps of its own.
+    clock: the sweep's eta.Eta (its steps for this section added here),
+    which says the time left in each progress line.  Raises
+    common.Interrupted (rows so far are on disk)."""
+    from . import eta
     rate_dir = os.path.join(run_dir, RATE_DIR)
     for sub in ("", "stats", "hyperfine"):
         os.makedirs(os.path.join(rate_dir, sub), exist_ok=True)
     csv_path = os.path.join(rate_dir, RATE_CSV)
     levels = closed_levels(args.slots)
-    total = len(args.pairs) * len(args.models) * (len(levels) + len(args.loads))
+    taken = taken_rows(args, closed_rows)
+    plan = rate_order(args.pairs, args.models, levels, args.loads, set(taken))
+    if clock is None:
+        clock = eta.Eta(steps(args, taken) + [eta.report_step(len(args.pairs))], args.quick)
+    else:
+        clock.plan(steps(args, taken), ("rate-closed", "open"))
+    total = len(plan)
     meta["rate"] = {"slots": args.slots, "loads": args.loads, "closed_levels": levels,
                     "runs": args.runs, "duration_s": args.duration_s,
                     "run_timeout_s": common.run_timeout_s(),
@@ -195,11 +242,15 @@ def run_rate(args, runner, run_dir, meta):
                     "models": [m["name"] for m in args.models], "file": RATE_DIR + "/" + RATE_CSV,
                     "placement": provenance.placement(args.pin, args.backend),
                     "backend": args.backend or "local",
+                    "closed_from": ("the closed-loop sweep (results.csv), its points at c <= %d"
+                                    % args.slots) if taken else "measured here",
                     "order": "models interleaved per step, order rotated", "complete": False}
-    rows, i, start = [], 0, time.monotonic()
-    common.say("bench-rate: %d points (%s; open loop with %d slots at %s%% of capacity), in %s" % (
+    rows, i, start = [r for got in taken.values() for r in got], 0, time.monotonic()
+    common.say("bench-rate: %d points (%s; open loop with %d slots at %s%% of capacity%s), in %s" % (
         total, ", ".join(p["name"] for p in args.pairs), args.slots,
-        ",".join(str(x) for x in args.loads), common.rel(rate_dir)), args.quiet)
+        ",".join(str(x) for x in args.loads),
+        "; capacity from the closed-loop sweep" if taken else "", common.rel(rate_dir)),
+        args.quiet)
 
     def progress(row, what):
         elapsed = time.monotonic() - start
@@ -211,12 +262,15 @@ def run_rate(args, runner, run_dir, meta):
             text = common.colour("FAILED: %s" % row["reason"], "31")
         common.say("[%3d/%d] %-10s %-8s %-14s %s  (%s elapsed, ~%s left)" % (
             i, total, row["workload"], row["model"], what, text, common.duration(elapsed),
-            common.duration(elapsed / i * (total - i))), args.quiet)
+            common.duration(clock.remaining())), args.quiet)
 
     capacity = {}   # (workload, model): best closed-loop throughput so far
-    for pair, mode, x, model in rate_order(args.pairs, args.models, levels, args.loads):
+    for key, got in taken.items():
+        capacity[key] = max(r["throughput"] for r in got)
+    for pair, mode, x, model in plan:
         i += 1
         key = (pair["name"], model["name"])
+        t0 = time.monotonic()
         if mode == "closed":
             r = point.run_point(args, runner, meta, rate_dir, pair, model, x)
             r.update(mode="closed", load_pct="", offered="")
@@ -229,9 +283,14 @@ def run_rate(args, runner, run_dir, meta):
         else:
             r = open_point(args, runner, meta, rate_dir, pair, model, args.slots, x,
                            capacity[key])
+        r["point_s"] = round(time.monotonic() - t0, 3)
+        clock.record(("rate-closed" if mode == "closed" else "open", pair["name"],
+                      model["name"], x), r["point_s"])
         rows.append(r)
         write_rows(csv_path, rows_order(rows, args.pairs, args.models))
         progress(r, "closed c=%d" % x if mode == "closed" else "open %3d%%" % x)
+    if not plan:
+        write_rows(csv_path, rows_order(rows, args.pairs, args.models))
     meta["rate"]["complete"] = True
     meta["rate"]["elapsed_s"] = round(time.monotonic() - start, 1)
     return rows

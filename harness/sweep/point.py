@@ -17,7 +17,9 @@ import time
 
 from . import common, hgrm, interval, runner as R
 
-TARGET_S = 0.4          # aim for one run to take this long
+TARGET_S = 0.15         # aim for one run to take this long (it was 0.4: the spread of
+                        # 6 runs was no wider at 0.1-0.2 s on 5 of 7 points tried, and
+                        # a wide point gets runs added, below)
 QUICK_TARGET_S = 0.08   # ... in a QUICK sweep
 PILOT_MIN_TASKS = 200   # a pilot runs at least this many tasks
 QUICK_PILOT_MIN_TASKS = 50  # ... in a QUICK sweep (io_sleep c=1: 50 ms, not 200)
@@ -27,11 +29,13 @@ MIN_TASKS_PER_SLOT = 5  # every slot gets at least this many tasks: a closed run
                         # reports its steady window (harness/dispatch.h), which
                         # needs 5 (mixed at c = 10,000 does 4-7k tasks/s: 7-13 s)
 WANT_TASKS_PER_SLOT = 20  # and this many where the time cap allows
-MAX_RUN_S = 1.5         # ... the time cap for that
-STEADY_TASKS_PER_SLOT = 50  # and this many within a longer cap: a run whose slots turn
-STEADY_MAX_RUN_S = 5.0      # over too slowly for a window (io_sleep threads at c = 10,000
-                            # starve some threads for 0.6 s) carries its drain: Little's
-                            # law at 0.96 with 20 tasks per slot, 0.99 with 50
+MAX_RUN_S = 0.75        # ... the time cap for that
+QUICK_MAX_RUN_S = 0.2   # ... in a QUICK sweep
+# No rule of 50 tasks per slot within 5 s (there was one, STEADY_TASKS_PER_SLOT).
+# It was for threads whose slots turn over late, but a full sweep showed no
+# threads run at c >= 1,024 opening a window even with 50 (some thread waits
+# the whole run: max latency = the run), while every loop and coroutine model
+# opened one after 2-3 latencies; it cost half the sweep.
 MAX_TASKS = 50_000_000  # never more than this per run
 PILOT_SKIP_MIN_C = 4096  # from here a point is sized from the level below, when the
                          # sweep measured it, not by a pilot of its own
@@ -44,7 +48,7 @@ WARMUP = 0              # hyperfine warm-up runs: none, the pilot (the same comm
 # still wider after that says so (results.csv throughput_lo/hi; the report).
 TARGET_HALF_WIDTH = 0.03
 MAX_RUNS = 8
-EXTRA_BUDGET_S = 4.0
+EXTRA_BUDGET_S = 2.0
 NOISY_CV = 0.10         # a point whose throughput spread is above this is noisy
 NOISY_OUTLIER_CV = 0.05  # hyperfine's outlier warning (about the whole process's wall
 NOISY_SPREAD = 0.20      # time, set-up included) flags a point only when our own figure
@@ -235,10 +239,7 @@ def measure_point(args, runner, meta, run_dir, pair, model, c, known):
                 "device": mount_source(stats.get("file_path")), "mib": stats.get("file_mib"),
                 "cached_pct_at_start": {}})
             df["cached_pct_at_start"][name] = stats.get("file_cached_pct")
-    rate = stats["throughput"] or 1.0
-    want = max(rate * args.target_s, min(WANT_TASKS_PER_SLOT * c, rate * MAX_RUN_S),
-               min(STEADY_TASKS_PER_SLOT * c, rate * STEADY_MAX_RUN_S))
-    n = int(min(MAX_TASKS, max(MIN_TASKS_PER_SLOT * c, want)))
+    n = run_tasks(stats["throughput"] or 1.0, c, args.target_s, getattr(args, "quick", False))
     row["tasks"] = n
 
     # hyperfine: warm-up and counted runs, each appending a stats line; then
@@ -282,6 +283,16 @@ def measure_point(args, runner, meta, run_dir, pair, model, c, known):
     row.update(merge_point(lines[WARMUP:], hf, outliers))
     hgrm.write_point(run_dir, tag, lines[WARMUP:], hist_file)
     return row
+
+
+def run_tasks(rate, c, target_s, quick=False):
+    """The task count of a point's runs, for a model that did rate tasks/s
+    at c in flight: a run of target_s; at least MIN_TASKS_PER_SLOT per slot,
+    and WANT_TASKS_PER_SLOT within MAX_RUN_S (QUICK_MAX_RUN_S in a QUICK
+    sweep); never over MAX_TASKS."""
+    cap = QUICK_MAX_RUN_S if quick else MAX_RUN_S
+    want = max(rate * target_s, min(WANT_TASKS_PER_SLOT * c, rate * cap))
+    return int(min(MAX_TASKS, max(MIN_TASKS_PER_SLOT * c, want)))
 
 
 def extra_runs(counted, hfs, spent_extra, max_runs):
