@@ -41,6 +41,9 @@ LEVELS = {  # default concurrency levels by workload kind
 # 30,000 and 100,000: where threads run out (pid_max, 32,768 here) and
 # coroutines and event loops go on; a pair's max_c (--list -v) stops it lower.
 QUICK_LEVELS = {"cpu": [1, 16], "io": [1, 256]}  # c=1 and one with many in flight
+QUICK_WORK_TOP = 64     # ... but an I/O pair with CPU work per task (mixed) stops here in
+                        # a QUICK sweep: CPU-bound from c ~ 16, its runs at 256 are five
+                        # latencies of 30-50 ms per slot, a sixth of QUICK's time
 DEFAULT_RUNS = 3        # counted runs per point
 REPORT = os.path.join(common.ROOT, "scripts", "report", "report.py")  # the report's entry
 
@@ -83,8 +86,10 @@ def setup(argv):
     table = QUICK_LEVELS if args.quick else LEVELS
     # A pair's own top level (--list -v's max_c: file_read stops at 1,024)
     # caps its kind's levels; CONCURRENCY= given by hand is taken as it is.
-    levels = {p["name"]: levels_cli or [c for c in table[p["kind"]]
-                                        if not p.get("max_c") or c <= p["max_c"]]
+    def top(p, c):
+        return min(c, QUICK_WORK_TOP) if args.quick and p["work"] and p["kind"] == "io" else c
+    levels = {p["name"]: levels_cli or sorted({top(p, c) for c in table[p["kind"]]
+                                               if not p.get("max_c") or c <= p["max_c"]})
               for p in pairs}
     args.target_s = point.QUICK_TARGET_S if args.quick else point.TARGET_S
     # A QUICK sweep is a look, not a measurement: no runs added to it.

@@ -47,7 +47,7 @@ CPU_WORK_TOP = 16                # a pair with CPU work per task (work > 0) stop
                                  # on one CPU at c = 256 its runs are 12,800 tasks (the
                                  # steady window's 50 per slot) of 50-200 us of CPU each,
                                  # 0.6-2.6 s a run, 7 models x 4 runs: over a minute
-TARGET_S = point.QUICK_TARGET_S  # one run's length (the main sweep's is point.TARGET_S)
+TARGET_S = 0.08                  # one run's length (the main sweep's is point.TARGET_S)
 PIN = "one"                      # the runtime's placement (--pin one)
 PLACEMENT = ("one: the model on its first allowed CPU ({cores} and {loops} = 1), "
              "its own backend on the last allowed CPU")
@@ -116,11 +116,12 @@ def run(args, runner, pairs, levels, run_dir, meta, save, order, csv_order, cloc
         os.makedirs(os.path.join(out_dir, sub), exist_ok=True)
     csv_path = os.path.join(out_dir, "results.csv")
     sargs = argparse.Namespace(**vars(args))
-    sargs.pin, sargs.target_s, sargs.max_runs = PIN, TARGET_S, args.runs
+    sargs.pin, sargs.max_runs = PIN, args.runs
+    sargs.target_s = point.QUICK_TARGET_S if args.quick else TARGET_S
     sec_pairs = [p for p in pairs if any(p is q for q, _, _ in points)]
     meta["onecpu"] = {
         "status": "running", "file": DIR + "/results.csv", "placement": PLACEMENT,
-        "pin": PIN, "cpus": len(os.sched_getaffinity(0)), "target_s": TARGET_S,
+        "pin": PIN, "cpus": len(os.sched_getaffinity(0)), "target_s": sargs.target_s,
         "runs": args.runs, "runs_added": False, "workloads": [p["name"] for p in sec_pairs],
         "concurrency": {p["name"]: sorted({c for q, _, c in points if q is p})
                         for p in sec_pairs},

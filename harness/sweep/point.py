@@ -20,7 +20,7 @@ from . import common, hgrm, interval, runner as R
 TARGET_S = 0.15         # aim for one run to take this long (it was 0.4: the spread of
                         # 6 runs was no wider at 0.1-0.2 s on 5 of 7 points tried, and
                         # a wide point gets runs added, below)
-QUICK_TARGET_S = 0.08   # ... in a QUICK sweep
+QUICK_TARGET_S = 0.04   # ... in a QUICK sweep
 PILOT_MIN_TASKS = 200   # a pilot runs at least this many tasks
 QUICK_PILOT_MIN_TASKS = 50  # ... in a QUICK sweep (io_sleep c=1: 50 ms, not 200)
 PILOT_TASKS_PER_SLOT = 2  # ... and this many per slot; the same for every model,
@@ -30,7 +30,7 @@ MIN_TASKS_PER_SLOT = 5  # every slot gets at least this many tasks: a closed run
                         # needs 5 (mixed at c = 10,000 does 4-7k tasks/s: 7-13 s)
 WANT_TASKS_PER_SLOT = 20  # and this many where the time cap allows
 MAX_RUN_S = 0.75        # ... the time cap for that
-QUICK_MAX_RUN_S = 0.2   # ... in a QUICK sweep
+QUICK_MAX_RUN_S = 0.1   # ... in a QUICK sweep
 # No rule of 50 tasks per slot within 5 s (there was one, STEADY_TASKS_PER_SLOT).
 # It was for threads whose slots turn over late, but a full sweep showed no
 # threads run at c >= 1,024 opening a window even with 50 (some thread waits

@@ -62,38 +62,71 @@ def gnuplot_error_line(stderr):
     return re.sub(r"\s+", " ", lines[-1]) if lines else "no message"
 
 
-def run_gnuplot(script, variables, what):
-    """Run `gnuplot -e VARS script`.  Raises ReportError naming `what` on a
-    missing gnuplot, a timeout or a non-zero exit.  Warnings (empty series
-    are normal: not every model has every point) are not shown."""
+def start_gnuplot(script, variables, what):
+    """Start `gnuplot -e VARS script`; (process, what) for finish_gnuplot.
+    Raises ReportError on a missing gnuplot."""
     expr = "; ".join("%s=%s" % (k, gp_value(v)) for k, v in variables.items())
     gnuplot = os.environ.get(GNUPLOT_ENV) or "gnuplot"
     try:
-        proc = subprocess.run([gnuplot, "-e", expr, script], capture_output=True,
-                              text=True, timeout=GNUPLOT_TIMEOUT_S)
+        proc = subprocess.Popen([gnuplot, "-e", expr, script], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
     except FileNotFoundError:
         raise ReportError("gnuplot not found (%s); install gnuplot-nox" % gnuplot)
+    return proc, what
+
+
+def finish_gnuplot(started):
+    """Wait for a started gnuplot.  Raises ReportError naming what it drew
+    on a timeout or a non-zero exit.  Warnings (empty series are normal: not
+    every model has every point) are not shown."""
+    proc, what = started
+    try:
+        _, err = proc.communicate(timeout=GNUPLOT_TIMEOUT_S)
     except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
         raise ReportError("gnuplot timed out after %ds drawing %s" % (GNUPLOT_TIMEOUT_S, what))
     if proc.returncode != 0:
         status = ("killed by signal %d" % -proc.returncode if proc.returncode < 0
                   else "exit %d" % proc.returncode)
         raise ReportError("gnuplot failed drawing %s (%s): %s" % (
-            what, status, gnuplot_error_line(proc.stderr)))
+            what, status, gnuplot_error_line(err)))
+
+
+def run_gnuplot(script, variables, what):
+    """Run `gnuplot -e VARS script` to its end (ReportError as above)."""
+    finish_gnuplot(start_gnuplot(script, variables, what))
 
 
 def draw(run_dir, name, script, variables):
-    """Draw one figure in every FORMAT: gnuplot writes a temporary file,
-    which is renamed to run_dir/name.FMT only when complete."""
-    for fmt in FORMATS:
-        final = "%s.%s" % (name, fmt)
-        tmp = temp_name(run_dir, final)
-        try:
-            run_gnuplot(script, dict(variables, out=tmp, fmt=fmt), final)
+    """Draw one figure in every FORMAT, the formats at once (one gnuplot
+    each: a core each on a 2-core machine): gnuplot writes a temporary
+    file, which is renamed to run_dir/name.FMT only when complete."""
+    jobs = []
+    try:
+        for fmt in FORMATS:
+            final = "%s.%s" % (name, fmt)
+            tmp = temp_name(run_dir, final)
+            jobs.append((final, tmp, start_gnuplot(script, dict(variables, out=tmp, fmt=fmt),
+                                                   final)))
+        errors = []
+        for final, tmp, started in jobs:
+            try:
+                finish_gnuplot(started)
+            except ReportError as e:
+                errors.append(e)
+        if errors:
+            raise errors[0]
+        for final, tmp, _ in jobs:
             if not os.path.exists(tmp) or os.path.getsize(tmp) == 0:
                 raise ReportError("gnuplot wrote nothing for %s" % final)
+        for final, tmp, _ in jobs:
             os.replace(tmp, os.path.join(run_dir, final))
-        finally:
+    finally:
+        for final, tmp, started in jobs:
+            if started[0].poll() is None:
+                started[0].kill()
+                started[0].wait()
             if os.path.exists(tmp):
                 os.unlink(tmp)
 
