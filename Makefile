@@ -218,7 +218,7 @@ $(FUZZ_BINS):
 # break or inject into it; a variable given empty is passed on, and refused.
 # PIN=split puts the run's backend on its own CPU and the model on the rest
 # (the sweep checks the value).  ONECPU=0 skips the one-CPU section
-# (harness/sweep/onecpu.py).  BACKEND=HOST:PORT runs the pairs that use a
+# (harness/sweep/onecpu.py), ONECPU=1 runs it in a QUICK sweep too.  BACKEND=HOST:PORT runs the pairs that use a
 # backend against a bin/backend on another host (the sweep probes it before
 # anything runs).  BENCH_CFLAGS and BENCH_CC tell the sweep's meta.json the
 # flags the binaries are built with.
@@ -236,6 +236,7 @@ bench: deps
 		$(if $(call on,$(QUIET)),--quiet) \
 		$(if $(filter 0,$(strip $(RATE))),--no-rate) \
 		$(if $(filter 0,$(strip $(ONECPU))),--no-onecpu) \
+		$(if $(filter 1,$(strip $(ONECPU))),--onecpu) \
 		$(if $(call given,PIN),--pin "$$PIN") \
 		$(if $(call given,BACKEND),--backend "$$BACKEND") \
 		$(if $(call given,OUT),--results "$$OUT")
@@ -295,7 +296,7 @@ help:
 	@echo "                  (bin/calibrate [--quick]: this machine's floor, as CSV)"
 	@echo "  make bench      install what is missing, build, run the default sweep,"
 	@echo "                  plot, write results/<run-id>/report.md (results/latest)"
-	@echo "                  QUICK=1            a small sweep (2 levels a kind; minutes)"
+	@echo "                  QUICK=1            a small look (2 levels a kind; under a minute)"
 	@echo "                  CONCURRENCY=1,8,64 these concurrency levels only"
 	@echo "                  WORKLOADS=a,b      these workload pairs only"
 	@echo "                  MODELS=a,b         these models only (harness/models.def)"
@@ -304,7 +305,8 @@ help:
 	@echo "                  QUIET=1            no progress lines (CI)"
 	@echo "                  RATE=0             skip the open-loop sweep at the end"
 	@echo "                  ONECPU=0           skip the one-CPU section (some points again,"
-	@echo "                                     each model confined to one CPU)"
+	@echo "                                     each model confined to one CPU; ONECPU=1:"
+	@echo "                                     run it in a QUICK sweep too)"
 	@echo "                  PIN=split          the backend on its own CPU, the model on the"
 	@echo "                                     rest (default: both unpinned on all CPUs)"
 	@echo "                  BACKEND=HOST:PORT  the pairs with a backend use a bin/backend"

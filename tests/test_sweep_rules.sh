@@ -20,10 +20,14 @@ wide = [1000.0, 1100.0, 900.0]
 say(point.extra_runs(stats(tight), hf, 0, 8) == 0,
     "three runs within 0.1%: no run added")
 k = point.extra_runs(stats(wide), hf, 0, 8)
-say(k == 5, "three runs spread by 10%%: runs added up to the cap of 8 (got %d)" % k)
+say(k == int(point.EXTRA_BUDGET_S / 0.5),
+    "three runs spread by 10%%: runs added as the %.0f s budget allows at 0.5 s a run (got %d)"
+    % (point.EXTRA_BUDGET_S, k))
+say(point.extra_runs(stats(wide), [{"times": [0.1] * 3}], 0, 8) == 5,
+    "... and up to the cap of 8 runs in all where they are short")
 say(point.extra_runs(stats(wide), hf, 0, 3) == 0, "a cap of 3 (QUICK): none added")
-say(point.extra_runs(stats(wide), [{"times": [3.0]}], 0, 8) == 1,
-    "3 s runs: only what fits in the 4 s budget (1)")
+say(point.extra_runs(stats(wide), [{"times": [1.5]}], 0, 8) == 1,
+    "1.5 s runs: only what fits in the 2 s budget (1)")
 say(point.extra_runs(stats(wide), hf, 8, 8) == 0, "the budget spent: none added")
 n = interval.runs_for([1000.0, 1020.0, 990.0, 1010.0], 0.03, 8)
 iv = interval.point([1000.0, 1020.0, 990.0, 1010.0] * 2)
@@ -32,6 +36,18 @@ lo, hi = interval.point([100.0, 102.0, 98.0])
 say(lo < 100 < hi and abs((hi - lo) / 2 / 100 - 0.05) < 0.01,
     "t interval of 100, 102, 98 is about +-5%% (%.1f..%.1f)" % (lo, hi))
 say(interval.point([5.0]) is None, "one run has no interval")
+
+# --- a point's runs: sized by the model's rate --------------------------------
+say(point.run_tasks(20000, 1, 0.15) == 3000, "c=1 at 20k tasks/s: a run of 0.15 s, 3000 tasks")
+say(point.run_tasks(1000, 1024, 0.15) == 1024 * 5,
+    "a slow point (1k tasks/s at c=1,024): 5 tasks per slot, the least for a window")
+say(point.run_tasks(100000, 1024, 0.15) == 20 * 1024,
+    "20 tasks per slot where the time cap allows (%d)" % point.run_tasks(100000, 1024, 0.15))
+say(point.run_tasks(20000, 1024, 0.15) == int(20000 * point.MAX_RUN_S),
+    "... no more than MAX_RUN_S of them (%d)" % point.run_tasks(20000, 1024, 0.15))
+say(point.run_tasks(20000, 1024, 0.04, quick=True) == 1024 * 5
+    and point.run_tasks(1e6, 256, 0.04, quick=True) == 40000,
+    "QUICK: the same rules with its own run length and cap")
 
 # --- the ETA ------------------------------------------------------------------
 def st(m, c, sec="closed", w="w"):

@@ -36,10 +36,13 @@ from . import runner as R
 
 LEVELS = {  # default concurrency levels by workload kind
     "cpu": [1, 2, 4, 16, 64, 256, 1024],
-    "io": [1, 4, 16, 64, 256, 1024, 4096, 10000, 30000, 100000],
+    "io": [1, 4, 16, 64, 256, 1024, 4096, 10000, 100000],
 }
-# 30,000 and 100,000: where threads run out (pid_max, 32,768 here) and
-# coroutines and event loops go on; a pair's max_c (--list -v) stops it lower.
+# 100,000: over what the system lets one process have in threads (32,765
+# here: threads refuse it at once, naming the limit) and where coroutines and
+# event loops go on; a pair's max_c (--list -v) stops it lower.  There was a
+# 30,000 level: threads made and tore down 30,000 threads per run there, 42 s
+# of a 14-minute sweep, a sixth of all io_sleep's time.
 QUICK_LEVELS = {"cpu": [1, 16], "io": [1, 256]}  # c=1 and one with many in flight
 QUICK_WORK_TOP = 64     # ... but an I/O pair with CPU work per task (mixed) stops here in
                         # a QUICK sweep: CPU-bound from c ~ 16, its runs at 256 are five
@@ -207,7 +210,7 @@ def plan_steps(args, pairs, levels, points, rargs):
     points), the report."""
     steps = [eta.step("closed", p["name"], m["name"], c, eta.prior_s(eta_kind(p, c), c, args.quick))
              for p, m, c in points]
-    if not args.no_onecpu:
+    if not onecpu.skipped(args):
         steps += onecpu.steps(args, pairs, levels, point_order)
     if rargs:
         have = {(p["name"], m["name"]) for p, m, c in points if c <= rargs.slots}

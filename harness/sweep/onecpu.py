@@ -54,9 +54,22 @@ PLACEMENT = ("one: the model on its first allowed CPU ({cores} and {loops} = 1),
 
 
 def add_option(ap):
-    """--no-onecpu on the closed-loop sweep's parser."""
+    """--no-onecpu and --onecpu on the closed-loop sweep's parser."""
     ap.add_argument("--no-onecpu", action="store_true",
                     help="skip the one-CPU section (harness/sweep/onecpu.py) after the points")
+    ap.add_argument("--onecpu", action="store_true",
+                    help="run the one-CPU section in a QUICK sweep too (it is the full run's)")
+
+
+def skipped(args):
+    """Why the section does not run (--no-onecpu; a QUICK sweep without
+    --onecpu: a QUICK sweep must stay under 45 s, and the section is 6-8 s
+    of it), or None."""
+    if args.no_onecpu:
+        return "--no-onecpu"
+    if args.quick and not getattr(args, "onecpu", False):
+        return "a QUICK sweep (--onecpu, ONECPU=1: run it)"
+    return None
 
 
 def section_levels(pair, run_levels):
@@ -101,8 +114,8 @@ def run(args, runner, pairs, levels, run_dir, meta, save, order, csv_order, cloc
     (closed_loop.point_order, csv_order), so the section runs and lists its
     points by the same rules.  Returns 130 after an interrupt (the
     closed-loop results stay whole; latest is not moved), else None."""
-    if args.no_onecpu:
-        meta["onecpu"] = {"status": "skipped", "reason": "--no-onecpu", "file": None}
+    if skipped(args):
+        meta["onecpu"] = {"status": "skipped", "reason": skipped(args), "file": None}
         return None
     points = plan(args, pairs, levels, order)
     if not points:
