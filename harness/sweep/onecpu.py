@@ -35,7 +35,7 @@ import os
 import sys
 import time
 
-from . import common, point, rundir
+from . import common, eta, point, rundir
 
 DIR = "onecpu"                   # RUN/onecpu/: results.csv, stats/, hyperfine/
 CLAIM = "onecpu"                 # the pairs whose registry entry declares this claim
@@ -89,7 +89,6 @@ def plan(args, pairs, levels, order):
 
 def steps(args, pairs, levels, order):
     """The section's steps for the ETA (eta.step), in the order they run."""
-    from . import eta
     return [eta.step("onecpu", p["name"], m["name"], c, eta.prior_s(p["kind"], c, True))
             for p, m, c in plan(args, pairs, levels, order)]
 
@@ -143,7 +142,6 @@ def run(args, runner, pairs, levels, run_dir, meta, save, order, csv_order, cloc
     common.say("bench: one-CPU section: %d points (%s), in %s" % (
         len(points), ", ".join(p["name"] for p in sec_pairs), common.rel(out_dir)), args.quiet)
     if clock is None:
-        from . import eta
         clock = eta.Eta(steps(args, pairs, levels, order), True)
     rows, start = [], time.monotonic()
     try:

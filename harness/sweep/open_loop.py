@@ -36,13 +36,13 @@ import subprocess
 import sys
 import time
 
-from . import calibration, common, hgrm, models, point, provenance, registry, rundir, topology
+from . import calibration, common, eta, hgrm, models, point, provenance, registry, rundir, topology
 from . import runner as R
 
 DEFAULT_WORKLOADS = ["mixed"]      # compute and wait: where a loop's stall shows
 SLOTS = 64                         # C: open-loop slots, and the top closed-loop level
 QUICK_SLOTS = 16                   # ... in a QUICK bench-rate
-QUICK_INTO_SLOTS = 256             # ... in a QUICK make bench, whose levels are 1 and 256
+QUICK_INTO_SLOTS = 64              # ... in a QUICK make bench, whose mixed levels are 1 and 64
 LOADS = [10, 50, 80, 100, 120]   # percent of capacity
 QUICK_LOADS = [50, 120]
 DURATION_S = 0.5                   # one open-loop run, at the offered rate
@@ -202,7 +202,6 @@ def taken_rows(args, closed_rows):
 
 def steps(args, have=()):
     """The rate sweep's steps for the ETA (eta.step), in the order they run."""
-    from . import eta
     out = []
     for pair, mode, x, model in rate_order(args.pairs, args.models, closed_levels(args.slots),
                                            args.loads, set(have)):
@@ -222,7 +221,6 @@ def run_rate(args, runner, run_dir, meta, closed_rows=None, clock=None):
     clock: the sweep's eta.Eta (its steps for this section added here),
     which says the time left in each progress line.  Raises
     common.Interrupted (rows so far are on disk)."""
-    from . import eta
     rate_dir = os.path.join(run_dir, RATE_DIR)
     for sub in ("", "stats", "hyperfine"):
         os.makedirs(os.path.join(rate_dir, sub), exist_ok=True)

@@ -155,11 +155,16 @@ def draw(run_dir, rows, meta):
             write_dat(dat, rows, wl, names)
             slots = next((int(r["concurrency"]) for r in rows
                           if r["workload"] == wl and r["mode"] == "open"), None)
+            # The closed levels as measured (make bench takes its own: 1, 4, 16, 64).
+            levels = sorted({int(r["concurrency"]) for r in rows
+                             if r["workload"] == wl and r["mode"] == "closed" and ok(r)})
+            closed = ("c = %s" % ", ".join(map(str, levels)) if 0 < len(levels) <= 4
+                      else "c = %d .. %d" % (levels[0], levels[-1]) if levels else "none")
             draw_figure(rate_dir, "rate-" + wl, PLOT_RATE_GP, {
                 "dat": dat, **model_variables(names, styles),
                 "ttl": "%s: latency against load (open loop: %s slots, arrivals on a fixed "
-                       "schedule; closed loop: c = 1 .. %s); %s" % (
-                           wl, slots, slots, cores_text(meta).strip(" ,;"))})
+                       "schedule; closed loop: %s); %s" % (
+                           wl, slots, closed, cores_text(meta).strip(" ,;"))})
         finally:
             os.unlink(dat)
         drawn.append(wl)
