@@ -39,12 +39,12 @@ say(interval.point([5.0]) is None, "one run has no interval")
 
 # --- a point's runs: sized by the model's rate --------------------------------
 say(point.run_tasks(20000, 1, 0.15) == 3000, "c=1 at 20k tasks/s: a run of 0.15 s, 3000 tasks")
-say(point.run_tasks(1000, 1024, 0.15) == 1024 * 5,
-    "a slow point (1k tasks/s at c=1,024): 5 tasks per slot, the least for a window")
-say(point.run_tasks(100000, 1024, 0.15) == 20 * 1024,
-    "20 tasks per slot where the time cap allows (%d)" % point.run_tasks(100000, 1024, 0.15))
-say(point.run_tasks(20000, 1024, 0.15) == int(20000 * point.MAX_RUN_S),
-    "... no more than MAX_RUN_S of them (%d)" % point.run_tasks(20000, 1024, 0.15))
+say(point.run_tasks(500, 1024, 0.15) == 1024 * 5,
+    "a slow point (500 tasks/s at c=1,024): 5 tasks per slot, the least for a window")
+say(point.run_tasks(200000, 1024, 0.15) == 50 * 1024,
+    "50 tasks per slot where the steady cap allows (%d)" % point.run_tasks(200000, 1024, 0.15))
+say(point.run_tasks(5000, 1024, 0.15) == int(5000 * point.STEADY_MAX_RUN_S),
+    "... no more than STEADY_MAX_RUN_S of them (%d)" % point.run_tasks(5000, 1024, 0.15))
 say(point.run_tasks(20000, 1024, 0.04, quick=True) == 1024 * 5
     and point.run_tasks(1e6, 256, 0.04, quick=True) == 40000,
     "QUICK: the same rules with its own run length and cap")

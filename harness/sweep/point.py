@@ -31,11 +31,15 @@ MIN_TASKS_PER_SLOT = 5  # every slot gets at least this many tasks: a closed run
 WANT_TASKS_PER_SLOT = 20  # and this many where the time cap allows
 MAX_RUN_S = 0.75        # ... the time cap for that
 QUICK_MAX_RUN_S = 0.1   # ... in a QUICK sweep
-# No rule of 50 tasks per slot within 5 s (there was one, STEADY_TASKS_PER_SLOT).
-# It was for threads whose slots turn over late, but a full sweep showed no
-# threads run at c >= 1,024 opening a window even with 50 (some thread waits
-# the whole run: max latency = the run), while every loop and coroutine model
-# opened one after 2-3 latencies; it cost half the sweep.
+STEADY_TASKS_PER_SLOT = 50  # and this many within a longer cap (not in a QUICK sweep):
+STEADY_MAX_RUN_S = 5.0      # a run whose slots do not all turn over early reports the
+                            # whole run, its start and drain too, and those weigh less the
+                            # longer it runs.  threads io_sleep c=4,096 (no window): 100k
+                            # tasks/s at 10 per slot, 126k at 20, 136k at 50 (Little's law
+                            # 0.96 / 0.975 / 0.99).  Dropping this rule made the full sweep
+                            # 12.5 min instead of ~17, but moved threads' io_sleep figures at
+                            # c >= 1,024 by -28..-42%: kept until a rule that lengthens only
+                            # the runs that open no window is measured.
 MAX_TASKS = 50_000_000  # never more than this per run
 PILOT_SKIP_MIN_C = 4096  # from here a point is sized from the level below, when the
                          # sweep measured it, not by a pilot of its own
@@ -288,10 +292,13 @@ def measure_point(args, runner, meta, run_dir, pair, model, c, known):
 def run_tasks(rate, c, target_s, quick=False):
     """The task count of a point's runs, for a model that did rate tasks/s
     at c in flight: a run of target_s; at least MIN_TASKS_PER_SLOT per slot,
-    and WANT_TASKS_PER_SLOT within MAX_RUN_S (QUICK_MAX_RUN_S in a QUICK
-    sweep); never over MAX_TASKS."""
+    WANT_TASKS_PER_SLOT within MAX_RUN_S (QUICK_MAX_RUN_S in a QUICK sweep)
+    and, but in a QUICK sweep, STEADY_TASKS_PER_SLOT within STEADY_MAX_RUN_S;
+    never over MAX_TASKS."""
     cap = QUICK_MAX_RUN_S if quick else MAX_RUN_S
     want = max(rate * target_s, min(WANT_TASKS_PER_SLOT * c, rate * cap))
+    if not quick:
+        want = max(want, min(STEADY_TASKS_PER_SLOT * c, rate * STEADY_MAX_RUN_S))
     return int(min(MAX_TASKS, max(MIN_TASKS_PER_SLOT * c, want)))
 
 
