@@ -726,7 +726,9 @@ int main(int argc, char **argv)
 	}
 	if (!failed && no_task_done(&cfg, &res))
 		failed = 1;
-	if (backend_pid > 0)
+	if (backend_pid > 0 && cfg.wl->peer == WL_PEER_REDIS)
+		redis_proc_stop(&cfg.params.peer, backend_pid);
+	else if (backend_pid > 0)
 		backend_proc_stop(backend_pid);
 	if (data.fd > 0)
 		close(data.fd);
