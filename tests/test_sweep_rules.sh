@@ -26,8 +26,8 @@ say(k == int(point.EXTRA_BUDGET_S / 0.5),
 say(point.extra_runs(stats(wide), [{"times": [0.1] * 3}], 0, 8) == 5,
     "... and up to the cap of 8 runs in all where they are short")
 say(point.extra_runs(stats(wide), hf, 0, 3) == 0, "a cap of 3 (QUICK): none added")
-say(point.extra_runs(stats(wide), [{"times": [1.5]}], 0, 8) == 1,
-    "1.5 s runs: only what fits in the 2 s budget (1)")
+say(point.extra_runs(stats(wide), [{"times": [0.7]}], 0, 8) == int(point.EXTRA_BUDGET_S / 0.7),
+    "0.7 s runs: only what fits in the %.0f s budget" % point.EXTRA_BUDGET_S)
 say(point.extra_runs(stats(wide), hf, 8, 8) == 0, "the budget spent: none added")
 n = interval.runs_for([1000.0, 1020.0, 990.0, 1010.0], 0.03, 8)
 iv = interval.point([1000.0, 1020.0, 990.0, 1010.0] * 2)
@@ -41,13 +41,75 @@ say(interval.point([5.0]) is None, "one run has no interval")
 say(point.run_tasks(20000, 1, 0.15) == 3000, "c=1 at 20k tasks/s: a run of 0.15 s, 3000 tasks")
 say(point.run_tasks(500, 1024, 0.15) == 1024 * 5,
     "a slow point (500 tasks/s at c=1,024): 5 tasks per slot, the least for a window")
-say(point.run_tasks(200000, 1024, 0.15) == 50 * 1024,
-    "50 tasks per slot where the steady cap allows (%d)" % point.run_tasks(200000, 1024, 0.15))
-say(point.run_tasks(5000, 1024, 0.15) == int(5000 * point.STEADY_MAX_RUN_S),
-    "... no more than STEADY_MAX_RUN_S of them (%d)" % point.run_tasks(5000, 1024, 0.15))
+say(point.run_tasks(100000, 1024, 0.15) == 20 * 1024,
+    "20 tasks per slot where MAX_RUN_S allows (%d)" % point.run_tasks(100000, 1024, 0.15))
+say(point.steady_tasks(200000, 1024, 20 * 1024) == 50 * 1024,
+    "a point that opens no window: 50 tasks per slot where the steady cap allows")
+say(point.steady_tasks(5000, 1024, 5 * 1024) == int(5000 * point.STEADY_MAX_RUN_S),
+    "... no more than STEADY_MAX_RUN_S of them (%d)" % point.steady_tasks(5000, 1024, 5120))
+say(point.steady_tasks(1e6, 4, 150000) == 150000, "... and never fewer than it had")
+whole = {"tasks": 1000, "window_tasks": 1000}
+part = {"tasks": 1000, "window_tasks": 700}
+say(point.no_window([whole, whole, part]) and not point.no_window([whole, part, part])
+    and not point.no_window([]) and not point.no_window([{"tasks": 9}]),
+    "no window: most runs reported their whole (window_tasks == tasks), none unknown")
 say(point.run_tasks(20000, 1024, 0.04, quick=True) == 1024 * 5
     and point.run_tasks(1e6, 256, 0.04, quick=True) == 40000,
     "QUICK: the same rules with its own run length and cap")
+
+# --- a point whose runs open no window is measured again, longer ------------
+import os, tempfile, types
+def fake_point(window_at, known=None):
+    """measure_point with the model replaced: each run reports window_tasks
+    = tasks (no window) while its task count is below window_at."""
+    calls = []
+    def run_json(runner, meta, argv):
+        return 0, {"throughput": 100000.0, "checksum": "x"}, ""
+    def model_argv(model, pair, c, n, *a, **kw):
+        return ["n=%d" % n]
+    def hyperfine_runs(runner, meta, tag, argv, stats_file, k, warmup, hf_tmp):
+        n = int(argv[0][2:])
+        calls.append((n, k))
+        with open(stats_file, "a") as f:
+            for _ in range(k):
+                f.write(json.dumps({"throughput": 1000.0, "tasks": n, "concurrency": 1024,
+                                    "window_tasks": n if n < window_at else n // 2,
+                                    "checksum": "x", "errors": 0}) + "\n")
+        lines = [json.loads(l) for l in open(stats_file)]
+        return 0, "", "", lines
+    saved = (point.R.run_json, point.R.model_argv, point.R.hyperfine_runs, point.merge_point,
+             point.hgrm.write_point)
+    point.R.run_json, point.R.model_argv, point.R.hyperfine_runs = run_json, model_argv, hyperfine_runs
+    point.merge_point = lambda lines, hf, o: {"runs": len(lines)}
+    point.hgrm.write_point = lambda *a: None
+    try:
+        d = tempfile.mkdtemp()
+        os.makedirs(os.path.join(d, "stats")); os.makedirs(os.path.join(d, "hyperfine"))
+        args = types.SimpleNamespace(quick=False, target_s=0.15, runs=3, max_runs=3, pin=None,
+                                     backend=None)
+        row = point.measure_point(args, None, {"commands": []}, d,
+                                  {"name": "w", "work": 0, "delay_us": 0}, {"name": "m"},
+                                  1024, known)
+        kept = [json.loads(l) for l in open(os.path.join(d, "stats", "w-m-c1024.jsonl"))]
+    finally:
+        (point.R.run_json, point.R.model_argv, point.R.hyperfine_runs, point.merge_point,
+         point.hgrm.write_point) = saved
+    return row, calls, kept
+import json
+short = point.run_tasks(100000.0, 1024, 0.15)
+long_ = point.steady_tasks(100000.0, 1024, short)
+row, calls, kept = fake_point(window_at=0)
+say(calls == [(short, 3)] and row["tasks"] == short,
+    "runs that open a window are not lengthened (%s)" % calls)
+row, calls, kept = fake_point(window_at=long_ + 1)
+say(calls == [(short, 3), (long_, 3)] and row["tasks"] == long_ and row["runs"] == 3
+    and len(kept) == 3 and all(k["tasks"] == long_ for k in kept),
+    "runs that open no window: measured again at %d tasks, the short runs dropped (%s)"
+    % (long_, calls))
+row, calls, kept = fake_point(window_at=long_ + 1, known={"throughput": 1.0, "tasks": 5120,
+                                                          "window_tasks": 5120})
+say(calls == [(long_, 3)], "the level below opened none: the long runs from the start (%s)"
+    % calls)
 
 # --- the ETA ------------------------------------------------------------------
 def st(m, c, sec="closed", w="w"):

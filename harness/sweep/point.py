@@ -31,15 +31,15 @@ MIN_TASKS_PER_SLOT = 5  # every slot gets at least this many tasks: a closed run
 WANT_TASKS_PER_SLOT = 20  # and this many where the time cap allows
 MAX_RUN_S = 0.75        # ... the time cap for that
 QUICK_MAX_RUN_S = 0.1   # ... in a QUICK sweep
-STEADY_TASKS_PER_SLOT = 50  # and this many within a longer cap (not in a QUICK sweep):
-STEADY_MAX_RUN_S = 5.0      # a run whose slots do not all turn over early reports the
-                            # whole run, its start and drain too, and those weigh less the
-                            # longer it runs.  threads io_sleep c=4,096 (no window): 100k
-                            # tasks/s at 10 per slot, 126k at 20, 136k at 50 (Little's law
-                            # 0.96 / 0.975 / 0.99).  Dropping this rule made the full sweep
-                            # 12.5 min instead of ~17, but moved threads' io_sleep figures at
-                            # c >= 1,024 by -28..-42%: kept until a rule that lengthens only
-                            # the runs that open no window is measured.
+STEADY_TASKS_PER_SLOT = 50  # a run that opens no steady window (harness/runtime/dispatch.h)
+STEADY_MAX_RUN_S = 5.0      # reports the whole run, its start and drain too, and those
+                            # weigh less the longer it runs: such a point's runs get this
+                            # many tasks per slot within this cap (not in a QUICK sweep).
+                            # threads io_sleep c=4,096 (no window): 100k tasks/s at 10 per
+                            # slot, 126k at 20, 136k at 50 (Little's law 0.96 / 0.975 /
+                            # 0.99).  Only those points: one that opens a window is not
+                            # biased by its length, and lengthening every point made the
+                            # full sweep ~17 min instead of ~13.
 MAX_TASKS = 50_000_000  # never more than this per run
 PILOT_SKIP_MIN_C = 4096  # from here a point is sized from the level below, when the
                          # sweep measured it, not by a pilot of its own
@@ -52,7 +52,8 @@ WARMUP = 0              # hyperfine warm-up runs: none, the pilot (the same comm
 # still wider after that says so (results.csv throughput_lo/hi; the report).
 TARGET_HALF_WIDTH = 0.03
 MAX_RUNS = 8
-EXTRA_BUDGET_S = 2.0
+EXTRA_BUDGET_S = 1.0     # (2 s cost 63 s more on a full sweep for intervals as wide:
+                         # median 3.1 -> 3.2%, p90 16.0 -> 16.2%, replayed on its runs)
 NOISY_CV = 0.10         # a point whose throughput spread is above this is noisy
 NOISY_OUTLIER_CV = 0.05  # hyperfine's outlier warning (about the whole process's wall
 NOISY_SPREAD = 0.20      # time, set-up included) flags a point only when our own figure
@@ -243,8 +244,12 @@ def measure_point(args, runner, meta, run_dir, pair, model, c, known):
                 "device": mount_source(stats.get("file_path")), "mib": stats.get("file_mib"),
                 "cached_pct_at_start": {}})
             df["cached_pct_at_start"][name] = stats.get("file_cached_pct")
-    n = run_tasks(stats["throughput"] or 1.0, c, args.target_s, getattr(args, "quick", False))
-    row["tasks"] = n
+    quick = getattr(args, "quick", False)
+    rate = stats["throughput"] or 1.0
+    n = run_tasks(rate, c, args.target_s, quick)
+    steady_n = n if quick else steady_tasks(rate, c, n)
+    if steady_n > n and known and no_window([known]):
+        n = steady_n  # the level below opened no window: this one will not either
 
     # hyperfine: warm-up and counted runs, each appending a stats line; then
     # more runs while the interval is wider than TARGET_HALF_WIDTH.
@@ -254,6 +259,7 @@ def measure_point(args, runner, meta, run_dir, pair, model, c, known):
     hf_final = os.path.join(run_dir, "hyperfine", tag + ".json")
     hist_file = hgrm.hist_file(run_dir, tag)
     argv = R.model_argv(model, pair, c, n, stats_file, args.pin, args.backend, hist_file)
+    row["tasks"] = n
     hfs, logs, planned = [], [], 0
     while True:
         k = args.runs if not hfs else extra_runs(lines[WARMUP:], hfs, planned - args.runs,
@@ -274,6 +280,15 @@ def measure_point(args, runner, meta, run_dir, pair, model, c, known):
                        % (len(lines), WARMUP + planned))
             return row
         hfs.append(read_hf(hf_tmp))
+        if planned == args.runs and steady_n > n and no_window(lines[WARMUP:]):
+            # Most runs opened no window: measure the point again with longer
+            # runs (STEADY_TASKS_PER_SLOT); these short ones are dropped.
+            os.unlink(stats_file)
+            n = steady_n
+            argv = R.model_argv(model, pair, c, n, stats_file, args.pin, args.backend,
+                                hist_file)
+            row["tasks"] = n
+            hfs, logs, planned = [], [], 0
     hf = merge_hf(hfs)
     if hf:
         common.write_atomic(hf_final, json.dumps({"results": [hf]}, indent=1) + "\n")
@@ -292,14 +307,29 @@ def measure_point(args, runner, meta, run_dir, pair, model, c, known):
 def run_tasks(rate, c, target_s, quick=False):
     """The task count of a point's runs, for a model that did rate tasks/s
     at c in flight: a run of target_s; at least MIN_TASKS_PER_SLOT per slot,
-    WANT_TASKS_PER_SLOT within MAX_RUN_S (QUICK_MAX_RUN_S in a QUICK sweep)
-    and, but in a QUICK sweep, STEADY_TASKS_PER_SLOT within STEADY_MAX_RUN_S;
+    WANT_TASKS_PER_SLOT within MAX_RUN_S (QUICK_MAX_RUN_S in a QUICK sweep);
     never over MAX_TASKS."""
     cap = QUICK_MAX_RUN_S if quick else MAX_RUN_S
     want = max(rate * target_s, min(WANT_TASKS_PER_SLOT * c, rate * cap))
-    if not quick:
-        want = max(want, min(STEADY_TASKS_PER_SLOT * c, rate * STEADY_MAX_RUN_S))
     return int(min(MAX_TASKS, max(MIN_TASKS_PER_SLOT * c, want)))
+
+
+def steady_tasks(rate, c, n):
+    """The task count for a point whose runs of n open no window:
+    STEADY_TASKS_PER_SLOT per slot within STEADY_MAX_RUN_S, never fewer than
+    n nor more than MAX_TASKS."""
+    return int(min(MAX_TASKS, max(n, min(STEADY_TASKS_PER_SLOT * c, rate * STEADY_MAX_RUN_S))))
+
+
+def no_window(stats):
+    """1 when most of these runs (stats lines, or results.csv rows) opened no
+    steady window: they reported their whole run, window_tasks == tasks.  A
+    row's window_tasks is its runs' median, so a row reads the same way.
+    Most, not any: the median of three runs is then a windowed one."""
+    def whole(s):
+        w, t = s.get("window_tasks"), s.get("tasks")
+        return w is not None and t is not None and int(w) >= int(t)
+    return 2 * sum(1 for s in stats if whole(s)) > len(stats)
 
 
 def extra_runs(counted, hfs, spent_extra, max_runs):
