@@ -59,10 +59,12 @@ say(point.run_tasks(20000, 1024, 0.04, quick=True) == 1024 * 5
 
 # --- a point whose runs open no window is measured again, longer ------------
 import os, tempfile, types
-def fake_point(window_at, known=None):
+def fake_point(window_at, known=None, windowed=()):
     """measure_point with the model replaced: each run reports window_tasks
-    = tasks (no window) while its task count is below window_at."""
+    = tasks (no window) while its task count is below window_at, but for the
+    runs (numbered from 0) in windowed."""
     calls = []
+    ran = [0]
     def run_json(runner, meta, argv):
         return 0, {"throughput": 100000.0, "checksum": "x"}, ""
     def model_argv(model, pair, c, n, *a, **kw):
@@ -72,8 +74,10 @@ def fake_point(window_at, known=None):
         calls.append((n, k))
         with open(stats_file, "a") as f:
             for _ in range(k):
+                win = n >= window_at or ran[0] in windowed
+                ran[0] += 1
                 f.write(json.dumps({"throughput": 1000.0, "tasks": n, "concurrency": 1024,
-                                    "window_tasks": n if n < window_at else n // 2,
+                                    "window_tasks": n // 2 if win else n,
                                     "checksum": "x", "errors": 0}) + "\n")
         lines = [json.loads(l) for l in open(stats_file)]
         return 0, "", "", lines
@@ -99,13 +103,20 @@ import json
 short = point.run_tasks(100000.0, 1024, 0.15)
 long_ = point.steady_tasks(100000.0, 1024, short)
 row, calls, kept = fake_point(window_at=0)
-say(calls == [(short, 3)] and row["tasks"] == short,
-    "runs that open a window are not lengthened (%s)" % calls)
+say(calls == [(short, 1), (short, 2)] and row["tasks"] == short and len(kept) == 3,
+    "runs that open a window are not lengthened; the first runs alone (%s)" % calls)
 row, calls, kept = fake_point(window_at=long_ + 1)
-say(calls == [(short, 3), (long_, 3)] and row["tasks"] == long_ and row["runs"] == 3
+say(calls == [(short, 1), (long_, 3)] and row["tasks"] == long_ and row["runs"] == 3
     and len(kept) == 3 and all(k["tasks"] == long_ for k in kept),
-    "runs that open no window: measured again at %d tasks, the short runs dropped (%s)"
+    "a first run that opens no window: measured again at %d tasks at once, it is dropped (%s)"
     % (long_, calls))
+row, calls, kept = fake_point(window_at=long_ + 1, windowed=(0,))
+say(calls == [(short, 1), (short, 2), (long_, 3)] and row["tasks"] == long_
+    and len(kept) == 3 and all(k["tasks"] == long_ for k in kept),
+    "the first opened one, the next two none: most did not, measured again (%s)" % calls)
+row, calls, kept = fake_point(window_at=long_ + 1, windowed=(0, 1))
+say(calls == [(short, 1), (short, 2)] and row["tasks"] == short,
+    "two of three opened one: kept as measured (%s)" % calls)
 row, calls, kept = fake_point(window_at=long_ + 1, known={"throughput": 1.0, "tasks": 5120,
                                                           "window_tasks": 5120})
 say(calls == [(long_, 3)], "the level below opened none: the long runs from the start (%s)"

@@ -262,8 +262,13 @@ def measure_point(args, runner, meta, run_dir, pair, model, c, known):
     row["tasks"] = n
     hfs, logs, planned = [], [], 0
     while True:
-        k = args.runs if not hfs else extra_runs(lines[WARMUP:], hfs, planned - args.runs,
-                                                 getattr(args, "max_runs", args.runs))
+        if planned == 0 and steady_n > n and args.runs > 1:
+            k = 1  # alone first: if it opens no window, the others would not be kept
+        elif planned < args.runs:
+            k = args.runs - planned
+        else:
+            k = extra_runs(lines[WARMUP:], hfs, planned - args.runs,
+                           getattr(args, "max_runs", args.runs))
         if k < 1:
             break
         hf_tmp = hf_final + ".tmp"
@@ -280,9 +285,11 @@ def measure_point(args, runner, meta, run_dir, pair, model, c, known):
                        % (len(lines), WARMUP + planned))
             return row
         hfs.append(read_hf(hf_tmp))
-        if planned == args.runs and steady_n > n and no_window(lines[WARMUP:]):
-            # Most runs opened no window: measure the point again with longer
-            # runs (STEADY_TASKS_PER_SLOT); these short ones are dropped.
+        if (planned == 1 or planned == args.runs) and steady_n > n and \
+                no_window(lines[WARMUP:]):
+            # The first run, or most of the first RUNS, opened no window:
+            # measure the point again with longer runs (STEADY_TASKS_PER_SLOT);
+            # these short ones are dropped.
             os.unlink(stats_file)
             n = steady_n
             argv = R.model_argv(model, pair, c, n, stats_file, args.pin, args.backend,
