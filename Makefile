@@ -116,6 +116,11 @@ TEST_BINS := $(TEST_NAMES:%=$(BUILD)/test-bin/%)
 
 all: $(PROGRAMS:%=$(BIN)/%)
 
+# The objects are intermediate files of the link rule below, which make
+# deletes when it is done: the next make (`make bench QUICK=1` after `make
+# bench`) built 37 of them again.  Kept.
+.SECONDARY:
+
 # The one link rule: bin/PROGRAM from OBJ_PROGRAM, linking PKGS_PROGRAM.
 .SECONDEXPANSION:
 $(BIN)/%: $$(OBJ_%) $(BUILD)/flags | $(BIN)
