@@ -158,6 +158,15 @@ say(abs(r.remaining() - 110.0) < 0.5,
 r.record(("closed", "w", "b", 10000), 5.0)
 say(abs(r.remaining() - 50.0) < 0.5,
     "... and the level's own done model corrects the rest of it (%.1f s)" % r.remaining())
+# The first few seconds do not scale every workload not yet seen: the ratio
+# over all steps counts SHRINK_S of steps as predicted.
+sh = eta.Eta([st("a", 1, w="w1"), st("a", 1, w="w2")], reference={})
+p1 = eta.prior_s("io", 1)
+sh.record(("closed", "w1", "a", 1), 3 * p1)
+want = p1 * (3 * p1 + eta.SHRINK_S) / (p1 + eta.SHRINK_S)
+say(abs(sh.remaining() - want) < 1e-6 and sh.remaining() < 1.2 * p1,
+    "one step at 3x its prior moves an unseen workload's prediction little (%.2f s for %.2f)"
+    % (sh.remaining(), p1))
 # Every section counts, the report too; a section's plan replaces its guess.
 s2 = eta.Eta([st("a", 1), st("a", 16, "onecpu"), eta.report_step(3)], reference={})
 full = s2.remaining()
@@ -174,16 +183,31 @@ run = os.path.join(d, "run")
 json.dump({"complete": True, "params": {"quick": False}, "report_s": 7.5},
           open(os.path.join(run, "meta.json"), "w"))
 open(os.path.join(run, "results.csv"), "w").write(
-    "workload,model,concurrency,point_s\nw,a,1,1.5\n")
+    "workload,model,concurrency,status,point_s\nw,a,1,ok,1.5\nw,a,4,failed,\n")
 open(os.path.join(run, "rate", "rate.csv"), "w").write(
     "workload,model,mode,concurrency,load_pct,point_s\nw,a,open,64,90,3.25\n")
 got = eta.run_times(run)
-say(got == {("closed", "w", "a", 1): 1.5, ("open", "w", "a", 90): 3.25, ("report", "", "", 0): 7.5},
-    "a run's times: its points, its open-loop points by load, its report (%s)" % sorted(got))
+say(got == {("closed", "w", "a", 1): 1.5, ("closed", "w", "a", 4): 0.0,
+            ("open", "w", "a", 90): 3.25, ("report", "", "", 0): 7.5},
+    "a run's times: its points, a point not run (0), its open-loop points by load, its "
+    "report (%s)" % sorted(got))
+nr = eta.Eta([st("a", 4), st("a", 10000)], reference=got)
+say(nr.prior(("closed", "w", "a", 4)) == eta.FAILED_S
+    and nr.prior(("closed", "w", "a", 10000)) == eta.prior_s("io", 10000),
+    "a step the reference did not run is predicted as a failed one, not as a point that runs")
 ref_path = os.path.join(d, "ref.csv")
 eta.write_reference([run], ref_path)
 say(eta.reference_times(False, ref_path) == got and eta.reference_times(True, ref_path) == {},
     "the reference file holds a run's times, by size (QUICK or not)")
+import shutil
+run2 = os.path.join(d, "run2")
+shutil.copytree(run, run2)
+open(os.path.join(run2, "results.csv"), "w").write(
+    "workload,model,concurrency,status,point_s\nw,a,1,ok,2.5\n")
+eta.write_reference([run, run2], ref_path)
+two = eta.reference_times(False, ref_path)
+say(two[("closed", "w", "a", 1)] == 2.0 and two[("closed", "w", "a", 4)] == 0.0,
+    "from two runs: each step's mean over the runs that have it (%s)" % sorted(two.items()))
 say(eta.reference_times(False) != {} and eta.reference_times(True) != {},
     "the shipped reference has a full and a QUICK run (%d, %d steps)"
     % (len(eta.reference_times(False)), len(eta.reference_times(True))))

@@ -22,7 +22,8 @@ G: how much dearer this model has been than the others at the same step,
 over its prior (1 where the prior already knows the model).
 R: measured over predicted, on the done steps of the same (section,
 workload, level) if there are any, else of the same (section, workload),
-else of every done step: the machine's speed today.
+else of every done step (with SHRINK_S of steps as predicted added): the
+machine's speed today.
 """
 
 import csv
@@ -46,6 +47,9 @@ QUICK_SCALE = 0.3       # a QUICK point's runs are a fifth as long, its set-up t
 FAILED_S = 0.3          # a point that fails at once, or is not run (failed below)
 REPORT_S = 4.0          # the report, per workload (gnuplot: a few figures each)
 REFERENCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "eta_reference.csv")
+SHRINK_S = 30.0         # R over all steps counts this many seconds of steps at 1: the first
+                        # points alone (a noisy few seconds) do not scale the whole run
+                        # (first tenth +14 -> +8%, -7 -> -3%, replayed on two full runs)
 SECTIONS = ("closed", "onecpu", "rate-closed", "open", "report")
 
 
@@ -98,6 +102,8 @@ def run_times(run_dir):
             with open(path) as f:
                 for r in csv.DictReader(f):
                     s = _float(r.get("point_s"))
+                    if s is None and r.get("status", "ok") != "ok":
+                        s = 0.0     # not run (its model failed below): known, and cheap
                     if s is None:
                         continue
                     sec, x = section_of(r)
@@ -157,16 +163,19 @@ def reference_times(quick=False, path=REFERENCE):
 
 
 def write_reference(run_dirs, path=REFERENCE):
-    """REFERENCE from complete runs (one QUICK, one full, or both): what
-    each step took on this machine.  Returns the number of rows."""
-    rows = []
+    """REFERENCE from complete runs (QUICK ones, full ones, or both): what
+    each step took on this machine, the mean over the runs of its size that
+    have it.  Returns the number of rows."""
+    got = {}
     for d in run_dirs:
         with open(os.path.join(d, "meta.json")) as f:
             meta = json.load(f)
         if not meta.get("complete"):
             raise ValueError("%s: not a complete run" % d)
         quick = int(bool(meta["params"]["quick"]))
-        rows += [(quick,) + k + (s,) for k, s in sorted(run_times(d).items())]
+        for k, s in run_times(d).items():
+            got.setdefault((quick,) + k, []).append(s)
+    rows = [k + (sum(v) / len(v),) for k, v in sorted(got.items())]
     with open(path + ".tmp", "w") as f:
         f.write("# eta_reference.csv - what each step of a sweep took on the reference machine\n"
                 "# (2 cores); the ETA's prior (harness/sweep/eta.py).  Written by\n"
@@ -196,8 +205,11 @@ class Eta:
         key = st[:4]
         for table in (self.previous, self.reference):
             s = table.get(key)
-            if s:
-                return s
+            if s is not None:
+                # 0: not run there (its model failed below): as a failed step,
+                # not the shape's seconds of a point that runs (40 s too many
+                # on a full sweep's first half, redis_get's unsupported models)
+                return s if s > 0 else FAILED_S
         return st[4]
 
     def prior(self, key):
@@ -262,7 +274,10 @@ class Eta:
 
         def ratio(scope):
             acc = sums.get(scope)
-            return acc[0] / acc[1] if acc and acc[1] > 0 else None
+            if not acc or acc[1] <= 0:
+                return None
+            k = SHRINK_S if scope == () else 0.0
+            return (acc[0] + k) / (acc[1] + k)
         total = 0.0
         for st in self.steps:
             key = st[:4]
