@@ -17,11 +17,12 @@ import time
 
 from . import common, hgrm, interval, runner as R
 
-TARGET_S = 0.15         # aim for one run to take this long (it was 0.4: the spread of
-                        # 6 runs was no wider at 0.1-0.2 s on 5 of 7 points tried, and
-                        # a wide point gets runs added, below)
+TARGET_S = 0.1          # aim for one run to take this long (it was 0.4, then 0.15: the
+                        # spread of 6 runs was no wider at 0.1-0.2 s on 5 of 7 points
+                        # tried, and a wide point gets runs added, below; 0.15 made a
+                        # full sweep 9m54s-10m30s from a fresh clone, over its 10 min)
 QUICK_TARGET_S = 0.04   # ... in a QUICK sweep
-PILOT_MIN_TASKS = 200   # a pilot runs at least this many tasks
+PILOT_MIN_TASKS = 100   # a pilot runs at least this many tasks (io_sleep c=1: 0.1 s)
 QUICK_PILOT_MIN_TASKS = 50  # ... in a QUICK sweep (io_sleep c=1: 50 ms, not 200)
 PILOT_TASKS_PER_SLOT = 2  # ... and this many per slot; the same for every model,
                           # so the pilots' checksums prove equal work
