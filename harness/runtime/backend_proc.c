@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "backend_proc.h"
+#include "clock.h"
 
 #define STOP_GRACE_MS 2000 /* SIGTERM, then SIGKILL after this */
 #define POLL_STEP_MS 1     /* start and reap polling interval: a backend exits within
@@ -134,17 +135,28 @@ int backend_proc_start(struct sockaddr_in *addr, pid_t *pid, const cpu_set_t *cp
 	return 0;
 }
 
+/* poll_step - sleep one POLL_STEP_MS; 0 once `deadline` (clock_now_ns) has
+ * passed.  The waits below are bounded by the clock, not by a count of
+ * steps, which a slow step (a 1 s PING time-out) would stretch. */
+static int poll_step(uint64_t deadline)
+{
+	if (clock_now_ns() >= deadline)
+		return 0;
+	struct timespec ts = { 0, POLL_STEP_MS * 1000000L };
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
 void backend_proc_stop(pid_t pid)
 {
 	if (pid <= 0)
 		return;
 	kill(pid, SIGTERM);
-	for (int waited = 0; waited < STOP_GRACE_MS; waited += POLL_STEP_MS) {
+	uint64_t deadline = clock_now_ns() + STOP_GRACE_MS * 1000000ULL;
+	do {
 		if (waitpid(pid, NULL, WNOHANG) != 0)
 			return;
-		struct timespec ts = { 0, POLL_STEP_MS * 1000000L };
-		nanosleep(&ts, NULL);
-	}
+	} while (poll_step(deadline));
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 }
@@ -153,6 +165,14 @@ void redis_proc_stop(const struct sockaddr_in *addr, pid_t pid)
 {
 	if (pid <= 0)
 		return;
+	/* Only to our own server: if it has exited (not reaped yet, so its pid
+	 * is not reused), its port may be another's by now. */
+	siginfo_t info = { 0 };
+	if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	    info.si_pid == pid) {
+		backend_proc_stop(pid);
+		return;
+	}
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd >= 0) {
 		struct timeval tv = { 1, 0 };
@@ -226,7 +246,8 @@ static pid_t redis_attempt(unsigned port, const cpu_set_t *cpus, char *log, size
 				    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	size_t got = 0;
 	log[0] = '\0';
-	for (int waited = 0; waited < REDIS_START_TIMEOUT_MS; waited += POLL_STEP_MS) {
+	uint64_t deadline = clock_now_ns() + REDIS_START_TIMEOUT_MS * 1000000ULL;
+	do {
 		int status;
 		if (waitpid(child, &status, WNOHANG) == child) {
 			ssize_t r;
@@ -247,9 +268,7 @@ static pid_t redis_attempt(unsigned port, const cpu_set_t *cpus, char *log, size
 			close(rfd);
 			return child;
 		}
-		struct timespec ts = { 0, POLL_STEP_MS * 1000000L };
-		nanosleep(&ts, NULL);
-	}
+	} while (poll_step(deadline));
 	close(rfd);
 	backend_proc_stop(child);
 	snprintf(err, errlen, "redis-server did not answer PING within %d ms on 127.0.0.1:%u",

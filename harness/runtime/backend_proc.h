@@ -42,7 +42,7 @@ void backend_proc_stop(pid_t pid);
  * inherits from our raised RLIMIT_NOFILE), dying with us; `cpus` as for the
  * backend.  Waits until it answers PING.  Returns 0 with *addr and *pid set,
  * or -1 with a reason in err (not installed; what it said when it exited).
- * Stop it with backend_proc_stop.  Cost: a fork/exec, ~10-50 ms to ready.
+ * Stop it with redis_proc_stop.  Cost: a fork/exec, ~10-50 ms to ready.
  */
 int redis_proc_start(struct sockaddr_in *addr, pid_t *pid, const cpu_set_t *cpus, char *err,
 		     size_t errlen);
