@@ -303,10 +303,15 @@ def measure_point(args, runner, meta, run_dir, pair, model, c, known):
     # hyperfine's own words (outlier warnings above all) stay with the data.
     text = "".join(logs)
     common.write_atomic(os.path.join(run_dir, "hyperfine", tag + ".log"), text)
-    outliers = "outlier" in text.lower()
+    # hyperfine judges outliers per invocation, and one of 1 or 2 runs never
+    # has any: judged again over all of the point's runs by the same rule.
+    n_out = outlier_runs(hf["times"]) if hf else 0
+    outliers = "outlier" in text.lower() or n_out > 0
     if outliers:
         warn = [l.strip() for l in text.splitlines() if "outlier" in l.lower()]
-        row["hf_warning"] = warn[0] if warn else "outliers"
+        row["hf_warning"] = warn[0] if warn else (
+            "%d of %d run times are statistical outliers (hyperfine's rule, over all runs)"
+            % (n_out, len(hf["times"])))
     row.update(merge_point(lines[WARMUP:], hf, outliers))
     hgrm.write_point(run_dir, tag, lines[WARMUP:], hist_file)
     return row
@@ -338,6 +343,21 @@ def no_window(stats):
         w, t = s.get("window_tasks"), s.get("tasks")
         return w is not None and t is not None and int(w) >= int(t)
     return 2 * sum(1 for s in stats if whole(s)) > len(stats)
+
+
+OUTLIER_MADS = 1.4826 * 10  # hyperfine's rule: a run time further than this many
+                            # median absolute deviations from the median (10 standard
+                            # deviations of a normal sample) is an outlier
+
+
+def outlier_runs(times):
+    """How many of times are outliers by hyperfine's rule (OUTLIER_MADS),
+    judged over all of them."""
+    if len(times) < 3:
+        return 0
+    med = common.median(times)
+    mad = common.median([abs(t - med) for t in times]) or 1e-300
+    return sum(1 for t in times if abs(t - med) / mad > OUTLIER_MADS)
 
 
 def extra_runs(counted, hfs, spent_extra, max_runs):
