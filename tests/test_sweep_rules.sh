@@ -57,6 +57,13 @@ say(point.run_tasks(20000, 1024, 0.04, quick=True) == 1024 * 5
     and point.run_tasks(1e6, 256, 0.04, quick=True) == 40000,
     "QUICK: the same rules with its own run length and cap")
 
+# hyperfine's outlier rule, judged over all of a point's runs (its own calls
+# may hold 1 or 2 runs, where it never finds one): its own test vectors.
+say([point.outlier_runs(x) for x in ([], [1000.0, 0.0], [-0.2, 0.0, 0.2], [-0.2, 0.0, 0.2, 4.0],
+                                     [0.5, 0.30, 0.29, 0.31, 0.30], [10.0] * 7 + [100.0],
+                                     [10.0] * 7 + [100.0, 100.0])] == [0, 0, 0, 1, 1, 1, 2],
+    "outliers over a point's runs: hyperfine's rule, 10 standard deviations as MADs")
+
 # --- a point whose runs open no window is measured again, longer ------------
 import os, tempfile, types
 def fake_point(window_at, known=None, windowed=()):
@@ -195,6 +202,17 @@ nr = eta.Eta([st("a", 4), st("a", 10000)], reference=got)
 say(nr.prior(("closed", "w", "a", 4)) == eta.FAILED_S
     and nr.prior(("closed", "w", "a", 10000)) == eta.prior_s("io", 10000),
     "a step the reference did not run is predicted as a failed one, not as a point that runs")
+ok_ref = {("closed", "w", "a", 4): 2.0, ("closed", "w", "a", 16): 2.0, ("closed", "w", "b", 16): 2.0}
+prev = {("closed", "w", "a", 4): 0.0, ("closed", "w", "a", 16): 0.0}
+fp = eta.Eta([st("a", 4), st("a", 16), st("b", 16)], previous=prev, reference=ok_ref)
+say(fp.prior(("closed", "w", "a", 4)) == 2.0,
+    "failed in the previous run, ran in the reference: the reference's time")
+fq = eta.Eta([st("a", 4), st("b", 16)], previous={("closed", "w", "a", 4): 0.0},
+             reference={("closed", "w", "a", 4): 0.0, ("closed", "w", "b", 16): 2.0})
+fq.record(("closed", "w", "a", 4), 3.0)
+say(abs(fq.remaining() - 2.0) < 1e-6,
+    "a step that failed everywhere before and runs now does not scale the rest (%.2f s)"
+    % fq.remaining())
 ref_path = os.path.join(d, "ref.csv")
 eta.write_reference([run], ref_path)
 say(eta.reference_times(False, ref_path) == got and eta.reference_times(True, ref_path) == {},
@@ -208,6 +226,13 @@ eta.write_reference([run, run2], ref_path)
 two = eta.reference_times(False, ref_path)
 say(two[("closed", "w", "a", 1)] == 2.0 and two[("closed", "w", "a", 4)] == 0.0,
     "from two runs: each step's mean over the runs that have it (%s)" % sorted(two.items()))
+open(os.path.join(run2, "results.csv"), "w").write(
+    "workload,model,concurrency,status,point_s\nw,a,1,failed,0.01\nw,a,4,ok,3.0\n")
+eta.write_reference([run, run2], ref_path)
+two = eta.reference_times(False, ref_path)
+say(two[("closed", "w", "a", 1)] == 1.5 and two[("closed", "w", "a", 4)] == 3.0,
+    "a step that failed in one run and ran in the other: what it took running (%s)"
+    % sorted(two.items()))
 say(eta.reference_times(False) != {} and eta.reference_times(True) != {},
     "the shipped reference has a full and a QUICK run (%d, %d steps)"
     % (len(eta.reference_times(False)), len(eta.reference_times(True))))

@@ -297,8 +297,9 @@ def main(argv):
                                       known.get(key))
                 if row["status"] == "ok":
                     known[key] = row
-                clock.record(step, row["point_s"], failed=row["status"] != "ok")
-                if row["status"] != "ok" and "timed out" not in row["reason"]:
+                gives_up = row["status"] != "ok" and "timed out" not in row["reason"]
+                clock.record(step, row["point_s"], failed=gives_up)
+                if gives_up:
                     failed_at[key] = (c, row["reason"])  # a time-out may be the machine's
             rows.append(row)
             point.write_csv(csv_path, csv_order(rows, pairs, args.models))

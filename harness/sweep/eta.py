@@ -102,8 +102,9 @@ def run_times(run_dir):
             with open(path) as f:
                 for r in csv.DictReader(f):
                     s = _float(r.get("point_s"))
-                    if s is None and r.get("status", "ok") != "ok":
-                        s = 0.0     # not run (its model failed below): known, and cheap
+                    if r.get("status", "ok") != "ok":
+                        s = 0.0     # failed, or not run: what a point that runs takes
+                                    # is not known from it
                     if s is None:
                         continue
                     sec, x = section_of(r)
@@ -175,7 +176,9 @@ def write_reference(run_dirs, path=REFERENCE):
         quick = int(bool(meta["params"]["quick"]))
         for k, s in run_times(d).items():
             got.setdefault((quick,) + k, []).append(s)
-    rows = [k + (sum(v) / len(v),) for k, v in sorted(got.items())]
+    # A step that ran in one run and failed in another: what it took running.
+    rows = [k + (sum(x for x in v if x > 0) / max(1, sum(1 for x in v if x > 0)),)
+            for k, v in sorted(got.items())]
     with open(path + ".tmp", "w") as f:
         f.write("# eta_reference.csv - what each step of a sweep took on the reference machine\n"
                 "# (2 cores); the ETA's prior (harness/sweep/eta.py).  Written by\n"
@@ -199,17 +202,24 @@ class Eta:
         self.done = {}              # (section, workload, model, x) -> (seconds, ran)
         self.failed = set()         # (section, workload, model): not run above its failure
         self.priors = {}            # (section, workload, model, x) -> prior seconds
+        self.fail_prior = set()     # keys whose prior is a failure's (FAILED_S)
         self.plan(steps)
 
     def _prior(self, st):
         key = st[:4]
+        failed = False
         for table in (self.previous, self.reference):
             s = table.get(key)
-            if s is not None:
-                # 0: not run there (its model failed below): as a failed step,
-                # not the shape's seconds of a point that runs (40 s too many
-                # on a full sweep's first half, redis_get's unsupported models)
-                return s if s > 0 else FAILED_S
+            if s:
+                return s
+            failed = failed or s is not None
+        if failed:
+            # 0 in each table that has it: failed or not run there (a model
+            # that failed below), so a failed step, not the shape's seconds of
+            # a point that runs (40 s too many on a full sweep's first half,
+            # redis_get's unsupported models).  Kept out of R and G if it runs.
+            self.fail_prior.add(key)
+            return FAILED_S
         return st[4]
 
     def prior(self, key):
@@ -244,7 +254,7 @@ class Eta:
         groups = {}
         for key, (s, ran) in self.done.items():
             sec, w, m, x = key
-            if ran and s > 0:
+            if ran and s > 0 and key not in self.fail_prior:
                 groups.setdefault((sec, w, x), {})[m] = s / self.prior(key)
         logs = {}
         for got in groups.values():
@@ -264,8 +274,8 @@ class Eta:
         sums = {}                   # scope -> [measured, predicted]
         for key, (s, ran) in self.done.items():
             sec, w, m, x = key
-            if not ran:
-                continue
+            if not ran or key in self.fail_prior:
+                continue    # (a step that failed before and ran now says nothing of speed)
             p = self.prior(key) * g(m)
             for scope in ((sec, w, x), (sec, w), ()):
                 acc = sums.setdefault(scope, [0.0, 0.0])
