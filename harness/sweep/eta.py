@@ -177,8 +177,10 @@ def write_reference(run_dirs, path=REFERENCE):
         for k, s in run_times(d).items():
             got.setdefault((quick,) + k, []).append(s)
     # A step that ran in one run and failed in another: what it took running.
-    rows = [k + (sum(x for x in v if x > 0) / max(1, sum(1 for x in v if x > 0)),)
-            for k, v in sorted(got.items())]
+    rows = []
+    for k, v in sorted(got.items()):
+        ran = [x for x in v if x > 0]
+        rows.append(k + (sum(ran) / len(ran) if ran else 0.0,))
     with open(path + ".tmp", "w") as f:
         f.write("# eta_reference.csv - what each step of a sweep took on the reference machine\n"
                 "# (2 cores); the ETA's prior (harness/sweep/eta.py).  Written by\n"

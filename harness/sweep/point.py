@@ -259,10 +259,10 @@ def measure_point(args, runner, meta, run_dir, pair, model, c, known):
         os.unlink(stats_file)
     hf_final = os.path.join(run_dir, "hyperfine", tag + ".json")
     hist_file = hgrm.hist_file(run_dir, tag)
-    argv = R.model_argv(model, pair, c, n, stats_file, args.pin, args.backend, hist_file)
-    row["tasks"] = n
     hfs, logs, planned = [], [], 0
     while True:
+        row["tasks"] = n
+        argv = R.model_argv(model, pair, c, n, stats_file, args.pin, args.backend, hist_file)
         if planned == 0 and steady_n > n and args.runs > 1:
             k = 1  # alone first: if it opens no window, the others would not be kept
         elif planned < args.runs:
@@ -293,9 +293,6 @@ def measure_point(args, runner, meta, run_dir, pair, model, c, known):
             # these short ones are dropped.
             os.unlink(stats_file)
             n = steady_n
-            argv = R.model_argv(model, pair, c, n, stats_file, args.pin, args.backend,
-                                hist_file)
-            row["tasks"] = n
             hfs, logs, planned = [], [], 0
     hf = merge_hf(hfs)
     if hf:
@@ -335,7 +332,7 @@ def steady_tasks(rate, c, n):
 
 
 def no_window(stats):
-    """1 when most of these runs (stats lines, or results.csv rows) opened no
+    """True when most of these runs (stats lines, or results.csv rows) opened no
     steady window: they reported their whole run, window_tasks == tasks.  A
     row's window_tasks is its runs' median, so a row reads the same way.
     Most, not any: the median of three runs is then a windowed one."""
