@@ -211,7 +211,12 @@ ffrac(i)  = FAIL_F0 + (i - 1) * FAIL_DF
 fail_y(i) = logy ? lo * (hi / lo) ** ffrac(i) : lo + (hi - lo) * ffrac(i)
 FAILED = 'for [i=1:NM] csv using "concurrency":(is_bad(mname(i)) ? lo : NaN):(0):(hi - lo) with vectors nohead dt 3 lw FAIL_VLW lc rgb FAIL_COLOR notitle, ' . \
          'for [i=1:NM] csv using "concurrency":(is_bad(mname(i)) ? fail_y(i) : NaN) with points pt FAIL_PT ps FAIL_PS lw FAIL_LW lc rgb FAIL_COLOR notitle'
-FAILED_TEXT = 'for [i=1:NM] csv using "concurrency":(is_bad(mname(i)) ? fail_y(i) : NaN):(mname(i) . " failed") with labels right offset -1.6, 0 tc rgb FAIL_COLOR notitle'
+# The name once, where the model failed (the levels above it are "not run:
+# failed at c=..."), left of its X; at the lowest level, where that would
+# leave the panel (redis_get's unsupported models fail at c = 1), right of it.
+first_bad(m) = is_bad(m) && strstrt(strcol("reason"), "not run") != 1
+FAILED_TEXT = 'for [i=1:NM] csv using "concurrency":(first_bad(mname(i)) && column("concurrency") > cmin ? fail_y(i) : NaN):(mname(i) . " failed") with labels right offset -1.6, 0 tc rgb FAIL_COLOR notitle, ' . \
+              'for [i=1:NM] csv using "concurrency":(first_bad(mname(i)) && column("concurrency") <= cmin ? fail_y(i) : NaN):(mname(i) . " failed") with labels left offset 1.6, 0 tc rgb FAIL_COLOR notitle'
 
 # Panel i's plot border, in screen coordinates.
 PW = (PANELS_R - PANELS_L - (NP - 1) * PANELS_GAP) / NP
