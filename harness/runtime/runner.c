@@ -168,14 +168,19 @@ static int prepare(const struct cli_config *cli, struct run_config *cfg, rlim_t 
 		   int pinned, const cpu_set_t *model_cpus, const cpu_set_t *backend_cpus,
 		   struct run_result *res)
 {
+	/* One socket per in-flight task, or per worker of a pool (its threads
+	 * each keep theirs, whatever c is). */
+	uint64_t sockets = cfg->pool ? cfg->pool : cfg->concurrency;
 	if (cfg->wl->peer != WL_PEER_NONE && nofile > 0 &&
-	    cfg->concurrency + NOFILE_RESERVE > (uint64_t)nofile) {
-		/* One socket per in-flight task: say so now, not after opening
-		 * 20,000 connections (a minute on a loaded machine). */
+	    sockets + NOFILE_RESERVE > (uint64_t)nofile) {
+		/* Say so now, not after opening 20,000 connections (a minute on
+		 * a loaded machine). */
 		snprintf(res->reason, sizeof(res->reason),
-			 "c=%llu needs a socket per in-flight task, but the descriptor limit "
+			 "%s=%llu needs a socket per %s, but the descriptor limit "
 			 "RLIMIT_NOFILE is %llu (raising the hard limit needs CAP_SYS_RESOURCE)",
-			 (unsigned long long)cfg->concurrency, (unsigned long long)nofile);
+			 cfg->pool ? "--pool" : "c", (unsigned long long)sockets,
+			 cfg->pool ? "worker thread" : "in-flight task",
+			 (unsigned long long)nofile);
 		return -1;
 	}
 	if (model_impl.coroutines && cfg->wl->coro_unsupported) {
