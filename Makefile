@@ -229,7 +229,9 @@ $(FUZZ_BINS):
 # (the sweep checks the value).  ONECPU=0 skips the one-CPU section
 # (harness/sweep/onecpu.py), ONECPU=1 runs it in a QUICK sweep too.  BACKEND=HOST:PORT runs the pairs that use a
 # backend against a bin/backend on another host (the sweep probes it before
-# anything runs).  BENCH_CFLAGS and BENCH_CC tell the sweep's meta.json the
+# anything runs).  TIMER_SLACK_NS=N gives every model run the timer slack N
+# ns (--timer-slack-ns); without it each run inherits the platform's, and
+# records the slack in force either way.  BENCH_CFLAGS and BENCH_CC tell the sweep's meta.json the
 # flags the binaries are built with.
 given = $(filter-out undefined default,$(origin $(1)))
 on = $(filter-out 0,$(strip $(1)))
@@ -248,6 +250,7 @@ bench: deps
 		$(if $(filter 1,$(strip $(ONECPU))),--onecpu) \
 		$(if $(call given,PIN),--pin "$$PIN") \
 		$(if $(call given,BACKEND),--backend "$$BACKEND") \
+		$(if $(call given,TIMER_SLACK_NS),--timer-slack-ns "$$TIMER_SLACK_NS") \
 		$(if $(call given,OUT),--results "$$OUT")
 
 # bench-rate: the open-loop sweep alone (harness/sweep/open_loop.py): each
@@ -265,6 +268,7 @@ bench-rate: deps
 		$(if $(call on,$(QUIET)),--quiet) \
 		$(if $(call given,PIN),--pin "$$PIN") \
 		$(if $(call given,BACKEND),--backend "$$BACKEND") \
+		$(if $(call given,TIMER_SLACK_NS),--timer-slack-ns "$$TIMER_SLACK_NS") \
 		$(if $(call given,OUT),--results "$$OUT")
 
 # plots/report: redraw the plots and rewrite report.md of a run (RUN=dir,
@@ -321,10 +325,12 @@ help:
 	@echo "                  BACKEND=HOST:PORT  the pairs with a backend use a bin/backend"
 	@echo "                                     on another host (bin/backend --bind ADDR"
 	@echo "                                     --port PORT there); the others run here"
+	@echo "                  TIMER_SLACK_NS=N   every model run's timer slack, N ns (default:"
+	@echo "                                     the platform's, inherited; recorded per run)"
 	@echo "  make bench-rate the open-loop sweep alone: latency (p50/p99/p99.9) against"
 	@echo "                  offered load, 10%..120% of each model's capacity, on mixed"
 	@echo "                  QUICK=1 WORKLOADS= MODELS= RUNS= OUT= QUIET=1 PIN= BACKEND="
-	@echo "                  as above"
+	@echo "                  TIMER_SLACK_NS= as above"
 	@echo "                  SLOTS=64           open-loop slots, top closed-loop level"
 	@echo "                  LOADS=10,50,90     percentages of capacity"
 	@echo "  make test       unit tests, pair verification, a tiny sweep (= make check)"

@@ -82,6 +82,7 @@ def setup(argv):
     R.need_tools()
     args.runs = common.whole(args.runs, "RUNS", 3, 100)
     args.pin = common.parse_pin(args.pin)
+    args.timer_slack_ns = common.parse_timer_slack(args.timer_slack_ns)
     levels_cli = common.parse_list(args.concurrency, "CONCURRENCY", common.parse_level)
     pairs = common.pick(args.workloads, registry.pairs(), "WORKLOADS")
     args.models = common.pick(args.models, models.load(), "MODELS")
@@ -182,6 +183,8 @@ def open_loop_args(args, pairs, run_dir):
     rate_argv += ["--quick"] if args.quick else []
     rate_argv += ["--pin", args.pin] if args.pin else []
     rate_argv += ["--backend", args.backend] if args.backend else []
+    rate_argv += (["--timer-slack-ns", str(args.timer_slack_ns)]
+                  if args.timer_slack_ns is not None else [])
     rate_argv += ["--quiet"] if args.quiet else []
     try:
         return open_loop.setup(rate_argv)

@@ -92,6 +92,7 @@ def setup(argv):
     args.slots = common.whole(args.slots, "SLOTS", 1, 100000) if args.slots is not None else (
         (QUICK_INTO_SLOTS if args.into else QUICK_SLOTS) if args.quick else SLOTS)
     args.pin = common.parse_pin(args.pin)
+    args.timer_slack_ns = common.parse_timer_slack(args.timer_slack_ns)
     args.loads = common.parse_list(args.loads, "LOADS",
                                    lambda s: common.whole(s, "LOADS", 1, 1000)) or (
         QUICK_LOADS if args.quick else LOADS)
@@ -130,7 +131,7 @@ def open_point(args, runner, meta, rate_dir, pair, model, c, load, capacity):
         os.unlink(stats_file)
     hist_file = hgrm.hist_file(rate_dir, tag)
     argv = R.model_argv(model, pair, c, n, stats_file, args.pin, args.backend,
-                        hist_file) + ["--rate", str(offered)]
+                        hist_file, args.timer_slack_ns) + ["--rate", str(offered)]
     # No warm-up: the closed-loop points just ran the same binary.
     rc, out, err, lines = R.hyperfine_runs(runner, meta, tag, argv, stats_file, args.runs, 0)
     common.write_atomic(os.path.join(rate_dir, "hyperfine", tag + ".log"), out + err)

@@ -95,6 +95,11 @@ def provenance(args, pairs, levels, argv, warmup):
             "models": [m["name"] for m in args.models],
             "placement": placement(getattr(args, "pin", None), getattr(args, "backend", None)),
             "backend": getattr(args, "backend", None) or "local",
+            # TIMER_SLACK_NS as given (None: not given, every run inherits the
+            # slack below, the platform's); each run's stats line and
+            # results.csv's timer_slack_ns say what was in force.
+            "timer_slack_ns": getattr(args, "timer_slack_ns", None),
+            "timer_slack_inherited_ns": common.inherited_timer_slack_ns(),
             "order": ("models interleaved: the models of one (workload, c) back to back, "
                       "their order rotated by one from one (workload, c) to the next"),
         },
