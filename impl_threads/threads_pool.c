@@ -47,7 +47,8 @@ void thr_pool_stop(struct thr_pool *p)
  * left) at the tail, then take the head, waiting while the queue is empty and
  * tasks are still to come (running ones whose slots will queue another).
  * Returns the id taken, its arrival in *taken_arrival, or DISPATCH_NONE when
- * every task is taken or the run stopped.  The worker that takes the last task wakes every idle one.
+ * every task is taken or the run stopped.  The worker that takes the last
+ * task wakes every idle one.
  */
 static uint64_t swap(struct thr_pool *p, uint64_t id, uint64_t arrival, uint64_t *taken_arrival)
 {
