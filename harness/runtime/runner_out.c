@@ -102,7 +102,8 @@ void runner_format_json(char *buf, size_t len, const struct run_config *cfg,
 	pair_json(cfg, pair, sizeof(pair));
 	char tail[RUNNER_PATH_JSON_MAX + 1536];
 	snprintf(tail, sizeof(tail),
-		 "%s,\"timer_slack_ns\":%llu,\"pool\":%llu,\"kmem_kib\":%s,\"mem_source\":\"%s\",\"setup_s\":%.6f,\"setup_cpu_s\":%.6f,"
+		 "%s,\"timer_slack_ns\":%llu,\"pool\":%llu,\"kmem_kib\":%s,\"mem_source\":\"%s\","
+		 "\"setup_s\":%.6f,\"setup_cpu_s\":%.6f,"
 		 "\"teardown_s\":%.6f,\"teardown_cpu_s\":%.6f,\"backend_cpu_s\":%s,"
 		 "\"backend_vcsw\":%s,\"backend_ivcsw\":%s,\"placement\":\"%s\","
 		 "\"run_key\":\"%s\"}",
