@@ -171,7 +171,8 @@ def pool_beside(rows, wl, t):
     client ran out or paid the most memory, for the memory warning's
     evidence (it does not move the verdict): at the highest level pool ran,
     its threads, memory per task and p50 beside threads' there (or threads'
-    failure).  None when the run has no pool point on wl."""
+    failure).  None when the run has no pool point on wl, or its memory per
+    task is unknown there (below c = 64) and threads ran."""
     p = ok_points(rows, wl, POOL)
     if not p:
         return None
@@ -179,6 +180,8 @@ def pool_beside(rows, wl, t):
     r = p[c]
     size = " of %d threads" % r["pool"] if is_num(r.get("pool")) and r["pool"] else ""
     mem = mem_per_task(r) if mem_per_task(r) is not None else rss_per_task(r)
+    if mem is None and c in t:
+        return None
     text = ("%s: the pool%s at c=%s ran %s threads, memory per task %s, p50 %s" % (
         wl, size, c, r.get("threads", DASH), fmt_per_task(mem, c) if mem is not None else DASH,
         fmt_us(r["p50_us"])))
