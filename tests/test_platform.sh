@@ -173,6 +173,34 @@ say(len(set(colours)) == len(colours), "every model has a colour of its own: %s"
 say(len(set(markers)) == len(markers), "every model has a marker of its own: %s" % markers)
 PY
 
+# ---- the memory warning sets the pool beside threads ----------------------------
+python3 - "$ROOT" <<'PY' || not_ok "pool beside threads: see above"
+import sys
+sys.path.insert(0, sys.argv[1])
+from scripts.report import cautions
+def say(good, what):
+    print(("ok - " if good else "not ok - ") + what)
+def row(model, c, status="ok", **kw):
+    r = {"workload": "io_sleep", "model": model, "concurrency": c, "status": status,
+         "throughput": 1000.0, "p50_us": 1000.0, "threads": c + 1, "pool": 0,
+         "rss_per_task_kib": 30.0 if c >= 64 else None, "reason": ""}
+    r.update(kw)
+    return r
+rows = [row("threads", 1), row("threads", 1024, p50_us=2000.0),
+        row("threads", 100000, status="failed", reason="c=100000 needs a thread per task"),
+        row("pool", 1, threads=201, pool=200), row("pool", 1024, threads=201, pool=200,
+                                                   rss_per_task_kib=0.5, p50_us=5000.0),
+        row("pool", 100000, threads=201, pool=200, rss_per_task_kib=0.01, p50_us=500000.0)]
+t = cautions.ok_points(rows, "io_sleep", "threads")
+text = cautions.pool_beside(rows, "io_sleep", t) or ""
+say("201 threads" in text and "c=100000" in text and "threads failed (c=100000 needs" in text,
+    "at its top level the pool is set beside threads' failure: %s" % text)
+text = cautions.pool_beside(rows[:2] + rows[3:5], "io_sleep", t) or ""
+say("1025 threads" in text and "201 threads" in text and "of 200 threads" in text,
+    "where both ran, threads and memory side by side: %s" % text)
+say(cautions.pool_beside(rows[:3], "io_sleep", t) is None, "no pool point: nothing said")
+PY
+
 # ---- a sweep gives every model the slack asked, and records it -------------------
 python3 "$ROOT/harness/sweep/bench.py" --quick --concurrency 4 --workloads io_sleep \
 	--models threads,pool,async,green --no-rate --no-onecpu --quiet --timer-slack-ns 2000 \
