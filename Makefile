@@ -273,6 +273,7 @@ bench-rate: deps
 # CONCURRENCY=, OUT=, QUIET=1 as for bench; the values reach it from the
 # environment, never pasted into the shell command.
 audit: deps
+	@scripts/deps.sh audit
 	@$(MAKE) --no-print-directory -s -j$(JOBS) all
 	@$(PYTHON) harness/sweep/audit.py \
 		$(if $(call given,CONCURRENCY),--concurrency "$$CONCURRENCY") \
