@@ -111,7 +111,7 @@ ALL_LDFLAGS = $(LDFLAGS) -pthread
 TEST_NAMES := test_hist test_cli test_workloads test_wire test_evsleep
 TEST_BINS := $(TEST_NAMES:%=$(BUILD)/test-bin/%)
 
-.PHONY: all deps test check bench bench-rate plots report clean help new-workload compare \
+.PHONY: all deps test check bench bench-rate audit plots report clean help new-workload compare \
 	check-libs FORCE
 
 all: $(PROGRAMS:%=$(BIN)/%)
@@ -271,6 +271,21 @@ bench-rate: deps
 		$(if $(call given,TIMER_SLACK_NS),--timer-slack-ns "$$TIMER_SLACK_NS") \
 		$(if $(call given,OUT),--results "$$OUT")
 
+# audit: each model's system calls per task, by name, on each pair at a few
+# levels (harness/sweep/syscall_audit.py), into results/audit-<id>/
+# (syscalls.csv, audit.md; results/latest-audit).  WORKLOADS=, MODELS=,
+# CONCURRENCY=, OUT=, QUIET=1 as for bench; the values reach it from the
+# environment, never pasted into the shell command.
+audit: deps
+	@scripts/deps.sh audit
+	@$(MAKE) --no-print-directory -s -j$(JOBS) all
+	@$(PYTHON) harness/sweep/audit.py \
+		$(if $(call given,CONCURRENCY),--concurrency "$$CONCURRENCY") \
+		$(if $(call given,WORKLOADS),--workloads "$$WORKLOADS") \
+		$(if $(call given,MODELS),--models "$$MODELS") \
+		$(if $(call on,$(QUIET)),--quiet) \
+		$(if $(call given,OUT),--results "$$OUT")
+
 # plots/report: redraw the plots and rewrite report.md of a run (RUN=dir,
 # default results/latest) from its results.csv.
 plots:
@@ -333,6 +348,11 @@ help:
 	@echo "                  TIMER_SLACK_NS= as above"
 	@echo "                  SLOTS=64           open-loop slots, top closed-loop level"
 	@echo "                  LOADS=10,50,90     percentages of capacity"
+	@echo "  make audit      system calls per task, by name, of every model on every pair"
+	@echo "                  at c = 1, 64, 1024 (perf stat, else strace -c; a few minutes):"
+	@echo "                  results/latest-audit/audit.md and syscalls.csv; an epoll_ctl"
+	@echo "                  or timerfd_settime per task shows at once"
+	@echo "                  WORKLOADS= MODELS= CONCURRENCY= OUT= QUIET=1 as above"
 	@echo "  make test       unit tests, pair verification, a tiny sweep (= make check)"
 	@echo "  make sanitize   the tests again under ASan+UBSan, TSan and valgrind, and the"
 	@echo "                  fuzz corpora replayed (clang; builds in build/asan, ...)"

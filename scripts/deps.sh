@@ -62,6 +62,10 @@ need procps command -v pgrep
 need util-linux command -v prlimit
 need util-linux command -v taskset
 need iproute2 command -v ip # ip netns: tests/test_two_hosts.sh's two hosts
+if [ "$MODE" = audit ]; then # make audit: its counters (perf, else strace)
+	need linux-perf command -v perf
+	need strace command -v strace
+fi
 if [ "$MODE" = sanitize ]; then # make sanitize, make fuzz
 	need clang command -v clang
 	# shellcheck disable=SC2016 # expanded by the inner sh

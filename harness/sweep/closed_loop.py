@@ -258,15 +258,7 @@ def main(argv):
     runner = R.Runner()
     topology.say_start(args.backend, pairs, args.quiet)
 
-    def on_signal(sig, frame):
-        # Once is enough: a second signal (Ctrl-C twice; make forwarding
-        # SIGTERM to us on top of the group's) must not interrupt the clean-up.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        runner.kill()
-        raise common.Interrupted()
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    R.stop_on_signals(runner)
 
     try:
         calibration.calibrate(args, runner, meta, run_dir)

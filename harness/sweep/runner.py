@@ -64,6 +64,20 @@ class Runner:
                 pass
 
 
+def stop_on_signals(runner):
+    """From now on SIGINT and SIGTERM kill runner's child (its process group:
+    the point in hand) and raise common.Interrupted in the sweep.  Once is
+    enough: a second signal (Ctrl-C twice; make forwarding SIGTERM to us on
+    top of the group's) is ignored, so it cannot interrupt the clean-up."""
+    def on_signal(sig, frame):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        runner.kill()
+        raise common.Interrupted()
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+
+
 def die_with_parent():
     """Ask for SIGTERM when our parent dies (make killed, its shell gone), so
     the sweep stops as on Ctrl-C: the point in hand killed, latest unmoved.

@@ -10,7 +10,7 @@ of every point; the open-loop section last.
 
 import json
 
-from . import spectrum, verdicts
+from . import efficiency, spectrum, verdicts
 from .data import (BACKEND_BOUND_UTIL, LITTLES_HI, LITTLES_LO, MEM_SOURCES, RSS_NOISE_KIB,
                    backend_bound, backend_bound_rows, below_noise, cache_of, check_checksums,
                    check_littles, data_file_text,
@@ -341,6 +341,7 @@ def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
     out += ["## Models", ""] + models_lines(rows, meta) + [""]
     out += verdicts.render(rows, meta, rate_rows, extra or {"cal": cal})
     out += calibration_lines(rows, meta, cal, cal_problem, floor_runs or {})
+    out += efficiency.lines(rows, meta, cal)
     out += ["## Overview", "", "![throughput and p99 of every workload](%s.png)" % OVERVIEW, ""]
     for wl in workloads(rows):
         wl_rows = rows_for(rows, workload=wl)
