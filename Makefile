@@ -112,7 +112,7 @@ TEST_NAMES := test_hist test_cli test_workloads test_wire test_evsleep
 TEST_BINS := $(TEST_NAMES:%=$(BUILD)/test-bin/%)
 
 .PHONY: all deps test check bench bench-rate plots report clean help new-workload compare \
-	check-libs FORCE
+	check-libs FORCE fleet fleet-status matrix
 
 all: $(PROGRAMS:%=$(BIN)/%)
 
@@ -266,6 +266,45 @@ bench-rate: deps
 		$(if $(call given,PIN),--pin "$$PIN") \
 		$(if $(call given,BACKEND),--backend "$$BACKEND") \
 		$(if $(call given,OUT),--results "$$OUT")
+
+# fleet: the bench on a Slurm cluster (harness/fleet/, docs/fleet.md): one
+# exclusive job per machine, PARTITIONS=alpha,beta:2 (a partition each, :2 a
+# second node for the backend) and/or NODELISTS='n[1-2] n3', REPLICAS=N jobs
+# each, every one running make bench into OUT/LABEL/ with the variables
+# bench takes; then one line per job with its state and its sweep's ETA
+# until all end (WAIT=0: submit and return; make fleet-status DIR=OUT
+# follows them again).  SBATCH_ARGS adds sbatch options (--time=2:00:00).
+# Every value reaches fleet.py from the environment, as for bench.
+fleet:
+	@$(PYTHON) harness/fleet/fleet.py submit $(if $(call given,OUT),--out "$$OUT") \
+		$(if $(call given,PARTITIONS),--partitions "$$PARTITIONS") \
+		$(if $(call given,NODELISTS),--nodelists "$$NODELISTS") \
+		$(if $(call given,REPLICAS),--replicas "$$REPLICAS") \
+		$(if $(call given,SBATCH_ARGS),--sbatch-args "$$SBATCH_ARGS") \
+		$(if $(call given,BACKEND),--backend "$$BACKEND") \
+		$(if $(filter 0,$(strip $(WAIT))),--no-wait) \
+		$(if $(call on,$(QUIET)),--quiet) \
+		$(if $(call on,$(QUICK)),--quick) \
+		$(if $(call given,CONCURRENCY),--concurrency "$$CONCURRENCY") \
+		$(if $(call given,WORKLOADS),--workloads "$$WORKLOADS") \
+		$(if $(call given,MODELS),--models "$$MODELS") \
+		$(if $(call given,RUNS),--runs "$$RUNS") \
+		$(if $(call given,RATE),--rate "$$RATE") \
+		$(if $(call given,ONECPU),--onecpu "$$ONECPU") \
+		$(if $(call given,PIN),--pin "$$PIN")
+
+fleet-status:
+	@if [ -z "$$DIR" ]; then \
+		echo "make fleet-status: give the fleet's folder: make fleet-status DIR=/shared/results" >&2; \
+		exit 2; fi
+	@$(PYTHON) harness/fleet/fleet.py status "$$DIR" $(if $(filter 0,$(strip $(WAIT))),--no-wait)
+
+# matrix: the machines side by side (scripts/matrix/): DIR=a fleet's OUT (its
+# jobs, complete or not) and/or RUNS=dir1,dir2 (run folders); written to
+# OUT=dir, else DIR/matrix/, else results/matrix/.
+matrix:
+	@$(PYTHON) scripts/matrix/matrix.py $(if $(call given,DIR),--dir "$$DIR") \
+		$(if $(call given,RUNS),--runs "$$RUNS") $(if $(call given,OUT),--out "$$OUT")
 
 # plots/report: redraw the plots and rewrite report.md of a run (RUN=dir,
 # default results/latest) from its results.csv.
