@@ -1,12 +1,13 @@
 #!/bin/sh
 # job.sh - one make fleet job on its node(s): build, a backend on the second node, the sweep.
 #
-#     job.sh ROOT OUT LABEL [VAR=value ...]      (sbatch runs it: harness/fleet/submit.py)
+#     job.sh ROOT OUT LABEL TAG [VAR=value ...]    (sbatch runs it: harness/fleet/submit.py)
 #
 # Runs on the first node of an exclusive allocation, in the project tree ROOT
 # (on a file system every node shares, as OUT is):
-# 1. builds the binaries for this machine into ROOT/build/fleet-JOB/ (a folder
-#    of its own: jobs on other machine types build at once into the same tree);
+# 1. builds the binaries for this machine into ROOT/build/fleet-TAG/ (a folder
+#    of its own, TAG unique to the job: jobs on other machine types, or of
+#    another cluster, build at once into the same tree);
 # 2. with a second node: starts bin/backend there (srun on that node, bound to
 #    the address Slurm knows it by, a free port), and waits for it to listen;
 # 3. runs `make bench OUT=OUT/LABEL VAR=value ...` (with BACKEND=ADDR:PORT of
@@ -24,14 +25,15 @@ set -u
 BACKEND_READY_S=30 # the backend's "ready" line: past this it did not start
 say() { echo "fleet-job ${JOB:-?}: $*" >&2; }
 
-if [ $# -lt 3 ]; then
-	echo "job.sh: usage: job.sh ROOT OUT LABEL [VAR=value ...]" >&2
+if [ $# -lt 4 ]; then
+	echo "job.sh: usage: job.sh ROOT OUT LABEL TAG [VAR=value ...]" >&2
 	exit 2
 fi
 ROOT=$1
 OUT=$2
 LABEL=$3
-shift 3
+TAG=$4
+shift 4
 JOB=${SLURM_JOB_ID:-}
 if [ -z "$JOB" ]; then
 	echo "job.sh: not in a Slurm job (no SLURM_JOB_ID); make fleet submits it" >&2
@@ -40,7 +42,7 @@ fi
 # make fleet's own make must not reach the job's: its MAKEFLAGS carry every
 # variable of the make fleet command line.
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
-BUILD="$ROOT/build/fleet-$JOB"
+BUILD="$ROOT/build/fleet-$TAG"
 SRUN_PID=""
 
 finish() {

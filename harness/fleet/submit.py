@@ -6,7 +6,10 @@ is not requeued after a node failure (--no-requeue: a failure is reported,
 not silently run again into a second folder), names its output
 OUT/fleet/%j.out, and runs harness/fleet/job.sh in the project tree:
 
-    job.sh ROOT OUT LABEL [VAR=value ...]
+    job.sh ROOT OUT LABEL TAG [VAR=value ...]
+
+TAG names the job's build folder (ROOT/build/fleet-TAG/): unique to the
+job, so two fleets (two clusters' job 1) never build into one folder.
 
 The sweep's variables go as job.sh's arguments, never through a shell: no
 quote in them can break the batch script.  The environment sbatch passes
@@ -20,6 +23,7 @@ Imports jobs and slurm of this package, harness.sweep's common.
 import datetime
 import os
 import shlex
+import uuid
 
 from harness.sweep import common
 
@@ -80,9 +84,10 @@ def submit(out, machines, bench, extra, say):
         replicas[m["label"]] = replicas.get(m["label"], 0) + 1
     recs = []
     for m in machines:
-        argv = sbatch_argv(m, out, extra) + [JOB_SH, common.ROOT, out, m["label"]] + args
+        tag = "%s-%s" % (m["label"], uuid.uuid4().hex[:12])
+        argv = sbatch_argv(m, out, extra) + [JOB_SH, common.ROOT, out, m["label"], tag] + args
         job = slurm.sbatch(argv, env=env)
-        rec = dict(m, job_id=job, replicas=replicas[m["label"]], bench=bench,
+        rec = dict(m, job_id=job, replicas=replicas[m["label"]], bench=bench, build_tag=tag,
                    sbatch=["sbatch"] + argv, state="SUBMITTED", reason="", exit_code=None,
                    alloc_nodes=None, progress=None, last_line="", run=None, complete=False,
                    final=False, submitted=datetime.datetime.now(datetime.timezone.utc)

@@ -33,7 +33,7 @@ from . import jobs, slurm
 
 POLL_S = 10.0           # between two looks at the queue (TVSA_FLEET_POLL_S overrides)
 POLL_ENV = "TVSA_FLEET_POLL_S"
-BUILD_DIR = os.path.join(common.ROOT, "build", "fleet-%s")   # job.sh's build folder
+BUILD_DIR = os.path.join(common.ROOT, "build", "fleet-%s")   # job.sh's build folder (its TAG)
 # Slurm's pending reasons that mean a node the job needs is down or drained.
 NODE_DOWN_REASONS = ("ReqNodeNotAvail", "NodeDown", "Nodes_required_for_job_are_DOWN",
                      "PartitionDown", "PartitionInactive")
@@ -78,7 +78,8 @@ def finish(out, rec):
     rec["final"] = True
     if rec["state"] == "COMPLETED" and not rec["complete"]:
         rec["state_note"] = "the job ended but its sweep did not complete a run"
-    shutil.rmtree(BUILD_DIR % rec["job_id"], ignore_errors=True)
+    if rec.get("build_tag"):
+        shutil.rmtree(BUILD_DIR % rec["build_tag"], ignore_errors=True)
 
 
 def update(out, recs):
