@@ -33,6 +33,8 @@ from . import jobs, slurm
 
 POLL_S = 10.0           # between two looks at the queue (TVSA_FLEET_POLL_S overrides)
 POLL_ENV = "TVSA_FLEET_POLL_S"
+MAX_LOST = 10           # looks in a row without an answer from Slurm before giving up
+                        # (a controller restarting answers again within a few)
 BUILD_DIR = os.path.join(common.ROOT, "build", "fleet-%s")   # job.sh's build folder (its TAG)
 # Slurm's pending reasons that mean a node the job needs is down or drained.
 NODE_DOWN_REASONS = ("ReqNodeNotAvail", "NodeDown", "Nodes_required_for_job_are_DOWN",
@@ -142,9 +144,22 @@ def wait(out, recs, quiet=False):
     Returns 0 when every job left a complete run, 3 when any did not, 130
     on Ctrl-C (the jobs go on)."""
     interval = poll_s()
+    lost = 0            # looks in a row that Slurm did not answer
     try:
         while True:
-            for rec in update(out, recs):
+            try:
+                changed = update(out, recs)
+                lost = 0
+            except slurm.SlurmError as e:
+                lost += 1
+                common.say("fleet: Slurm did not answer (%d of %d): %s" % (
+                    lost, MAX_LOST, e), quiet)
+                if lost >= MAX_LOST:
+                    print("fleet: giving up watching; the jobs may go on: make fleet-status "
+                          "DIR=%s" % out, file=sys.stderr)
+                    return 3
+                changed = []
+            for rec in changed:
                 common.say(line(rec), quiet)
             if all(r.get("final") for r in recs):
                 break
