@@ -17,6 +17,9 @@
 #   claim a verdict per machine equal to that run's own report's, the key
 #   ratios, the fingerprints, the merged histograms, the figures; a replica of
 #   alpha (RUNS=) merges its histograms by adding counts;
+# - a node down: n2 set DOWN under a running job (NODE_FAIL, said why) and
+#   under a queued one (pending, said why); the matrix of that fleet has no
+#   machine and says why each is missing;
 # - every daemon stopped, the munge key, state and spool folders gone, the
 #   jobs' build folders removed: checked before and after, and after a copy
 #   of this test killed by SIGTERM once its cluster is up.
@@ -131,7 +134,7 @@ TaskPlugin=task/none
 SelectType=select/linear
 SchedulerType=sched/backfill
 MpiDefault=none
-ReturnToService=2
+ReturnToService=1
 SlurmdTimeout=30
 InactiveLimit=0
 KillWait=5
@@ -174,6 +177,17 @@ fi
 
 # ---- bad input: one line, exit 2, nothing submitted ---------------------------------
 mkf() { make -C "$ROOT" --no-print-directory -s "$@"; }
+# underway OUT JOB: wait until the job's sweep has printed a progress line.
+underway() {
+	i=0
+	until grep -q '^\[ *[0-9]*/[0-9]*\] .* left)$' "$1/fleet/$2.out" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt $((FLEET_LIMIT_S * 10)) ] && return 1
+		sleep 0.1
+	done
+}
+# submitted FILE: the job id make fleet's output FILE says it submitted.
+submitted() { sed -n 's/^fleet: submitted job \([0-9]*\): .*/\1/p' "$1"; }
 FLEET="$PY $ROOT/harness/fleet/fleet.py submit"
 usage_error "fleet without OUT" "$FLEET --partitions alpha"
 usage_error "fleet without machines" "$FLEET --out '$SCRATCH/bad'"
@@ -192,18 +206,13 @@ check "no job was submitted by the refused commands" [ -z "$(squeue -h -o %i)" ]
 NARROW="QUICK=1 WORKLOADS=io_sleep,io_backend"
 # gamma: every model (a longer sweep), cancelled once under way.
 mkf fleet WAIT=0 PARTITIONS=gamma $NARROW OUT="$RES" >"$SCRATCH/gamma.out" 2>&1
-G=$(sed -n 's/^fleet: submitted job \([0-9]*\): gamma.*/\1/p' "$SCRATCH/gamma.out")
+G=$(submitted "$SCRATCH/gamma.out")
 check "make fleet WAIT=0 PARTITIONS=gamma submits one job and returns ($G)" [ -n "$G" ]
 f_start=$(date +%s)
 timeout -k 5 $FLEET_LIMIT_S make -C "$ROOT" --no-print-directory -s fleet PARTITIONS=alpha:2,beta \
 	$NARROW MODELS=threads,async OUT="$RES" >"$SCRATCH/fleet.out" 2>"$SCRATCH/fleet.err" &
 FPID=$!
-i=0
-until grep -q '^\[ *[0-9]*/[0-9]*\] .* left)$' "$RES/fleet/$G.out" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt $((FLEET_LIMIT_S * 10)) ] && break
-	sleep 0.1
-done
+underway "$RES" "$G"
 scancel "$G"
 check "gamma's job $G cancelled mid-run: its output has a progress line ($(grep -c 'left)$' "$RES/fleet/$G.out" 2>/dev/null) so far)" \
 	grep -q 'left)$' "$RES/fleet/$G.out"
@@ -355,6 +364,56 @@ PY
 cat "$SCRATCH/checks.out"
 FAILS=$((FAILS + $(grep -c '^not ok' "$SCRATCH/checks.out")))
 grep -q '^ok - matrix RUNS=' "$SCRATCH/checks.out" || not_ok "the fleet's results could be checked"
+
+# ---- a node down: mid-run (NODE_FAIL), and under a job still queued -----------------------
+RES2="$SCRATCH/res2"
+mkf fleet WAIT=0 PARTITIONS=beta QUICK=1 WORKLOADS=io_sleep OUT="$RES2" >"$SCRATCH/down1.out" 2>&1
+D=$(submitted "$SCRATCH/down1.out")
+underway "$RES2" "$D"
+scontrol update NodeName=n2 State=DOWN Reason=tvsa-test-node-down
+mkf fleet WAIT=0 PARTITIONS=beta QUICK=1 WORKLOADS=io_sleep OUT="$RES2" >"$SCRATCH/down2.out" 2>&1
+P=$(submitted "$SCRATCH/down2.out")
+i=0
+while [ $i -lt 100 ]; do # until Slurm has said why P waits and D has ended
+	$PY "$ROOT/harness/fleet/fleet.py" status --no-wait "$RES2" >"$SCRATCH/down.status" 2>&1
+	grep -q "^fleet: job $P .*PENDING (.*a node it needs is down" "$SCRATCH/down.status" &&
+		grep -q "^fleet: job $D .*NODE_FAIL: FAILED" "$SCRATCH/down.status" && break
+	sleep 0.2
+	i=$((i + 1))
+done
+check "node n2 down mid-run: job $D ends NODE_FAIL, said so: $(grep "^fleet: job $D " "$SCRATCH/down.status" | tail -n 1 | cut -c1-160)" \
+	grep -q "^fleet: job $D .*NODE_FAIL: FAILED: job $D a node of the job failed.*at point" "$SCRATCH/down.status"
+check "a job queued on the down node says why it waits: $(grep "^fleet: job $P " "$SCRATCH/down.status" | tail -n 1 | cut -c1-160)" \
+	grep -q "^fleet: job $P .*PENDING (.*a node it needs is down" "$SCRATCH/down.status"
+scancel "$P"
+$PY "$ROOT/harness/fleet/fleet.py" status "$RES2" >"$SCRATCH/down.final" 2>&1
+rc=$?
+check "fleet.py status: exit 3, both jobs missing ($(grep -c '^fleet: missing' "$SCRATCH/down.final"))" \
+	sh -c "[ $rc = 3 ] && [ \$(grep -c '^fleet: missing' '$SCRATCH/down.final') = 2 ]"
+mkf matrix DIR="$RES2" >/dev/null 2>"$SCRATCH/down.matrix"
+rc=$?
+$PY - "$RES2/matrix/matrix.json" "$D" "$P" >"$SCRATCH/down.checks" 2>&1 <<'PY'
+import json, sys
+mx, d, p = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
+why = {m["job_id"]: m["why"] for m in mx["missing"]}
+ok = (not mx["machines"] and "a node of the job failed" in why.get(d, "") and
+      "incomplete" in why.get(d, "") and "cancelled" in why.get(p, "") and
+      "no run folder" in why.get(p, ""))
+print(("ok - " if ok else "not ok - ") + "matrix of the node-down fleet: no machine, both "
+      "missing with why: %s" % why)
+PY
+cat "$SCRATCH/down.checks"
+FAILS=$((FAILS + $(grep -c '^not ok' "$SCRATCH/down.checks")))
+check "make matrix with every machine missing: fails (exit $rc) and says so" \
+	sh -c "[ $rc != 0 ] && grep -q 'missing beta' '$SCRATCH/down.matrix'"
+sed -n 's/.*"build_tag": "\([^"]*\)".*/\1/p' "$RES2"/fleet/*.json >>"$SCRATCH/tags"
+
+# TVSA_FLEET_KEEP=DIR: the fleets' results (records, outputs, runs, matrices)
+# copied there, to read after the test.
+if [ -n "${TVSA_FLEET_KEEP:-}" ]; then
+	mkdir -p "$TVSA_FLEET_KEEP" && cp -r "$RES" "$RES2" "$SCRATCH"/*.out "$SCRATCH"/*.err \
+		"$SCRATCH/down.status" "$TVSA_FLEET_KEEP/"
+fi
 
 # ---- after: every daemon stopped, nothing of the cluster left ----------------------------
 stop_cluster

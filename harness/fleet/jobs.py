@@ -62,8 +62,7 @@ def write(out, rec):
 
 def read_all(out):
     """Every job record of OUT, in job id order; a record that does not
-    parse is skipped (one line on stderr from the caller's view: none
-    here, it is counted by the caller through the files it lists)."""
+    parse (not one this package wrote whole) is skipped."""
     recs = []
     for p in glob.glob(os.path.join(fleet_dir(out), "*.json")):
         try:

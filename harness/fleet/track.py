@@ -23,6 +23,7 @@ Imports jobs and slurm of this package, harness.sweep's common.
 """
 
 import os
+import re
 import shutil
 import sys
 import time
@@ -36,9 +37,10 @@ POLL_ENV = "TVSA_FLEET_POLL_S"
 MAX_LOST = 10           # looks in a row without an answer from Slurm before giving up
                         # (a controller restarting answers again within a few)
 BUILD_DIR = os.path.join(common.ROOT, "build", "fleet-%s")   # job.sh's build folder (its TAG)
-# Slurm's pending reasons that mean a node the job needs is down or drained.
-NODE_DOWN_REASONS = ("ReqNodeNotAvail", "NodeDown", "Nodes_required_for_job_are_DOWN",
-                     "PartitionDown", "PartitionInactive")
+# Slurm's pending reasons that mean a node the job needs is down or drained
+# ("ReqNodeNotAvail, UnavailableNodes:n2", "Nodes required for job are DOWN,
+# DRAINED or reserved ...": squeue's words, scontrol's with underscores).
+NODE_DOWN_RE = re.compile(r"ReqNodeNotAvail|NodeDown|DOWN|DRAIN|PartitionDown|PartitionInactive")
 
 
 def poll_s():
@@ -114,7 +116,7 @@ def update(out, recs):
 
 def pending_why(reason):
     """Slurm's pending reason, with what it means when a node is down."""
-    if any(reason.startswith(r) for r in NODE_DOWN_REASONS):
+    if NODE_DOWN_RE.search(reason or ""):
         return "%s: a node it needs is down, drained or its partition is down" % reason
     return reason or "queued"
 
