@@ -106,6 +106,7 @@ check "before: no daemon, process or cluster folder of an earlier run of this te
 # ---- the cluster -----------------------------------------------------------------
 mkdir -p "$C/munge" "$C/state" "$C/spool" "$C/log" && chmod 700 "$C" "$C/munge"
 dd if=/dev/urandom of="$C/munge/key" bs=1024 count=1 2>/dev/null && chmod 400 "$C/munge/key"
+# shellcheck disable=SC2046 # three port numbers, split into $1 $2 $3
 set -- $($PY -c '
 import socket
 s = [socket.socket() for _ in range(3)]
@@ -165,12 +166,13 @@ until [ "$(sinfo -h -N -o '%N %t' 2>/dev/null | sort -u | grep -c ' idle$')" = 2
 	sleep 0.1
 done
 ok "a Slurm cluster of its own: munged, slurmctld on $CTLD_PORT, slurmd n1 on $N1_PORT and n2 on $N2_PORT idle ($(($(date +%s) - start)) s)"
+# shellcheck disable=SC2016 # expanded on each node
 srun -N2 -p alpha sh -c 'echo $SLURMD_NODENAME' >"$SCRATCH/srun.out" 2>&1
 check "srun -N2 lands on both nodes ($(sort "$SCRATCH/srun.out" | tr '\n' ' '))" \
 	[ "$(sort "$SCRATCH/srun.out" | tr '\n' ' ')" = "n1 n2 " ]
 
 if [ "${TVSA_FLEET_DIE:-0}" = 1 ]; then # test hook: the clean-up check at the end
-	echo "$C" >"$TVSA_FLEET_SAY"
+	echo "$C" >"${TVSA_FLEET_SAY:?set by the parent test}"
 	kill -TERM $$
 	sleep 5
 fi
@@ -203,12 +205,14 @@ check "make fleet without OUT: fails, says what to give (exit $rc)" \
 check "no job was submitted by the refused commands" [ -z "$(squeue -h -o %i)" ]
 
 # ---- the fleet ------------------------------------------------------------------------
-NARROW="QUICK=1 WORKLOADS=io_sleep,io_backend"
+NARROW="QUICK=1 WORKLOADS=io_sleep,io_backend" # a word list: make's variables
 # gamma: every model (a longer sweep), cancelled once under way.
+# shellcheck disable=SC2086 # NARROW is a word list
 mkf fleet WAIT=0 PARTITIONS=gamma $NARROW OUT="$RES" >"$SCRATCH/gamma.out" 2>&1
 G=$(submitted "$SCRATCH/gamma.out")
 check "make fleet WAIT=0 PARTITIONS=gamma submits one job and returns ($G)" [ -n "$G" ]
 f_start=$(date +%s)
+# shellcheck disable=SC2086 # NARROW is a word list
 timeout -k 5 $FLEET_LIMIT_S make -C "$ROOT" --no-print-directory -s fleet PARTITIONS=alpha:2,beta \
 	$NARROW MODELS=threads,async OUT="$RES" >"$SCRATCH/fleet.out" 2>"$SCRATCH/fleet.err" &
 FPID=$!
@@ -417,8 +421,9 @@ fi
 
 # ---- after: every daemon stopped, nothing of the cluster left ----------------------------
 stop_cluster
-left=$(tagged "$TAG")
-check "after: no daemon or job process of the cluster left ($(echo ${left:-none}))" [ -z "$left" ]
+left=$(tagged "$TAG") # (not piped: a process beside the scan would carry the tag too)
+check "after: no daemon or job process of the cluster left ($(echo "${left:-none}" | tr '\n' ' '))" \
+	[ -z "$left" ]
 builds=""
 while read -r t; do [ -e "$ROOT/build/fleet-$t" ] && builds="$builds $t"; done <"$SCRATCH/tags"
 check "after: no build folder of the jobs left (${builds:-none})" [ -z "$builds" ]
@@ -432,8 +437,8 @@ if [ "${TVSA_FLEET_DIE:-0}" != 1 ]; then
 	c_dir=$(cat "$SCRATCH/child" 2>/dev/null)
 	c_id=${c_dir##*-}
 	c_left=$(tagged "TVSA_FLEET_TAG=$c_id")
-	check "a run killed by SIGTERM with its cluster up (exit $rc) leaves no daemon ($(echo ${c_left:-none})) and no cluster folder" \
-		sh -c "[ $rc = 143 ] && [ -n '$c_dir' ] && [ -z '$(echo $c_left)' ] && [ ! -e '$c_dir' ]"
+	check "a run killed by SIGTERM with its cluster up (exit $rc) leaves no daemon ($(echo "${c_left:-none}" | tr '\n' ' ')) and no cluster folder" \
+		sh -c "[ $rc = 143 ] && [ -n '$c_dir' ] && [ -z '$c_left' ] && [ ! -e '$c_dir' ]"
 	left=$(leftovers)
 	check "after: no daemon, process or cluster folder of any run of this test${left:+: $left}" [ -z "$left" ]
 fi

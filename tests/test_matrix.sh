@@ -100,7 +100,7 @@ usage_error "matrix DIR= without fleet records" "$MX --dir '$SCRATCH/x86'"
 make -s -C "$ROOT" --no-print-directory matrix RUNS="$SCRATCH/x86,$SCRATCH/arm" \
 	OUT="$SCRATCH/m4" >/dev/null 2>&1
 check "make matrix RUNS=a,b OUT=dir writes matrix.json and matrix.md" \
-	[ -s "$SCRATCH/m4/matrix.json" ] && [ -s "$SCRATCH/m4/matrix.md" ]
+	sh -c "[ -s '$SCRATCH/m4/matrix.json' ] && [ -s '$SCRATCH/m4/matrix.md' ]"
 
 python3 "$ROOT/scripts/report/compare_runs.py" "$SCRATCH/x86" "$SCRATCH/arm" \
 	>"$SCRATCH/cmp.out" 2>"$SCRATCH/cmp.err"
