@@ -1,7 +1,8 @@
 """slurm.py - the Slurm commands make fleet uses, each a function with one error.
 
 sbatch (submit), squeue (the states of our jobs), scontrol (a finished
-job's exit code and reason; a node list's host names) and sacct (where the
+job's exit code and reason; a node list's host names), sinfo (which nodes
+are down or drained, for a job that waits on them) and sacct (where the
 cluster keeps accounting: a job scontrol has forgotten).  Each call has a
 time limit; a command missing, refused or hung is a SlurmError whose text is
 one line (the command's own first error line).  The cluster is whatever the
@@ -17,7 +18,7 @@ import subprocess
 
 CALL_TIMEOUT_S = 60     # one Slurm command: a controller that does not answer in this
                         # long is down, as far as a fleet can tell
-COMMANDS = ("sbatch", "squeue", "scontrol")  # what a submission host needs
+COMMANDS = ("sbatch", "squeue", "scontrol", "sinfo")  # what a submission host needs
 FINAL_STATES = {"COMPLETED", "CANCELLED", "FAILED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY",
                 "PREEMPTED", "BOOT_FAIL", "DEADLINE", "REVOKED", "SPECIAL_EXIT"}
 FIELD_SEP = "|"         # squeue/sacct output separator (never in a state or node name)
@@ -121,6 +122,25 @@ def accounting(job_id):
             return {"State": f[0].split()[0], "ExitCode": f[1], "Reason": f[2],
                     "NodeList": f[3]}
     return None
+
+
+# sinfo's short node states (%t) in which a node takes no job; a trailing "*"
+# means not responding, whatever the state.
+UNAVAILABLE = {"down", "drain", "drng", "fail", "failg", "inval", "maint", "pow_dn", "unk"}
+
+
+def unavailable_nodes(partition=None, nodelist=None):
+    """[(node, state)] of a partition's (or a node list's) nodes that are
+    down, drained, failing or not responding (sinfo)."""
+    argv = ["sinfo", "-h", "-N", "-o", FIELD_SEP.join(("%N", "%t"))]
+    argv += ["-p", partition] if partition else []
+    argv += ["-n", nodelist] if nodelist else []
+    out = []
+    for line in call(argv).splitlines():
+        f = line.strip().split(FIELD_SEP)
+        if len(f) == 2 and (f[1].rstrip("*~#!%$@^-+") in UNAVAILABLE or f[1].endswith("*")):
+            out.append((f[0], f[1]))
+    return sorted(set(out))
 
 
 def hostnames(nodelist):

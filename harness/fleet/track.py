@@ -43,6 +43,11 @@ BUILD_DIR = os.path.join(common.ROOT, "build", "fleet-%s")   # job.sh's build fo
 NODE_DOWN_RE = re.compile(r"ReqNodeNotAvail|NodeDown|DOWN|DRAIN|PartitionDown|PartitionInactive")
 
 
+NODE_STATE_WORDS = {"down": "down", "drain": "drained", "drng": "draining", "fail": "failing",
+                    "failg": "failing", "maint": "in maintenance", "inval": "invalid",
+                    "pow_dn": "powered down", "unk": "of unknown state"}
+
+
 def poll_s():
     text = os.environ.get(POLL_ENV)
     if text is None:
@@ -98,6 +103,8 @@ def update(out, recs):
         if q and q["state"] not in slurm.FINAL_STATES:
             rec.update(state=q["state"], reason=q["reason"], alloc_nodes=q["nodes"] or
                        rec.get("alloc_nodes"))
+            if q["state"] == "PENDING":
+                rec["why_pending"] = pending_why(rec)
         else:
             state, reason, code, nodes = final_state(out, rec)
             rec.update(state=state, reason="" if reason in (None, "None") else reason,
@@ -114,11 +121,29 @@ def update(out, recs):
     return changed
 
 
-def pending_why(reason):
-    """Slurm's pending reason, with what it means when a node is down."""
-    if NODE_DOWN_RE.search(reason or ""):
-        return "%s: a node it needs is down, drained or its partition is down" % reason
-    return reason or "queued"
+def pending_why(rec):
+    """Slurm's pending reason, and the nodes it waits for that are down or
+    drained when the reason may mean that (Slurm's "Nodes required for job
+    are DOWN, DRAINED or reserved for jobs in higher priority partitions"
+    also stands for nodes busy with another job: sinfo tells which)."""
+    reason = rec.get("reason") or ""
+    if not NODE_DOWN_RE.search(reason):
+        return reason or "queued"
+    try:
+        bad = slurm.unavailable_nodes(rec.get("partition"), rec.get("nodelist"))
+    except slurm.SlurmError:
+        bad = None
+    if not bad:
+        return reason
+    return "%s: %s" % (reason, ", ".join("node %s is %s" % (n, node_state_text(st))
+                                         for n, st in bad))
+
+
+def node_state_text(state):
+    """sinfo's short state in words ("down*" -> "down, not responding")."""
+    base = state.rstrip("*~#!%$@^-+")
+    words = NODE_STATE_WORDS.get(base, base)
+    return words + (", not responding" if state.endswith("*") else "")
 
 
 def line(rec):
@@ -130,7 +155,7 @@ def line(rec):
             return head + "COMPLETED: run %s complete" % rec.get("run")
         return head + "%s: FAILED: %s" % (state, jobs.why_missing(rec))
     if state == "PENDING":
-        return head + "PENDING (%s)" % pending_why(rec.get("reason", ""))
+        return head + "PENDING (%s)" % rec.get("why_pending", rec.get("reason") or "queued")
     prog = rec.get("progress")
     where = " on %s" % rec["alloc_nodes"] if rec.get("alloc_nodes") else ""
     if prog:

@@ -134,6 +134,7 @@ def host():
     except (OSError, ValueError, IndexError):
         pass
     slurm = {k: os.environ[v] for k, v in SLURM_ENV.items() if os.environ.get(v)}
+    start = loadavg()
     return {
         "cpu_model": cpuinfo_field("model name", "Model", "cpu model"),
         "arch": platform.machine() or None,
@@ -151,7 +152,7 @@ def host():
         "cgroup": cgroup_version(),
         "mem_total_kib": mem,
         "hostname": platform.node() or None,
-        "load": {"start": loadavg(), "max_1min": None, "end": None},
+        "load": {"start": start, "max_1min": start[0] if start else None, "end": None},
         "slurm": slurm or None,
     }
 

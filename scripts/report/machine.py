@@ -77,8 +77,11 @@ def load_text(h):
     def one(v):
         return fmt_sig(v[0]) if isinstance(v, list) and v and is_num(v[0]) else UNKNOWN
     mx = load.get("max_1min")
-    return "%s at the start, at most %s, %s at the end (1-minute averages)" % (
-        one(load.get("start")), fmt_sig(mx) if is_num(mx) else UNKNOWN, one(load.get("end")))
+    cores = h.get("cores")
+    busy = is_num(mx) and is_num(cores) and mx > cores
+    return "%s at the start, at most %s, %s at the end (1-minute averages)%s" % (
+        one(load.get("start")), fmt_sig(mx) if is_num(mx) else UNKNOWN, one(load.get("end")),
+        "; busy: more runnable tasks than its %s cores" % cores if busy else "")
 
 
 def smt_text(h):
