@@ -162,8 +162,9 @@ def line(rec):
         return head + "%s%s: %spoint %d/%d, ~%s left" % (
             state, where, "%s " % prog["section"] if prog.get("section") else "",
             prog["i"], prog["n"], prog["left"])
-    return head + "%s%s: %s" % (state, where, "setting up (build, backend, calibration)"
-                                 if state == "RUNNING" else rec.get("reason") or "")
+    setup = "setting up (build, %scalibration)" % ("backend, " if rec["nodes"] > 1 else "")
+    return head + "%s%s: %s" % (state, where, setup if state == "RUNNING"
+                                 else rec.get("reason") or "")
 
 
 def wait(out, recs, quiet=False):
