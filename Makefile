@@ -69,7 +69,7 @@ RT_FILES = $(foreach b,$(BINARIES),$(wildcard impl_*/$(b).c impl_*/$(b)_*.c))
 helpers_of = $(filter-out $(RT_FILES) $(patsubst workloads/%.c,$(1)/%.c,$(wildcard workloads/*.c)),$(wildcard $(1)/*.c))
 # The runtime every model binary links: the runner, the clock window, the
 # histograms, figures, options, sockets, the backend spawner, the cgroup.
-RUNNER_SRC := harness/runtime/runner.c
+RUNNER_SRC := $(wildcard harness/runtime/runner*.c)
 # EVBASE_SRC: the libevent helpers (the precise base, the sleep queues),
 # linked only by the programs that use libevent.
 EVBASE_SRC := harness/runtime/evbase.c harness/runtime/evsleep.c
