@@ -381,12 +381,12 @@ i=0
 while [ $i -lt 100 ]; do # until Slurm has said why P waits and D has ended
 	$PY "$ROOT/harness/fleet/fleet.py" status --no-wait "$RES2" >"$SCRATCH/down.status" 2>&1
 	grep -q "^fleet: job $P .*PENDING (.*: node n2 is down" "$SCRATCH/down.status" &&
-		grep -q "^fleet: job $D .*NODE_FAIL: FAILED" "$SCRATCH/down.status" && break
+		grep -q "^fleet: job $D .*NODE_FAIL, no complete run" "$SCRATCH/down.status" && break
 	sleep 0.2
 	i=$((i + 1))
 done
 check "node n2 down mid-run: job $D ends NODE_FAIL, said so: $(grep "^fleet: job $D " "$SCRATCH/down.status" | tail -n 1 | cut -c1-160)" \
-	grep -q "^fleet: job $D .*NODE_FAIL: FAILED: job $D a node of the job failed.*at point" "$SCRATCH/down.status"
+	grep -q "^fleet: job $D .*NODE_FAIL, no complete run: job $D lost a node.*at point" "$SCRATCH/down.status"
 check "a job queued on the down node says why it waits: $(grep "^fleet: job $P " "$SCRATCH/down.status" | tail -n 1 | cut -c1-160)" \
 	grep -q "^fleet: job $P .*PENDING (.*: node n2 is down" "$SCRATCH/down.status"
 scancel "$P"

@@ -28,22 +28,27 @@ Imports only harness.sweep's common (a leaf) and eta.
 import glob
 import json
 import os
+import re
 
 from harness.sweep import common, eta
 
 FLEET_DIR = "fleet"             # OUT/fleet/: the records, the jobs' outputs
 TAIL_BYTES = 64 * 1024          # the end of a job's output read for its last progress
-# Why a job in these states ended without a run, in words.
+# What became of a job in these states, in words ("job 12 ...").
 STATE_WHY = {
-    "CANCELLED": "cancelled (scancel, or by an administrator)",
+    "COMPLETED": "completed, but its sweep did not finish a run",
+    "CANCELLED": "was cancelled (scancel, or by an administrator)",
     "TIMEOUT": "hit its time limit (sbatch --time; SBATCH_ARGS)",
-    "NODE_FAIL": "a node of the job failed",
-    "FAILED": "its script exited non-zero",
-    "OUT_OF_MEMORY": "killed for memory",
-    "PREEMPTED": "preempted by another job",
-    "BOOT_FAIL": "its node failed to boot",
+    "NODE_FAIL": "lost a node: a node of the job failed (NODE_FAIL)",
+    "FAILED": "failed: its script exited non-zero",
+    "OUT_OF_MEMORY": "was killed for memory",
+    "PREEMPTED": "was preempted by another job",
+    "BOOT_FAIL": "could not boot its node",
     "DEADLINE": "missed its deadline",
 }
+# Lines of a job's output that say nothing of why it ended: job.sh's own last
+# line, make's echo of a failure, the shell's "Terminated".
+NOISE_RE = re.compile(r"^(fleet-job \d+: exit -?\d+|make(\[\d+\])?: \*\*\*.*|Terminated)$")
 
 
 def fleet_dir(out):
@@ -102,7 +107,8 @@ def progress(out, job_id):
     the output's last non-empty line or "")."""
     lines = [l.strip() for l in log_tail(out, job_id) if l.strip()]
     last = next((p for p in map(eta.parse_progress, reversed(lines)) if p), None)
-    return last, (lines[-1] if lines else "")
+    said = [l for l in lines if not NOISE_RE.match(l)]
+    return last, (said[-1] if said else "")
 
 
 def load_meta(run_dir):
@@ -148,8 +154,6 @@ def why_missing(rec):
     record (state, reason, exit code, last progress, run folder)."""
     state = rec.get("state") or "UNKNOWN"
     what = STATE_WHY.get(state, "ended in state %s" % state)
-    if state == "COMPLETED":
-        what = "its job completed"
     ec = rec.get("exit_code")
     parts = ["job %s %s%s" % (rec["job_id"], what,
                               " (exit %s)" % ec if ec not in (None, "", "0", "0:0") else "")]
@@ -160,8 +164,8 @@ def why_missing(rec):
         parts.append("at %spoint %d of %d, ~%s were left" % (
             "%s " % prog["section"] if prog.get("section") else "", prog["i"], prog["n"],
             prog["left"]))
-    elif rec.get("last_line"):
-        parts.append("its last line: %s" % rec["last_line"][:160])
+    if rec.get("last_line") and (state != "CANCELLED" or not prog):
+        parts.append("its output's last line: %s" % rec["last_line"][:160])
     if rec.get("run"):
         parts.append("its run %s is incomplete (meta.json complete=false): not merged"
                      % rec["run"])

@@ -153,7 +153,7 @@ def line(rec):
     if rec.get("final"):
         if rec.get("complete"):
             return head + "COMPLETED: run %s complete" % rec.get("run")
-        return head + "%s: FAILED: %s" % (state, jobs.why_missing(rec))
+        return head + "%s, no complete run: %s" % (state, jobs.why_missing(rec))
     if state == "PENDING":
         return head + "PENDING (%s)" % rec.get("why_pending", rec.get("reason") or "queued")
     prog = rec.get("progress")
