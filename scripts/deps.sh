@@ -40,7 +40,10 @@ need() { # need PACKAGE TEST-COMMAND...
 	pkg=$1
 	shift
 	if ! "$@" >/dev/null 2>&1; then
-		missing="$missing $pkg"
+		case " $missing " in
+		*" $pkg "*) ;; # named once, whatever it lacks
+		*) missing="$missing $pkg" ;;
+		esac
 	fi
 }
 
@@ -72,6 +75,12 @@ if [ "$MODE" = sanitize ]; then # make sanitize, make fuzz
 	need libclang-rt-14-dev sh -c \
 		'test -f "$(clang -print-runtime-dir)/libclang_rt.fuzzer-$(uname -m).a"'
 	need valgrind command -v valgrind
+fi
+if [ "$MODE" = fleet ]; then # tests/test_fleet.sh: a Slurm cluster of its own on this machine
+	need slurm-wlm command -v slurmctld
+	need slurm-wlm command -v slurmd
+	need slurm-wlm command -v sbatch
+	need munge command -v munged
 fi
 }
 

@@ -8,6 +8,7 @@
     point.py        one closed-loop point: pilot, hyperfine, the results.csv row
     calibration.py  bin/calibrate and the floor runs, before the first point
     provenance.py   meta.json: where the numbers came from
+    fingerprint.py  leaf: the machine (CPU, SMT, governor, kernel, mitigations, cgroup, load)
     closed_loop.py  the closed-loop sweep (make bench)
     onecpu.py       the one-CPU section of make bench: some points, each model on one CPU
     open_loop.py    the open-loop sweep (make bench-rate, and the end of make bench)

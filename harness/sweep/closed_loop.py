@@ -29,7 +29,7 @@ import subprocess
 import sys
 import time
 
-from . import calibration, common, eta, models, onecpu, open_loop, point, provenance
+from . import calibration, common, eta, fingerprint, models, onecpu, open_loop, point, provenance
 from . import registry, rundir
 from . import topology
 from . import runner as R
@@ -145,9 +145,8 @@ def progress(args, i, total, start, pair, model, c, row, left_s):
             common.colour(" (noisy: %s)" % point.noisy_why(row), "33") if row["noisy"] else "")
     else:
         what = common.colour("FAILED: %s" % row["reason"], "31")
-    common.say("[%3d/%d] %-10s %-8s c=%-6d %s  (%s elapsed, ~%s left)" % (
-        i, total, pair["name"], model["name"], c, what, common.duration(elapsed),
-        common.duration(left_s)), args.quiet)
+    common.say("[%3d/%d] %-10s %-8s c=%-6d %s  %s" % (
+        i, total, pair["name"], model["name"], c, what, eta.tail(elapsed, left_s)), args.quiet)
 
 
 def eta_kind(pair, c):
@@ -298,6 +297,7 @@ def main(argv):
                     failed_at[key] = (c, row["reason"])  # a time-out may be the machine's
             rows.append(row)
             point.write_csv(csv_path, csv_order(rows, pairs, args.models))
+            fingerprint.note_load(meta["host"])
             save()
             progress(args, i, len(points), start, pair, model, c, row, clock.remaining())
     except common.Interrupted:
@@ -319,7 +319,7 @@ def main(argv):
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # Every point is measured: the data is complete, whatever the report does.
-    meta["complete"] = True
+    provenance.mark_complete(meta)
     meta["results_csv"] = rundir.results_seal(csv_path)
     meta["elapsed_s"] = round(time.monotonic() - start, 1)
     save()

@@ -36,7 +36,8 @@ import subprocess
 import sys
 import time
 
-from . import calibration, common, eta, hgrm, models, point, provenance, registry, rundir, topology
+from . import calibration, common, eta, fingerprint, hgrm, models, point, provenance
+from . import registry, rundir, topology
 from . import runner as R
 
 DEFAULT_WORKLOADS = ["mixed"]      # compute and wait: where a loop's stall shows
@@ -259,9 +260,9 @@ def run_rate(args, runner, run_dir, meta, closed_rows=None, clock=None):
                 common.human(row["p99_us"]))
         else:
             text = common.colour("FAILED: %s" % row["reason"], "31")
-        common.say("[%3d/%d] %-10s %-8s %-14s %s  (%s elapsed, ~%s left)" % (
-            i, total, row["workload"], row["model"], what, text, common.duration(elapsed),
-            common.duration(clock.remaining())), args.quiet)
+        common.say("[%3d/%d] %-10s %-8s %-14s %s  %s" % (
+            i, total, row["workload"], row["model"], what, text,
+            eta.tail(elapsed, clock.remaining())), args.quiet)
 
     capacity = {}   # (workload, model): best closed-loop throughput so far
     for key, got in taken.items():
@@ -287,6 +288,8 @@ def run_rate(args, runner, run_dir, meta, closed_rows=None, clock=None):
                       model["name"], x), r["point_s"])
         rows.append(r)
         write_rows(csv_path, rows_order(rows, args.pairs, args.models))
+        if "host" in meta:
+            fingerprint.note_load(meta["host"])
         progress(r, "closed c=%d" % x if mode == "closed" else "open %3d%%" % x)
     if not plan:
         write_rows(csv_path, rows_order(rows, args.pairs, args.models))
@@ -353,7 +356,7 @@ def main(argv):
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if not args.into:
-        meta["complete"] = True
+        provenance.mark_complete(meta)
     common.write_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
     if not args.no_report and report(run_dir) != 0:
         print("bench-rate: report failed; results are in %s" % common.rel(run_dir),

@@ -241,7 +241,7 @@ def measure_point(args, runner, meta, run_dir, pair, model, c, known):
     name = pair["name"]
     row = {"workload": name, "model": model["name"], "concurrency": c,
            "work": pair["work"], "delay_us": pair["delay_us"], "status": "ok", "reason": ""}
-    tag = "%s-%s-c%d" % (name, model["name"], c)
+    tag = hgrm.point_tag(name, model["name"], c)
 
     if known and c >= PILOT_SKIP_MIN_C:
         # Sized from the level below: a pilot here is one more set-up of

@@ -10,7 +10,7 @@ of every point; the open-loop section last.
 
 import json
 
-from . import efficiency, spectrum, verdicts
+from . import efficiency, machine, spectrum, verdicts
 from .data import (BACKEND_BOUND_UTIL, LITTLES_HI, LITTLES_LO, MEM_SOURCES, RSS_NOISE_KIB,
                    backend_bound, backend_bound_rows, below_noise, cache_of, check_checksums,
                    check_littles, data_file_text,
@@ -37,17 +37,12 @@ def provenance_lines(meta):
     dirty = meta_get(meta, "git", "dirty")
     git = UNKNOWN if not commit else "`%s`%s" % (
         commit, {True: " (dirty: uncommitted changes)", False: " (clean)"}.get(dirty, ""))
-    mem = meta_get(meta, "host", "mem_total_kib")
-    governor = meta_get(meta, "host", "governor")
-    lines = [
-        "- **Date:** %s; **run id:** %s" % (g("date"), g("run_id")),
-        "- **CPU:** %s, %s; memory %s GiB" % (g("host", "cpu_model"), cores_text(meta),
-                                               fmt_sig(mem / KIB_PER_MIB / KIB_PER_MIB)
-                                               if is_num(mem) else UNKNOWN),
-        "- **Kernel:** %s; **CPU frequency governor:** %s" % (
-            g("host", "kernel"), governor or "%s (not exposed)" % UNKNOWN),
-        "- **Compiler:** %s; **CFLAGS:** `%s`" % (g("build", "compiler"), g("build", "cflags")),
-    ]
+    lines = ["- **Date:** %s; **run id:** %s" % (g("date"), g("run_id"))] + machine.lines(meta)
+    if meta_get(meta, "fleet", "label"):
+        lines.append("- **Fleet:** machine type %s, Slurm job %s on %s (make fleet)" % (
+            g("fleet", "label"), g("fleet", "job_id"), g("fleet", "nodes")))
+    lines.append("- **Compiler:** %s; **CFLAGS:** `%s`" % (g("build", "compiler"),
+                                                         g("build", "cflags")))
     versions = dict(meta_get(meta, "versions", default={}))
     for key in ("libevent", "hyperfine", "gnuplot"):
         versions.setdefault(key, None)
