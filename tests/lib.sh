@@ -26,6 +26,19 @@ json_field() {
 	python3 -c 'import json,sys; v=json.loads(sys.argv[1])[sys.argv[2]]; print(v)' "$1" "$2"
 }
 
+# json_fields JSON KEY...: scalar fields of a one-line JSON object, one line,
+# space-separated, in the order asked (one python start for all of them).
+json_fields() {
+	python3 -c 'import json,sys; o=json.loads(sys.argv[1]); print(" ".join(str(o[k]) for k in sys.argv[2:]))' "$@"
+}
+
+# pair_field WORKLOAD KEY: a KEY=VALUE field of the pair's `--list -v` line
+# (kind is the second field: pair_field WORKLOAD kind).
+pair_field() {
+	"$BIN/threads" --list -v | awk -F'\t' -v w="$1" -v k="$2" \
+		'$1 == w { if (k == "kind") print $2; else for (i = 3; i < NF; i++) if (index($i, k "=") == 1) print substr($i, length(k) + 2) }'
+}
+
 # usage_error LABEL COMMAND: COMMAND (one shell string, eval'ed, so quote
 # inside it) must be refused as bad usage: exit 2, exactly one line on
 # stderr, nothing on stdout.

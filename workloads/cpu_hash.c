@@ -41,6 +41,7 @@ const struct wl_info wl_info_cpu_hash = {
 	.default_work = CPU_HASH_DEFAULT_ROUNDS,
 	.default_delay_us = 0,
 	.peer = WL_PEER_NONE,
+	.opts = WL_OPT_WORK,
 	.floor = { .declared = 1, .work_is_cpu_hash = 1 },
 	.claims = "parallel,latency,length,memory,mt,onecpu",
 };

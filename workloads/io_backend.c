@@ -15,6 +15,7 @@ const struct wl_info wl_info_io_backend = {
 	.default_work = 0,
 	.default_delay_us = IO_BACKEND_DEFAULT_DELAY_US,
 	.peer = WL_PEER_BACKEND,
+	.opts = WL_OPT_DELAY,
 	.floor = { .declared = 1, .round_trips = 1 },
 	.claims = "io,latency,memory,tyma,green,capriccio,jep444,matklad,uring,onecpu",
 };

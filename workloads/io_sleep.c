@@ -18,6 +18,7 @@ const struct wl_info wl_info_io_sleep = {
 	.default_work = 0,
 	.default_delay_us = IO_SLEEP_DEFAULT_DELAY_US,
 	.peer = WL_PEER_NONE,
+	.opts = WL_OPT_DELAY,
 	.floor = { .declared = 1, .timer_waits = 1 },
 	.claims = "io,latency,memory,green,capriccio,jep444,matklad,onecpu",
 };

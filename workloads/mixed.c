@@ -20,6 +20,7 @@ const struct wl_info wl_info_mixed = {
 	.default_work = MIXED_DEFAULT_ROUNDS,
 	.default_delay_us = MIXED_DEFAULT_DELAY_US,
 	.peer = WL_PEER_BACKEND,
+	.opts = WL_OPT_WORK | WL_OPT_DELAY,
 	/* Top level 1,024, where the CPU pairs stop: each task is ~0.2 ms of
 	 * CPU, so from c ~ 64 on two cores every model is CPU-bound, throughput
 	 * is flat and latency is c / throughput (Little).  A run must last five

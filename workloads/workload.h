@@ -36,6 +36,8 @@ enum wl_opt {
 	WL_OPT_VALUE_BYTES = 1 << 0, /* --value-bytes N: size of each stored value */
 	WL_OPT_DATA_FILE = 1 << 1,   /* --data-dir DIR, --file-mib N, --cache cold|warm:
 					the runner makes the data file (data_file.h) */
+	WL_OPT_WORK = 1 << 2,        /* --work N: its tasks run params.work rounds */
+	WL_OPT_DELAY = 1 << 3,       /* --delay-us D: its tasks wait params.delay_us */
 };
 
 /* The data file's page-cache state at the clock's start (--cache). */
@@ -78,10 +80,11 @@ struct wl_info {
 	const char *name;          /* registry name, a C identifier */
 	enum wl_kind kind;         /* CPU- or I/O-bound */
 	const char *summary;       /* one line for --list -v and the report */
-	uint64_t default_work;     /* --work when not given */
-	uint64_t default_delay_us; /* --delay-us when not given */
+	uint64_t default_work;     /* --work when not given (WL_OPT_WORK), else 0 */
+	uint64_t default_delay_us; /* --delay-us when not given (WL_OPT_DELAY), else 0 */
 	enum wl_peer peer;         /* the peer its tasks talk to, started by the runner */
-	unsigned opts;             /* enum wl_opt bits: the pair's own options */
+	unsigned opts;             /* enum wl_opt bits: the options it reads, --work
+				      and --delay-us included; the others are refused */
 	uint64_t default_value_bytes; /* --value-bytes when not given (WL_OPT_VALUE_BYTES) */
 	uint64_t max_concurrency;  /* the sweep's top level for it; 0: the kind's */
 	struct wl_floor floor;     /* its floor terms; {0}: none declared */

@@ -103,8 +103,9 @@ const char *cli_usage(const char *model)
 		 "Runs TASKS tasks of WORKLOAD with at most N in flight on %s, then exits.\n"
 		 "  -c, --concurrency N   tasks in flight at most (default 1)\n"
 		 "  -n, --tasks TASKS     tasks to run (default %d)\n"
-		 "      --work N          CPU cost per task, in cpu_hash rounds\n"
-		 "      --delay-us D      simulated service time per task\n"
+		 "      --work N          CPU cost per task, in cpu_hash rounds (the pairs\n"
+		 "                        whose --list -v opts name it; refused by the others)\n"
+		 "      --delay-us D      simulated service time per task (the same)\n"
 		 "      --backend H:P     use this backend (default: start one on loopback)\n"
 		 "      --rate R          open loop: R arrivals per second on a fixed schedule,\n"
 		 "                        latency from each scheduled arrival (default: closed loop)\n"
@@ -116,8 +117,10 @@ const char *cli_usage(const char *model)
 		 "      --hist-out FILE   append the run's latency histogram (its nonzero\n"
 		 "                        buckets, one JSON line) to FILE\n"
 		 "      --timeout-s S     fail (exit 3) if the run takes longer (default %d)\n"
+		 "      --pin none        the model and the run's own backend on every CPU\n"
+		 "                        (the default)\n"
 		 "      --pin split       the run's own backend on the last CPU(s), the model\n"
-		 "                        on the rest (default: none, both on every CPU)\n"
+		 "                        on the rest\n"
 		 "      --pin one         the model on one CPU (its first allowed), the run's\n"
 		 "                        own backend on its last allowed CPU\n"
 		 "      --kmem MODE       kernel memory: auto (a memory cgroup of its own where\n"
@@ -176,8 +179,8 @@ struct opt_def {
 static const struct opt_def opts[O_COUNT] = {
 	[O_C] = { "concurrency", 'c', 1, NULL },
 	[O_N] = { "tasks", 'n', 1, NULL },
-	[O_WORK] = { "work", 0, 1, NULL },
-	[O_DELAY] = { "delay-us", 0, 1, NULL },
+	[O_WORK] = { "work", 0, 1, NULL, WL_OPT_WORK },
+	[O_DELAY] = { "delay-us", 0, 1, NULL, WL_OPT_DELAY },
 	[O_BACKEND] = { "backend", 0, 1, NULL },
 	[O_STACK] = { "stack-kib", 0, 1, "threads green uring" },
 	[O_LOOPS] = { "loops", 0, 1, "async green uring" },
@@ -438,4 +441,20 @@ int cli_parse(int argc, char **argv, const char *model, struct cli_config *cfg,
 		return -1;
 	}
 	return 0;
+}
+
+void cli_wl_opt_names(unsigned bit, char *out, size_t len)
+{
+	size_t used = 0;
+	if (len == 0)
+		return;
+	out[0] = '\0';
+	for (int i = 0; i < O_COUNT; i++) {
+		if (opts[i].wl_opt != (1u << bit))
+			continue;
+		int n = snprintf(out + used, len - used, "%s%s", used ? "," : "", opts[i].lng);
+		if (n < 0 || (size_t)n >= len - used)
+			return; /* truncated: what fits */
+		used += (size_t)n;
+	}
 }

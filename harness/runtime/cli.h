@@ -79,6 +79,14 @@ struct cli_config {
 };
 
 /*
+ * cli_wl_opt_names - the long names (no dashes, comma-separated, in the
+ * table's order) of the options that carry enum wl_opt bit `bit`:
+ * "data-dir,file-mib,cache"; "" when none does.  Truncated to fit len.
+ * Cost: one pass over the option table.
+ */
+void cli_wl_opt_names(unsigned bit, char *out, size_t len);
+
+/*
  * cli_parse - parse argv for the model called `model` ("threads" or "async").
  * Returns 0 and fills *cfg, or -1 and writes one line (no newline) to err.
  * Options that only one model has (--stack-kib for threads) are refused by

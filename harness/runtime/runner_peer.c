@@ -15,6 +15,7 @@
 #include "util.h"
 
 static const char *const peer_names[] = { "none", "backend", "redis" };
+#define OPTS_TEXT_MAX 160 /* --list -v's opts field: every pair option's name */
 
 /* floor_text - the pair's declared floor terms, "none" if it declares none. */
 static void floor_text(const struct wl_floor *f, char *out, size_t len)
@@ -39,13 +40,17 @@ void runner_list_workloads(int verbose)
 		}
 		char fl[128];
 		floor_text(&wl->floor, fl, sizeof(fl));
-		char opts[96] = "";
-		for (unsigned b = 0; b < CLI_WL_OPT_BITS; b++)
-			if (wl->opts & (1u << b))
-				snprintf(opts + strlen(opts), sizeof(opts) - strlen(opts), "%s%s",
-					 opts[0] ? "," : "",
-					 (1u << b) == WL_OPT_VALUE_BYTES ? "value-bytes"
-									 : "data-dir,file-mib,cache");
+		char opts[OPTS_TEXT_MAX] = "";
+		for (unsigned b = 0; b < CLI_WL_OPT_BITS; b++) {
+			size_t used = strlen(opts);
+			if (!(wl->opts & (1u << b)) || used + 2 >= sizeof(opts))
+				continue;
+			if (used)
+				opts[used++] = ',';
+			cli_wl_opt_names(b, opts + used, sizeof(opts) - used);
+			if (!opts[used]) /* a bit no option carries: no empty item */
+				opts[used - (used > 0)] = '\0';
+		}
 		printf("%s\t%s\twork=%llu\tdelay_us=%llu\tbackend=%s\tpeer=%s\topts=%s"
 		       "\tvalue_bytes=%llu\tmax_c=%llu\tfloor=%s\tclaims=%s\tcoro=%s\t%s\n",
 		       wl->name, wl_kind_name(wl->kind), (unsigned long long)wl->default_work,
@@ -58,8 +63,9 @@ void runner_list_workloads(int verbose)
 	}
 }
 
-/* refuse_options - a pair option (--cache, --redis, ...) given to a workload
- * that does not take it is bad usage: it would be silently ignored. */
+/* refuse_options - a pair option (--work, --delay-us, --cache, --redis, ...)
+ * given to a workload that does not take it is bad usage: it would be
+ * silently ignored. */
 void runner_refuse_options(const struct cli_config *cli, const struct wl_info *wl)
 {
 	char err[256];

@@ -84,7 +84,10 @@ def run_calibrate(args, runner, meta, run_dir):
 
 def run_floor(args, runner, meta, run_dir):
     """The floor runs into run_dir/floor_runs.jsonl, recorded in meta["floor_runs"]."""
-    pair = next((p for p in registry.pairs() if p["needs_backend"] and p["work"] == 0), None)
+    # A bare round trip: a backend pair with no --work that takes --delay-us
+    # (the runs ask for delay 0; a pair that does not take it refuses it).
+    pair = next((p for p in registry.pairs() if p["needs_backend"] and p["work"] == 0
+                 and "delay-us" in p["opts"].split(",")), None)
     if pair is None:
         meta["floor_runs"] = {"status": "skipped", "file": None,
                               "reason": "no registered pair is a bare backend round trip"}
