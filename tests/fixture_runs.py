@@ -36,7 +36,7 @@ COLS = ["workload", "model", "concurrency", "status", "reason", "tasks", "runs",
         "p999_us", "max_us", "mean_us", "maxrss_kib", "maxrss_kib_min", "maxrss_kib_max",
         "rss_per_task_kib", "kmem_kib", "kmem_per_task_kib", "mem_per_task_kib", "mem_source",
         "threads", "utime_s", "stime_s", "wall_s", "cv", "noisy", "outliers", "littles_ratio",
-        "checksum", "errors"]
+        "run_checksum", "errors"]
 MODELS = ["threads", "async", "async-mt", "hybrid", "green", "uring"]
 PER_TASK_MIN_C = 64     # as harness/sweep/point.py: per-task memory from c = 64
 
@@ -77,7 +77,7 @@ def write_run(d, wls, points, cores=2, spread=0.01, mem_spread=0.0, stats=True, 
                  maxrss_kib=rss, maxrss_kib_min=min(rss_runs), maxrss_kib_max=max(rss_runs),
                  kmem_kib=kmem, mem_source="cgroup-v2", threads=c + 1 if model == "threads" else 2,
                  utime_s=0.38 if busy else 0.2, stime_s=0, wall_s=0.2, noisy=0, outliers=0,
-                 littles_ratio=1.0, checksum="00000000000000aa", errors=0)
+                 littles_ratio=1.0, run_checksum="00000000000000aa", errors=0)
         b = base.get((wl, model))
         if b and c >= PER_TASK_MIN_C:
             r["rss_per_task_kib"] = (rss - b[5]) / (c - 1)

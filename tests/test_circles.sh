@@ -18,7 +18,7 @@ python3 - "$RUN/rate/rate.csv" <<'PY'
 import csv, sys
 cols = ["workload", "model", "mode", "concurrency", "load_pct", "offered", "status", "reason",
         "tasks", "runs", "throughput", "p50_us", "p90_us", "p99_us", "p999_us", "max_us",
-        "mean_us", "p99_us_min", "p99_us_max", "checksum", "errors"]
+        "mean_us", "p99_us_min", "p99_us_max", "run_checksum", "errors"]
 w = csv.DictWriter(open(sys.argv[1], "w", newline=""), cols)
 w.writeheader()
 for m in ("threads", "async"):
@@ -27,7 +27,7 @@ for m in ("threads", "async"):
                         offered=1500 if mode == "open" else "", status="ok", reason="", tasks=1000,
                         runs=3, throughput=thr, p50_us=1100, p90_us=1200, p99_us=1300,
                         p999_us=1400, max_us=1500, mean_us=1100, p99_us_min=1290,
-                        p99_us_max=1310, checksum="00000000000000aa", errors=0))
+                        p99_us_max=1310, run_checksum="00000000000000aa", errors=0))
 PY
 REAL_GNUPLOT=$(command -v gnuplot)
 printf '#!/bin/sh\n# A gnuplot that cannot draw the open-loop figure.\ncase "$*" in *plot_rate.gp*) echo "fake gnuplot: cannot draw this" >&2; exit 1 ;; esac\nexec "%s" "$@"\n' \

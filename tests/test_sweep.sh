@@ -35,12 +35,22 @@ for r in rows:
     say(0.85 <= lr <= 1.05, "%s: Little's law, throughput x mean latency / c = %.3f" % (tag, lr))
 by = {}
 for r in rows:
-    by.setdefault((r["workload"], r["concurrency"], r["tasks"]), set()).add(r["checksum"])
+    by.setdefault((r["workload"], r["concurrency"], r["tasks"]), set()).add(r["run_checksum"])
     by.setdefault((r["workload"], r["concurrency"], r["verify_tasks"]), set()).add(r["verify_checksum"])
 # Every point's pilot ran the same task count on every model: its checksum
 # is the cross-model check; the counted runs compare where counts are equal.
 say(all(len(s) == 1 for s in by.values()),
     "checksums equal across models wherever task counts are equal (%d groups)" % len(by))
+# The columns say which checksum is which: verify_checksum, the pilots' (the
+# same verify_tasks on every model), equal across the models at each point;
+# run_checksum, the counted runs' at their own task counts.
+say("run_checksum" in rows[0] and "checksum" not in rows[0],
+    "results.csv names the counted runs' checksum run_checksum (no bare checksum column)")
+ver = {}
+for r in rows:
+    ver.setdefault((r["workload"], r["concurrency"]), set()).add((r["verify_tasks"], r["verify_checksum"]))
+say(all(len(s) == 1 for s in ver.values()),
+    "verify_tasks and verify_checksum equal across the models at every point (%d points)" % len(ver))
 cpu = {(r["model"], r["concurrency"]): float(r["throughput"]) for r in rows if r["workload"] == "cpu_hash"}
 # Not a speed goal (a busy machine halves it): the speed-up is the report's
 # to judge.  The data must say how the work ran: c threads plus main.

@@ -56,7 +56,7 @@ RATE_DIR = "rate"
 REPORT = os.path.join(common.ROOT, "scripts", "report", "report.py")  # the report's entry
 COLUMNS = ["workload", "model", "mode", "concurrency", "load_pct", "offered", "status",
            "reason", "tasks", "runs", "throughput", "p50_us", "p90_us", "p99_us", "p999_us",
-           "max_us", "mean_us", "p99_us_min", "p99_us_max", "checksum", "errors", "point_s"]
+           "max_us", "mean_us", "p99_us_min", "p99_us_max", "run_checksum", "errors", "point_s"]
 
 
 def closed_levels(slots):
@@ -151,8 +151,8 @@ def open_point(args, runner, meta, rate_dir, pair, model, c, load, capacity):
                p99_us_min=min(float(s["p99_us"]) for s in counted),
                p99_us_max=max(float(s["p99_us"]) for s in counted),
                errors=sum(int(s["errors"]) for s in counted))
-    sums = {s["checksum"] for s in counted}
-    row["checksum"] = sums.pop() if len(sums) == 1 else "mismatch"
+    sums = {s["checksum"] for s in counted}  # the counted runs: equal tasks, one checksum
+    row["run_checksum"] = sums.pop() if len(sums) == 1 else "mismatch"
     hgrm.write_point(rate_dir, tag, counted, hist_file)
     return row
 

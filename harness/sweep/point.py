@@ -75,7 +75,7 @@ COLUMNS = [
     "backend_cpu_s", "backend_vcsw", "backend_ivcsw", "backend_util", "placement",
     "throughput_lo", "throughput_hi", "throughput_hw", "p99_lo", "p99_hi",
     "hf_mean_s", "hf_stddev_s", "hf_median_s", "hf_min_s", "hf_max_s",
-    "cv", "noisy", "outliers", "littles_ratio", "checksum", "errors",
+    "cv", "noisy", "outliers", "littles_ratio", "run_checksum", "errors",
     "verify_tasks", "verify_checksum", "point_s",
 ]
 
@@ -159,8 +159,8 @@ def merge_point(stats, hf, outliers):
     row["noisy"] = noisy_flag(row)
     row["littles_ratio"] = (row["throughput"] * row["mean_us"] / 1e6 / stats[0]["concurrency"]
                             if row["mean_us"] else None)
-    sums = {s["checksum"] for s in stats}
-    row["checksum"] = sums.pop() if len(sums) == 1 else "mismatch"
+    sums = {s["checksum"] for s in stats}  # the counted runs: equal tasks, one checksum
+    row["run_checksum"] = sums.pop() if len(sums) == 1 else "mismatch"
     return row
 
 

@@ -137,9 +137,12 @@ def check_checksums(wl_rows):
       not_comparable [concurrency] where models ran different task counts
       within         [(model, tasks, {concurrency: checksum})]: one model's
                      checksum changed with concurrency at equal tasks"""
-    ok = [r for r in wl_rows if is_ok(r) and r.get("checksum")]
-    # The sweep's pilot run of each point uses the same task count for every
-    # model (verify_tasks): its checksum is the cross-model comparison.
+    # run_checksum: the counted runs' (at `tasks`, which differ between
+    # models: each model's runs are sized to its own speed).  The pilot run
+    # of each point uses the same task count for every model (verify_tasks):
+    # its verify_checksum is the cross-model comparison.
+    ok = [dict(r, checksum=r["run_checksum"]) for r in wl_rows
+          if is_ok(r) and r.get("run_checksum")]
     ok += [dict(r, tasks=r["verify_tasks"], checksum=r["verify_checksum"])
            for r in wl_rows if is_ok(r) and r.get("verify_checksum")]
     result = {"equal_points": 0, "mismatches": [], "not_comparable": [], "within": []}

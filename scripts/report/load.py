@@ -39,12 +39,16 @@ FLOOR_RUNS_JSONL = "floor_runs.jsonl"   # the sweep's direct runs at c=1, delay 
 REPORT_MD = "report.md"
 ONECPU_DIR = "onecpu"                   # the one-CPU sweep: onecpu/results.csv (may be absent)
 # Columns kept as text; every other column is a number (or None when empty).
-STRING_COLUMNS = {"workload", "model", "status", "reason", "checksum", "verify_checksum",
+STRING_COLUMNS = {"workload", "model", "status", "reason", "run_checksum", "verify_checksum",
                   "mem_source", "placement"}
 INT_COLUMNS = {"concurrency", "tasks", "window_tasks", "runs", "work", "delay_us", "maxrss_kib",
                "maxrss_kib_min", "maxrss_kib_max", "threads", "vcsw", "ivcsw",
                "noisy", "outliers", "errors", "backend_vcsw", "backend_ivcsw", "stack_kib",
                "timer_slack_ns", "pool"}
+# Columns an older run named otherwise: its name -> today's.  The counted
+# runs' checksum was "checksum", which read as if it were equal across models
+# (their task counts differ; verify_checksum is the one that is).
+RENAMED_COLUMNS = {"checksum": "run_checksum"}
 BOOL_WORDS = {"true": 1, "false": 0, "yes": 1, "no": 0}
 REQUIRED = ("workload", "model", "concurrency", "status")
 STATUSES = ("ok", "failed")
@@ -178,7 +182,8 @@ def convert_cell(column, text):
 
 
 def load_csv(path):
-    """results.csv as a list of dicts, one per row, numbers converted.
+    """results.csv as a list of dicts, one per row, numbers converted, an
+    older run's column names as today's (RENAMED_COLUMNS).
 
     Returns rows in file order (workload, model, concurrency).  Raises
     ReportError when the file is missing, unreadable or has no header."""
@@ -190,7 +195,8 @@ def load_csv(path):
             rows = []
             for raw in reader:
                 rows.append({k: convert_cell(k, v if v is not None else "")
-                             for k, v in raw.items() if k is not None})
+                             for k, v in ((RENAMED_COLUMNS.get(k, k), v)
+                                          for k, v in raw.items() if k is not None)})
             return rows
     except OSError as e:
         raise ReportError("cannot read %s: %s" % (path, e.strerror or e))
