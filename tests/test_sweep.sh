@@ -15,6 +15,29 @@ check "results/latest points at a run folder" test -d "$RUN"
 check "meta.json marks the run complete" \
 	python3 -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["complete"] else 1)' \
 	"$RUN/meta.json"
+# A narrowed run (--workloads, --concurrency): latest moves, latest-full does
+# not; meta.json and the report's top say what it left out; the command it
+# records is one that can be run again.
+python3 - "$RUN/meta.json" "$RUN/report.md" "$RES" >"$SCRATCH/narrow.out" 2>&1 <<'PY'
+import json, os, sys
+meta = json.load(open(sys.argv[1]))
+n = meta.get("narrowed") or {}
+def say(ok, what):
+    print(("ok - " if ok else "not ok - ") + what)
+say(n.get("given") == {"WORKLOADS": "cpu_hash,io_sleep", "CONCURRENCY": "1,2"}
+    and "io_backend" in n.get("workloads_not_run", []) and n.get("models_not_run") == [],
+    "meta.json says the run was narrowed and what it left out: %s" % n)
+say(not os.path.lexists(os.path.join(sys.argv[3], "latest-full")),
+    "a narrowed run does not make results/latest-full")
+top = open(sys.argv[2]).read().split("## ")[0]
+say("narrowed run" in top and "WORKLOADS=cpu_hash,io_sleep" in top,
+    "report.md says at its top that the run was narrowed")
+cmd = meta.get("sweep_command")
+say(cmd[:2] == ["python3", "harness/sweep/bench.py"] and "--workloads" in cmd,
+    "meta.json's sweep command is one that runs: %s" % " ".join(cmd))
+PY
+cat "$SCRATCH/narrow.out"
+FAILS=$((FAILS + $(grep -c '^not ok' "$SCRATCH/narrow.out")))
 
 python3 - "$RUN/results.csv" "$RUN/meta.json" >"$SCRATCH/csv.out" 2>&1 <<'PY'
 import csv, json, sys
@@ -131,6 +154,33 @@ say([g[3]["name"] for g in ro[::n]] == [names[i % n] for i in range(n + 2)],
 PY
 cat "$SCRATCH/order.out"
 FAILS=$((FAILS + $(grep -c '^not ok' "$SCRATCH/order.out")))
+
+# The links' rule on its own: a run of every pair and model moves latest and
+# latest-full, a narrowed one latest only.
+python3 - "$ROOT" "$SCRATCH/links" >"$SCRATCH/links.out" 2>&1 <<'PY'
+import os, sys
+sys.path.insert(0, sys.argv[1])
+from harness.sweep import rundir
+def say(ok, what):
+    print(("ok - " if ok else "not ok - ") + what)
+res = sys.argv[2]
+allp, allm = [{"name": "a"}, {"name": "b"}], [{"name": "x"}, {"name": "y"}]
+full = rundir.narrowing({"WORKLOADS": None, "MODELS": None, "CONCURRENCY": None},
+                        allp, allp, allm, allm)
+some = rundir.narrowing({"WORKLOADS": "a", "MODELS": None, "CONCURRENCY": None},
+                        allp[:1], allp, allm, allm)
+say(full == {} and some["workloads_not_run"] == ["b"] and some["models_not_run"] == [],
+    "narrowing: {} for a full run, what was left out for WORKLOADS=a: %s" % some)
+os.makedirs(os.path.join(res, "r1"))
+os.makedirs(os.path.join(res, "r2"))
+rundir.point_latests(res, os.path.join(res, "r1"), full)
+rundir.point_latests(res, os.path.join(res, "r2"), some)
+say(os.readlink(os.path.join(res, "latest")) == "r2"
+    and os.readlink(os.path.join(res, "latest-full")) == "r1",
+    "full run r1 then narrowed r2: latest -> r2, latest-full -> r1")
+PY
+cat "$SCRATCH/links.out"
+FAILS=$((FAILS + $(grep -c '^not ok' "$SCRATCH/links.out")))
 
 # PIN=split: the sweep hands every model run --pin split and sizes
 # async-mt and hybrid from the model's CPUs (the backend's taken off for

@@ -10,7 +10,8 @@ a row with status=failed and its reason, and the sweep goes on.
 Integrity: results.csv and every other file are written to a temporary name
 and renamed, after every point, so a crash loses at most the point in hand;
 meta.json says complete=false until the end; results/latest moves only to a
-complete run.  Ctrl-C or SIGTERM kills the point in hand (its process group,
+complete run, and results/latest-full only to a complete run that WORKLOADS=,
+MODELS= or CONCURRENCY= did not narrow (rundir.point_latests).  Ctrl-C or SIGTERM kills the point in hand (its process group,
 backend included) and says where the partial data is.
 
 Nothing here names a workload or a model: the pairs come from `bin/threads
@@ -76,6 +77,7 @@ def parse_args(argv):
 def setup(argv):
     """Validate everything before anything runs; UsageError on bad input."""
     args = parse_args(argv)
+    args.models_given = args.models   # MODELS= as given, before pick() replaces it
     if not args.results:
         raise common.UsageError("OUT: empty results folder name")
     common.run_timeout_s()      # a bad TVSA_RUN_TIMEOUT_S is refused here, before anything
@@ -84,8 +86,12 @@ def setup(argv):
     args.pin = common.parse_pin(args.pin)
     args.timer_slack_ns = common.parse_timer_slack(args.timer_slack_ns)
     levels_cli = common.parse_list(args.concurrency, "CONCURRENCY", common.parse_level)
-    pairs = common.pick(args.workloads, registry.pairs(), "WORKLOADS")
-    args.models = common.pick(args.models, models.load(), "MODELS")
+    all_pairs, all_models = registry.pairs(), models.load()
+    pairs = common.pick(args.workloads, all_pairs, "WORKLOADS")
+    args.models = common.pick(args.models, all_models, "MODELS")
+    args.narrowed = rundir.narrowing({"WORKLOADS": args.workloads, "MODELS": args.models_given,
+                                      "CONCURRENCY": args.concurrency},
+                                     pairs, all_pairs, args.models, all_models)
     args.backend, args.backend_ip = topology.check(args.backend)   # BACKEND=: probed now
     table = QUICK_LEVELS if args.quick else LEVELS
     # A pair's own top level (--list -v's max_c: file_read stops at 1,024)
@@ -247,7 +253,10 @@ def main(argv):
     for sub in ("stats", "hyperfine"):
         os.makedirs(os.path.join(run_dir, sub), exist_ok=True)
 
-    meta = provenance.provenance(args, pairs, levels, ["make", "bench"] + argv, point.WARMUP)
+    # The command run, as one can paste it (not "make bench --quick").
+    meta = provenance.provenance(args, pairs, levels, ["python3", "harness/sweep/bench.py"] + argv,
+                                 point.WARMUP)
+    meta["narrowed"] = args.narrowed   # {} or what WORKLOADS=, MODELS=, CONCURRENCY= left out
     meta_path = os.path.join(run_dir, "meta.json")
 
     def save():
@@ -332,13 +341,25 @@ def main(argv):
             print("bench: report failed; results are in %s" % common.rel(run_dir),
                   file=sys.stderr)
             return 1
-    latest = rundir.point_latest(args.results, "latest", run_dir)
+    latest = rundir.point_latests(args.results, run_dir, args.narrowed)
     failed = sum(1 for r in rows if r["status"] != "ok")
-    print("bench: %d points in %s (%d failed); %s" % (
+    print("bench: %d points in %s (%d failed); %s%s" % (
         len(rows), common.duration(time.monotonic() - start), failed,
         "results: %s" % common.rel(os.path.join(latest, "results.csv")) if args.no_report
-        else "report: %s" % common.rel(os.path.join(latest, "report.md"))), file=sys.stderr)
+        else "report: %s" % common.rel(os.path.join(latest, "report.md")),
+        narrowed_note(args)), file=sys.stderr)
     return 0
+
+
+def narrowed_note(args):
+    """The closing line's word on a narrowed run: where the last full one is."""
+    if not args.narrowed:
+        return ""
+    full = os.path.join(args.results, rundir.LATEST_FULL)
+    return "; a narrowed run (%s): %s" % (
+        rundir.narrowed_text(args.narrowed),
+        "%s still points at the last full run" % common.rel(full) if os.path.lexists(full)
+        else "no full run in %s yet" % common.rel(args.results))
 
 
 def guarded_main(argv):

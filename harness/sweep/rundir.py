@@ -2,7 +2,8 @@
 
 results/<run-id>/ is ours alone (os.mkdir either makes it or fails), its
 results.csv gets a seal (rows and sha256) in meta.json once the run is complete,
-and results/latest moves to it only then.  A failed write (a full disk) ends the
+and results/latest moves to it only then (results/latest-full as well when the
+run was not narrowed by WORKLOADS=, MODELS= or CONCURRENCY=).  A failed write (a full disk) ends the
 sweep in one line with the temporary files removed.
 """
 
@@ -70,6 +71,40 @@ def point_latest(results, name, run_dir):
     os.symlink(os.path.basename(run_dir), tmp_link)
     os.replace(tmp_link, link)
     return link
+
+
+LATEST_FULL = "latest-full"  # the newest complete run of every pair, model and level
+
+
+def narrowing(given, pairs, all_pairs, model_list, all_models):
+    """What a run left out of the registries, for meta.json's "narrowed":
+    {"given": {"WORKLOADS": "io_sleep", ...} (the make variables that
+    narrowed it, as given), "workloads_not_run": [...], "models_not_run":
+    [...]}; {} for a run of every pair and model at its default levels
+    (QUICK's included).  given: {VARIABLE: text or None}."""
+    given = {k: v for k, v in given.items() if v is not None}
+    if not given:
+        return {}
+    ran = {p["name"] for p in pairs}
+    used = {m["name"] for m in model_list}
+    return {"given": given,
+            "workloads_not_run": [p["name"] for p in all_pairs if p["name"] not in ran],
+            "models_not_run": [m["name"] for m in all_models if m["name"] not in used]}
+
+
+def point_latests(results, run_dir, narrowed):
+    """A complete run's links: results/latest -> run_dir always (the run just
+    made, narrowed or not), and results/latest-full too when it ran every
+    pair, model and level (narrowed is {}), so a `make bench WORKLOADS=x`
+    leaves the last whole overview where it was.  Returns latest's path."""
+    if not narrowed:
+        point_latest(results, LATEST_FULL, run_dir)
+    return point_latest(results, "latest", run_dir)
+
+
+def narrowed_text(narrowed):
+    """'WORKLOADS=io_sleep CONCURRENCY=1,8' for people; '' for a full run."""
+    return " ".join("%s=%s" % kv for kv in sorted((narrowed or {}).get("given", {}).items()))
 
 
 def guarded(who, main, argv):

@@ -317,6 +317,26 @@ def models_lines(rows, meta):
     return out
 
 
+def narrowed_lines(meta):
+    """The warning atop a narrowed run's report (meta.json "narrowed", set by
+    WORKLOADS=, MODELS= or CONCURRENCY=): what it left out, and where the
+    last full run is; [] for a full run or an older one that did not say."""
+    n = meta.get("narrowed") or {}
+    given = n.get("given") or {}
+    if not given:
+        return []
+    left = ["workloads %s" % ", ".join(n[k]) if k == "workloads_not_run" else
+            "models %s" % ", ".join(n[k]) for k in ("workloads_not_run", "models_not_run")
+            if n.get(k)]
+    return ["> **A narrowed run** (%s): %s; its overview, tables and verdicts cover only what "
+            "it ran.  `make bench` without these variables runs everything and points "
+            "results/latest-full at it as well as results/latest; a narrowed run moves "
+            "results/latest only." % (
+                " ".join("%s=%s" % kv for kv in sorted(given.items())),
+                "not run here: " + "; ".join(left) if left
+                else "every pair and model, at the levels given"), ""]
+
+
 def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
                   floor_runs=None, rate_rows=None, rate_lines=(), extra=None, spectra=None):
     """report.md as one string; cal, cal_problem from load_calibration(),
@@ -330,6 +350,7 @@ def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
     if meta.get("complete") is False:
         out += ["> **meta.json says complete=false:** the sweep was interrupted or had not "
                 "finished when this report was written; points may be missing.", ""]
+    out += narrowed_lines(meta)
     out += ["## What was run and where", ""] + settings_lines(rows, meta) + provenance_lines(
         meta) + [""]
     out += ["## How to read", ""] + how_to_read_lines(meta, rows) + [""]
