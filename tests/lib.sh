@@ -3,6 +3,12 @@
 # Source it from a test: . "$(dirname "$0")/lib.sh"
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# python3 found once: where `python3` is a version manager's shim (pyenv's is
+# a bash script, ~0.05-0.3 s a start, and a suite starts python hundreds of
+# times), the interpreter it resolves to comes first on PATH.  The same
+# interpreter either way; tests/run.sh does it once for every test.
+TVSA_PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+case $TVSA_PY in /*) PATH="${TVSA_PY%/*}:$PATH" && export PATH ;; esac
 BIN="${TVSA_BIN:-$ROOT/bin}" # TVSA_BIN: test other builds (make sanitize)
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/tvsa-test.XXXXXX")
 trap 'rm -rf "$SCRATCH"' EXIT
