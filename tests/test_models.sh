@@ -1,96 +1,15 @@
 #!/bin/sh
 # test_models.sh - every registered pair does the same work on every model:
-# equal checksums at c = 1 and 64 (and 10,000 for the I/O pairs), no errors,
+# equal checksums at c = 1 and 64 (10,000: test_models_big.sh), no errors,
 # the registry's tuned and bounded threads too (threads-64k: --stack-kib 64;
 # pool: --pool, here of POOL threads, so that c = 64 and 10,000 queue),
 # every task accounted for; the output contract of README (Options: exit status, --json).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/models_lib.sh"
 
-TASKS=640
-BIG=10000
-POOL=16 # the pool's threads in these runs: fewer than c = 64, so tasks queue
-
-run_json() { # MODEL WORKLOAD ARGS... -> JSON on stdout, or nothing
-	m=$1
-	shift
-	"$BIN/$m" "$@" --json 2>"$SCRATCH/err" || { cat "$SCRATCH/err" >&2; return 1; }
-}
-
-run_variant() { # VARIANT WORKLOAD ARGS...: run_json on threads, async, async2 (2 loops),
-	# hybrid, green, green2 (2 loops), uring, pool (--pool 8)
-	v=$1
-	shift
-	case $v in
-	threads) run_json threads "$@" ;;
-	pool) run_json threads "$@" --pool 8 ;;
-	async) run_json async "$@" ;;
-	async2) run_json async --loops 2 "$@" ;;
-	hybrid) run_json async --workers 2 "$@" ;;
-	green) run_json green "$@" ;;
-	green2) run_json green --loops 2 "$@" ;;
-	uring) run_json uring "$@" ;;
-	esac
-}
-
-# field WORKLOAD KEY: a KEY=VALUE field of the pair's --list -v line.
-field() {
-	"$BIN/threads" --list -v | awk -F'\t' -v w="$1" -v k="$2=" \
-		'$1 == w { for (i = 3; i < NF; i++) if (index($i, k) == 1) print substr($i, length(k) + 1) }'
-}
-
-for wl in $("$BIN/threads" --list); do
-	kind=$("$BIN/threads" --list -v | awk -F'\t' -v w="$wl" '$1 == w { print $2 }')
-	levels="1 64"
-	# TVSA_SMALL=1 (make sanitize): no c=10,000 point under the sanitizers.
-	# A pair's own top level (max_c: file_read's 1,024) caps it; redis_get's
-	# 10,000 connections are tested on one loop only (tests/test_real_peers.sh).
-	max_c=$(field "$wl" max_c)
-	[ "$kind" = io ] && [ "$wl" != mixed ] && [ -z "${TVSA_SMALL:-}" ] &&
-		[ "${max_c:-0}" = 0 ] && [ "$(field "$wl" peer)" != redis ] && levels="1 64 $BIG"
-	# A pair's own options: a small data file in the scratch folder.
-	set --
-	case $(field "$wl" opts) in *data-dir*) set -- --data-dir "$SCRATCH/data" --file-mib 8 ;; esac
-	for c in $levels; do
-		n=$TASKS
-		[ "$c" -gt "$n" ] && n=$c
-		sums=""
-		for variant in threads threads-64k pool async async2 green green2 uring; do
-			case $variant in
-			async2 | green2)
-				loops=2
-				[ "$c" -lt 2 ] && loops=1
-				out=$(run_json ${variant%2} "$wl" -c "$c" -n "$n" --loops $loops "$@")
-				;;
-			threads-64k) out=$(run_json threads "$wl" -c "$c" -n "$n" --stack-kib 64 "$@") ;;
-			pool) out=$(run_json threads "$wl" -c "$c" -n "$n" --pool $POOL "$@") ;;
-			*) out=$(run_json $variant "$wl" -c "$c" -n "$n" "$@") ;;
-			esac
-			# A pair that cannot run on coroutines (coro=no) fails there at
-			# once, naming why: a data point, not a broken model.
-			case $variant in green | green2 | uring)
-				if [ "$(field "$wl" coro)" = no ]; then
-					check "$wl $variant c=$c: refused as unsupported, naming why" \
-						grep -q "unsupported on ${variant%2}: " "$SCRATCH/err"
-					continue
-				fi ;;
-			esac
-			if [ -z "$out" ]; then
-				not_ok "$wl $variant c=$c runs"
-				continue
-			fi
-			done_=$(json_field "$out" done)
-			errors=$(json_field "$out" errors)
-			if [ "$done_" = "$n" ] && [ "$errors" = 0 ]; then
-				ok "$wl $variant c=$c: $n tasks done, no errors"
-			else
-				not_ok "$wl $variant c=$c: done=$done_ errors=$errors of $n"
-			fi
-			sums="$sums $(json_field "$out" checksum)"
-		done
-		distinct=$(echo $sums | tr ' ' '\n' | sort -u | wc -l)
-		check "$wl c=$c: checksums equal across models ($sums )" [ "$distinct" = 1 ]
-	done
-done
+# c = 1 and 64 for every pair; 10,000 is test_models_big.sh's (make test-long).
+small_levels() { echo 1 64; }
+pair_checks small_levels
 
 # The JSON object carries every field of the contract.
 out=$("$BIN/async" cpu_hash -c 2 -n 10 --json 2>/dev/null)
