@@ -2,6 +2,7 @@
 # test_rate.sh - the open-loop sweep (make bench-rate) end to end, tiny:
 # closed-loop capacity, open-loop points at a share of it, rate.csv, the
 # gnuplot figure and rate.md; and bad parameters refused with nothing written.
+# tvsa: long -- the open-loop sweep
 . "$(dirname "$0")/lib.sh"
 
 RES="$SCRATCH/results"
@@ -40,7 +41,7 @@ for m in ("threads", "async"):
         "%s at 150%%: falls behind (%s of %s tasks/s)" % (m, heavy["throughput"], heavy["offered"]))
     say(float(heavy["p99_us"]) > float(light["p99_us"]),
         "%s: p99 at 150%% (%s us) above p99 at 30%% (%s us)" % (m, heavy["p99_us"], light["p99_us"]))
-    sums = {r["checksum"] for r in rows if r["model"] == m and r["mode"] == "open"}
+    sums = {r["run_checksum"] for r in rows if r["model"] == m and r["mode"] == "open"}
     say(len(sums) == 2 and "mismatch" not in sums, "%s: one checksum per open point" % m)
 PY
 cat "$SCRATCH/csv.out"

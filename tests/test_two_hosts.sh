@@ -16,6 +16,7 @@
 #
 # Needs root (CAP_NET_ADMIN) for ip netns; without it the test says skip,
 # unless TVSA_REQUIRE_NETNS=1 (CI sets it), where that is a failure.
+# tvsa: long -- network namespaces (root)
 . "$(dirname "$0")/lib.sh"
 
 ID=$$                          # unique per run: parallel runs do not collide
@@ -135,7 +136,7 @@ say(len(rows) == 2 * 2 * 2 and all(r["status"] == "ok" for r in rows),
         (r["workload"], r["model"], r["concurrency"], r["status"], r["reason"]) for r in rows])
 by = {}
 for r in rows:
-    by.setdefault((r["workload"], r["concurrency"], r["tasks"]), set()).add(r["checksum"])
+    by.setdefault((r["workload"], r["concurrency"], r["tasks"]), set()).add(r["run_checksum"])
     by.setdefault((r["workload"], r["concurrency"], r["verify_tasks"]), set()).add(r["verify_checksum"])
 say(all(len(s) == 1 and "mismatch" not in s for s in by.values()),
     "checksums equal across models wherever task counts are equal (%d groups)" % len(by))
