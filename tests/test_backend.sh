@@ -151,4 +151,20 @@ sleep 0.2
 # beside the tests has live backends, whose parents are alive.
 check "no backend left behind by a self-started run" \
 	sh -c "! ps -eo ppid=,args= | grep -q '^ *1 backend --bind 127.0.0.1 --port 0 --quiet'"
+# The run's own backend, as the report calls it, is one thread: its CPU over
+# the clocked run can never pass the run's wall time.  (backend_util once
+# read 1.76 "of a core": that CPU over the shorter steady window.)
+"$BIN/async" io_backend -c 4 -n 2000 --delay-us 1000 --json >"$SCRATCH/own.json" 2>/dev/null &
+RUN=$!
+threads=""
+for _ in $(seq 50); do
+	bp=$(pgrep -P $RUN -x backend | head -1)
+	[ -n "$bp" ] && threads=$(sed -n 's/^Threads:[[:space:]]*//p' "/proc/$bp/status" 2>/dev/null) && break
+	sleep 0.02
+done
+wait $RUN
+check "the run's own backend is one thread (Threads: ${threads:-not seen})" [ "$threads" = 1 ]
+check "its CPU over the clocked run is at most the run's wall time ($(json_fields "$(cat "$SCRATCH/own.json")" backend_cpu_s wall_s 2>/dev/null))" \
+	python3 -c 'import json, sys; o = json.load(open(sys.argv[1]))
+sys.exit(0 if 0 <= o["backend_cpu_s"] <= o["wall_s"] * 1.02 + 0.001 else 1)' "$SCRATCH/own.json"
 finish
