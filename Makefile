@@ -111,8 +111,8 @@ ALL_LDFLAGS = $(LDFLAGS) -pthread
 TEST_NAMES := test_hist test_cli test_workloads test_wire test_evsleep
 TEST_BINS := $(TEST_NAMES:%=$(BUILD)/test-bin/%)
 
-.PHONY: all deps test check bench bench-rate audit plots report clean help new-workload compare \
-	check-libs FORCE fleet fleet-status matrix
+.PHONY: all deps test check test-long check-all bench bench-rate audit plots report clean help \
+	new-workload compare check-libs FORCE fleet fleet-status matrix
 
 all: $(PROGRAMS:%=$(BIN)/%)
 
@@ -172,11 +172,23 @@ $(BIN):
 deps:
 	@scripts/deps.sh
 
-# test (= check): unit tests, model/pair verification, integration sweep.
-# The last line of output is "N passed, N failed".
+# test (= check): the fast suite, within README's time on a quiet 2-core
+# machine: the unit tests, then every tests/test_*.sh without the line
+# "# tvsa: long".  test-long: the tests with it (the big sweeps, the fault,
+# fleet, two-host, audit and open-loop tests).  check-all: both in one count.
+# CI runs test, test-long and sanitize.  The rule and the list: tests/run.sh.
+# Each one's last line of output is "N passed, N failed".
 test check: deps
 	@$(MAKE) --no-print-directory -s -j$(JOBS) all $(TEST_BINS)
 	@tests/run.sh $(TEST_BINS)
+
+test-long: deps
+	@$(MAKE) --no-print-directory -s -j$(JOBS) all
+	@tests/run.sh --long
+
+check-all: deps
+	@$(MAKE) --no-print-directory -s -j$(JOBS) all $(TEST_BINS)
+	@tests/run.sh --all $(TEST_BINS)
 
 # sanitize: the tests again under ASan+UBSan, TSan and valgrind, and the fuzz
 # corpora and regressions replayed (tests/sanitize.sh).  Each build has its
@@ -359,7 +371,8 @@ clean:
 MODELS_DEF ?= harness/models.def
 help:
 	@echo "Threads vs async, side by side.  Targets:"
-	@echo "  make            build every model binary (bin/threads, bin/async, bin/green,"
+	@echo "  make (= make all)"
+	@echo "                  build every model binary (bin/threads, bin/async, bin/green,"
 	@echo "                  bin/uring: harness/models.def), bin/backend, bin/calibrate"
 	@echo "                  (bin/calibrate [--quick]: this machine's floor, as CSV)"
 	@echo "  make bench      install what is missing, build, run the default sweep,"
@@ -410,7 +423,16 @@ help:
 	@echo "                  machines side by side: fingerprints, a verdict per claim and"
 	@echo "                  machine, key ratios, curves, replicas' histograms merged;"
 	@echo "                  the missing machines and why (DIR/matrix/matrix.md)"
-	@echo "  make test       unit tests, pair verification, a tiny sweep (= make check)"
+	@echo "  make test       (= make check) the fast tests, ~2 min on a quiet 2-core machine:"
+	@echo "                  unit tests, every pair on every model at c = 1 and 64, the"
+	@echo "                  options and the output contract, small sweeps and the report"
+	@echo "  make test-long  the long tests (~3 min): c = 10,000 on every model, faults,"
+	@echo "                  hostile peers and hung runs, new pairs built and swept, the"
+	@echo "                  open-loop, audit, two-host and Slurm fleet tests; a test file"
+	@echo "                  with the line '# tvsa: long -- why' is one (tests/run.sh)"
+	@echo "  make check-all  both, in one count (CI runs test, test-long and sanitize)"
+	@echo "  make deps       install what the build, the bench and the tests need (apt-get,"
+	@echo "                  as root; else print the command); bench and test run it first"
 	@echo "  make sanitize   the tests again under ASan+UBSan, TSan and valgrind, and the"
 	@echo "                  fuzz corpora replayed (clang; builds in build/asan, ...)"
 	@echo "  make fuzz       run each libFuzzer target from tests/fuzz/corpus/"
@@ -425,6 +447,7 @@ help:
 	@echo "                  (multi: two round trips per task; LIBS: pkg-config names"
 	@echo "                  it links, written on its registry line)"
 	@echo "  make clean      remove build/ and bin/"
+	@echo "  make help       this text"
 	@echo "  make V=1 ...    show the compiler commands"
 	@echo "Models (harness/models.def; MODELS=a,b picks some):"
 	@sed -n 's/^MODEL(\([^,]*\),.*, *"\([^"]*\)") *$$/  \1: \2/p' $(MODELS_DEF)

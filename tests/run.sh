@@ -1,11 +1,66 @@
 #!/bin/sh
-# run.sh - `make test`: every cmocka binary given as an argument, then every
-# tests/test_*.sh, counted as one whole; the last line is "N passed, N failed".
+# run.sh - `make test` and `make test-long`: the cmocka binaries given as
+# arguments, then shell tests, counted as one whole; the last line is
+# "N passed, N failed", and each test's line says its seconds.
+#
+#   tests/run.sh [BIN...]                 the fast suite (make test): BIN...,
+#                                         then every tests/test_*.sh not marked long
+#   tests/run.sh --long [BIN...]          the long suite (make test-long): every
+#                                         tests/test_*.sh marked long
+#   tests/run.sh --all [BIN...]           both
+#   tests/run.sh --only test_x.sh ... --  these shell tests (by name), then BIN...
+#
+# The rule that puts a test in one suite: a test file with a line
+#     # tvsa: long -- why (a few words)
+# runs in `make test-long` (CI runs it, .ci/run); every other tests/test_*.sh
+# runs in `make test`.  A new test lands in `make test` unless it says so.
+# Mark it long when it takes more than FAST_TEST_S on a quiet 2-core machine
+# (a sweep of many points, thousands of threads or connections, hung runs it
+# waits out) or needs machinery a developer seldom has (a Slurm cluster,
+# network namespaces); `make test` must stay within its time in README.md.
+# A fast-suite test that took longer here is named at the end (not a failure:
+# this machine may be busy), so a slow test is seen when it lands.  A Python
+# traceback in a test's output is a failure: a check that crashed printed no
+# "not ok" line, and the checks after it ran nowhere.
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# The interpreter python3 resolves to, first on PATH (tests/lib.sh says why).
+TVSA_PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+case $TVSA_PY in /*) PATH="${TVSA_PY%/*}:$PATH" && export PATH ;; esac
+LONG_MARK='# tvsa: long'
+FAST_TEST_S=30 # a fast-suite test longer than this (quiet machine) belongs in the long one
+
+suite=fast
+only=""
+case ${1:-} in
+--long) suite=long; shift ;;
+--all) suite=all; shift ;;
+--only)
+	suite=only
+	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		only="$only $1"
+		shift
+	done
+	[ "${1:-}" = -- ] && shift
+	for n in $only; do
+		[ -f "$ROOT/tests/$(basename "$n")" ] || {
+			echo "run.sh: no test $n in tests/" >&2
+			exit 2
+		}
+	done
+	;;
+-*)
+	echo "usage: tests/run.sh [--long | --all | --only test_x.sh ... --] [CMOCKA_BIN...]" >&2
+	exit 2
+	;;
+esac
+
 passed=0
 failed=0
+slow=""
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+t_all=$(date +%s)
 
 for t in "$@"; do
 	name=$(basename "$t")
@@ -22,20 +77,43 @@ for t in "$@"; do
 	failed=$((failed + f))
 done
 
+# in_suite FILE: whether this run takes the shell test FILE.
+in_suite() {
+	if grep -Eq "^$LONG_MARK( |\$)" "$1"; then long=1; else long=0; fi
+	case $suite in
+	fast) [ $long = 0 ] ;;
+	long) [ $long = 1 ] ;;
+	all) true ;;
+	only) case " $only " in *" $(basename "$1") "* | *" $1 "*) true ;; *) false ;; esac ;;
+	esac
+}
+
 for t in "$ROOT"/tests/test_*.sh; do
+	in_suite "$t" || continue
 	name=$(basename "$t")
 	start=$(date +%s)
 	sh "$t" >"$log" 2>&1
 	rc=$?
+	took=$(($(date +%s) - start))
 	p=$(grep -c '^ok - ' "$log")
 	f=$(grep -c '^not ok - ' "$log")
 	if [ $rc -ne 0 ] && [ "$f" = 0 ]; then f=1; fi
+	# A check written in Python that crashed printed a traceback, not a
+	# "not ok" line: the checks after it ran nowhere.  That is a failure.
+	if grep -q '^Traceback (most recent call last):' "$log"; then
+		echo "not ok - $name: a Python traceback in its output (a check crashed)"
+		[ "$f" = 0 ] && f=1
+	fi
 	grep '^not ok - ' "$log"
 	[ "$f" != 0 ] && { echo "--- $name output:"; tail -20 "$log"; }
-	echo "$name: $p passed, $f failed ($(($(date +%s) - start)) s)"
+	echo "$name: $p passed, $f failed ($took s)"
+	[ $suite = fast ] && [ $took -gt $FAST_TEST_S ] && slow="$slow $name ($took s)"
 	passed=$((passed + p))
 	failed=$((failed + f))
 done
 
+[ -n "$slow" ] && echo "note: over ${FAST_TEST_S} s in the fast suite:$slow; on a quiet machine" \
+	"such a test belongs in the long one ('$LONG_MARK', tests/run.sh)"
+echo "suite $suite: $(($(date +%s) - t_all)) s, load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

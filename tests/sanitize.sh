@@ -1,8 +1,10 @@
 #!/bin/sh
 # sanitize.sh - `make sanitize`: the tests again under the sanitizers.
 #
-#   ASan+UBSan  the cmocka tests, then test_models.sh (TVSA_SMALL=1: no
-#               c=10,000 point) and test_backend.sh on the sanitized binaries
+#   ASan+UBSan  the cmocka tests, then test_models.sh (c = 1 and 64; its
+#               c = 10,000 is test_models_big.sh's, not run here) and
+#               test_backend.sh (TVSA_SMALL=1: not its 20,000 connections)
+#               on the sanitized binaries
 #   TSan        every pair on bin/threads, bin/async --loops 2 (and --workers 2
 #               where the hybrid model exists), bin/green --loops 2 and
 #               bin/uring --loops 2 at c=16, and every thread of threads and

@@ -7,6 +7,7 @@
 # impl_async/redis_ev.c).  The parsers of both counters' outputs, the strace
 # path where strace works, and bad input.  Skipped in one line where neither
 # perf nor strace can count.
+# tvsa: long -- every model's system calls under perf or strace, ~20 s
 . "$(dirname "$0")/lib.sh"
 
 AUDIT="$ROOT/harness/sweep/audit.py"

@@ -7,6 +7,7 @@
 # of make bench (it set a global in one copy of the sweep module and the
 # open-loop sweep read another's).  The hanging runs are a fake model that
 # sleeps until its --timeout-s: about 15 s in all.
+# tvsa: long -- it waits out hung runs of a fake model, ~15 s
 . "$(dirname "$0")/lib.sh"
 
 # 1. A run folder with an open-loop part, reported with a gnuplot that fails

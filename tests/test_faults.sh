@@ -7,6 +7,7 @@
 # a hang, or a half-written result -- and a sweep must record a failed point
 # with its reason and go on.  Every process started here carries
 # TVSA_FAULT_RUN in its environment, and all of them are killed on exit.
+# tvsa: long -- sweeps under limits, hung and signalled sweeps, ~30 s
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/backend_lib.sh"
 

@@ -28,6 +28,7 @@
 # Needs root and slurm-wlm + munge (installed here when root); without them
 # the test says skip in one line, unless TVSA_REQUIRE_SLURM=1 (CI), where that
 # is a failure.
+# tvsa: long -- a Slurm cluster of its own, ~50 s
 . "$(dirname "$0")/lib.sh"
 
 ID=$$

@@ -6,6 +6,7 @@
 # results.csv accepted, a run with no task done passing, and a silent backend
 # waited on forever.  Each case is numbered as in the issue that found it.
 # Every process started here carries TVSA_HOSTILE_RUN and is killed on exit.
+# tvsa: long -- hostile peers it waits out, ~25 s
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/backend_lib.sh"
 

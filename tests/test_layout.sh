@@ -4,7 +4,7 @@
 # no cycle; leaf modules (their opening comment says "A leaf module") import
 # nothing of ours; no module imports an entry script; no source file is over
 # MAX_LINES lines; every file opens with a comment saying what it is for.
-# Static (ast) plus one interpreter per module: < 10 s, no benchmark runs.
+# Static (ast) plus one interpreter per module (a CPU each): < 10 s, no benchmark runs.
 . "$(dirname "$0")/lib.sh"
 
 MAX_LINES=600
@@ -98,10 +98,16 @@ say(entries and not bad, "no module imports an entry script (%s)%s" % (
 # runs by path from another folder.
 if bad:
     sys.exit(0)   # importing would run an entry's main: fix the import first
-for m in sorted(graph):
-    p = subprocess.run([sys.executable, "-c", "import %s" % m], capture_output=True, text=True)
-    say(p.returncode == 0 and not p.stdout and not p.stderr, "import %s alone%s" % (
-        m, "" if p.returncode == 0 else ": " + (p.stderr.strip().splitlines() or ["?"])[-1]))
+def import_alone(m):
+    return m, subprocess.run([sys.executable, "-c", "import %s" % m], capture_output=True,
+                             text=True)
+# One interpreter per module, as many at once as there are CPUs (each is
+# independent; the lines come out in module order).
+import concurrent.futures
+with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as ex:
+    for m, p in ex.map(import_alone, sorted(graph)):
+        say(p.returncode == 0 and not p.stdout and not p.stderr, "import %s alone%s" % (
+            m, "" if p.returncode == 0 else ": " + (p.stderr.strip().splitlines() or ["?"])[-1]))
 for path in sorted(p for p in py if modname(p) in entries):
     p = subprocess.run([sys.executable, os.path.abspath(path), "--help"], capture_output=True,
                        text=True, cwd="/")
@@ -133,4 +139,18 @@ PY
 cat "$SCRATCH/layout.out"
 FAILS=$((FAILS + $(grep -c '^not ok' "$SCRATCH/layout.out")))
 grep -q '^ok - sizes' "$SCRATCH/layout.out" || not_ok "the layout check did not finish"
+
+# The two suites (tests/run.sh): a test marked "# tvsa: long -- why" in its
+# opening comment runs in make test-long, the others in make test; CI must
+# run both, or the long ones would run nowhere.
+for t in tests/test_*.sh; do
+	mark=$(grep -n -E '^# tvsa: long( |$)' "$t" | head -1 | cut -d: -f1)
+	[ -z "$mark" ] && continue
+	first_code=$(grep -n -v -E '^(#|$)' "$t" | head -1 | cut -d: -f1)
+	check "$t: its long mark is in its opening comment, with why (line $mark)" \
+		sh -c "[ $mark -lt ${first_code:-0} ] && grep -Eq '^# tvsa: long -- .{4,}' '$t'"
+done
+for step in "make test" "make test-long" "make sanitize"; do
+	check ".ci/run runs $step" grep -Eq "^$step( |\$)" .ci/run
+done
 finish

@@ -7,6 +7,7 @@
 # listed by both binaries, give equal checksums on both models at two
 # concurrencies, and are swept; a pair with a side missing fails the build
 # naming the file.
+# tvsa: long -- a copy of the tree built from scratch, ~45 s
 . "$(dirname "$0")/lib.sh"
 
 TREE="$SCRATCH/tree"

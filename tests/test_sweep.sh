@@ -272,10 +272,10 @@ make -s -C "$ROOT" bench PIN=bogus OUT="$RES" >"$SCRATCH/out" 2>"$SCRATCH/err"
 check "make bench PIN=bogus: refused by the sweep in one line ($(head -1 "$SCRATCH/err"))" \
 	sh -c "[ \"\$(grep -c \"PIN: 'bogus' must be split or none\" '$SCRATCH/err')\" = 1 ] && [ ! -s '$SCRATCH/out' ]"
 check "make bench PIN=bogus wrote nothing" [ "$(ls "$RES" | wc -l)" = "$before" ]
-make -s -C "$ROOT" bench QUICK=1 CONCURRENCY=1 WORKLOADS=cpu_hash RATE=0 QUIET=1 \
+make -s -C "$ROOT" bench QUICK=1 CONCURRENCY=1 WORKLOADS=cpu_hash MODELS=threads,async RATE=0 QUIET=1 \
 	OUT="$SCRATCH/viamake" >/dev/null 2>"$SCRATCH/make.err"
 rc=$?
-check "make bench QUICK=1 CONCURRENCY=1 WORKLOADS=cpu_hash RATE=0 exits 0 ($(tail -1 "$SCRATCH/make.err"))" [ $rc = 0 ]
+check "make bench QUICK=1 CONCURRENCY=1 WORKLOADS=cpu_hash MODELS=threads,async RATE=0 exits 0 ($(tail -1 "$SCRATCH/make.err"))" [ $rc = 0 ]
 check "meta.json records the real CFLAGS (with -std=c11) and the placement" python3 -c '
 import json, sys
 m = json.load(open(sys.argv[1]))
