@@ -340,6 +340,12 @@ void async_ready_slot_fini(struct async_slot *s)
 
 void async_task_error(struct async_slot *s)
 {
+	async_task_error_why(s, "task failed");
+}
+
+void async_task_error_why(struct async_slot *s, const char *why)
+{
+	run_error_note(&s->loop->run->fault, why);
 	struct dispatch *d = &s->loop->run->disp;
 	uint64_t now = clock_now_ns();
 	uint64_t arrival;

@@ -44,12 +44,11 @@ static void redis_get_reply_cb(redisAsyncContext *ac, void *reply, void *priv)
 		return;
 	}
 	uint64_t result;
-	if (r->type == REDIS_REPLY_STRING &&
-	    redis_get_result(s->task_id, s->params->value_bytes, r->str, (size_t)r->len,
-			     &result) == 0)
+	char why[MODEL_REASON_MAX];
+	if (redis_get_reply(s->task_id, s->params->value_bytes, r, &result, why, sizeof(why)) == 0)
 		async_task_done(s, result);
 	else
-		async_task_error(s);
+		async_task_error_why(s, why);
 }
 
 static void redis_get_timeout_cb(evutil_socket_t fd, short what, void *arg)

@@ -41,6 +41,7 @@ int thr_worker_run(const struct threads_ops *ops, struct thr_worker *w, struct d
 			t->errors++;
 			if (rc < 0)
 				return -1;
+			run_error_note(fault, w->err);
 		}
 		if (h->between && id < d->tasks && h->between(h->record_arg))
 			now = clock_now_ns();

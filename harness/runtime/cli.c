@@ -65,6 +65,14 @@ static int parse_hostport(const char *s, const char *what, char *host, size_t ho
 		return -1;
 	}
 	size_t hl = (size_t)(colon - s);
+	if (s[0] == '[' || memchr(s, ':', hl)) {
+		/* [::1]:P, or H:P:5: one colon is all an IPv4 HOST:PORT has. */
+		say(err, errlen, s[0] == '[' || memchr(s, ':', hl) != memrchr(s, ':', hl)
+				 ? "%s: '%s': IPv6 addresses are not supported (an IPv4 address or a "
+				   "host name, then :PORT)"
+				 : "%s: '%s' is not HOST:PORT (one colon)", what, s);
+		return -1;
+	}
 	if (hl >= hostlen) {
 		say(err, errlen, "%s: host name is too long", what);
 		return -1;

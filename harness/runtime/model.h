@@ -17,6 +17,10 @@
 #include "stats.h"
 
 #define MODEL_REASON_MAX 256 /* longest failure reason */
+/* A run may lose at most this share of its tasks to errors (counted, the
+ * run goes on); past it the run fails, naming the first error: a peer that
+ * answers wrongly most of the time measured nothing (runner.c). */
+#define MODEL_ERROR_SHARE_MAX 0.01
 
 /* One run, as the command line and the registry define it. */
 struct run_config {
@@ -50,6 +54,7 @@ struct run_result {
 	int b_ok;                   /* 1: both backend readings are valid */
 	struct hist lat;    /* latency of the window's tasks, merged over threads or loops */
 	char reason[MODEL_REASON_MAX]; /* why the run failed; "" if it did not */
+	char first_error[MODEL_REASON_MAX]; /* why its first failed task failed; "" if none */
 };
 
 struct model {

@@ -54,8 +54,27 @@ static int no_task_done(const struct run_config *cfg, struct run_result *res)
 	if (res->done > 0)
 		return 0;
 	snprintf(res->reason, sizeof(res->reason),
-		 "no task done: all %llu tasks ended in errors (%llu errors)",
-		 (unsigned long long)cfg->tasks, (unsigned long long)res->errors);
+		 "no task done: all %llu tasks ended in errors (%llu errors): first: %.150s",
+		 (unsigned long long)cfg->tasks, (unsigned long long)res->errors,
+		 res->first_error[0] ? res->first_error : "(no reason recorded)");
+	return 1;
+}
+
+/*
+ * too_many_errors - one rule for every model: a run that lost more than
+ * MODEL_ERROR_SHARE_MAX of its tasks to errors failed, naming the first
+ * error (a backend out of step, a redis that evicted the keys): its figures
+ * would measure failures, not tasks.  1 with the reason set, else 0.
+ */
+static int too_many_errors(const struct run_config *cfg, struct run_result *res)
+{
+	if ((double)res->errors <= MODEL_ERROR_SHARE_MAX * (double)cfg->tasks)
+		return 0;
+	snprintf(res->reason, sizeof(res->reason),
+		 "%llu of %llu tasks failed (%.1f%%; a run may lose at most %.0f%%): first: %.140s",
+		 (unsigned long long)res->errors, (unsigned long long)cfg->tasks,
+		 100.0 * (double)res->errors / (double)cfg->tasks, 100.0 * MODEL_ERROR_SHARE_MAX,
+		 res->first_error[0] ? res->first_error : "(no reason recorded)");
 	return 1;
 }
 
@@ -92,7 +111,9 @@ static struct run_config config_of(const struct cli_config *cli)
 }
 
 /* check_outputs - a stats or histogram file we cannot append to is a usage
- * error, found before the run. */
+ * error, found before the run; one that exists and is not a regular file is
+ * written through (a device, a FIFO) or refused (util_out_check), never
+ * replaced.  A FIFO is not opened here: its reader would see an EOF. */
 static void check_outputs(const struct cli_config *cli)
 {
 	const char *outs[2][2] = { { "--stats-out", cli->stats_out },
@@ -100,9 +121,14 @@ static void check_outputs(const struct cli_config *cli)
 	for (int i = 0; i < 2; i++) {
 		if (!outs[i][1])
 			continue;
-		int fd = open(outs[i][1], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		char err[512];
+		int how = util_out_check(outs[i][0], outs[i][1], err, sizeof(err));
+		if (how < 0)
+			fatal_usage(err);
+		if (how == UTIL_OUT_THROUGH)
+			continue;
+		int fd = util_open_out(outs[i][1], O_APPEND | O_CREAT);
 		if (fd < 0) {
-			char err[512];
 			snprintf(err, sizeof(err), "%s %s: %s", outs[i][0], outs[i][1],
 				 strerror(errno));
 			fatal_usage(err);
@@ -200,6 +226,10 @@ int main(int argc, char **argv)
 				  sizeof(extra.placement), err, sizeof(err));
 	if (pinned < 0)
 		fatal_usage(err);
+	/* The time limit covers the whole process from here: a peer that
+	 * accepts and never answers, a data file that blocks, set-up that
+	 * hangs end the run as a hung task does. */
+	runner_guard_arm(&cli, &cfg, &extra);
 	if (prepare(&cli, &cfg, nofile, pinned, &model_cpus, &backend_cpus, &res) != 0)
 		failed = 1;
 	/* After the backend child exists, so that its memory is not charged here. */
@@ -207,7 +237,6 @@ int main(int argc, char **argv)
 				   : cli.kmem == CLI_KMEM_OFF   ? MEMCG_OFF
 								: MEMCG_AUTO);
 
-	runner_guard_arm(&cli, &cfg, &extra);
 	stats_usage_read(&extra.u_enter);
 	extra.t_enter = clock_now_ns();
 	if (!failed && model_impl.run(&cfg, &res) != 0)
@@ -224,7 +253,7 @@ int main(int argc, char **argv)
 			 (unsigned long long)(res.done + res.errors), (unsigned long long)cfg.tasks);
 		failed = 1;
 	}
-	if (!failed && no_task_done(&cfg, &res))
+	if (!failed && (no_task_done(&cfg, &res) || too_many_errors(&cfg, &res)))
 		failed = 1;
 	runner_stop_peer(&cfg);
 	if (runner_data.fd > 0)

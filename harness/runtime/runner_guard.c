@@ -16,6 +16,7 @@
 
 #include "clock.h"
 #include "runner.h"
+#include "util.h"
 
 /* What the SIGALRM handler writes, prepared before the run: a handler may
  * only call async-signal-safe functions, so no formatting there. */
@@ -59,6 +60,20 @@ void run_abort_cleanup(void)
 	memcg_leave(&runner_memcg);
 }
 
+/* stop_cb - SIGINT, SIGTERM, SIGHUP, SIGQUIT: the run is being stopped from
+ * outside.  Nothing of it may be left behind (its memory cgroup, its
+ * backend); then the signal's own action (SA_RESETHAND made it the
+ * default), so whoever sent it sees the process die of it. */
+static void stop_cb(int sig)
+{
+	run_abort_cleanup();
+	raise(sig); /* pending until this handler returns: then the default */
+}
+
+/* stop_signals - the catchable signals that end a process by default, and
+ * would leave the run's cgroup and backend behind. */
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
 uint64_t run_clock_start(struct run_result *res)
 {
 	stats_usage_read(&res->u_start);
@@ -98,10 +113,20 @@ void runner_guard_arm(const struct cli_config *cli, const struct run_config *cfg
 	runner_format_json(timeout_json, sizeof(timeout_json) - 1, cfg, &none, &none_x, 1);
 	strcat(timeout_json, "\n");
 	if (cli->stats_out)
-		timeout_stats_fd = open(cli->stats_out, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-					0644);
+		timeout_stats_fd = util_open_out(cli->stats_out, O_APPEND | O_CREAT);
 	timeout_json_stdout = cli->json;
 	signal(SIGALRM, timeout_cb);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = stop_cb;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++) {
+		struct sigaction old;
+		/* A signal ignored by whoever started us (nohup) stays ignored. */
+		if (sigaction(stop_signals[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(stop_signals[i], &sa, NULL);
+	}
 	alarm((unsigned)cli->timeout_s);
 }
 

@@ -15,6 +15,13 @@
 #include <unistd.h>
 
 #include "runner.h"
+#include "util.h"
+
+/* why_lost - errno as a reason a result was lost (a FIFO nobody reads says so). */
+static const char *why_lost(int e)
+{
+	return e == ENXIO ? "a FIFO with no reader" : strerror(e);
+}
 
 /* json_str - s as a JSON string body (quotes and control characters escaped). */
 void runner_json_str(char *dst, size_t len, const char *s)
@@ -148,7 +155,7 @@ void runner_format_json(char *buf, size_t len, const struct run_config *cfg,
  * 0, or -1 with errno set. */
 static int append_buf(const char *path, const char *buf, size_t n)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	int fd = util_open_out(path, O_APPEND | O_CREAT); /* a FIFO with no reader: ENXIO */
 	if (fd < 0)
 		return -1;
 	ssize_t w = write(fd, buf, n);
@@ -201,7 +208,7 @@ int runner_emit_hist(const char *path, const struct run_config *cfg, const struc
 		rc = append_buf(path, buf, end + 2);
 		if (rc != 0)
 			snprintf(reason, len, "result lost: --hist-out %s: %s", path,
-				 strerror(errno));
+				 why_lost(errno));
 	}
 	free(buf);
 	return rc;
@@ -219,7 +226,7 @@ int runner_emit_result(const struct cli_config *cli, const char *json, char *rea
 	int rc = 0;
 	if (cli->stats_out && append_line(cli->stats_out, json) != 0) {
 		snprintf(reason, len, "result lost: --stats-out %s: %s", cli->stats_out,
-			 strerror(errno));
+			 why_lost(errno));
 		rc = -1;
 	}
 	if (cli->json && (printf("%s\n", json) < 0 || fflush(stdout) != 0 || ferror(stdout))) {
