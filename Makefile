@@ -233,9 +233,17 @@ $(FUZZ_BINS):
 # flags the binaries are built with.
 given = $(filter-out undefined default,$(origin $(1)))
 on = $(filter-out 0,$(strip $(1)))
+# The switches take 1 or 0 (or nothing): QUICK=yes or RATE=x was taken as
+# "on" (or ignored) without a word.  bad_switch: the first given otherwise;
+# its value is printed from the environment (make exports command-line
+# variables), never pasted into the shell command.  One line, exit 2.
+SWITCHES := QUICK QUIET RATE ONECPU SERVE
+bad_switch = $(firstword $(foreach v,$(SWITCHES),$(if $(call given,$(v)),$(if $(filter-out 0 1,$(strip $($(v)))),$(v)))))
+check_switches = $(if $(bad_switch),@printf 'make %s: %s=%s: give 1 or 0\n' '$@' '$(bad_switch)' "$$$(bad_switch)" >&2; exit 2)
 bench bench-rate: export BENCH_CFLAGS = $(strip $(CFLAGS) $(WARN) $(DEFS) $(PKG_CFLAGS))
 bench bench-rate: export CC := $(CC)
 bench: deps
+	$(check_switches)
 	@$(MAKE) --no-print-directory -s -j$(JOBS) all
 	@$(PYTHON) harness/sweep/bench.py $(if $(call on,$(QUICK)),--quick) \
 		$(if $(call given,CONCURRENCY),--concurrency "$$CONCURRENCY") \
@@ -255,6 +263,7 @@ bench: deps
 # results/rate-<id>/ (results/latest-rate).  make bench runs it too (RATE=0:
 # not), into the main run's folder.
 bench-rate: deps
+	$(check_switches)
 	@$(MAKE) --no-print-directory -s -j$(JOBS) all
 	@$(PYTHON) harness/sweep/bench_rate.py $(if $(call on,$(QUICK)),--quick) \
 		$(if $(call given,WORKLOADS),--workloads "$$WORKLOADS") \
