@@ -232,6 +232,7 @@ int sched_run(const struct sched_backend *be, const struct run_config *cfg,
 	run.cfg = cfg;
 	run.res = res;
 	run.stack_bytes = (size_t)(cfg->stack_kib ? cfg->stack_kib : SCHED_DEFAULT_STACK_KIB) * 1024;
+	res->stack_kib = run.stack_bytes / 1024; /* recorded: a task's stack is its coroutine's */
 	const char *ov = getenv(SCHED_OVERFLOW_ENV);
 	run.overflow_test = ov && ov[0] && strcmp(ov, "0") != 0;
 	pthread_mutex_init(&run.mu, NULL);

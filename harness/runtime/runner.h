@@ -44,6 +44,8 @@ struct run_extra {
 	uint64_t t_enter;            /* clock then */
 	uint64_t t_return;           /* and then */
 	int64_t kmem_kib;            /* peak kernel memory, -1: not measured */
+	uint64_t timer_slack_ns;     /* the timer slack in force (prctl PR_GET_TIMERSLACK):
+					the platform's, or --timer-slack-ns */
 	char placement[RUNNER_PLACEMENT_MAX]; /* "shared", "split model=... backend=...",
 						 "one model=..." */
 };
