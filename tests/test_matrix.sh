@@ -17,13 +17,16 @@ python3 "$ROOT/tests/fixture_runs.py" "$SCRATCH/fx" >/dev/null || not_ok "fixtur
 # machine NAME FIXTURE LABEL KERNEL COMPLETE: a copy of a fixture as one machine's run.
 machine() {
 	cp -r "$SCRATCH/fx/$2" "$SCRATCH/$1"
-	python3 - "$SCRATCH/$1/meta.json" "$3" "$4" "$5" <<'PY'
-import json, sys
+	python3 - "$SCRATCH/$1/meta.json" "$3" "$4" "$5" "$ROOT" <<'PY'
+import json, os, sys
+sys.path.insert(0, sys.argv[5])
+from harness.sweep.rundir import results_seal   # resealed, as the sweep seals
 p, label, kernel, complete = sys.argv[1:5]
 m = json.load(open(p))
 m["fleet"] = {"label": label, "job_id": None}
 m["host"].update(kernel=kernel, mitigations={"spectre_v2": "Mitigation: Retpolines"})
 m["complete"] = complete == "1"
+m["results_csv"] = results_seal(os.path.join(os.path.dirname(p), "results.csv"))
 json.dump(m, open(p, "w"))
 PY
 }

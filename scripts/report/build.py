@@ -22,7 +22,8 @@ import os
 import sys
 
 from . import efficiency, rate, spectrum, verdicts
-from .load import (CALIBRATION_CSV, META_JSON, ONECPU_DIR, REPORT_MD, RESULTS_CSV, ReportError,
+from .load import (CALIBRATION_CSV, META_JSON, ONECPU_DIR, REPORT_MD, RESULTS_CSV, InputError,
+                   ReportError,
                    RunCheckError, check_results, check_run, load_calibration, load_csv,
                    load_floor_runs, load_meta, write_atomic)
 from .plots import draw_all
@@ -53,10 +54,10 @@ def load_rows(run_dir):
     try:
         check_run(run_dir, RESULTS_CSV, META_JSON)
     except RunCheckError as e:
-        raise ReportError("refused: %s" % e)
+        raise InputError("refused: %s" % e)
     rows = load_csv(os.path.join(run_dir, RESULTS_CSV))
     if not rows:
-        raise ReportError("%s: no rows to report" % os.path.join(run_dir, RESULTS_CSV))
+        raise InputError("%s: no rows to report" % os.path.join(run_dir, RESULTS_CSV))
     attach_runs(run_dir, rows)      # each point's runs, for the verdicts' intervals
     return rows
 
@@ -84,7 +85,7 @@ def build(args):
     """Do what args ask on args.run_dir; returns the files written."""
     run_dir = args.run_dir
     if not os.path.isdir(run_dir):
-        raise ReportError("%s: not a run folder" % run_dir)
+        raise InputError("%s: not a run folder" % run_dir)
     meta = load_meta(os.path.join(run_dir, META_JSON))
     if args.rate_only:
         rate_rows, _ = rate.report_lines(run_dir, meta)
@@ -119,13 +120,19 @@ def main(argv):
     args = parse_args(argv)
     try:
         written = build(args)
+    except InputError as e:
+        print("%s: %s" % (PROG, e), file=sys.stderr)
+        return 2
     except ReportError as e:
         print("%s: %s" % (PROG, e), file=sys.stderr)
-        return 1
-    except (OSError, csv.Error, ValueError, KeyError) as e:
+        return 3
+    except (csv.Error, ValueError, KeyError) as e:
         # rate.csv and the like are read without a seal: a damaged one is one line too.
         print("%s: %s: %s" % (PROG, type(e).__name__, e), file=sys.stderr)
-        return 1
+        return 2
+    except OSError as e:
+        print("%s: %s: %s" % (PROG, type(e).__name__, e), file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         print("%s: interrupted" % PROG, file=sys.stderr)
         return 130
