@@ -200,7 +200,7 @@ TSAN_FLAGS := -fsanitize=thread
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_SECONDS ?= 30
 FUZZ_MAX_LEN ?= 8448
-FUZZ_NAMES := wire cli
+FUZZ_NAMES := wire cli http
 FUZZ_BINS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 SUB_MAKE = $(MAKE) --no-print-directory $(if $(filter 1,$(V)),,-s)
 SAN_MAKE = $(SUB_MAKE) CC='$(SAN_CC)'
@@ -225,10 +225,12 @@ fuzz:
 
 $(BUILD)/fuzz/fuzz_wire: tests/fuzz/fuzz_wire.c workloads/wire.c workloads/wire.h
 $(BUILD)/fuzz/fuzz_cli: tests/fuzz/fuzz_cli.c harness/runtime/cli.c harness/runtime/cli.h
+$(BUILD)/fuzz/fuzz_http: tests/fuzz/fuzz_http.c harness/runtime/http.c harness/runtime/http.h
+$(BUILD)/fuzz/fuzz_http: FUZZ_LIBS = $(LIBS_RUNNER)
 $(FUZZ_BINS):
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ-LD $@"
-	$(Q)$(SAN_CC) $(SAN_CFLAGS) $(FUZZ_FLAGS) $(WARN) $(DEFS) -o $@ $(filter %.c,$^)
+	$(Q)$(SAN_CC) $(SAN_CFLAGS) $(FUZZ_FLAGS) $(WARN) $(DEFS) -o $@ $(filter %.c,$^) $(FUZZ_LIBS)
 
 # bench: the default sweep (QUICK=1: a small one).  CONCURRENCY=1,8,64 and
 # WORKLOADS=a,b narrow it; OUT=dir puts the run elsewhere than results/.
