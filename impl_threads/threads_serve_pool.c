@@ -163,6 +163,14 @@ static void handle(struct pworker *wk, struct pconn *c)
 				return;
 			}
 		}
+		/* A read that did not fill the buffer took all there was: back to
+		 * the poller at once (a one-shot re-arm reports bytes that came
+		 * meanwhile), not through a recv that would say EAGAIN. */
+		if ((size_t)n < sizeof(in)) {
+			if (arm(sv, c, EPOLL_CTL_MOD) != 0)
+				conn_close(sv, c, 0);
+			return;
+		}
 	}
 }
 
@@ -213,8 +221,10 @@ static void *poller_main(void *arg)
 			else
 				sv->head = c;
 			sv->tail = c;
+			/* One worker per connection queued: a broadcast would wake
+			 * all N to find one job, N - 1 of them for nothing. */
+			pthread_cond_signal(&sv->cv);
 		}
-		pthread_cond_broadcast(&sv->cv);
 		pthread_mutex_unlock(&sv->mu);
 	}
 }
