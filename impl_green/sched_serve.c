@@ -281,6 +281,7 @@ int sched_serve(const struct sched_backend *be, const struct run_config *cfg,
 	sv.stack_bytes = sched_stack_guard(be, cfg, res->reason, sizeof(res->reason));
 	if (!sv.stack_bytes)
 		return -1;
+	res->stack_kib = sv.stack_bytes / 1024; /* a connection's stack is its coroutine's */
 	uint64_t nloops = cfg->loops ? cfg->loops : 1;
 	struct sloop *loops = calloc(nloops, sizeof(*loops));
 	if (!loops) {

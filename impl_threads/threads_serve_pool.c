@@ -75,6 +75,7 @@ struct pserve {
 	uint64_t n;                    /* how many there are to be */
 	uint64_t inited;               /* workers whose worker_init ran */
 	uint64_t running;              /* workers whose threads run */
+	pthread_attr_t attr;           /* the workers' (--stack-kib) */
 	pthread_t poller;              /* the poller's thread */
 	int polling;                   /* 1: it runs */
 };
@@ -257,7 +258,7 @@ static int pool_start(struct pserve *sv, char *err, size_t errlen)
 			snprintf(err, errlen, "%s", wk->w.err[0] ? wk->w.err : "worker_init failed");
 			return -1;
 		}
-		rc = pthread_create(&wk->tid, NULL, worker_main, wk);
+		rc = pthread_create(&wk->tid, &sv->attr, worker_main, wk);
 		if (rc != 0) {
 			snprintf(err, errlen, "pthread_create: %s at %llu pool threads",
 				 rc == EAGAIN ? "EAGAIN (thread or memory limit)" : strerror(rc),
@@ -302,10 +303,13 @@ int thr_serve_pool(const struct threads_ops *ops, const struct run_config *cfg, 
 	pthread_mutex_init(&sv.mu, NULL);
 	pthread_cond_init(&sv.cv, NULL);
 	pthread_cond_init(&sv.gone_cv, NULL);
+	if (thr_serve_attr(cfg, &sv.attr, 0, res) != 0)
+		return -1;
 	sv.wks = calloc(pool, sizeof(*sv.wks));
 	if (!sv.wks) {
 		snprintf(res->reason, sizeof(res->reason), "out of memory for %llu pool workers",
 			 (unsigned long long)pool);
+		pthread_attr_destroy(&sv.attr);
 		return -1;
 	}
 	int rc = pool_start(&sv, res->reason, sizeof(res->reason));
@@ -320,6 +324,7 @@ int thr_serve_pool(const struct threads_ops *ops, const struct run_config *cfg, 
 		pthread_mutex_unlock(&sv.mu);
 	}
 	pool_stop(&sv);
+	pthread_attr_destroy(&sv.attr);
 	free(sv.wks);
 	return rc;
 }

@@ -44,6 +44,15 @@ static void test_good(void **state)
 	assert_false(c.delay_set);
 	assert_true(c.json);
 	assert_int_equal(c.stack_kib, 64);
+	assert_int_equal(c.timer_slack_ns, 0); /* not given: the slack inherited */
+	assert_int_equal(c.pool, 0);           /* a thread per slot */
+	assert_int_equal(parse("threads", &c, err, "io_sleep", "--pool", "200", "--timer-slack-ns",
+			       "50000", NULL),
+			 0);
+	assert_int_equal(c.pool, 200);
+	assert_int_equal(c.timer_slack_ns, 50000);
+	assert_int_equal(parse("green", &c, err, "io_sleep", "--timer-slack-ns=1", NULL), 0);
+	assert_int_equal(c.timer_slack_ns, 1);
 	assert_int_equal(parse("async", &c, err, "io_backend", "--backend", "localhost:9000",
 			       "--loops", "2", "-c", "4", NULL),
 			 0);
@@ -117,6 +126,10 @@ static void test_bad(void **state)
 		{ { "x", "--rate", "1000000001", NULL }, "async", "out of range" },
 		{ { "x", "--rate", "1.5", NULL }, "async", "not a whole number" },
 		{ { "x", "--rate", NULL }, "threads", "needs a value" },
+		{ { "x", "--timer-slack-ns", "0", NULL }, "async", "out of range" },
+		{ { "x", "--timer-slack-ns", "1000000001", NULL }, "uring", "out of range" },
+		{ { "x", "--pool", "0", NULL }, "threads", "out of range" },
+		{ { "x", "--pool", "8", NULL }, "green", "applies to bin/threads" },
 		{ { "x", "--serve", "65536", NULL }, "threads", "out of range" },
 		{ { "x", "--bind", "127.0.0.1", NULL }, "async", "--serve only" },
 		{ { "x", "--serve", "0", "--bind", "1.2.3", NULL }, "async", "IPv4" },
