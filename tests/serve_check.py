@@ -39,6 +39,7 @@ MODELS = {              # the series of harness/models.def, as the sweep runs th
 }
 
 failures = 0
+servers = []  # every server started: none may outlive the check
 
 
 def say(good, what):
@@ -117,6 +118,7 @@ class Server:
         self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      pass_fds=(wfd,), env=dict(os.environ, **(env or {})))
         os.close(wfd)
+        servers.append(self)
         with os.fdopen(rfd, "rb") as r:
             line = r.readline().decode()
         self.port = int(line.rsplit(":", 1)[1]) if line.startswith("listening") else None
@@ -339,9 +341,25 @@ def emfile(srv, model):
         % (model, served, EMFILE_CLIENTS, limit))
 
 
+def kill_servers():
+    """Whatever a failed step left running is killed, and said."""
+    for srv in servers:
+        if srv.proc.poll() is None:
+            srv.proc.kill()
+            srv.proc.wait()
+            say(False, "a server was left running after its step: %s" % " ".join(srv.cmd))
+
+
 def main():
-    bindir, scratch = sys.argv[1], sys.argv[2]
-    models = sys.argv[3:] or list(MODELS)
+    try:
+        return run(sys.argv[1], sys.argv[2], sys.argv[3:])
+    finally:
+        kill_servers()
+
+
+def run(bindir, scratch, models):
+    """Every model's checks; 1 if any failed."""
+    models = models or list(MODELS)
     if "pool" in models and "--pool" not in subprocess.run(
             [os.path.join(bindir, "threads"), "--help"], capture_output=True).stdout.decode():
         models.remove("pool")

@@ -11,8 +11,15 @@
 
 command -v prlimit >/dev/null 2>&1 || { not_ok "prlimit missing (util-linux)"; finish; }
 TIMEOUT=$(command -v timeout)
+# Every server the check starts carries this tag: one it could not stop
+# (the check killed by the time limit) is found and killed here.
+TVSA_SERVE_CHECK=$$
+export TVSA_SERVE_CHECK
 $TIMEOUT -k 5 150 python3 "$ROOT/tests/serve_check.py" "$BIN" "$SCRATCH" "$@"
 rc=$?
 [ $rc = 0 ] || [ $rc = 1 ] || not_ok "serve_check.py ended with status $rc (killed after 150 s?)"
 [ $rc = 0 ] || FAILS=$((FAILS + 1))
+left=$(tagged TVSA_SERVE_CHECK=$$)
+[ -n "$left" ] && kill -KILL $left 2>/dev/null
+check "no server left running (${left:-none})" [ -z "$left" ]
 finish
