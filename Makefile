@@ -23,6 +23,12 @@ BIN ?= bin
 WARN := -std=c11 -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes
 DEFS := -D_GNU_SOURCE
 LIBS_M := -lm
+# The runner's own library without a pkg-config file: Debian's
+# libhttp-parser-dev ships none.  Serve mode's HTTP (harness/runtime/http.c)
+# is in every model binary; check-libs names the package when the header is
+# missing.
+LIBS_RUNNER := -lhttp_parser
+RUNNER_HEADERS := http_parser.h:libhttp-parser-dev
 
 ifeq ($(V),1)
 Q :=
@@ -129,7 +135,8 @@ JOBS := $(shell nproc 2>/dev/null || echo 2)
 .SECONDEXPANSION:
 $(BIN)/%: $$(OBJ_%) $(BUILD)/flags | $(BIN)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(call pkg_libs,$(PKGS_$*)) $(LIBS_M)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(call pkg_libs,$(PKGS_$*)) \
+		$(if $(filter $(BINARIES),$*),$(LIBS_RUNNER)) $(LIBS_M)
 
 # A change of compiler or flags rebuilds everything: the objects depend on a
 # file holding them, rewritten only when they change.
@@ -145,6 +152,9 @@ check-libs:
 	@for l in $(ALL_PKGS); do $(PKG_CONFIG) --exists $$l 2>/dev/null || { \
 		echo "make: library '$$l' not found (pkg-config): apt-get install $$(scripts/deps.sh --package $$l)" >&2; \
 		exit 1; }; done
+	@for hp in $(RUNNER_HEADERS); do h=$${hp%%:*}; \
+		printf '#include <%s>\n' "$$h" | $(CC) $(CFLAGS) -E -x c - >/dev/null 2>&1 || { \
+		echo "make: header '$$h' not found: apt-get install $${hp#*:}" >&2; exit 1; }; done
 
 $(BUILD)/%.o: %.c $(BUILD)/flags | check-libs
 	@mkdir -p $(dir $@)
@@ -157,7 +167,7 @@ $(BUILD)/test-bin/test_hist: $(call obj,tests/test_hist.c harness/runtime/hist.c
 $(BUILD)/test-bin/test_cli: $(call obj,tests/test_cli.c harness/runtime/cli.c)
 $(BUILD)/test-bin/test_workloads: $(call obj,tests/test_workloads.c) $(RUNTIME_OBJ)
 $(BUILD)/test-bin/test_wire: $(call obj,tests/test_wire.c workloads/wire.c)
-$(BUILD)/test-bin/test_workloads: TEST_LIBS = $(call pkg_libs,$(PAIR_PKGS))
+$(BUILD)/test-bin/test_workloads: TEST_LIBS = $(call pkg_libs,$(PAIR_PKGS)) $(LIBS_RUNNER)
 $(BUILD)/test-bin/test_evsleep: $(call obj,tests/test_evsleep.c $(EVBASE_SRC))
 $(BUILD)/test-bin/test_evsleep: TEST_LIBS = $(call pkg_libs,libevent)
 $(TEST_BINS):
@@ -190,7 +200,7 @@ TSAN_FLAGS := -fsanitize=thread
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_SECONDS ?= 30
 FUZZ_MAX_LEN ?= 8448
-FUZZ_NAMES := wire cli
+FUZZ_NAMES := wire cli http
 FUZZ_BINS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 SUB_MAKE = $(MAKE) --no-print-directory $(if $(filter 1,$(V)),,-s)
 SAN_MAKE = $(SUB_MAKE) CC='$(SAN_CC)'
@@ -215,10 +225,12 @@ fuzz:
 
 $(BUILD)/fuzz/fuzz_wire: tests/fuzz/fuzz_wire.c workloads/wire.c workloads/wire.h
 $(BUILD)/fuzz/fuzz_cli: tests/fuzz/fuzz_cli.c harness/runtime/cli.c harness/runtime/cli.h
+$(BUILD)/fuzz/fuzz_http: tests/fuzz/fuzz_http.c harness/runtime/http.c harness/runtime/http.h
+$(BUILD)/fuzz/fuzz_http: FUZZ_LIBS = $(LIBS_RUNNER)
 $(FUZZ_BINS):
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ-LD $@"
-	$(Q)$(SAN_CC) $(SAN_CFLAGS) $(FUZZ_FLAGS) $(WARN) $(DEFS) -o $@ $(filter %.c,$^)
+	$(Q)$(SAN_CC) $(SAN_CFLAGS) $(FUZZ_FLAGS) $(WARN) $(DEFS) -o $@ $(filter %.c,$^) $(FUZZ_LIBS)
 
 # bench: the default sweep (QUICK=1: a small one).  CONCURRENCY=1,8,64 and
 # WORKLOADS=a,b narrow it; OUT=dir puts the run elsewhere than results/.

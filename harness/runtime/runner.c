@@ -80,6 +80,25 @@ static int too_many_errors(const struct run_config *cfg, struct run_result *res)
 }
 
 /*
+ * set_nofile - --nofile N: the descriptor limit, soft and hard, set to N
+ * (a test's low limit, or a server's 100,000 connections where the
+ * machine's fs.nr_open allows).  Returns N, or exits 3 naming the refusal.
+ */
+static rlim_t set_nofile(uint64_t n)
+{
+	struct rlimit rl = { (rlim_t)n, (rlim_t)n };
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		fprintf(stderr, "%s: --nofile %llu: setrlimit(RLIMIT_NOFILE): %s%s\n",
+			model_impl.name, (unsigned long long)n, strerror(errno),
+			errno == EPERM ? " (raising the hard limit needs CAP_SYS_RESOURCE; past "
+					 "fs.nr_open, nobody may)"
+				       : "");
+		exit(3);
+	}
+	return rl.rlim_cur;
+}
+
+/*
  * set_timer_slack - the timer slack of the run: the one inherited (the
  * platform's, 50 us by default) unless --timer-slack-ns asks, the same for
  * every model; its threads and its own backend inherit it from here.  The
@@ -109,11 +128,7 @@ static int set_timer_slack(const struct cli_config *cli, uint64_t *in_force)
 	return 0;
 }
 
-/* default_thread_stack_kib - the stack of a thread made without attributes
- * (pthread_getattr_default_np: from RLIMIT_STACK, 8 MiB by default), in KiB:
- * what an async loop thread, or the main thread running a loop, runs on (the
- * main thread's may grow to RLIMIT_STACK, the same figure).  0 if unknown. */
-static uint64_t default_thread_stack_kib(void)
+uint64_t runner_default_stack_kib(void)
 {
 	pthread_attr_t a;
 	size_t bytes = 0;
@@ -252,12 +267,15 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	struct run_config cfg = config_of(&cli);
+	if (cli.serve && !model_impl.serve)
+		fatal_usage("--serve: this model does not serve");
 	check_outputs(&cli);
 	snprintf(runner_key, sizeof(runner_key), "%ld-%llu", (long)getpid(),
 		 (unsigned long long)clock_now_ns());
 
 	signal(SIGPIPE, SIG_IGN); /* a dead peer is an error to count, not a kill */
-	rlim_t nofile = util_raise_nofile(); /* every in-flight task may hold a socket */
+	/* every in-flight task (or connection served) may hold a socket */
+	rlim_t nofile = cli.nofile ? set_nofile(cli.nofile) : util_raise_nofile();
 	static struct run_result res; /* ~9 KiB histogram: keep it off the stack */
 	static struct run_extra extra;
 	if (set_timer_slack(&cli, &extra.timer_slack_ns) != 0)
@@ -281,6 +299,8 @@ int main(int argc, char **argv)
 	memcg_enter(&runner_memcg, cli.kmem == CLI_KMEM_MEMINFO ? MEMCG_USE_MEMINFO
 				   : cli.kmem == CLI_KMEM_OFF   ? MEMCG_OFF
 								: MEMCG_AUTO);
+	if (cli.serve)
+		return runner_serve(&cli, &cfg, &res, &extra, failed);
 
 	stats_usage_read(&extra.u_enter);
 	extra.t_enter = clock_now_ns();
@@ -289,7 +309,7 @@ int main(int argc, char **argv)
 	if (res.t_start_ns && !res.t_stop_ns)
 		run_clock_stop(&res); /* a model that failed before its last task */
 	if (!res.stack_kib) /* an async task's stack: its loop thread's */
-		res.stack_kib = default_thread_stack_kib();
+		res.stack_kib = runner_default_stack_kib();
 	extra.t_return = clock_now_ns();
 	stats_usage_read(&extra.u_return);
 	extra.kmem_kib = memcg_kernel_kib(&runner_memcg);
