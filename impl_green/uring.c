@@ -301,10 +301,19 @@ void blk_close(int fd)
 	net_close_abort(fd); /* nothing of ours is pending on it between tasks */
 }
 
-/* bounded - park until sqe (prepared for the running slot s) completes, or
- * us microseconds (0: no bound) pass first: then the kernel cancels it and
- * its result is -ECANCELED.  The request and its linked timeout go in one
- * submission (a link does not span two), so room for both is made first. */
+/* sqe_for - sqe_get for a request that a linked timeout will follow if us
+ * (0: none): the two must go in one submission (a link does not span two),
+ * so room for both is made first. */
+static struct io_uring_sqe *sqe_for(struct sched_slot *s, uint64_t us)
+{
+	if (us && io_uring_sq_space_left(slot_ring(s)) < 2)
+		io_uring_submit(slot_ring(s));
+	return sqe_get(s);
+}
+
+/* bounded - park until sqe (from sqe_for(s, us), prepared) completes, or us
+ * microseconds (0: no bound) pass first: then the kernel cancels it and its
+ * result is -ECANCELED. */
 static int bounded(struct sched_slot *s, struct io_uring_sqe *sqe, uint64_t us)
 {
 	if (!us)
@@ -315,11 +324,7 @@ static int bounded(struct sched_slot *s, struct io_uring_sqe *sqe, uint64_t us)
 	 * after the submission that reads it. */
 	struct __kernel_timespec ts = { .tv_sec = (long long)(us / 1000000),
 					.tv_nsec = (long long)(us % 1000000) * 1000 };
-	struct io_uring_sqe *tsqe = io_uring_get_sqe(slot_ring(s));
-	if (!tsqe) { /* the request took the last entry: it goes alone first */
-		io_uring_submit(slot_ring(s));
-		tsqe = sqe_get(s);
-	}
+	struct io_uring_sqe *tsqe = sqe_get(s); /* sqe_for left room for it */
 	io_uring_prep_link_timeout(tsqe, &ts, 0);
 	io_uring_sqe_set_data(tsqe, NULL);
 	sched_park(s);
@@ -329,7 +334,7 @@ static int bounded(struct sched_slot *s, struct io_uring_sqe *sqe, uint64_t us)
 int blk_wait_fd(int fd, short events, uint64_t timeout_us)
 {
 	struct sched_slot *s = sched_self();
-	struct io_uring_sqe *sqe = sqe_get(s);
+	struct io_uring_sqe *sqe = sqe_for(s, timeout_us);
 	io_uring_prep_poll_add(sqe, fd, (unsigned)(unsigned short)events);
 	int rc = bounded(s, sqe, timeout_us);
 	if (rc == -ECANCELED && timeout_us)
@@ -348,7 +353,7 @@ static ssize_t msg_io(int fd, struct msghdr *msg, int flags, uint64_t us, int is
 {
 	struct sched_slot *s = sched_self();
 	for (;;) {
-		struct io_uring_sqe *sqe = sqe_get(s);
+		struct io_uring_sqe *sqe = sqe_for(s, us);
 		if (msg->msg_iovlen == 1 && !msg->msg_name && !msg->msg_control) {
 			if (is_send)
 				io_uring_prep_send(sqe, fd, msg->msg_iov[0].iov_base,
