@@ -73,20 +73,25 @@ static void failed_json(char *buf, size_t len, const char *why)
 	strcat(buf, "\n");
 }
 
+/* The line goes out by write(2), not stdio: the stuck thread may hold
+ * stderr's lock (asleep in a write to a full pipe). */
 _Noreturn void run_fail_now(const char *why)
 {
 	static char json[RUNNER_JSON_MAX];
+	char line[MODEL_REASON_MAX + 128];
 	alarm(0); /* this failure, not the time limit's */
+	if (guard_cfg)
+		snprintf(line, sizeof(line), "%s: %s -c %llu: run failed: %s\n", model_impl.name,
+			 guard_cfg->wl->name, (unsigned long long)guard_cfg->concurrency, why);
+	else
+		snprintf(line, sizeof(line), "%s: run failed: %s\n", model_impl.name, why);
+	write_all_raw(2, line, strlen(line));
 	if (guard_cfg) {
-		fprintf(stderr, "%s: %s -c %llu: run failed: %s\n", model_impl.name,
-			guard_cfg->wl->name, (unsigned long long)guard_cfg->concurrency, why);
 		failed_json(json, sizeof(json), why);
 		if (timeout_stats_fd >= 0)
 			write_all_raw(timeout_stats_fd, json, strlen(json));
 		if (timeout_json_stdout)
 			write_all_raw(1, json, strlen(json));
-	} else {
-		fprintf(stderr, "%s: run failed: %s\n", model_impl.name, why);
 	}
 	run_abort_cleanup();
 	_exit(3);
