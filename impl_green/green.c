@@ -323,10 +323,15 @@ int blk_recv_full(int fd, void *buf, size_t len)
 	return 0;
 }
 
-/* A regular file on a loop: the honest read is a pread that stalls it. */
+/* A regular file on a loop: the honest read is a pread that stalls it,
+ * by design, so the watchdog is told (a cold read may sleep long). */
 int blk_pread(int fd, void *buf, size_t len, uint64_t off)
 {
-	return thr_pread_full(fd, buf, len, off);
+	struct sched_loop *lp = sched_self()->loop;
+	atomic_store_explicit(&lp->in_file, 1, memory_order_relaxed);
+	int rc = thr_pread_full(fd, buf, len, off);
+	atomic_store_explicit(&lp->in_file, 0, memory_order_relaxed);
+	return rc;
 }
 
 int blk_io_timeout(int fd, uint64_t us)

@@ -72,6 +72,8 @@ struct sched_loop {
 				       the watchdog reads it from its own thread */
 	atomic_int os_tid;         /* its thread's id (gettid), 0 until set: the watchdog's
 				      /proc/self/task/ID */
+	atomic_int in_file;        /* 1: a coroutine is in the runtime's own blocking file
+				      read (green's blk_pread): the watchdog lets it be */
 };
 
 /* How a backend arms waits and runs a loop.  Every call is on the loop's thread. */

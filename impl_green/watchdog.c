@@ -20,11 +20,12 @@
  *
  * The bound is 200 ms for an interruptible sleep (a socket, a pipe, a
  * lock, a timer: waits on someone else, which a coroutine must make the
- * runtime's way) and 2 s for uninterruptible disk sleep (green's own
- * file reads are plain preads by design: a cold one may take long, not
- * forever).  No legitimate wait of a coroutine sleeps in its thread that
- * long: a loop's own waits (epoll_wait, io_uring_enter) happen between
- * turns, where `turns` is even.
+ * runtime's way) and 2 s for uninterruptible disk sleep (a library's file
+ * read: slow on a cold cache, not stuck).  Green's own file reads are
+ * plain preads by design (no readiness exists for a file) and say so
+ * (`in_file`): never flagged.  No other legitimate wait of a coroutine
+ * sleeps in its thread that long: a loop's own waits (epoll_wait,
+ * io_uring_enter) happen between turns, where `turns` is even.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -155,7 +156,9 @@ static void look(struct sched_watch *w, uint64_t i, uint64_t now)
 	struct sched_seen *sn = &w->seen[i];
 	uint_fast64_t t = atomic_load_explicit(&lp->turns, memory_order_relaxed);
 	int tid = atomic_load_explicit(&lp->os_tid, memory_order_relaxed);
-	if (!(t & 1) || !tid || t != sn->turns) { /* between turns, or a new one */
+	/* Between turns, a new turn, or green's own file read: nothing to see. */
+	if (!(t & 1) || !tid || t != sn->turns ||
+	    atomic_load_explicit(&lp->in_file, memory_order_relaxed)) {
 		sn->turns = t;
 		sn->nr = WATCH_NOT_ASLEEP;
 		return;
