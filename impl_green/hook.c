@@ -88,9 +88,14 @@ void *hook_real(void **slot, const char *name)
 {
 	if (*slot)
 		return *slot;
-	char alias[64];
-	snprintf(alias, sizeof(alias), "__interceptor_%s", name);
-	void *f = dlsym(RTLD_DEFAULT, alias);
+	/* The interceptor's name: clang before 17, then clang 17 on. */
+	static const char *const prefixes[] = { "__interceptor_", "___interceptor_" };
+	void *f = NULL;
+	for (size_t i = 0; !f && i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		char alias[64];
+		snprintf(alias, sizeof(alias), "%s%s", prefixes[i], name);
+		f = dlsym(RTLD_DEFAULT, alias);
+	}
 	if (!f)
 		f = dlsym(RTLD_NEXT, name);
 	if (!f) {

@@ -24,9 +24,9 @@ struct hook_fd {
 struct hook_fd *hook_blocking(int fd);
 
 /* hook_real - *slot, set first to the definition of `name` after ours (a
- * sanitizer's interceptor __interceptor_NAME if one is linked in, so ASan
- * and TSan still see the call, else the next object's, libc's).  Aborts if
- * there is none. */
+ * sanitizer's interceptor, __interceptor_NAME or ___interceptor_NAME, if
+ * one is linked in, so ASan and TSan still see the call; else the next
+ * object's, libc's).  Aborts if there is none. */
 void *hook_real(void **slot, const char *name);
 
 /* HOOK_REAL(name) - the real `name`, through its pointer real_name (declared
