@@ -94,7 +94,7 @@ BACKEND_SRC := $(wildcard harness/backend/*.c) harness/runtime/cli.c harness/run
 CALIBRATE_SRC := $(wildcard harness/calibrate/*.c) harness/runtime/hist.c harness/runtime/stats.c \
 	harness/runtime/util.c harness/runtime/cli.c $(EVBASE_SRC) workloads/cpu_hash.c \
 	workloads/wire.c impl_green/coro.c impl_green/sched_core.c impl_green/green.c \
-	harness/runtime/net.c impl_threads/fileio.c
+	harness/runtime/net.c impl_threads/fileio.c impl_threads/block_ready.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 RUNTIME_OBJ := $(call obj,$(RUNTIME_SRC) $(WORKLOAD_SRC))
@@ -114,7 +114,7 @@ pkg_libs = $(if $(1),$(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null))
 ALL_CFLAGS = $(CFLAGS) $(WARN) $(DEFS) $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) -pthread
 
-TEST_NAMES := test_hist test_cli test_workloads test_wire test_evsleep
+TEST_NAMES := test_hist test_cli test_workloads test_wire test_evsleep test_hooks_green test_hooks_uring
 TEST_BINS := $(TEST_NAMES:%=$(BUILD)/test-bin/%)
 
 .PHONY: all deps test check bench bench-rate audit plots report clean help new-workload compare \
@@ -170,6 +170,14 @@ $(BUILD)/test-bin/test_wire: $(call obj,tests/test_wire.c workloads/wire.c)
 $(BUILD)/test-bin/test_workloads: TEST_LIBS = $(call pkg_libs,$(PAIR_PKGS)) $(LIBS_RUNNER)
 $(BUILD)/test-bin/test_evsleep: $(call obj,tests/test_evsleep.c $(EVBASE_SRC))
 $(BUILD)/test-bin/test_evsleep: TEST_LIBS = $(call pkg_libs,libevent)
+# test_hooks: the hooks on one loop of each coroutine backend (one per binary).
+HOOKS_TEST_SRC := tests/test_hooks.c impl_green/coro.c impl_green/sched_core.c \
+	impl_green/hook.c impl_green/hook_io.c impl_threads/block_ready.c impl_threads/fileio.c \
+	harness/runtime/net.c
+$(BUILD)/test-bin/test_hooks_green: $(call obj,$(HOOKS_TEST_SRC) impl_green/green.c $(EVBASE_SRC))
+$(BUILD)/test-bin/test_hooks_green: TEST_LIBS = $(call pkg_libs,libevent)
+$(BUILD)/test-bin/test_hooks_uring: $(call obj,$(HOOKS_TEST_SRC) impl_green/uring.c)
+$(BUILD)/test-bin/test_hooks_uring: TEST_LIBS = $(call pkg_libs,liburing)
 $(TEST_BINS):
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"

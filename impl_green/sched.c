@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../harness/runtime/clock.h"
 #include "../harness/runtime/gate.h"
@@ -88,6 +89,8 @@ static void slot_main(void *arg)
 	struct sched_run *run = lp->run;
 	if (run->overflow_test && s->index == 0)
 		coro_test_overflow();
+	if (s->index == 0)
+		sched_watch_test();
 	int rc = run->ops->worker_init ? run->ops->worker_init(&s->w) : 0;
 	if (rc != 0)
 		fail_run(run, s->w.err[0] ? s->w.err : "worker_init failed");
@@ -135,6 +138,7 @@ static void loop_prepare(struct sched_loop *lp)
 {
 	struct sched_run *run = lp->run;
 	char err[MODEL_REASON_MAX];
+	atomic_store(&lp->os_tid, (int)gettid()); /* for the watchdog */
 	if (coro_guard_thread(err, sizeof(err)) != 0 || run->be->loop_init(lp, err, sizeof(err)) != 0 ||
 	    coro_stacks_map(&lp->stacks, lp->nslots, run->stack_bytes, err, sizeof(err)) != 0) {
 		fail_run(run, err);
@@ -148,7 +152,7 @@ static void loop_prepare(struct sched_loop *lp)
 		run->be->slot_init(s);
 		coro_init(&s->co, coro_stack_lo(&lp->stacks, i), lp->stacks.stack, slot_main, s);
 		lp->made = i + 1;
-		coro_resume(&s->co);
+		sched_enter(s);
 		loop_until(lp, slot_parked, s);
 	}
 }
@@ -160,7 +164,7 @@ static void loop_go(struct sched_loop *lp)
 	struct sched_run *run = lp->run;
 	lp->live = lp->made;
 	for (uint64_t i = 0; i < lp->made; i++)
-		coro_resume(&lp->slots[i].co);
+		sched_enter(&lp->slots[i]);
 	loop_until(lp, loop_idle, NULL);
 	if (atomic_fetch_sub(&run->running, 1) == 1) {
 		run_clock_stop(run->res); /* nothing torn down yet */
@@ -178,7 +182,7 @@ static void loop_teardown(struct sched_loop *lp)
 	for (uint64_t i = 0; i < lp->made; i++) {
 		struct sched_slot *s = &lp->slots[i];
 		while (!coro_done(&s->co) && !s->waiting)
-			coro_resume(&s->co);
+			sched_enter(s);
 		if (run->be->slot_fini)
 			run->be->slot_fini(s);
 		coro_fini(&s->co);
@@ -273,6 +277,16 @@ int sched_run(const struct sched_backend *be, const struct run_config *cfg,
 		given += lp->nslots;
 	}
 
+	/* A coroutine that sleeps in a system call the hooks do not know holds
+	 * its loop: the watchdog fails the run naming it, set-up included. */
+	struct sched_watch watch;
+	if (sched_watch_start(&watch, loops, nloops, res->reason, sizeof(res->reason)) != 0) {
+		free(waits);
+		free(slots);
+		free(loops);
+		return -1;
+	}
+
 	/* Every loop set up, every coroutine parked at the start line, before
 	 * the clock starts. */
 	uint64_t threads_made = 0;
@@ -310,6 +324,7 @@ int sched_run(const struct sched_backend *be, const struct run_config *cfg,
 	}
 	for (uint64_t l = 0; l < threads_made; l++)
 		pthread_join(loops[l].tid, NULL);
+	sched_watch_stop(&watch);
 
 	uint64_t t_end = t0; /* the run ends with its last task */
 	for (uint64_t i = 0; i < given; i++) {

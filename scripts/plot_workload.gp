@@ -221,7 +221,7 @@ FAILED = 'for [i=1:NM] csv using "concurrency":(is_bad(mname(i)) ? lo : NaN):(0)
          'for [i=1:NM] csv using "concurrency":(is_bad(mname(i)) ? fail_y(i) : NaN) with points pt FAIL_PT ps FAIL_PS lw FAIL_LW lc rgb FAIL_COLOR notitle'
 # The name once, where the model failed (the levels above it are "not run:
 # failed at c=..."), left of its X; at the lowest level, where that would
-# leave the panel (redis_get's unsupported models fail at c = 1), right of it.
+# leave the panel (a model that fails at c = 1), right of it.
 first_bad(m) = is_bad(m) && strstrt(strcol("reason"), "not run") != 1
 FAILED_TEXT = 'for [i=1:NM] csv using "concurrency":(first_bad(mname(i)) && column("concurrency") > cmin ? fail_y(i) : NaN):(mname(i) . " failed") with labels right offset -1.6, 0 tc rgb FAIL_COLOR notitle, ' . \
               'for [i=1:NM] csv using "concurrency":(first_bad(mname(i)) && column("concurrency") <= cmin ? fail_y(i) : NaN):(mname(i) . " failed") with labels left offset 1.6, 0 tc rgb FAIL_COLOR notitle'

@@ -161,9 +161,5 @@ const struct wl_info wl_info_redis_get = {
 	.max_concurrency = 10000,
 	.floor = { .declared = 1, .round_trips = 1 },
 	.claims = "io,memory,tyma",
-	.coro_unsupported = "hiredis's blocking API does its own reads on a blocking socket, "
-			    "so one waiting coroutine would stall every other on its loop "
-			    "(a real limit of green threads in C: every library must go "
-			    "through the runtime's waits)",
 	.prepare = redis_get_prepare,
 };

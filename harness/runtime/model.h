@@ -112,6 +112,17 @@ void run_clock_stop(struct run_result *res);
  */
 void run_abort_cleanup(void);
 
+/*
+ * run_fail_now - fail the run at once, from any thread, when the run cannot
+ * end the ordinary way because a model thread is stuck (a coroutine asleep
+ * in a system call the runtime does not hook holds its loop): the run's one
+ * failure line on stderr with `why`, the failed run's stats line where a
+ * finished run's goes (--json, --stats-out), the run's own backend stopped,
+ * the memory cgroup left, exit 3.  Never returns.  Not for a signal handler
+ * (it formats); a model's ordinary failure returns -1 from run() instead.
+ */
+_Noreturn void run_fail_now(const char *why);
+
 /* Defined once per binary, by impl_threads/threads.c or impl_async/async.c. */
 extern const struct model model_impl;
 

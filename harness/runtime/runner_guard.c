@@ -7,6 +7,8 @@
  * start and stop, so set-up and tear-down are reported apart, never charged
  * to the tasks.  The guard's handler runs on a signal: everything it writes
  * is formatted before the run, and it calls only async-signal-safe functions.
+ * run_fail_now ends a run the same way from a thread, with a reason of its
+ * own (a coroutine that blocked its loop: impl_green/watchdog.c).
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -24,6 +26,8 @@ static char timeout_msg[512];        /* the stderr line */
 static char timeout_json[RUNNER_JSON_MAX];  /* the stats line of the failed run */
 static int timeout_stats_fd = -1;    /* --stats-out, opened for it, or -1 */
 static int timeout_json_stdout;      /* --json: the line goes to stdout too */
+static const struct run_config *guard_cfg; /* the run (run_fail_now), NULL until armed */
+static struct run_extra guard_x = { .kmem_kib = -1 }; /* its placement; nothing measured */
 
 static void write_all_raw(int fd, const char *buf, size_t len)
 {
@@ -74,6 +78,41 @@ static void stop_cb(int sig)
  * would leave the run's cgroup and backend behind. */
 static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 
+/* failed_json - the stats line of a run that failed for `why` with nothing
+ * measured, '\n'-terminated, into buf. */
+static void failed_json(char *buf, size_t len, const char *why)
+{
+	static struct run_result none; /* nothing measured; one caller at a time */
+	snprintf(none.reason, sizeof(none.reason), "%s", why);
+	none.stack_kib = guard_cfg->stack_kib; /* as asked, 0: the model's default (not run) */
+	runner_format_json(buf, len - 1, guard_cfg, &none, &guard_x, 1);
+	strcat(buf, "\n");
+}
+
+/* The line goes out by write(2), not stdio: the stuck thread may hold
+ * stderr's lock (asleep in a write to a full pipe). */
+_Noreturn void run_fail_now(const char *why)
+{
+	static char json[RUNNER_JSON_MAX];
+	char line[MODEL_REASON_MAX + 128];
+	alarm(0); /* this failure, not the time limit's */
+	if (guard_cfg)
+		snprintf(line, sizeof(line), "%s: %s -c %llu: run failed: %s\n", model_impl.name,
+			 guard_cfg->wl->name, (unsigned long long)guard_cfg->concurrency, why);
+	else
+		snprintf(line, sizeof(line), "%s: run failed: %s\n", model_impl.name, why);
+	write_all_raw(2, line, strlen(line));
+	if (guard_cfg) {
+		failed_json(json, sizeof(json), why);
+		if (timeout_stats_fd >= 0)
+			write_all_raw(timeout_stats_fd, json, strlen(json));
+		if (timeout_json_stdout)
+			write_all_raw(1, json, strlen(json));
+	}
+	run_abort_cleanup();
+	_exit(3);
+}
+
 uint64_t run_clock_start(struct run_result *res)
 {
 	stats_usage_read(&res->u_start);
@@ -105,15 +144,13 @@ void runner_guard_arm(const struct cli_config *cli, const struct run_config *cfg
 		 "%s: %s -c %llu: run failed: run timed out after %llu s (--timeout-s); giving up\n",
 		 model_impl.name, cfg->wl->name, (unsigned long long)cfg->concurrency,
 		 (unsigned long long)cli->timeout_s);
-	static struct run_result none; /* nothing measured */
-	static struct run_extra none_x = { .kmem_kib = -1 };
-	snprintf(none_x.placement, sizeof(none_x.placement), "%s", x->placement);
-	none_x.timer_slack_ns = x->timer_slack_ns;
-	none.stack_kib = cfg->stack_kib; /* as asked, 0: the model's default (not run) */
-	snprintf(none.reason, sizeof(none.reason), "run timed out after %llu s (--timeout-s)",
+	guard_cfg = cfg;
+	snprintf(guard_x.placement, sizeof(guard_x.placement), "%s", x->placement);
+	guard_x.timer_slack_ns = x->timer_slack_ns;
+	char why[MODEL_REASON_MAX];
+	snprintf(why, sizeof(why), "run timed out after %llu s (--timeout-s)",
 		 (unsigned long long)cli->timeout_s);
-	runner_format_json(timeout_json, sizeof(timeout_json) - 1, cfg, &none, &none_x, 1);
-	strcat(timeout_json, "\n");
+	failed_json(timeout_json, sizeof(timeout_json), why);
 	if (cli->stats_out)
 		timeout_stats_fd = util_open_out(cli->stats_out, O_APPEND | O_CREAT);
 	timeout_json_stdout = cli->json;

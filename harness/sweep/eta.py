@@ -243,7 +243,7 @@ class Eta:
             # 0 in each table that has it: failed or not run there (a model
             # that failed below), so a failed step, not the shape's seconds of
             # a point that runs (40 s too many on a full sweep's first half,
-            # redis_get's unsupported models).  Kept out of R and G if it runs.
+            # a model refused on a pair).  Kept out of R and G if it runs.
             self.fail_prior.add(key)
             return FAILED_S
         return st[4]
