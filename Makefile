@@ -90,6 +90,11 @@ CALIBRATE_SRC := $(wildcard harness/calibrate/*.c) harness/runtime/hist.c harnes
 	workloads/wire.c impl_green/coro.c impl_green/sched_core.c impl_green/green.c \
 	harness/runtime/net.c impl_threads/fileio.c
 
+# bin/load, the serve sweep's load generator: its folder, the histograms and
+# the option helpers; HTTP through libhttp-parser (no .pc file: linked by name).
+LOAD_SRC := $(wildcard harness/load/*.c) harness/runtime/hist.c harness/runtime/cli.c \
+	harness/runtime/util.c
+
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 RUNTIME_OBJ := $(call obj,$(RUNTIME_SRC) $(WORKLOAD_SRC))
 # Every binary: its objects and its pkg-config libraries, for the one link rule.
@@ -99,7 +104,9 @@ OBJ_backend := $(call obj,$(BACKEND_SRC))
 PKGS_backend := libevent
 OBJ_calibrate := $(call obj,$(CALIBRATE_SRC))
 PKGS_calibrate := libevent
-PROGRAMS := $(BINARIES) backend calibrate
+OBJ_load := $(call obj,$(LOAD_SRC))
+LIBS_load := -lhttp_parser
+PROGRAMS := $(BINARIES) backend calibrate load
 ALL_PKGS := $(sort $(foreach p,$(PROGRAMS),$(PKGS_$(p))))
 
 # Headers of every library any program uses; each program links only its own.
@@ -129,7 +136,7 @@ JOBS := $(shell nproc 2>/dev/null || echo 2)
 .SECONDEXPANSION:
 $(BIN)/%: $$(OBJ_%) $(BUILD)/flags | $(BIN)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(call pkg_libs,$(PKGS_$*)) $(LIBS_M)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(call pkg_libs,$(PKGS_$*)) $(LIBS_$*) $(LIBS_M)
 
 # A change of compiler or flags rebuilds everything: the objects depend on a
 # file holding them, rewritten only when they change.
