@@ -129,7 +129,9 @@ void load_ready(struct load_conn *c, uint64_t now)
 		return;
 	}
 	uint64_t due = due_ns(c);
-	if ((t->run->t_end_ns && due >= t->run->t_end_ns) || load_window_over(t, due)) {
+	/* due after the window, or the window is over (a connection that fell
+	 * behind owes requests: they are counted as unsent, not sent late) */
+	if ((t->run->t_end_ns && due >= t->run->t_end_ns) || load_window_over(t, now)) {
 		c->state = LC_DONE;
 		return;
 	}
