@@ -1,0 +1,379 @@
+"""serve.py - the serve section of `make bench`: every model as an HTTP/1.1
+server under load from outside (issue 31; shared/DESIGN.md, "Serve").
+
+The main sweep fans tasks out from inside the model; the field's claims about
+servers (Flash, Capriccio/Knot, Tyma, JEP 444, "a thread per network
+client") were measured the other way: clients connect, most of them idle,
+and requests come on the clients' schedule.  This section asks that: each
+model serves each HANDLERS pair (`bin/MODEL WORKLOAD --serve 0`, the pair's
+own task per request) and bin/load drives it.
+
+A server is started per (workload, model, connections, active share) and
+measured with several bin/load runs (serve_proc.py); each of its rows is
+one load pattern:
+  - connections 1 .. 10,000 (LEVELS), all active, closed loop: throughput
+    and p99 against connections, and memory per connection from the
+    server's peak (user RSS + kernel memory, its stats line) across levels:
+    (mem(C) - mem(1)) / (C - 1), as the main sweep's rss_per_task_kib;
+    100,000 where this machine's descriptor limit allows both processes,
+    else a failed row saying so (at once: nothing is started);
+  - 10,000 connections of which 1% send (C10K): closed loop, then the
+    offered RATES open loop (latency from each request's due time), and
+    whether the model fell behind (achieved below FELL_BEHIND of offered,
+    or p99 past LATENCY_BOUND_US).
+GRID_PAIRS get all of it; the other handlers the C10K server only (the
+section's budget, README "Serve").  The models of one server shape run back
+to back, their order rotated from one shape to the next (as the main sweep).
+
+Checks on every server: the sum of the load runs' checksums equals the
+server's own (its stats line), and its first run, ids 0 .. VERIFY_REQUESTS-1,
+folds to the fan-out checksum of the same ids (one `bin/threads -n` run per
+pair): the same work.  Output: RUN/serve/results.csv (one row per load
+pattern), serve/stats/ (every bin/load and server stats line), serve/hist/
+and serve/hgrm/ (each row's runs merged), meta.json "serve".
+"""
+
+import argparse
+import os
+import sys
+import time
+
+from . import common, eta, hgrm, interval, point, rundir, serve_proc as P
+from . import runner as R
+
+DIR = "serve"
+HANDLERS = ("io_sleep", "io_backend", "redis_get", "file_read")
+GRID_PAIRS = ("io_sleep", "io_backend")   # the connection levels and the offered rates
+LEVELS = (1, 1000, 10000, 100000)         # connections, all active
+QUICK_LEVELS = (1,)
+C10K = (10000, 0.01)                      # connections, active share: the C10K case
+QUICK_C10K = (1000, 0.01)                 # ... in a QUICK sweep (CI: seconds)
+RATES = (2000, 10000, 30000)              # offered requests/s on the C10K server
+QUICK_RATES = (5000,)
+RUNS = 3                                  # closed-loop bin/load runs per row
+QUICK_RUNS = 2                            # (an interval needs two)
+RUN_S = 0.3                               # one bin/load run's window, s
+QUICK_RUN_S = 0.15
+RATE_S = 0.5                              # an open-loop row: one run this long
+QUICK_RATE_S = 0.3
+VERIFY_REQUESTS = 100                     # the checksum run on each server: ids 0..99
+FELL_BEHIND = 0.95                        # achieved below this share of offered: behind
+LATENCY_BOUND_US = 10000                  # or p99 past 10 ms: ten times the pairs' 1 ms wait
+NOFILE_SPARE = 64                         # descriptors a process needs besides its sockets
+PRIOR_S = {1: 1.5, 1000: 2.0, 10000: 4.0}  # ETA shape: seconds per server by connections
+
+COLUMNS = [
+    "workload", "model", "connections", "active", "mode", "offered", "status", "reason",
+    "runs", "throughput", "throughput_min", "throughput_max", "throughput_lo", "throughput_hi",
+    "p50_us", "p90_us", "p99_us", "p99_lo", "p99_hi", "p999_us", "max_us", "mean_us",
+    "errors", "idle_closed", "unsent", "fell_behind", "load_cpu_s", "load_util", "load_bound",
+    "srv_maxrss_kib", "srv_kmem_kib", "srv_mem_kib", "mem_source", "rss_per_conn_kib",
+    "kmem_per_conn_kib", "mem_per_conn_kib", "connections_peak", "srv_threads",
+    "srv_utime_s", "srv_stime_s", "srv_requests", "srv_checksum", "load_checksum",
+    "checksum_ok", "verify_checksum", "fanout_checksum", "placement", "loadavg", "point_s",
+]
+
+
+def add_options(ap):
+    """--no-serve and --load-host on the closed-loop sweep's parser."""
+    ap.add_argument("--no-serve", action="store_true",
+                    help="skip the serve section (harness/sweep/serve.py)")
+    ap.add_argument("--load-host", help="NETNS:ADDR: bin/load in that network namespace, "
+                    "the servers bound to ADDR (default: both here)")
+
+
+def skipped(args, pairs):
+    """Why the section does not run, or None."""
+    if getattr(args, "no_serve", False):
+        return "--no-serve (SERVE=0)"
+    if not [p for p in pairs if p["name"] in HANDLERS]:
+        return "none of its handlers (%s) is in the run" % ", ".join(HANDLERS)
+    return None
+
+
+def nofile_limit():
+    """The hard descriptor limit a child gets (neither side can raise it)."""
+    import resource
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    return hard if hard != resource.RLIM_INFINITY else 1 << 30
+
+
+def shapes(args, pairs):
+    """[(pair, connections, active, rates)] of the section: one server each."""
+    quick = args.quick
+    out = []
+    for p in pairs:
+        if p["name"] not in HANDLERS:
+            continue
+        c10k, share = QUICK_C10K if quick else C10K
+        grid = p["name"] in GRID_PAIRS
+        if grid:
+            out += [(p, c, c, ()) for c in (QUICK_LEVELS if quick else LEVELS)]
+        if grid or not quick:
+            out.append((p, c10k, max(1, int(c10k * share)),
+                        (QUICK_RATES if quick else RATES) if grid else ()))
+    return out
+
+
+def plan(args, pairs):
+    """[(pair, model, connections, active, rates)] in the order they run."""
+    out = []
+    for k, (p, c, a, rates) in enumerate(shapes(args, pairs)):
+        ms = args.models
+        out += [(p, ms[(k + j) % len(ms)], c, a, rates) for j in range(len(ms))]
+    return out
+
+
+def step_x(c, a):
+    """The ETA's level of a server: connections and active share in one int."""
+    return c * 1000 + (1000 * a) // c
+
+
+def steps(args, pairs):
+    """The section's ETA steps, one per server."""
+    scale = eta.QUICK_SCALE if args.quick else 1.0
+    return [eta.step("serve", p["name"], m["name"], step_x(c, a),
+                     PRIOR_S.get(c, PRIOR_S[10000] * c / 10000) * scale)
+            for p, m, c, a, _ in plan(args, pairs)]
+
+
+def fanout_checksum(runner, meta, pair):
+    """The fan-out checksum of ids 0..VERIFY_REQUESTS-1 (bin/threads), or None."""
+    argv = [os.path.join(common.bin_dir(), "threads"), pair.get("run_as", pair["name"]),
+            "-c", "4", "-n", str(VERIFY_REQUESTS), "--json"] + (pair.get("argv") or [])
+    rc, stats, _ = R.run_json(runner, meta, argv)
+    return stats.get("checksum") if rc == 0 and stats else None
+
+
+def fold(sums):
+    """The wrapping sum of hex checksums, as the server folds its answers."""
+    return "%016x" % (sum(int(s, 16) for s in sums) & ((1 << 64) - 1))
+
+
+def row_of(pair, model, c, a, mode, offered, place):
+    return {"workload": pair["name"], "model": model["name"], "connections": c, "active": a,
+            "mode": mode, "offered": offered, "status": "ok", "reason": "",
+            "placement": place["mode"], "loadavg": P.load_average()}
+
+
+def merge_runs(row, runs, mode, offered):
+    """A row's figures from its bin/load stats lines (medians; intervals)."""
+    thr = [s["throughput"] for s in runs]
+    p99 = [s["p99_us"] for s in runs]
+    med = common.median
+    row.update(runs=len(runs), throughput=med(thr), throughput_min=min(thr),
+               throughput_max=max(thr), p50_us=med([s["p50_us"] for s in runs]),
+               p90_us=med([s["p90_us"] for s in runs]), p99_us=med(p99),
+               p999_us=med([s["p999_us"] for s in runs]), max_us=max(s["max_us"] for s in runs),
+               mean_us=med([s["mean_us"] for s in runs]),
+               errors=sum(s["errors"] for s in runs),
+               idle_closed=sum(s["idle_closed"] for s in runs),
+               unsent=sum(s["unsent"] for s in runs),
+               load_cpu_s=sum(s["load_cpu_s"] for s in runs),
+               load_util=max(s["load_util"] for s in runs),
+               load_bound=int(any(s["load_bound"] for s in runs)),
+               load_checksum=fold(s["checksum"] for s in runs))
+    iv = interval.point(thr) if all(x > 0 for x in thr) else None
+    row["throughput_lo"], row["throughput_hi"] = iv if iv else (None, None)
+    iv = interval.point(p99) if all(x > 0 for x in p99) else None
+    row["p99_lo"], row["p99_hi"] = iv if iv else (None, None)
+    if mode == "open":
+        row["fell_behind"] = int(row["throughput"] < FELL_BEHIND * offered
+                                 or row["p99_us"] > LATENCY_BOUND_US)
+
+
+def server_fields(srv):
+    """The server's figures every row of it carries."""
+    rss, kmem = srv.get("maxrss_kib"), srv.get("kmem_kib")
+    return {"srv_maxrss_kib": rss, "srv_kmem_kib": kmem,
+            "srv_mem_kib": rss + kmem if rss is not None and kmem is not None else None,
+            "mem_source": srv.get("mem_source"), "connections_peak": srv.get("connections_peak"),
+            "srv_threads": srv.get("threads"), "srv_utime_s": srv.get("utime_s"),
+            "srv_stime_s": srv.get("stime_s"), "srv_requests": srv.get("requests"),
+            "srv_checksum": srv.get("checksum")}
+
+
+def measure_server(args, runner, meta, out_dir, pair, model, c, a, rates, place, fanout):
+    """One server: started, its load patterns run, stopped.  Its rows."""
+    tag = "%s-%s-c%d-a%d" % (pair["name"], model["name"], c, a)
+    mk = lambda mode, off: row_of(pair, model, c, a, mode, off, place)
+    rows = [mk("closed", 0)] + [mk("open", r) for r in rates]
+    limit = nofile_limit()
+    if c + NOFILE_SPARE > limit:
+        for r in rows:
+            r.update(status="failed", reason="not run: %d connections need %d descriptors in "
+                     "bin/load and in the server, the hard RLIMIT_NOFILE is %d here" % (
+                         c, c + NOFILE_SPARE, limit))
+        return rows
+    stats_dir = os.path.join(out_dir, "stats")
+    srv = P.Server(model, pair, c, place, os.path.join(stats_dir, tag + ".server.jsonl"))
+    why = srv.start(meta)
+    loads, all_sums = {}, []
+    run_s = QUICK_RUN_S if args.quick else RUN_S
+    rate_s = QUICK_RATE_S if args.quick else RATE_S
+    verify = None
+    try:
+        if why is None:
+            st, why = P.run_load(runner, meta, P.load_argv(
+                place, srv.port, "/" + pair.get("run_as", pair["name"]), c, min(a, 16),
+                requests=VERIFY_REQUESTS, ids_from=0))
+            if st:
+                verify = st["checksum"]
+                all_sums.append(st["checksum"])
+        next_id = VERIFY_REQUESTS
+        for r in rows:
+            if why is not None:
+                break
+            mode, off = r["mode"], r["offered"]
+            hist = hgrm.hist_file(out_dir, "%s-%s" % (tag, mode if mode == "closed" else "r%d"
+                                                      % off))
+            runs = []
+            for _ in range(args.serve_runs if mode == "closed" else 1):
+                st, why = P.run_load(runner, meta, P.load_argv(
+                    place, srv.port, "/" + pair.get("run_as", pair["name"]), c, a,
+                    rate=off or None, duration_s=run_s if mode == "closed" else rate_s,
+                    ids_from=next_id, hist_file=hist), run_s)
+                if st:
+                    all_sums.append(st["checksum"])
+                    next_id += st["sent"]
+                if why is not None:
+                    break
+                runs.append(st)
+            loads[id(r)] = (runs, hist)
+    finally:
+        stats, stop_why = srv.stop() if srv.proc else (None, None)
+    why = why or stop_why
+    for r in rows:
+        runs, hist = loads.get(id(r), ([], None))
+        if why is not None or not runs:
+            r.update(status="failed", reason=why or "no run")
+            continue
+        merge_runs(r, runs, r["mode"], r["offered"])
+        r.update(server_fields(stats))
+        r["verify_checksum"], r["fanout_checksum"] = verify, fanout
+        tag_r = os.path.basename(hist)[:-len(".jsonl")]
+        hgrm.write_point(out_dir, tag_r, runs, hist)
+    if stats:
+        ok = (stats.get("checksum") == fold(all_sums) and verify is not None
+              and verify == fanout)
+        for r in rows:
+            r["checksum_ok"] = int(ok) if r["status"] == "ok" else None
+    with open(os.path.join(stats_dir, tag + ".load.jsonl"), "a") as f:
+        for r in rows:
+            for st in loads.get(id(r), ([], None))[0]:
+                f.write(__import__("json").dumps(st) + "\n")
+    return rows
+
+
+def per_connection(rows):
+    """Fill memory per connection: (X(C) - X(1)) / (C - 1) against the same
+    workload and model's 1-connection server, for user, kernel and both."""
+    base = {(r["workload"], r["model"]): r for r in rows
+            if r["connections"] == 1 and r["status"] == "ok" and r["mode"] == "closed"}
+    for r in rows:
+        b = base.get((r["workload"], r["model"]))
+        if r["status"] != "ok" or not b or r["connections"] <= 1:
+            continue
+        n = r["connections"] - 1
+        for col, src in (("rss_per_conn_kib", "srv_maxrss_kib"),
+                         ("kmem_per_conn_kib", "srv_kmem_kib"),
+                         ("mem_per_conn_kib", "srv_mem_kib")):
+            if r.get(src) is not None and b.get(src) is not None:
+                r[col] = (r[src] - b[src]) / n
+
+
+def write_csv(path, rows):
+    per_connection(rows)
+    import csv
+    import io
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: common.fmt(r.get(k)) for k in COLUMNS})
+    common.write_atomic(path, buf.getvalue())
+
+
+def progress(args, i, total, start, rows, left_s):
+    r = rows[0]
+    what = ("%s req/s, p99 %s us" % (common.human(r["throughput"]), common.human(r["p99_us"]))
+            if r["status"] == "ok" else common.colour("FAILED: %s" % r["reason"], "31"))
+    common.say("serve [%2d/%d] %-10s %-8s conn=%-6d active=%-6d %s  (%s elapsed, ~%s left)" % (
+        i, total, r["workload"], r["model"], r["connections"], r["active"], what,
+        common.duration(time.monotonic() - start), common.duration(left_s)), args.quiet)
+
+
+def run(args, runner, pairs, run_dir, meta, save, clock=None):
+    """The section into run_dir/serve/, recorded in meta["serve"].  Returns
+    130 after an interrupt (the results before it stay whole), else None."""
+    why = skipped(args, pairs)
+    if why:
+        meta["serve"] = {"status": "skipped", "reason": why, "file": None}
+        return None
+    out_dir = os.path.join(run_dir, DIR)
+    os.makedirs(os.path.join(out_dir, "stats"), exist_ok=True)
+    place = P.placement(args.pin, getattr(args, "load_host_parsed", None))
+    args.serve_runs = QUICK_RUNS if args.quick else RUNS
+    points = plan(args, pairs)
+    meta["serve"] = {
+        "status": "running", "file": DIR + "/results.csv", "placement": place["text"],
+        "placement_mode": place["mode"], "runs": args.serve_runs,
+        "run_s": QUICK_RUN_S if args.quick else RUN_S,
+        "rate_s": QUICK_RATE_S if args.quick else RATE_S,
+        "rates": list(QUICK_RATES if args.quick else RATES),
+        "c10k": list(QUICK_C10K if args.quick else C10K),
+        "levels": list(QUICK_LEVELS if args.quick else LEVELS),
+        "fell_behind_share": FELL_BEHIND, "latency_bound_us": LATENCY_BOUND_US,
+        "verify_requests": VERIFY_REQUESTS, "nofile_hard": nofile_limit(),
+        "servers": len(points)}
+    save()
+    common.say("bench: serve section: %d servers (%s), %s, in %s" % (
+        len(points), ", ".join(sorted({p["name"] for p, *_ in points})), place["text"],
+        common.rel(out_dir)), args.quiet)
+    if clock is None:
+        clock = eta.Eta(steps(args, pairs), args.quick)
+    fanout = {}
+    rows, start = [], time.monotonic()
+    csv_path = os.path.join(out_dir, "results.csv")
+    try:
+        for i, (pair, model, c, a, rates) in enumerate(points, 1):
+            if pair["name"] not in fanout:
+                fanout[pair["name"]] = fanout_checksum(runner, meta, pair)
+            t0 = time.monotonic()
+            got = measure_server(args, runner, meta, out_dir, pair, model, c, a, rates, place,
+                                 fanout[pair["name"]])
+            spent = time.monotonic() - t0
+            for r in got:
+                r["point_s"] = round(spent, 3)
+            rows += got
+            clock.record(("serve", pair["name"], model["name"], step_x(c, a)), spent)
+            write_csv(csv_path, rows)
+            save()
+            progress(args, i, len(points), start, got, clock.remaining())
+    except common.Interrupted:
+        rundir.remove_tmp(out_dir)
+        meta["serve"]["status"] = "interrupted"
+        save()
+        print("bench: interrupted in the serve section (%d of %d servers in %s); results "
+              "before it complete; results/latest unchanged"
+              % (len(rows), len(points), common.rel(out_dir)), file=sys.stderr)
+        return 130
+    meta["serve"].update(status="ok", elapsed_s=round(time.monotonic() - start, 1),
+                         failed=sum(1 for r in rows if r["status"] != "ok"),
+                         results_csv=rundir.results_seal(csv_path))
+    save()
+    return None
+
+
+def main_args(argv):
+    """The standalone entry's arguments (bench_serve.py)."""
+    ap = argparse.ArgumentParser(prog="make bench-serve", description=__doc__.split("\n")[0])
+    ap.add_argument("--workloads", help="comma-separated handlers (default: %s)"
+                    % ",".join(HANDLERS))
+    ap.add_argument("--results", default=os.path.join(common.ROOT, "results"))
+    common.add_shared_options(ap)
+    ap.add_argument("--load-host", help="NETNS:ADDR (LOAD_HOST=)")
+    return ap.parse_args(argv)
+
+
+point_ = point  # the closed-loop point module: its CSV rules are this section's model
