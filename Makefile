@@ -23,6 +23,12 @@ BIN ?= bin
 WARN := -std=c11 -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes
 DEFS := -D_GNU_SOURCE
 LIBS_M := -lm
+# The runner's own library without a pkg-config file: Debian's
+# libhttp-parser-dev ships none.  Serve mode's HTTP (harness/runtime/http.c)
+# is in every model binary; check-libs names the package when the header is
+# missing.
+LIBS_RUNNER := -lhttp_parser
+RUNNER_HEADERS := http_parser.h:libhttp-parser-dev
 
 ifeq ($(V),1)
 Q :=
@@ -105,7 +111,7 @@ PKGS_backend := libevent
 OBJ_calibrate := $(call obj,$(CALIBRATE_SRC))
 PKGS_calibrate := libevent
 OBJ_load := $(call obj,$(LOAD_SRC))
-LIBS_load := -lhttp_parser
+LIBS_load := $(LIBS_RUNNER)
 PROGRAMS := $(BINARIES) backend calibrate load
 ALL_PKGS := $(sort $(foreach p,$(PROGRAMS),$(PKGS_$(p))))
 
@@ -136,7 +142,8 @@ JOBS := $(shell nproc 2>/dev/null || echo 2)
 .SECONDEXPANSION:
 $(BIN)/%: $$(OBJ_%) $(BUILD)/flags | $(BIN)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(call pkg_libs,$(PKGS_$*)) $(LIBS_$*) $(LIBS_M)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(call pkg_libs,$(PKGS_$*)) \
+		$(if $(filter $(BINARIES),$*),$(LIBS_RUNNER)) $(LIBS_$*) $(LIBS_M)
 
 # A change of compiler or flags rebuilds everything: the objects depend on a
 # file holding them, rewritten only when they change.
@@ -152,6 +159,9 @@ check-libs:
 	@for l in $(ALL_PKGS); do $(PKG_CONFIG) --exists $$l 2>/dev/null || { \
 		echo "make: library '$$l' not found (pkg-config): apt-get install $$(scripts/deps.sh --package $$l)" >&2; \
 		exit 1; }; done
+	@for hp in $(RUNNER_HEADERS); do h=$${hp%%:*}; \
+		printf '#include <%s>\n' "$$h" | $(CC) $(CFLAGS) -E -x c - >/dev/null 2>&1 || { \
+		echo "make: header '$$h' not found: apt-get install $${hp#*:}" >&2; exit 1; }; done
 
 $(BUILD)/%.o: %.c $(BUILD)/flags | check-libs
 	@mkdir -p $(dir $@)
@@ -164,7 +174,7 @@ $(BUILD)/test-bin/test_hist: $(call obj,tests/test_hist.c harness/runtime/hist.c
 $(BUILD)/test-bin/test_cli: $(call obj,tests/test_cli.c harness/runtime/cli.c)
 $(BUILD)/test-bin/test_workloads: $(call obj,tests/test_workloads.c) $(RUNTIME_OBJ)
 $(BUILD)/test-bin/test_wire: $(call obj,tests/test_wire.c workloads/wire.c)
-$(BUILD)/test-bin/test_workloads: TEST_LIBS = $(call pkg_libs,$(PAIR_PKGS))
+$(BUILD)/test-bin/test_workloads: TEST_LIBS = $(call pkg_libs,$(PAIR_PKGS)) $(LIBS_RUNNER)
 $(BUILD)/test-bin/test_evsleep: $(call obj,tests/test_evsleep.c $(EVBASE_SRC))
 $(BUILD)/test-bin/test_evsleep: TEST_LIBS = $(call pkg_libs,libevent)
 $(TEST_BINS):

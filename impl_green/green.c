@@ -31,6 +31,9 @@
 #include "../impl_threads/fileio.h"
 #include "sched.h"
 
+#define GREEN_IO_EVENTS 2 /* sockets a slot keeps registered at once: a server's
+			     connection has two, its client's and its backend's */
+
 /* A loop's backend state (lp->be). */
 struct green_loop {
 	struct event_base *base;   /* its event_base */
@@ -41,8 +44,10 @@ struct green_loop {
 struct sched_wait {
 	struct evsleep sleep; /* its sleeps (blk_sleep_us, blk_sleep_from) */
 	struct event timer; /* an open-loop arrival, or a bounded wait's end */
-	struct event io;    /* the socket it uses, edge-triggered, persistent */
-	int io_fd;          /* the socket io watches, or -1 */
+	struct event io[GREEN_IO_EVENTS]; /* the sockets it uses, edge-triggered, persistent */
+	int io_fd[GREEN_IO_EVENTS]; /* the socket each watches, or -1 */
+	int io_last;        /* the io used last: the other is the one replaced */
+	int want_fd;        /* the socket it is parked on */
 	short want;         /* EV_READ or EV_WRITE while parked on io; 0 otherwise */
 	int bound_fd;       /* the socket blk_io_timeout bounded, or -1 */
 	const struct timeval *bound; /* its bound on one wait: a common timeout */
@@ -77,7 +82,7 @@ static void io_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	struct sched_slot *s = arg;
-	if (s->wait->want & what) {
+	if (s->wait->want_fd == fd && (s->wait->want & what)) {
 		s->wait->want = 0; /* woken once: a bound's timer is disarmed below */
 		if (s->wait->bound_fd == fd)
 			evtimer_del(&s->wait->timer);
@@ -105,7 +110,9 @@ static int green_loop_init(struct sched_loop *lp, char *err, size_t errlen)
 static void green_slot_init(struct sched_slot *s)
 {
 	evtimer_assign(&s->wait->timer, slot_base(s), timer_cb, s);
-	s->wait->io_fd = -1;
+	for (int i = 0; i < GREEN_IO_EVENTS; i++)
+		s->wait->io_fd[i] = -1;
+	s->wait->want_fd = -1;
 	s->wait->bound_fd = -1;
 }
 
@@ -124,9 +131,11 @@ static int green_poll(struct sched_loop *lp, int block, char *err, size_t errlen
 static void forget(int fd)
 {
 	struct sched_wait *w = sched_self()->wait;
-	if (w->io_fd == fd) {
-		event_del(&w->io);
-		w->io_fd = -1;
+	for (int i = 0; i < GREEN_IO_EVENTS; i++) {
+		if (w->io_fd[i] == fd) {
+			event_del(&w->io[i]);
+			w->io_fd[i] = -1;
+		}
 	}
 	if (w->bound_fd == fd)
 		w->bound_fd = -1;
@@ -135,8 +144,9 @@ static void forget(int fd)
 static void green_slot_fini(struct sched_slot *s)
 {
 	event_del(&s->wait->timer);
-	if (s->wait->io_fd >= 0)
-		event_del(&s->wait->io);
+	for (int i = 0; i < GREEN_IO_EVENTS; i++)
+		if (s->wait->io_fd[i] >= 0)
+			event_del(&s->wait->io[i]);
 }
 
 static void green_loop_fini(struct sched_loop *lp)
@@ -166,18 +176,22 @@ static int wait_fd(int fd, short what)
 {
 	struct sched_slot *s = sched_self();
 	struct sched_wait *w = s->wait;
-	if (w->io_fd != fd) {
-		if (w->io_fd >= 0)
-			event_del(&w->io);
-		w->io_fd = -1;
-		if (event_assign(&w->io, slot_base(s), fd, EV_READ | EV_WRITE | EV_ET | EV_PERSIST,
-				 io_cb, s) != 0 ||
-		    event_add(&w->io, NULL) != 0) {
+	int i = w->io_fd[0] == fd ? 0 : w->io_fd[1] == fd ? 1 : -1;
+	if (i < 0) { /* registered once, then kept: a round trip costs no epoll_ctl */
+		i = w->io_fd[0] < 0 ? 0 : w->io_fd[1] < 0 ? 1 : 1 - w->io_last;
+		if (w->io_fd[i] >= 0)
+			event_del(&w->io[i]);
+		w->io_fd[i] = -1;
+		if (event_assign(&w->io[i], slot_base(s), fd,
+				 EV_READ | EV_WRITE | EV_ET | EV_PERSIST, io_cb, s) != 0 ||
+		    event_add(&w->io[i], NULL) != 0) {
 			errno = ENOMEM;
 			return -1;
 		}
-		w->io_fd = fd;
+		w->io_fd[i] = fd;
 	}
+	w->io_last = i;
+	w->want_fd = fd;
 	/* A bounded socket: the slot's timer ends the wait if no edge does. */
 	int bounded = w->bound_fd == fd;
 	if (bounded) {
@@ -331,4 +345,40 @@ void blk_close(int fd)
 {
 	forget(fd);
 	net_close_abort(fd);
+}
+
+long blk_recv_some(int fd, void *buf, size_t len)
+{
+	for (;;) {
+		ssize_t r = recv(fd, buf, len, 0);
+		if (r >= 0)
+			return (long)r;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			if (wait_fd(fd, EV_READ) != 0)
+				return -1;
+		} else if (errno != EINTR) {
+			return -1;
+		}
+	}
+}
+
+int blk_accept(int lfd)
+{
+	for (;;) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			if (wait_fd(lfd, EV_READ) != 0)
+				return -1;
+		} else if (errno != EINTR) {
+			return -1;
+		}
+	}
+}
+
+void blk_close_client(int fd, int lingering)
+{
+	forget(fd);
+	net_close_client(fd, lingering);
 }

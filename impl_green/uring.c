@@ -16,6 +16,7 @@
  * makes ring set-up fail as if io_uring_queue_init had returned -ENOSYS.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -293,6 +294,61 @@ int blk_io_timeout(int fd, uint64_t us)
 void blk_close(int fd)
 {
 	net_close_abort(fd); /* nothing of ours is pending on it between tasks */
+}
+
+long blk_recv_some(int fd, void *buf, size_t len)
+{
+	struct sched_slot *s = sched_self();
+	for (;;) {
+		struct io_uring_sqe *sqe = sqe_get(s);
+		io_uring_prep_recv(sqe, fd, buf, len, 0);
+		int rc = complete(s, sqe);
+		if (rc >= 0)
+			return rc;
+		if (rc != -EINTR && rc != -EAGAIN) {
+			errno = -rc;
+			return -1;
+		}
+	}
+}
+
+/* poll_in - park until fd is readable (IORING_OP_POLL_ADD).  0, or -1 with errno. */
+static int poll_in(struct sched_slot *s, int fd)
+{
+	struct io_uring_sqe *sqe = sqe_get(s);
+	io_uring_prep_poll_add(sqe, fd, POLLIN);
+	int rc = complete(s, sqe);
+	if (rc < 0) {
+		errno = -rc;
+		return -1;
+	}
+	return 0;
+}
+
+/* The listener is non-blocking (serve.h), which io_uring honours with
+ * -EAGAIN: a poll submission waits for the next connection. */
+int blk_accept(int lfd)
+{
+	struct sched_slot *s = sched_self();
+	for (;;) {
+		struct io_uring_sqe *sqe = sqe_get(s);
+		io_uring_prep_accept(sqe, lfd, NULL, NULL, SOCK_CLOEXEC);
+		int rc = complete(s, sqe);
+		if (rc >= 0)
+			return rc;
+		if (rc == -EAGAIN || rc == -EWOULDBLOCK) {
+			if (poll_in(s, lfd) != 0)
+				return -1;
+		} else if (rc != -EINTR) {
+			errno = -rc;
+			return -1;
+		}
+	}
+}
+
+void blk_close_client(int fd, int lingering)
+{
+	net_close_client(fd, lingering); /* nothing of ours is pending on it */
 }
 
 static int uring_run(const struct run_config *cfg, struct run_result *res)

@@ -65,6 +65,24 @@ int blk_io_timeout(int fd, uint64_t us);
  */
 int blk_pread(int fd, void *buf, size_t len, uint64_t off);
 
+/* blk_recv_some - receive what has come on fd, up to len bytes, waiting
+ * until something has.  The count, 0 if the peer closed its side (or the
+ * socket was shut down), or -1 with errno. */
+long blk_recv_some(int fd, void *buf, size_t len);
+
+/*
+ * blk_accept - a connection from listening socket lfd (non-blocking),
+ * waiting until one comes: its fd (non-blocking on green, blocking on
+ * threads and uring: use it with the calls above, release it with
+ * blk_close_client), or -1 with errno (EINVAL once serve_stop has shut lfd
+ * down; EMFILE when descriptors ran out).
+ */
+int blk_accept(int lfd);
+
+/* blk_close_client - close an fd from blk_accept (net_close_client's
+ * lingering rule), after the runtime forgets whatever it kept for it. */
+void blk_close_client(int fd, int lingering);
+
 /* blk_close - abortive close of an fd from blk_connect (net_close_abort),
  * after the runtime forgets whatever it kept for it. */
 void blk_close(int fd);

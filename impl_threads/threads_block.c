@@ -5,6 +5,7 @@
  * read until done).  The thread sleeps in the kernel; nothing else waits.
  */
 #include <errno.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -66,4 +67,34 @@ int blk_io_timeout(int fd, uint64_t us)
 void blk_close(int fd)
 {
 	net_close_abort(fd);
+}
+
+long blk_recv_some(int fd, void *buf, size_t len)
+{
+	for (;;) {
+		ssize_t r = recv(fd, buf, len, 0);
+		if (r >= 0 || errno != EINTR)
+			return (long)r;
+	}
+}
+
+int blk_accept(int lfd)
+{
+	for (;;) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			struct pollfd p = { .fd = lfd, .events = POLLIN };
+			if (poll(&p, 1, -1) < 0 && errno != EINTR)
+				return -1;
+		} else if (errno != EINTR) {
+			return -1;
+		}
+	}
+}
+
+void blk_close_client(int fd, int lingering)
+{
+	net_close_client(fd, lingering);
 }

@@ -54,6 +54,7 @@ for lib in $(registry_libs); do
 	need "$(deb_for "$lib")" pkg-config --exists "$lib"
 done
 need libcmocka-dev test -f /usr/include/cmocka.h
+need libhttp-parser-dev test -f /usr/include/http_parser.h # serve mode's HTTP (no .pc file)
 need hyperfine command -v hyperfine
 need gnuplot-nox command -v gnuplot
 need python3 command -v python3

@@ -61,6 +61,16 @@ struct model {
 	 * how far the run got (e.g. "pthread_create: EAGAIN at 31500 threads").
 	 */
 	int (*run)(const struct run_config *cfg, struct run_result *res);
+	/*
+	 * serve - --serve: accept connections on the runner's listeners
+	 * (harness/runtime/serve.h) and run the pair's task for each request
+	 * with the pair's own code, each connection's handler set up as a
+	 * fan-out slot is (worker_init, slot_init), until serve_stop; then close
+	 * every connection and return.  Counts go through serve.h.  Returns 0,
+	 * or -1 with res->reason set (a set-up failure; a fault while serving
+	 * is serve_fault's).  NULL: the model does not serve.
+	 */
+	int (*serve)(const struct run_config *cfg, struct run_result *res);
 };
 
 /*

@@ -59,6 +59,25 @@ static int no_task_done(const struct run_config *cfg, struct run_result *res)
 	return 1;
 }
 
+/*
+ * set_nofile - --nofile N: the descriptor limit, soft and hard, set to N
+ * (a test's low limit, or a server's 100,000 connections where the
+ * machine's fs.nr_open allows).  Returns N, or exits 3 naming the refusal.
+ */
+static rlim_t set_nofile(uint64_t n)
+{
+	struct rlimit rl = { (rlim_t)n, (rlim_t)n };
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		fprintf(stderr, "%s: --nofile %llu: setrlimit(RLIMIT_NOFILE): %s%s\n",
+			model_impl.name, (unsigned long long)n, strerror(errno),
+			errno == EPERM ? " (raising the hard limit needs CAP_SYS_RESOURCE; past "
+					 "fs.nr_open, nobody may)"
+				       : "");
+		exit(3);
+	}
+	return rl.rlim_cur;
+}
+
 /* config_of - the run as the command line and the registry define it
  * (defaults applied); bad usage exits 2. */
 static struct run_config config_of(const struct cli_config *cli)
@@ -173,12 +192,15 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	struct run_config cfg = config_of(&cli);
+	if (cli.serve && !model_impl.serve)
+		fatal_usage("--serve: this model does not serve");
 	check_outputs(&cli);
 	snprintf(runner_key, sizeof(runner_key), "%ld-%llu", (long)getpid(),
 		 (unsigned long long)clock_now_ns());
 
 	signal(SIGPIPE, SIG_IGN); /* a dead peer is an error to count, not a kill */
-	rlim_t nofile = util_raise_nofile(); /* every in-flight task may hold a socket */
+	/* every in-flight task (or connection served) may hold a socket */
+	rlim_t nofile = cli.nofile ? set_nofile(cli.nofile) : util_raise_nofile();
 	/* The kernel lets a blocking sleep (nanosleep, clock_nanosleep: the
 	 * threads model's waits) wake up to 50 us late by default, the "timer
 	 * slack"; libevent's timerfd timers get none.  One rule for both: none.
@@ -206,6 +228,8 @@ int main(int argc, char **argv)
 	memcg_enter(&runner_memcg, cli.kmem == CLI_KMEM_MEMINFO ? MEMCG_USE_MEMINFO
 				   : cli.kmem == CLI_KMEM_OFF   ? MEMCG_OFF
 								: MEMCG_AUTO);
+	if (cli.serve)
+		return runner_serve(&cli, &cfg, &res, &extra, failed);
 
 	runner_guard_arm(&cli, &cfg, &extra);
 	stats_usage_read(&extra.u_enter);

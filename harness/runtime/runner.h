@@ -100,6 +100,25 @@ void runner_stop_peer(const struct run_config *cfg);
 /* runner_json_str - s as a JSON string body (quotes and control characters escaped). */
 void runner_json_str(char *dst, size_t len, const char *s);
 
+/* runner_pair_json - the JSON fields of the pair's own options ("" if
+ * none), each with its leading comma: what the report needs to say which
+ * file, which cache state, which size. */
+void runner_pair_json(const struct run_config *cfg, char *out, size_t len);
+
+/* The figures measured apart from the model, as JSON values ("null": not
+ * measured): its kernel memory, its own backend's CPU and switches over the
+ * clocked window. */
+struct runner_peer_json {
+	char kmem[32];  /* kmem_kib */
+	char cpu[32];   /* backend_cpu_s */
+	char vcsw[32];  /* backend_vcsw */
+	char ivcsw[32]; /* backend_ivcsw */
+};
+
+/* runner_peer_json - those figures of a run (the fan-out's or a server's). */
+void runner_peer_json(const struct run_result *res, const struct run_extra *x,
+		      struct runner_peer_json *out);
+
 /* runner_format_json - the stats line of shared/DESIGN.md section 3, one
  * line without its '\n'.  CPU and switches cover the clocked window
  * (run_clock_start to _stop); a run whose clock never started reports zeros. */
@@ -124,5 +143,17 @@ int runner_emit_result(const struct cli_config *cli, const char *json, char *rea
 /* runner_summary - the people's line on stderr of a run that succeeded. */
 void runner_summary(const struct run_config *cfg, const struct run_result *res,
 		    const struct run_extra *x);
+
+/* ---- runner_serve_main.c ---- */
+
+/*
+ * runner_serve - --serve: the run's steps after prepare() (failed: it did
+ * not succeed, and the server is not started): listen, let the model serve
+ * until the stop, then the serve stats line (one JSON object, "mode":
+ * "serve") and the summary.  Returns the exit status (0, or 3 when the
+ * server failed or its line was lost).
+ */
+int runner_serve(const struct cli_config *cli, struct run_config *cfg, struct run_result *res,
+		 struct run_extra *x, int failed);
 
 #endif

@@ -34,9 +34,7 @@ void runner_json_str(char *dst, size_t len, const char *s)
 	dst[o] = '\0';
 }
 
-/* pair_json - the JSON fields of the pair's own options ("" if none):
- * what the report needs to say which file, which cache state, which size. */
-static void pair_json(const struct run_config *cfg, char *out, size_t len)
+void runner_pair_json(const struct run_config *cfg, char *out, size_t len)
 {
 	out[0] = '\0';
 	if (cfg->wl->opts & WL_OPT_VALUE_BYTES)
@@ -71,6 +69,25 @@ static double cpu_s(const struct stats_usage *u)
 }
 
 
+void runner_peer_json(const struct run_result *res, const struct run_extra *x,
+		      struct runner_peer_json *out)
+{
+	snprintf(out->kmem, sizeof(out->kmem), "null");
+	snprintf(out->cpu, sizeof(out->cpu), "null");
+	snprintf(out->vcsw, sizeof(out->vcsw), "null");
+	snprintf(out->ivcsw, sizeof(out->ivcsw), "null");
+	if (x->kmem_kib >= 0)
+		snprintf(out->kmem, sizeof(out->kmem), "%lld", (long long)x->kmem_kib);
+	if (res->t_start_ns && res->t_stop_ns && res->b_ok) {
+		snprintf(out->cpu, sizeof(out->cpu), "%.6f",
+			 (double)(res->b_stop.cpu_ns - res->b_start.cpu_ns) / 1e9);
+		snprintf(out->vcsw, sizeof(out->vcsw), "%llu",
+			 (unsigned long long)(res->b_stop.vcsw - res->b_start.vcsw));
+		snprintf(out->ivcsw, sizeof(out->ivcsw), "%llu",
+			 (unsigned long long)(res->b_stop.ivcsw - res->b_start.ivcsw));
+	}
+}
+
 /* format_json - the stats line of shared/DESIGN.md section 3, one line.
  * CPU and switches cover the clocked window (run_clock_start to _stop);
  * a run whose clock never started reports zeros there. */
@@ -87,31 +104,22 @@ void runner_format_json(char *buf, size_t len, const struct run_config *cfg,
 						   : zero;
 	struct stats_usage down = clocked ? stats_usage_sub(&x->u_return, &res->u_stop) : zero;
 	const struct stats_usage *u = &win;
-	char kmem[32] = "null", bcpu[32] = "null", bv[32] = "null", biv[32] = "null";
-	if (x->kmem_kib >= 0)
-		snprintf(kmem, sizeof(kmem), "%lld", (long long)x->kmem_kib);
-	if (clocked && res->b_ok) {
-		snprintf(bcpu, sizeof(bcpu), "%.6f",
-			 (double)(res->b_stop.cpu_ns - res->b_start.cpu_ns) / 1e9);
-		snprintf(bv, sizeof(bv), "%llu",
-			 (unsigned long long)(res->b_stop.vcsw - res->b_start.vcsw));
-		snprintf(biv, sizeof(biv), "%llu",
-			 (unsigned long long)(res->b_stop.ivcsw - res->b_start.ivcsw));
-	}
+	struct runner_peer_json pj;
+	runner_peer_json(res, x, &pj);
 	char pair[RUNNER_PATH_JSON_MAX + 256];
-	pair_json(cfg, pair, sizeof(pair));
+	runner_pair_json(cfg, pair, sizeof(pair));
 	char tail[RUNNER_PATH_JSON_MAX + 1536];
 	snprintf(tail, sizeof(tail),
 		 "%s,\"kmem_kib\":%s,\"mem_source\":\"%s\",\"setup_s\":%.6f,\"setup_cpu_s\":%.6f,"
 		 "\"teardown_s\":%.6f,\"teardown_cpu_s\":%.6f,\"backend_cpu_s\":%s,"
 		 "\"backend_vcsw\":%s,\"backend_ivcsw\":%s,\"placement\":\"%s\","
 		 "\"run_key\":\"%s\"}",
-		 pair, kmem, memcg_source_name(runner_memcg.source),
+		 pair, pj.kmem, memcg_source_name(runner_memcg.source),
 		 res->t_start_ns > x->t_enter ? (double)(res->t_start_ns - x->t_enter) / 1e9 : 0.0,
 		 cpu_s(&setup),
 		 clocked && x->t_return > res->t_stop_ns
 			 ? (double)(x->t_return - res->t_stop_ns) / 1e9 : 0.0,
-		 cpu_s(&down), bcpu, bv, biv, x->placement, runner_key);
+		 cpu_s(&down), pj.cpu, pj.vcsw, pj.ivcsw, x->placement, runner_key);
 
 	char reason[MODEL_REASON_MAX * 2];
 	runner_json_str(reason, sizeof(reason), res->reason);
