@@ -33,12 +33,14 @@ pattern), serve/stats/ (every bin/load and server stats line), serve/hist/
 and serve/hgrm/ (each row's runs merged), meta.json "serve".
 """
 
-import argparse
+import csv
+import io
+import json
 import os
 import sys
 import time
 
-from . import common, eta, hgrm, interval, point, rundir, serve_proc as P
+from . import common, eta, hgrm, interval, rundir, serve_proc as P
 from . import runner as R
 
 DIR = "serve"
@@ -261,7 +263,7 @@ def measure_server(args, runner, meta, out_dir, pair, model, c, a, rates, place,
     with open(os.path.join(stats_dir, tag + ".load.jsonl"), "a") as f:
         for r in rows:
             for st in loads.get(id(r), ([], None))[0]:
-                f.write(__import__("json").dumps(st) + "\n")
+                f.write(json.dumps(st) + "\n")
     return rows
 
 
@@ -283,9 +285,8 @@ def per_connection(rows):
 
 
 def write_csv(path, rows):
+    """All rows so far, memory per connection filled in, atomically."""
     per_connection(rows)
-    import csv
-    import io
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
     w.writeheader()
@@ -363,17 +364,3 @@ def run(args, runner, pairs, run_dir, meta, save, clock=None):
                          results_csv=rundir.results_seal(csv_path))
     save()
     return None
-
-
-def main_args(argv):
-    """The standalone entry's arguments (bench_serve.py)."""
-    ap = argparse.ArgumentParser(prog="make bench-serve", description=__doc__.split("\n")[0])
-    ap.add_argument("--workloads", help="comma-separated handlers (default: %s)"
-                    % ",".join(HANDLERS))
-    ap.add_argument("--results", default=os.path.join(common.ROOT, "results"))
-    common.add_shared_options(ap)
-    ap.add_argument("--load-host", help="NETNS:ADDR (LOAD_HOST=)")
-    return ap.parse_args(argv)
-
-
-point_ = point  # the closed-loop point module: its CSV rules are this section's model
