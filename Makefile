@@ -124,7 +124,7 @@ ALL_LDFLAGS = $(LDFLAGS) -pthread
 TEST_NAMES := test_hist test_cli test_workloads test_wire test_evsleep
 TEST_BINS := $(TEST_NAMES:%=$(BUILD)/test-bin/%)
 
-.PHONY: all deps test check bench bench-rate plots report clean help new-workload compare \
+.PHONY: all deps test check bench bench-rate bench-serve plots report clean help new-workload compare \
 	check-libs FORCE
 
 all: $(PROGRAMS:%=$(BIN)/%)
@@ -250,8 +250,8 @@ $(FUZZ_BINS):
 # flags the binaries are built with.
 given = $(filter-out undefined default,$(origin $(1)))
 on = $(filter-out 0,$(strip $(1)))
-bench bench-rate: export BENCH_CFLAGS = $(strip $(CFLAGS) $(WARN) $(DEFS) $(PKG_CFLAGS))
-bench bench-rate: export CC := $(CC)
+bench bench-rate bench-serve: export BENCH_CFLAGS = $(strip $(CFLAGS) $(WARN) $(DEFS) $(PKG_CFLAGS))
+bench bench-rate bench-serve: export CC := $(CC)
 bench: deps
 	@$(MAKE) --no-print-directory -s -j$(JOBS) all
 	@$(PYTHON) harness/sweep/bench.py $(if $(call on,$(QUICK)),--quick) \
@@ -263,8 +263,23 @@ bench: deps
 		$(if $(filter 0,$(strip $(RATE))),--no-rate) \
 		$(if $(filter 0,$(strip $(ONECPU))),--no-onecpu) \
 		$(if $(filter 1,$(strip $(ONECPU))),--onecpu) \
+		$(if $(filter 0,$(strip $(SERVE))),--no-serve) \
+		$(if $(call given,LOAD_HOST),--load-host "$$LOAD_HOST") \
 		$(if $(call given,PIN),--pin "$$PIN") \
 		$(if $(call given,BACKEND),--backend "$$BACKEND") \
+		$(if $(call given,OUT),--results "$$OUT")
+
+# bench-serve: the serve section alone (harness/sweep/serve.py): every model
+# as an HTTP server under bin/load, into results/serve-<id>/
+# (results/latest-serve).  make bench runs it too (SERVE=0: not).
+bench-serve: deps
+	@$(MAKE) --no-print-directory -s -j$(JOBS) all
+	@$(PYTHON) harness/sweep/bench_serve.py $(if $(call on,$(QUICK)),--quick) \
+		$(if $(call given,WORKLOADS),--workloads "$$WORKLOADS") \
+		$(if $(call given,MODELS),--models "$$MODELS") \
+		$(if $(call on,$(QUIET)),--quiet) \
+		$(if $(call given,LOAD_HOST),--load-host "$$LOAD_HOST") \
+		$(if $(call given,PIN),--pin "$$PIN") \
 		$(if $(call given,OUT),--results "$$OUT")
 
 # bench-rate: the open-loop sweep alone (harness/sweep/open_loop.py): each
@@ -338,12 +353,22 @@ help:
 	@echo "                  BACKEND=HOST:PORT  the pairs with a backend use a bin/backend"
 	@echo "                                     on another host (bin/backend --bind ADDR"
 	@echo "                                     --port PORT there); the others run here"
+	@echo "                  SERVE=0            skip the serve section (every model as an"
+	@echo "                                     HTTP server under bin/load: connections,"
+	@echo "                                     1% active, offered rates; bench-serve below)"
+	@echo "                  LOAD_HOST=NETNS:ADDR  the serve section's bin/load in network"
+	@echo "                                     namespace NETNS, the servers bound to ADDR"
 	@echo "  make bench-rate the open-loop sweep alone: latency (p50/p99/p99.9) against"
 	@echo "                  offered load, 10%..120% of each model's capacity, on mixed"
 	@echo "                  QUICK=1 WORKLOADS= MODELS= RUNS= OUT= QUIET=1 PIN= BACKEND="
 	@echo "                  as above"
 	@echo "                  SLOTS=64           open-loop slots, top closed-loop level"
 	@echo "                  LOADS=10,50,90     percentages of capacity"
+	@echo "  make bench-serve the serve section alone: each model serving io_sleep,"
+	@echo "                  io_backend, redis_get, file_read over HTTP/1.1 to bin/load,"
+	@echo "                  into results/serve-<id>/ (results/latest-serve)"
+	@echo "                  QUICK=1 WORKLOADS= MODELS= QUIET=1 PIN= LOAD_HOST= OUT= as above"
+	@echo "                  (PIN=split: bin/load on the last CPU, the server on the rest)"
 	@echo "  make test       unit tests, pair verification, a tiny sweep (= make check)"
 	@echo "  make sanitize   the tests again under ASan+UBSan, TSan and valgrind, and the"
 	@echo "                  fuzz corpora replayed (clang; builds in build/asan, ...)"

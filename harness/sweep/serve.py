@@ -40,7 +40,7 @@ import os
 import sys
 import time
 
-from . import common, eta, hgrm, interval, rundir, serve_proc as P
+from . import common, eta, hgrm, interval, rundir, serve_proc as P, serve_wrk
 from . import runner as R
 
 DIR = "serve"
@@ -136,7 +136,9 @@ def steps(args, pairs):
     scale = eta.QUICK_SCALE if args.quick else 1.0
     return [eta.step("serve", p["name"], m["name"], step_x(c, a),
                      PRIOR_S.get(c, PRIOR_S[10000] * c / 10000) * scale)
-            for p, m, c, a, _ in plan(args, pairs)]
+            for p, m, c, a, _ in plan(args, pairs)] + [
+        eta.step("serve", serve_wrk.WORKLOAD, "wrk-" + m["name"], 0, serve_wrk.seconds(args))
+        for m in serve_wrk.plan(args, pairs)]
 
 
 def fanout_checksum(runner, meta, pair):
@@ -351,6 +353,11 @@ def run(args, runner, pairs, run_dir, meta, save, clock=None):
             write_csv(csv_path, rows)
             save()
             progress(args, i, len(points), start, got, clock.remaining())
+        for r in serve_wrk.compare(args, runner, meta, out_dir, pairs, place, clock):
+            if r["tool"] == "wrk":
+                common.say("serve: wrk vs bin/load, %s c=%d: wrk %s req/s" % (
+                    r["model"], r["connections"], common.human(r["throughput"])), args.quiet)
+        save()
     except common.Interrupted:
         rundir.remove_tmp(out_dir)
         meta["serve"]["status"] = "interrupted"
