@@ -262,10 +262,12 @@ def measure_server(args, runner, meta, out_dir, pair, model, c, a, rates, place,
               and verify == fanout)
         for r in rows:
             r["checksum_ok"] = int(ok) if r["status"] == "ok" else None
-    with open(os.path.join(stats_dir, tag + ".load.jsonl"), "a") as f:
-        for r in rows:
+    with open(os.path.join(stats_dir, tag + ".load.jsonl"), "w") as f:
+        for r in rows:   # each run's line, tagged with its row (the report's intervals)
             for st in loads.get(id(r), ([], None))[0]:
-                f.write(json.dumps(st) + "\n")
+                f.write(json.dumps(dict(st, serve_workload=r["workload"], serve_model=r["model"],
+                                        serve_mode=r["mode"], serve_offered=r["offered"]))
+                        + "\n")
     return rows
 
 

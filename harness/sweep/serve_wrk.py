@@ -150,6 +150,8 @@ def compare(args, runner, meta, out_dir, pairs, place, clock=None):
     meta["serve"]["wrk"] = {"status": "ok", "workload": WORKLOAD, "connections": CONNECTIONS,
                             "run_s": RUN_S, "agree_within": AGREE, "file": "serve/wrk.csv",
                             "servers": summary,
-                            "differences": "wrk's window includes its connects; wrk asks "
-                                           "id=1 every time, bin/load every id once"}
+                            "differences": "wrk writes a connection's next request a loop pass "
+                                           "after its response (outside its latency, inside "
+                                           "its time); its window includes its connects; it "
+                                           "asks id=1 every time, bin/load every id once"}
     return rows
