@@ -211,15 +211,19 @@ static void *loop_thread(void *arg)
 	return NULL;
 }
 
-/* prepare_overflow_line - the guard-page handler's words, made now: it may
- * not format anything. */
-static void prepare_overflow_line(const struct sched_backend *be, const struct run_config *cfg,
-				  size_t stack_bytes)
+size_t sched_stack_guard(const struct sched_backend *be, const struct run_config *cfg,
+			 char *err, size_t errlen)
 {
+	size_t stack_bytes =
+		(size_t)(cfg->stack_kib ? cfg->stack_kib : SCHED_DEFAULT_STACK_KIB) * 1024;
+	/* The guard-page handler's words, made now: it may not format anything. */
 	snprintf(overflow_line, sizeof(overflow_line),
 		 "%s: %s -c %llu: run failed: a coroutine overran its %zu KiB stack (hit its guard "
 		 "page); raise --stack-kib\n",
 		 be->name, cfg->wl->name, (unsigned long long)cfg->concurrency, stack_bytes / 1024);
+	if (coro_guard_arm(overflow_line, run_abort_cleanup, err, errlen) != 0)
+		return 0;
+	return stack_bytes;
 }
 
 int sched_run(const struct sched_backend *be, const struct run_config *cfg,
@@ -231,15 +235,14 @@ int sched_run(const struct sched_backend *be, const struct run_config *cfg,
 	run.ops = ops_table[cfg->wl_index];
 	run.cfg = cfg;
 	run.res = res;
-	run.stack_bytes = (size_t)(cfg->stack_kib ? cfg->stack_kib : SCHED_DEFAULT_STACK_KIB) * 1024;
 	const char *ov = getenv(SCHED_OVERFLOW_ENV);
 	run.overflow_test = ov && ov[0] && strcmp(ov, "0") != 0;
 	pthread_mutex_init(&run.mu, NULL);
 	pthread_mutex_init(&run.fault.mu, NULL);
 	pthread_cond_init(&run.cv, NULL);
 	dispatch_init(&run.disp, cfg);
-	prepare_overflow_line(be, cfg, run.stack_bytes);
-	if (coro_guard_arm(overflow_line, run_abort_cleanup, res->reason, sizeof(res->reason)) != 0)
+	run.stack_bytes = sched_stack_guard(be, cfg, res->reason, sizeof(res->reason));
+	if (!run.stack_bytes)
 		return -1;
 
 	uint64_t nloops = cfg->loops ? cfg->loops : 1;

@@ -67,6 +67,7 @@ struct sched_loop {
 	struct dispatch_lat lat;   /* this loop's latencies */
 	struct dispatch_block ids; /* the task ids it claimed and has not handed out */
 	pthread_t tid;             /* its thread (loops > 1) */
+	void *serve;               /* serve mode's state of the loop (sched_serve.c), or NULL */
 };
 
 /* How a backend arms waits and runs a loop.  Every call is on the loop's thread. */
@@ -92,6 +93,22 @@ struct sched_backend {
  */
 int sched_run(const struct sched_backend *be, const struct run_config *cfg,
 	      struct run_result *res);
+
+/*
+ * sched_stack_guard - the usable bytes of each of cfg's coroutine stacks
+ * (--stack-kib, default SCHED_DEFAULT_STACK_KIB), with the guard-page
+ * handler armed for them, its line naming the run.  Once per run; 0 with
+ * err set if the handler cannot be armed.
+ */
+size_t sched_stack_guard(const struct sched_backend *be, const struct run_config *cfg,
+			 char *err, size_t errlen);
+
+/*
+ * sched_serve - --serve on backend be (model.h's serve): a coroutine per
+ * connection (impl_green/sched_serve.c).  Returns 0, or -1 with res->reason.
+ */
+int sched_serve(const struct sched_backend *be, const struct run_config *cfg,
+		struct run_result *res);
 
 /* ---- the core (sched_core.c): what a loop does, apart from a run ----
  * The run above drives loops with these; bin/calibrate drives one with them

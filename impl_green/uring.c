@@ -356,8 +356,14 @@ static int uring_run(const struct run_config *cfg, struct run_result *res)
 	return sched_run(&uring_backend, cfg, res);
 }
 
+static int uring_serve(const struct run_config *cfg, struct run_result *res)
+{
+	return sched_serve(&uring_backend, cfg, res);
+}
+
 const struct model model_impl = {
 	.name = "uring",
 	.coroutines = 1,
 	.run = uring_run,
+	.serve = uring_serve,
 };
