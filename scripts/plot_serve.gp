@@ -18,6 +18,8 @@
 #   models  model names, space-separated, in index order          (required)
 #   colors  one colour per model; pts  one filled point type per model
 #   bound   the latency bound (us), drawn on panels 2 and 4
+#   has_conn, has_mem, has_open  1 where that panel has a point to draw (an
+#           empty panel says so: gnuplot stops on a plot with no point)
 #   width, height   pixels (default 2000 x 620)
 
 if (!exists("dat") || !exists("out") || !exists("models")) {
@@ -29,6 +31,12 @@ if (!exists("colors")) colors = "#0072B2 #E69F00 #009E73 #CC79A7 #56B4E9 #000000
 if (!exists("pts"))    pts = "7 5 9 13 11 15 3"
 if (!exists("ttl"))    ttl = ""
 if (!exists("bound"))  bound = 0
+if (!exists("has_conn")) has_conn = 1
+if (!exists("has_mem"))  has_mem = 1
+if (!exists("has_open")) has_open = 1
+
+# empty(what): a panel with nothing measured says so.
+empty(what) = sprintf("no %s in this run", what)
 if (!exists("width"))  width = 2000
 if (!exists("height")) height = 620
 
@@ -59,10 +67,12 @@ set ylabel "requests/s"
 set format x "10^{%T}"
 set format y "%.0s%c"
 set yrange [0:*]
+if (!has_conn) { set label 1 empty("closed-loop point") at graph 0.5, graph 0.5 center; plot [1:10] [0:1] -1 notitle; unset label 1 } else {
 plot for [m = 1:N] dat index idx(m, 0) using 1:2 with linespoints lw 2.5 ps 1.5 \
          pt (word(pts, m) + 0) lc rgb word(colors, m) notitle, \
      for [m = 1:N] dat index idx(m, 1) using 1:2 with points ps 2.2 lw 2 \
          pt (word(pts, m) - 1) lc rgb word(colors, m) notitle
+}
 
 # 2: p99 against connections.
 set title "p99 latency (closed loop)" font FONT.",17"
@@ -70,11 +80,13 @@ set logscale y
 set yrange [*:*]
 set ylabel "p99 (us)"
 set format y "10^{%T}"
+if (!has_conn) { set label 1 empty("closed-loop point") at graph 0.5, graph 0.5 center; plot [1:10] [1:10] -1 notitle; unset label 1 } else {
 plot for [m = 1:N] dat index idx(m, 0) using 1:3 with linespoints lw 2.5 ps 1.5 \
          pt (word(pts, m) + 0) lc rgb word(colors, m) notitle, \
      for [m = 1:N] dat index idx(m, 1) using 1:3 with points ps 2.2 lw 2 \
          pt (word(pts, m) - 1) lc rgb word(colors, m) notitle, \
      (bound > 0 ? bound : 1/0) with lines dt 2 lc "#888888" notitle
+}
 
 # 3: memory per connection.  The legend goes under this panel.
 set title "memory per connection (user + kernel)" font FONT.",17"
@@ -82,15 +94,19 @@ unset logscale y
 set yrange [0:*]
 set ylabel "KiB per connection"
 set format y "%g"
-set key at screen 0.5, screen 0.06 center center horizontal maxrows 2 box font FONT.",14"
+set key at screen 0.5, screen 0.06 center center horizontal maxcols 4 box font FONT.",14"
+if (!has_mem) { set label 1 empty("1-connection server") at graph 0.5, graph 0.5 center font FONT.",13"
+    plot [1:10] [0:1] for [m = 1:N] -1 with linespoints lw 2.5 ps 1.5 pt (word(pts, m) + 0) lc rgb word(colors, m) title word(models, m)
+    unset label 1 } else {
 plot for [m = 1:N] dat index idx(m, 0) using 1:4 with linespoints lw 2.5 ps 1.5 \
          pt (word(pts, m) + 0) lc rgb word(colors, m) title word(models, m), \
      for [m = 1:N] dat index idx(m, 1) using 1:4 with points ps 2.2 lw 2 \
          pt (word(pts, m) - 1) lc rgb word(colors, m) notitle
+}
 unset key
 
 # 4: p99 against offered load.
-set title "p99 against offered load (open loop)" font FONT.",17"
+set title "p99 vs offered load (open loop)" font FONT.",17"
 unset logscale x
 set xrange [0:*]
 set logscale y
@@ -99,9 +115,11 @@ set xlabel "offered requests/s"
 set ylabel "p99 (us)"
 set format x "%.0s%c"
 set format y "10^{%T}"
+if (!has_open) { set label 1 empty("open-loop point") at graph 0.5, graph 0.5 center; plot [0:1] [1:10] -1 notitle; unset label 1 } else {
 plot for [m = 1:N] dat index idx(m, 2) using 1:3 with linespoints lw 2.5 ps 1.5 \
          pt (word(pts, m) + 0) lc rgb word(colors, m) notitle, \
      for [m = 1:N] dat index idx(m, 2) using 1:($5 > 0 ? $3 : 1/0) with points ps 3 lw 2 \
          pt 6 lc rgb "#D00000" notitle, \
      (bound > 0 ? bound : 1/0) with lines dt 2 lc "#888888" notitle
+}
 unset multiplot

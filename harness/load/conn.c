@@ -113,6 +113,9 @@ void load_conn_close(struct load_conn *c, int lost)
 		if (lost)
 			t->c.resets++;
 	}
+	free(c->out);
+	c->out = NULL;
+	c->out_len = c->out_off = 0;
 	close(c->fd); /* also leaves the epoll set */
 	c->fd = -1;
 	c->gen++;
@@ -146,11 +149,12 @@ void load_conn_timeout(struct load_conn *c)
 	}
 }
 
-/* conn_flush - write what is left of c's request.  0 all sent, 1 the socket
- * is full (EPOLLOUT armed), -1 the connection is lost (closed here). */
+/* conn_flush - write what a short write left of c's request.  0 all sent,
+ * 1 the socket is full (EPOLLOUT armed), -1 the connection is lost (closed
+ * here). */
 static int conn_flush(struct load_conn *c)
 {
-	while (c->out_off < c->out_len) {
+	while (c->out && c->out_off < c->out_len) {
 		ssize_t w = send(c->fd, c->out + c->out_off, (size_t)(c->out_len - c->out_off),
 				 MSG_NOSIGNAL);
 		if (w > 0) {
@@ -169,6 +173,9 @@ static int conn_flush(struct load_conn *c)
 		conn_lost(c, 1);
 		return -1;
 	}
+	free(c->out);
+	c->out = NULL;
+	c->out_len = c->out_off = 0;
 	if (c->want_out && conn_arm(c, EPOLL_CTL_MOD, 0) != 0) {
 		conn_lost(c, 1);
 		return -1;
@@ -180,21 +187,40 @@ int load_conn_send(struct load_conn *c, uint64_t intended_ns)
 {
 	struct load_thread *t = c->t;
 	struct load_run *r = t->run;
+	static __thread char req[LOAD_REQ_MAX];
 	uint64_t id = atomic_fetch_add_explicit(&r->next_id, 1, memory_order_relaxed);
 	if (id >= r->id_end) {
 		c->state = LC_DONE;
 		return 1;
 	}
-	int n = snprintf(c->out, LOAD_REQ_MAX, "GET %s?id=%" PRIu64 " HTTP/1.1\r\nHost: %s\r\n\r\n",
+	/* main.c bounds the path and host so it fits */
+	int n = snprintf(req, sizeof(req), "GET %s?id=%" PRIu64 " HTTP/1.1\r\nHost: %s\r\n\r\n",
 			 r->cfg.path, id, r->cfg.host);
-	c->out_len = (uint16_t)n; /* main.c bounds the path and host so it fits */
-	c->out_off = 0;
 	c->id = id;
 	c->intended_ns = intended_ns;
 	c->state = LC_BUSY;
 	c->sent_ns = clock_now_ns();
 	t->outstanding++;
 	t->c.sent++;
+	ssize_t w;
+	do
+		w = send(c->fd, req, (size_t)n, MSG_NOSIGNAL);
+	while (w < 0 && errno == EINTR);
+	if (w == n)
+		return 0;
+	if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+		conn_lost(c, 1);
+		return 0;
+	}
+	size_t done = w < 0 ? 0 : (size_t)w;
+	/* a full socket: keep the rest for EPOLLOUT */
+	if (!(c->out = malloc((size_t)n - done))) {
+		conn_lost(c, 1);
+		return 0;
+	}
+	memcpy(c->out, req + done, (size_t)n - done);
+	c->out_len = (uint16_t)((size_t)n - done);
+	c->out_off = 0;
 	conn_flush(c);
 	return 0;
 }
@@ -225,12 +251,21 @@ void load_conn_response(struct load_conn *c, unsigned status, int keep_alive)
 {
 	struct load_thread *t = c->t;
 	uint64_t now = clock_now_ns();
-	if (c->state != LC_BUSY || c->out_off < c->out_len) {
+	if (c->state != LC_BUSY || c->out) {
 		/* an answer before the request was whole, or to none */
 		t->c.out_of_step++;
 		conn_lost(c, c->state == LC_BUSY);
 		return;
 	}
+	struct load_run *r = t->run;
+	if (r->warm_need && !c->warmed && c->active) {
+		/* a closed phase's ramp: its window starts at the last first answer */
+		c->warmed = 1;
+		if (__atomic_add_fetch(&r->warm_count, 1, __ATOMIC_ACQ_REL) == r->warm_need)
+			load_window_start(r, now);
+	}
+	uint64_t win = load_win_ns(r), end = load_end_ns(r);
+	int in_window = win && now >= win && (!end || now <= end);
 	uint64_t result;
 	if (status != 200) {
 		t->c.status_errors++;
@@ -238,10 +273,11 @@ void load_conn_response(struct load_conn *c, unsigned status, int keep_alive)
 		t->c.bad_bodies++;
 	} else {
 		t->c.ok++;
-		if (!t->run->t_end_ns || now <= t->run->t_end_ns)
-			t->c.ok_in_window++;
 		t->c.checksum += wl_fold(c->id, result);
-		hist_record(&t->lat, now > c->intended_ns ? now - c->intended_ns : 0);
+		if (in_window) { /* the figures: what completed inside the window */
+			t->c.ok_in_window++;
+			hist_record(&t->lat, now > c->intended_ns ? now - c->intended_ns : 0);
+		}
 	}
 	t->last_done_ns = now;
 	t->outstanding--;

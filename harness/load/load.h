@@ -32,7 +32,7 @@
 #define LOAD_MAX_REQUESTS 4294967295ULL /* --requests: histogram counts are 32-bit */
 #define LOAD_MAX_ID 4294967295ULL      /* request ids are 0 <= N < 2^32 (the contract) */
 #define LOAD_PATH_MAX 128              /* --path length at most */
-#define LOAD_REQ_MAX 384               /* one request's text at most */
+#define LOAD_REQ_MAX 512               /* one request's text at most (path and host bounded) */
 #define LOAD_BODY_MAX 32               /* a response body longer than this is an error */
 #define LOAD_RECV_BUF 65536            /* bytes read per recv, per thread */
 #define LOAD_EPOLL_EVENTS 512          /* events taken per epoll_wait */
@@ -51,6 +51,21 @@
 #define LOAD_NOFILE_SPARE 64           /* descriptors beyond the connections */
 #define LOAD_REASON_MAX 256            /* a failure's one line */
 #define LOAD_HEAP_NONE UINT32_MAX      /* heap_pos of a connection not in the heap */
+#define LOAD_MAX_PHASES 64             /* --phases items at most */
+#define LOAD_MAX_EACH 1000             /* --phases each=N at most */
+#define LOAD_WINDOW_TURNS 2            /* a closed window spans at least this many ramps
+					  (each about one turnover of every connection) */
+
+/* One phase: a window of load on the connections already open.  The
+ * single-phase options (--closed/--rate, --duration/--requests) make one. */
+struct load_phase {
+	double rate;              /* requests/s over the active connections; 0: closed loop */
+	uint64_t duration_ns;     /* its window; 0: requests decides */
+	uint64_t requests;        /* ids it sends; 0: duration decides */
+	uint64_t each;            /* every connection, idle ones too, sends this many (closed
+				     loop), then the phase ends; 0: not such a phase */
+	uint64_t active;          /* connections sending in it (@A); 0: the run's --active */
+};
 
 /* What the command line asked for. */
 struct load_cfg {
@@ -58,10 +73,14 @@ struct load_cfg {
 	struct sockaddr_in addr;    /* --target resolved */
 	const char *path;           /* --path: /WORKLOAD */
 	uint64_t connections;       /* --connections: opened and held */
-	uint64_t active;            /* of them, those that send (--active, --active-share) */
-	double rate;                /* --rate: requests/s over the active ones; 0: closed */
-	uint64_t duration_ns;       /* --duration in ns; 0: --requests decides */
-	uint64_t requests;          /* --requests: ids to send; 0: --duration decides */
+	uint64_t run_active;        /* of them, those that send (--active, --active-share) */
+	uint64_t active;            /* ... in the phase in hand (its @A, else run_active) */
+	double rate;                /* the phase in hand's rate: requests/s; 0: closed */
+	uint64_t duration_ns;       /* the phase in hand's window in ns; 0: requests decides */
+	uint64_t requests;          /* the phase in hand's ids to send; 0: duration decides */
+	uint64_t each;              /* the phase in hand's requests per connection, idle too */
+	struct load_phase phases[LOAD_MAX_PHASES]; /* --phases, or the one the options make */
+	unsigned nphases;           /* how many */
 	unsigned threads;           /* --threads */
 	uint64_t ids_from;          /* --ids-from: the first request id */
 	uint64_t timeout_ns;        /* --timeout-s in ns: a response later is an error */
@@ -95,6 +114,8 @@ struct load_conn {
 	uint8_t closing;          /* 1: the response said Connection: close */
 	uint16_t out_len;         /* request bytes in out */
 	uint16_t out_off;         /* of them, sent */
+	uint32_t left;            /* an each=N phase: requests it has still to send */
+	uint8_t warmed;           /* a closed phase: it had its first answer (the ramp) */
 	uint32_t heap_pos;        /* open loop: its place in the thread's heap, or LOAD_HEAP_NONE */
 	uint32_t gen;             /* bumped at every close: a handler that sees it change
 				     knows the connection went away under it */
@@ -105,7 +126,8 @@ struct load_conn {
 	uint64_t seq;             /* open loop: the requests it has been due so far */
 	http_parser parser;       /* its response parser (resp.c) */
 	char body[LOAD_BODY_MAX]; /* the response body so far */
-	char *out;                /* the request text (active ones only) */
+	char *out;                /* what a short write left of the request (malloc'd), or NULL:
+				     an idle connection holds no buffer */
 };
 
 /* What one thread counted. */
@@ -133,6 +155,8 @@ struct load_thread {
 	struct load_conn *conns;  /* its connections, the active ones first */
 	uint32_t n;               /* how many */
 	uint32_t n_active;        /* of them, active */
+	uint32_t n_sending;       /* those sending in the phase in hand: n_active, or n in an
+				     each=N phase */
 	uint32_t connecting;      /* connects in progress */
 	uint32_t next_connect;    /* next connection to open at start */
 	uint32_t open;            /* connections established */
@@ -154,18 +178,28 @@ struct load_run {
 	struct load_cfg cfg;      /* the options */
 	struct load_thread *threads; /* cfg.threads of them */
 	pthread_barrier_t connected; /* every thread has its connections open */
-	pthread_barrier_t go;     /* t0 is set */
+	pthread_barrier_t go;     /* a phase's t0 is set */
+	pthread_barrier_t done;   /* every thread has ended the phase */
+	unsigned phase;           /* the phase in hand */
+	uint64_t phase_ids_from;  /* its first id */
 	atomic_uint_fast64_t next_id; /* the next request id to claim */
 	uint64_t id_end;          /* ids below this may be claimed (--requests); else LOAD_MAX_ID+1 */
 	atomic_int failed;        /* 1: a thread failed, the others stop */
-	uint64_t t0_ns;           /* the window's start (all connected) */
-	uint64_t t_end_ns;        /* the window's end for --duration; 0 for --requests */
+	uint64_t t0_ns;           /* the phase's start (all connected) */
+	uint64_t t_win_ns;        /* its window's start: t0, or in a closed phase of a duration
+				     once every active connection had its first answer (the
+				     ramp left out); 0 until then.  Atomic loads and stores */
+	uint64_t t_end_ns;        /* the window's end for a duration; 0 for requests/each, or
+				     until the window starts.  Atomic loads and stores */
+	uint64_t warm_need;       /* active connections still to have their first answer */
+	uint64_t warm_count;      /* of them, those that had it (atomic) */
 	char run_key[64];         /* this run's key: its stats and histogram lines */
 };
 
 /* load_thread_main - one load thread (loop.c): connect its connections,
- * wait for the others, send and read until the window ends and its
- * requests are answered or timed out.  arg is its struct load_thread. */
+ * wait for the others, then for each phase send and read until its window
+ * ends and its requests are answered or timed out (barriers go and done
+ * around each).  arg is its struct load_thread. */
 void *load_thread_main(void *arg);
 
 /* load_conn_open - start a non-blocking connect of c (conn.c).  0, or -1
@@ -189,6 +223,14 @@ void load_ready(struct load_conn *c, uint64_t now);
 /* load_window_over - no new request may start (the window ended, a
  * failure, or no ids left) (loop.c). */
 int load_window_over(const struct load_thread *t, uint64_t now);
+/* load_window_start - a closed phase's ramp is over (every active connection
+ * answered once, or --timeout-s passed): its window starts now and lasts
+ * the phase's duration, or LOAD_WINDOW_TURNS ramps if longer (loop.c). */
+void load_window_start(struct load_run *r, uint64_t now);
+/* load_end_ns / load_win_ns - the phase's window end and start (0: not yet
+ * known), read atomically: another thread may start the window. */
+uint64_t load_end_ns(const struct load_run *r);
+uint64_t load_win_ns(const struct load_run *r);
 /* load_fail - record the thread's first failure (printf-style) and stop the run. */
 void load_fail(struct load_thread *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -203,7 +245,12 @@ int load_resp_feed(struct load_conn *c, const char *buf, size_t n);
  * whether the server keeps the connection (conn.c). */
 void load_conn_response(struct load_conn *c, unsigned status, int keep_alive);
 
-/* load_output - after the threads end (out.c): the stats line (--json,
+/* load_phase_begin - between phases, the threads waiting (loop.c): the
+ * run's phase k in cfg, every thread's counts and histogram emptied, the
+ * active connections ready, t0 now. */
+void load_phase_begin(struct load_run *r, unsigned k);
+
+/* load_output - after a phase (out.c): the stats line (--json,
  * --stats-out), the histogram line (--hist-out), the .hgrm (--hgrm-out) and
  * the summary on stderr.  Returns the exit status: 0, or 3 with one line on
  * stderr (a lost result, nothing answered, too many errors). */

@@ -49,12 +49,35 @@ void load_fail(struct load_thread *t, const char *fmt, ...)
 	atomic_store(&t->run->failed, 1);
 }
 
+uint64_t load_end_ns(const struct load_run *r)
+{
+	return __atomic_load_n(&r->t_end_ns, __ATOMIC_ACQUIRE);
+}
+
+uint64_t load_win_ns(const struct load_run *r)
+{
+	return __atomic_load_n(&r->t_win_ns, __ATOMIC_ACQUIRE);
+}
+
+void load_window_start(struct load_run *r, uint64_t now)
+{
+	uint64_t zero = 0, len = r->cfg.duration_ns;
+	/* at least LOAD_WINDOW_TURNS turnovers (the ramp is one): a window
+	 * shorter than a turnover holds only the ramp's burst, queued */
+	if (now > r->t0_ns && LOAD_WINDOW_TURNS * (now - r->t0_ns) > len)
+		len = LOAD_WINDOW_TURNS * (now - r->t0_ns);
+	if (__atomic_compare_exchange_n(&r->t_win_ns, &zero, now, 0, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE))
+		__atomic_store_n(&r->t_end_ns, now + len, __ATOMIC_RELEASE);
+}
+
 int load_window_over(const struct load_thread *t, uint64_t now)
 {
 	const struct load_run *r = t->run;
 	if (atomic_load_explicit(&r->failed, memory_order_relaxed))
 		return 1;
-	if (r->t_end_ns && now >= r->t_end_ns)
+	uint64_t end = load_end_ns(r);
+	if (end && now >= end)
 		return 1;
 	return atomic_load_explicit(&r->next_id, memory_order_relaxed) >= r->id_end;
 }
@@ -121,6 +144,15 @@ static uint64_t due_ns(const struct load_conn *c)
 void load_ready(struct load_conn *c, uint64_t now)
 {
 	struct load_thread *t = c->t;
+	if (t->run->cfg.each) { /* each=N: every connection N requests, closed loop */
+		if (!c->left || load_window_over(t, now)) {
+			c->state = LC_DONE;
+			return;
+		}
+		c->left--;
+		load_conn_send(c, now);
+		return;
+	}
 	if (t->run->cfg.rate <= 0) {
 		if (load_window_over(t, now))
 			c->state = LC_DONE;
@@ -131,7 +163,8 @@ void load_ready(struct load_conn *c, uint64_t now)
 	uint64_t due = due_ns(c);
 	/* due after the window, or the window is over (a connection that fell
 	 * behind owes requests: they are counted as unsent, not sent late) */
-	if ((t->run->t_end_ns && due >= t->run->t_end_ns) || load_window_over(t, now)) {
+	uint64_t end = load_end_ns(t->run);
+	if ((end && due >= end) || load_window_over(t, now)) {
 		c->state = LC_DONE;
 		return;
 	}
@@ -167,7 +200,7 @@ static void send_due(struct load_thread *t, uint64_t now)
 static void sweep_timeouts(struct load_thread *t, uint64_t now)
 {
 	t->last_sweep_ns = now;
-	for (uint32_t i = 0; i < t->n_active; i++) {
+	for (uint32_t i = 0; i < t->n_sending; i++) {
 		struct load_conn *c = &t->conns[i];
 		if (c->state == LC_BUSY && now > c->sent_ns &&
 		    now - c->sent_ns > t->run->cfg.timeout_ns)
@@ -229,14 +262,17 @@ static void run_window(struct load_thread *t, struct epoll_event *evs)
 	struct load_run *r = t->run;
 	uint64_t now = r->t0_ns;
 	t->last_sweep_ns = now;
-	for (uint32_t i = 0; i < t->n_active; i++)
-		load_ready(&t->conns[i], now);
+	for (uint32_t i = 0; i < t->n_sending; i++)
+		if (t->conns[i].state == LC_READY)
+			load_ready(&t->conns[i], now);
 	for (;;) {
 		now = clock_now_ns();
 		if (t->heap_len)
 			send_due(t, now);
 		if (now - t->last_sweep_ns >= LOAD_SWEEP_NS)
 			sweep_timeouts(t, now);
+		if (!load_win_ns(r) && now - r->t0_ns > r->cfg.timeout_ns)
+			load_window_start(r, now); /* a ramp that never ends: time it anyway */
 		int over = load_window_over(t, now);
 		if (atomic_load_explicit(&r->failed, memory_order_relaxed) ||
 		    (over && t->outstanding == 0))
@@ -244,8 +280,9 @@ static void run_window(struct load_thread *t, struct epoll_event *evs)
 		uint64_t until = t->last_sweep_ns + LOAD_SWEEP_NS;
 		if (t->heap_len && !over && t->heap[0]->intended_ns < until)
 			until = t->heap[0]->intended_ns;
-		if (r->t_end_ns && !over && r->t_end_ns < until)
-			until = r->t_end_ns;
+		uint64_t end = load_end_ns(r);
+		if (end && !over && end < until)
+			until = end;
 		if (wait_events(t, evs, now, until) != 0)
 			return;
 	}
@@ -271,6 +308,78 @@ static void count_unsent(struct load_thread *t)
 	}
 }
 
+void load_phase_begin(struct load_run *r, unsigned k)
+{
+	struct load_cfg *cfg = &r->cfg;
+	const struct load_phase *ph = &cfg->phases[k];
+	cfg->rate = ph->rate;
+	cfg->duration_ns = ph->duration_ns;
+	cfg->requests = ph->requests;
+	cfg->each = ph->each;
+	r->phase = k;
+	r->phase_ids_from = atomic_load(&r->next_id);
+	uint64_t ids = ph->each ? ph->each * cfg->connections : ph->requests;
+	r->id_end = ids ? r->phase_ids_from + ids : LOAD_MAX_ID + 1;
+	cfg->active = ph->active ? ph->active : cfg->run_active;
+	for (unsigned i = 0; i < cfg->threads; i++) {
+		struct load_thread *t = &r->threads[i];
+		/* connection k of the run (thread k mod T) is active when k < active */
+		t->n_active = cfg->active > i
+			? (uint32_t)((cfg->active - i + cfg->threads - 1) / cfg->threads) : 0;
+		for (uint32_t j = 0; j < t->n; j++)
+			t->conns[j].active = j < t->n_active;
+		memset(&t->c, 0, sizeof(t->c));
+		hist_reset(&t->lat);
+		t->last_done_ns = 0;
+		t->cpu_s = 0;
+		t->heap_len = 0;
+		t->period_ns = 0;
+		if (ph->rate > 0 && t->n_active) {
+			double rate_t = ph->rate * (double)t->n_active / (double)cfg->active;
+			t->period_ns = 1e9 / rate_t;
+			t->phase_ns = (uint64_t)((double)i * 1e9 / ph->rate);
+		}
+		t->n_sending = ph->each ? t->n : t->n_active;
+		for (uint32_t j = 0; j < t->n_sending; j++) {
+			struct load_conn *c = &t->conns[j];
+			c->seq = 0;
+			c->left = (uint32_t)ph->each;
+			c->heap_pos = LOAD_HEAP_NONE;
+			if (c->state == LC_DONE)
+				c->state = LC_READY;
+		}
+	}
+	for (unsigned i = 0; i < cfg->threads; i++)
+		for (uint32_t j = 0; j < r->threads[i].n; j++)
+			r->threads[i].conns[j].warmed = 0;
+	r->warm_count = 0;
+	r->t0_ns = clock_now_ns();
+	if (ph->duration_ns && ph->rate <= 0) {
+		/* a closed phase: the window starts after the ramp (conn.c) */
+		r->warm_need = cfg->active;
+		r->t_win_ns = r->t_end_ns = 0;
+	} else {
+		r->warm_need = 0;
+		r->t_win_ns = r->t0_ns;
+		r->t_end_ns = ph->duration_ns ? r->t0_ns + ph->duration_ns : 0;
+	}
+}
+
+/* run_phase - one phase of t's: its window, its CPU, what it left unsent.
+ * An active connection lost in an earlier phase is opened again first. */
+static void run_phase(struct load_thread *t, struct epoll_event *evs)
+{
+	struct timespec c0, c1;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+	for (uint32_t i = 0; i < t->n_active; i++)
+		if (t->conns[i].fd < 0 && load_conn_open(&t->conns[i]) == 0)
+			t->c.reconnects++;
+	run_window(t, evs);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+	t->cpu_s = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
+	count_unsent(t);
+}
+
 void *load_thread_main(void *arg)
 {
 	struct load_thread *t = arg;
@@ -281,20 +390,15 @@ void *load_thread_main(void *arg)
 	else
 		connect_all(t, evs);
 	pthread_barrier_wait(&r->connected);
-	pthread_barrier_wait(&r->go); /* the main thread set t0 */
-	struct timespec c0, c1;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
-	if (evs && !atomic_load(&r->failed))
-		run_window(t, evs);
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
-	t->cpu_s = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
-	count_unsent(t);
+	for (unsigned k = 0; k < r->cfg.nphases; k++) {
+		pthread_barrier_wait(&r->go); /* the main thread began phase k */
+		if (evs && !atomic_load(&r->failed))
+			run_phase(t, evs);
+		pthread_barrier_wait(&r->done);
+	}
 	for (uint32_t i = 0; i < t->n; i++)
-		if (t->conns[i].fd >= 0) {
-			if (t->conns[i].state == LC_BUSY)
-				t->c.timeouts++; /* the run failed with it outstanding */
+		if (t->conns[i].fd >= 0)
 			load_conn_close(&t->conns[i], 0);
-		}
 	free(evs);
 	return NULL;
 }

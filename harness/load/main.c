@@ -40,6 +40,7 @@ static const char usage_text[] =
 	"            (--duration S | --requests N) [--threads T] [--ids-from K]\n"
 	"            [--timeout-s S] [--json] [--stats-out F] [--hist-out F] [--hgrm-out F]\n"
 	"            [--quiet]\n"
+	"       load ... --phases LIST  (in place of --rate/--closed and --duration/--requests)\n"
 	"  --connections C   connections opened and held (1..1000000)\n"
 	"  --active A        of them, A send requests; the rest stay idle (default: all)\n"
 	"  --active-share F  the same as a share, 0 < F <= 1 (0.01: 1% active)\n"
@@ -49,6 +50,12 @@ static const char usage_text[] =
 	"  --duration S      seconds of load (decimals allowed), then the drain\n"
 	"  --requests N      send N requests (ids K .. K+N-1), then stop\n"
 	"  --threads T       load threads, one epoll loop each (default 1)\n"
+	"  --phases LIST     several windows on the same connections, one after another,\n"
+	"                    each with its stats and histogram line: comma-separated\n"
+	"                    closed:S, rate=R:S, requests=N (each with @A: A of the\n"
+	"                    connections send in it), each=N (every connection,\n"
+	"                    idle ones too, sends N: all are set up on the server before\n"
+	"                    the windows that follow); the ids run on across them\n"
 	"  --ids-from K      the first request id (default 0)\n"
 	"  --timeout-s S     a response later than S seconds is an error (default 10)\n"
 	"  --json            the stats line on stdout; --stats-out F appends it to F\n"
@@ -98,6 +105,41 @@ static double parse_real(const char *s, double lo, double hi, const char *what)
 		util_die_usage("load", msg);
 	}
 	return v;
+}
+
+/* parse_phases - --phases LIST: comma-separated closed:S, rate=R:S or
+ * requests=N, into cfg->phases. */
+static void parse_phases(char *list, struct load_cfg *cfg)
+{
+	for (char *save = NULL, *it = strtok_r(list, ",", &save); it;
+	     it = strtok_r(NULL, ",", &save)) {
+		if (cfg->nphases == LOAD_MAX_PHASES)
+			usage("--phases: more than %s phases", "64");
+		struct load_phase *ph = &cfg->phases[cfg->nphases++];
+		char *at = strchr(it, '@');
+		if (at) { /* @A: this phase's active connections */
+			*at = '\0';
+			ph->active = parse_u64(at + 1, 1, LOAD_MAX_CONNECTIONS, "--phases @A");
+		}
+		char *colon = strchr(it, ':');
+		if (!strncmp(it, "closed:", 7)) {
+			ph->duration_ns = (uint64_t)(parse_real(it + 7, 0, LOAD_MAX_DURATION_S,
+								"--phases closed:S") * 1e9);
+		} else if (!strncmp(it, "rate=", 5) && colon) {
+			*colon = '\0';
+			ph->rate = (double)parse_u64(it + 5, 1, LOAD_MAX_RATE, "--phases rate=R");
+			ph->duration_ns = (uint64_t)(parse_real(colon + 1, 0, LOAD_MAX_DURATION_S,
+								"--phases rate=R:S") * 1e9);
+		} else if (!strncmp(it, "requests=", 9)) {
+			ph->requests = parse_u64(it + 9, 1, LOAD_MAX_REQUESTS, "--phases requests=N");
+		} else if (!strncmp(it, "each=", 5)) {
+			ph->each = parse_u64(it + 5, 1, LOAD_MAX_EACH, "--phases each=N");
+		} else {
+			usage("--phases: '%.64s' is not closed:S, rate=R:S, requests=N or each=N", it);
+		}
+	}
+	if (!cfg->nphases)
+		usage("%s", "--phases: no phase given");
 }
 
 /* parse_target - HOST:PORT into cfg (an IPv4 address or a name). */
@@ -183,6 +225,9 @@ static void parse_args(int argc, char **argv, struct load_cfg *cfg)
 		} else if (!strcmp(o, "--timeout-s")) {
 			cfg->timeout_ns = parse_u64(need_arg(argc, argv, i++), 1, LOAD_MAX_TIMEOUT_S,
 						    "--timeout-s") * 1000000000ULL;
+		} else if (!strcmp(o, "--phases")) {
+			need_arg(argc, argv, i);
+			parse_phases(argv[++i], cfg);
 		} else if (!strcmp(o, "--json")) {
 			cfg->json = 1;
 		} else if (!strcmp(o, "--quiet")) {
@@ -199,10 +244,22 @@ static void parse_args(int argc, char **argv, struct load_cfg *cfg)
 	}
 	if (!cfg->host[0] || !cfg->path || !cfg->connections)
 		usage("%s", "--target, --path and --connections are required");
-	if (!!cfg->rate + closed != 1)
-		usage("%s", "give one of --rate R (open loop) and --closed");
-	if (!!cfg->duration_ns + !!cfg->requests != 1)
-		usage("%s", "give one of --duration S and --requests N");
+	if (cfg->nphases) {
+		if (cfg->rate || closed || cfg->duration_ns || cfg->requests)
+			usage("%s", "--phases replaces --rate, --closed, --duration and --requests");
+		if (cfg->hgrm_out && cfg->nphases > 1)
+			usage("%s", "--hgrm-out takes one phase; --hist-out writes one line a phase");
+	} else {
+		if (!!cfg->rate + closed != 1)
+			usage("%s", "give one of --rate R (open loop) and --closed");
+		if (!!cfg->duration_ns + !!cfg->requests != 1)
+			usage("%s", "give one of --duration S and --requests N");
+		cfg->phases[0] = (struct load_phase){ cfg->rate, cfg->duration_ns, cfg->requests, 0, 0 };
+		cfg->nphases = 1;
+	}
+	uint64_t ids = 0;
+	for (unsigned k = 0; k < cfg->nphases; k++)
+		ids += cfg->phases[k].requests + cfg->phases[k].each * cfg->connections;
 	if (active && share > 0)
 		usage("%s", "give --active or --active-share, not both");
 	if (share > 0)
@@ -210,10 +267,14 @@ static void parse_args(int argc, char **argv, struct load_cfg *cfg)
 	cfg->active = active ? active : cfg->connections;
 	if (cfg->active > cfg->connections)
 		usage("%s", "--active is more than --connections");
-	if (cfg->requests && cfg->ids_from + cfg->requests - 1 > LOAD_MAX_ID)
+	cfg->run_active = cfg->active;
+	for (unsigned k = 0; k < cfg->nphases; k++)
+		if (cfg->phases[k].active > cfg->connections)
+			usage("%s", "--phases: a phase's @A is more than --connections");
+	if (ids && cfg->ids_from + ids - 1 > LOAD_MAX_ID)
 		usage("%s", "--ids-from + --requests passes the largest id, 2^32 - 1");
-	if (cfg->threads > cfg->active)
-		cfg->threads = (unsigned)cfg->active; /* a thread without a sender would idle */
+	if (cfg->threads > cfg->connections)
+		cfg->threads = (unsigned)cfg->connections; /* a thread without a connection */
 	uint32_t a = ntohl(cfg->addr.sin_addr.s_addr);
 	cfg->spread_source = (a >> 24) == 127 && cfg->connections > LOAD_PORTS_PER_ADDR;
 }
@@ -235,14 +296,9 @@ static int setup_threads(struct load_run *r)
 		t->n = (uint32_t)((cfg->connections - i + cfg->threads - 1) / cfg->threads);
 		t->n_active = (uint32_t)((cfg->active - i + cfg->threads - 1) / cfg->threads);
 		t->conns = calloc(t->n, sizeof(*t->conns));
-		t->heap = calloc(t->n_active, sizeof(*t->heap));
+		t->heap = calloc(t->n ? t->n : 1, sizeof(*t->heap)); /* any may be active */
 		if (!t->conns || !t->heap)
 			return -1;
-		if (cfg->rate > 0) {
-			double rate_t = cfg->rate * (double)t->n_active / (double)cfg->active;
-			t->period_ns = 1e9 / rate_t;
-			t->phase_ns = (uint64_t)((double)i * 1e9 / cfg->rate);
-		}
 		for (uint32_t j = 0; j < t->n; j++) {
 			struct load_conn *c = &t->conns[j];
 			c->t = t;
@@ -250,8 +306,6 @@ static int setup_threads(struct load_run *r)
 			c->index = j;
 			c->heap_pos = LOAD_HEAP_NONE;
 			c->active = j < t->n_active;
-			if (c->active && !(c->out = malloc(LOAD_REQ_MAX)))
-				return -1;
 		}
 	}
 	return 0;
@@ -279,7 +333,7 @@ int main(int argc, char **argv)
 	snprintf(r->run_key, sizeof(r->run_key), "load-%ld-%llu", (long)getpid(),
 		 (unsigned long long)clock_now_ns());
 	atomic_init(&r->next_id, r->cfg.ids_from);
-	r->id_end = r->cfg.requests ? r->cfg.ids_from + r->cfg.requests : LOAD_MAX_ID + 1;
+	r->id_end = LOAD_MAX_ID + 1; /* each phase sets its own (load_phase_begin) */
 	if (setup_threads(r) != 0)
 		return fail_early(r, "out of memory for the connections");
 	rlim_t nofile = util_raise_nofile();
@@ -301,7 +355,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (pthread_barrier_init(&r->connected, NULL, r->cfg.threads + 1) != 0 ||
-	    pthread_barrier_init(&r->go, NULL, r->cfg.threads + 1) != 0)
+	    pthread_barrier_init(&r->go, NULL, r->cfg.threads + 1) != 0 ||
+	    pthread_barrier_init(&r->done, NULL, r->cfg.threads + 1) != 0)
 		return fail_early(r, "pthread_barrier_init failed");
 	for (unsigned i = 0; i < r->cfg.threads; i++) {
 		int rc = pthread_create(&r->threads[i].tid, NULL, load_thread_main, &r->threads[i]);
@@ -312,15 +367,19 @@ int main(int argc, char **argv)
 		}
 	}
 	pthread_barrier_wait(&r->connected);
-	r->t0_ns = clock_now_ns();
-	if (r->cfg.duration_ns)
-		r->t_end_ns = r->t0_ns + r->cfg.duration_ns;
-	pthread_barrier_wait(&r->go);
+	int rc = 0;
+	for (unsigned k = 0; k < r->cfg.nphases; k++) {
+		load_phase_begin(r, k);
+		pthread_barrier_wait(&r->go);
+		pthread_barrier_wait(&r->done);
+		uint64_t t_stop = 0;
+		for (unsigned i = 0; i < r->cfg.threads; i++)
+			if (r->threads[i].last_done_ns > t_stop)
+				t_stop = r->threads[i].last_done_ns;
+		if (rc == 0)
+			rc = load_output(r, t_stop); /* after a failure, the rest is not run */
+	}
 	for (unsigned i = 0; i < r->cfg.threads; i++)
 		pthread_join(r->threads[i].tid, NULL);
-	uint64_t t_stop = 0;
-	for (unsigned i = 0; i < r->cfg.threads; i++)
-		if (r->threads[i].last_done_ns > t_stop)
-			t_stop = r->threads[i].last_done_ns;
-	return load_output(r, t_stop);
+	return rc;
 }

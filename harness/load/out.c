@@ -32,7 +32,9 @@ struct load_total {
 	uint64_t errors;          /* every kind of error */
 	double cpu_s;             /* the threads' CPU over the window */
 	double util_max;          /* the busiest thread's CPU / window */
-	double window_s;          /* the window: --duration, or t0 .. the last response */
+	double window_s;          /* the window: its duration, or t0 .. the last response */
+	double ramp_s;            /* a closed phase: t0 .. the window (every connection's
+				     first answer), left out of the figures */
 	double wall_s;            /* t0 .. the last response or the window's end */
 	double throughput;        /* 200s in the window per second */
 };
@@ -64,8 +66,10 @@ static void total_of(const struct load_run *r, uint64_t t_stop, struct load_tota
 		      tot->c.out_of_step;
 	if (!r->t0_ns)
 		return;
-	uint64_t end = r->t_end_ns ? r->t_end_ns : t_stop;
-	tot->window_s = end > r->t0_ns ? (double)(end - r->t0_ns) / 1e9 : 0.0;
+	uint64_t win = load_win_ns(r) ? load_win_ns(r) : r->t0_ns;
+	uint64_t end = load_end_ns(r) ? load_end_ns(r) : t_stop;
+	tot->window_s = end > win ? (double)(end - win) / 1e9 : 0.0;
+	tot->ramp_s = win > r->t0_ns ? (double)(win - r->t0_ns) / 1e9 : 0.0;
 	uint64_t last = t_stop > end ? t_stop : end;
 	tot->wall_s = last > r->t0_ns ? (double)(last - r->t0_ns) / 1e9 : 0.0;
 	if (tot->window_s > 0)
@@ -133,7 +137,8 @@ static void format_json(char *buf, size_t len, const struct load_run *r,
 	json_str(host, sizeof(host), cfg->host);
 	json_str(path, sizeof(path), cfg->path);
 	snprintf(buf, len,
-		 "{\"tool\":\"load\",\"status\":\"%s\",\"reason\":\"%s\",\"target\":\"%s:%u\","
+		 "{\"tool\":\"load\",\"phase\":%u,\"phases\":%u,\"status\":\"%s\","
+		 "\"reason\":\"%s\",\"target\":\"%s:%u\","
 		 "\"path\":\"%s\",\"connections\":%" PRIu64 ",\"active\":%" PRIu64 ",\"idle\":%" PRIu64
 		 ",\"threads\":%u,\"mode\":\"%s\",\"rate\":%.0f,\"duration_s\":%.6f,"
 		 "\"requests_asked\":%" PRIu64 ",\"ids_from\":%" PRIu64 ",\"sent\":%" PRIu64
@@ -141,22 +146,23 @@ static void format_json(char *buf, size_t len, const struct load_run *r,
 		 ",\"status_errors\":%" PRIu64 ",\"bad_bodies\":%" PRIu64 ",\"resets\":%" PRIu64
 		 ",\"timeouts\":%" PRIu64 ",\"out_of_step\":%" PRIu64 ",\"idle_closed\":%" PRIu64
 		 ",\"reconnects\":%" PRIu64 ",\"unsent\":%" PRIu64 ",\"wall_s\":%.6f,"
-		 "\"window_s\":%.6f,\"throughput\":%.3f,\"mean_us\":%.3f,\"min_us\":%.3f,"
+		 "\"window_s\":%.6f,\"ramp_s\":%.6f,\"throughput\":%.3f,\"mean_us\":%.3f,\"min_us\":%.3f,"
 		 "\"p50_us\":%.3f,\"p90_us\":%.3f,\"p99_us\":%.3f,\"p999_us\":%.3f,\"max_us\":%.3f,"
 		 "\"load_cpu_s\":%.6f,\"load_util\":%.4f,\"load_bound\":%s,"
-		 "\"checksum\":\"%016" PRIx64 "\",\"run_key\":\"%s\"}",
-		 why[0] ? "failed" : "ok", reason, host, ntohs(cfg->addr.sin_port), path,
+		 "\"checksum\":\"%016" PRIx64 "\",\"run_key\":\"%s-%u\"}",
+		 r->phase, cfg->nphases, why[0] ? "failed" : "ok", reason, host, ntohs(cfg->addr.sin_port), path,
 		 cfg->connections, cfg->active, cfg->connections - cfg->active, cfg->threads,
-		 cfg->rate > 0 ? "open" : "closed", cfg->rate, (double)cfg->duration_ns / 1e9,
-		 cfg->requests, cfg->ids_from, tot->c.sent, tot->c.ok, tot->c.ok_in_window,
+		 cfg->rate > 0 ? "open" : cfg->each ? "each" : "closed", cfg->rate,
+		 (double)cfg->duration_ns / 1e9,
+		 cfg->requests, r->phase_ids_from, tot->c.sent, tot->c.ok, tot->c.ok_in_window,
 		 tot->errors, tot->c.status_errors, tot->c.bad_bodies, tot->c.resets,
 		 tot->c.timeouts, tot->c.out_of_step, tot->c.idle_closed, tot->c.reconnects,
-		 tot->c.unsent, tot->wall_s, tot->window_s, tot->throughput,
+		 tot->c.unsent, tot->wall_s, tot->window_s, tot->ramp_s, tot->throughput,
 		 hist_mean_ns(h) / NS_PER_US, h->total ? us(h->min_ns) : 0.0,
 		 us(hist_percentile(h, 0.50)), us(hist_percentile(h, 0.90)),
 		 us(hist_percentile(h, 0.99)), us(hist_percentile(h, 0.999)), us(h->max_ns),
 		 tot->cpu_s, tot->util_max, tot->util_max >= LOAD_BOUND_UTIL ? "true" : "false",
-		 tot->c.checksum, r->run_key);
+		 tot->c.checksum, r->run_key, r->phase);
 }
 
 /* append - add text (a line with its '\n') to path in one write(), so
@@ -182,9 +188,9 @@ static char *hist_line(const struct load_run *r, const struct hist *h)
 	if (!buf)
 		return NULL;
 	int o = snprintf(buf, cap,
-			 "{\"run_key\":\"%s\",\"tool\":\"load\",\"connections\":%" PRIu64
-			 ",\"active\":%" PRIu64 ",\"hist\":",
-			 r->run_key, r->cfg.connections, r->cfg.active);
+			 "{\"run_key\":\"%s-%u\",\"tool\":\"load\",\"phase\":%u,"
+			 "\"connections\":%" PRIu64 ",\"active\":%" PRIu64 ",\"hist\":",
+			 r->run_key, r->phase, r->phase, r->cfg.connections, r->cfg.active);
 	int n = hist_export(h, buf + o, cap - (size_t)o - 2);
 	if (n < 0) {
 		free(buf);

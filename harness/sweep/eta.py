@@ -117,8 +117,7 @@ def run_times(run_dir):
          lambda r: ("rate-closed", r["concurrency"]) if r["mode"] == "closed"
          else ("open", r["load_pct"]))
     read(os.path.join(run_dir, "serve", "results.csv"),   # one step per server (serve.py)
-         lambda r: ("serve", int(r["connections"]) * 1000
-                    + (1000 * int(r["active"])) // int(r["connections"])))
+         lambda r: ("serve", r["connections"]))
     try:
         with open(os.path.join(run_dir, "meta.json")) as f:
             rep = _float(json.load(f).get("report_s"))

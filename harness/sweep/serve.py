@@ -25,10 +25,16 @@ GRID_PAIRS get all of it; the other handlers the C10K server only (the
 section's budget, README "Serve").  The models of one server shape run back
 to back, their order rotated from one shape to the next (as the main sweep).
 
-Checks on every server: the sum of the load runs' checksums equals the
-server's own (its stats line), and its first run, ids 0 .. VERIFY_REQUESTS-1,
-folds to the fan-out checksum of the same ids (one `bin/threads -n` run per
-pair): the same work.  Output: RUN/serve/results.csv (one row per load
+One bin/load process per server holds the connections through all its
+runs (bin/load --phases): opening 10,000 connections (and, for threads,
+10,000 threads on the server) costs seconds, paid once.  Its first phase
+sends one request on every connection, idle ones too, so every connection
+is accepted and set up by the server before anything is timed.
+
+Checks on every server: the fold of every bin/load phase's checksum equals
+the server's own (its stats line), and the first phase's answers, ids
+0 .. C-1, fold to the fan-out checksum of the same ids (a `bin/threads -n C`
+run per pair and C): the same work.  Output: RUN/serve/results.csv (one row per load
 pattern), serve/stats/ (every bin/load and server stats line), serve/hist/
 and serve/hgrm/ (each row's runs merged), meta.json "serve".
 """
@@ -54,11 +60,12 @@ RATES = (2000, 10000, 30000)              # offered requests/s on the C10K serve
 QUICK_RATES = (5000,)
 RUNS = 3                                  # closed-loop bin/load runs per row
 QUICK_RUNS = 2                            # (an interval needs two)
-RUN_S = 0.3                               # one bin/load run's window, s
-QUICK_RUN_S = 0.15
-RATE_S = 0.5                              # an open-loop row: one run this long
-QUICK_RATE_S = 0.3
-VERIFY_REQUESTS = 100                     # the checksum run on each server: ids 0..99
+RUN_S = 0.2                               # one closed window, s (at least two turnovers of
+                                          # every connection: bin/load LOAD_WINDOW_TURNS)
+QUICK_RUN_S = 0.1
+RATE_S = 0.3                              # an open-loop row: one window this long
+QUICK_RATE_S = 0.2
+FANOUT_C = 256                            # the fan-out run that checks a server's checksum
 FELL_BEHIND = 0.95                        # achieved below this share of offered: behind
 LATENCY_BOUND_US = 10000                  # or p99 past 10 ms: ten times the pairs' 1 ms wait
 NOFILE_SPARE = 64                         # descriptors a process needs besides its sockets
@@ -101,50 +108,54 @@ def nofile_limit():
 
 
 def shapes(args, pairs):
-    """[(pair, connections, active, rates)] of the section: one server each."""
+    """[(pair, connections, patterns)] of the section, one server each; a
+    pattern is (mode, active, offered): closed all-active at every level of
+    a GRID_PAIRS pair, and on its C10K server also closed at 1% and the
+    offered RATES at 1%; the other handlers the C10K server at 1% only."""
     quick = args.quick
+    c10k, share = QUICK_C10K if quick else C10K
+    few = max(1, int(c10k * share))
     out = []
     for p in pairs:
         if p["name"] not in HANDLERS:
             continue
-        c10k, share = QUICK_C10K if quick else C10K
         grid = p["name"] in GRID_PAIRS
-        if grid:
-            out += [(p, c, c, ()) for c in (QUICK_LEVELS if quick else LEVELS)]
-        if grid or not quick:
-            out.append((p, c10k, max(1, int(c10k * share)),
-                        (QUICK_RATES if quick else RATES) if grid else ()))
+        c10k_pats = [("closed", few, 0)] + [("open", few, x) for x in (
+            (QUICK_RATES if quick else RATES) if grid and (not quick or
+                                                           p["name"] == GRID_PAIRS[0]) else ())]
+        levels = (QUICK_LEVELS if quick else LEVELS) if grid and (
+            not quick or p["name"] == GRID_PAIRS[0]) else ()
+        for c in sorted(set(levels) | {c10k}):
+            pats = [("closed", c, 0)] if c in levels else []
+            pats += c10k_pats if c == c10k else []
+            if pats and (grid or not quick):
+                out.append((p, c, pats))
     return out
 
 
 def plan(args, pairs):
-    """[(pair, model, connections, active, rates)] in the order they run."""
+    """[(pair, model, connections, patterns)] in the order they run."""
     out = []
-    for k, (p, c, a, rates) in enumerate(shapes(args, pairs)):
+    for k, (p, c, pats) in enumerate(shapes(args, pairs)):
         ms = args.models
-        out += [(p, ms[(k + j) % len(ms)], c, a, rates) for j in range(len(ms))]
+        out += [(p, ms[(k + j) % len(ms)], c, pats) for j in range(len(ms))]
     return out
-
-
-def step_x(c, a):
-    """The ETA's level of a server: connections and active share in one int."""
-    return c * 1000 + (1000 * a) // c
 
 
 def steps(args, pairs):
     """The section's ETA steps, one per server."""
     scale = eta.QUICK_SCALE if args.quick else 1.0
-    return [eta.step("serve", p["name"], m["name"], step_x(c, a),
+    return [eta.step("serve", p["name"], m["name"], c,
                      PRIOR_S.get(c, PRIOR_S[10000] * c / 10000) * scale)
-            for p, m, c, a, _ in plan(args, pairs)] + [
+            for p, m, c, _ in plan(args, pairs)] + [
         eta.step("serve", serve_wrk.WORKLOAD, "wrk-" + m["name"], 0, serve_wrk.seconds(args))
         for m in serve_wrk.plan(args, pairs)]
 
 
-def fanout_checksum(runner, meta, pair):
-    """The fan-out checksum of ids 0..VERIFY_REQUESTS-1 (bin/threads), or None."""
+def fanout_checksum(runner, meta, pair, n):
+    """The fan-out checksum of ids 0..n-1 (bin/threads), or None."""
     argv = [os.path.join(common.bin_dir(), "threads"), pair.get("run_as", pair["name"]),
-            "-c", "4", "-n", str(VERIFY_REQUESTS), "--json"] + (pair.get("argv") or [])
+            "-c", str(min(n, FANOUT_C)), "-n", str(n), "--json"] + (pair.get("argv") or [])
     rc, stats, _ = R.run_json(runner, meta, argv)
     return stats.get("checksum") if rc == 0 and stats else None
 
@@ -197,11 +208,16 @@ def server_fields(srv):
             "srv_checksum": srv.get("checksum")}
 
 
-def measure_server(args, runner, meta, out_dir, pair, model, c, a, rates, place, fanout):
-    """One server: started, its load patterns run, stopped.  Its rows."""
-    tag = "%s-%s-c%d-a%d" % (pair["name"], model["name"], c, a)
-    mk = lambda mode, off: row_of(pair, model, c, a, mode, off, place)
-    rows = [mk("closed", 0)] + [mk("open", r) for r in rates]
+def measure_server(args, runner, meta, out_dir, pair, model, c, pats, place, fanout):
+    """One server: started, one bin/load run of phases against it, stopped.
+    The phases: each=1 (every connection, idle ones too, sends one request:
+    the server has accepted and set up all of them before anything is
+    timed, and the answers to ids 0..c-1 fold to the fan-out checksum of the
+    same ids), then serve_runs closed-loop windows per closed pattern, one
+    open-loop window per offered rate (pats: shapes()'s).  fanout(n): the
+    fan-out checksum of ids 0..n-1.  Returns its rows, one per pattern."""
+    tag = "%s-%s-c%d" % (pair["name"], model["name"], c)
+    rows = [row_of(pair, model, c, a, mode, off, place) for mode, a, off in pats]
     limit = nofile_limit()
     if c + NOFILE_SPARE > limit:
         for r in rows:
@@ -211,63 +227,46 @@ def measure_server(args, runner, meta, out_dir, pair, model, c, a, rates, place,
         return rows
     stats_dir = os.path.join(out_dir, "stats")
     srv = P.Server(model, pair, c, place, os.path.join(stats_dir, tag + ".server.jsonl"))
-    why = srv.start(meta)
-    loads, all_sums = {}, []
     run_s = QUICK_RUN_S if args.quick else RUN_S
     rate_s = QUICK_RATE_S if args.quick else RATE_S
-    verify = None
+    phases, which = ["each=1"], [None]      # which: the row of each phase
+    for r in rows:
+        n = args.serve_runs if r["mode"] == "closed" else 1
+        phases += [("closed:%g@%d" % (run_s, r["active"]) if r["mode"] == "closed" else
+                    "rate=%d:%g@%d" % (r["offered"], rate_s, r["active"]))] * n
+        which += [r] * n
+    hist = hgrm.hist_file(out_dir, tag)
+    lines, why = [], srv.start(meta)
     try:
         if why is None:
-            st, why = P.run_load(runner, meta, P.load_argv(
-                place, srv.port, "/" + pair.get("run_as", pair["name"]), c, min(a, 16),
-                requests=VERIFY_REQUESTS, ids_from=0))
-            if st:
-                verify = st["checksum"]
-                all_sums.append(st["checksum"])
-        next_id = VERIFY_REQUESTS
-        for r in rows:
-            if why is not None:
-                break
-            mode, off = r["mode"], r["offered"]
-            hist = hgrm.hist_file(out_dir, "%s-%s" % (tag, mode if mode == "closed" else "r%d"
-                                                      % off))
-            runs = []
-            for _ in range(args.serve_runs if mode == "closed" else 1):
-                st, why = P.run_load(runner, meta, P.load_argv(
-                    place, srv.port, "/" + pair.get("run_as", pair["name"]), c, a,
-                    rate=off or None, duration_s=run_s if mode == "closed" else rate_s,
-                    ids_from=next_id, hist_file=hist), run_s)
-                if st:
-                    all_sums.append(st["checksum"])
-                    next_id += st["sent"]
-                if why is not None:
-                    break
-                runs.append(st)
-            loads[id(r)] = (runs, hist)
+            lines, why = P.run_load(runner, meta, P.load_argv(
+                place, srv.port, "/" + pair.get("run_as", pair["name"]), c, c, phases,
+                hist_file=hist), P.phases_s(phases))
     finally:
         stats, stop_why = srv.stop() if srv.proc else (None, None)
     why = why or stop_why
+    if why is None and len(lines) != len(phases):
+        why = "bin/load wrote %d stats lines for %d phases" % (len(lines), len(phases))
+    verify = lines[0]["checksum"] if lines else None
+    runs = {id(r): [d for d, w in zip(lines, which) if w is r] for r in rows}
     for r in rows:
-        runs, hist = loads.get(id(r), ([], None))
-        if why is not None or not runs:
-            r.update(status="failed", reason=why or "no run")
+        if why is not None:
+            r.update(status="failed", reason=why)
             continue
-        merge_runs(r, runs, r["mode"], r["offered"])
+        merge_runs(r, runs[id(r)], r["mode"], r["offered"])
         r.update(server_fields(stats))
-        r["verify_checksum"], r["fanout_checksum"] = verify, fanout
-        tag_r = os.path.basename(hist)[:-len(".jsonl")]
-        hgrm.write_point(out_dir, tag_r, runs, hist)
-    if stats:
-        ok = (stats.get("checksum") == fold(all_sums) and verify is not None
-              and verify == fanout)
-        for r in rows:
-            r["checksum_ok"] = int(ok) if r["status"] == "ok" else None
+        r["verify_checksum"], r["fanout_checksum"] = verify, fanout(c)
+        hgrm.write_point(out_dir, "%s-a%d-%s" % (tag, r["active"], "closed" if r["mode"] ==
+                                                 "closed" else "r%d" % r["offered"]),
+                         runs[id(r)], hist)
+        r["checksum_ok"] = int(stats.get("checksum") == fold(d["checksum"] for d in lines)
+                               and verify == r["fanout_checksum"])
     with open(os.path.join(stats_dir, tag + ".load.jsonl"), "w") as f:
-        for r in rows:   # each run's line, tagged with its row (the report's intervals)
-            for st in loads.get(id(r), ([], None))[0]:
-                f.write(json.dumps(dict(st, serve_workload=r["workload"], serve_model=r["model"],
-                                        serve_mode=r["mode"], serve_offered=r["offered"]))
-                        + "\n")
+        for d, r in zip(lines, which):   # each run's line, tagged with its row (intervals)
+            tagged = dict(d, serve_workload=pair["name"], serve_model=model["name"],
+                          serve_mode=r["mode"] if r else "each",
+                          serve_offered=r["offered"] if r else 0)
+            f.write(json.dumps(tagged) + "\n")
     return rows
 
 
@@ -300,11 +299,16 @@ def write_csv(path, rows):
 
 
 def progress(args, i, total, start, rows, left_s):
+    """The progress line of one server: its closed rows' figures."""
     r = rows[0]
-    what = ("%s req/s, p99 %s us" % (common.human(r["throughput"]), common.human(r["p99_us"]))
-            if r["status"] == "ok" else common.colour("FAILED: %s" % r["reason"], "31"))
-    common.say("serve [%2d/%d] %-10s %-8s conn=%-6d active=%-6d %s  (%s elapsed, ~%s left)" % (
-        i, total, r["workload"], r["model"], r["connections"], r["active"], what,
+    if r["status"] == "ok":
+        what = "; ".join("%d active: %s req/s, p99 %s us" % (
+            x["active"], common.human(x["throughput"]), common.human(x["p99_us"]))
+            for x in rows if x["mode"] == "closed")
+    else:
+        what = common.colour("FAILED: %s" % r["reason"], "31")
+    common.say("serve [%2d/%d] %-10s %-8s conn=%-6d %s  (%s elapsed, ~%s left)" % (
+        i, total, r["workload"], r["model"], r["connections"], what,
         common.duration(time.monotonic() - start), common.duration(left_s)), args.quiet)
 
 
@@ -329,7 +333,8 @@ def run(args, runner, pairs, run_dir, meta, save, clock=None):
         "c10k": list(QUICK_C10K if args.quick else C10K),
         "levels": list(QUICK_LEVELS if args.quick else LEVELS),
         "fell_behind_share": FELL_BEHIND, "latency_bound_us": LATENCY_BOUND_US,
-        "verify_requests": VERIFY_REQUESTS, "nofile_hard": nofile_limit(),
+        "verify": "each=1: every connection's first request, ids 0..C-1, against the "
+                  "fan-out checksum of the same ids", "nofile_hard": nofile_limit(),
         "servers": len(points)}
     save()
     common.say("bench: serve section: %d servers (%s), %s, in %s" % (
@@ -337,21 +342,24 @@ def run(args, runner, pairs, run_dir, meta, save, clock=None):
         common.rel(out_dir)), args.quiet)
     if clock is None:
         clock = eta.Eta(steps(args, pairs), args.quick)
-    fanout = {}
+    sums = {}
+
+    def fanout(n, pair):
+        if (pair["name"], n) not in sums:
+            sums[(pair["name"], n)] = fanout_checksum(runner, meta, pair, n)
+        return sums[(pair["name"], n)]
     rows, start = [], time.monotonic()
     csv_path = os.path.join(out_dir, "results.csv")
     try:
-        for i, (pair, model, c, a, rates) in enumerate(points, 1):
-            if pair["name"] not in fanout:
-                fanout[pair["name"]] = fanout_checksum(runner, meta, pair)
+        for i, (pair, model, c, pats) in enumerate(points, 1):
             t0 = time.monotonic()
-            got = measure_server(args, runner, meta, out_dir, pair, model, c, a, rates, place,
-                                 fanout[pair["name"]])
+            got = measure_server(args, runner, meta, out_dir, pair, model, c, pats, place,
+                                 lambda n, p=pair: fanout(n, p))
             spent = time.monotonic() - t0
             for r in got:
                 r["point_s"] = round(spent, 3)
             rows += got
-            clock.record(("serve", pair["name"], model["name"], step_x(c, a)), spent)
+            clock.record(("serve", pair["name"], model["name"], c), spent)
             write_csv(csv_path, rows)
             save()
             progress(args, i, len(points), start, got, clock.remaining())

@@ -179,35 +179,45 @@ class Server:
         return stats, why
 
 
-def load_argv(place, port, path, connections, active, rate=None, duration_s=None,
-              requests=None, ids_from=0, hist_file=None):
-    """bin/load's command line: closed loop (rate None) or open at rate,
-    for duration_s seconds or `requests` requests."""
+def load_argv(place, port, path, connections, active, phases, ids_from=0, hist_file=None):
+    """bin/load's command line: the connections opened once, then phases
+    (bin/load --phases: "each=1", "closed:0.3", "rate=2000:0.5", ...) one
+    after another on them, one stats line each."""
     argv = place["load_prefix"] + [
         os.path.join(common.bin_dir(), "load"), "--target", "%s:%d" % (place["target"], port),
         "--path", path, "--connections", str(connections), "--active", str(active),
-        "--ids-from", str(ids_from), "--timeout-s", str(LOAD_TIMEOUT_S), "--json", "--quiet"]
-    argv += ["--rate", str(int(rate))] if rate else ["--closed"]
-    argv += ["--duration", "%g" % duration_s] if duration_s else ["--requests", str(requests)]
+        "--ids-from", str(ids_from), "--timeout-s", str(LOAD_TIMEOUT_S), "--json", "--quiet",
+        "--phases", ",".join(phases)]
     argv += ["--hist-out", hist_file] if hist_file else []
     return argv
 
 
-def run_load(runner, meta, argv, duration_s=0):
-    """One bin/load run: (its stats line or None, why it failed or None)."""
+def phases_s(phases):
+    """The seconds of load the phases ask for (their windows)."""
+    return sum(float(p.split("@")[0].rsplit(":", 1)[1]) for p in phases if ":" in p)
+
+
+def run_load(runner, meta, argv, load_s=0.0):
+    """One bin/load run: ([its stats lines, one per phase], why it failed or
+    None).  load_s: the seconds of load asked (the time-out adds the
+    connects, the drains and LOAD_GRACE_S)."""
     meta["commands"].append(R.quoted(argv))
-    timeout = duration_s + 2 * LOAD_TIMEOUT_S + LOAD_GRACE_S
+    timeout = load_s + 2 * LOAD_TIMEOUT_S + LOAD_GRACE_S
     rc, out, err = runner.run(argv, timeout)
-    stats = None
-    try:
-        stats = json.loads(out.strip().splitlines()[-1]) if out.strip() else None
-    except ValueError:
-        pass
-    if rc == 0 and stats:
-        return stats, None
+    lines = []
+    for line in (out or "").splitlines():
+        try:
+            d = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(d, dict):
+            lines.append(d)
+    if rc == 0 and lines:
+        return lines, None
     if rc is None:
-        return stats, "bin/load timed out after %.0f s" % timeout
-    return stats, (stats or {}).get("reason") or common.last_line(err) or "exit %s" % rc
+        return lines, "bin/load timed out after %.0f s" % timeout
+    failed = next((d for d in lines if d.get("status") != "ok"), None)
+    return lines, (failed or {}).get("reason") or common.last_line(err) or "exit %s" % rc
 
 
 def load_average():

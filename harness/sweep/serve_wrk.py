@@ -41,6 +41,7 @@ CONNECTIONS = 100
 RUN_S = 1                      # wrk's least duration (whole seconds)
 ALTERNATIONS = 2               # load, wrk, load, wrk (QUICK: 1)
 AGREE = 0.10                   # the two throughputs agree within this share
+IDS_APART = 10 ** 7            # each bin/load run's ids start this far from the last's
 COLUMNS = ["model", "connections", "tool", "run", "throughput", "mean_us", "p50_us", "p99_us",
            "littles", "errors", "loadavg"]
 UNIT_US = {"us": 1.0, "ms": 1e3, "s": 1e6}
@@ -103,9 +104,10 @@ def compare(args, runner, meta, out_dir, pairs, place, clock=None):
             for k in range(1 if args.quick else ALTERNATIONS):
                 if why:
                     break
-                st, why = P.run_load(runner, meta, P.load_argv(
+                lines, why = P.run_load(runner, meta, P.load_argv(
                     place, srv.port, "/" + WORKLOAD, CONNECTIONS, CONNECTIONS,
-                    duration_s=RUN_S, ids_from=k * 10 ** 7), RUN_S)
+                    ["closed:%d" % RUN_S], ids_from=k * IDS_APART), RUN_S)
+                st = lines[0] if lines else None
                 if st and not why:
                     got["load"].append(st)
                     rows.append({"model": model["name"], "connections": CONNECTIONS,

@@ -188,8 +188,12 @@ def draw(run_dir, rows, meta):
         os.close(fd)
         try:
             write_dat(dat, rows, wl, names)
+            mine = [r for r in rows if r["workload"] == wl and ok(r)]
             draw_figure(out_dir, "serve-" + wl, PLOT_SERVE_GP, {
                 "dat": dat, **model_variables(names, styles), "bound": float(bound),
+                "has_conn": int(any(r["mode"] == "closed" for r in mine)),
+                "has_mem": int(any(r.get("mem_per_conn_kib") is not None for r in mine)),
+                "has_open": int(any(r["mode"] == "open" for r in mine)),
                 "ttl": "%s served over HTTP/1.1 to bin/load (%s); %s" % (
                     wl, (meta.get("serve") or {}).get("placement_mode", "?"),
                     cores_text(meta).strip(" ,;"))})
@@ -293,8 +297,9 @@ def render(rows, meta, drawn, verdicts, img_dir=""):
     bad = [r for r in rows if r["status"] == "ok" and r.get("checksum_ok") == 0]
     lines += ["### Checks", "",
               "- Every server's checksum (the fold of its 200s) equals the fold of bin/load's "
-              "runs against it, and its first %s requests fold to the fan-out checksum of the "
-              "same ids: %s." % (sm.get("verify_requests", "?"), "yes, on every server" if not
+              "runs against it, and the first request of each of its connections (ids 0 .. "
+              "C-1) fold to the fan-out checksum of the same ids: %s." % (
+                  "yes, on every server" if not
                                  bad else "**no** on %s" % ", ".join(
                                      "%s %s c=%d" % (r["workload"], r["model"], r["connections"])
                                      for r in bad)),
