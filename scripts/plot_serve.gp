@@ -94,7 +94,7 @@ unset logscale y
 set yrange [0:*]
 set ylabel "KiB per connection"
 set format y "%g"
-set key at screen 0.5, screen 0.06 center center horizontal maxcols 4 box font FONT.",14"
+set key at screen 0.5, screen 0.06 center center vertical maxrows 2 box font FONT.",14"
 if (!has_mem) { set label 1 empty("1-connection server") at graph 0.5, graph 0.5 center font FONT.",13"
     plot [1:10] [0:1] for [m = 1:N] -1 with linespoints lw 2.5 ps 1.5 pt (word(pts, m) + 0) lc rgb word(colors, m) title word(models, m)
     unset label 1 } else {
