@@ -53,7 +53,7 @@
 #define LOAD_HEAP_NONE UINT32_MAX      /* heap_pos of a connection not in the heap */
 #define LOAD_MAX_PHASES 64             /* --phases items at most */
 #define LOAD_MAX_EACH 1000             /* --phases each=N at most */
-#define LOAD_WINDOW_TURNS 2            /* a closed window spans at least this many ramps
+#define LOAD_WINDOW_TURNS 1            /* a closed window spans at least this many ramps
 					  (each about one turnover of every connection) */
 
 /* One phase: a window of load on the connections already open.  The

@@ -273,7 +273,9 @@ static void run_window(struct load_thread *t, struct epoll_event *evs)
 			sweep_timeouts(t, now);
 		if (!load_win_ns(r) && now - r->t0_ns > r->cfg.timeout_ns)
 			load_window_start(r, now); /* a ramp that never ends: time it anyway */
-		int over = load_window_over(t, now);
+		/* an each=N phase ends when its requests are answered or timed
+		 * out: a connection the server never took sends nothing more */
+		int over = load_window_over(t, now) || (r->cfg.each && t->outstanding == 0);
 		if (atomic_load_explicit(&r->failed, memory_order_relaxed) ||
 		    (over && t->outstanding == 0))
 			return;

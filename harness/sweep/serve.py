@@ -60,7 +60,11 @@ RATES = (2000, 10000, 30000)              # offered requests/s on the C10K serve
 QUICK_RATES = (5000,)
 RUNS = 3                                  # closed-loop bin/load runs per row
 QUICK_RUNS = 2                            # (an interval needs two)
-RUN_S = 0.2                               # one closed window, s (at least two turnovers of
+BIG_ACTIVE = 10000                        # from this many active connections a closed run
+BIG_RUNS = 2                              # is a ramp of every connection's first answer and
+                                          # a window at least as long (~1.5 s at 10,000):
+                                          # this many runs
+RUN_S = 0.2                               # one closed window, s (at least one turnover of
                                           # every connection: bin/load LOAD_WINDOW_TURNS)
 QUICK_RUN_S = 0.1
 RATE_S = 0.3                              # an open-loop row: one window this long
@@ -231,7 +235,8 @@ def measure_server(args, runner, meta, out_dir, pair, model, c, pats, place, fan
     rate_s = QUICK_RATE_S if args.quick else RATE_S
     phases, which = ["each=1"], [None]      # which: the row of each phase
     for r in rows:
-        n = args.serve_runs if r["mode"] == "closed" else 1
+        n = 1 if r["mode"] != "closed" else args.serve_runs if r["active"] < BIG_ACTIVE \
+            else min(args.serve_runs, BIG_RUNS)
         phases += [("closed:%g@%d" % (run_s, r["active"]) if r["mode"] == "closed" else
                     "rate=%d:%g@%d" % (r["offered"], rate_s, r["active"]))] * n
         which += [r] * n
@@ -245,6 +250,16 @@ def measure_server(args, runner, meta, out_dir, pair, model, c, pats, place, fan
     finally:
         stats, stop_why = srv.stop() if srv.proc else (None, None)
     why = why or stop_why
+    if why is None and lines and stats and (lines[0]["errors"] or
+                                            (stats.get("connections_peak") or 0) < c):
+        # the C10K question is whether it holds them all: short of that it failed
+        why = "the server held %s of %d connections at once; %d of their first requests " \
+              "failed (%d resets, %d timeouts)" % (
+                  stats.get("connections_peak"), c, lines[0]["errors"], lines[0]["resets"],
+                  lines[0]["timeouts"])
+    if why and stats and stats.get("accept_errors"):
+        why += "; the server: %s accept errors (descriptors or memory short)" % (
+            stats["accept_errors"])
     if why is None and len(lines) != len(phases):
         why = "bin/load wrote %d stats lines for %d phases" % (len(lines), len(phases))
     verify = lines[0]["checksum"] if lines else None
