@@ -75,6 +75,31 @@ check "open loop 1000/s for 1 s: exit $rc, sent $(json_field "$out" sent) (1000)
 n=$(python3 -c "import json; print(json.loads('''$out''')['checksum'] == '$(expect_sum 0 1000)')")
 check "open loop: the checksum of ids 0..999" [ "$n" = True ]
 
+# Phases on the same connections: each=1 (all five, idle ones too), a
+# closed window of 2 active after its ramp, an open one; ids run on, every
+# one answered once, so the lines' checksums fold to the peer's for them all.
+"$LOAD" --target "$T" --path /x --connections 5 --active 1 \
+	--phases each=1,closed:0.3@2,rate=200:0.5@2 --json >"$SCRATCH/ph" 2>"$SCRATCH/err"
+rc=$?
+python3 - "$SCRATCH/ph" "$(expect_sum 0 5)" >"$SCRATCH/ph.check" <<'PY'
+import json, sys
+L = [json.loads(l) for l in open(sys.argv[1])]
+M = (1 << 64) - 1
+ok = (len(L) == 3 and [d["phase"] for d in L] == [0, 1, 2]
+      and [d["mode"] for d in L] == ["each", "closed", "open"]
+      and L[0]["sent"] == 5 and L[0]["checksum"] == sys.argv[2]
+      and L[1]["active"] == 2 and L[1]["ramp_s"] > 0 and L[2]["active"] == 2
+      and L[1]["ids_from"] == 5 and L[2]["ids_from"] == 5 + L[1]["sent"]
+      and all(d["errors"] == 0 and d["status"] == "ok" for d in L))
+print("%d %d %s" % (ok, sum(d["sent"] for d in L),
+                    "%016x" % (sum(int(d["checksum"], 16) for d in L) & M)))
+PY
+read -r good total folded <"$SCRATCH/ph.check"
+check "--phases each=1,closed:0.3@2,rate=200:0.5@2: exit $rc, three lines, each=1 on all 5 connections, the closed window after a ramp, ids run on" \
+	[ $rc = 0 ] && [ "$good" = 1 ]
+check "--phases: the lines' checksums fold to the peer's for ids 0..$((total - 1)) ($folded)" \
+	[ "$folded" = "$(expect_sum 0 "$total")" ]
+
 # A slow peer under an open loop: the latency counts the wait for a free
 # connection (no coordinated omission), and the requests it owes at the end
 # are counted as unsent.
@@ -108,6 +133,14 @@ out=$("$LOAD" --target "127.0.0.1:$PORT" --path /x --connections 2 --closed --re
 	--timeout-s 1 --json 2>"$SCRATCH/err")
 check "a peer that never answers every 20th: timeouts $(json_field "$out" timeouts) = 2 after --timeout-s 1, in $(($(date +%s) - start)) s" \
 	[ "$(json_field "$out" timeouts)" = 2 ] && [ $(($(date +%s) - start)) -le 5 ]
+peer silent2 --mode silent --every 4
+out=$("$LOAD" --target "127.0.0.1:$PORT" --path /x --connections 8 --timeout-s 1 \
+	--phases each=1,closed:0.2 --json 2>"$SCRATCH/err" | head -1)
+rc=$?
+check "each=1 where the peer leaves some connections unanswered: exit 3, the phases after it not run: $(tail -1 "$SCRATCH/err")" \
+	[ "$(json_field "$out" status)" = failed ] && grep -q 'did not serve every connection' "$SCRATCH/err" \
+	&& [ "$("$LOAD" --target "127.0.0.1:$PORT" --path /x --connections 8 --timeout-s 1 \
+		--phases each=1,closed:0.2 --json 2>/dev/null | wc -l)" = 1 ]
 peer idle --mode idle-close
 out=$("$LOAD" --target "127.0.0.1:$PORT" --path /x --connections 10 --active 1 --rate 100 \
 	--duration 1.5 --json 2>"$SCRATCH/err")
@@ -135,5 +168,8 @@ usage_error "--active-share 0" "'$LOAD' --target $T --path /x --connections 2 --
 usage_error "a path with a space" "'$LOAD' --target $T --path '/a b' --connections 2 --closed --requests 1"
 usage_error "an unknown option" "'$LOAD' --target $T --path /x --connections 2 --closed --requests 1 --frobnicate"
 usage_error "--duration 1x" "'$LOAD' --target $T --path /x --connections 2 --closed --duration 1x"
+usage_error "--phases with --closed" "'$LOAD' --target $T --path /x --connections 2 --closed --phases closed:1"
+usage_error "--phases with a bad item" "'$LOAD' --target $T --path /x --connections 2 --phases sometimes:1"
+usage_error "--phases @A above --connections" "'$LOAD' --target $T --path /x --connections 2 --phases closed:1@3"
 usage_error "ids past 2^32" "'$LOAD' --target $T --path /x --connections 2 --closed --requests 2 --ids-from 4294967295"
 finish

@@ -95,6 +95,12 @@ static void verdict(const struct load_run *r, const struct load_total *tot, char
 	if (tot->c.ok == 0)
 		snprintf(why, len, "nothing answered: %" PRIu64 " requests sent, %" PRIu64
 			 " errors", tot->c.sent, tot->errors);
+	else if (r->cfg.each && (tot->errors || tot->c.idle_closed))
+		/* each=N is there to set every connection up: one lost is a failure */
+		snprintf(why, len, "each=%" PRIu64 ": the server did not serve every connection: %"
+			 PRIu64 " of %" PRIu64 " requests failed (%" PRIu64 " resets, %" PRIu64
+			 " timeouts), %" PRIu64 " connections closed", r->cfg.each, tot->errors,
+			 tot->c.sent, tot->c.resets, tot->c.timeouts, tot->c.idle_closed);
 	else if ((double)tot->errors > LOAD_ERROR_SHARE * (double)tot->c.sent)
 		snprintf(why, len, "%" PRIu64 " errors in %" PRIu64 " requests (more than %g%%): %"
 			 PRIu64 " not 200, %" PRIu64 " bad bodies, %" PRIu64 " resets, %" PRIu64

@@ -73,6 +73,8 @@ FANOUT_C = 256                            # the fan-out run that checks a server
 FELL_BEHIND = 0.95                        # achieved below this share of offered: behind
 LATENCY_BOUND_US = 10000                  # or p99 past 10 ms: ten times the pairs' 1 ms wait
 NOFILE_SPARE = 64                         # descriptors a process needs besides its sockets
+FIT_STEP = 1000                           # a C10K server that does not fit runs at the most
+                                          # that does, in these steps
 PRIOR_S = {1: 1.5, 1000: 2.0, 10000: 4.0}  # ETA shape: seconds per server by connections
 
 COLUMNS = [
@@ -111,29 +113,54 @@ def nofile_limit():
     return hard if hard != resource.RLIM_INFINITY else 1 << 30
 
 
+def fds_per_connection(pair):
+    """Descriptors a server holds per connection: the client's socket, and a
+    backend or redis connection of its own where the pair has a peer (its
+    handler gets what a fan-out slot gets)."""
+    return 2 if pair["needs_backend"] or pair.get("peer", "none") != "none" else 1
+
+
+def fits(pair, c, limit=None):
+    """Whether c connections fit the hard descriptor limit, in the server
+    and in bin/load."""
+    return fds_per_connection(pair) * c + NOFILE_SPARE <= (limit or nofile_limit())
+
+
+def most(pair, limit=None):
+    """The most connections of pair this machine's descriptor limit allows,
+    in whole FIT_STEPs."""
+    n = ((limit or nofile_limit()) - NOFILE_SPARE) // fds_per_connection(pair)
+    return max(FIT_STEP, n // FIT_STEP * FIT_STEP)
+
+
 def shapes(args, pairs):
     """[(pair, connections, patterns)] of the section, one server each; a
     pattern is (mode, active, offered): closed all-active at every level of
     a GRID_PAIRS pair, and on its C10K server also closed at 1% and the
-    offered RATES at 1%; the other handlers the C10K server at 1% only."""
+    offered RATES at 1%; the other handlers the C10K server at 1% only.  A
+    level past the descriptor limit stays (its rows say so, at once), and a
+    C10K server that does not fit is measured at the most that does too
+    (io_backend, redis_get: two descriptors a connection)."""
     quick = args.quick
     c10k, share = QUICK_C10K if quick else C10K
-    few = max(1, int(c10k * share))
     out = []
     for p in pairs:
         if p["name"] not in HANDLERS:
             continue
         grid = p["name"] in GRID_PAIRS
-        c10k_pats = [("closed", few, 0)] + [("open", few, x) for x in (
-            (QUICK_RATES if quick else RATES) if grid and (not quick or
-                                                           p["name"] == GRID_PAIRS[0]) else ())]
-        levels = (QUICK_LEVELS if quick else LEVELS) if grid and (
-            not quick or p["name"] == GRID_PAIRS[0]) else ()
-        for c in sorted(set(levels) | {c10k}):
-            pats = [("closed", c, 0)] if c in levels else []
-            pats += c10k_pats if c == c10k else []
-            if pats and (grid or not quick):
-                out.append((p, c, pats))
+        if quick and not grid:
+            continue
+        first = not quick or p["name"] == GRID_PAIRS[0]
+        rates = (QUICK_RATES if quick else RATES) if grid and first else ()
+        levels = set((QUICK_LEVELS if quick else LEVELS) if grid and first else ())
+        tops = {c10k} if fits(p, c10k) else {c10k, most(p)}
+        for c in sorted(levels | tops):
+            few = max(1, int(c * share))
+            pats = [("closed", c, 0)] if c in levels or (c in tops and c != c10k and
+                                                          grid and first) else []
+            pats += [("closed", few, 0)] + [("open", few, x) for x in rates] if c in tops \
+                else []
+            out.append((p, c, pats))
     return out
 
 
@@ -223,11 +250,14 @@ def measure_server(args, runner, meta, out_dir, pair, model, c, pats, place, fan
     tag = "%s-%s-c%d" % (pair["name"], model["name"], c)
     rows = [row_of(pair, model, c, a, mode, off, place) for mode, a, off in pats]
     limit = nofile_limit()
-    if c + NOFILE_SPARE > limit:
+    if not fits(pair, c, limit):
+        k = fds_per_connection(pair)
         for r in rows:
-            r.update(status="failed", reason="not run: %d connections need %d descriptors in "
-                     "bin/load and in the server, the hard RLIMIT_NOFILE is %d here" % (
-                         c, c + NOFILE_SPARE, limit))
+            r.update(status="failed", reason="not run: %d connections need %d descriptors "
+                     "(%s), the hard RLIMIT_NOFILE is %d here and cannot be raised" % (
+                         c, k * c + NOFILE_SPARE, "a client socket and a peer connection "
+                         "each, in the server" if k > 1 else "in bin/load and the server",
+                         limit))
         return rows
     stats_dir = os.path.join(out_dir, "stats")
     srv = P.Server(model, pair, c, place, os.path.join(stats_dir, tag + ".server.jsonl"))
