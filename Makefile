@@ -124,8 +124,8 @@ ALL_LDFLAGS = $(LDFLAGS) -pthread
 TEST_NAMES := test_hist test_cli test_workloads test_wire test_evsleep
 TEST_BINS := $(TEST_NAMES:%=$(BUILD)/test-bin/%)
 
-.PHONY: all deps test check bench bench-rate bench-serve plots report clean help new-workload compare \
-	check-libs FORCE
+.PHONY: all deps test check bench bench-rate bench-serve audit plots report clean help \
+	new-workload compare check-libs FORCE fleet fleet-status matrix
 
 all: $(PROGRAMS:%=$(BIN)/%)
 
@@ -207,7 +207,7 @@ TSAN_FLAGS := -fsanitize=thread
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_SECONDS ?= 30
 FUZZ_MAX_LEN ?= 8448
-FUZZ_NAMES := wire cli
+FUZZ_NAMES := wire cli http
 FUZZ_BINS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 SUB_MAKE = $(MAKE) --no-print-directory $(if $(filter 1,$(V)),,-s)
 SAN_MAKE = $(SUB_MAKE) CC='$(SAN_CC)'
@@ -232,10 +232,12 @@ fuzz:
 
 $(BUILD)/fuzz/fuzz_wire: tests/fuzz/fuzz_wire.c workloads/wire.c workloads/wire.h
 $(BUILD)/fuzz/fuzz_cli: tests/fuzz/fuzz_cli.c harness/runtime/cli.c harness/runtime/cli.h
+$(BUILD)/fuzz/fuzz_http: tests/fuzz/fuzz_http.c harness/runtime/http.c harness/runtime/http.h
+$(BUILD)/fuzz/fuzz_http: FUZZ_LIBS = $(LIBS_RUNNER)
 $(FUZZ_BINS):
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ-LD $@"
-	$(Q)$(SAN_CC) $(SAN_CFLAGS) $(FUZZ_FLAGS) $(WARN) $(DEFS) -o $@ $(filter %.c,$^)
+	$(Q)$(SAN_CC) $(SAN_CFLAGS) $(FUZZ_FLAGS) $(WARN) $(DEFS) -o $@ $(filter %.c,$^) $(FUZZ_LIBS)
 
 # bench: the default sweep (QUICK=1: a small one).  CONCURRENCY=1,8,64 and
 # WORKLOADS=a,b narrow it; OUT=dir puts the run elsewhere than results/.
@@ -246,7 +248,9 @@ $(FUZZ_BINS):
 # (the sweep checks the value).  ONECPU=0 skips the one-CPU section
 # (harness/sweep/onecpu.py), ONECPU=1 runs it in a QUICK sweep too.  BACKEND=HOST:PORT runs the pairs that use a
 # backend against a bin/backend on another host (the sweep probes it before
-# anything runs).  BENCH_CFLAGS and BENCH_CC tell the sweep's meta.json the
+# anything runs).  TIMER_SLACK_NS=N gives every model run the timer slack N
+# ns (--timer-slack-ns); without it each run inherits the platform's, and
+# records the slack in force either way.  BENCH_CFLAGS and BENCH_CC tell the sweep's meta.json the
 # flags the binaries are built with.
 given = $(filter-out undefined default,$(origin $(1)))
 on = $(filter-out 0,$(strip $(1)))
@@ -267,6 +271,7 @@ bench: deps
 		$(if $(call given,LOAD_HOST),--load-host "$$LOAD_HOST") \
 		$(if $(call given,PIN),--pin "$$PIN") \
 		$(if $(call given,BACKEND),--backend "$$BACKEND") \
+		$(if $(call given,TIMER_SLACK_NS),--timer-slack-ns "$$TIMER_SLACK_NS") \
 		$(if $(call given,OUT),--results "$$OUT")
 
 # bench-serve: the serve section alone (harness/sweep/serve.py): every model
@@ -297,7 +302,63 @@ bench-rate: deps
 		$(if $(call on,$(QUIET)),--quiet) \
 		$(if $(call given,PIN),--pin "$$PIN") \
 		$(if $(call given,BACKEND),--backend "$$BACKEND") \
+		$(if $(call given,TIMER_SLACK_NS),--timer-slack-ns "$$TIMER_SLACK_NS") \
 		$(if $(call given,OUT),--results "$$OUT")
+
+# audit: each model's system calls per task, by name, on each pair at a few
+# levels (harness/sweep/syscall_audit.py), into results/audit-<id>/
+# (syscalls.csv, audit.md; results/latest-audit).  WORKLOADS=, MODELS=,
+# CONCURRENCY=, OUT=, QUIET=1 as for bench; the values reach it from the
+# environment, never pasted into the shell command.
+audit: deps
+	@scripts/deps.sh audit
+	@$(MAKE) --no-print-directory -s -j$(JOBS) all
+	@$(PYTHON) harness/sweep/audit.py \
+		$(if $(call given,CONCURRENCY),--concurrency "$$CONCURRENCY") \
+		$(if $(call given,WORKLOADS),--workloads "$$WORKLOADS") \
+		$(if $(call given,MODELS),--models "$$MODELS") \
+		$(if $(call on,$(QUIET)),--quiet) \
+		$(if $(call given,OUT),--results "$$OUT")
+
+# fleet: the bench on a Slurm cluster (harness/fleet/, docs/fleet.md): one
+# exclusive job per machine, PARTITIONS=alpha,beta:2 (a partition each, :2 a
+# second node for the backend) and/or NODELISTS='n[1-2] n3', REPLICAS=N jobs
+# each, every one running make bench into OUT/LABEL/ with the variables
+# bench takes; then one line per job with its state and its sweep's ETA
+# until all end (WAIT=0: submit and return; make fleet-status DIR=OUT
+# follows them again).  SBATCH_ARGS adds sbatch options (--time=2:00:00).
+# Every value reaches fleet.py from the environment, as for bench.
+fleet:
+	@$(PYTHON) harness/fleet/fleet.py submit $(if $(call given,OUT),--out "$$OUT") \
+		$(if $(call given,PARTITIONS),--partitions "$$PARTITIONS") \
+		$(if $(call given,NODELISTS),--nodelists "$$NODELISTS") \
+		$(if $(call given,REPLICAS),--replicas "$$REPLICAS") \
+		$(if $(call given,SBATCH_ARGS),--sbatch-args "$$SBATCH_ARGS") \
+		$(if $(call given,BACKEND),--backend "$$BACKEND") \
+		$(if $(filter 0,$(strip $(WAIT))),--no-wait) \
+		$(if $(call on,$(QUIET)),--quiet) \
+		$(if $(call on,$(QUICK)),--quick) \
+		$(if $(call given,CONCURRENCY),--concurrency "$$CONCURRENCY") \
+		$(if $(call given,WORKLOADS),--workloads "$$WORKLOADS") \
+		$(if $(call given,MODELS),--models "$$MODELS") \
+		$(if $(call given,RUNS),--runs "$$RUNS") \
+		$(if $(call given,RATE),--rate "$$RATE") \
+		$(if $(call given,ONECPU),--onecpu "$$ONECPU") \
+		$(if $(call given,PIN),--pin "$$PIN") \
+		$(if $(call given,TIMER_SLACK_NS),--timer_slack_ns "$$TIMER_SLACK_NS")
+
+fleet-status:
+	@if [ -z "$$DIR" ]; then \
+		echo "make fleet-status: give the fleet's folder: make fleet-status DIR=/shared/results" >&2; \
+		exit 2; fi
+	@$(PYTHON) harness/fleet/fleet.py status "$$DIR" $(if $(filter 0,$(strip $(WAIT))),--no-wait)
+
+# matrix: the machines side by side (scripts/matrix/): DIR=a fleet's OUT (its
+# jobs, complete or not) and/or RUNS=dir1,dir2 (run folders); written to
+# OUT=dir, else DIR/matrix/, else results/matrix/.
+matrix:
+	@$(PYTHON) scripts/matrix/matrix.py $(if $(call given,DIR),--dir "$$DIR") \
+		$(if $(call given,RUNS),--runs "$$RUNS") $(if $(call given,OUT),--out "$$OUT")
 
 # plots/report: redraw the plots and rewrite report.md of a run (RUN=dir,
 # default results/latest) from its results.csv.
@@ -358,10 +419,12 @@ help:
 	@echo "                                     1% active, offered rates; bench-serve below)"
 	@echo "                  LOAD_HOST=NETNS:ADDR  the serve section's bin/load in network"
 	@echo "                                     namespace NETNS, the servers bound to ADDR"
+	@echo "                  TIMER_SLACK_NS=N   every model run's timer slack, N ns (default:"
+	@echo "                                     the platform's, inherited; recorded per run)"
 	@echo "  make bench-rate the open-loop sweep alone: latency (p50/p99/p99.9) against"
 	@echo "                  offered load, 10%..120% of each model's capacity, on mixed"
 	@echo "                  QUICK=1 WORKLOADS= MODELS= RUNS= OUT= QUIET=1 PIN= BACKEND="
-	@echo "                  as above"
+	@echo "                  TIMER_SLACK_NS= as above"
 	@echo "                  SLOTS=64           open-loop slots, top closed-loop level"
 	@echo "                  LOADS=10,50,90     percentages of capacity"
 	@echo "  make bench-serve the serve section alone: each model serving io_sleep,"
@@ -369,6 +432,28 @@ help:
 	@echo "                  into results/serve-<id>/ (results/latest-serve)"
 	@echo "                  QUICK=1 WORKLOADS= MODELS= QUIET=1 PIN= LOAD_HOST= OUT= as above"
 	@echo "                  (PIN=split: bin/load on the last CPU, the server on the rest)"
+	@echo "  make audit      system calls per task, by name, of every model on every pair"
+	@echo "                  at c = 1, 64, 1024 (perf stat, else strace -c; a few minutes):"
+	@echo "                  results/latest-audit/audit.md and syscalls.csv; an epoll_ctl"
+	@echo "                  or timerfd_settime per task shows at once"
+	@echo "                  WORKLOADS= MODELS= CONCURRENCY= OUT= QUIET=1 as above"
+	@echo "  make fleet PARTITIONS=a,b:2 OUT=dir"
+	@echo "                  the bench on a Slurm cluster: one exclusive job per partition"
+	@echo "                  (:2 a second node runs bin/backend for the backend pairs), each"
+	@echo "                  a run into OUT/LABEL/; one line per job, its state and ETA"
+	@echo "                  NODELISTS='n[1-2] m3'  jobs on node lists instead (or as well)"
+	@echo "                  REPLICAS=N         N jobs per machine type"
+	@echo "                  SBATCH_ARGS='...'  more sbatch options (--time=2:00:00)"
+	@echo "                  WAIT=0             submit and return"
+	@echo "                  QUICK WORKLOADS MODELS CONCURRENCY RUNS RATE ONECPU PIN"
+	@echo "                                     passed to every job's make bench"
+	@echo "                  (docs/fleet.md)"
+	@echo "  make fleet-status DIR=dir"
+	@echo "                  follow a fleet's jobs again (WAIT=0: one line each)"
+	@echo "  make matrix DIR=dir | RUNS=run1,run2 [OUT=dir]"
+	@echo "                  machines side by side: fingerprints, a verdict per claim and"
+	@echo "                  machine, key ratios, curves, replicas' histograms merged;"
+	@echo "                  the missing machines and why (DIR/matrix/matrix.md)"
 	@echo "  make test       unit tests, pair verification, a tiny sweep (= make check)"
 	@echo "  make sanitize   the tests again under ASan+UBSan, TSan and valgrind, and the"
 	@echo "                  fuzz corpora replayed (clang; builds in build/asan, ...)"
@@ -377,7 +462,8 @@ help:
 	@echo "  make plots      redraw the plots of RUN=dir (default results/latest)"
 	@echo "  make report     rewrite report.md of RUN=dir"
 	@echo "  make compare A=dir B=dir"
-	@echo "                  what changed from run A to run B, where the 95% intervals say so"
+	@echo "                  what changed from run A to run B, where the 95% intervals say so;"
+	@echo "                  warns when the runs' machines differ (CPU, cores, kernel, ...)"
 	@echo "  make new-workload NAME=foo KIND=cpu|io|multi [LIBS=zlib]"
 	@echo "                  write a new workload pair from a template and register it"
 	@echo "                  (multi: two round trips per task; LIBS: pkg-config names"

@@ -122,8 +122,30 @@ void async_sleep_from(struct async_slot *s, uint64_t t0_ns, uint64_t us,
 		async_fail(s, "out of memory for a sleep queue's timer");
 }
 
+#ifdef TVSA_TEST_HOOKS
+/* Test builds only (CFLAGS=-DTVSA_TEST_HOOKS; tests/test_efficiency.sh):
+ * TVSA_TEST_SLOW_NS=N makes every task spin N ns of CPU as it ends, a model
+ * deliberately slowed that the report's efficiency table must flag.  A normal
+ * build has no such switch and ignores the variable. */
+#define TEST_SLOW_ENV "TVSA_TEST_SLOW_NS"
+static uint64_t test_slow_ns; /* read before the clock; 0: off */
+
+static void test_slow(void)
+{
+	uint64_t t0 = clock_now_ns();
+	while (test_slow_ns && clock_now_ns() - t0 < test_slow_ns)
+		;
+}
+#define TEST_SLOW_INIT() (test_slow_ns = getenv(TEST_SLOW_ENV) ? \
+			  strtoull(getenv(TEST_SLOW_ENV), NULL, 10) : 0)
+#else
+#define test_slow() ((void)0)
+#define TEST_SLOW_INIT() ((void)0)
+#endif
+
 void async_task_done(struct async_slot *s, uint64_t result)
 {
+	test_slow();
 	struct async_loop *lp = s->loop;
 	struct dispatch *d = &lp->run->disp;
 	if (lp->starting) {
@@ -440,6 +462,7 @@ static int async_run(const struct run_config *cfg, struct run_result *res)
 		.res = res,
 	};
 	dispatch_init(&run.disp, cfg);
+	TEST_SLOW_INIT();
 	uint64_t nloops = cfg->loops ? cfg->loops : 1;
 	if (async_pool_start(&run.pool, cfg->workers, res->reason, sizeof(res->reason)) != 0)
 		return -1;

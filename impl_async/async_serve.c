@@ -426,17 +426,10 @@ static void loop_serve(struct aserve_loop *al, uint64_t index)
 	stop(al);
 }
 
-/* One loop thread's argument. */
-struct athread {
-	struct aserve_loop *al; /* its loop */
-	uint64_t index;         /* which */
-};
-
-static void *loop_thread(void *arg)
+/* serve_loop - serve_run_loops' fn: loop i of the array als. */
+static void serve_loop(void *als, uint64_t i)
 {
-	struct athread *at = arg;
-	loop_serve(at->al, at->index);
-	return NULL;
+	loop_serve(&((struct aserve_loop *)als)[i], i);
 }
 
 int async_serve(const struct run_config *cfg, struct run_result *res)
@@ -452,10 +445,8 @@ int async_serve(const struct run_config *cfg, struct run_result *res)
 		return -1;
 	struct async_loop *loops = calloc(nloops, sizeof(*loops));
 	struct aserve_loop *als = calloc(nloops, sizeof(*als));
-	struct athread *args = calloc(nloops, sizeof(*args));
-	pthread_t *tids = calloc(nloops, sizeof(*tids));
-	uint64_t set_up = 0, made = 0;
-	if (!loops || !als || !args || !tids) {
+	uint64_t set_up = 0;
+	if (!loops || !als) {
 		snprintf(res->reason, sizeof(res->reason), "out of memory for %llu loops",
 			 (unsigned long long)nloops);
 		goto out;
@@ -471,21 +462,7 @@ int async_serve(const struct run_config *cfg, struct run_result *res)
 			goto out;
 		}
 	}
-	for (; nloops > 1 && made < nloops; made++) {
-		args[made] = (struct athread){ &als[made], made };
-		int rc = pthread_create(&tids[made], NULL, loop_thread, &args[made]);
-		if (rc != 0) {
-			char why[MODEL_REASON_MAX];
-			snprintf(why, sizeof(why), "pthread_create (loop %llu): %s",
-				 (unsigned long long)made, strerror(rc));
-			serve_fault(why);
-			break;
-		}
-	}
-	if (nloops == 1)
-		loop_serve(&als[0], 0);
-	for (uint64_t l = 0; l < made; l++)
-		pthread_join(tids[l], NULL);
+	serve_run_loops(nloops, serve_loop, als);
 out:
 	/* The pool first: a job may still hold a slot's task. */
 	async_pool_stop(&run.pool);
@@ -495,9 +472,7 @@ out:
 		serve_tally_merge(&als[l].t);
 		async_loop_teardown(&loops[l]);
 	}
-	int failed = !loops || !als || !args || !tids || run.fault.reason[0];
-	free(tids);
-	free(args);
+	int failed = !loops || !als || run.fault.reason[0];
 	free(als);
 	free(loops);
 	return failed ? -1 : 0;

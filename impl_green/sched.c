@@ -244,6 +244,7 @@ int sched_run(const struct sched_backend *be, const struct run_config *cfg,
 	run.stack_bytes = sched_stack_guard(be, cfg, res->reason, sizeof(res->reason));
 	if (!run.stack_bytes)
 		return -1;
+	res->stack_kib = run.stack_bytes / 1024; /* recorded: a task's stack is its coroutine's */
 
 	uint64_t nloops = cfg->loops ? cfg->loops : 1;
 	struct sched_loop *loops = calloc(nloops, sizeof(*loops));

@@ -268,17 +268,10 @@ static void loop_serve(struct sloop *sl, uint64_t index)
 	serve_tally_merge(&sl->t);
 }
 
-/* One loop thread's argument. */
-struct sthread {
-	struct sloop *sl;  /* its loop */
-	uint64_t index;    /* which */
-};
-
-static void *loop_thread(void *arg)
+/* serve_loop - serve_run_loops' fn: loop i of the array loops. */
+static void serve_loop(void *loops, uint64_t i)
 {
-	struct sthread *st = arg;
-	loop_serve(st->sl, st->index);
-	return NULL;
+	loop_serve(&((struct sloop *)loops)[i], i);
 }
 
 int sched_serve(const struct sched_backend *be, const struct run_config *cfg,
@@ -288,38 +281,17 @@ int sched_serve(const struct sched_backend *be, const struct run_config *cfg,
 	sv.stack_bytes = sched_stack_guard(be, cfg, res->reason, sizeof(res->reason));
 	if (!sv.stack_bytes)
 		return -1;
+	res->stack_kib = sv.stack_bytes / 1024; /* a connection's stack is its coroutine's */
 	uint64_t nloops = cfg->loops ? cfg->loops : 1;
 	struct sloop *loops = calloc(nloops, sizeof(*loops));
-	struct sthread *args = calloc(nloops, sizeof(*args));
-	pthread_t *tids = calloc(nloops, sizeof(*tids));
-	if (!loops || !args || !tids) {
-		free(loops);
-		free(args);
-		free(tids);
+	if (!loops) {
 		snprintf(res->reason, sizeof(res->reason), "out of memory for %llu loops",
 			 (unsigned long long)nloops);
 		return -1;
 	}
-	uint64_t made = 0;
 	for (uint64_t l = 0; l < nloops; l++)
 		loops[l].sv = &sv;
-	for (; nloops > 1 && made < nloops; made++) {
-		args[made] = (struct sthread){ &loops[made], made };
-		int rc = pthread_create(&tids[made], NULL, loop_thread, &args[made]);
-		if (rc != 0) {
-			char why[MODEL_REASON_MAX];
-			snprintf(why, sizeof(why), "pthread_create (loop %llu): %s",
-				 (unsigned long long)made, strerror(rc));
-			serve_fault(why);
-			break;
-		}
-	}
-	if (nloops == 1)
-		loop_serve(&loops[0], 0);
-	for (uint64_t l = 0; l < made; l++)
-		pthread_join(tids[l], NULL);
-	free(tids);
-	free(args);
+	serve_run_loops(nloops, serve_loop, loops);
 	free(loops);
 	return 0;
 }

@@ -47,6 +47,27 @@ static int run_request(const struct threads_ops *ops, struct thr_worker *w,
 	return rc == 0 ? 200 : 500;
 }
 
+int thr_serve_request(const struct threads_ops *ops, struct thr_worker *w, int fd,
+		      struct http_req *req, struct serve_tally *t)
+{
+	uint64_t result = 0;
+	int fatal = 0;
+	int status = run_request(ops, w, req, &result, &fatal);
+	if (fatal)
+		req->keep_alive = 0;
+	char out[HTTP_RESP_MAX];
+	size_t n = http_response(out, status, result, req);
+	if (blk_send_all(fd, out, n) != 0) {
+		if (!req->status)
+			t->dropped++; /* the client left with its request pending */
+		return THR_SERVE_CLOSE;
+	}
+	serve_answered(t, status, req->id, result);
+	if (!req->keep_alive)
+		return status != 200 ? THR_SERVE_LINGER : THR_SERVE_CLOSE;
+	return THR_SERVE_ON;
+}
+
 int thr_serve_conn(const struct threads_ops *ops, struct thr_worker *w, int fd, const char *pair,
 		   struct serve_tally *t)
 {
@@ -66,20 +87,8 @@ int thr_serve_conn(const struct threads_ops *ops, struct thr_worker *w, int fd, 
 			continue;
 		}
 		off += used;
-		uint64_t result = 0;
-		int fatal = 0;
-		int status = run_request(ops, w, &req, &result, &fatal);
-		if (fatal)
-			req.keep_alive = 0;
-		char out[HTTP_RESP_MAX];
-		size_t n = http_response(out, status, result, &req);
-		if (blk_send_all(fd, out, n) != 0) {
-			if (!req.status)
-				t->dropped++; /* the client left with its request pending */
-			return 0;
-		}
-		serve_answered(t, status, req.id, result);
-		if (!req.keep_alive)
-			return status != 200;
+		int rc = thr_serve_request(ops, w, fd, &req, t);
+		if (rc != THR_SERVE_ON)
+			return rc == THR_SERVE_LINGER;
 	}
 }

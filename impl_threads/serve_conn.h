@@ -30,6 +30,22 @@ typedef void (*thr_spawn_fn)(void *arg, int fd);
  */
 void thr_serve_accept(int lfd, thr_spawn_fn spawn, void *arg);
 
+/* What a connection does after a request (thr_serve_request). */
+enum thr_serve_next {
+	THR_SERVE_ON,     /* stays open for the next request */
+	THR_SERVE_LINGER, /* closes after an error reply (net_close_client's lingering) */
+	THR_SERVE_CLOSE,  /* closes: keep-alive off, the client gone, or a fatal fault */
+};
+
+/*
+ * thr_serve_request - answer req on fd: its task run with ops->task on w (a
+ * status of req's own answered as it is), the reply written whole with
+ * blk_send_all, counted in t.  A fatal task fault (-1) is reported with
+ * serve_fault and closes.  Returns what the connection does next.
+ */
+int thr_serve_request(const struct threads_ops *ops, struct thr_worker *w, int fd,
+		      struct http_req *req, struct serve_tally *t);
+
 /*
  * thr_serve_conn - serve the client on fd until it closes its side, sends
  * something that is not a request of ours, asks to close, or the server

@@ -12,6 +12,10 @@
  * model's slots follow the same rules, so the two differ only in how a
  * waiting task waits.
  *
+ * --pool N (threads_pool.h) makes it the pool model: N threads, made the
+ * same way, take the slots' tasks from a queue instead of one thread per
+ * slot; everything else here (set-up, start, recorders, park) is shared.
+ *
  * When the kernel refuses a thread (pthread_create EAGAIN: RLIMIT_NPROC,
  * pid_max, threads-max, or memory for the stack) the run stops the threads it
  * has, and fails naming the error and how many threads it had reached.  A
@@ -34,6 +38,7 @@
 #include "../harness/runtime/gate.h"
 #include "../harness/runtime/tally.h"
 #include "threads.h"
+#include "threads_pool.h"
 #include "threads_serve.h"
 #include "worker.h"
 
@@ -96,6 +101,9 @@ struct run_state {
 	uint64_t ready;                /* workers done with worker_init */
 	struct gate go;                /* opens when the clock has started */
 	struct dispatch disp;          /* task ids and arrivals */
+	struct thr_pool *pool;         /* --pool, closed loop: the queue; NULL: none */
+	uint64_t takers;               /* workers that take tasks: all, but min(pool, c) in
+					  an open-loop pool; the others idle */
 	uint64_t created;              /* workers started (set before go) */
 	atomic_uint_fast64_t retired;  /* workers out of tasks */
 	struct gate release;           /* opens when every worker is out of tasks */
@@ -118,10 +126,13 @@ struct worker {
 	struct run_tally tally; /* its tasks */
 };
 
-/* fail_run - record the first fatal reason and tell every worker to stop. */
+/* fail_run - record the first fatal reason and tell every worker to stop
+ * (those waiting on the pool's queue too). */
 static void fail_run(struct run_state *run, const char *why)
 {
 	run_fault_set(&run->fault, why);
+	if (run->pool)
+		thr_pool_stop(run->pool);
 }
 
 /*
@@ -173,8 +184,13 @@ static void *worker_main(void *arg)
 	gate_wait(&run->go);
 
 	const struct thr_slot_hooks hooks = { cpu_record, run, NULL, NULL };
-	if (init_rc == 0 && thr_worker_run(ops, &wk->w, &run->disp, wk->index, &run->fault, &hooks,
-					   &wk->tally) != 0)
+	int rc = 0;
+	if (init_rc == 0 && run->pool)
+		rc = thr_pool_worker_run(run->pool, ops, &wk->w, &run->fault, &hooks, &wk->tally);
+	else if (init_rc == 0 && wk->index < run->takers)
+		rc = thr_worker_run(ops, &wk->w, &run->disp, wk->index, &run->fault, &hooks,
+				    &wk->tally);
+	if (rc != 0)
 		fail_run(run, wk->w.err[0] ? wk->w.err : "task failed");
 	park(run);
 	if (ops->worker_fini)
@@ -192,17 +208,35 @@ static int threads_run(const struct run_config *cfg, struct run_result *res)
 		.cv = PTHREAD_COND_INITIALIZER,
 		.res = res,
 	};
-	uint64_t n = cfg->concurrency;
+	/* One thread per slot, or the pool's N whatever c is (a fixed pool). */
+	uint64_t n = cfg->pool ? cfg->pool : cfg->concurrency;
 	char limit[96];
 	uint64_t ceiling = thread_ceiling(limit, sizeof(limit));
 	if (ceiling && n > ceiling) {
-		snprintf(res->reason, sizeof(res->reason),
-			 "c=%llu needs a thread per in-flight task, over what this system allows "
-			 "one process (%llu: %s)",
-			 (unsigned long long)n, (unsigned long long)ceiling, limit);
+		if (cfg->pool)
+			snprintf(res->reason, sizeof(res->reason),
+				 "--pool %llu is over the threads this system allows one process "
+				 "(%llu: %s)", (unsigned long long)n, (unsigned long long)ceiling,
+				 limit);
+		else
+			snprintf(res->reason, sizeof(res->reason),
+				 "c=%llu needs a thread per in-flight task, over what this system "
+				 "allows one process (%llu: %s)",
+				 (unsigned long long)n, (unsigned long long)ceiling, limit);
 		return -1;
 	}
 	dispatch_init(&run.disp, cfg);
+	run.takers = cfg->pool && cfg->rate && cfg->concurrency < n ? cfg->concurrency : n;
+	struct thr_pool pool;
+	if (cfg->pool && !cfg->rate) {
+		if (thr_pool_init(&pool, &run.disp) != 0) {
+			snprintf(res->reason, sizeof(res->reason),
+				 "out of memory for a queue of %llu tasks",
+				 (unsigned long long)cfg->concurrency);
+			return -1;
+		}
+		run.pool = &pool;
+	}
 	int nconf = get_nprocs_conf();
 	run.ncpu = nconf > 0 ? (unsigned)nconf : 1;
 	struct worker *workers = calloc(n, sizeof(*workers));
@@ -212,6 +246,8 @@ static int threads_run(const struct run_config *cfg, struct run_result *res)
 			 "out of memory for %llu worker records", (unsigned long long)n);
 		free(workers);
 		free(run.lat);
+		if (run.pool)
+			thr_pool_free(run.pool);
 		return -1;
 	}
 	memset(run.lat, 0, run.ncpu * sizeof(struct cpu_lat));
@@ -229,9 +265,16 @@ static int threads_run(const struct run_config *cfg, struct run_result *res)
 			pthread_attr_destroy(&attr);
 			free(workers);
 			free(run.lat);
+			if (run.pool)
+				thr_pool_free(run.pool);
 			return -1;
 		}
 	}
+	/* The stack the tasks run on, recorded: the attributes' own size, the
+	 * default (RLIMIT_STACK's, 8 MiB) when none was asked. */
+	size_t stack_bytes = 0;
+	if (pthread_attr_getstacksize(&attr, &stack_bytes) == 0)
+		res->stack_kib = stack_bytes / 1024;
 
 	uint64_t created = 0;
 	for (; created < n; created++) {
@@ -281,11 +324,15 @@ static int threads_run(const struct run_config *cfg, struct run_result *res)
 	res->window_ns = dispatch_window(&run.disp, t_end);
 	free(workers);
 	free(run.lat);
+	if (run.pool)
+		thr_pool_free(run.pool);
 	return run_fault_report(&run.fault, res);
 }
 
 static int threads_serve(const struct run_config *cfg, struct run_result *res)
 {
+	if (cfg->pool)
+		return thr_serve_pool(ops_table[cfg->wl_index], cfg, cfg->pool, res);
 	return thr_serve_threads(ops_table[cfg->wl_index], cfg, res);
 }
 

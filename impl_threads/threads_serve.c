@@ -118,23 +118,33 @@ static void spawn(void *arg, int fd)
 	}
 }
 
+int thr_serve_attr(const struct run_config *cfg, pthread_attr_t *attr, int detached,
+		   struct run_result *res)
+{
+	pthread_attr_init(attr);
+	if (detached)
+		pthread_attr_setdetachstate(attr, PTHREAD_CREATE_DETACHED);
+	int rc = cfg->stack_kib ? pthread_attr_setstacksize(attr, (size_t)cfg->stack_kib * 1024) : 0;
+	if (rc != 0) {
+		snprintf(res->reason, sizeof(res->reason), "--stack-kib %llu: %s",
+			 (unsigned long long)cfg->stack_kib, strerror(rc));
+		pthread_attr_destroy(attr);
+		return -1;
+	}
+	size_t bytes = 0; /* recorded: the stack a request's task runs on */
+	if (pthread_attr_getstacksize(attr, &bytes) == 0)
+		res->stack_kib = bytes / 1024;
+	return 0;
+}
+
 int thr_serve_threads(const struct threads_ops *ops, const struct run_config *cfg,
 		      struct run_result *res)
 {
 	struct tserve sv = { .ops = ops, .cfg = cfg };
 	pthread_mutex_init(&sv.mu, NULL);
 	pthread_cond_init(&sv.cv, NULL);
-	pthread_attr_init(&sv.attr);
-	pthread_attr_setdetachstate(&sv.attr, PTHREAD_CREATE_DETACHED);
-	if (cfg->stack_kib) {
-		int rc = pthread_attr_setstacksize(&sv.attr, (size_t)cfg->stack_kib * 1024);
-		if (rc != 0) {
-			snprintf(res->reason, sizeof(res->reason), "--stack-kib %llu: %s",
-				 (unsigned long long)cfg->stack_kib, strerror(rc));
-			pthread_attr_destroy(&sv.attr);
-			return -1;
-		}
-	}
+	if (thr_serve_attr(cfg, &sv.attr, 1, res) != 0)
+		return -1;
 	thr_serve_accept(serve_listener(0), spawn, &sv);
 	serve_clock_stop(); /* before anything is torn down */
 	pthread_mutex_lock(&sv.mu);

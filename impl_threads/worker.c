@@ -5,6 +5,28 @@
 #include "block.h"
 #include "worker.h"
 
+int thr_task_run(const struct threads_ops *ops, struct thr_worker *w, struct dispatch *d,
+		 const struct thr_slot_hooks *h, struct run_tally *t, uint64_t id, uint64_t arrival,
+		 uint64_t *now, uint64_t *next, uint64_t *next_arrival)
+{
+	w->t_begin_ns = *now;
+	uint64_t result = 0;
+	int rc = ops->task(w, id, &result);
+	*now = clock_now_ns();
+	*next = h->block ? dispatch_take_block(d, h->block, *now, next_arrival)
+			 : dispatch_take(d, *now, next_arrival);
+	enum dispatch_phase phase = dispatch_phase(d, id, *next, *now);
+	t->t_last = *now;
+	if (rc == 0) {
+		h->record(h->record_arg, phase, *now - arrival);
+		t->checksum += wl_fold(id, result);
+		t->done++;
+		return 0;
+	}
+	t->errors++;
+	return rc < 0 ? -1 : 1;
+}
+
 int thr_worker_run(const struct threads_ops *ops, struct thr_worker *w, struct dispatch *d,
 		   uint64_t index, struct run_fault *fault, const struct thr_slot_hooks *h,
 		   struct run_tally *t)
@@ -24,24 +46,10 @@ int thr_worker_run(const struct threads_ops *ops, struct thr_worker *w, struct d
 			blk_sleep_until(arrival);
 			now = clock_now_ns();
 		}
-		w->t_begin_ns = now;
-		uint64_t result = 0;
-		int rc = ops->task(w, id, &result);
-		now = clock_now_ns();
-		uint64_t ran = id, ran_arrival = arrival;
-		id = h->block ? dispatch_take_block(d, h->block, now, &arrival)
-			      : dispatch_take(d, now, &arrival);
-		enum dispatch_phase phase = dispatch_phase(d, ran, id, now);
-		t->t_last = now;
-		if (rc == 0) {
-			h->record(h->record_arg, phase, now - ran_arrival);
-			t->checksum += wl_fold(ran, result);
-			t->done++;
-		} else {
-			t->errors++;
-			if (rc < 0)
-				return -1;
-		}
+		uint64_t next;
+		if (thr_task_run(ops, w, d, h, t, id, arrival, &now, &next, &arrival) < 0)
+			return -1;
+		id = next;
 		if (h->between && id < d->tasks && h->between(h->record_arg))
 			now = clock_now_ns();
 	}

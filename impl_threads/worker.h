@@ -48,4 +48,18 @@ int thr_worker_run(const struct threads_ops *ops, struct thr_worker *w, struct d
 		   uint64_t index, struct run_fault *fault, const struct thr_slot_hooks *h,
 		   struct run_tally *t);
 
+/*
+ * thr_task_run - one task of a slot, the steps every blocking-style runtime
+ * takes alike: task `id`, arrived at `arrival`, begins at *now (a clock
+ * reading at or after its arrival), runs to its end, which is read into
+ * *now; the slot's next task is taken then (*next, >= d->tasks if none,
+ * arriving at *next_arrival), the latency (*now - arrival) recorded by the
+ * window's rules and the result folded into t.  Returns 0, 1 for a task
+ * error (counted), or -1 for a fatal one (w->err says why).  The pool
+ * (threads_pool.c) runs it on whichever task its queue hands a worker.
+ */
+int thr_task_run(const struct threads_ops *ops, struct thr_worker *w, struct dispatch *d,
+		 const struct thr_slot_hooks *h, struct run_tally *t, uint64_t id, uint64_t arrival,
+		 uint64_t *now, uint64_t *next, uint64_t *next_arrival);
+
 #endif

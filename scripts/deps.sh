@@ -40,7 +40,10 @@ need() { # need PACKAGE TEST-COMMAND...
 	pkg=$1
 	shift
 	if ! "$@" >/dev/null 2>&1; then
-		missing="$missing $pkg"
+		case " $missing " in
+		*" $pkg "*) ;; # named once, whatever it lacks
+		*) missing="$missing $pkg" ;;
+		esac
 	fi
 }
 
@@ -64,12 +67,22 @@ need procps command -v pgrep
 need util-linux command -v prlimit
 need util-linux command -v taskset
 need iproute2 command -v ip # ip netns: tests/test_two_hosts.sh's two hosts
+if [ "$MODE" = audit ]; then # make audit: its counters (perf, else strace)
+	need linux-perf command -v perf
+	need strace command -v strace
+fi
 if [ "$MODE" = sanitize ]; then # make sanitize, make fuzz
 	need clang command -v clang
 	# shellcheck disable=SC2016 # expanded by the inner sh
 	need libclang-rt-14-dev sh -c \
 		'test -f "$(clang -print-runtime-dir)/libclang_rt.fuzzer-$(uname -m).a"'
 	need valgrind command -v valgrind
+fi
+if [ "$MODE" = fleet ]; then # tests/test_fleet.sh: a Slurm cluster of its own on this machine
+	need slurm-wlm command -v slurmctld
+	need slurm-wlm command -v slurmd
+	need slurm-wlm command -v sbatch
+	need munge command -v munged
 fi
 }
 

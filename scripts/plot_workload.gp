@@ -39,6 +39,11 @@
 #   fl_tlabel, fl_tlabel2  the formula, two lines, shown in panel (a)
 #   fl_llabel, fl_llabel2  the same for panel (b)
 # Throughput floor T(c) = min(c / fl_lat_us, fl_cap); latency floor c / T(c).
+# A level worth marking in panel (b), a dotted vertical line (a bounded pool's
+# size, above which its tasks queue; scripts/report/plots.py), when mark_on = 1:
+#   mark_on    1: draw it                                        (default 0)
+#   mark_c     its concurrency
+#   mark_label its text, mark_color its colour (the model's)
 
 if (!exists("csv") || !exists("wl") || !exists("out") || !exists("models")) {
     print "plot_workload.gp: set csv, wl, models and out, e.g. gnuplot -e \"csv='r.csv'; wl='cpu_hash'; models='m1 m2'; out='x.png'\" plot_workload.gp"
@@ -58,6 +63,9 @@ if (!exists("fl_tlabel"))  fl_tlabel = ""
 if (!exists("fl_tlabel2")) fl_tlabel2 = ""
 if (!exists("fl_llabel"))  fl_llabel = ""
 if (!exists("fl_llabel2")) fl_llabel2 = ""
+if (!exists("mark_on") || !exists("mark_c")) mark_on = 0
+if (!exists("mark_label")) mark_label = ""
+if (!exists("mark_color")) mark_color = "#333333"
 
 # ---- tunables -------------------------------------------------------------
 FONT        = "DejaVu Sans"
@@ -292,13 +300,17 @@ if (fl_on) {
     set label 91 fl_llabel at graph FLOOR_LX, graph FLOOR_LY left front font FONT.",".FLOOR_PT tc rgb FLOOR_COLOR
     set label 92 fl_llabel2 at graph FLOOR_LX, graph FLOOR_LY offset 0, -1.1 left front font FONT.",".FLOOR_PT tc rgb FLOOR_COLOR
 }
+if (mark_on) {   # e.g. the pool's size: above it, its tasks queue
+    set arrow 81 from first mark_c, graph 0 to first mark_c, graph 1 nohead dt 3 lw LW lc rgb mark_color back
+    set label 81 mark_label at first mark_c, graph 0.80 right offset -0.4, 0 front font FONT.",".FLOOR_PT tc rgb mark_color
+}
 plot @FLOOR_L for [i=1:NM] csv using "concurrency":(col(mname(i), "p50_us")):(col(mname(i), "p50_us_min")):(col(mname(i), "p50_us_max")) \
          with yerrorlines lw LW dt 1 pt mpt(i) ps PS lc rgb mcolor(i) notitle, \
      for [i=1:NM] csv using "concurrency":(col(mname(i), "p99_us")):(col(mname(i), "p99_us_min")):(col(mname(i), "p99_us_max")) \
          with yerrorlines lw LW dt 2 pt mpt(i) - 1 ps PS lc rgb mcolor(i) notitle, \
      @FAILED
 unset logscale y
-unset label 91; unset label 92
+unset label 91; unset label 92; unset label 81; unset arrow 81
 
 # ---- (c) peak memory ------------------------------------------------------
 # kmem_on: solid = peak user RSS + peak kernel memory (bars: the RSS's

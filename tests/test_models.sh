@@ -1,11 +1,14 @@
 #!/bin/sh
 # test_models.sh - every registered pair does the same work on every model:
 # equal checksums at c = 1 and 64 (and 10,000 for the I/O pairs), no errors,
+# the registry's tuned and bounded threads too (threads-64k: --stack-kib 64;
+# pool: --pool, here of POOL threads, so that c = 64 and 10,000 queue),
 # every task accounted for; the output contract of README (Options: exit status, --json).
 . "$(dirname "$0")/lib.sh"
 
 TASKS=640
 BIG=10000
+POOL=16 # the pool's threads in these runs: fewer than c = 64, so tasks queue
 
 run_json() { # MODEL WORKLOAD ARGS... -> JSON on stdout, or nothing
 	m=$1
@@ -14,11 +17,12 @@ run_json() { # MODEL WORKLOAD ARGS... -> JSON on stdout, or nothing
 }
 
 run_variant() { # VARIANT WORKLOAD ARGS...: run_json on threads, async, async2 (2 loops),
-	# hybrid, green, green2 (2 loops), uring
+	# hybrid, green, green2 (2 loops), uring, pool (--pool 8)
 	v=$1
 	shift
 	case $v in
 	threads) run_json threads "$@" ;;
+	pool) run_json threads "$@" --pool 8 ;;
 	async) run_json async "$@" ;;
 	async2) run_json async --loops 2 "$@" ;;
 	hybrid) run_json async --workers 2 "$@" ;;
@@ -50,13 +54,15 @@ for wl in $("$BIN/threads" --list); do
 		n=$TASKS
 		[ "$c" -gt "$n" ] && n=$c
 		sums=""
-		for variant in threads async async2 green green2 uring; do
+		for variant in threads threads-64k pool async async2 green green2 uring; do
 			case $variant in
 			async2 | green2)
 				loops=2
 				[ "$c" -lt 2 ] && loops=1
 				out=$(run_json ${variant%2} "$wl" -c "$c" -n "$n" --loops $loops "$@")
 				;;
+			threads-64k) out=$(run_json threads "$wl" -c "$c" -n "$n" --stack-kib 64 "$@") ;;
+			pool) out=$(run_json threads "$wl" -c "$c" -n "$n" --pool $POOL "$@") ;;
 			*) out=$(run_json $variant "$wl" -c "$c" -n "$n" "$@") ;;
 			esac
 			# A pair that cannot run on coroutines (coro=no) fails there at
@@ -102,7 +108,7 @@ check "threads reports its peak OS threads (8 workers + main = 9, got $threads)"
 # latency runs from the scheduled arrival, so it can never be below the
 # service time (1 ms of io_sleep) and the schedule is kept at light load.
 sums=""
-for m in threads async async2 hybrid green green2 uring; do
+for m in threads pool async async2 hybrid green green2 uring; do
 	out=$(run_variant $m io_sleep -c 20 -n 400 --rate 2000)
 	[ -n "$out" ] || { not_ok "$m --rate runs"; continue; }
 	python3 - "$m" "$out" <<'PY' || not_ok "$m --rate: see above"

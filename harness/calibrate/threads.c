@@ -294,8 +294,11 @@ out:
 
 /* How late a 1 ms sleep ends: the machine's timer wake-up cost (hrtimer
  * interrupt, scheduling the sleeper back in), which every timed wait of the
- * models pays, io_sleep's and the backend's alike.  Timer slack is 1 ns, as
- * in the models (harness/runtime/runner.c). */
+ * models pays, io_sleep's and the backend's alike.  Timer slack is 1 ns
+ * here: the wake-up's own cost, without the coalescing the platform's slack
+ * allows a sleeping thread (the models run with the slack inherited,
+ * harness/runtime/runner.c, and libevent's timerfd timers have none), so
+ * the figure is the least any model's timed wait can cost: a floor. */
 int rep_wake_overshoot(const struct cal_ctx *cx, double *value, char *err, size_t errlen)
 {
 	double late[CAL_WAKE_SLEEPS];

@@ -111,7 +111,9 @@ const char *cli_usage(const char *model)
 		 "      --backend H:P     use this backend (default: start one on loopback)\n"
 		 "      --rate R          open loop: R arrivals per second on a fixed schedule,\n"
 		 "                        latency from each scheduled arrival (default: closed loop)\n"
-		 "%s%s%s"
+		 "      --timer-slack-ns S  the timer slack of every thread (prctl\n"
+		 "                        PR_SET_TIMERSLACK; default: inherited, the platform's)\n"
+		 "%s%s%s%s"
 		 "      --json            print one JSON object with the results on stdout\n"
 		 "      --stats-out FILE  also append that JSON object as a line to FILE\n"
 		 "      --hist-out FILE   append the run's latency histogram (its nonzero\n"
@@ -151,6 +153,10 @@ const char *cli_usage(const char *model)
 			 : "one stackful coroutine per in-flight task, on io_uring",
 		 CLI_DEFAULT_TASKS,
 		 threads ? "      --stack-kib K     stack size of each thread (default: system)\n" : "",
+		 threads ? "      --pool N          a fixed pool of N threads takes the slots' tasks from\n"
+			   "                        a queue, in arrival order (default: none, a thread\n"
+			   "                        per slot)\n"
+			 : "",
 		 coro ? "      --stack-kib K     stack of each coroutine, committed only as touched\n"
 			"                        (default 64; overrunning it fails the run)\n"
 			"      --loops L         loops, one thread each, the slots spread over them\n"
@@ -164,7 +170,8 @@ const char *cli_usage(const char *model)
 }
 
 /* The options; the order of this table is the order of the seen[] flags. */
-enum opt_id { O_C, O_N, O_WORK, O_DELAY, O_BACKEND, O_STACK, O_LOOPS, O_WORKERS, O_RATE, O_JSON,
+enum opt_id { O_C, O_N, O_WORK, O_DELAY, O_BACKEND, O_STACK, O_LOOPS, O_WORKERS, O_RATE,
+	      O_SLACK, O_POOL, O_JSON,
 	      O_STATS, O_HIST, O_TIMEOUT, O_IO_TIMEOUT, O_PIN, O_KMEM, O_REDIS, O_VALUE_BYTES, O_DATA_DIR,
 	      O_FILE_MIB, O_CACHE, O_SERVE, O_BIND, O_READY_FD, O_SERVE_REQUESTS, O_ACCEPT,
 	      O_NOFILE, O_LIST, O_VERBOSE, O_HELP, O_COUNT };
@@ -187,6 +194,8 @@ static const struct opt_def opts[O_COUNT] = {
 	[O_LOOPS] = { "loops", 0, 1, "async green uring" },
 	[O_WORKERS] = { "workers", 0, 1, "async" },
 	[O_RATE] = { "rate", 0, 1, NULL },
+	[O_SLACK] = { "timer-slack-ns", 0, 1, NULL },
+	[O_POOL] = { "pool", 0, 1, "threads" },
 	[O_JSON] = { "json", 0, 0, NULL },
 	[O_STATS] = { "stats-out", 0, 1, NULL },
 	[O_HIST] = { "hist-out", 0, 1, NULL },
@@ -349,6 +358,12 @@ static int apply(struct cli_config *cfg, int id, const char *val, char *err, siz
 				     errlen);
 	case O_RATE:
 		return cli_parse_u64(val, 1, CLI_MAX_RATE, "--rate", &cfg->rate, err, errlen);
+	case O_SLACK:
+		/* 0 would mean "reset to the default" to prctl: not a slack. */
+		return cli_parse_u64(val, 1, CLI_MAX_TIMER_SLACK_NS, "--timer-slack-ns",
+				     &cfg->timer_slack_ns, err, errlen);
+	case O_POOL:
+		return cli_parse_u64(val, 1, CLI_MAX_POOL, "--pool", &cfg->pool, err, errlen);
 	case O_STATS:
 		return nonempty(val, "--stats-out: empty file name", &cfg->stats_out, err, errlen);
 	case O_HIST:

@@ -22,6 +22,10 @@
 #define CLI_MAX_TIMEOUT_S 86400ULL      /* --timeout-s: one day */
 #define CLI_MAX_LOOPS 1024ULL           /* --loops: far more than cores */
 #define CLI_MAX_RATE 1000000000ULL      /* --rate: one arrival per nanosecond */
+#define CLI_MAX_TIMER_SLACK_NS 1000000000ULL /* --timer-slack-ns: one second (the
+					   kernel's default is 50 us; prctl reads
+					   it back as an int) */
+#define CLI_MAX_POOL CLI_MAX_CONCURRENCY /* --pool: as many threads as -c allows */
 #define CLI_DEFAULT_TASKS 1000          /* -n when not given */
 #define CLI_DEFAULT_TIMEOUT_S 300       /* a run that takes longer has hung */
 #define CLI_DEFAULT_IO_TIMEOUT_S 10     /* a backend silent this long past the asked delay
@@ -55,6 +59,9 @@ struct cli_config {
 	uint64_t loops;          /* --loops, event loops (async), default 1 */
 	uint64_t workers;        /* --workers, CPU pool threads (async), default 0 */
 	uint64_t rate;           /* --rate, arrivals per second; 0: closed loop */
+	uint64_t timer_slack_ns; /* --timer-slack-ns, 0: the slack inherited (the platform's) */
+	uint64_t pool;           /* --pool, worker threads draining a queue (threads); 0: none,
+				    one thread per slot */
 	int json;                /* --json: one JSON object on stdout */
 	const char *stats_out;   /* --stats-out: append the JSON line here */
 	const char *hist_out;    /* --hist-out: append the latency histogram's line here */

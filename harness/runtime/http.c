@@ -127,6 +127,8 @@ enum http_event http_feed(struct http_conn *c, const char *buf, size_t len, size
 			req->status = 405;
 		else
 			req->status = target_status(c, &req->id);
+		if (req->status == 400)
+			req->keep_alive = 0; /* a bad request's stream is not trusted further */
 		if (e == HPE_PAUSED)
 			http_parser_pause(p, 0);
 		c->url_len = 0;

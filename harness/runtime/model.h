@@ -25,10 +25,12 @@ struct run_config {
 	struct wl_params params;  /* resolved parameters, defaults applied */
 	uint64_t concurrency;     /* tasks in flight at most */
 	uint64_t tasks;           /* tasks to run */
-	uint64_t stack_kib;       /* thread stack size, 0: system default (threads only) */
+	uint64_t stack_kib;       /* --stack-kib as asked, 0: not given (the model's default) */
 	uint64_t loops;           /* event loops, one per thread (async only), >= 1 */
 	uint64_t workers;         /* CPU worker pool size (async only), 0: none */
 	uint64_t rate;            /* open loop: arrivals per second; 0: closed loop */
+	uint64_t pool;            /* threads --pool: worker threads draining a queue of the
+				     slots' tasks; 0: one thread per slot */
 };
 
 /* What a run did.  The runner zeroes it before calling the model. */
@@ -40,6 +42,12 @@ struct run_result {
 	uint64_t window_ns; /* the measured window (harness/runtime/dispatch.h): lat holds the
 			       tasks that completed in it; wall_ns if it is the whole run */
 	int peak_threads;   /* OS threads of the process at its busiest */
+	uint64_t stack_kib; /* the stack a task runs on, KiB, set by the model: its OS
+			       thread's (threads, pool: pthread_attr_getstacksize of the
+			       attributes it is created with), its coroutine's (green,
+			       uring).  An async task has no stack of its own: it runs
+			       on its loop thread's, and 0 left here means that one,
+			       the default thread stack the runner fills in */
 	/* Set by run_clock_start / run_clock_stop (runner.c), never by a model: */
 	uint64_t t_start_ns;       /* the clock's start */
 	uint64_t t_stop_ns;        /* the clock's stop, 0 until stopped */

@@ -44,6 +44,8 @@ struct run_extra {
 	uint64_t t_enter;            /* clock then */
 	uint64_t t_return;           /* and then */
 	int64_t kmem_kib;            /* peak kernel memory, -1: not measured */
+	uint64_t timer_slack_ns;     /* the timer slack in force (prctl PR_GET_TIMERSLACK):
+					the platform's, or --timer-slack-ns */
 	char placement[RUNNER_PLACEMENT_MAX]; /* "shared", "split model=... backend=...",
 						 "one model=..." */
 };
@@ -143,6 +145,14 @@ int runner_emit_result(const struct cli_config *cli, const char *json, char *rea
 /* runner_summary - the people's line on stderr of a run that succeeded. */
 void runner_summary(const struct run_config *cfg, const struct run_result *res,
 		    const struct run_extra *x);
+
+/* ---- runner.c ---- */
+
+/* runner_default_stack_kib - the stack of a thread made without attributes
+ * (pthread_getattr_default_np: from RLIMIT_STACK, 8 MiB by default), in KiB:
+ * what an async loop thread, or the main thread running a loop, runs on (the
+ * main thread's may grow to RLIMIT_STACK, the same figure).  0 if unknown. */
+uint64_t runner_default_stack_kib(void);
 
 /* ---- runner_serve_main.c ---- */
 

@@ -93,6 +93,8 @@ void runner_guard_arm(const struct cli_config *cli, const struct run_config *cfg
 	static struct run_result none; /* nothing measured */
 	static struct run_extra none_x = { .kmem_kib = -1 };
 	snprintf(none_x.placement, sizeof(none_x.placement), "%s", x->placement);
+	none_x.timer_slack_ns = x->timer_slack_ns;
+	none.stack_kib = cfg->stack_kib; /* as asked, 0: the model's default (not run) */
 	snprintf(none.reason, sizeof(none.reason), "run timed out after %llu s (--timeout-s)",
 		 (unsigned long long)cli->timeout_s);
 	runner_format_json(timeout_json, sizeof(timeout_json) - 1, cfg, &none, &none_x, 1);

@@ -110,11 +110,13 @@ void runner_format_json(char *buf, size_t len, const struct run_config *cfg,
 	runner_pair_json(cfg, pair, sizeof(pair));
 	char tail[RUNNER_PATH_JSON_MAX + 1536];
 	snprintf(tail, sizeof(tail),
-		 "%s,\"kmem_kib\":%s,\"mem_source\":\"%s\",\"setup_s\":%.6f,\"setup_cpu_s\":%.6f,"
+		 "%s,\"timer_slack_ns\":%llu,\"pool\":%llu,\"kmem_kib\":%s,\"mem_source\":\"%s\","
+		 "\"setup_s\":%.6f,\"setup_cpu_s\":%.6f,"
 		 "\"teardown_s\":%.6f,\"teardown_cpu_s\":%.6f,\"backend_cpu_s\":%s,"
 		 "\"backend_vcsw\":%s,\"backend_ivcsw\":%s,\"placement\":\"%s\","
 		 "\"run_key\":\"%s\"}",
-		 pair, pj.kmem, memcg_source_name(runner_memcg.source),
+		 pair, (unsigned long long)x->timer_slack_ns, (unsigned long long)cfg->pool,
+		 pj.kmem, memcg_source_name(runner_memcg.source),
 		 res->t_start_ns > x->t_enter ? (double)(res->t_start_ns - x->t_enter) / 1e9 : 0.0,
 		 cpu_s(&setup),
 		 clocked && x->t_return > res->t_stop_ns
@@ -138,7 +140,7 @@ void runner_format_json(char *buf, size_t len, const struct run_config *cfg,
 		 (unsigned long long)cfg->tasks, (unsigned long long)res->done,
 		 (unsigned long long)res->errors, failed ? "failed" : "ok", reason,
 		 (unsigned long long)cfg->params.work, (unsigned long long)cfg->params.delay_us,
-		 (unsigned long long)cfg->stack_kib, (unsigned long long)cfg->loops,
+		 (unsigned long long)res->stack_kib, (unsigned long long)cfg->loops,
 		 (unsigned long long)cfg->workers, (unsigned long long)cfg->rate, wall_s,
 		 (double)res->window_ns / 1e9, (unsigned long long)h->total, throughput(res),
 		 hist_mean_ns(h) / 1e3,

@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -24,6 +25,8 @@
 #include "tally.h"
 
 #define SERVE_SOMAXCONN "/proc/sys/net/core/somaxconn"
+#define SERVE_SNDBUF_ENV "TVSA_SERVE_SNDBUF" /* test hook: SO_SNDBUF of every connection
+						(a slow reader's replies then block at once) */
 
 /* The server's state: one per process, as the run is. */
 static struct {
@@ -105,6 +108,13 @@ static int listen_one(int reuseport, char *err, size_t errlen)
 	what = "TCP_NODELAY";
 	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
 		goto fail;
+	/* The test hook: accepted sockets inherit a fixed send buffer (no
+	 * autotuning), so a slow reader's replies fill it after a few KiB. */
+	const char *sndbuf = getenv(SERVE_SNDBUF_ENV);
+	int bytes = sndbuf ? atoi(sndbuf) : 0;
+	what = "SO_SNDBUF (" SERVE_SNDBUF_ENV ")";
+	if (bytes > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes)) != 0)
+		goto fail;
 	what = "SO_REUSEPORT";
 	if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0)
 		goto fail;
@@ -181,6 +191,48 @@ void serve_close(void)
 	int n = atomic_exchange(&sv.nfds, 0);
 	for (int i = 0; i < n; i++)
 		close(sv.fds[i]);
+}
+
+/* One loop thread's work (serve_run_loops). */
+struct loop_arg {
+	void (*fn)(void *arg, uint64_t i); /* what it runs */
+	void *arg;                         /* with this */
+	uint64_t i;                        /* and its index */
+};
+
+static void *loop_main(void *p)
+{
+	struct loop_arg *a = p;
+	a->fn(a->arg, a->i);
+	return NULL;
+}
+
+void serve_run_loops(uint64_t n, void (*fn)(void *arg, uint64_t i), void *arg)
+{
+	if (n <= 1) {
+		fn(arg, 0);
+		return;
+	}
+	pthread_t *tids = calloc(n, sizeof(*tids));
+	struct loop_arg *args = calloc(n, sizeof(*args));
+	uint64_t made = 0;
+	if (!tids || !args)
+		serve_fault("out of memory for the loop threads");
+	for (; tids && args && made < n; made++) {
+		args[made] = (struct loop_arg){ fn, arg, made };
+		int rc = pthread_create(&tids[made], NULL, loop_main, &args[made]);
+		if (rc != 0) {
+			char why[MODEL_REASON_MAX];
+			snprintf(why, sizeof(why), "pthread_create (loop %llu): %s",
+				 (unsigned long long)made, strerror(rc));
+			serve_fault(why);
+			break;
+		}
+	}
+	for (uint64_t i = 0; i < made; i++)
+		pthread_join(tids[i], NULL);
+	free(args);
+	free(tids);
 }
 
 int serve_listener(uint64_t i)

@@ -14,7 +14,6 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -58,7 +57,6 @@ static void serve_json(char *buf, size_t len, const struct cli_config *cli,
 	runner_pair_json(cfg, pair, sizeof(pair));
 	char reason[MODEL_REASON_MAX * 2];
 	runner_json_str(reason, sizeof(reason), res->reason);
-	int slack = prctl(PR_GET_TIMERSLACK, 0UL, 0UL, 0UL, 0UL);
 	const char *accept = st->listeners > 1 ? "reuseport" : cfg->loops > 1 ? "shared" : "single";
 	snprintf(buf, len,
 		 "{\"workload\":\"%s\",\"model\":\"%s\",\"mode\":\"serve\",\"status\":\"%s\","
@@ -68,8 +66,8 @@ static void serve_json(char *buf, size_t len, const struct cli_config *cli,
 		 "\"connections_peak\":%llu,\"connections_total\":%llu,\"checksum\":\"%016llx\","
 		 "\"wall_s\":%.6f,\"throughput\":%.3f,\"maxrss_kib\":%llu,\"kmem_kib\":%s,"
 		 "\"mem_source\":\"%s\",\"utime_s\":%.6f,\"stime_s\":%.6f,\"vcsw\":%llu,"
-		 "\"ivcsw\":%llu,\"threads\":%d,\"stack_kib\":%llu,\"timer_slack_ns\":%d,"
-		 "\"loops\":%llu,\"workers\":%llu,\"work\":%llu,\"delay_us\":%llu%s,"
+		 "\"ivcsw\":%llu,\"threads\":%d,\"stack_kib\":%llu,\"timer_slack_ns\":%llu,"
+		 "\"loops\":%llu,\"workers\":%llu,\"pool\":%llu,\"work\":%llu,\"delay_us\":%llu%s,"
 		 "\"teardown_s\":%.6f,\"teardown_cpu_s\":%.6f,\"backend_cpu_s\":%s,"
 		 "\"backend_vcsw\":%s,\"backend_ivcsw\":%s,\"placement\":\"%s\","
 		 "\"run_key\":\"%s\"}",
@@ -83,8 +81,9 @@ static void serve_json(char *buf, size_t len, const struct cli_config *cli,
 		 (unsigned long long)x->u_return.maxrss_kib, pj.kmem,
 		 memcg_source_name(runner_memcg.source), win.utime_s, win.stime_s,
 		 (unsigned long long)win.vcsw, (unsigned long long)win.ivcsw, res->peak_threads,
-		 (unsigned long long)cfg->stack_kib, slack, (unsigned long long)cfg->loops,
-		 (unsigned long long)cfg->workers, (unsigned long long)cfg->params.work,
+		 (unsigned long long)res->stack_kib, (unsigned long long)x->timer_slack_ns,
+		 (unsigned long long)cfg->loops, (unsigned long long)cfg->workers,
+		 (unsigned long long)cfg->pool, (unsigned long long)cfg->params.work,
 		 (unsigned long long)cfg->params.delay_us, pair,
 		 clocked && x->t_return > res->t_stop_ns
 			 ? (double)(x->t_return - res->t_stop_ns) / 1e9 : 0.0,
@@ -120,6 +119,8 @@ int runner_serve(const struct cli_config *cli, struct run_config *cfg, struct ru
 	if (!failed && model_impl.serve(cfg, res) != 0)
 		failed = 1;
 	serve_clock_stop(); /* a model that returned before seeing the stop */
+	if (!res->stack_kib) /* a callback's stack: its loop thread's */
+		res->stack_kib = runner_default_stack_kib();
 	if (!failed && serve_fault_report(res) != 0)
 		failed = 1;
 	struct serve_totals st;

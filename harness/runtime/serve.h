@@ -101,6 +101,13 @@ int serve_fault_report(struct run_result *res);
 
 /* ---- the models' ---- */
 
+/*
+ * serve_run_loops - run fn(arg, i) for each loop i of n: on the calling
+ * thread when n is 1, else on a thread each, all joined before it returns.
+ * A thread that cannot be made is a fault (serve_fault: the others stop).
+ */
+void serve_run_loops(uint64_t n, void (*fn)(void *arg, uint64_t i), void *arg);
+
 /* serve_listener - the listening socket loop i accepts on (i mod listeners). */
 int serve_listener(uint64_t i);
 

@@ -8,10 +8,14 @@
     point.py        one closed-loop point: pilot, hyperfine, the results.csv row
     calibration.py  bin/calibrate and the floor runs, before the first point
     provenance.py   meta.json: where the numbers came from
+    fingerprint.py  leaf: the machine (CPU, SMT, governor, kernel, mitigations, cgroup, load)
     closed_loop.py  the closed-loop sweep (make bench)
     onecpu.py       the one-CPU section of make bench: some points, each model on one CPU
     open_loop.py    the open-loop sweep (make bench-rate, and the end of make bench)
-    bench.py, bench_rate.py   the entry scripts; nothing imports them
+    syscount.py     leaf: a command's system calls by name (perf stat, else strace)
+    peers.py        leaf: a bin/backend and a redis-server outside any model run
+    syscall_audit.py  make audit: each model's system calls per task, by name
+    bench.py, bench_rate.py, audit.py   the entry scripts; nothing imports them
 
 Import rules (tests/test_layout.sh checks them): leaf modules import nothing of
 ours; nothing imports an entry script; no import cycle.

@@ -100,6 +100,8 @@ def run_floor(args, runner, meta, run_dir):
                 os.path.join(common.bin_dir(), binary), pair["name"], "-c", "1", "-n", str(n),
                 "--delay-us", "0", "--json", "--timeout-s", str(common.run_timeout_s())]
         argv += ["--backend", backend] if backend else []
+        slack = getattr(args, "timer_slack_ns", None)   # TIMER_SLACK_NS, as every run
+        argv += ["--timer-slack-ns", str(slack)] if slack is not None else []
         rc, stats, err = R.run_json(runner, meta, argv)
         if stats is None:  # no stats line: say why in one
             stats = {"workload": pair["name"], "model": binary, "concurrency": 1, "tasks": n,

@@ -29,7 +29,7 @@ import subprocess
 import sys
 import time
 
-from . import calibration, common, eta, models, onecpu, open_loop, point, provenance
+from . import calibration, common, eta, fingerprint, models, onecpu, open_loop, point, provenance
 from . import registry, rundir, serve, serve_proc
 from . import topology
 from . import runner as R
@@ -83,6 +83,7 @@ def setup(argv):
     R.need_tools()
     args.runs = common.whole(args.runs, "RUNS", 3, 100)
     args.pin = common.parse_pin(args.pin)
+    args.timer_slack_ns = common.parse_timer_slack(args.timer_slack_ns)
     levels_cli = common.parse_list(args.concurrency, "CONCURRENCY", common.parse_level)
     pairs = common.pick(args.workloads, registry.pairs(), "WORKLOADS")
     args.models = common.pick(args.models, models.load(), "MODELS")
@@ -146,9 +147,8 @@ def progress(args, i, total, start, pair, model, c, row, left_s):
             common.colour(" (noisy: %s)" % point.noisy_why(row), "33") if row["noisy"] else "")
     else:
         what = common.colour("FAILED: %s" % row["reason"], "31")
-    common.say("[%3d/%d] %-10s %-8s c=%-6d %s  (%s elapsed, ~%s left)" % (
-        i, total, pair["name"], model["name"], c, what, common.duration(elapsed),
-        common.duration(left_s)), args.quiet)
+    common.say("[%3d/%d] %-10s %-8s c=%-6d %s  %s" % (
+        i, total, pair["name"], model["name"], c, what, eta.tail(elapsed, left_s)), args.quiet)
 
 
 def eta_kind(pair, c):
@@ -184,6 +184,8 @@ def open_loop_args(args, pairs, run_dir):
     rate_argv += ["--quick"] if args.quick else []
     rate_argv += ["--pin", args.pin] if args.pin else []
     rate_argv += ["--backend", args.backend] if args.backend else []
+    rate_argv += (["--timer-slack-ns", str(args.timer_slack_ns)]
+                  if args.timer_slack_ns is not None else [])
     rate_argv += ["--quiet"] if args.quiet else []
     try:
         return open_loop.setup(rate_argv)
@@ -259,15 +261,7 @@ def main(argv):
     runner = R.Runner()
     topology.say_start(args.backend, pairs, args.quiet)
 
-    def on_signal(sig, frame):
-        # Once is enough: a second signal (Ctrl-C twice; make forwarding
-        # SIGTERM to us on top of the group's) must not interrupt the clean-up.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        runner.kill()
-        raise common.Interrupted()
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    R.stop_on_signals(runner)
 
     try:
         calibration.calibrate(args, runner, meta, run_dir)
@@ -307,6 +301,7 @@ def main(argv):
                     failed_at[key] = (c, row["reason"])  # a time-out may be the machine's
             rows.append(row)
             point.write_csv(csv_path, csv_order(rows, pairs, args.models))
+            fingerprint.note_load(meta["host"])
             save()
             progress(args, i, len(points), start, pair, model, c, row, clock.remaining())
     except common.Interrupted:
@@ -331,7 +326,7 @@ def main(argv):
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # Every point is measured: the data is complete, whatever the report does.
-    meta["complete"] = True
+    provenance.mark_complete(meta)
     meta["results_csv"] = rundir.results_seal(csv_path)
     meta["elapsed_s"] = round(time.monotonic() - start, 1)
     save()

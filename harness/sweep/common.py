@@ -25,6 +25,8 @@ BIN_ENV = "TVSA_BIN"    # the model binaries' folder (default ROOT/bin): another
 MAX_LEVEL = 1_000_000   # largest concurrency accepted on the command line
 PIN_CHOICES = ("split", "none")  # PIN=split: the backend on its own CPU(s), the model on
                                  # the rest; none (or empty): today's unpinned placement
+TIMER_SLACK_MAX_NS = 1_000_000_000  # TIMER_SLACK_NS: at most one second (the binaries'
+                                    # --timer-slack-ns range)
 PIN_BACKEND_CPUS = 1    # CPUs the runner gives its backend under --pin split (the
                         # highest-numbered allowed ones; the backend is one thread)
 
@@ -63,6 +65,9 @@ def add_shared_options(ap):
                     "the rest) or none (default)")
     ap.add_argument("--backend", help="HOST:PORT of a bin/backend on another host, for the "
                     "pairs that use a backend (default: each run starts its own on loopback)")
+    ap.add_argument("--timer-slack-ns", help="every model run's timer slack in ns, 1..%d "
+                    "(default: none given, each run inherits the platform's)"
+                    % TIMER_SLACK_MAX_NS)
     ap.add_argument("--no-report", action="store_true", help=argparse.SUPPRESS)
 
 
@@ -127,6 +132,25 @@ def whole(text, what, lo, hi):
     if not re.fullmatch(r"[0-9]+", text) or not lo <= int(text) <= hi:
         raise UsageError("%s: '%s' must be a whole number %d..%d" % (what, text, lo, hi))
     return int(text)
+
+
+def parse_timer_slack(text):
+    """TIMER_SLACK_NS: None (not given: every run inherits the platform's
+    slack, changing nothing) or a whole number of ns, the same for every
+    model (the binaries' --timer-slack-ns).  UsageError on anything else."""
+    if text is None:
+        return None
+    return whole(text.strip(), "TIMER_SLACK_NS", 1, TIMER_SLACK_MAX_NS)
+
+
+def inherited_timer_slack_ns():
+    """The timer slack this process has, which model runs inherit when no
+    TIMER_SLACK_NS is given (/proc/self/timerslack_ns, Linux 4.6+), or None."""
+    try:
+        with open("/proc/self/timerslack_ns") as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None
 
 
 def parse_pin(text):

@@ -30,7 +30,10 @@ import csv
 import json
 import math
 import os
+import re
 import sys
+
+from . import common
 
 # Seconds one closed-loop point took, by level, on a 2-core machine: the
 # shape for a pair or level no run has timed.  Between levels: interpolated
@@ -51,6 +54,27 @@ SHRINK_S = 30.0         # R over all steps counts this many seconds of steps at 
                         # points alone (a noisy few seconds) do not scale the whole run
                         # (first tenth +14 -> +8%, -7 -> -3%, replayed on two full runs)
 SECTIONS = ("closed", "onecpu", "rate-closed", "open", "serve", "report")
+# The end of every progress line of a sweep (tail()), which make fleet reads
+# back from a job's output (parse_progress()): one format, defined here.
+TAIL_FMT = "(%s elapsed, ~%s left)"
+PROGRESS_RE = re.compile(r"^(?:(?P<section>[A-Za-z-]+) )?\[\s*(?P<i>\d+)/(?P<n>\d+)\] .*"
+                         r"\((?P<elapsed>\S+) elapsed, ~(?P<left>\S+) left\)\s*$")
+
+
+def tail(elapsed_s, left_s):
+    """'(1m05s elapsed, ~3m20s left)': the end of a sweep's progress line."""
+    return TAIL_FMT % (common.duration(elapsed_s), common.duration(left_s))
+
+
+def parse_progress(line):
+    """{section, i, n, elapsed, left} of a sweep's progress line ('[  3/8] ...
+    (2s elapsed, ~40s left)', 'one-CPU [ 2/6] ...'; section None for the
+    closed-loop and open-loop points), or None for any other line."""
+    m = PROGRESS_RE.match(line.strip())
+    if not m:
+        return None
+    return {"section": m.group("section"), "i": int(m.group("i")), "n": int(m.group("n")),
+            "elapsed": m.group("elapsed"), "left": m.group("left")}
 
 
 def prior_s(kind, c, quick=False):

@@ -42,6 +42,12 @@ VALUE_SCALE = 1000.0    # ns -> us
 VALUE_DECIMALS = 3      # us with 3 decimals: whole nanoseconds
 
 
+def point_tag(workload, model, c):
+    """A closed-loop point's file name stem: WORKLOAD-MODEL-cC (its stats/,
+    hist/ and hgrm/ files)."""
+    return "%s-%s-c%d" % (workload, model, c)
+
+
 def hist_file(run_dir, tag):
     """The --hist-out file of a point's runs, its folder made and any file
     of an earlier attempt at the point removed."""
@@ -121,6 +127,24 @@ def percentile_lines(h, ticks=TICKS_PER_HALF_DISTANCE):
             target += 100.0 / (ticks * half)
     lines.append((lines[-1][0], 100.0, total))
     return lines
+
+
+def value_at(h, pct):
+    """The latency (ns) at or under which pct percent of merged histogram h's
+    tasks completed: the highest value of the bucket where the cumulative
+    count reaches pct (HdrHistogram's getValueAtPercentile), capped at the
+    exact maximum; None for an empty histogram."""
+    total = h["total"]
+    if total <= 0:
+        return None
+    want = max(1, math.ceil(total * pct / 100.0))
+    cum = 0
+    for i, n in sorted(h["counts"].items()):
+        cum += n
+        if cum >= want:
+            low, width = bucket_bounds(i, h["sub_bucket_bits"])
+            return min(low + width - 1, h["max_ns"])
+    return h["max_ns"]
 
 
 def render(h):

@@ -102,9 +102,9 @@ def progress(args, i, total, start, row, left_s):
                                          common.human(row["p99_us"]))
     else:
         what = common.colour("FAILED: %s" % row["reason"], "31")
-    common.say("one-CPU [%2d/%d] %-10s %-8s c=%-4d %s  (%s elapsed, ~%s left)" % (
+    common.say("one-CPU [%2d/%d] %-10s %-8s c=%-4d %s  %s" % (
         i, total, row["workload"], row["model"], row["concurrency"], what,
-        common.duration(elapsed), common.duration(left_s)), args.quiet)
+        eta.tail(elapsed, left_s)), args.quiet)
 
 
 def run(args, runner, pairs, levels, run_dir, meta, save, order, csv_order, clock=None):

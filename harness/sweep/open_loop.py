@@ -36,7 +36,8 @@ import subprocess
 import sys
 import time
 
-from . import calibration, common, eta, hgrm, models, point, provenance, registry, rundir, topology
+from . import calibration, common, eta, fingerprint, hgrm, models, point, provenance
+from . import registry, rundir, topology
 from . import runner as R
 
 DEFAULT_WORKLOADS = ["mixed"]      # compute and wait: where a loop's stall shows
@@ -92,6 +93,7 @@ def setup(argv):
     args.slots = common.whole(args.slots, "SLOTS", 1, 100000) if args.slots is not None else (
         (QUICK_INTO_SLOTS if args.into else QUICK_SLOTS) if args.quick else SLOTS)
     args.pin = common.parse_pin(args.pin)
+    args.timer_slack_ns = common.parse_timer_slack(args.timer_slack_ns)
     args.loads = common.parse_list(args.loads, "LOADS",
                                    lambda s: common.whole(s, "LOADS", 1, 1000)) or (
         QUICK_LOADS if args.quick else LOADS)
@@ -130,7 +132,7 @@ def open_point(args, runner, meta, rate_dir, pair, model, c, load, capacity):
         os.unlink(stats_file)
     hist_file = hgrm.hist_file(rate_dir, tag)
     argv = R.model_argv(model, pair, c, n, stats_file, args.pin, args.backend,
-                        hist_file) + ["--rate", str(offered)]
+                        hist_file, args.timer_slack_ns) + ["--rate", str(offered)]
     # No warm-up: the closed-loop points just ran the same binary.
     rc, out, err, lines = R.hyperfine_runs(runner, meta, tag, argv, stats_file, args.runs, 0)
     common.write_atomic(os.path.join(rate_dir, "hyperfine", tag + ".log"), out + err)
@@ -258,9 +260,9 @@ def run_rate(args, runner, run_dir, meta, closed_rows=None, clock=None):
                 common.human(row["p99_us"]))
         else:
             text = common.colour("FAILED: %s" % row["reason"], "31")
-        common.say("[%3d/%d] %-10s %-8s %-14s %s  (%s elapsed, ~%s left)" % (
-            i, total, row["workload"], row["model"], what, text, common.duration(elapsed),
-            common.duration(clock.remaining())), args.quiet)
+        common.say("[%3d/%d] %-10s %-8s %-14s %s  %s" % (
+            i, total, row["workload"], row["model"], what, text,
+            eta.tail(elapsed, clock.remaining())), args.quiet)
 
     capacity = {}   # (workload, model): best closed-loop throughput so far
     for key, got in taken.items():
@@ -286,6 +288,8 @@ def run_rate(args, runner, run_dir, meta, closed_rows=None, clock=None):
                       model["name"], x), r["point_s"])
         rows.append(r)
         write_rows(csv_path, rows_order(rows, args.pairs, args.models))
+        if "host" in meta:
+            fingerprint.note_load(meta["host"])
         progress(r, "closed c=%d" % x if mode == "closed" else "open %3d%%" % x)
     if not plan:
         write_rows(csv_path, rows_order(rows, args.pairs, args.models))
@@ -352,7 +356,7 @@ def main(argv):
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if not args.into:
-        meta["complete"] = True
+        provenance.mark_complete(meta)
     common.write_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
     if not args.no_report and report(run_dir) != 0:
         print("bench-rate: report failed; results are in %s" % common.rel(run_dir),

@@ -64,7 +64,7 @@ RSS_PER_TASK_MIN_C = 64  # below, (RSS(c) - RSS(1)) / (c - 1) is page-level nois
 
 COLUMNS = [
     "workload", "model", "concurrency", "status", "reason", "tasks", "window_tasks", "runs",
-    "work", "delay_us",
+    "work", "delay_us", "stack_kib", "timer_slack_ns", "pool",
     "throughput", "throughput_min", "throughput_max", "throughput_cv",
     "p50_us", "p50_us_min", "p50_us_max", "p90_us",
     "p99_us", "p99_us_min", "p99_us_max", "p999_us", "max_us", "mean_us",
@@ -164,6 +164,25 @@ def merge_point(stats, hf, outliers):
     return row
 
 
+# What each run records of its platform settings: the stack a task runs on
+# (KiB: a thread's, a coroutine's, or an async loop thread's), the timer slack
+# in force (ns) and the pool's size (0: no pool).  One value per point; an
+# older binary's line without them leaves the column empty.
+SETTINGS = ("stack_kib", "timer_slack_ns", "pool")
+
+
+def run_settings(stats):
+    """A point's SETTINGS from its counted runs' stats lines: each the value
+    every run recorded; None where a run did not record it, or where runs
+    disagree (they cannot: one command line, one machine)."""
+    out = {}
+    for k in SETTINGS:
+        vals = {s.get(k) for s in stats}
+        v = vals.pop() if len(vals) == 1 else None
+        out[k] = int(v) if v is not None else None
+    return out
+
+
 def write_csv(path, rows):
     """All rows so far, with rss_per_task_kib filled in, atomically."""
     base = {(r["workload"], r["model"]): r for r in rows
@@ -222,7 +241,7 @@ def measure_point(args, runner, meta, run_dir, pair, model, c, known):
     name = pair["name"]
     row = {"workload": name, "model": model["name"], "concurrency": c,
            "work": pair["work"], "delay_us": pair["delay_us"], "status": "ok", "reason": ""}
-    tag = "%s-%s-c%d" % (name, model["name"], c)
+    tag = hgrm.point_tag(name, model["name"], c)
 
     if known and c >= PILOT_SKIP_MIN_C:
         # Sized from the level below: a pilot here is one more set-up of
@@ -233,8 +252,9 @@ def measure_point(args, runner, meta, run_dir, pair, model, c, known):
         # Pilot: size the run (and warm the point up).
         n0 = max(QUICK_PILOT_MIN_TASKS if getattr(args, "quick", False) else PILOT_MIN_TASKS,
                  PILOT_TASKS_PER_SLOT * c)
-        rc, stats, err = R.run_json(runner, meta, R.model_argv(model, pair, c, n0, pin=args.pin,
-                                                               backend=args.backend) + ["--json"])
+        rc, stats, err = R.run_json(runner, meta, R.model_argv(
+            model, pair, c, n0, pin=args.pin, backend=args.backend,
+            slack=getattr(args, "timer_slack_ns", None)) + ["--json"])
         if rc != 0 or not stats:
             row.update(status="failed", reason=R.failure_reason(err, stats), tasks=n0)
             return row
@@ -262,7 +282,8 @@ def measure_point(args, runner, meta, run_dir, pair, model, c, known):
     hfs, logs, planned = [], [], 0
     while True:
         row["tasks"] = n
-        argv = R.model_argv(model, pair, c, n, stats_file, args.pin, args.backend, hist_file)
+        argv = R.model_argv(model, pair, c, n, stats_file, args.pin, args.backend, hist_file,
+                            getattr(args, "timer_slack_ns", None))
         if planned == 0 and steady_n > n and args.runs > 1:
             k = 1  # alone first: if it opens no window, the others would not be kept
         elif planned < args.runs:
@@ -310,6 +331,7 @@ def measure_point(args, runner, meta, run_dir, pair, model, c, known):
             "%d of %d run times are statistical outliers (hyperfine's rule, over all runs)"
             % (n_out, len(hf["times"])))
     row.update(merge_point(lines[WARMUP:], hf, outliers))
+    row.update(run_settings(lines[WARMUP:]))
     hgrm.write_point(run_dir, tag, lines[WARMUP:], hist_file)
     return row
 

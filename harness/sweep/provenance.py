@@ -1,40 +1,22 @@
 """provenance.py - meta.json: where the numbers come from.
 
-CPU, cores, kernel, governor, memory, compiler and flags, library and tool
-versions, git commit and dirty flag, the exact parameters with the CPU placement
-and the point order, the topology (the backend local or on another host, its
-address, the round trip to it), and (filled in as the sweep goes) every
-command it ran.
+The machine's fingerprint (fingerprint.py: CPU model and flags, cores and SMT,
+governor, kernel, mitigations, cgroup version, memory, the load at the start,
+while it ran and at the end), compiler and flags, library and tool versions,
+git commit and dirty flag, the exact parameters with the CPU placement and the
+point order, the topology (the backend local or on another host, its address,
+the round trip to it), the fleet job the run belongs to (make fleet), and
+(filled in as the sweep goes) every command it ran.
 """
 
 import datetime
 import os
-import platform
 import subprocess
 
-from . import common, topology
+from . import common, fingerprint, topology
 
-
-def command_output(argv):
-    """First line a tool prints about itself, or None."""
-    try:
-        p = subprocess.run(argv, capture_output=True, text=True, timeout=10)
-        text = (p.stdout or p.stderr).strip().splitlines()
-        return text[0] if text else None
-    except (OSError, subprocess.SubprocessError):
-        return None
-
-
-def read_first(path, pattern=None):
-    """A line of a /proc or /sys file (the first matching pattern), or None."""
-    try:
-        with open(path) as f:
-            for line in f:
-                if pattern is None or line.startswith(pattern):
-                    return line.split(":", 1)[-1].strip() if pattern else line.strip()
-    except OSError:
-        pass
-    return None
+FLEET_LABEL_ENV = "TVSA_FLEET_LABEL"   # set by a fleet job (harness/fleet/job.sh): the
+                                       # machine type the run stands for
 
 
 def placement(pin, backend=None):
@@ -51,6 +33,25 @@ def placement(pin, backend=None):
         common.PIN_BACKEND_CPUS, len(os.sched_getaffinity(0)) - common.PIN_BACKEND_CPUS)
 
 
+def fleet_job():
+    """meta.json's "fleet": the machine type (label) and the Slurm job of a
+    run that a fleet job started (make fleet), else None.  make fleet finds
+    a job's run folder by this job_id."""
+    label = os.environ.get(FLEET_LABEL_ENV)
+    if not label:
+        return None
+    return {"label": label, "job_id": os.environ.get("SLURM_JOB_ID"),
+            "partition": os.environ.get("SLURM_JOB_PARTITION"),
+            "nodes": os.environ.get("SLURM_JOB_NODELIST")}
+
+
+def mark_complete(meta):
+    """The run's data is whole: complete=true, and the load at its end in
+    the fingerprint.  Called once, after the last point."""
+    meta["complete"] = True
+    fingerprint.end_load(meta.setdefault("host", {}))
+
+
 def provenance(args, pairs, levels, argv, warmup):
     """meta.json's contents at the start of a run (complete=false)."""
     git = {"commit": None, "dirty": None}
@@ -62,29 +63,18 @@ def provenance(args, pairs, levels, argv, warmup):
         git["dirty"] = bool(st.strip())
     except OSError:
         pass
-    mem = read_first("/proc/meminfo", "MemTotal")
     return {
         "run_id": args.run_id,
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "complete": False,
         "git": git,
-        "host": {
-            "cpu_model": read_first("/proc/cpuinfo", "model name"),
-            "cores": os.cpu_count(),
-            "kernel": platform.release(),
-            "governor": read_first("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"),
-            "mem_total_kib": int(mem.split()[0]) if mem else None,
-        },
+        "host": fingerprint.host(),
+        "fleet": fleet_job(),
         "build": {
-            "compiler": command_output([os.environ.get("CC", "cc"), "--version"]),
+            "compiler": fingerprint.tool_line([os.environ.get("CC", "cc"), "--version"]),
             "cflags": os.environ.get("BENCH_CFLAGS"),
         },
-        "versions": {
-            "libevent": command_output(["pkg-config", "--modversion", "libevent"]),
-            "hyperfine": command_output(["hyperfine", "--version"]),
-            "gnuplot": command_output(["gnuplot", "--version"]),
-            "python": platform.python_version(),
-        },
+        "versions": fingerprint.versions(),
         "params": {
             "quick": args.quick, "runs": args.runs, "warmup": warmup,
             "max_runs": getattr(args, "max_runs", None),
@@ -95,6 +85,11 @@ def provenance(args, pairs, levels, argv, warmup):
             "models": [m["name"] for m in args.models],
             "placement": placement(getattr(args, "pin", None), getattr(args, "backend", None)),
             "backend": getattr(args, "backend", None) or "local",
+            # TIMER_SLACK_NS as given (None: not given, every run inherits the
+            # slack below, the platform's); each run's stats line and
+            # results.csv's timer_slack_ns say what was in force.
+            "timer_slack_ns": getattr(args, "timer_slack_ns", None),
+            "timer_slack_inherited_ns": common.inherited_timer_slack_ns(),
             "order": ("models interleaved: the models of one (workload, c) back to back, "
                       "their order rotated by one from one (workload, c) to the next"),
         },

@@ -64,6 +64,20 @@ class Runner:
                 pass
 
 
+def stop_on_signals(runner):
+    """From now on SIGINT and SIGTERM kill runner's child (its process group:
+    the point in hand) and raise common.Interrupted in the sweep.  Once is
+    enough: a second signal (Ctrl-C twice; make forwarding SIGTERM to us on
+    top of the group's) is ignored, so it cannot interrupt the clean-up."""
+    def on_signal(sig, frame):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        runner.kill()
+        raise common.Interrupted()
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+
+
 def die_with_parent():
     """Ask for SIGTERM when our parent dies (make killed, its shell gone), so
     the sweep stops as on Ctrl-C: the point in hand killed, latest unmoved.
@@ -142,18 +156,23 @@ def model_cpus(pin, has_local_peer):
     return os.cpu_count() or 1
 
 
-def model_argv(model, pair, c, n, extra_runs_file=None, pin=None, backend=None, hist_file=None):
+def model_argv(model, pair, c, n, extra_runs_file=None, pin=None, backend=None, hist_file=None,
+               slack=None):
     """The command line of one run of model (a models.load() entry) on pair
     (a registry.pairs() entry) at c with n tasks; pin: PIN ("split" or "one"
     passes --pin to the model, which places itself and its backend); backend:
     BACKEND's HOST:PORT, passed to the pairs that use a backend (the others
-    run as without it); hist_file: --hist-out, each run's latency histogram."""
+    run as without it); hist_file: --hist-out, each run's latency histogram;
+    slack: TIMER_SLACK_NS, passed to every model alike (None: none given, the
+    run inherits the platform's)."""
     argv = [os.path.join(common.bin_dir(), model["binary"]), pair.get("run_as", pair["name"]),
             "-c", str(c), "-n", str(n), "--timeout-s", str(common.run_timeout_s())]
     argv += pair.get("argv") or []
     argv += models.flags_argv(model, c, model_cpus(pin, local_peer(pair, backend)))
     if pin in ("split", "one"):
         argv += ["--pin", pin]
+    if slack is not None:
+        argv += ["--timer-slack-ns", str(slack)]
     if backend and pair["needs_backend"]:
         argv += ["--backend", backend]
     if extra_runs_file:

@@ -352,9 +352,9 @@ def progress(args, i, total, start, rows, left_s):
             for x in rows if x["mode"] == "closed")
     else:
         what = common.colour("FAILED: %s" % r["reason"], "31")
-    common.say("serve [%2d/%d] %-10s %-8s conn=%-6d %s  (%s elapsed, ~%s left)" % (
+    common.say("serve [%2d/%d] %-10s %-8s conn=%-6d %s  %s" % (
         i, total, r["workload"], r["model"], r["connections"], what,
-        common.duration(time.monotonic() - start), common.duration(left_s)), args.quiet)
+        eta.tail(time.monotonic() - start, left_s)), args.quiet)
 
 
 def run(args, runner, pairs, run_dir, meta, save, clock=None):

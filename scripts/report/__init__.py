@@ -12,6 +12,8 @@
     claims.py    the design's claims judged (cautions.py: its three warnings)
     contested.py the field's contested claims, with their sources
     verdicts.py  the Verdicts section
+    efficiency.py  CPU per task beside its calibrated mechanisms (mechanisms.csv), the
+                 "implementation overhead" flag; efficiency.csv
     render.py    report.md
     build.py     the whole report of one run folder
     compare.py   B/A of two runs with its interval, changes beyond noise

@@ -5,9 +5,9 @@
 Given a run folder (results/<run-id>/ with results.csv and meta.json):
 refuse a damaged results.csv in one line (load.check_run), draw every figure
 (plots.py), the open-loop figures and rate.md when the run has rate/rate.csv
-(rate.py), and write report.md (render.py).  --plots-only leaves report.md
-alone; --rate-only draws the open-loop part only (what `make bench-rate`
-needs); --verdicts prints the Verdicts section on stdout and writes nothing.
+(rate.py), and write report.md (render.py) and efficiency.csv (efficiency.py).
+--plots-only leaves both alone; --rate-only draws the open-loop part only
+(what `make bench-rate` needs); --verdicts prints the Verdicts section on stdout and writes nothing.
 
 Exit: 0 ok (also --rate-only on a run without rate.csv: nothing to do);
 1 failed: no or a damaged results.csv, missing plot columns, gnuplot missing,
@@ -21,7 +21,7 @@ import csv
 import os
 import sys
 
-from . import rate, serving, spectrum, verdicts
+from . import efficiency, rate, serving, spectrum, verdicts
 from .load import (CALIBRATION_CSV, META_JSON, ONECPU_DIR, REPORT_MD, RESULTS_CSV, ReportError,
                    RunCheckError, check_results, check_run, load_calibration, load_csv,
                    load_floor_runs, load_meta, write_atomic)
@@ -117,6 +117,9 @@ def build(args):
             rows, meta, cal, cal_problem, load_floor_runs(run_dir), rate_rows,
             list(rate_lines) + list(serve_lines), extra, spectra))
         written.append(REPORT_MD)
+        write_atomic(os.path.join(run_dir, efficiency.EFFICIENCY_CSV),
+                     efficiency.csv_text(rows, meta, cal))
+        written.append(efficiency.EFFICIENCY_CSV)
     return written
 
 

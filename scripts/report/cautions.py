@@ -18,6 +18,8 @@ from .rules import (ASYNC, HYBRID, INFLATION_C, LATENCY_MAX_C, MEM_RATIO, MEM_RE
                     rss_per_task, rss_ratio, sentence, tp, voters)
 from .sure import CONFIRMED, INCONCLUSIVE, REFUTED
 
+POOL = "pool"   # the fixed pool of OS threads (harness/models.def), set beside threads
+
 
 def v_stall(rows, meta):
     wls, _ = voters(rows, meta, "stall", compute_and_wait_workloads)
@@ -149,6 +151,10 @@ def v_memory(rows, meta):
             fmt_sig(t[c]["maxrss_kib"] / 1024.0) if is_num(t[c].get("maxrss_kib")) else DASH,
             fmt_sig(a[c]["maxrss_kib"] / 1024.0) if is_num(a[c].get("maxrss_kib")) else DASH)
         parts.append(text)
+    for wl in wls:
+        beside = pool_beside(rows, wl, ok_points(rows, wl, THREADS))
+        if beside:
+            parts.append(beside)
     # One clear case shows the warning; it is refuted only where every pair says no.
     judged = [v for v in verdicts if v != NOT_SHOWN]
     v = (CONFIRMED if CONFIRMED in judged else REFUTED if judged and all(
@@ -158,6 +164,38 @@ def v_memory(rows, meta):
                       "; ".join(parts), fmt_x(MEM_RATIO), RSS_NOISE_KIB, used.note()), sure,
                   sentence(meta, "a thread held", says,
                            "the memory (kernel included) of an event-loop task"))
+
+
+def pool_beside(rows, wl, t):
+    """What a bounded pool of OS threads (POOL) did where one thread per
+    client ran out or paid the most memory, for the memory warning's
+    evidence (it does not move the verdict): at the highest level pool ran,
+    its threads, memory per task and p50 beside threads' there (or threads'
+    failure).  None when the run has no pool point on wl, or its memory per
+    task is unknown there (below c = 64) and threads ran."""
+    p = ok_points(rows, wl, POOL)
+    if not p:
+        return None
+    c = max(p)
+    r = p[c]
+    size = " of %d threads" % r["pool"] if is_num(r.get("pool")) and r["pool"] else ""
+    mem = mem_per_task(r) if mem_per_task(r) is not None else rss_per_task(r)
+    if mem is None and c in t:
+        return None
+    text = ("%s: the pool%s at c=%s ran %s threads, memory per task %s, p50 %s" % (
+        wl, size, c, r.get("threads", DASH), fmt_per_task(mem, c) if mem is not None else DASH,
+        fmt_us(r["p50_us"])))
+    if c in t:
+        tm = mem_per_task(t[c]) if mem_per_task(t[c]) is not None else rss_per_task(t[c])
+        text += " against threads' %s threads, %s, p50 %s" % (
+            t[c].get("threads", DASH), fmt_per_task(tm, c) if tm is not None else DASH,
+            fmt_us(t[c]["p50_us"]))
+    else:
+        fail = next((x for x in rows_for(rows, workload=wl, model=THREADS, concurrency=c)
+                     if not is_ok(x)), None)
+        text += " where threads %s" % (
+            "failed (%s)" % (fail.get("reason") or "no reason given") if fail else "did not run")
+    return text + ": bounded threads and memory, paid for in queueing above its size"
 
 
 def v_mix(rows, meta):

@@ -31,6 +31,11 @@ moved 3x.  A point ok in one run and failed in the other is always a change;
 points in one run only are listed ("only in A" / "only in B").  The last line
 starts "N points compared, K changed beyond noise".
 
+Two runs of different machines (machine.differences: CPU model, cores,
+kernel, mitigations, frequency governor, as meta.json's fingerprints record
+them) are compared all the same, with a warning per difference in the
+table's head and one line each on stderr: a change may be the machine's.
+
 Exit: 0 (changes are not an error), 2 bad input (a folder missing, no
 results.csv, unreadable CSV, a results.csv load.check_results finds damaged):
 one line on stderr.  Standard library only.
@@ -39,7 +44,7 @@ one line on stderr.  Standard library only.
 import os
 import sys
 
-from . import data, fmt as F, load, sure as S
+from . import data, fmt as F, load, machine, sure as S
 
 # Thresholds (see the docstring for the runs they were tuned on).
 THR_FLOOR = 0.10        # throughput: beyond 10%: the sweep's own noisy line; quiet
@@ -206,9 +211,11 @@ def main(argv):
     lines, compared, changed, unjudged = compare(rows_a, rows_b)
     out = ["# Run comparison: B / A", "", describe("A", argv[0], meta_a),
            describe("B", argv[1], meta_b)]
-    ca, cb = F.meta_get(meta_a, "host", "cores"), F.meta_get(meta_b, "host", "cores")
-    if ca and cb and ca != cb:
-        out.append("- **Warning:** different core counts (%s vs %s)" % (ca, cb))
+    for field, why, how in machine.differences(meta_a, meta_b):
+        # A difference of machine, not of code: said in the table's head and on stderr.
+        out.append("- **Warning:** different %s (%s): %s" % (field.replace("_", " "), how, why))
+        print("compare: warning: the runs' machines differ in %s (%s)" % (
+            field.replace("_", " "), how), file=sys.stderr)
     ba, bb = backend_of(meta_a), backend_of(meta_b)
     if ba.split(" (")[0] != bb.split(" (")[0]:
         out.append("- **Warning:** different topologies (backend %s vs %s): the backend pairs' "

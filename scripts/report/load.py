@@ -43,7 +43,8 @@ STRING_COLUMNS = {"workload", "model", "status", "reason", "checksum", "verify_c
                   "mem_source", "placement"}
 INT_COLUMNS = {"concurrency", "tasks", "window_tasks", "runs", "work", "delay_us", "maxrss_kib",
                "maxrss_kib_min", "maxrss_kib_max", "threads", "vcsw", "ivcsw",
-               "noisy", "outliers", "errors", "backend_vcsw", "backend_ivcsw"}
+               "noisy", "outliers", "errors", "backend_vcsw", "backend_ivcsw", "stack_kib",
+               "timer_slack_ns", "pool"}
 BOOL_WORDS = {"true": 1, "false": 0, "yes": 1, "no": 0}
 REQUIRED = ("workload", "model", "concurrency", "status")
 STATUSES = ("ok", "failed")
@@ -54,7 +55,7 @@ NUMERIC = {  # results.csv columns that hold a number or nothing
     "maxrss_kib_min", "maxrss_kib_max", "rss_per_task_kib", "threads", "utime_s", "stime_s",
     "vcsw", "ivcsw", "wall_s", "hf_mean_s", "hf_stddev_s", "hf_median_s", "hf_min_s",
     "hf_max_s", "cv", "littles_ratio", "errors", "verify_tasks",
-    "throughput_lo", "throughput_hi", "p99_lo", "p99_hi",
+    "throughput_lo", "throughput_hi", "p99_lo", "p99_hi", "stack_kib", "timer_slack_ns", "pool",
 }
 FLAG_COLUMNS = {"noisy", "outliers"}  # 0/1, or true/false from older runs
 FLAG_WORDS = {"0", "1", "true", "false", "yes", "no", ""}

@@ -151,6 +151,20 @@ def floor_variables(fl):
             "fl_llabel": fl["lat_lines"][0], "fl_llabel2": fl["lat_lines"][1]}
 
 
+def mark_variables(wl_rows, styles):
+    """The gnuplot variables of panel (b)'s mark (mark_on=0: none): the size
+    of a model's bounded pool (results.csv's pool column, pool > 0), above
+    which its tasks queue, when the workload's levels span it."""
+    levels = [r["concurrency"] for r in wl_rows if is_num(r.get("concurrency"))]
+    for r in wl_rows:
+        size = r.get("pool")
+        if is_num(size) and size > 0 and levels and min(levels) < size < max(levels):
+            return {"mark_on": 1, "mark_c": int(size),
+                    "mark_label": "%s size %d" % (r["model"], size),
+                    "mark_color": styles.get(r["model"], ("#333333",))[0]}
+    return {"mark_on": 0}
+
+
 def model_variables(names, styles):
     """The gnuplot variables that name the models, in legend order, with each
     one's colour and point type (styles: data.model_styles)."""
@@ -178,6 +192,7 @@ def draw_all(run_dir, rows, meta, cal=None):
         }
         variables.update(floor_variables(workload_floor(rows, meta, cal, wl)))
         wl_rows = rows_for(rows, workload=wl)
+        variables.update(mark_variables(wl_rows, styles))
         variables.update(kmem_on=1 if kmem_measured(wl_rows) else 0,
                          mem_label="kernel memory: %s" % (
                              "several sources (report.md)" if ";" in mem_source_text(wl_rows)

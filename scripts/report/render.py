@@ -10,7 +10,7 @@ of every point; the open-loop section last.
 
 import json
 
-from . import spectrum, verdicts
+from . import efficiency, machine, spectrum, verdicts
 from .data import (BACKEND_BOUND_UTIL, LITTLES_HI, LITTLES_LO, MEM_SOURCES, RSS_NOISE_KIB,
                    backend_bound, backend_bound_rows, below_noise, cache_of, check_checksums,
                    check_littles, data_file_text,
@@ -25,6 +25,7 @@ from .plots import OVERVIEW
 NOISY_CV = 0.10                         # the sweep's noisy thresholds (for the text):
 NOISY_SPREAD = 0.20                     # cv, and min..max with hyperfine outliers
 MAX_COMMANDS_SHOWN = 400                # report.md lists at most this many command lines
+SETTING_PARAMS = ("timer_slack_ns", "timer_slack_inherited_ns")  # said by settings_lines
 
 def provenance_lines(meta):
     """The "What was run and where" section, as markdown lines."""
@@ -36,17 +37,12 @@ def provenance_lines(meta):
     dirty = meta_get(meta, "git", "dirty")
     git = UNKNOWN if not commit else "`%s`%s" % (
         commit, {True: " (dirty: uncommitted changes)", False: " (clean)"}.get(dirty, ""))
-    mem = meta_get(meta, "host", "mem_total_kib")
-    governor = meta_get(meta, "host", "governor")
-    lines = [
-        "- **Date:** %s; **run id:** %s" % (g("date"), g("run_id")),
-        "- **CPU:** %s, %s; memory %s GiB" % (g("host", "cpu_model"), cores_text(meta),
-                                               fmt_sig(mem / KIB_PER_MIB / KIB_PER_MIB)
-                                               if is_num(mem) else UNKNOWN),
-        "- **Kernel:** %s; **CPU frequency governor:** %s" % (
-            g("host", "kernel"), governor or "%s (not exposed)" % UNKNOWN),
-        "- **Compiler:** %s; **CFLAGS:** `%s`" % (g("build", "compiler"), g("build", "cflags")),
-    ]
+    lines = ["- **Date:** %s; **run id:** %s" % (g("date"), g("run_id"))] + machine.lines(meta)
+    if meta_get(meta, "fleet", "label"):
+        lines.append("- **Fleet:** machine type %s, Slurm job %s on %s (make fleet)" % (
+            g("fleet", "label"), g("fleet", "job_id"), g("fleet", "nodes")))
+    lines.append("- **Compiler:** %s; **CFLAGS:** `%s`" % (g("build", "compiler"),
+                                                         g("build", "cflags")))
     versions = dict(meta_get(meta, "versions", default={}))
     for key in ("libevent", "hyperfine", "gnuplot"):
         versions.setdefault(key, None)
@@ -61,7 +57,7 @@ def provenance_lines(meta):
     if params:
         plain = []
         for k, v in params.items():
-            if k == "concurrency" and isinstance(v, dict):
+            if k == "concurrency" and isinstance(v, dict) or k in SETTING_PARAMS:
                 continue
             plain.append("%s=%s" % (k, ",".join(map(str, v)) if isinstance(v, list)
                                     else UNKNOWN if v is None
@@ -87,6 +83,34 @@ def provenance_lines(meta):
     else:
         lines.append("Command lines: %s (not recorded in meta.json)." % UNKNOWN)
     return lines
+
+
+def settings_lines(rows, meta):
+    """The platform settings the runs had, from meta.json and results.csv:
+    the timer slack in force and where it came from, and per model the stack
+    a task runs on and the pool's size."""
+    asked = meta_get(meta, "params", "timer_slack_ns")
+    inherited = meta_get(meta, "params", "timer_slack_inherited_ns")
+    in_force = sorted({r["timer_slack_ns"] for r in rows if is_num(r.get("timer_slack_ns"))})
+    slack = " and ".join("{:,} ns".format(int(v)) for v in in_force) or "%s (not recorded)" % (
+        UNKNOWN)
+    why = ("set for every model alike by TIMER_SLACK_NS=%s" % asked if asked is not None else
+           "the platform's, inherited, none being given (the sweep's own was %s; "
+           "TIMER_SLACK_NS=N sets one for every model alike)" % (
+               "{:,} ns".format(int(inherited)) if is_num(inherited) else UNKNOWN))
+    stacks = []
+    for m in models(rows, meta):
+        vals = sorted({r["stack_kib"] for r in rows_for(rows, model=m) if is_num(r.get("stack_kib"))})
+        pools = sorted({r["pool"] for r in rows_for(rows, model=m) if is_num(r.get("pool"))
+                        and r["pool"]})
+        stacks.append("%s %s%s" % (m, "/".join("{:,} KiB".format(int(v)) for v in vals)
+                                   or UNKNOWN,
+                                   "".join(" (a pool of %d threads)" % p for p in pools)))
+    return ["- **Timer slack:** %s in force: %s; per run in results.csv's timer_slack_ns" % (
+        slack, why),
+            "- **Stack a task runs on:** %s (results.csv's stack_kib: a thread's for threads "
+            "and pool, the coroutine's for green and uring; an async task has none of its own "
+            "and this is its loop thread's)" % "; ".join(stacks)]
 
 
 def notes_for(row):
@@ -306,11 +330,13 @@ def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
     if meta.get("complete") is False:
         out += ["> **meta.json says complete=false:** the sweep was interrupted or had not "
                 "finished when this report was written; points may be missing.", ""]
-    out += ["## What was run and where", ""] + provenance_lines(meta) + [""]
+    out += ["## What was run and where", ""] + settings_lines(rows, meta) + provenance_lines(
+        meta) + [""]
     out += ["## How to read", ""] + how_to_read_lines(meta, rows) + [""]
     out += ["## Models", ""] + models_lines(rows, meta) + [""]
     out += verdicts.render(rows, meta, rate_rows, extra or {"cal": cal})
     out += calibration_lines(rows, meta, cal, cal_problem, floor_runs or {})
+    out += efficiency.lines(rows, meta, cal)
     out += ["## Overview", "", "![throughput and p99 of every workload](%s.png)" % OVERVIEW, ""]
     for wl in workloads(rows):
         wl_rows = rows_for(rows, workload=wl)

@@ -18,17 +18,18 @@ import math
 import os
 import tempfile
 
+from harness.sweep.hgrm import HGRM_DIR, point_tag
+
 from .data import model_styles, models, rows_for, workloads
 from .plots import PLOT_SPECTRUM_GP, draw as draw_figure, model_variables
 
-HGRM_DIR = "hgrm"
 SUFFIX = "-spectrum"        # WORKLOAD-spectrum.png / .svg
 X_LO, X_HI = 2.0, 10000.0   # 1/(1-P) of 50% and 99.99%: the figure's range
 
 
 def hgrm_path(run_dir, workload, model, c):
     """Where the sweep writes one point's .hgrm."""
-    return os.path.join(run_dir, HGRM_DIR, "%s-%s-c%d" % (workload, model, c) + ".hgrm")
+    return os.path.join(run_dir, HGRM_DIR, point_tag(workload, model, c) + ".hgrm")
 
 
 def read_hgrm(path):
