@@ -112,6 +112,7 @@ set xrange [0:*]
 set logscale y
 set yrange [*:*]
 set xlabel "offered requests/s"
+set xtics rotate by -30
 set ylabel "p99 (us)"
 set format x "%.0s%c"
 set format y "10^{%T}"

@@ -271,7 +271,7 @@ def render(rows, meta, drawn, verdicts, img_dir=""):
         share = "%g%%" % (100 * c10k[1]) if c10k[1] else "some"
         head = ["Model"] + ["%s conn, all active" % "{:,}".format(c) for c in conns] + [
             "%s conn, %s active" % ("{:,}".format(top), share),
-            "memory per conn (KiB), %s: %s / all active" % ("{:,}".format(top), share),
+            "memory per conn (KiB) at %s" % "{:,}".format(top),
             "load avg"]
         lines += ["Closed loop: requests/s, p99.", "",
                   "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -279,8 +279,7 @@ def render(rows, meta, drawn, verdicts, img_dir=""):
             r = row_at(rows, wl, m, top, False)
             a = row_at(rows, wl, m, top, True)
             cells = [m] + [pair_text(row_at(rows, wl, m, c, True)) for c in conns] + [
-                pair_text(r), "%s / %s" % (cell(r, "mem_per_conn_kib", fmt_sig),
-                                           cell(a, "mem_per_conn_kib", fmt_sig)),
+                pair_text(r), cell(r or a, "mem_per_conn_kib", fmt_sig),
                 cell(r or a, "loadavg", fmt_sig)]
             lines.append("| " + " | ".join(md_cell(x) for x in cells) + " |")
         opened = [r for r in rows if r["workload"] == wl and r["mode"] == "open"]
