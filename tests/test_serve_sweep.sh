@@ -127,6 +127,14 @@ sys.exit(not (m['serve']['placement_mode'] == 'split' and load and srv
               and all(c.startswith('taskset -c ') for c in load + srv)))"
 fi
 
+# make bench hands the sweep SERVE=0 and LOAD_HOST (make -n: the command, not a run).
+make -n -s -C "$ROOT" bench QUICK=1 SERVE=0 LOAD_HOST=ns:10.0.0.1 >"$SCRATCH/make.out" 2>&1
+check "make bench SERVE=0 LOAD_HOST=ns:10.0.0.1 passes --no-serve and --load-host" \
+	sh -c "grep -q -- '--no-serve' '$SCRATCH/make.out' && grep -q -- '--load-host' '$SCRATCH/make.out'"
+make -n -s -C "$ROOT" bench QUICK=1 >"$SCRATCH/make.out" 2>&1
+check "make bench without SERVE runs the section (no --no-serve)" \
+	sh -c "! grep -q -- '--no-serve' '$SCRATCH/make.out'"
+
 usage_error "LOAD_HOST=nonsense" "python3 '$SWEEP' --quick --load-host nonsense --results '$SCRATCH/bad'"
 usage_error "LOAD_HOST in a namespace that is not there" "python3 '$SWEEP' --quick --load-host no-such-ns-$ID:127.0.0.1 --results '$SCRATCH/bad'"
 check "a refused LOAD_HOST wrote no results folder" [ ! -e "$SCRATCH/bad" ]
