@@ -96,6 +96,11 @@ CALIBRATE_SRC := $(wildcard harness/calibrate/*.c) harness/runtime/hist.c harnes
 	workloads/wire.c impl_green/coro.c impl_green/sched_core.c impl_green/green.c \
 	harness/runtime/net.c impl_threads/fileio.c impl_threads/block_ready.c
 
+# bin/load, the serve sweep's load generator: its folder, the histograms and
+# the option helpers; HTTP through libhttp-parser (no .pc file: linked by name).
+LOAD_SRC := $(wildcard harness/load/*.c) harness/runtime/hist.c harness/runtime/cli.c \
+	harness/runtime/util.c
+
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 RUNTIME_OBJ := $(call obj,$(RUNTIME_SRC) $(WORKLOAD_SRC))
 # Every binary: its objects and its pkg-config libraries, for the one link rule.
@@ -105,7 +110,9 @@ OBJ_backend := $(call obj,$(BACKEND_SRC))
 PKGS_backend := libevent
 OBJ_calibrate := $(call obj,$(CALIBRATE_SRC))
 PKGS_calibrate := libevent
-PROGRAMS := $(BINARIES) backend calibrate
+OBJ_load := $(call obj,$(LOAD_SRC))
+LIBS_load := $(LIBS_RUNNER)
+PROGRAMS := $(BINARIES) backend calibrate load
 ALL_PKGS := $(sort $(foreach p,$(PROGRAMS),$(PKGS_$(p))))
 
 # Headers of every library any program uses; each program links only its own.
@@ -117,8 +124,8 @@ ALL_LDFLAGS = $(LDFLAGS) -pthread
 TEST_NAMES := test_hist test_cli test_workloads test_wire test_evsleep test_hooks_green test_hooks_uring
 TEST_BINS := $(TEST_NAMES:%=$(BUILD)/test-bin/%)
 
-.PHONY: all deps test check bench bench-rate audit plots report clean help new-workload compare \
-	check-libs FORCE fleet fleet-status matrix
+.PHONY: all deps test check bench bench-rate bench-serve audit plots report clean help \
+	new-workload compare check-libs FORCE fleet fleet-status matrix
 
 all: $(PROGRAMS:%=$(BIN)/%)
 
@@ -136,7 +143,7 @@ JOBS := $(shell nproc 2>/dev/null || echo 2)
 $(BIN)/%: $$(OBJ_%) $(BUILD)/flags | $(BIN)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(call pkg_libs,$(PKGS_$*)) \
-		$(if $(filter $(BINARIES),$*),$(LIBS_RUNNER)) $(LIBS_M)
+		$(if $(filter $(BINARIES),$*),$(LIBS_RUNNER)) $(LIBS_$*) $(LIBS_M)
 
 # A change of compiler or flags rebuilds everything: the objects depend on a
 # file holding them, rewritten only when they change.
@@ -262,8 +269,8 @@ on = $(filter-out 0,$(strip $(1)))
 SWITCHES := QUICK QUIET RATE ONECPU SERVE
 bad_switch = $(firstword $(foreach v,$(SWITCHES),$(if $(call given,$(v)),$(if $(filter-out 0 1,$(strip $($(v)))),$(v)))))
 check_switches = $(if $(bad_switch),@printf 'make %s: %s=%s: give 1 or 0\n' '$@' '$(bad_switch)' "$$$(bad_switch)" >&2; exit 2)
-bench bench-rate: export BENCH_CFLAGS = $(strip $(CFLAGS) $(WARN) $(DEFS) $(PKG_CFLAGS))
-bench bench-rate: export CC := $(CC)
+bench bench-rate bench-serve: export BENCH_CFLAGS = $(strip $(CFLAGS) $(WARN) $(DEFS) $(PKG_CFLAGS))
+bench bench-rate bench-serve: export CC := $(CC)
 bench: deps
 	$(check_switches)
 	@$(MAKE) --no-print-directory -s -j$(JOBS) all
@@ -276,8 +283,25 @@ bench: deps
 		$(if $(filter 0,$(strip $(RATE))),--no-rate) \
 		$(if $(filter 0,$(strip $(ONECPU))),--no-onecpu) \
 		$(if $(filter 1,$(strip $(ONECPU))),--onecpu) \
+		$(if $(filter 0,$(strip $(SERVE))),--no-serve) \
+		$(if $(call given,LOAD_HOST),--load-host "$$LOAD_HOST") \
 		$(if $(call given,PIN),--pin "$$PIN") \
 		$(if $(call given,BACKEND),--backend "$$BACKEND") \
+		$(if $(call given,TIMER_SLACK_NS),--timer-slack-ns "$$TIMER_SLACK_NS") \
+		$(if $(call given,OUT),--results "$$OUT")
+
+# bench-serve: the serve section alone (harness/sweep/serve.py): every model
+# as an HTTP server under bin/load, into results/serve-<id>/
+# (results/latest-serve).  make bench runs it too (SERVE=0: not).
+bench-serve: deps
+	$(check_switches)
+	@$(MAKE) --no-print-directory -s -j$(JOBS) all
+	@$(PYTHON) harness/sweep/bench_serve.py $(if $(call on,$(QUICK)),--quick) \
+		$(if $(call given,WORKLOADS),--workloads "$$WORKLOADS") \
+		$(if $(call given,MODELS),--models "$$MODELS") \
+		$(if $(call on,$(QUIET)),--quiet) \
+		$(if $(call given,LOAD_HOST),--load-host "$$LOAD_HOST") \
+		$(if $(call given,PIN),--pin "$$PIN") \
 		$(if $(call given,TIMER_SLACK_NS),--timer-slack-ns "$$TIMER_SLACK_NS") \
 		$(if $(call given,OUT),--results "$$OUT")
 
@@ -409,6 +433,11 @@ help:
 	@echo "                  BACKEND=HOST:PORT  the pairs with a backend use a bin/backend"
 	@echo "                                     on another host (bin/backend --bind ADDR"
 	@echo "                                     --port PORT there); the others run here"
+	@echo "                  SERVE=0            skip the serve section (every model as an"
+	@echo "                                     HTTP server under bin/load: connections,"
+	@echo "                                     1% active, offered rates; bench-serve below)"
+	@echo "                  LOAD_HOST=NETNS:ADDR  the serve section's bin/load in network"
+	@echo "                                     namespace NETNS, the servers bound to ADDR"
 	@echo "                  TIMER_SLACK_NS=N   every model run's timer slack, N ns (default:"
 	@echo "                                     the platform's, inherited; recorded per run)"
 	@echo "  make bench-rate the open-loop sweep alone: latency (p50/p99/p99.9) against"
@@ -417,6 +446,11 @@ help:
 	@echo "                  TIMER_SLACK_NS= as above"
 	@echo "                  SLOTS=64           open-loop slots, top closed-loop level"
 	@echo "                  LOADS=10,50,90     percentages of capacity"
+	@echo "  make bench-serve the serve section alone: each model serving io_sleep,"
+	@echo "                  io_backend, redis_get, file_read over HTTP/1.1 to bin/load,"
+	@echo "                  into results/serve-<id>/ (results/latest-serve)"
+	@echo "                  QUICK=1 WORKLOADS= MODELS= QUIET=1 PIN= LOAD_HOST= OUT= as above"
+	@echo "                  (PIN=split: bin/load on the last CPU, the server on the rest)"
 	@echo "  make audit      system calls per task, by name, of every model on every pair"
 	@echo "                  at c = 1, 64, 1024 (perf stat, else strace -c; a few minutes):"
 	@echo "                  results/latest-audit/audit.md and syscalls.csv; an epoll_ctl"

@@ -59,6 +59,7 @@ done
 need libcmocka-dev test -f /usr/include/cmocka.h
 need libhttp-parser-dev test -f /usr/include/http_parser.h # serve mode's HTTP (no .pc file)
 need hyperfine command -v hyperfine
+need wrk command -v wrk # the serve section's independent check on bin/load (serve.py)
 need gnuplot-nox command -v gnuplot
 need python3 command -v python3
 need redis-server command -v redis-server # redis_get's server, started by each run itself

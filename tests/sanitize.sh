@@ -2,7 +2,8 @@
 # sanitize.sh - `make sanitize`: the tests again under the sanitizers.
 #
 #   ASan+UBSan  the cmocka tests, then test_models.sh (TVSA_SMALL=1: no
-#               c=10,000 point) and test_backend.sh on the sanitized binaries
+#               c=10,000 point), test_backend.sh and test_load.sh (bin/load
+#               against its fault-injecting peer) on the sanitized binaries
 #   TSan        every pair on bin/threads, bin/async --loops 2 (and --workers 2
 #               where the hybrid model exists), bin/green --loops 2 and
 #               bin/uring --loops 2 at c=16, and every thread of threads and
@@ -97,6 +98,7 @@ done
 export TVSA_BIN="$B/asan/bin" TVSA_SMALL=1
 suite test_models.sh timeout $TIMEOUT sh "$ROOT/tests/test_models.sh"
 suite test_backend.sh timeout $TIMEOUT sh "$ROOT/tests/test_backend.sh"
+suite test_load.sh timeout $TIMEOUT sh "$ROOT/tests/test_load.sh"
 unset TVSA_BIN TVSA_SMALL
 reports asan
 

@@ -30,7 +30,7 @@ import sys
 import time
 
 from . import calibration, common, eta, fingerprint, models, onecpu, open_loop, point, provenance
-from . import registry, rundir
+from . import registry, rundir, serve, serve_proc
 from . import topology
 from . import runner as R
 
@@ -69,6 +69,7 @@ def parse_args(argv):
     ap.add_argument("--no-rate", action="store_true",
                     help="skip the open-loop sweep (harness/sweep/open_loop.py) at the end")
     onecpu.add_option(ap)
+    serve.add_options(ap)
     common.add_shared_options(ap)
     return ap.parse_args(argv)
 
@@ -91,6 +92,7 @@ def setup(argv):
     pairs = common.pick(args.workloads, registry.pairs(), "WORKLOADS")
     args.models = common.pick(args.models, models.load(), "MODELS")
     args.backend, args.backend_ip = topology.check(args.backend)   # BACKEND=: probed now
+    args.load_host_parsed = serve_proc.parse_load_host(args.load_host)
     table = QUICK_LEVELS if args.quick else LEVELS
     # A pair's own top level (--list -v's max_c: file_read stops at 1,024)
     # caps its kind's levels; CONCURRENCY= given by hand is taken as it is.
@@ -221,6 +223,8 @@ def plan_steps(args, pairs, levels, points, rargs):
     if rargs:
         have = {(p["name"], m["name"]) for p, m, c in points if c <= rargs.slots}
         steps += open_loop.steps(rargs, have)
+    if not serve.skipped(args, pairs):
+        steps += serve.steps(args, pairs)
     if not args.no_report:
         steps.append(eta.report_step(len(pairs)))
     return steps
@@ -319,6 +323,9 @@ def main(argv):
         rc = run_open_loop(rargs, runner, run_dir, meta, save, rows, clock)
         if rc is not None:
             return rc
+    rc = serve.run(args, runner, pairs, run_dir, meta, save, clock)
+    if rc is not None:
+        return rc
 
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -21,7 +21,7 @@ import csv
 import os
 import sys
 
-from . import efficiency, rate, spectrum, verdicts
+from . import efficiency, rate, serving, spectrum, verdicts
 from .load import (CALIBRATION_CSV, META_JSON, ONECPU_DIR, REPORT_MD, RESULTS_CSV, InputError,
                    ReportError,
                    RunCheckError, check_results, check_run, load_calibration, load_csv,
@@ -42,6 +42,8 @@ def parse_args(argv):
                       help="draw the figures, leave report.md alone")
     only.add_argument("--rate-only", action="store_true",
                       help="the open-loop figures and rate.md only (make bench-rate)")
+    only.add_argument("--serve-only", action="store_true",
+                      help="the serve section's figures and serve.md only (make bench-serve)")
     only.add_argument("--verdicts", action="store_true",
                       help="print the Verdicts section on stdout, write nothing")
     p.add_argument("run_dir", metavar="RUN_DIR",
@@ -90,9 +92,14 @@ def build(args):
     if args.rate_only:
         rate_rows, _ = rate.report_lines(run_dir, meta)
         return [] if rate_rows is None else ["%s/ (open loop)" % rate.RATE_DIR]
+    if args.serve_only:
+        serve_rows, _, _ = serving.report_lines(run_dir, meta)
+        return [] if serve_rows is None else ["%s/ (serve)" % serving.SERVE_DIR]
     rows = load_rows(run_dir)
     cal, cal_problem = load_calibration(run_dir)
     extra = load_extra(run_dir, cal)
+    # The server claims, decided on serve data where the run has it (serving.py).
+    serve_rows, extra["serve"], serve_lines = serving.report_lines(run_dir, meta, extra)
     if args.verdicts:
         print("\n".join(verdicts.render(rows, meta, rate.load(run_dir), extra)))
         return []
@@ -104,10 +111,12 @@ def build(args):
     rate_rows, rate_lines = rate.report_lines(run_dir, meta)
     if rate_rows is not None:
         written.append("%s/ (open loop)" % rate.RATE_DIR)
+    if serve_rows is not None:
+        written.append("%s/ (serve)" % serving.SERVE_DIR)
     if not args.plots_only:
         write_atomic(os.path.join(run_dir, REPORT_MD), render_report(
-            rows, meta, cal, cal_problem, load_floor_runs(run_dir), rate_rows, rate_lines,
-            extra, spectra))
+            rows, meta, cal, cal_problem, load_floor_runs(run_dir), rate_rows,
+            list(rate_lines) + list(serve_lines), extra, spectra))
         written.append(REPORT_MD)
         write_atomic(os.path.join(run_dir, efficiency.EFFICIENCY_CSV),
                      efficiency.csv_text(rows, meta, cal))
