@@ -42,6 +42,11 @@ RING_COLOR   = "#222222"    # backend-bound points: an open circle around the po
 RING_PT      = 6
 RING_PS      = 3.2
 RING_LW      = 2.0
+# gnuplot's svg terminal draws a point of a given size about twice as large as
+# pngcairo: PT_SCALE evens them out (the caller multiplies its own sizes too).
+SVG_PT_SCALE = 0.5
+PT_SCALE     = (exists("fmt") && fmt eq "svg") ? SVG_PT_SCALE : 1.0
+FAIL_PS = FAIL_PS * PT_SCALE; NOTRUN_PS = NOTRUN_PS * PT_SCALE; RING_PS = RING_PS * PT_SCALE
 
 # ---- the strip ----------------------------------------------------------------
 strip_n(j)    = j >= 1 && words(st_n) >= j ? int(word(st_n, j)) : 0

@@ -86,6 +86,7 @@ FLOOR_SAMPLES = 400
 
 gp_dir(p) = strstrt(p, "/") ? p[1:strstrt(p, "/")] . gp_dir(p[strstrt(p, "/") + 1:]) : ""
 load gp_dir(ARG0) . "plot_marks.gp"
+PS = PS * PT_SCALE
 FIG = "overview"
 
 # ---- layout ----------------------------------------------------------------

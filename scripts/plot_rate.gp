@@ -65,6 +65,7 @@ RIGHT_PX  = 24
 
 gp_dir(p) = strstrt(p, "/") ? p[1:strstrt(p, "/")] . gp_dir(p[strstrt(p, "/") + 1:]) : ""
 load gp_dir(ARG0) . "plot_marks.gp"
+PS = PS * PT_SCALE; BEHIND_PS = BEHIND_PS * PT_SCALE
 FIG = fig; SJ = 0
 
 N = words(models)

@@ -43,6 +43,7 @@ PI       = 6            # a point every PI data points: lines stay readable
 FONT_PT  = 15
 gp_dir(p) = strstrt(p, "/") ? p[1:strstrt(p, "/")] . gp_dir(p[strstrt(p, "/") + 1:]) : ""
 load gp_dir(ARG0) . "plot_marks.gp"
+PS = PS * PT_SCALE
 
 if (fmt eq "svg") {
     set terminal svg size width, height font FONT.",15" enhanced background "white"

@@ -113,6 +113,7 @@ FLOOR_ROOM  = 0.14          # top fraction of panels (a), (b) kept for the label
 # The strip, the rings, log tics and the trace (plot_marks.gp, beside this file).
 gp_dir(p) = strstrt(p, "/") ? p[1:strstrt(p, "/")] . gp_dir(p[strstrt(p, "/") + 1:]) : ""
 load gp_dir(ARG0) . "plot_marks.gp"
+PS = PS * PT_SCALE
 SJ = 1; FIG = wl
 SN = strip_n(1)
 
