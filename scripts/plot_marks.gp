@@ -90,7 +90,7 @@ CLEAR_MARKS = 'unset for [t=1000:3999] label t; unset object 50'
 # plot; CLEAR_KEY forgets it.  The caller increments KTAG per entry.
 KEY_L        = 0.02         # the key's left and right edges (screen)
 KEY_R        = 0.99
-KEY_SAMPLE   = 0.017        # a sample's length (screen)
+KEY_SAMPLE   = 0.024        # a sample's length (screen)
 KEY_TEXT_GAP = 0.006
 KEY_FONT_DPT = -1           # key text: this many points under the figure's font
 key_x(c, n) = KEY_L + c * (KEY_R - KEY_L) / n

@@ -79,6 +79,8 @@ PS          = 1.5           # series point size
 GRID_COLOR  = "#d0d0d0"     # major grid
 MGRID_COLOR = "#ececec"     # minor grid (log axes)
 KEY_GRAY    = "#777777"     # line-style samples in the key (no marker: not a model)
+KEY_GRAY2   = "#7b7b7b"     # the dashed one's: gnuplot's svg terminal joins two arrows
+#                             of one colour into one path, and the second loses its dashes
 KMEM_DT     = 3             # the kernel part of memory: dotted
 P99_DT      = 2             # p99: dashed
 LIN_HEAD    = 1.10          # linear y axes: headroom above the highest error bar
@@ -236,8 +238,8 @@ do for [i=1:NM] {
 KN = KEY_STYLES; KS = 0
 NEXT_STYLE = 'KI = KS % KEY_STYLES; KR = KEY_MROWS + KS / KEY_STYLES; KS = KS + 1; KTAG = KTAG + 1'
 eval NEXT_STYLE; KT = "p50 (b): solid"; KC = KEY_GRAY; KDT = 1; KPT = 0; eval KEY_ENTRY
-eval NEXT_STYLE; KT = "p99 (b): dashed"; KDT = P99_DT; eval KEY_ENTRY
-eval NEXT_STYLE; KT = "min-max of runs"; KDT = 0; KPT = -1; eval KEY_ENTRY
+eval NEXT_STYLE; KT = "p99 (b): dashed"; KC = KEY_GRAY2; KDT = P99_DT; eval KEY_ENTRY
+eval NEXT_STYLE; KT = "min-max of runs"; KC = KEY_GRAY; KDT = 0; KPT = -1; eval KEY_ENTRY
 if (fl_on) {
     eval NEXT_STYLE; KT = "machine floor (a, b)"; KC = FLOOR_COLOR; KDT = FLOOR_DT; KPT = 0; eval KEY_ENTRY
 }

@@ -188,7 +188,8 @@ def seal(path):
     without it."""
     with open(path, "rb") as f:
         data = f.read()
-    return {"rows": data.decode("utf-8").count("\n") - 1, "sha256": hashlib.sha256(data).hexdigest()}
+    return {"rows": data.decode("utf-8").count("\n") - 1,
+            "sha256": hashlib.sha256(data).hexdigest()}
 
 
 def write_run(d, rows, names, rate=None):

@@ -258,7 +258,7 @@ rows = [dict(model="m", concurrency=1, status="failed", reason="unsupported on m
         dict(model="t", concurrency=1, status="ok"),
         dict(model="t", concurrency=8, status="failed", reason="pthread_create: EAGAIN")]
 rs = marks.strip_rows(rows, ["t", "m"], *marks.x_range(rows))
-say([r["text"] for r in rs] == ["t failed", "n/a (the pair does not run on it): m"],
+say([r["text"] for r in rs] == ["t failed", "n/a (unsupported): m"],
     "strip_rows: a failure and an n/a row: %s" % [r["text"] for r in rs])
 say(rs[0]["align"] == "right" and rs[0]["x"] == 8,
     "strip_rows: the name left of an X at the axis' right end")

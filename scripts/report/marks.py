@@ -86,7 +86,7 @@ def strip_rows(wl_rows, names, xlo, xhi):
                                               else ""),
                      "na": False, "x": x, "align": align, "marks": marks})
     if na:
-        rows.append({"text": "n/a (the pair does not run on it): " + ", ".join(na), "na": True,
+        rows.append({"text": "n/a (unsupported): " + ", ".join(na), "na": True,
                      "x": None, "align": "left", "marks": []})
     return rows
 

@@ -221,9 +221,11 @@ def draw_all(run_dir, rows, meta, cal=None):
     col_titles, strips, rings, xlos, xhis = [], [], [], [], []
     for wl in wls:
         info = workload_info(rows, meta, wl)
-        params = ", ".join("%s=%s" % (k, info[k]) for k in ("work", "delay_us")
-                           if is_num(info[k]) and info[k])
-        text = "%s (%s%s)" % (wl, info["kind"], ", " + params if params else "")
+        params = ["work=%s" % info["work"]] if is_num(info["work"]) and info["work"] else []
+        if is_num(info["delay_us"]) and info["delay_us"]:     # short: a cell is 400 px
+            d = info["delay_us"]
+            params.append("delay=%s" % ("%gms" % (d / 1000) if d >= 1000 else "%gus" % d))
+        text = "%s (%s)" % (wl, ", ".join([info["kind"]] + params))
         col_titles.append('"%s"' % text.replace('"', "'"))     # one quoted word each
         wl_rows = rows_for(rows, workload=wl)
         xlo, xhi = x_range(wl_rows)

@@ -271,21 +271,24 @@ def how_to_read_lines(meta, rows=()):
     """The short "How to read" paragraph."""
     runs = meta_get(meta, "params", "runs", default=UNKNOWN)
     return [
-        "Each workload is one figure with four panels, all against concurrency (tasks in "
-        "flight, log scale; closed loop: a task starts when one finishes): (a) throughput, "
-        "(b) p50 (solid) and p99 (dashed) latency, log-log, (c) peak memory of the process, "
-        "(d) memory per in-flight task = (X(c) - X(1)) / (c - 1); in (c) and (d) the solid "
-        "line is the whole (user RSS + kernel memory: stacks, page tables, slab, socket "
-        "buffers) and the dotted line its kernel part when the run measured kernel memory, "
-        "else the solid line is user RSS alone (this run's kernel memory: %s).  Each model "
-        "is one colour. "
+        "Each workload is one figure with four panels, two by two, all against concurrency "
+        "(tasks in flight, log scale; closed loop: a task starts when one finishes): (a) "
+        "throughput, (b) p50 (solid) and p99 (dashed) latency, log-log, (c) peak memory of "
+        "the process, (d) memory per in-flight task = (X(c) - X(1)) / (c - 1); in (c) and (d)"
+        " the solid line is the whole (user RSS + kernel memory: stacks, page tables, slab, "
+        "socket buffers) and the dotted line its kernel part when the run measured kernel "
+        "memory, else the solid line is user RSS alone (this run's kernel memory: %s).  Each "
+        "model is one colour and one marker. "
         "A point is the median of %s counted runs; bars and the ranges in the tables span "
-        "min to max over those runs.  A red X on a dotted red line is a point that failed "
-        "(its reason is in the table): a model that cannot reach a concurrency is a result.  "
+        "min to max over those runs.  A red X in the grey strip above a panel is a point "
+        "that failed, at its concurrency (its reason is in the table): a model that cannot "
+        "reach a concurrency is a result; \"n/a\" there names the models the pair does not "
+        "run on.  "
         "A point is flagged noisy when its spread (cv) is over %d%% or hyperfine saw "
         "outliers that moved its throughput (cv over %d%% or min to max over %d%%).  "
         "%s  A point is backend-bound when the run's own backend used >= %s of a core over "
-        "the clocked window: there the backend, not the model, set the pace.  "
+        "the clocked window: there the backend, not the model, set the pace; the figures "
+        "ring it.  "
         "All numbers come from one machine with %s (CPU placement: %s): compare models "
         "within this run and quote ratios, not absolute numbers.  Checks: equal checksums "
         "prove both models did the same work; Little's law (throughput x mean latency / "
@@ -328,8 +331,8 @@ def overview_lines(rows):
     if left:
         lines += ["%s: %s (every point failed; %s)." % (
             "Not in the overview" if drawn else "No figure: no workload has an ok point",
-            ", ".join(left), "its section says why" if len(left) == 1 else "their sections say why"),
-                  ""]
+            ", ".join(left),
+            "its section says why" if len(left) == 1 else "their sections say why"), ""]
     return lines
 
 
