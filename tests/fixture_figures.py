@@ -36,15 +36,11 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fixture_runs  # noqa: E402  (tests/: the verdict fixtures)
 from harness.sweep import models as models_def  # noqa: E402
 
-COLS = ["workload", "model", "concurrency", "status", "reason", "tasks", "runs", "work",
-        "delay_us", "throughput", "throughput_min", "throughput_max", "throughput_cv",
-        "p50_us", "p50_us_min", "p50_us_max", "p90_us", "p99_us", "p99_us_min", "p99_us_max",
-        "p999_us", "max_us", "mean_us", "maxrss_kib", "maxrss_kib_min", "maxrss_kib_max",
-        "rss_per_task_kib", "kmem_kib", "kmem_per_task_kib", "mem_per_task_kib", "mem_source",
-        "threads", "utime_s", "stime_s", "wall_s", "backend_util", "cv", "noisy", "outliers",
-        "littles_ratio", "checksum", "errors"]
+COLS = fixture_runs.COLS + ["backend_util"]    # the verdict fixtures' columns, and one more
 RATE_COLS = ["workload", "model", "mode", "concurrency", "load_pct", "offered", "status",
              "reason", "tasks", "runs", "throughput", "p50_us", "p90_us", "p99_us", "p999_us",
              "max_us", "mean_us", "p99_us_min", "p99_us_max", "checksum", "errors"]
