@@ -101,6 +101,10 @@ KEY_ENTRY = 'kx = key_x(KI, KN); ky = key_y(KR); \
   if (KPT < 0) { set arrow 4000+KTAG from screen kx + KEY_SAMPLE / 2, screen ky - 0.4 * KEY_ROW_PX / height to screen kx + KEY_SAMPLE / 2, screen ky + 0.4 * KEY_ROW_PX / height heads size screen 0.005, 90 lw LW lc rgb KC front }; \
   set label 4500+KTAG KT at screen kx + KEY_SAMPLE + KEY_TEXT_GAP, screen ky left font FONT.",".(FONT_PT + KEY_FONT_DPT) front'
 CLEAR_KEY = 'unset for [t=4000:4999] label t; unset for [t=4000:4999] arrow t'
+# key_gray(k): the grey of the k-th line-style sample, a shade apart from the
+# next: gnuplot's svg terminal joins consecutive arrows of one colour into one
+# path, and the second then loses its own dash pattern.
+key_gray(k) = sprintf("#%02x%02x%02x", 0x6c + 3 * k, 0x6c + 3 * k, 0x6c + 3 * k)
 # The ring's entry in a key of styles, when there is a ring to explain.
 RING_N = words(bb_j) > 0 ? 1 : 0
 RING_ENTRY = 'KT = "backend-bound point"; KC = RING_COLOR; KDT = 0; KPT = RING_PT; eval KEY_ENTRY'

@@ -59,7 +59,6 @@ LW          = 2.2           # series line width
 PS          = 1.3           # series point size
 GRID_COLOR  = "#d0d0d0"     # major grid
 MGRID_COLOR = "#ececec"     # minor grid (log axes)
-KEY_GRAY    = "#777777"     # style samples in the key
 LIN_HEAD    = 1.10          # linear y axes: headroom above the highest error bar
 LOG_PAD     = 0.08          # log y axes: room beyond the data, in decades
 X_PAD       = 1.6           # x axis: factor beyond the lowest/highest concurrency
@@ -189,7 +188,7 @@ do for [i=1:NM] {
     KT = mname(i); KC = mcolor(i); KDT = 1; KPT = mpt(i); eval KEY_ENTRY
 }
 KN = 4; KR = KEY_MROWS; KI = 0; KTAG = KTAG + 1
-KT = "min-max of runs"; KC = KEY_GRAY; KDT = 0; KPT = -1; eval KEY_ENTRY
+KT = "min-max of runs"; KC = key_gray(1); KDT = 0; KPT = -1; eval KEY_ENTRY
 if (FLOOR_ON) {
     KI = KI + 1; KTAG = KTAG + 1; KT = "machine floor (calibration)"; KC = FLOOR_COLOR; KDT = FLOOR_DT; KPT = 0; eval KEY_ENTRY
 }

@@ -47,9 +47,6 @@ PANEL_PT  = 15
 LW        = 2.4             # open loop; the closed loop is thinner, dashed
 PS        = 1.4
 GRID      = "#dddddd"
-KEY_GRAY  = "#777777"
-KEY_GRAY2 = "#7b7b7b"       # the dashed sample's: gnuplot's svg terminal joins two arrows
-#                             of one colour into one path, and the second loses its dashes
 BEHIND_COLOR = "#C00000"    # fell behind: a red ring
 BEHIND_PT = 6
 BEHIND_PS = 3.0
@@ -97,8 +94,8 @@ do for [i=1:N] {
     KT = word(models, i); KC = mcolor(i); KDT = 1; KPT = mpt(i); eval KEY_ENTRY
 }
 KN = 3; KR = KEY_MROWS
-KI = 0; KTAG = KTAG + 1; KT = "open loop (x: offered): solid"; KC = KEY_GRAY; KDT = 1; KPT = 0; eval KEY_ENTRY
-KI = 1; KTAG = KTAG + 1; KT = "closed loop (x: achieved): dashed"; KC = KEY_GRAY2; KDT = 2; eval KEY_ENTRY
+KI = 0; KTAG = KTAG + 1; KT = "open loop (x: offered): solid"; KC = key_gray(1); KDT = 1; KPT = 0; eval KEY_ENTRY
+KI = 1; KTAG = KTAG + 1; KT = "closed loop (x: achieved): dashed"; KC = key_gray(2); KDT = 2; eval KEY_ENTRY
 KI = 2; KTAG = KTAG + 1; KT = sprintf("fell behind (achieved < %g%% of offered)", behind_pct); KC = BEHIND_COLOR; KDT = 0; KPT = BEHIND_PT; eval KEY_ENTRY
 unset border; unset tics; unset key
 set xrange [0:1]; set yrange [0:1]

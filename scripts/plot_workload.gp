@@ -78,9 +78,6 @@ LW          = 2.5           # series line width
 PS          = 1.5           # series point size
 GRID_COLOR  = "#d0d0d0"     # major grid
 MGRID_COLOR = "#ececec"     # minor grid (log axes)
-KEY_GRAY    = "#777777"     # line-style samples in the key (no marker: not a model)
-KEY_GRAY2   = "#7b7b7b"     # the dashed one's: gnuplot's svg terminal joins two arrows
-#                             of one colour into one path, and the second loses its dashes
 KMEM_DT     = 3             # the kernel part of memory: dotted
 P99_DT      = 2             # p99: dashed
 LIN_HEAD    = 1.10          # linear y axes: headroom above the highest error bar
@@ -197,9 +194,7 @@ if (fl_on) {
     lat_lo = min2(lat_lo, max2(fl_l(cmin), lat_lo / FLOOR_HEAD))
     lat_hi = max2(lat_hi, min2(fl_l(cmax), lat_hi * FLOOR_HEAD))
 }
-FLOOR_KEY = fl_on ? ', NaN with lines lw FLOOR_LW dt FLOOR_DT lc rgb FLOOR_COLOR title "machine floor (a, b)"' : ''
 
-KMEM_KEY = kmem_on ? ', NaN with lines lw LW dt KMEM_DT lc rgb KEY_GRAY title "kernel part (c, d): dotted"' : ''
 FLOOR_T = fl_on ? 'fl_t(x) with lines lw FLOOR_LW dt FLOOR_DT lc rgb FLOOR_COLOR notitle, ' : ''
 FLOOR_L = fl_on ? 'fl_l(x) with lines lw FLOOR_LW dt FLOOR_DT lc rgb FLOOR_COLOR notitle, ' : ''
 set samples FLOOR_SAMPLES
@@ -236,15 +231,16 @@ do for [i=1:NM] {
 }
 # NEXT_STYLE: the next style entry's place, KEY_STYLES a row under the models.
 KN = KEY_STYLES; KS = 0
-NEXT_STYLE = 'KI = KS % KEY_STYLES; KR = KEY_MROWS + KS / KEY_STYLES; KS = KS + 1; KTAG = KTAG + 1'
-eval NEXT_STYLE; KT = "p50 (b): solid"; KC = KEY_GRAY; KDT = 1; KPT = 0; eval KEY_ENTRY
-eval NEXT_STYLE; KT = "p99 (b): dashed"; KC = KEY_GRAY2; KDT = P99_DT; eval KEY_ENTRY
-eval NEXT_STYLE; KT = "min-max of runs"; KC = KEY_GRAY; KDT = 0; KPT = -1; eval KEY_ENTRY
+# Its samples have no marker, so none reads as a model; each its own grey (key_gray).
+NEXT_STYLE = 'KI = KS % KEY_STYLES; KR = KEY_MROWS + KS / KEY_STYLES; KS = KS + 1; KTAG = KTAG + 1; KC = key_gray(KS)'
+eval NEXT_STYLE; KT = "p50 (b): solid"; KDT = 1; KPT = 0; eval KEY_ENTRY
+eval NEXT_STYLE; KT = "p99 (b): dashed"; KDT = P99_DT; eval KEY_ENTRY
+eval NEXT_STYLE; KT = "min-max of runs"; KDT = 0; KPT = -1; eval KEY_ENTRY
 if (fl_on) {
     eval NEXT_STYLE; KT = "machine floor (a, b)"; KC = FLOOR_COLOR; KDT = FLOOR_DT; KPT = 0; eval KEY_ENTRY
 }
 if (kmem_on) {
-    eval NEXT_STYLE; KT = "kernel part (c, d): dotted"; KC = KEY_GRAY; KDT = KMEM_DT; KPT = 0; eval KEY_ENTRY
+    eval NEXT_STYLE; KT = "kernel part (c, d): dotted"; KDT = KMEM_DT; KPT = 0; eval KEY_ENTRY
 }
 if (RING_N) { eval NEXT_STYLE; eval RING_ENTRY }
 unset border; unset tics; unset key
