@@ -109,7 +109,7 @@ key_gray(k) = sprintf("#%02x%02x%02x", 0x6c + 3 * k, 0x6c + 3 * k, 0x6c + 3 * k)
 RING_N = words(bb_j) > 0 ? 1 : 0
 RING_ENTRY = 'KT = "backend-bound point"; KC = RING_COLOR; KDT = 0; KPT = RING_PT; eval KEY_ENTRY'
 
-# ---- log axes -------------------------------------------------------------------
+# ---- tics -------------------------------------------------------------------------
 # LOG_TICS: tics of the log y axis [lo:hi]: gnuplot's powers of ten when two or
 # more fall inside, else 1, 2 and 5 x 10^k (a decade holds three), so an axis never
 # shows a single tic label.  NTICS: how many labelled tics.
@@ -117,12 +117,31 @@ LOG_TICS = 'set ytics autofreq; NTICS = floor(log10(hi) + 1e-9) - ceil(log10(lo)
   if (NTICS < 2) { set ytics (); NTICS = 0; \
     do for [e=floor(log10(lo)):ceil(log10(hi))] { do for [m in "1 2 5"] { \
       tv = real(m) * 10.0 ** e; if (tv >= lo && tv <= hi) { set ytics add (tv); NTICS = NTICS + 1 } } } }'
+# LOG_XTICS: the same for the log x axis [XL:XH], with every mantissa 1..9 when
+# the powers of ten are too few (a sweep of one level spans 1.6^2: 2.56x).
+# XNTICS: how many labelled tics.
+XNTICS = -1
+LOG_XTICS = 'set xtics autofreq; XNTICS = floor(log10(XH) + 1e-9) - ceil(log10(XL) - 1e-9) + 1; \
+  if (XNTICS < 2) { set xtics (); XNTICS = 0; \
+    do for [e=floor(log10(XL)):ceil(log10(XH))] { do for [m=1:9] { \
+      tv = m * 10.0 ** e; if (tv >= XL && tv <= XH) { set xtics add (tv); XNTICS = XNTICS + 1 } } } }'
+# LIN_TICS: tics of the linear y axis [lo:hi] every 1, 2 or 5 x 10^k, at most
+# LIN_MAX_TICS intervals, each labelled in full by si() (gnuplot's "%.0s%c"
+# prints 3500 as "4k", beside 4000's "4k").  NTICS: how many.
+LIN_MAX_TICS = 8
+si(v) = abs(v) >= 1e6 ? sprintf("%gM", v / 1e6) : (abs(v) >= 1e3 ? sprintf("%gk", v / 1e3) : sprintf("%g", v))
+lin_step(span) = span / 10.0 ** floor(log10(span / LIN_MAX_TICS)) <= LIN_MAX_TICS ? 10.0 ** floor(log10(span / LIN_MAX_TICS)) : \
+                 (span / (2 * 10.0 ** floor(log10(span / LIN_MAX_TICS))) <= LIN_MAX_TICS ? 2 * 10.0 ** floor(log10(span / LIN_MAX_TICS)) : \
+                 (span / (5 * 10.0 ** floor(log10(span / LIN_MAX_TICS))) <= LIN_MAX_TICS ? 5 * 10.0 ** floor(log10(span / LIN_MAX_TICS)) : \
+                  10 * 10.0 ** floor(log10(span / LIN_MAX_TICS))))
+LIN_TICS = 'lstep = lin_step(hi - lo); set ytics (); NTICS = 0; \
+  do for [k=ceil(lo / lstep - 1e-9):floor(hi / lstep + 1e-9)] { tv = k * lstep; set ytics add (si(tv) tv); NTICS = NTICS + 1 }'
 
 # ---- the trace --------------------------------------------------------------------
 # TRACE: after a panel's plot, append its axes to the file `trace` (when set):
 # the figure, the panel, log or not, the y and x ranges gnuplot drew, the number
-# of labelled y tics (-1: gnuplot's automatic ones on a linear axis).
+# of labelled y and x tics (-1: gnuplot's own, uncounted).
 TRACE = 'if (exists("trace")) { set print trace append; \
-  print sprintf("fig=%s fmt=%s panel=%s logy=%d ylo=%.9g yhi=%.9g xlo=%.9g xhi=%.9g ytics=%d strip=%d", \
-                FIG, fmt, PANEL, logy, GPVAL_Y_MIN, GPVAL_Y_MAX, GPVAL_X_MIN, GPVAL_X_MAX, logy ? NTICS : -1, strip_n(SJ)); \
+  print sprintf("fig=%s fmt=%s panel=%s logy=%d ylo=%.9g yhi=%.9g xlo=%.9g xhi=%.9g ytics=%d xtics=%d strip=%d", \
+                FIG, fmt, PANEL, logy, GPVAL_Y_MIN, GPVAL_Y_MAX, GPVAL_X_MIN, GPVAL_X_MAX, NTICS, XNTICS, strip_n(SJ)); \
   unset print }'

@@ -65,9 +65,11 @@ X_PAD       = 1.6           # x axis: factor beyond the lowest/highest concurren
 MIN_DECADES = 1.0           # log y axes show at least this many decades
 LOG_MIN_SPAN = 20           # throughput max/min below this: a linear axis from 0
 MAX_COLS    = 4             # cells in a row at most
+MAX_CELL_PX = 800           # a cell's width at most
 # Layout, in pixels: the title, the key, then rows of cells.
 TITLE_PX    = 40
-KEY_MODELS  = 9             # models in one key row
+KEY_MODELS  = 9             # models in one key row at most ...
+KEY_ENTRY_PX = 175          # ... as many as fit this wide each
 KEY_ROW_PX  = 22
 KEY_GAP_PX  = 12
 PTITLE_PX   = 28            # a cell's title, above its strip
@@ -99,8 +101,11 @@ gcol(j) = (j - 1) % GCOLS
 array RSTRIP[GROWS]             # the tallest strip of each row of cells
 do for [r=1:GROWS] { RSTRIP[r] = 0 }
 do for [j=1:NW] { RSTRIP[grow(j) + 1] = max2(RSTRIP[grow(j) + 1], strip_px(strip_n(j))) }
+width = min2(width, GCOLS * MAX_CELL_PX + 10)   # one or two workloads: not stretched
+KEY_MODELS = min2(KEY_MODELS, int(width / KEY_ENTRY_PX))
+KEY_STYLES = min2(4, int(width / (2 * KEY_ENTRY_PX)))
 KEY_MROWS = int(ceil(NM / (1.0 * KEY_MODELS)))
-KEY_SROWS = 1                   # min-max, floor, backend-bound: one row
+KEY_SROWS = int(ceil(4.0 / KEY_STYLES))  # min-max, floor, backend-bound, failed
 TOP_PX = TITLE_PX + (KEY_MROWS + KEY_SROWS) * KEY_ROW_PX + KEY_GAP_PX
 cell_px(r) = PTITLE_PX + RSTRIP[r] + PANEL_PX + MID_PX + PANEL_PX + XAXIS_PX + ROW_GAP_PX
 row_top_px(r) = TOP_PX + sum [q=1:r-1] cell_px(q)
@@ -187,14 +192,19 @@ do for [i=1:NM] {
     KI = (i - 1) % KEY_MODELS; KN = KEY_MODELS; KR = (i - 1) / KEY_MODELS; KTAG = KTAG + 1
     KT = mname(i); KC = mcolor(i); KDT = 1; KPT = mpt(i); eval KEY_ENTRY
 }
-KN = 4; KR = KEY_MROWS; KI = 0; KTAG = KTAG + 1
+# The styles, KEY_STYLES a row (NEXT_KEY: the next one's place).
+KS = 0; KN = KEY_STYLES
+NEXT_KEY = 'KI = KS % KEY_STYLES; KR = KEY_MROWS + KS / KEY_STYLES; KS = KS + 1; KTAG = KTAG + 1'
+eval NEXT_KEY
 KT = "min-max of runs"; KC = key_gray(1); KDT = 0; KPT = -1; eval KEY_ENTRY
 if (FLOOR_ON) {
-    KI = KI + 1; KTAG = KTAG + 1; KT = "machine floor (calibration)"; KC = FLOOR_COLOR; KDT = FLOOR_DT; KPT = 0; eval KEY_ENTRY
+    eval NEXT_KEY; KT = "machine floor (calibration)"; KC = FLOOR_COLOR; KDT = FLOOR_DT; KPT = 0; eval KEY_ENTRY
 }
-if (RING_N) { KI = KI + 1; KTAG = KTAG + 1; eval RING_ENTRY }
-KI = KI + 1; KTAG = KTAG + 1
-KT = "failed: red X above a cell"; KC = FAIL_COLOR; KDT = 0; KPT = FAIL_PT; eval KEY_ENTRY
+if (RING_N) { eval NEXT_KEY; eval RING_ENTRY }
+if (words(sx_j) > 0) {
+    eval NEXT_KEY
+    KT = "failed: red X above a cell"; KC = FAIL_COLOR; KDT = 0; KPT = FAIL_PT; eval KEY_ENTRY
+}
 unset border; unset tics; unset key
 set xrange [0:1]; set yrange [0:1]
 set lmargin at screen 0; set rmargin at screen 1; set tmargin at screen 1; set bmargin at screen 0
@@ -215,6 +225,7 @@ set bars small
 do for [j=1:NW] {
     wl = word(wls, j); SJ = j
     set xrange [XLO[j]:XHI[j]]
+    XL = XLO[j]; XH = XHI[j]; eval LOG_XTICS
     eval fl_set(j)
     # ---- throughput: log y as on the per-workload figures, linear from 0
     # when the data span under LOG_MIN_SPAN (a log axis would show one tic)
@@ -228,7 +239,7 @@ do for [j=1:NW] {
         lo = 0; hi = lin_hi(TMAX[j]); logy = 0
         unset logscale y
         set yrange [lo:hi]
-        set ytics autofreq
+        eval LIN_TICS
     }
     set format y "%.0s%c"
     eval ctitle(word(wlt, j), j)
@@ -257,7 +268,6 @@ do for [j=1:NW] {
              with yerrorlines lw LW pt mpt(i) ps PS lc rgb mcolor(i) notitle
     PANEL = wl . ":p99"; SJ = 0; eval TRACE
     eval CLEAR_MARKS
-    set ytics autofreq
 }
 
 unset multiplot

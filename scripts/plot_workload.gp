@@ -257,6 +257,7 @@ set ytics nomirror out scale 0.8
 set xrange [xlo:xhi]
 set logscale x
 set format x "%.0s%c"
+XL = xlo; XH = xhi; eval LOG_XTICS
 set mxtics 10
 set grid xtics ytics mxtics mytics lw 1 lc rgb GRID_COLOR, lw 0.6 lc rgb MGRID_COLOR
 set xlabel "concurrency (tasks in flight)"
@@ -275,7 +276,7 @@ if (tmax / tmin >= LOG_MIN_SPAN) {
 }
 if (fl_on) { eval label_room }
 set yrange [lo:hi]
-if (logy) { eval LOG_TICS } else { set ytics autofreq }
+if (logy) { eval LOG_TICS } else { eval LIN_TICS }
 set format y "%.0s%c"
 eval ptitle("(a) throughput")
 set ylabel "throughput (tasks/s)"
@@ -320,7 +321,6 @@ plot @FLOOR_L for [i=1:NM] csv using "concurrency":(col(mname(i), "p50_us")):(co
 PANEL = "latency"; eval TRACE
 eval CLEAR_MARKS
 unset logscale y
-set ytics autofreq
 unset label 91; unset label 92; unset label 81; unset arrow 81
 
 # ---- (c) peak memory ------------------------------------------------------
@@ -329,7 +329,7 @@ unset label 91; unset label 92; unset label 81; unset arrow 81
 eval panel(3)
 lo = 0; hi = lin_hi(rss_max); logy = 0
 set yrange [lo:hi]
-set format y "%g"
+eval LIN_TICS
 set label 93 mem_label at graph 0.03, graph 0.93 left front font FONT.",".FLOOR_PT tc rgb FLOOR_COLOR
 eval STRIP
 if (kmem_on) {
@@ -358,6 +358,7 @@ if (!rpt_any) {
 }
 lo = lin_lo(rpt_min); hi = lin_hi(rpt_max); logy = 0
 set yrange [lo:hi]
+eval LIN_TICS
 eval STRIP
 if (kmem_on) {
     eval ptitle("(d) memory per in-flight task")
