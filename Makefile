@@ -380,7 +380,9 @@ matrix:
 		$(if $(call given,RUNS),--runs "$$RUNS") $(if $(call given,OUT),--out "$$OUT")
 
 # plots/report: redraw the plots and rewrite report.md of a run (RUN=dir,
-# default results/latest) from its results.csv.
+# default results/latest) from its results.csv; both rewrite index.html, the
+# report as a web page with its figures inline (plots: from the report.md
+# there is, its figures redrawn).
 plots:
 	@$(PYTHON) scripts/report/report.py --plots-only $(if $(RUN),'$(RUN)',results/latest)
 
@@ -416,7 +418,8 @@ help:
 	@echo "                  bin/uring: harness/models.def), bin/backend, bin/calibrate"
 	@echo "                  (bin/calibrate [--quick]: this machine's floor, as CSV)"
 	@echo "  make bench      install what is missing, build, run the default sweep,"
-	@echo "                  plot, write results/<run-id>/report.md (results/latest)"
+	@echo "                  plot, write results/<run-id>/report.md and index.html (the"
+	@echo "                  report as a web page, figures inline: open it from disk)"
 	@echo "                  QUICK=1            a small look (2 levels a kind; under a minute)"
 	@echo "                  CONCURRENCY=1,8,64 these concurrency levels only"
 	@echo "                  WORKLOADS=a,b      these workload pairs only"
@@ -478,8 +481,8 @@ help:
 	@echo "                  fuzz corpora replayed (clang; builds in build/asan, ...)"
 	@echo "  make fuzz       run each libFuzzer target from tests/fuzz/corpus/"
 	@echo "                  FUZZ_SECONDS=N     seconds per target (default 30)"
-	@echo "  make plots      redraw the plots of RUN=dir (default results/latest)"
-	@echo "  make report     rewrite report.md of RUN=dir"
+	@echo "  make plots      redraw the plots of RUN=dir (default results/latest), and its index.html"
+	@echo "  make report     rewrite report.md and index.html of RUN=dir"
 	@echo "  make compare A=dir B=dir"
 	@echo "                  what changed from run A to run B, where the 95% intervals say so;"
 	@echo "                  warns when the runs' machines differ (CPU, cores, kernel, ...)"

@@ -348,7 +348,9 @@ def main(argv):
     print("bench: %d points in %s (%d failed); %s" % (
         len(rows), common.duration(time.monotonic() - start), failed,
         "results: %s" % common.rel(os.path.join(latest, "results.csv")) if args.no_report
-        else "report: %s" % common.rel(os.path.join(latest, "report.md"))), file=sys.stderr)
+        else "report: %s (as a web page: %s)" % (common.rel(os.path.join(latest, "report.md")),
+                                                  common.rel(os.path.join(latest, "index.html")))),
+        file=sys.stderr)
     return 0
 
 
