@@ -105,12 +105,26 @@ static struct serve_opts serve_opts_of(const struct cli_config *cli, const struc
 	return o;
 }
 
+void runner_serve_failed_json(char *buf, size_t len, const struct cli_config *cli,
+			      const struct run_config *cfg, const struct run_extra *x,
+			      const char *why)
+{
+	static struct run_result none; /* nothing measured; one caller at a time */
+	static struct serve_totals st; /* nothing served */
+	snprintf(none.reason, sizeof(none.reason), "%s", why);
+	memset(&st, 0, sizeof(st));
+	st.port = cli->serve_port;
+	serve_json(buf, len, cli, cfg, &none, x, &st, 1);
+}
+
 int runner_serve(const struct cli_config *cli, struct run_config *cfg, struct run_result *res,
 		 struct run_extra *x, int failed)
 {
-	/* A server runs until it is told to stop: no time limit unless asked. */
-	if (cli->timeout_set)
-		runner_guard_arm(cli, cfg, x);
+	/* The time limit (main) covered set-up; a server then runs until it is
+	 * told to stop: no time limit unless asked, and then the one armed
+	 * from the start, set-up included, as for a run. */
+	if (!cli->timeout_set)
+		runner_guard_unlimit();
 	stats_usage_read(&x->u_enter);
 	x->t_enter = clock_now_ns();
 	struct serve_opts o = serve_opts_of(cli, cfg);
@@ -130,8 +144,7 @@ int runner_serve(const struct cli_config *cli, struct run_config *cfg, struct ru
 	stats_usage_read(&x->u_return);
 	x->kmem_kib = memcg_kernel_kib(&runner_memcg);
 	memcg_leave(&runner_memcg);
-	if (cli->timeout_set)
-		runner_guard_disarm();
+	runner_guard_disarm();
 	runner_stop_peer(cfg);
 	if (runner_data.fd > 0)
 		close(runner_data.fd);
