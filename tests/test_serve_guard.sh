@@ -3,7 +3,14 @@
 #  - the run's time limit (default 300 s) covers a server's set-up only: a
 #    server runs until it is told to stop (the alarm is cancelled before it
 #    listens; strace shows it), and --timeout-s, when asked, ends it with a
-#    server's failed stats line ("mode":"serve"), not a fan-out run's.
+#    server's failed stats line ("mode":"serve"), not a fan-out run's;
+#  - the coroutine models' watchdog watches a server's loops as a run's: a
+#    request whose code sleeps in a call the hooks do not know fails the
+#    server naming the call, and a hooked call the hooks cannot wait on
+#    fails it too, each with a server's failed line; idle connections held
+#    past the watchdog's bound are not flagged.
+# Test hook (not a user option): TVSA_UNHOOKED=recvfrom|poll2 makes a
+# loop's first connection block in that call (impl_green/watchdog.c).
 . "$(dirname "$0")/lib.sh"
 
 LIMIT_S=20 # no case here takes more than a few seconds
@@ -72,4 +79,40 @@ check "... and a server's failed stats line (mode serve, status failed, timed ou
 	stats_is "$SCRATCH/limit.json" \
 	'o.get("mode") == "serve" and o["status"] == "failed" and "timed out" in o["reason"] and "tasks" not in o'
 
+# ---- the watchdog on a server's loops ----
+for m in green uring; do
+	for call in recvfrom poll2; do
+		serve_start "$m-$call" TVSA_UNHOOKED=$call -- "$BIN/$m" io_sleep
+		if [ -z "$SPORT" ]; then
+			not_ok "$m $call: the server did not listen: $(head -2 "$SCRATCH/$m-$call.err")"
+			continue
+		fi
+		"$BIN/load" --target "127.0.0.1:$SPORT" --path /io_sleep --connections 1 --closed \
+			--requests 1 --timeout-s 5 --quiet >/dev/null 2>&1
+		wait $SPID
+		rc=$?
+		case $call in
+		recvfrom) pat='io_sleep --serve: failed: a coroutine blocked its loop in recvfrom' ;;
+		poll2) pat='io_sleep --serve: failed: a coroutine called poll on several descriptors' ;;
+		esac
+		check "$m: a request's coroutine in TVSA_UNHOOKED=$call fails the server, named (exit $rc: $(grep -v '^listening' "$SCRATCH/$m-$call.err" | head -2 | tr '\n' '|'))" \
+			sh -c "[ $rc = 3 ] && grep -q '$pat' '$SCRATCH/$m-$call.err'"
+		check "$m $call: ... with a server's failed stats line" stats_is "$SCRATCH/$m-$call.json" \
+			'o.get("mode") == "serve" and o["status"] == "failed" and "coroutine" in o["reason"]'
+	done
+done
+
+for m in green uring; do
+	serve_start "$m-idle" -- "$BIN/$m" io_sleep --loops 2
+	# 200 connections, 198 of them idle for the whole closed window (1 s:
+	# five of the watchdog's bounds), parked in their recv.
+	"$BIN/load" --target "127.0.0.1:$SPORT" --path /io_sleep --connections 200 --active 2 \
+		--phases each=1,closed:1@2 --quiet >/dev/null 2>"$SCRATCH/$m-idle.load"
+	lrc=$?
+	kill -TERM $SPID 2>/dev/null
+	wait $SPID
+	rc=$?
+	check "$m --loops 2: 198 idle connections past the watchdog's bound are not flagged (load exit $lrc, server exit $rc)" \
+		sh -c "[ $lrc = 0 ] && [ $rc = 0 ] && grep -q '\"status\":\"ok\"' '$SCRATCH/$m-idle.json'"
+done
 finish
