@@ -55,14 +55,15 @@ static void serve_json(char *buf, size_t len, const struct cli_config *cli,
 	runner_peer_json(res, x, &pj);
 	char pair[RUNNER_PATH_JSON_MAX + 256];
 	runner_pair_json(cfg, pair, sizeof(pair));
-	char reason[MODEL_REASON_MAX * 2];
+	char reason[MODEL_REASON_MAX * 2], first[MODEL_REASON_MAX * 2];
 	runner_json_str(reason, sizeof(reason), res->reason);
+	runner_json_str(first, sizeof(first), res->first_error);
 	const char *accept = st->listeners > 1 ? "reuseport" : cfg->loops > 1 ? "shared" : "single";
 	snprintf(buf, len,
 		 "{\"workload\":\"%s\",\"model\":\"%s\",\"mode\":\"serve\",\"status\":\"%s\","
 		 "\"reason\":\"%s\",\"bind\":\"%s\",\"port\":%u,\"accept\":\"%s\","
 		 "\"listeners\":%llu,\"backlog\":%d,\"requests\":%llu,\"errors\":%llu,"
-		 "\"bad_requests\":%llu,\"dropped\":%llu,\"accept_errors\":%llu,"
+		 "\"first_error\":\"%s\",\"bad_requests\":%llu,\"dropped\":%llu,\"accept_errors\":%llu,"
 		 "\"connections_peak\":%llu,\"connections_total\":%llu,\"checksum\":\"%016llx\","
 		 "\"wall_s\":%.6f,\"throughput\":%.3f,\"maxrss_kib\":%llu,\"kmem_kib\":%s,"
 		 "\"mem_source\":\"%s\",\"utime_s\":%.6f,\"stime_s\":%.6f,\"vcsw\":%llu,"
@@ -73,7 +74,7 @@ static void serve_json(char *buf, size_t len, const struct cli_config *cli,
 		 "\"run_key\":\"%s\"}",
 		 cfg->wl->name, model_impl.name, failed ? "failed" : "ok", reason, cli->bind,
 		 (unsigned)st->port, accept, (unsigned long long)st->listeners, st->backlog,
-		 (unsigned long long)st->t.requests, (unsigned long long)st->t.errors,
+		 (unsigned long long)st->t.requests, (unsigned long long)st->t.errors, first,
 		 (unsigned long long)st->t.bad, (unsigned long long)st->t.dropped,
 		 (unsigned long long)st->accept_errors, (unsigned long long)st->conns_peak,
 		 (unsigned long long)st->conns_total, (unsigned long long)st->t.checksum, wall_s,
