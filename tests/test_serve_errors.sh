@@ -40,12 +40,13 @@ for m in "threads" "threads --pool 2" "async" "green" "uring"; do
 	set -- $m
 	bin=$1
 	shift
+	rm -f "$SCRATCH/out" "$SCRATCH/err" # not the last server's port, read before the truncation
 	timeout -k 5 $LIMIT_S "$BIN/$bin" redis_get "$@" --redis "127.0.0.1:$RP" --serve 0 \
 		--json >"$SCRATCH/out" 2>"$SCRATCH/err" &
 	SPID=$!
 	PORT=""
 	for _ in $(seq 100); do
-		PORT=$(sed -n 's/^listening [0-9.]*:\([0-9]*\)$/\1/p' "$SCRATCH/err")
+		PORT=$(sed -n 's/^listening [0-9.]*:\([0-9]*\)$/\1/p' "$SCRATCH/err" 2>/dev/null)
 		[ -n "$PORT" ] && break
 		sleep 0.1
 	done
