@@ -32,7 +32,7 @@ serve_start() {
 	SPID=$!
 	SPORT=""
 	for _ in $(seq 100); do
-		SPORT=$(sed -n 's/^listening [0-9.]*:\([0-9]*\)$/\1/p' "$SCRATCH/$name.err")
+		SPORT=$(sed -n 's/^listening [0-9.]*:\([0-9]*\)$/\1/p' "$SCRATCH/$name.err" 2>/dev/null)
 		[ -n "$SPORT" ] && break
 		sleep 0.1
 	done
@@ -52,7 +52,7 @@ if command -v strace >/dev/null 2>&1 && strace -o /dev/null true 2>/dev/null; th
 		"$BIN/threads" io_sleep --serve 0 --serve-requests 1 >/dev/null 2>"$SCRATCH/alarm.err" &
 	APID=$!
 	for _ in $(seq 100); do
-		APORT=$(sed -n 's/^listening [0-9.]*:\([0-9]*\)$/\1/p' "$SCRATCH/alarm.err")
+		APORT=$(sed -n 's/^listening [0-9.]*:\([0-9]*\)$/\1/p' "$SCRATCH/alarm.err" 2>/dev/null)
 		[ -n "$APORT" ] && break
 		sleep 0.1
 	done
