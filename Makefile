@@ -363,6 +363,7 @@ fleet:
 		$(if $(call given,RUNS),--runs "$$RUNS") \
 		$(if $(call given,RATE),--rate "$$RATE") \
 		$(if $(call given,ONECPU),--onecpu "$$ONECPU") \
+		$(if $(call given,SERVE),--serve "$$SERVE") \
 		$(if $(call given,PIN),--pin "$$PIN") \
 		$(if $(call given,TIMER_SLACK_NS),--timer_slack_ns "$$TIMER_SLACK_NS")
 
@@ -464,7 +465,7 @@ help:
 	@echo "                  REPLICAS=N         N jobs per machine type"
 	@echo "                  SBATCH_ARGS='...'  more sbatch options (--time=2:00:00)"
 	@echo "                  WAIT=0             submit and return"
-	@echo "                  QUICK WORKLOADS MODELS CONCURRENCY RUNS RATE ONECPU PIN"
+	@echo "                  QUICK WORKLOADS MODELS CONCURRENCY RUNS RATE ONECPU SERVE PIN"
 	@echo "                                     passed to every job's make bench"
 	@echo "                  (docs/fleet.md)"
 	@echo "  make fleet-status DIR=dir"
