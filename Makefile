@@ -23,6 +23,12 @@ BIN ?= bin
 WARN := -std=c11 -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes
 DEFS := -D_GNU_SOURCE
 LIBS_M := -lm
+# The runner's own library without a pkg-config file: Debian's
+# libhttp-parser-dev ships none.  Serve mode's HTTP (harness/runtime/http.c)
+# is in every model binary; check-libs names the package when the header is
+# missing.
+LIBS_RUNNER := -lhttp_parser
+RUNNER_HEADERS := http_parser.h:libhttp-parser-dev
 
 ifeq ($(V),1)
 Q :=
@@ -88,7 +94,12 @@ BACKEND_SRC := $(wildcard harness/backend/*.c) harness/runtime/cli.c harness/run
 CALIBRATE_SRC := $(wildcard harness/calibrate/*.c) harness/runtime/hist.c harness/runtime/stats.c \
 	harness/runtime/util.c harness/runtime/cli.c $(EVBASE_SRC) workloads/cpu_hash.c \
 	workloads/wire.c impl_green/coro.c impl_green/sched_core.c impl_green/green.c \
-	harness/runtime/net.c impl_threads/fileio.c
+	harness/runtime/net.c impl_threads/fileio.c impl_threads/block_ready.c
+
+# bin/load, the serve sweep's load generator: its folder, the histograms and
+# the option helpers; HTTP through libhttp-parser (no .pc file: linked by name).
+LOAD_SRC := $(wildcard harness/load/*.c) harness/runtime/hist.c harness/runtime/cli.c \
+	harness/runtime/util.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 RUNTIME_OBJ := $(call obj,$(RUNTIME_SRC) $(WORKLOAD_SRC))
@@ -99,7 +110,9 @@ OBJ_backend := $(call obj,$(BACKEND_SRC))
 PKGS_backend := libevent
 OBJ_calibrate := $(call obj,$(CALIBRATE_SRC))
 PKGS_calibrate := libevent
-PROGRAMS := $(BINARIES) backend calibrate
+OBJ_load := $(call obj,$(LOAD_SRC))
+LIBS_load := $(LIBS_RUNNER)
+PROGRAMS := $(BINARIES) backend calibrate load
 ALL_PKGS := $(sort $(foreach p,$(PROGRAMS),$(PKGS_$(p))))
 
 # Headers of every library any program uses; each program links only its own.
@@ -108,11 +121,11 @@ pkg_libs = $(if $(1),$(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null))
 ALL_CFLAGS = $(CFLAGS) $(WARN) $(DEFS) $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) -pthread
 
-TEST_NAMES := test_hist test_cli test_workloads test_wire test_evsleep
+TEST_NAMES := test_hist test_cli test_workloads test_wire test_evsleep test_hooks_green test_hooks_uring
 TEST_BINS := $(TEST_NAMES:%=$(BUILD)/test-bin/%)
 
-.PHONY: all deps test check test-long check-all bench bench-rate audit plots report clean help \
-	new-workload compare check-libs FORCE fleet fleet-status matrix
+.PHONY: all deps test check test-long check-all bench bench-rate bench-serve audit plots report \
+	clean help new-workload compare check-libs FORCE fleet fleet-status matrix
 
 all: $(PROGRAMS:%=$(BIN)/%)
 
@@ -129,7 +142,8 @@ JOBS := $(shell nproc 2>/dev/null || echo 2)
 .SECONDEXPANSION:
 $(BIN)/%: $$(OBJ_%) $(BUILD)/flags | $(BIN)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(call pkg_libs,$(PKGS_$*)) $(LIBS_M)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(call pkg_libs,$(PKGS_$*)) \
+		$(if $(filter $(BINARIES),$*),$(LIBS_RUNNER)) $(LIBS_$*) $(LIBS_M)
 
 # A change of compiler or flags rebuilds everything: the objects depend on a
 # file holding them, rewritten only when they change.
@@ -145,6 +159,9 @@ check-libs:
 	@for l in $(ALL_PKGS); do $(PKG_CONFIG) --exists $$l 2>/dev/null || { \
 		echo "make: library '$$l' not found (pkg-config): apt-get install $$(scripts/deps.sh --package $$l)" >&2; \
 		exit 1; }; done
+	@for hp in $(RUNNER_HEADERS); do h=$${hp%%:*}; \
+		printf '#include <%s>\n' "$$h" | $(CC) $(CFLAGS) -E -x c - >/dev/null 2>&1 || { \
+		echo "make: header '$$h' not found: apt-get install $${hp#*:}" >&2; exit 1; }; done
 
 $(BUILD)/%.o: %.c $(BUILD)/flags | check-libs
 	@mkdir -p $(dir $@)
@@ -157,9 +174,17 @@ $(BUILD)/test-bin/test_hist: $(call obj,tests/test_hist.c harness/runtime/hist.c
 $(BUILD)/test-bin/test_cli: $(call obj,tests/test_cli.c harness/runtime/cli.c)
 $(BUILD)/test-bin/test_workloads: $(call obj,tests/test_workloads.c) $(RUNTIME_OBJ)
 $(BUILD)/test-bin/test_wire: $(call obj,tests/test_wire.c workloads/wire.c)
-$(BUILD)/test-bin/test_workloads: TEST_LIBS = $(call pkg_libs,$(PAIR_PKGS))
+$(BUILD)/test-bin/test_workloads: TEST_LIBS = $(call pkg_libs,$(PAIR_PKGS)) $(LIBS_RUNNER)
 $(BUILD)/test-bin/test_evsleep: $(call obj,tests/test_evsleep.c $(EVBASE_SRC))
 $(BUILD)/test-bin/test_evsleep: TEST_LIBS = $(call pkg_libs,libevent)
+# test_hooks: the hooks on one loop of each coroutine backend (one per binary).
+HOOKS_TEST_SRC := tests/test_hooks.c impl_green/coro.c impl_green/sched_core.c \
+	impl_green/hook.c impl_green/hook_io.c impl_threads/block_ready.c impl_threads/fileio.c \
+	harness/runtime/net.c
+$(BUILD)/test-bin/test_hooks_green: $(call obj,$(HOOKS_TEST_SRC) impl_green/green.c $(EVBASE_SRC))
+$(BUILD)/test-bin/test_hooks_green: TEST_LIBS = $(call pkg_libs,libevent)
+$(BUILD)/test-bin/test_hooks_uring: $(call obj,$(HOOKS_TEST_SRC) impl_green/uring.c)
+$(BUILD)/test-bin/test_hooks_uring: TEST_LIBS = $(call pkg_libs,liburing)
 $(TEST_BINS):
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
@@ -202,7 +227,7 @@ TSAN_FLAGS := -fsanitize=thread
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_SECONDS ?= 30
 FUZZ_MAX_LEN ?= 8448
-FUZZ_NAMES := wire cli
+FUZZ_NAMES := wire cli http
 FUZZ_BINS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 SUB_MAKE = $(MAKE) --no-print-directory $(if $(filter 1,$(V)),,-s)
 SAN_MAKE = $(SUB_MAKE) CC='$(SAN_CC)'
@@ -227,10 +252,12 @@ fuzz:
 
 $(BUILD)/fuzz/fuzz_wire: tests/fuzz/fuzz_wire.c workloads/wire.c workloads/wire.h
 $(BUILD)/fuzz/fuzz_cli: tests/fuzz/fuzz_cli.c harness/runtime/cli.c harness/runtime/cli.h
+$(BUILD)/fuzz/fuzz_http: tests/fuzz/fuzz_http.c harness/runtime/http.c harness/runtime/http.h
+$(BUILD)/fuzz/fuzz_http: FUZZ_LIBS = $(LIBS_RUNNER)
 $(FUZZ_BINS):
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ-LD $@"
-	$(Q)$(SAN_CC) $(SAN_CFLAGS) $(FUZZ_FLAGS) $(WARN) $(DEFS) -o $@ $(filter %.c,$^)
+	$(Q)$(SAN_CC) $(SAN_CFLAGS) $(FUZZ_FLAGS) $(WARN) $(DEFS) -o $@ $(filter %.c,$^) $(FUZZ_LIBS)
 
 # bench: the default sweep (QUICK=1: a small one).  CONCURRENCY=1,8,64 and
 # WORKLOADS=a,b narrow it; OUT=dir puts the run elsewhere than results/.
@@ -247,9 +274,17 @@ $(FUZZ_BINS):
 # flags the binaries are built with.
 given = $(filter-out undefined default,$(origin $(1)))
 on = $(filter-out 0,$(strip $(1)))
-bench bench-rate: export BENCH_CFLAGS = $(strip $(CFLAGS) $(WARN) $(DEFS) $(PKG_CFLAGS))
-bench bench-rate: export CC := $(CC)
+# The switches take 1 or 0 (or nothing): QUICK=yes or RATE=x was taken as
+# "on" (or ignored) without a word.  bad_switch: the first given otherwise;
+# its value is printed from the environment (make exports command-line
+# variables), never pasted into the shell command.  One line, exit 2.
+SWITCHES := QUICK QUIET RATE ONECPU SERVE
+bad_switch = $(firstword $(foreach v,$(SWITCHES),$(if $(call given,$(v)),$(if $(filter-out 0 1,$(strip $($(v)))),$(v)))))
+check_switches = $(if $(bad_switch),@printf 'make %s: %s=%s: give 1 or 0\n' '$@' '$(bad_switch)' "$$$(bad_switch)" >&2; exit 2)
+bench bench-rate bench-serve: export BENCH_CFLAGS = $(strip $(CFLAGS) $(WARN) $(DEFS) $(PKG_CFLAGS))
+bench bench-rate bench-serve: export CC := $(CC)
 bench: deps
+	$(check_switches)
 	@$(MAKE) --no-print-directory -s -j$(JOBS) all
 	@$(PYTHON) harness/sweep/bench.py $(if $(call on,$(QUICK)),--quick) \
 		$(if $(call given,CONCURRENCY),--concurrency "$$CONCURRENCY") \
@@ -260,8 +295,25 @@ bench: deps
 		$(if $(filter 0,$(strip $(RATE))),--no-rate) \
 		$(if $(filter 0,$(strip $(ONECPU))),--no-onecpu) \
 		$(if $(filter 1,$(strip $(ONECPU))),--onecpu) \
+		$(if $(filter 0,$(strip $(SERVE))),--no-serve) \
+		$(if $(call given,LOAD_HOST),--load-host "$$LOAD_HOST") \
 		$(if $(call given,PIN),--pin "$$PIN") \
 		$(if $(call given,BACKEND),--backend "$$BACKEND") \
+		$(if $(call given,TIMER_SLACK_NS),--timer-slack-ns "$$TIMER_SLACK_NS") \
+		$(if $(call given,OUT),--results "$$OUT")
+
+# bench-serve: the serve section alone (harness/sweep/serve.py): every model
+# as an HTTP server under bin/load, into results/serve-<id>/
+# (results/latest-serve).  make bench runs it too (SERVE=0: not).
+bench-serve: deps
+	$(check_switches)
+	@$(MAKE) --no-print-directory -s -j$(JOBS) all
+	@$(PYTHON) harness/sweep/bench_serve.py $(if $(call on,$(QUICK)),--quick) \
+		$(if $(call given,WORKLOADS),--workloads "$$WORKLOADS") \
+		$(if $(call given,MODELS),--models "$$MODELS") \
+		$(if $(call on,$(QUIET)),--quiet) \
+		$(if $(call given,LOAD_HOST),--load-host "$$LOAD_HOST") \
+		$(if $(call given,PIN),--pin "$$PIN") \
 		$(if $(call given,TIMER_SLACK_NS),--timer-slack-ns "$$TIMER_SLACK_NS") \
 		$(if $(call given,OUT),--results "$$OUT")
 
@@ -270,6 +322,7 @@ bench: deps
 # results/rate-<id>/ (results/latest-rate).  make bench runs it too (RATE=0:
 # not), into the main run's folder.
 bench-rate: deps
+	$(check_switches)
 	@$(MAKE) --no-print-directory -s -j$(JOBS) all
 	@$(PYTHON) harness/sweep/bench_rate.py $(if $(call on,$(QUICK)),--quick) \
 		$(if $(call given,WORKLOADS),--workloads "$$WORKLOADS") \
@@ -286,7 +339,7 @@ bench-rate: deps
 # audit: each model's system calls per task, by name, on each pair at a few
 # levels (harness/sweep/syscall_audit.py), into results/audit-<id>/
 # (syscalls.csv, audit.md; results/latest-audit).  WORKLOADS=, MODELS=,
-# CONCURRENCY=, OUT=, QUIET=1 as for bench; the values reach it from the
+# CONCURRENCY=, TIMER_SLACK_NS=, OUT=, QUIET=1 as for bench; the values reach it from the
 # environment, never pasted into the shell command.
 audit: deps
 	@scripts/deps.sh audit
@@ -296,6 +349,7 @@ audit: deps
 		$(if $(call given,WORKLOADS),--workloads "$$WORKLOADS") \
 		$(if $(call given,MODELS),--models "$$MODELS") \
 		$(if $(call on,$(QUIET)),--quiet) \
+		$(if $(call given,TIMER_SLACK_NS),--timer-slack-ns "$$TIMER_SLACK_NS") \
 		$(if $(call given,OUT),--results "$$OUT")
 
 # fleet: the bench on a Slurm cluster (harness/fleet/, docs/fleet.md): one
@@ -322,6 +376,7 @@ fleet:
 		$(if $(call given,RUNS),--runs "$$RUNS") \
 		$(if $(call given,RATE),--rate "$$RATE") \
 		$(if $(call given,ONECPU),--onecpu "$$ONECPU") \
+		$(if $(call given,SERVE),--serve "$$SERVE") \
 		$(if $(call given,PIN),--pin "$$PIN") \
 		$(if $(call given,TIMER_SLACK_NS),--timer_slack_ns "$$TIMER_SLACK_NS")
 
@@ -339,7 +394,9 @@ matrix:
 		$(if $(call given,RUNS),--runs "$$RUNS") $(if $(call given,OUT),--out "$$OUT")
 
 # plots/report: redraw the plots and rewrite report.md of a run (RUN=dir,
-# default results/latest) from its results.csv.
+# default results/latest) from its results.csv; both rewrite index.html, the
+# report as a web page with its figures inline (plots: from the report.md
+# there is, its figures redrawn).
 plots:
 	@$(PYTHON) scripts/report/report.py --plots-only $(if $(RUN),'$(RUN)',results/latest)
 
@@ -376,7 +433,8 @@ help:
 	@echo "                  bin/uring: harness/models.def), bin/backend, bin/calibrate"
 	@echo "                  (bin/calibrate [--quick]: this machine's floor, as CSV)"
 	@echo "  make bench      install what is missing, build, run the default sweep,"
-	@echo "                  plot, write results/<run-id>/report.md (results/latest)"
+	@echo "                  plot, write results/<run-id>/report.md and index.html (the"
+	@echo "                  report as a web page, figures inline: open it from disk)"
 	@echo "                  QUICK=1            a small look (2 levels a kind; under a minute)"
 	@echo "                  CONCURRENCY=1,8,64 these concurrency levels only"
 	@echo "                  WORKLOADS=a,b      these workload pairs only"
@@ -393,6 +451,11 @@ help:
 	@echo "                  BACKEND=HOST:PORT  the pairs with a backend use a bin/backend"
 	@echo "                                     on another host (bin/backend --bind ADDR"
 	@echo "                                     --port PORT there); the others run here"
+	@echo "                  SERVE=0            skip the serve section (every model as an"
+	@echo "                                     HTTP server under bin/load: connections,"
+	@echo "                                     1% active, offered rates; bench-serve below)"
+	@echo "                  LOAD_HOST=NETNS:ADDR  the serve section's bin/load in network"
+	@echo "                                     namespace NETNS, the servers bound to ADDR"
 	@echo "                  TIMER_SLACK_NS=N   every model run's timer slack, N ns (default:"
 	@echo "                                     the platform's, inherited; recorded per run)"
 	@echo "  make bench-rate the open-loop sweep alone: latency (p50/p99/p99.9) against"
@@ -401,11 +464,16 @@ help:
 	@echo "                  TIMER_SLACK_NS= as above"
 	@echo "                  SLOTS=64           open-loop slots, top closed-loop level"
 	@echo "                  LOADS=10,50,90     percentages of capacity"
+	@echo "  make bench-serve the serve section alone: each model serving io_sleep,"
+	@echo "                  io_backend, redis_get, file_read over HTTP/1.1 to bin/load,"
+	@echo "                  into results/serve-<id>/ (results/latest-serve)"
+	@echo "                  QUICK=1 WORKLOADS= MODELS= QUIET=1 PIN= LOAD_HOST= OUT= as above"
+	@echo "                  (PIN=split: bin/load on the last CPU, the server on the rest)"
 	@echo "  make audit      system calls per task, by name, of every model on every pair"
 	@echo "                  at c = 1, 64, 1024 (perf stat, else strace -c; a few minutes):"
 	@echo "                  results/latest-audit/audit.md and syscalls.csv; an epoll_ctl"
 	@echo "                  or timerfd_settime per task shows at once"
-	@echo "                  WORKLOADS= MODELS= CONCURRENCY= OUT= QUIET=1 as above"
+	@echo "                  WORKLOADS= MODELS= CONCURRENCY= TIMER_SLACK_NS= OUT= QUIET=1 as above"
 	@echo "  make fleet PARTITIONS=a,b:2 OUT=dir"
 	@echo "                  the bench on a Slurm cluster: one exclusive job per partition"
 	@echo "                  (:2 a second node runs bin/backend for the backend pairs), each"
@@ -414,7 +482,7 @@ help:
 	@echo "                  REPLICAS=N         N jobs per machine type"
 	@echo "                  SBATCH_ARGS='...'  more sbatch options (--time=2:00:00)"
 	@echo "                  WAIT=0             submit and return"
-	@echo "                  QUICK WORKLOADS MODELS CONCURRENCY RUNS RATE ONECPU PIN"
+	@echo "                  QUICK WORKLOADS MODELS CONCURRENCY RUNS RATE ONECPU SERVE PIN"
 	@echo "                                     passed to every job's make bench"
 	@echo "                  (docs/fleet.md)"
 	@echo "  make fleet-status DIR=dir"
@@ -437,8 +505,8 @@ help:
 	@echo "                  fuzz corpora replayed (clang; builds in build/asan, ...)"
 	@echo "  make fuzz       run each libFuzzer target from tests/fuzz/corpus/"
 	@echo "                  FUZZ_SECONDS=N     seconds per target (default 30)"
-	@echo "  make plots      redraw the plots of RUN=dir (default results/latest)"
-	@echo "  make report     rewrite report.md of RUN=dir"
+	@echo "  make plots      redraw the plots of RUN=dir (default results/latest), and its index.html"
+	@echo "  make report     rewrite report.md and index.html of RUN=dir"
 	@echo "  make compare A=dir B=dir"
 	@echo "                  what changed from run A to run B, where the 95% intervals say so;"
 	@echo "                  warns when the runs' machines differ (CPU, cores, kernel, ...)"

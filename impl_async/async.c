@@ -32,8 +32,10 @@
 #include "../harness/runtime/dispatch.h"
 #include "../harness/runtime/evbase.h"
 #include "../harness/runtime/gate.h"
+#include "../harness/runtime/serve.h"
 #include "../harness/runtime/tally.h"
 #include "async.h"
+#include "async_rt.h"
 
 /* The registry, as this model sees it: async_NAME for every line. */
 #define WORKLOAD(name) extern const struct async_ops async_##name;
@@ -43,50 +45,6 @@ static const struct async_ops *const ops_table[] = {
 #define WORKLOAD(name) &async_##name,
 #include "../workloads/workloads.def"
 #undef WORKLOAD
-};
-
-/* The hybrid model's worker pool: a FIFO of slots whose CPU part is due. */
-struct pool {
-	pthread_mutex_t mu;        /* guards the queue and quit */
-	pthread_cond_t cv;         /* a job arrived, or quit */
-	struct async_slot *head;   /* oldest job */
-	struct async_slot *tail;   /* newest job */
-	int quit;                  /* 1: workers exit */
-	pthread_t *tids;           /* the workers */
-	uint64_t n;                /* how many */
-};
-
-/* State shared by every loop of a run. */
-struct run_state {
-	struct pool pool;              /* CPU workers (hybrid); n == 0: none */
-	const struct async_ops *ops;   /* the workload's async side */
-	const struct run_config *cfg;  /* the run */
-	struct async_slot *slots_base; /* all slots */
-	struct dispatch disp;          /* task ids and arrivals */
-	struct run_fault fault;        /* the first fatal fault: every loop stops */
-	struct gate go;                /* loop threads wait here for the clock */
-	int started;                   /* 1: the clock started (set before go opens) */
-	atomic_uint_fast64_t running;  /* loops not yet out of tasks */
-	struct run_result *res;        /* the clock's stop is taken into it */
-};
-
-/* One event_base and its slots. */
-struct async_loop {
-	struct run_state *run;    /* shared state */
-	struct event_base *base;  /* this loop's base, touched by its thread only */
-	struct async_slot *slots; /* nslots slots */
-	uint64_t nslots;          /* slots on this loop */
-	uint64_t busy;            /* slots with a task in flight */
-	struct run_tally tally;   /* its tasks */
-	int starting;             /* 1 while task_start runs: catches sync completion */
-	pthread_t tid;            /* its thread (loops > 1) */
-	int efd;                  /* eventfd: the pool finished jobs (hybrid), or -1 */
-	struct event *done_ev;    /* reads efd */
-	pthread_mutex_t done_mu;  /* guards done_head */
-	struct async_slot *done_head; /* finished jobs, not yet back on the loop */
-	struct evsleep_set sleeps; /* its async_sleep_from waits */
-	struct dispatch_block ids; /* the task ids it claimed and has not handed out */
-	struct dispatch_lat lat;  /* this loop's latencies */
 };
 
 struct event_base *async_slot_base(const struct async_slot *s)
@@ -99,12 +57,12 @@ static void fail_run(struct run_state *run, const char *why)
 	run_fault_set(&run->fault, why);
 }
 
-/* slot_begin - start the slot's task (its arrival is s->t_start_ns) at
+/* async_slot_begin - start the slot's task (its arrival is s->t_start_ns) at
  * `begin`, a fresh clock reading the caller has (the end of the slot's last
  * task, in a closed loop): a wait that starts the task is timed from it
  * (async_sleep_from), with no clock read of its own.  A workload that arms a
  * libevent timer refreshes libevent's cached time first (rpc.c). */
-static void slot_begin(struct async_slot *s, uint64_t begin)
+void async_slot_begin(struct async_slot *s, uint64_t begin)
 {
 	struct async_loop *lp = s->loop;
 	s->t_begin_ns = begin;
@@ -118,7 +76,7 @@ static void arrive_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	slot_begin(arg, clock_now_ns());
+	async_slot_begin(arg, clock_now_ns());
 }
 
 /* slot_give - the slot is free at `now` and took task `id` (arriving at
@@ -146,7 +104,7 @@ static void slot_give(struct async_slot *s, uint64_t id, uint64_t arrival, uint6
 		evtimer_add(s->arrive_ev, &tv);
 		return;
 	}
-	slot_begin(s, now);
+	async_slot_begin(s, now);
 }
 
 /* sleep_cb - an async_sleep_from wait ended. */
@@ -196,6 +154,10 @@ void async_task_done(struct async_slot *s, uint64_t result)
 			lp->run->cfg->wl->name);
 		abort();
 	}
+	if (lp->serve) { /* a request's task: its reply, not the next id */
+		async_serve_task_end(s, 0, result);
+		return;
+	}
 	uint64_t now = clock_now_ns();
 	uint64_t arrival;
 	uint64_t next = dispatch_take_block(d, &s->loop->ids, now, &arrival);
@@ -206,7 +168,6 @@ void async_task_done(struct async_slot *s, uint64_t result)
 	slot_give(s, next, arrival, now);
 }
 
-static void pool_stop(struct pool *pool);
 
 /* pool_worker - take a job, run its CPU part, hand it to its loop. */
 static void *pool_worker(void *arg)
@@ -270,8 +231,7 @@ static void loop_done_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* pool_start - n workers, or none for n == 0.  0, or -1 with err set. */
-static int pool_start(struct pool *pool, uint64_t n, char *err, size_t errlen)
+int async_pool_start(struct pool *pool, uint64_t n, char *err, size_t errlen)
 {
 	pthread_mutex_init(&pool->mu, NULL);
 	pthread_cond_init(&pool->cv, NULL);
@@ -287,15 +247,14 @@ static int pool_start(struct pool *pool, uint64_t n, char *err, size_t errlen)
 		if (rc != 0) {
 			snprintf(err, errlen, "pthread_create (pool worker %llu): %s",
 				 (unsigned long long)pool->n, strerror(rc));
-			pool_stop(pool);
+			async_pool_stop(pool);
 			return -1;
 		}
 	}
 	return 0;
 }
 
-/* pool_stop - let the workers finish the queue, then join them. */
-static void pool_stop(struct pool *pool)
+void async_pool_stop(struct pool *pool)
 {
 	pthread_mutex_lock(&pool->mu);
 	pool->quit = 1;
@@ -362,6 +321,17 @@ void async_ready_slot_fini(struct async_slot *s)
 
 void async_task_error(struct async_slot *s)
 {
+	async_task_error_why(s, "task failed");
+}
+
+void async_task_error_why(struct async_slot *s, const char *why)
+{
+	if (s->loop->serve) { /* a 500 for its request; the server goes on */
+		serve_error_note(why); /* the server's first failed request, if it is */
+		async_serve_task_end(s, 1, 0);
+		return;
+	}
+	run_error_note(&s->loop->run->fault, why);
 	struct dispatch *d = &s->loop->run->disp;
 	uint64_t now = clock_now_ns();
 	uint64_t arrival;
@@ -377,13 +347,22 @@ void async_task_error(struct async_slot *s)
 void async_fail(struct async_slot *s, const char *why)
 {
 	struct async_loop *lp = s->loop;
-	fail_run(lp->run, why);
+	if (lp->serve)
+		serve_fault(why); /* the server stops; this loop tears down now, as a run does */
+	else
+		fail_run(lp->run, why);
 	lp->tally.errors++;
 	event_base_loopbreak(lp->base);
 }
 
-/* loop_setup - create the base and set up its slots.  0, or -1 (reason set). */
-static int loop_setup(struct async_loop *lp, const struct run_config *cfg)
+void async_slot_prepare(struct async_loop *lp, struct async_slot *s)
+{
+	s->loop = lp;
+	s->params = &lp->run->cfg->params;
+	s->fd = -1;
+}
+
+int async_loop_setup(struct async_loop *lp, const struct run_config *cfg)
 {
 	char err[MODEL_REASON_MAX];
 	if (!(lp->base = evbase_new_precise(err, sizeof(err)))) {
@@ -407,9 +386,7 @@ static int loop_setup(struct async_loop *lp, const struct run_config *cfg)
 	}
 	for (uint64_t i = 0; i < lp->nslots; i++) {
 		struct async_slot *s = &lp->slots[i];
-		s->loop = lp;
-		s->params = &cfg->params;
-		s->fd = -1;
+		async_slot_prepare(lp, s);
 		if (cfg->rate) {
 			s->arrive_ev = evtimer_new(lp->base, arrive_cb, s);
 			if (!s->arrive_ev) {
@@ -466,7 +443,7 @@ static void *loop_thread(void *arg)
 	return NULL;
 }
 
-static void loop_teardown(struct async_loop *lp)
+void async_loop_teardown(struct async_loop *lp)
 {
 	for (uint64_t i = 0; i < lp->nslots; i++) {
 		if (lp->run->ops->slot_fini)
@@ -494,7 +471,7 @@ static int async_run(const struct run_config *cfg, struct run_result *res)
 	dispatch_init(&run.disp, cfg);
 	TEST_SLOW_INIT();
 	uint64_t nloops = cfg->loops ? cfg->loops : 1;
-	if (pool_start(&run.pool, cfg->workers, res->reason, sizeof(res->reason)) != 0)
+	if (async_pool_start(&run.pool, cfg->workers, res->reason, sizeof(res->reason)) != 0)
 		return -1;
 	struct async_loop *loops = calloc(nloops, sizeof(*loops));
 	struct async_slot *slots = calloc(cfg->concurrency, sizeof(*slots));
@@ -503,7 +480,7 @@ static int async_run(const struct run_config *cfg, struct run_result *res)
 		free(slots);
 		snprintf(res->reason, sizeof(res->reason), "out of memory for %llu slots",
 			 (unsigned long long)cfg->concurrency);
-		pool_stop(&run.pool);
+		async_pool_stop(&run.pool);
 		return -1;
 	}
 
@@ -517,7 +494,7 @@ static int async_run(const struct run_config *cfg, struct run_result *res)
 		lp->slots = slots + given;
 		lp->nslots = cfg->concurrency / nloops + (l < cfg->concurrency % nloops);
 		given += lp->nslots;
-		if (ok && loop_setup(lp, cfg) != 0)
+		if (ok && async_loop_setup(lp, cfg) != 0)
 			ok = 0;
 		else if (!ok)
 			lp->nslots = 0;
@@ -552,12 +529,12 @@ static int async_run(const struct run_config *cfg, struct run_result *res)
 		pthread_join(loops[l].tid, NULL);
 
 	/* The pool goes first: after a fault a job may still hold a slot. */
-	pool_stop(&run.pool);
+	async_pool_stop(&run.pool);
 	uint64_t t_end = t0; /* the run ends with its last task */
 	for (uint64_t l = 0; l < nloops; l++) {
 		dispatch_merge(&run.disp, &res->lat, &loops[l].lat);
 		run_tally_merge(res, &loops[l].tally, &t_end);
-		loop_teardown(&loops[l]);
+		async_loop_teardown(&loops[l]);
 	}
 	free(slots);
 	free(loops);
@@ -566,7 +543,13 @@ static int async_run(const struct run_config *cfg, struct run_result *res)
 	return run_fault_report(&run.fault, res);
 }
 
+const struct async_ops *async_ops_of(size_t wl_index)
+{
+	return ops_table[wl_index];
+}
+
 const struct model model_impl = {
 	.name = "async",
 	.run = async_run,
+	.serve = async_serve,
 };

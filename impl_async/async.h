@@ -113,6 +113,10 @@ void async_ready_slot_fini(struct async_slot *s);
 /* async_task_error - the task in flight failed; count it and go on. */
 void async_task_error(struct async_slot *s);
 
+/* async_task_error_why - the same, saying why (kept if it is the run's
+ * first: a run failed for its share of errors names it). */
+void async_task_error_why(struct async_slot *s, const char *why);
+
 /* async_fail - a fault that ends the run (exit 3), e.g. the backend died. */
 void async_fail(struct async_slot *s, const char *why);
 

@@ -167,8 +167,19 @@ static void rpc_io_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	st->busy = 0;
-	if (wire_check_rep(st->rep, st->key, st->want) != 0) {
-		async_task_error(s);
+	int check = wire_check_rep(st->rep, st->key, st->want);
+	if (check != 0) {
+		char why[160];
+		snprintf(why, sizeof(why),
+			 check == WIRE_REP_OUT_OF_STEP
+				 ? "backend out of step: the reply to task %llu is not its reply (extra "
+				   "or doubled replies, or not bin/backend)"
+				 : "backend: a wrong reply to task %llu",
+			 (unsigned long long)st->key);
+		if (check == WIRE_REP_OUT_OF_STEP)
+			async_fail(s, why);
+		else
+			async_task_error_why(s, why);
 		return;
 	}
 	st->on_reply(s, st->want);

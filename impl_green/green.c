@@ -12,9 +12,13 @@
  * persistent events do.  --loops L: one event_base per loop thread, none
  * shared, so no libevent locking.  The model itself (sched_run on this
  * backend) is green_model.c: this file, with sched_core.c, is what
- * bin/calibrate links to time a switch through the green runtime.
+ * bin/calibrate links to time a switch through the green runtime.  A hooked
+ * library's socket (impl_green/hook.c) is watched the same way, by the
+ * slot's one event: blk_wait_fd, and blk_recvmsg/blk_sendmsg by readiness
+ * (impl_threads/block_ready.c).
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +32,12 @@
 #include "../harness/runtime/evsleep.h"
 #include "../harness/runtime/net.h"
 #include "../impl_threads/block.h"
+#include "../impl_threads/block_ready.h"
 #include "../impl_threads/fileio.h"
 #include "sched.h"
+
+#define GREEN_IO_EVENTS 2 /* sockets a slot keeps registered at once: a server's
+			     connection has two, its client's and its backend's */
 
 /* A loop's backend state (lp->be). */
 struct green_loop {
@@ -41,12 +49,17 @@ struct green_loop {
 struct sched_wait {
 	struct evsleep sleep; /* its sleeps (blk_sleep_us, blk_sleep_from) */
 	struct event timer; /* an open-loop arrival, or a bounded wait's end */
-	struct event io;    /* the socket it uses, edge-triggered, persistent */
-	int io_fd;          /* the socket io watches, or -1 */
+	struct event io[GREEN_IO_EVENTS]; /* the sockets it uses, edge-triggered, persistent */
+	int io_fd[GREEN_IO_EVENTS]; /* the socket each watches, or -1 */
+	int io_last;        /* the io used last: the other is the one replaced */
+	int want_fd;        /* the socket it is parked on */
 	short want;         /* EV_READ or EV_WRITE while parked on io; 0 otherwise */
 	int bound_fd;       /* the socket blk_io_timeout bounded, or -1 */
 	const struct timeval *bound; /* its bound on one wait: a common timeout */
 	int expired;        /* 1: the timer ended a wait on io (the bound ran out) */
+	int timed;          /* 1: the timer bounds the present wait on io */
+	uint64_t hook_us;   /* blk_wait_fd's first bound on this slot (us), 0: none yet */
+	const struct timeval *hook_bound; /* that bound as a common timeout */
 };
 
 static struct green_loop *slot_loop(const struct sched_slot *s)
@@ -77,9 +90,9 @@ static void io_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	struct sched_slot *s = arg;
-	if (s->wait->want & what) {
+	if (s->wait->want_fd == fd && (s->wait->want & what)) {
 		s->wait->want = 0; /* woken once: a bound's timer is disarmed below */
-		if (s->wait->bound_fd == fd)
+		if (s->wait->timed)
 			evtimer_del(&s->wait->timer);
 		sched_wake(s);
 	}
@@ -105,7 +118,9 @@ static int green_loop_init(struct sched_loop *lp, char *err, size_t errlen)
 static void green_slot_init(struct sched_slot *s)
 {
 	evtimer_assign(&s->wait->timer, slot_base(s), timer_cb, s);
-	s->wait->io_fd = -1;
+	for (int i = 0; i < GREEN_IO_EVENTS; i++)
+		s->wait->io_fd[i] = -1;
+	s->wait->want_fd = -1;
 	s->wait->bound_fd = -1;
 }
 
@@ -124,9 +139,11 @@ static int green_poll(struct sched_loop *lp, int block, char *err, size_t errlen
 static void forget(int fd)
 {
 	struct sched_wait *w = sched_self()->wait;
-	if (w->io_fd == fd) {
-		event_del(&w->io);
-		w->io_fd = -1;
+	for (int i = 0; i < GREEN_IO_EVENTS; i++) {
+		if (w->io_fd[i] == fd) {
+			event_del(&w->io[i]);
+			w->io_fd[i] = -1;
+		}
 	}
 	if (w->bound_fd == fd)
 		w->bound_fd = -1;
@@ -135,8 +152,9 @@ static void forget(int fd)
 static void green_slot_fini(struct sched_slot *s)
 {
 	event_del(&s->wait->timer);
-	if (s->wait->io_fd >= 0)
-		event_del(&s->wait->io);
+	for (int i = 0; i < GREEN_IO_EVENTS; i++)
+		if (s->wait->io_fd[i] >= 0)
+			event_del(&s->wait->io[i]);
 }
 
 static void green_loop_fini(struct sched_loop *lp)
@@ -160,30 +178,35 @@ const struct sched_backend green_backend = {
 	.loop_fini = green_loop_fini,
 };
 
-/* wait_fd - park until fd is readable (EV_READ) or writable (EV_WRITE).
- * 0, or -1 with errno if the socket cannot be watched. */
-static int wait_fd(int fd, short what)
+/* wait_fd - park until fd is readable (EV_READ) or writable (EV_WRITE), or
+ * `bound` (NULL: none) has passed.  1 woken by the edge, 0 the bound ran
+ * out, -1 with errno if the socket cannot be watched. */
+static int wait_fd(int fd, short what, const struct timeval *bound)
 {
 	struct sched_slot *s = sched_self();
 	struct sched_wait *w = s->wait;
-	if (w->io_fd != fd) {
-		if (w->io_fd >= 0)
-			event_del(&w->io);
-		w->io_fd = -1;
-		if (event_assign(&w->io, slot_base(s), fd, EV_READ | EV_WRITE | EV_ET | EV_PERSIST,
-				 io_cb, s) != 0 ||
-		    event_add(&w->io, NULL) != 0) {
+	int i = w->io_fd[0] == fd ? 0 : w->io_fd[1] == fd ? 1 : -1;
+	if (i < 0) { /* registered once, then kept: a round trip costs no epoll_ctl */
+		i = w->io_fd[0] < 0 ? 0 : w->io_fd[1] < 0 ? 1 : 1 - w->io_last;
+		if (w->io_fd[i] >= 0)
+			event_del(&w->io[i]);
+		w->io_fd[i] = -1;
+		if (event_assign(&w->io[i], slot_base(s), fd,
+				 EV_READ | EV_WRITE | EV_ET | EV_PERSIST, io_cb, s) != 0 ||
+		    event_add(&w->io[i], NULL) != 0) {
 			errno = ENOMEM;
 			return -1;
 		}
-		w->io_fd = fd;
+		w->io_fd[i] = fd;
 	}
-	/* A bounded socket: the slot's timer ends the wait if no edge does. */
-	int bounded = w->bound_fd == fd;
-	if (bounded) {
+	w->io_last = i;
+	w->want_fd = fd;
+	/* A bounded wait: the slot's timer ends it if no edge does. */
+	w->timed = bound != NULL;
+	if (bound) {
 		event_base_update_cache_time(slot_base(s));
 		w->expired = 0;
-		if (evtimer_add(&w->timer, w->bound) != 0) {
+		if (evtimer_add(&w->timer, bound) != 0) {
 			errno = ENOMEM;
 			return -1;
 		}
@@ -191,11 +214,20 @@ static int wait_fd(int fd, short what)
 	w->want = what;
 	sched_park(s);
 	w->want = 0;
-	if (bounded && w->expired) {
-		errno = EAGAIN; /* as SO_RCVTIMEO says it on a thread */
-		return -1;
-	}
-	return 0;
+	w->timed = 0;
+	return bound && w->expired ? 0 : 1;
+}
+
+/* wait_io - wait_fd with the bound blk_io_timeout set on fd, if any.  0, or
+ * -1 with errno (EAGAIN when the bound ran out, as SO_RCVTIMEO says it on a
+ * thread). */
+static int wait_io(int fd, short what)
+{
+	struct sched_wait *w = sched_self()->wait;
+	int rc = wait_fd(fd, what, w->bound_fd == fd ? w->bound : NULL);
+	if (rc == 0)
+		errno = EAGAIN;
+	return rc == 1 ? 0 : -1;
 }
 
 void blk_sleep_until(uint64_t t_ns)
@@ -244,7 +276,7 @@ static int green_connect(int fd, const struct sockaddr_in *addr)
 {
 	if (connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) == 0)
 		return 0;
-	if (errno != EINPROGRESS || wait_fd(fd, EV_WRITE) != 0)
+	if (errno != EINPROGRESS || wait_io(fd, EV_WRITE) != 0)
 		return -1;
 	int e = 0;
 	socklen_t len = sizeof(e);
@@ -275,7 +307,7 @@ int blk_send_all(int fd, const void *buf, size_t len)
 			p += w;
 			len -= (size_t)w;
 		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			if (wait_fd(fd, EV_WRITE) != 0)
+			if (wait_io(fd, EV_WRITE) != 0)
 				return -1;
 		} else if (errno != EINTR) {
 			return -1;
@@ -296,7 +328,7 @@ int blk_recv_full(int fd, void *buf, size_t len)
 			errno = 0;
 			return 1;
 		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			if (wait_fd(fd, EV_READ) != 0)
+			if (wait_io(fd, EV_READ) != 0)
 				return -1;
 		} else if (errno != EINTR) {
 			return -1;
@@ -305,10 +337,15 @@ int blk_recv_full(int fd, void *buf, size_t len)
 	return 0;
 }
 
-/* A regular file on a loop: the honest read is a pread that stalls it. */
+/* A regular file on a loop: the honest read is a pread that stalls it,
+ * by design, so the watchdog is told (a cold read may sleep long). */
 int blk_pread(int fd, void *buf, size_t len, uint64_t off)
 {
-	return thr_pread_full(fd, buf, len, off);
+	struct sched_loop *lp = sched_self()->loop;
+	atomic_store_explicit(&lp->in_file, 1, memory_order_relaxed);
+	int rc = thr_pread_full(fd, buf, len, off);
+	atomic_store_explicit(&lp->in_file, 0, memory_order_relaxed);
+	return rc;
 }
 
 int blk_io_timeout(int fd, uint64_t us)
@@ -331,4 +368,76 @@ void blk_close(int fd)
 {
 	forget(fd);
 	net_close_abort(fd);
+}
+
+long blk_recv_some(int fd, void *buf, size_t len)
+{
+	for (;;) {
+		ssize_t r = recv(fd, buf, len, 0);
+		if (r >= 0)
+			return (long)r;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			if (wait_fd(fd, EV_READ, NULL) != 1)
+				return -1;
+		} else if (errno != EINTR) {
+			return -1;
+		}
+	}
+}
+
+int blk_accept(int lfd)
+{
+	for (;;) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			if (wait_fd(lfd, EV_READ, NULL) != 1)
+				return -1;
+		} else if (errno != EINTR) {
+			return -1;
+		}
+	}
+}
+
+void blk_close_client(int fd, int lingering)
+{
+	forget(fd);
+	net_close_client(fd, lingering);
+}
+
+/* A hooked library's bound is the same on every wait of every slot (its
+ * SO_RCVTIMEO, --io-timeout-s): the slot's first bound becomes a common
+ * timeout (an O(1) append per wait, as blk_io_timeout's), any other one (a
+ * remainder after a spurious wake) an ordinary timer. */
+int blk_wait_fd(int fd, short events, uint64_t timeout_us)
+{
+	struct sched_slot *s = sched_self();
+	struct sched_wait *w = s->wait;
+	short what = (short)((events & POLLIN ? EV_READ : 0) | (events & POLLOUT ? EV_WRITE : 0));
+	if (!what)
+		what = EV_READ; /* errors and hang-up only: libevent reports them as readable */
+	if (!timeout_us)
+		return wait_fd(fd, what, NULL);
+	struct timeval tv = { (time_t)(timeout_us / 1000000), (suseconds_t)(timeout_us % 1000000) };
+	if (!w->hook_us) {
+		w->hook_us = timeout_us;
+		w->hook_bound = event_base_init_common_timeout(slot_base(s), &tv);
+	}
+	return wait_fd(fd, what, timeout_us == w->hook_us && w->hook_bound ? w->hook_bound : &tv);
+}
+
+ssize_t blk_recvmsg(int fd, struct msghdr *msg, int flags, uint64_t timeout_us)
+{
+	return blk_ready_msg(fd, msg, flags, timeout_us, 0);
+}
+
+ssize_t blk_sendmsg(int fd, const struct msghdr *msg, int flags, uint64_t timeout_us)
+{
+	return blk_ready_msg(fd, (struct msghdr *)msg, flags, timeout_us, 1);
+}
+
+void blk_fd_closing(int fd)
+{
+	forget(fd);
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../harness/runtime/clock.h"
 #include "../harness/runtime/gate.h"
@@ -88,6 +89,8 @@ static void slot_main(void *arg)
 	struct sched_run *run = lp->run;
 	if (run->overflow_test && s->index == 0)
 		coro_test_overflow();
+	if (s->index == 0)
+		sched_watch_test();
 	int rc = run->ops->worker_init ? run->ops->worker_init(&s->w) : 0;
 	if (rc != 0)
 		fail_run(run, s->w.err[0] ? s->w.err : "worker_init failed");
@@ -135,6 +138,7 @@ static void loop_prepare(struct sched_loop *lp)
 {
 	struct sched_run *run = lp->run;
 	char err[MODEL_REASON_MAX];
+	atomic_store(&lp->os_tid, (int)gettid()); /* for the watchdog */
 	if (coro_guard_thread(err, sizeof(err)) != 0 || run->be->loop_init(lp, err, sizeof(err)) != 0 ||
 	    coro_stacks_map(&lp->stacks, lp->nslots, run->stack_bytes, err, sizeof(err)) != 0) {
 		fail_run(run, err);
@@ -148,7 +152,7 @@ static void loop_prepare(struct sched_loop *lp)
 		run->be->slot_init(s);
 		coro_init(&s->co, coro_stack_lo(&lp->stacks, i), lp->stacks.stack, slot_main, s);
 		lp->made = i + 1;
-		coro_resume(&s->co);
+		sched_enter(s);
 		loop_until(lp, slot_parked, s);
 	}
 }
@@ -160,7 +164,7 @@ static void loop_go(struct sched_loop *lp)
 	struct sched_run *run = lp->run;
 	lp->live = lp->made;
 	for (uint64_t i = 0; i < lp->made; i++)
-		coro_resume(&lp->slots[i].co);
+		sched_enter(&lp->slots[i]);
 	loop_until(lp, loop_idle, NULL);
 	if (atomic_fetch_sub(&run->running, 1) == 1) {
 		run_clock_stop(run->res); /* nothing torn down yet */
@@ -178,7 +182,7 @@ static void loop_teardown(struct sched_loop *lp)
 	for (uint64_t i = 0; i < lp->made; i++) {
 		struct sched_slot *s = &lp->slots[i];
 		while (!coro_done(&s->co) && !s->waiting)
-			coro_resume(&s->co);
+			sched_enter(s);
 		if (run->be->slot_fini)
 			run->be->slot_fini(s);
 		coro_fini(&s->co);
@@ -211,15 +215,19 @@ static void *loop_thread(void *arg)
 	return NULL;
 }
 
-/* prepare_overflow_line - the guard-page handler's words, made now: it may
- * not format anything. */
-static void prepare_overflow_line(const struct sched_backend *be, const struct run_config *cfg,
-				  size_t stack_bytes)
+size_t sched_stack_guard(const struct sched_backend *be, const struct run_config *cfg,
+			 char *err, size_t errlen)
 {
+	size_t stack_bytes =
+		(size_t)(cfg->stack_kib ? cfg->stack_kib : SCHED_DEFAULT_STACK_KIB) * 1024;
+	/* The guard-page handler's words, made now: it may not format anything. */
 	snprintf(overflow_line, sizeof(overflow_line),
 		 "%s: %s -c %llu: run failed: a coroutine overran its %zu KiB stack (hit its guard "
 		 "page); raise --stack-kib\n",
 		 be->name, cfg->wl->name, (unsigned long long)cfg->concurrency, stack_bytes / 1024);
+	if (coro_guard_arm(overflow_line, run_abort_cleanup, err, errlen) != 0)
+		return 0;
+	return stack_bytes;
 }
 
 int sched_run(const struct sched_backend *be, const struct run_config *cfg,
@@ -231,17 +239,16 @@ int sched_run(const struct sched_backend *be, const struct run_config *cfg,
 	run.ops = ops_table[cfg->wl_index];
 	run.cfg = cfg;
 	run.res = res;
-	run.stack_bytes = (size_t)(cfg->stack_kib ? cfg->stack_kib : SCHED_DEFAULT_STACK_KIB) * 1024;
-	res->stack_kib = run.stack_bytes / 1024; /* recorded: a task's stack is its coroutine's */
 	const char *ov = getenv(SCHED_OVERFLOW_ENV);
 	run.overflow_test = ov && ov[0] && strcmp(ov, "0") != 0;
 	pthread_mutex_init(&run.mu, NULL);
 	pthread_mutex_init(&run.fault.mu, NULL);
 	pthread_cond_init(&run.cv, NULL);
 	dispatch_init(&run.disp, cfg);
-	prepare_overflow_line(be, cfg, run.stack_bytes);
-	if (coro_guard_arm(overflow_line, run_abort_cleanup, res->reason, sizeof(res->reason)) != 0)
+	run.stack_bytes = sched_stack_guard(be, cfg, res->reason, sizeof(res->reason));
+	if (!run.stack_bytes)
 		return -1;
+	res->stack_kib = run.stack_bytes / 1024; /* recorded: a task's stack is its coroutine's */
 
 	uint64_t nloops = cfg->loops ? cfg->loops : 1;
 	struct sched_loop *loops = calloc(nloops, sizeof(*loops));
@@ -268,6 +275,17 @@ int sched_run(const struct sched_backend *be, const struct run_config *cfg,
 			lp->slots[i].wait = (struct sched_wait *)(waits + (given + i) * be->wait_size);
 		}
 		given += lp->nslots;
+	}
+
+	/* A coroutine that sleeps in a system call the hooks do not know holds
+	 * its loop: the watchdog fails the run naming it, set-up included. */
+	struct sched_watch watch;
+	if (sched_watch_start(&watch, loops, nloops, sizeof(*loops), res->reason,
+			      sizeof(res->reason)) != 0) {
+		free(waits);
+		free(slots);
+		free(loops);
+		return -1;
 	}
 
 	/* Every loop set up, every coroutine parked at the start line, before
@@ -307,6 +325,7 @@ int sched_run(const struct sched_backend *be, const struct run_config *cfg,
 	}
 	for (uint64_t l = 0; l < threads_made; l++)
 		pthread_join(loops[l].tid, NULL);
+	sched_watch_stop(&watch);
 
 	uint64_t t_end = t0; /* the run ends with its last task */
 	for (uint64_t i = 0; i < given; i++) {

@@ -19,6 +19,7 @@
 #define SCHED_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "../harness/runtime/dispatch.h"
@@ -67,6 +68,13 @@ struct sched_loop {
 	struct dispatch_lat lat;   /* this loop's latencies */
 	struct dispatch_block ids; /* the task ids it claimed and has not handed out */
 	pthread_t tid;             /* its thread (loops > 1) */
+	void *serve;               /* serve mode's state of the loop (sched_serve.c), or NULL */
+	atomic_uint_fast64_t turns; /* odd while one of its coroutines runs (sched_enter):
+				       the watchdog reads it from its own thread */
+	atomic_int os_tid;         /* its thread's id (gettid), 0 until set: the watchdog's
+				      /proc/self/task/ID */
+	atomic_int in_file;        /* 1: a coroutine is in the runtime's own blocking file
+				      read (green's blk_pread): the watchdog lets it be */
 };
 
 /* How a backend arms waits and runs a loop.  Every call is on the loop's thread. */
@@ -93,6 +101,22 @@ struct sched_backend {
 int sched_run(const struct sched_backend *be, const struct run_config *cfg,
 	      struct run_result *res);
 
+/*
+ * sched_stack_guard - the usable bytes of each of cfg's coroutine stacks
+ * (--stack-kib, default SCHED_DEFAULT_STACK_KIB), with the guard-page
+ * handler armed for them, its line naming the run.  Once per run; 0 with
+ * err set if the handler cannot be armed.
+ */
+size_t sched_stack_guard(const struct sched_backend *be, const struct run_config *cfg,
+			 char *err, size_t errlen);
+
+/*
+ * sched_serve - --serve on backend be (model.h's serve): a coroutine per
+ * connection (impl_green/sched_serve.c).  Returns 0, or -1 with res->reason.
+ */
+int sched_serve(const struct sched_backend *be, const struct run_config *cfg,
+		struct run_result *res);
+
 /* ---- the core (sched_core.c): what a loop does, apart from a run ----
  * The run above drives loops with these; bin/calibrate drives one with them
  * too, to time a switch through this scheduler (harness/calibrate/switch.c). */
@@ -107,6 +131,11 @@ void sched_park(struct sched_slot *s);
 
 /* sched_wake - resume s, parked in sched_park; from a loop's own stack. */
 void sched_wake(struct sched_slot *s);
+
+/* sched_enter - run s's coroutine until it parks or returns (coro_resume),
+ * counting the turn in its loop's `turns` for the watchdog; every resume of
+ * a slot goes through here.  From a loop's own stack. */
+void sched_enter(struct sched_slot *s);
 
 /* sched_give_way - the running slot s goes to the back of its loop's run
  * queue and parks: the loop runs the others first, then resumes it.  Cost:
@@ -124,7 +153,51 @@ typedef int (*sched_done_fn)(const struct sched_loop *lp, const struct sched_slo
 int sched_loop_until(struct sched_loop *lp, const struct sched_backend *be, sched_done_fn done,
 		     const struct sched_slot *s, char *err, size_t errlen);
 
+/* ---- the watchdog (watchdog.c): a coroutine asleep in a system call ---- */
+
+/* A run's watchdog: one thread looking at every loop of the run. */
+struct sched_watch {
+	struct sched_loop *loops;  /* the run's first loop */
+	uint64_t nloops;           /* how many */
+	size_t stride;             /* bytes from one loop to the next (a server's loop is the
+				      first member of a larger struct: sched_serve.c) */
+	struct sched_seen *seen;   /* what it saw of each, last time */
+	pthread_t tid;             /* its thread */
+	pthread_mutex_t mu;        /* guards stop */
+	pthread_cond_t cv;         /* stop was set */
+	int stop;                  /* 1: the run is over */
+	int running;               /* 1: the thread was made */
+};
+
+/*
+ * sched_watch_start - watch nloops loops, stride bytes apart from loops (a
+ * run's: sizeof(struct sched_loop)): a thread that looks at each every
+ * quarter of the bound, and when one of its coroutines has been asleep in
+ * one system call for the whole bound (200 ms; 2 s in disk sleep) without
+ * the loop getting a turn back, fails the run naming the call
+ * (run_fail_now).  A coroutine running on the CPU is never flagged.  0, or
+ * -1 with err set (pthread_create).  Cost: one wake-up every 50 ms; /proc
+ * is read only for a loop whose coroutine has not changed since the last
+ * look.
+ */
+int sched_watch_start(struct sched_watch *w, struct sched_loop *loops, uint64_t nloops,
+		      size_t stride, char *err, size_t errlen);
+
+/* sched_watch_stop - end the watch (after every loop is done). */
+void sched_watch_stop(struct sched_watch *w);
+
+/* sched_watch_test - test hook, not an option: with TVSA_UNHOOKED=recvfrom,
+ * select or poll2 in the environment, the calling coroutine makes that
+ * blocking call on a socket that never answers (a raw recvfrom system
+ * call, libc's select: neither is hooked; poll on two descriptors: hooked,
+ * not supported), so the run must fail naming it.  Returns at once
+ * otherwise. */
+void sched_watch_test(void);
+
 /* The libevent backend of bin/green (green.c): its waits are block.h's. */
 extern const struct sched_backend green_backend;
+
+/* The io_uring backend of bin/uring (uring.c): its waits are block.h's. */
+extern const struct sched_backend uring_backend;
 
 #endif

@@ -8,7 +8,12 @@
  * and RECV on the blocking socket as it is.  No readiness step: the kernel
  * does the operation and reports it done, where epoll reports that it could
  * be tried.  The loop submits what its coroutines queued and waits for one
- * completion in one system call (io_uring_submit_and_wait).
+ * completion in one system call (io_uring_submit_and_wait).  A hooked
+ * library's calls (impl_green/hook.c) go the same way: its recv and send
+ * are IORING_OP_RECV and SEND (RECVMSG, SENDMSG) on its blocking socket,
+ * its poll an IORING_OP_POLL_ADD, each with a linked timeout for its
+ * SO_RCVTIMEO.  The model itself (sched_run on this backend) is
+ * uring_model.c.
  *
  * Where io_uring is unavailable (a kernel older than 5.6, the sysctl
  * kernel.io_uring_disabled, a seccomp filter) the ring cannot be made and
@@ -16,6 +21,7 @@
  * makes ring set-up fail as if io_uring_queue_init had returned -ENOSYS.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,7 +125,7 @@ static void uring_loop_fini(struct sched_loop *lp)
 	lp->be = NULL;
 }
 
-static const struct sched_backend uring_backend = {
+const struct sched_backend uring_backend = {
 	.name = "uring",
 	.wait_size = sizeof(struct sched_wait),
 	.loop_init = uring_loop_init,
@@ -295,13 +301,152 @@ void blk_close(int fd)
 	net_close_abort(fd); /* nothing of ours is pending on it between tasks */
 }
 
-static int uring_run(const struct run_config *cfg, struct run_result *res)
+long blk_recv_some(int fd, void *buf, size_t len)
 {
-	return sched_run(&uring_backend, cfg, res);
+	struct sched_slot *s = sched_self();
+	for (;;) {
+		struct io_uring_sqe *sqe = sqe_get(s);
+		io_uring_prep_recv(sqe, fd, buf, len, 0);
+		int rc = complete(s, sqe);
+		if (rc >= 0)
+			return rc;
+		if (rc != -EINTR && rc != -EAGAIN) {
+			errno = -rc;
+			return -1;
+		}
+	}
 }
 
-const struct model model_impl = {
-	.name = "uring",
-	.coroutines = 1,
-	.run = uring_run,
-};
+/* poll_in - park until fd is readable (IORING_OP_POLL_ADD).  0, or -1 with errno. */
+static int poll_in(struct sched_slot *s, int fd)
+{
+	struct io_uring_sqe *sqe = sqe_get(s);
+	io_uring_prep_poll_add(sqe, fd, POLLIN);
+	int rc = complete(s, sqe);
+	if (rc < 0) {
+		errno = -rc;
+		return -1;
+	}
+	return 0;
+}
+
+/* The listener is non-blocking (serve.h), which io_uring honours with
+ * -EAGAIN: a poll submission waits for the next connection. */
+int blk_accept(int lfd)
+{
+	struct sched_slot *s = sched_self();
+	for (;;) {
+		struct io_uring_sqe *sqe = sqe_get(s);
+		io_uring_prep_accept(sqe, lfd, NULL, NULL, SOCK_CLOEXEC);
+		int rc = complete(s, sqe);
+		if (rc >= 0)
+			return rc;
+		if (rc == -EAGAIN || rc == -EWOULDBLOCK) {
+			if (poll_in(s, lfd) != 0)
+				return -1;
+		} else if (rc != -EINTR) {
+			errno = -rc;
+			return -1;
+		}
+	}
+}
+
+void blk_close_client(int fd, int lingering)
+{
+	net_close_client(fd, lingering); /* nothing of ours is pending on it */
+}
+
+/* sqe_for - sqe_get for a request that a linked timeout will follow if us
+ * (0: none): the two must go in one submission (a link does not span two),
+ * so room for both is made first. */
+static struct io_uring_sqe *sqe_for(struct sched_slot *s, uint64_t us)
+{
+	if (us && io_uring_sq_space_left(slot_ring(s)) < 2)
+		io_uring_submit(slot_ring(s));
+	return sqe_get(s);
+}
+
+/* bounded - park until sqe (from sqe_for(s, us), prepared) completes, or us
+ * microseconds (0: no bound) pass first: then the kernel cancels it and its
+ * result is -ECANCELED. */
+static int bounded(struct sched_slot *s, struct io_uring_sqe *sqe, uint64_t us)
+{
+	if (!us)
+		return complete(s, sqe);
+	io_uring_sqe_set_data(sqe, s);
+	sqe->flags |= IOSQE_IO_LINK;
+	/* On the parked coroutine's stack: alive until the slot resumes, long
+	 * after the submission that reads it. */
+	struct __kernel_timespec ts = { .tv_sec = (long long)(us / 1000000),
+					.tv_nsec = (long long)(us % 1000000) * 1000 };
+	struct io_uring_sqe *tsqe = sqe_get(s); /* sqe_for left room for it */
+	io_uring_prep_link_timeout(tsqe, &ts, 0);
+	io_uring_sqe_set_data(tsqe, NULL);
+	sched_park(s);
+	return s->wait->res;
+}
+
+int blk_wait_fd(int fd, short events, uint64_t timeout_us)
+{
+	struct sched_slot *s = sched_self();
+	struct io_uring_sqe *sqe = sqe_for(s, timeout_us);
+	io_uring_prep_poll_add(sqe, fd, (unsigned)(unsigned short)events);
+	int rc = bounded(s, sqe, timeout_us);
+	if (rc == -ECANCELED && timeout_us)
+		return 0;
+	if (rc < 0) {
+		errno = -rc;
+		return -1;
+	}
+	return 1;
+}
+
+/* msg_io - one recvmsg (is_send 0) or sendmsg as a submission: RECV or SEND
+ * for a single buffer with no address, RECVMSG or SENDMSG otherwise.  The
+ * kernel waits for the socket (blocking or not) and completes the call. */
+static ssize_t msg_io(int fd, struct msghdr *msg, int flags, uint64_t us, int is_send)
+{
+	struct sched_slot *s = sched_self();
+	for (;;) {
+		struct io_uring_sqe *sqe = sqe_for(s, us);
+		if (msg->msg_iovlen == 1 && !msg->msg_name && !msg->msg_control) {
+			if (is_send)
+				io_uring_prep_send(sqe, fd, msg->msg_iov[0].iov_base,
+						   msg->msg_iov[0].iov_len, flags);
+			else
+				io_uring_prep_recv(sqe, fd, msg->msg_iov[0].iov_base,
+						   msg->msg_iov[0].iov_len, flags);
+		} else if (is_send) {
+			io_uring_prep_sendmsg(sqe, fd, msg, (unsigned)flags);
+		} else {
+			io_uring_prep_recvmsg(sqe, fd, msg, (unsigned)flags);
+		}
+		int rc = bounded(s, sqe, us);
+		if (rc == -ECANCELED && us) {
+			errno = EAGAIN; /* the bound ran out: as SO_RCVTIMEO says it */
+			return -1;
+		}
+		if (rc == -EINTR || rc == -EAGAIN)
+			continue;
+		if (rc < 0) {
+			errno = -rc;
+			return -1;
+		}
+		return rc;
+	}
+}
+
+ssize_t blk_recvmsg(int fd, struct msghdr *msg, int flags, uint64_t timeout_us)
+{
+	return msg_io(fd, msg, flags, timeout_us, 0);
+}
+
+ssize_t blk_sendmsg(int fd, const struct msghdr *msg, int flags, uint64_t timeout_us)
+{
+	return msg_io(fd, (struct msghdr *)msg, flags, timeout_us, 1);
+}
+
+void blk_fd_closing(int fd)
+{
+	(void)fd; /* nothing of ours is pending on it: its slot is not parked */
+}

@@ -10,6 +10,12 @@
  * completed into the coroutine).  Each binary links exactly one
  * implementation.  A call blocks only the task that makes it: the thread, or
  * the coroutine while its loop runs the others.
+ *
+ * The last four calls (blk_wait_fd, blk_recvmsg, blk_sendmsg,
+ * blk_fd_closing) are what a third-party library's own system calls become
+ * on the coroutine runtimes: impl_green/hook.c interposes read, write,
+ * connect, poll, ... there and calls these, so a library written for
+ * blocking sockets (hiredis) parks its coroutine instead of its loop.
  */
 #ifndef BLOCK_H
 #define BLOCK_H
@@ -17,6 +23,8 @@
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
 
 /* blk_sleep_us - wait us microseconds, timed from a fresh CLOCK_MONOTONIC
  * reading (never a cached one), so the wait is never short. */
@@ -65,8 +73,59 @@ int blk_io_timeout(int fd, uint64_t us);
  */
 int blk_pread(int fd, void *buf, size_t len, uint64_t off);
 
+/* blk_recv_some - receive what has come on fd, up to len bytes, waiting
+ * until something has.  The count, 0 if the peer closed its side (or the
+ * socket was shut down), or -1 with errno. */
+long blk_recv_some(int fd, void *buf, size_t len);
+
+/*
+ * blk_accept - a connection from listening socket lfd (non-blocking),
+ * waiting until one comes: its fd (non-blocking on green, blocking on
+ * threads and uring: use it with the calls above, release it with
+ * blk_close_client), or -1 with errno (EINVAL once serve_stop has shut lfd
+ * down; EMFILE when descriptors ran out).
+ */
+int blk_accept(int lfd);
+
+/* blk_close_client - close an fd from blk_accept (net_close_client's
+ * lingering rule), after the runtime forgets whatever it kept for it. */
+void blk_close_client(int fd, int lingering);
+
 /* blk_close - abortive close of an fd from blk_connect (net_close_abort),
  * after the runtime forgets whatever it kept for it. */
 void blk_close(int fd);
+
+/*
+ * blk_wait_fd - wait until fd is ready for `events` (poll(2)'s POLLIN,
+ * POLLOUT; an error or hang-up counts as ready) or timeout_us microseconds
+ * have passed (0: no bound).  1 when woken by readiness, 0 when the bound
+ * ran out, -1 with errno if fd cannot be waited on.  Readiness says only
+ * that a call may now make progress: the caller tries again.  Threads:
+ * poll(2); green: the slot's edge-triggered event (an edge since the
+ * caller's last try, so try first, then wait); uring: IORING_OP_POLL_ADD.
+ */
+int blk_wait_fd(int fd, short events, uint64_t timeout_us);
+
+/*
+ * blk_recvmsg - one recvmsg(2) on the socket fd with a blocking socket's
+ * meaning, whatever the socket's O_NONBLOCK: it returns once at least one
+ * byte (a datagram, the end of the stream, an error) is there, or with -1
+ * and errno EAGAIN when timeout_us (0: none) ran out first, as SO_RCVTIMEO
+ * says it.  Otherwise what recvmsg returns.  flags are recvmsg's, less
+ * MSG_DONTWAIT and MSG_WAITALL (the caller's business).  Threads and green:
+ * a try with MSG_DONTWAIT, then blk_wait_fd, again (block_ready.c); uring:
+ * one IORING_OP_RECV (or RECVMSG) submission.
+ */
+ssize_t blk_recvmsg(int fd, struct msghdr *msg, int flags, uint64_t timeout_us);
+
+/* blk_sendmsg - one sendmsg(2) on the socket fd that waits, as blk_recvmsg
+ * does, until at least one byte is queued (a short count is possible: the
+ * caller sends the rest), or the bound runs out (-1, EAGAIN). */
+ssize_t blk_sendmsg(int fd, const struct msghdr *msg, int flags, uint64_t timeout_us);
+
+/* blk_fd_closing - fd is about to be closed by someone else's close(2):
+ * the runtime drops whatever it keeps for it (green: the slot's event on it,
+ * which would otherwise outlive the fd and miss its number's next owner). */
+void blk_fd_closing(int fd);
 
 #endif

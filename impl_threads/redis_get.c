@@ -68,9 +68,7 @@ static int redis_get_task(struct thr_worker *w, uint64_t id, uint64_t *result)
 				 c->errstr[0] ? c->errstr : "connection lost");
 		return -1;
 	}
-	int rc = r->type == REDIS_REPLY_STRING
-			 ? redis_get_result(id, w->params->value_bytes, r->str, (size_t)r->len, result)
-			 : 1;
+	int rc = redis_get_reply(id, w->params->value_bytes, r, result, w->err, sizeof(w->err));
 	freeReplyObject(r);
 	return rc;
 }

@@ -69,8 +69,18 @@ int rpc_call(struct thr_worker *w, uint64_t id, uint32_t delay_us, uint64_t *dig
 			 rc > 0 ? "connection closed by the backend" : strerror(errno));
 		return -1;
 	}
-	if (wire_check_rep(rep, id, want) != 0)
+	int check = wire_check_rep(rep, id, want);
+	if (check == WIRE_REP_OUT_OF_STEP) {
+		snprintf(w->err, sizeof(w->err),
+			 "backend out of step: the reply to task %llu is not its reply (extra or "
+			 "doubled replies, or not bin/backend)", (unsigned long long)id);
+		return -1;
+	}
+	if (check != 0) {
+		snprintf(w->err, sizeof(w->err), "backend: a wrong reply to task %llu",
+			 (unsigned long long)id);
 		return 1;
+	}
 	*digest = want;
 	return 0;
 }

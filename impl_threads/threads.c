@@ -39,6 +39,7 @@
 #include "../harness/runtime/tally.h"
 #include "threads.h"
 #include "threads_pool.h"
+#include "threads_serve.h"
 #include "worker.h"
 
 /* The registry, as this model sees it: threads_NAME for every line. */
@@ -328,7 +329,15 @@ static int threads_run(const struct run_config *cfg, struct run_result *res)
 	return run_fault_report(&run.fault, res);
 }
 
+static int threads_serve(const struct run_config *cfg, struct run_result *res)
+{
+	if (cfg->pool)
+		return thr_serve_pool(ops_table[cfg->wl_index], cfg, cfg->pool, res);
+	return thr_serve_threads(ops_table[cfg->wl_index], cfg, res);
+}
+
 const struct model model_impl = {
 	.name = "threads",
 	.run = threads_run,
+	.serve = threads_serve,
 };

@@ -89,8 +89,11 @@ int thr_pool_worker_run(struct thr_pool *p, const struct threads_ops *ops, struc
 		if (run_fault_stopped(fault))
 			break;
 		uint64_t next, next_arrival;
-		if (thr_task_run(ops, w, p->d, h, t, id, arrival, &now, &next, &next_arrival) < 0)
+		int rc = thr_task_run(ops, w, p->d, h, t, id, arrival, &now, &next, &next_arrival);
+		if (rc < 0)
 			return -1;
+		if (rc > 0)
+			run_error_note(fault, w->err); /* the run's first error, if it is */
 		id = swap(p, next, next_arrival, &arrival);
 		/* Read again even when it did not wait: the lock may have been
 		 * held, and a task timed from before it (blk_sleep_from) would

@@ -47,8 +47,11 @@ int thr_worker_run(const struct threads_ops *ops, struct thr_worker *w, struct d
 			now = clock_now_ns();
 		}
 		uint64_t next;
-		if (thr_task_run(ops, w, d, h, t, id, arrival, &now, &next, &arrival) < 0)
+		int rc = thr_task_run(ops, w, d, h, t, id, arrival, &now, &next, &arrival);
+		if (rc < 0)
 			return -1;
+		if (rc > 0)
+			run_error_note(fault, w->err); /* the run's first error, if it is */
 		id = next;
 		if (h->between && id < d->tasks && h->between(h->record_arg))
 			now = clock_now_ns();

@@ -57,7 +57,9 @@ for lib in $(registry_libs); do
 	need "$(deb_for "$lib")" pkg-config --exists "$lib"
 done
 need libcmocka-dev test -f /usr/include/cmocka.h
+need libhttp-parser-dev test -f /usr/include/http_parser.h # serve mode's HTTP (no .pc file)
 need hyperfine command -v hyperfine
+need wrk command -v wrk # the serve section's independent check on bin/load (serve.py)
 need gnuplot-nox command -v gnuplot
 need python3 command -v python3
 need redis-server command -v redis-server # redis_get's server, started by each run itself
@@ -75,6 +77,9 @@ if [ "$MODE" = sanitize ]; then # make sanitize, make fuzz
 	need libclang-rt-14-dev sh -c \
 		'test -f "$(clang -print-runtime-dir)/libclang_rt.fuzzer-$(uname -m).a"'
 	need valgrind command -v valgrind
+fi
+if [ "$MODE" = web ]; then # tests/test_web.sh: index.html loaded in a real browser
+	need chromium command -v chromium
 fi
 if [ "$MODE" = fleet ]; then # tests/test_fleet.sh: a Slurm cluster of its own on this machine
 	need slurm-wlm command -v slurmctld

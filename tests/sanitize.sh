@@ -2,8 +2,9 @@
 # sanitize.sh - `make sanitize`: the tests again under the sanitizers.
 #
 #   ASan+UBSan  the cmocka tests, then test_models.sh (c = 1 and 64; its
-#               c = 10,000 is test_models_big.sh's, not run here) and
+#               c = 10,000 is test_models_big.sh's, not run here),
 #               test_backend.sh (TVSA_SMALL=1: not its 20,000 connections)
+#               and test_load.sh (bin/load against its fault-injecting peer)
 #               on the sanitized binaries
 #   TSan        every pair on bin/threads, bin/async --loops 2 (and --workers 2
 #               where the hybrid model exists), bin/green --loops 2 and
@@ -99,6 +100,7 @@ done
 export TVSA_BIN="$B/asan/bin" TVSA_SMALL=1
 suite test_models.sh timeout $TIMEOUT sh "$ROOT/tests/test_models.sh"
 suite test_backend.sh timeout $TIMEOUT sh "$ROOT/tests/test_backend.sh"
+suite test_load.sh timeout $TIMEOUT sh "$ROOT/tests/test_load.sh"
 unset TVSA_BIN TVSA_SMALL
 reports asan
 

@@ -65,6 +65,21 @@ static void test_good(void **state)
 	assert_null(c.hist_out);
 	assert_int_equal(parse("uring", &c, err, "mixed", "--hist-out", "h.jsonl", NULL), 0);
 	assert_string_equal(c.hist_out, "h.jsonl");
+	assert_false(c.serve);
+	assert_int_equal(parse("async", &c, err, "io_sleep", "--serve", "0", "--loops", "4",
+			       "--bind", "0.0.0.0", "--ready-fd", "3", "--accept", "shared", NULL),
+			 0);
+	assert_true(c.serve);
+	assert_int_equal(c.serve_port, 0);
+	assert_int_equal(c.loops, 4); /* no -c to exceed: a server has no slots to fill */
+	assert_string_equal(c.bind, "0.0.0.0");
+	assert_int_equal(c.ready_fd, 3);
+	assert_int_equal(c.accept_reuseport, 0);
+	assert_int_equal(parse("green", &c, err, "io_sleep", "--serve", "8080", NULL), 0);
+	assert_string_equal(c.bind, "127.0.0.1");
+	assert_int_equal(c.ready_fd, -1);
+	assert_int_equal(c.accept_reuseport, -1);
+	assert_false(c.timeout_set);
 	assert_int_equal(parse("async", &c, err, "--list", NULL), 0);
 	assert_int_equal(c.action, CLI_LIST);
 	assert_int_equal(parse("async", &c, err, "--help", NULL), 0);
@@ -115,6 +130,16 @@ static void test_bad(void **state)
 		{ { "x", "--timer-slack-ns", "1000000001", NULL }, "uring", "out of range" },
 		{ { "x", "--pool", "0", NULL }, "threads", "out of range" },
 		{ { "x", "--pool", "8", NULL }, "green", "applies to bin/threads" },
+		{ { "x", "--serve", "65536", NULL }, "threads", "out of range" },
+		{ { "x", "--bind", "127.0.0.1", NULL }, "async", "--serve only" },
+		{ { "x", "--serve", "0", "--bind", "1.2.3", NULL }, "async", "IPv4" },
+		{ { "x", "--serve", "0", "--bind", "localhost", NULL }, "green", "IPv4" },
+		{ { "x", "--serve", "0", "--accept", "any", NULL }, "async", "reuseport" },
+		{ { "x", "--serve", "0", "-c", "4", NULL }, "threads", "does not apply" },
+		{ { "x", "--serve", "0", "-n", "4", NULL }, "uring", "does not apply" },
+		{ { "x", "--serve", "0", "--rate", "4", NULL }, "async", "does not apply" },
+		{ { "x", "--serve-requests", "4", NULL }, "threads", "--serve only" },
+		{ { "x", "--nofile", "8", NULL }, "threads", "out of range" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *argv[8] = { "prog" };

@@ -6,10 +6,15 @@
 #    limit) is a failed run with its reason;
 #  - where io_uring is unavailable uring fails in one line saying so;
 #  - their options, --help and JSON model names;
-#  - a slot on green costs at most a quarter of a thread's memory.
+#  - a slot on green costs at most a quarter of a thread's memory;
+#  - a coroutine asleep in a blocking call the hooks do not know fails the
+#    run naming the call (the watchdog), one the hooks cannot wait on fails
+#    it too, and a coroutine busy on the CPU for longer is not flagged.
 # Test hooks (not user options): TVSA_STACK_OVERFLOW=1 makes slot 0 recurse
 # into its guard page; TVSA_URING_FAIL=1 makes ring set-up fail as if
-# io_uring_queue_init had returned -ENOSYS.
+# io_uring_queue_init had returned -ENOSYS; TVSA_UNHOOKED=recvfrom (a raw
+# system call), select (libc's, not hooked) or poll2 (poll on two
+# descriptors) makes slot 0 block in it on a socket that never answers.
 . "$(dirname "$0")/lib.sh"
 
 # fails_with LABEL PATTERN COMMAND...: exit 3, one stderr line matching PATTERN.
@@ -50,6 +55,25 @@ left=$(find /sys/fs/cgroup -maxdepth 6 -type d -name "tvsa-*" 2>/dev/null | whil
 	kill -0 "${d##*tvsa-}" 2>/dev/null || echo "$d"
 done)
 check "no memory cgroup left behind by an overflow${left:+ ($left)}" [ -z "$left" ]
+
+for m in green uring; do
+	fails_with "$m: a raw recvfrom system call in a coroutine, named" \
+		"blocked its loop in recvfrom for at least [0-9]* ms: a blocking call the runtime does not hook" \
+		env TVSA_UNHOOKED=recvfrom "$BIN/$m" io_sleep -c 4 -n 8 --json
+	check "$m: ... and the stats line says so (status failed, the call in its reason)" \
+		python3 -c 'import json, sys; o = json.loads(open(sys.argv[1]).readline())
+sys.exit(0 if o["status"] == "failed" and "in recvfrom" in o["reason"] else 1)' "$SCRATCH/out"
+	fails_with "$m --loops 2: libc's select in a coroutine (slot 0, in set-up), named" \
+		"blocked its loop in [a-z0-9]*select[0-9]* for at least" \
+		env TVSA_UNHOOKED=select "$BIN/$m" io_sleep -c 4 -n 8 --loops 2
+	fails_with "$m: poll on two descriptors in a coroutine (hooked, not supported)" \
+		"called poll on several descriptors" env TVSA_UNHOOKED=poll2 "$BIN/$m" cpu_hash -c 2 -n 4
+	# About 6 million rounds (~300 ms of CPU) per task on the loop: working,
+	# not asleep in a system call, so no failure however long it takes.
+	out=$("$BIN/$m" cpu_hash -c 1 -n 2 --work 6000000 --json 2>"$SCRATCH/err")
+	check "$m: a task on the CPU longer than the watchdog's bound is not flagged ($(head -c 200 "$SCRATCH/err"))" \
+		[ "$(json_field "$out" done 2>/dev/null)" = 2 ]
+done
 
 fails_with "uring without io_uring (TVSA_URING_FAIL=1)" \
 	"io_uring_queue_init: Function not implemented (io_uring unavailable" \

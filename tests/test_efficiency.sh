@@ -35,7 +35,7 @@ sweep() {
 	name=$1
 	shift
 	env TVSA_BIN="$SCRATCH/bin" "$@" python3 "$ROOT/harness/sweep/bench.py" --quick \
-		--workloads io_sleep --models threads,async --concurrency 64 --no-rate --quiet \
+		--workloads io_sleep --models threads,async --concurrency 64 --no-rate --no-serve --quiet \
 		--results "$SCRATCH/$name" >"$SCRATCH/$name.out" 2>"$SCRATCH/$name.err"
 }
 # flag DIR MODEL: "flag ratio cpu_ns" of the model's io_sleep row of efficiency.csv.

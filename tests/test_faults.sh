@@ -177,7 +177,7 @@ PY
 }
 R="$SCRATCH/sweep-nofile"
 timeout -k 2 60 prlimit --nofile=200:200 python3 "$ROOT/harness/sweep/bench.py" --quick --no-report \
-	--quiet --workloads io_backend --models threads,async --concurrency 1,500 \
+	--no-serve --quiet --workloads io_backend --models threads,async --concurrency 1,500 \
 	--results "$R" >/dev/null 2>"$SCRATCH/sweep.err"
 rc=$?
 check "sweep under RLIMIT_NOFILE=200 exits 0 (exit $rc: $(tail -1 "$SCRATCH/sweep.err"))" [ $rc = 0 ]
@@ -187,7 +187,7 @@ sweep_failed "$R" async 500 'c=500 needs a socket per in-flight task.*RLIMIT_NOF
 	"sweep: async c=500 failed (descriptor limit) as well" >>"$SCRATCH/sf.out"
 R="$NOBODY_DIR/sweep-nproc"
 timeout -k 2 60 $AS_NOBODY prlimit --nproc=300 env HOME="$NOBODY_DIR" \
-	python3 "$ROOT/harness/sweep/bench.py" --quick --no-report --quiet --workloads io_sleep \
+	python3 "$ROOT/harness/sweep/bench.py" --quick --no-report --no-serve --quiet --workloads io_sleep \
 	--models threads,async --concurrency 1,1000 --results "$R" >/dev/null 2>"$SCRATCH/sweep.err"
 rc=$?
 check "sweep under RLIMIT_NPROC=300 exits 0 (exit $rc: $(tail -1 "$SCRATCH/sweep.err"))" [ $rc = 0 ]
@@ -256,7 +256,7 @@ import os, signal, subprocess, sys, time
 res, tag = sys.argv[1], sys.argv[2]
 env = dict(os.environ, TVSA_FAULT_TAG=tag, TVSA_RUN_TIMEOUT_S="1")
 p = subprocess.Popen([sys.executable, os.path.join(os.environ["ROOT"], "harness", "sweep", "bench.py"),
-                      "--quick", "--no-report", "--quiet", "--workloads", "io_sleep",
+                      "--quick", "--no-report", "--no-serve", "--quiet", "--workloads", "io_sleep",
                       "--models", "threads,async", "--concurrency", "1,2", "--results", res],
                      env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 def find(binary, counted):
@@ -386,10 +386,10 @@ for how in "SIGINT make" "SIGTERM sweep"; do
 	ln -s previous "$R/latest"
 	sig=${how% *}
 	if [ "${how#* }" = make ]; then
-		set -- $MAKE_CLEAN -s --no-print-directory -C "$ROOT" bench QUICK=1 QUIET=1 OUT="$R" \
+		set -- $MAKE_CLEAN -s --no-print-directory -C "$ROOT" bench QUICK=1 QUIET=1 SERVE=0 OUT="$R" \
 			WORKLOADS=io_backend CONCURRENCY=1,16,256
 	else
-		set -- python3 "$ROOT/harness/sweep/bench.py" --quick --quiet --results "$R" \
+		set -- python3 "$ROOT/harness/sweep/bench.py" --quick --quiet --no-serve --results "$R" \
 			--workloads io_backend --concurrency 1,16,256
 	fi
 	TVSA_TAGGED_PY="$ROOT/tests/tagged.py" timeout -k 2 90 python3 "$SCRATCH/sig.py" "$R" "sig-$$-${how#* }" "$sig" "$@" \

@@ -43,7 +43,9 @@ one_line_exit() {
 
 # A fake backend on a free port: python3 fake.py MODE prints the port, then
 # serves.  silent: listens, never accepts or answers.  garbage: answers
-# each request with 24 zero bytes (a reply that fails verification).
+# each request with 24 zero bytes (not a reply at all: out of step).
+# wrong: answers each request with a reply to it (magic, id) carrying a
+# wrong digest (a reply that fails verification: a task error).
 cat >"$SCRATCH/fake.py" <<'PY'
 import socket, sys, threading
 mode = sys.argv[1]
@@ -62,8 +64,11 @@ def garbage(c):
             return
         buf += d
         while len(buf) >= 56:
-            buf = buf[56:]
-            c.sendall(bytes(24))
+            req, buf = buf[:56], buf[56:]
+            if mode == "wrong":   # magic "TVBR", status 0, the request's id, digest 0
+                c.sendall(b"TVBR" + bytes(4) + req[8:16] + bytes(8))
+            else:
+                c.sendall(bytes(24))
 while True:
     if mode == "silent":
         threading.Event().wait()
@@ -412,16 +417,22 @@ else
 fi
 
 # 7. Every task failed (a backend whose replies all fail verification): no
-# task done is a failed run on every model, with one line naming it.
-fake_backend garbage
-for m in threads async green uring; do
-	timeout -k 2 $LIMIT_S "$BIN/$m" io_backend -c 2 -n 40 --backend "127.0.0.1:$FPORT" \
-		>"$SCRATCH/out" 2>"$SCRATCH/err"
-	rc=$?
-	one_line_exit 3 'no task done' "7: $m io_backend, every reply wrong"
+# task done is a failed run on every model, with one line naming it and its
+# first error; a peer that sends what is not a reply at all is out of step:
+# the run fails at once, naming it.
+for mode in wrong garbage; do
+	fake_backend $mode
+	want='no task done.*first: backend: a wrong reply'
+	[ $mode = garbage ] && want='backend out of step'
+	for m in threads async green uring; do
+		timeout -k 2 $LIMIT_S "$BIN/$m" io_backend -c 2 -n 40 --backend "127.0.0.1:$FPORT" \
+			>"$SCRATCH/out" 2>"$SCRATCH/err"
+		rc=$?
+		one_line_exit 3 "$want" "7: $m io_backend, every reply $mode"
+	done
+	kill $FPID
+	wait $FPID 2>/dev/null
 done
-kill $FPID
-wait $FPID 2>/dev/null
 
 # 8, checked: every model gave up on the silent backend by itself.
 wait $SILENT_JOBS

@@ -17,13 +17,16 @@ python3 "$ROOT/tests/fixture_runs.py" "$SCRATCH/fx" >/dev/null || not_ok "fixtur
 # machine NAME FIXTURE LABEL KERNEL COMPLETE: a copy of a fixture as one machine's run.
 machine() {
 	cp -r "$SCRATCH/fx/$2" "$SCRATCH/$1"
-	python3 - "$SCRATCH/$1/meta.json" "$3" "$4" "$5" <<'PY'
-import json, sys
+	python3 - "$SCRATCH/$1/meta.json" "$3" "$4" "$5" "$ROOT" <<'PY'
+import json, os, sys
+sys.path.insert(0, sys.argv[5])
+from harness.sweep.rundir import results_seal   # resealed, as the sweep seals
 p, label, kernel, complete = sys.argv[1:5]
 m = json.load(open(p))
 m["fleet"] = {"label": label, "job_id": None}
 m["host"].update(kernel=kernel, mitigations={"spectre_v2": "Mitigation: Retpolines"})
 m["complete"] = complete == "1"
+m["results_csv"] = results_seal(os.path.join(os.path.dirname(p), "results.csv"))
 json.dump(m, open(p, "w"))
 PY
 }
@@ -39,8 +42,8 @@ $MX --runs "$SCRATCH/x86,$SCRATCH/x86b" --out "$SCRATCH/m2" 2>"$SCRATCH/m2.err"
 check "matrix of two x86 runs (replicas): exit 0" [ $? = 0 ]
 $MX --runs "$SCRATCH/riscv" --out "$SCRATCH/m3" 2>"$SCRATCH/m3.err"
 rc=$?
-check "matrix of an incomplete run alone: exit 1, says it is missing" \
-	sh -c "[ $rc = 1 ] && grep -q 'missing riscv' '$SCRATCH/m3.err' && [ -s '$SCRATCH/m3/matrix.md' ]"
+check "matrix of an incomplete run alone: exit 3, says it is missing" \
+	sh -c "[ $rc = 3 ] && grep -q 'missing riscv' '$SCRATCH/m3.err' && [ -s '$SCRATCH/m3/matrix.md' ]"
 
 python3 - "$ROOT" "$SCRATCH" >"$SCRATCH/checks.out" 2>&1 <<'PY'
 import json, os, sys

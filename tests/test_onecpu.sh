@@ -11,7 +11,7 @@
 
 RES="$SCRATCH/results"
 python3 "$ROOT/harness/sweep/bench.py" --quick --onecpu --concurrency 16 --workloads cpu_hash,io_backend \
-	--models threads,async --no-rate --no-report --quiet --results "$RES" 2>"$SCRATCH/sweep.err"
+	--models threads,async --no-rate --no-serve --no-report --quiet --results "$RES" 2>"$SCRATCH/sweep.err"
 rc=$?
 check "tiny sweep with its one-CPU section exits 0 (exit $rc: $(tail -1 "$SCRATCH/sweep.err"))" [ $rc = 0 ]
 RUN="$RES/latest"

@@ -2,7 +2,10 @@
 # test_real_peers.sh - the pairs with real peers and files: redis_get against
 # the run's own redis-server (started and stopped by the run itself: no
 # server left behind; 10,000 connections on one loop; a server that dies
-# fails the run with a reason) and against one given with --redis;
+# fails the run with a reason, on every model, the coroutine ones through
+# hiredis's blocking API as hooked; one that hangs fails it after
+# --io-timeout-s, SO_RCVTIMEO honoured by the hooks) and against one given
+# with --redis;
 # file_read's data file (made once and reused, cold and warm alike in
 # checksum, the cold one dropped from the page cache, a short disk refused
 # in one line).  Equal checksums across models are test_models.sh's.
@@ -50,8 +53,26 @@ for _ in $(seq 50); do
 done
 a=$(json_field "$(run threads redis_get -c 8 -n 800 --redis 127.0.0.1:$PORT)" checksum)
 b=$(json_field "$(run async redis_get -c 8 -n 800 --redis 127.0.0.1:$PORT)" checksum)
-check "--redis 127.0.0.1:$PORT: both models, equal checksums ($a $b)" [ -n "$a" -a "$a" = "$b" ]
-for m in threads async; do
+g=$(json_field "$(run green redis_get -c 8 -n 800 --loops 2 --redis 127.0.0.1:$PORT)" checksum)
+u=$(json_field "$(run uring redis_get -c 8 -n 800 --redis 127.0.0.1:$PORT)" checksum)
+check "--redis 127.0.0.1:$PORT: threads, async, green --loops 2, uring: equal checksums ($a $b $g $u)" \
+	[ -n "$a" -a "$a" = "$b" -a "$a" = "$g" -a "$a" = "$u" ]
+# A server that stops answering (SIGSTOP): every GET waits out its bound,
+# hiredis's SO_RCVTIMEO (--io-timeout-s 1), and the run fails saying so,
+# on the coroutine models as on threads (the hooks keep the bound).
+for m in threads green uring; do
+	"$BIN/$m" redis_get -c 4 -n 100000000 --io-timeout-s 1 --redis "127.0.0.1:$PORT" \
+		>/dev/null 2>"$SCRATCH/err" &
+	pid=$!
+	sleep 0.5
+	kill -STOP "$RPID"
+	wait "$pid"
+	rc=$?
+	kill -CONT "$RPID"
+	check "$m: redis-server hung mid-run: exit 3 naming the bound ($(cat "$SCRATCH/err"))" \
+		sh -c "[ $rc = 3 ] && grep -q 'no reply in 1 s' '$SCRATCH/err'"
+done
+for m in threads async green uring; do
 	"$BIN/$m" redis_get -c 4 -n 100000000 --redis "127.0.0.1:$PORT" >/dev/null 2>"$SCRATCH/err" &
 	pid=$!
 	sleep 0.5

@@ -9,9 +9,11 @@
 # (rpc_cpu_us); and the figures drawn either way.  Asserts on data.
 . "$(dirname "$0")/lib.sh"
 
-python3 - "$SCRATCH" <<'PY'
+python3 - "$SCRATCH" "$ROOT" <<'PY'
 import csv, json, os, sys
 out = sys.argv[1]
+sys.path.insert(0, sys.argv[2])
+from harness.sweep.rundir import results_seal   # sealed, as the sweep seals
 COLS = ["workload", "model", "concurrency", "status", "reason", "tasks", "window_tasks", "runs",
         "work", "delay_us", "throughput", "throughput_min", "throughput_max", "throughput_cv",
         "p50_us", "p50_us_min", "p50_us_max", "p90_us", "p99_us", "p99_us_min", "p99_us_max",
@@ -66,6 +68,7 @@ def run(name, new_columns, source="cgroup-v2"):
         w.writeheader()
         w.writerows(rows)
     meta = {"run_id": name, "complete": True, "host": {"cores": 2},
+            "results_csv": results_seal(os.path.join(d, "results.csv")),
             "models": ["threads", "async"], "params": {"runs": 3, "placement": "shared"},
             "workloads": {"io_backend": {"kind": "io", "work": 0, "delay_us": 1000,
                                          "needs_backend": True, "summary": "rpc"}}}

@@ -115,7 +115,7 @@ before=$(veth_bytes)
 RES="$SCRATCH/res"
 start=$(date +%s)
 in_c make -C "$ROOT" --no-print-directory -s bench QUICK=1 BACKEND="$ADDR_B:$PORT" \
-	WORKLOADS=io_backend,mixed MODELS=threads,async CONCURRENCY=1,32 RATE=0 ONECPU=0 QUIET=1 \
+	WORKLOADS=io_backend,mixed MODELS=threads,async CONCURRENCY=1,32 RATE=0 ONECPU=0 SERVE=0 QUIET=1 \
 	OUT="$RES" >"$SCRATCH/sweep.out" 2>"$SCRATCH/sweep.err"
 rc=$?
 after=$(veth_bytes)

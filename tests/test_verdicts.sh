@@ -125,9 +125,11 @@ say(len(heads) == 2 and all("How sure" in h and "In one sentence" in h for h in 
 PY
 
 # ---- compare.py -------------------------------------------------------------
-python3 - "$SCRATCH" <<'PY'
+python3 - "$SCRATCH" "$ROOT" <<'PY'
 import csv, json, os, shutil, sys
 out = sys.argv[1]
+sys.path.insert(0, os.path.join(sys.argv[2], "tests"))
+from fixture_runs import reseal   # the copies are edited on purpose: sealed again
 SCALED = {"throughput": ("throughput", "throughput_min", "throughput_max"),
           "p99_us": ("p99_us", "p99_us_min", "p99_us_max")}
 
@@ -148,6 +150,7 @@ def variant(name, src, key, k, widen=None):
         w = csv.DictWriter(f, rows[0].keys())
         w.writeheader()
         w.writerows(rows)
+    reseal(d)
     sd = os.path.join(d, "stats")
     for fn in os.listdir(sd) if os.path.isdir(sd) else ():
         lines = [json.loads(x) for x in open(os.path.join(sd, fn))]
@@ -178,6 +181,7 @@ with open(os.path.join(p, "results.csv"), "w", newline="") as f:
     w = csv.DictWriter(f, rows[0].keys())
     w.writeheader()
     w.writerows(rows)
+reseal(p)
 with open(os.path.join(out, "expect"), "w") as f:
     f.write("%d %d\n" % (len(doubled), sum(r["status"] == "ok" for r in doubled)))
 PY

@@ -27,10 +27,10 @@ static void test_roundtrip(void **state)
 	unsigned char rep[WIRE_REP_LEN];
 	wire_encode_rep(rep, r.id, d);
 	assert_int_equal(wire_check_rep(rep, 1234, want), 0);
-	assert_int_equal(wire_check_rep(rep, 1235, want), -1);
-	assert_int_equal(wire_check_rep(rep, 1234, want ^ 1), -1);
+	assert_int_equal(wire_check_rep(rep, 1235, want), WIRE_REP_OUT_OF_STEP);
+	assert_int_equal(wire_check_rep(rep, 1234, want ^ 1), WIRE_REP_WRONG);
 	rep[0] ^= 1;
-	assert_int_equal(wire_check_rep(rep, 1234, want), -1);
+	assert_int_equal(wire_check_rep(rep, 1234, want), WIRE_REP_OUT_OF_STEP);
 }
 
 /* Every proper prefix of a good request asks for more. */

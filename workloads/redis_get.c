@@ -11,6 +11,7 @@
  * that happens to agree.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,6 @@
 #include "redis_get.h"
 
 #define VALUE_SEED 0x7265646973676574ULL /* "redisget": the values' content */
-#define PREPARE_TIMEOUT_S 10             /* set-up gives up after this */
 #define PIPELINE 256                     /* SETs in flight while writing the keys */
 
 uint64_t redis_get_keys(uint64_t value_bytes)
@@ -61,6 +61,28 @@ int redis_get_result(uint64_t id, uint64_t value_bytes, const char *value, size_
 	return 0;
 }
 
+int redis_get_reply(uint64_t id, uint64_t value_bytes, const struct redisReply *r,
+		    uint64_t *result, char *why, size_t whylen)
+{
+	if (r->type == REDIS_REPLY_STRING) {
+		if (redis_get_result(id, value_bytes, r->str, (size_t)r->len, result) == 0)
+			return 0;
+		snprintf(why, whylen, "redis: GET of task %llu's key: %s",
+			 (unsigned long long)id,
+			 (uint64_t)r->len != value_bytes ? "a value of the wrong size"
+							 : "a value not the one set-up wrote");
+	} else if (r->type == REDIS_REPLY_NIL) {
+		snprintf(why, whylen,
+			 "redis: GET of task %llu's key: no such key (evicted by maxmemory, "
+			 "or flushed, since set-up wrote it?)", (unsigned long long)id);
+	} else if (r->type == REDIS_REPLY_ERROR) {
+		snprintf(why, whylen, "redis: GET: error reply: %.120s", r->str);
+	} else {
+		snprintf(why, whylen, "redis: GET: a reply of type %d, not a string", r->type);
+	}
+	return 1;
+}
+
 void redis_get_host(const struct wl_params *p, char out[REDIS_GET_HOST_MAX], int *port)
 {
 	if (!inet_ntop(AF_INET, &p->peer.sin_addr, out, REDIS_GET_HOST_MAX))
@@ -75,7 +97,8 @@ static int redis_get_prepare(const struct wl_params *p, char *err, size_t errlen
 	char host[REDIS_GET_HOST_MAX];
 	int port;
 	redis_get_host(p, host, &port);
-	struct timeval tv = { PREPARE_TIMEOUT_S, 0 };
+	/* Set-up waits as long as a task may (--io-timeout-s), no longer. */
+	struct timeval tv = { (time_t)p->io_timeout_s, 0 };
 	redisContext *c = redisConnectWithTimeout(host, port, tv);
 	if (!c || c->err) {
 		snprintf(err, errlen, "redis %s:%d: %s", host, port, c ? c->errstr : "out of memory");
@@ -100,8 +123,15 @@ static int redis_get_prepare(const struct wl_params *p, char *err, size_t errlen
 		}
 		redisReply *r = NULL;
 		if (redisGetReply(c, (void **)&r) != REDIS_OK || !r || r->type == REDIS_REPLY_ERROR) {
-			snprintf(err, errlen, "redis %s:%d: SET: %s", host, port,
-				 r ? r->str : c->errstr);
+			if (r)
+				snprintf(err, errlen, "redis %s:%d: SET: %s", host, port, r->str);
+			else if (c->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK))
+				snprintf(err, errlen,
+					 "redis %s:%d: SET: no reply in %llu s (--io-timeout-s): "
+					 "is it a redis-server, and alive?",
+					 host, port, (unsigned long long)p->io_timeout_s);
+			else
+				snprintf(err, errlen, "redis %s:%d: SET: %s", host, port, c->errstr);
 			rc = -1;
 		}
 		freeReplyObject(r);
@@ -131,9 +161,5 @@ const struct wl_info wl_info_redis_get = {
 	.max_concurrency = 10000,
 	.floor = { .declared = 1, .round_trips = 1 },
 	.claims = "io,memory,tyma",
-	.coro_unsupported = "hiredis's blocking API does its own reads on a blocking socket, "
-			    "so one waiting coroutine would stall every other on its loop "
-			    "(a real limit of green threads in C: every library must go "
-			    "through the runtime's waits)",
 	.prepare = redis_get_prepare,
 };

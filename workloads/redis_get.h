@@ -38,6 +38,17 @@ size_t redis_get_key(uint64_t id, uint64_t value_bytes, char *out);
 int redis_get_result(uint64_t id, uint64_t value_bytes, const char *value, size_t len,
 		     uint64_t *result);
 
+struct redisReply;
+
+/*
+ * redis_get_reply - redis_get_result on a GET's reply r (either API's: both
+ * hand back a redisReply), with why a failed task failed in why: a missing
+ * key (evicted by maxmemory, or flushed), an error reply, a value of the
+ * wrong size or content.  0 with *result set, or 1 (a counted task error).
+ */
+int redis_get_reply(uint64_t id, uint64_t value_bytes, const struct redisReply *r,
+		    uint64_t *result, char *why, size_t whylen);
+
 /* redis_get_host - params->peer's address as text, for hiredis. */
 void redis_get_host(const struct wl_params *p, char out[REDIS_GET_HOST_MAX], int *port);
 

@@ -95,7 +95,7 @@ uint64_t wire_client_req(unsigned char out[WIRE_CLIENT_REQ_LEN], uint64_t id, ui
 
 int wire_check_rep(const unsigned char rep[WIRE_REP_LEN], uint64_t id, uint64_t digest)
 {
-	if (get32(rep) != WIRE_REP_MAGIC || get32(rep + 4) != 0)
-		return -1;
-	return get64(rep + 8) == id && get64(rep + 16) == digest ? 0 : -1;
+	if (get32(rep) != WIRE_REP_MAGIC || get64(rep + 8) != id)
+		return WIRE_REP_OUT_OF_STEP;
+	return get32(rep + 4) == 0 && get64(rep + 16) == digest ? 0 : WIRE_REP_WRONG;
 }

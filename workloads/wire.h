@@ -69,9 +69,15 @@ void wire_encode_rep(unsigned char out[WIRE_REP_LEN], uint64_t id, uint64_t dige
 uint64_t wire_client_req(unsigned char out[WIRE_CLIENT_REQ_LEN], uint64_t id, uint32_t delay_us);
 
 /*
- * wire_check_rep - verify a reply against what was asked.
- * Returns 0 when magic, status, id and digest all match, else -1.
+ * wire_check_rep - verify a reply against what was asked.  Returns 0 when
+ * magic, status, id and digest all match; WIRE_REP_WRONG when it is a reply
+ * to this request that is wrong (status, digest: a task error);
+ * WIRE_REP_OUT_OF_STEP when it is not a reply to this request at all (bad
+ * magic, another id: the peer sent extra or doubled replies, or is not
+ * bin/backend), after which nothing more on the connection can be trusted.
  */
+#define WIRE_REP_WRONG (-1)
+#define WIRE_REP_OUT_OF_STEP (-2)
 int wire_check_rep(const unsigned char rep[WIRE_REP_LEN], uint64_t id, uint64_t digest);
 
 #endif

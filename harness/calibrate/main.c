@@ -263,11 +263,43 @@ static void write_csv(FILE *f, const double *values, char whats[][CAL_WHAT_MAX])
 	}
 }
 
-/* write_out - the CSV to path through a temporary file and rename.
- * 0, or -1 with err set (the temporary file removed). */
+/* write_through - the CSV into path as it is (a device or a FIFO: util.h's
+ * UTIL_OUT_THROUGH), never renamed over.  0, or -1 with err set. */
+static int write_through(const char *path, const double *values, char whats[][CAL_WHAT_MAX],
+			 char *err, size_t errlen)
+{
+	int fd = util_open_out(path, 0);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!f) {
+		snprintf(err, errlen, "cannot write %.160s: %s", path,
+			 errno == ENXIO ? "a FIFO with no reader" : strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	write_csv(f, values, whats);
+	int bad = fflush(f) != 0;
+	int saved = errno;
+	if (fclose(f) != 0 && !bad) {
+		bad = 1;
+		saved = errno;
+	}
+	if (bad)
+		snprintf(err, errlen, "cannot write %.160s: %s", path, strerror(saved));
+	return bad ? -1 : 0;
+}
+
+/* write_out - the CSV to path: a regular file (or a new one) through a
+ * temporary file and rename, a device or FIFO through itself (never
+ * replaced).  0, or -1 with err set (the temporary file removed). */
 static int write_out(const char *path, const double *values, char whats[][CAL_WHAT_MAX],
 		     char *err, size_t errlen)
 {
+	int how = util_out_check("--out", path, err, errlen);
+	if (how < 0)
+		return -1;
+	if (how == UTIL_OUT_THROUGH)
+		return write_through(path, values, whats, err, errlen);
 	char tmp[4096];
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
 		snprintf(err, errlen, "--out: path too long");
@@ -297,18 +329,23 @@ static int write_out(const char *path, const double *values, char whats[][CAL_WH
 	return 0;
 }
 
-/* check_out_dir - the folder of path exists and is writable, and path is not
- * a folder: checked before measuring, so a typo costs no time.  Exits 2. */
+/* check_out_dir - path may be written (util_out_check: not a folder, a
+ * socket, a FIFO nobody reads) and, when it is a file, its folder exists
+ * and is writable: checked before measuring, so a typo costs no time.
+ * Exits 2. */
 static void check_out_dir(const char *path)
 {
 	char dir[4096];
-	struct stat st;
+	char err[CAL_ERR_MAX];
 	if (!*path)
 		cal_fatal_usage("--out needs a file name%s", "");
 	if (strlen(path) >= sizeof(dir))
 		cal_fatal_usage("--out: path too long%s", "");
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		cal_fatal_usage("--out %s: is a directory", path);
+	int how = util_out_check("--out", path, err, sizeof(err));
+	if (how < 0)
+		cal_fatal_usage("%s", err);
+	if (how == UTIL_OUT_THROUGH)
+		return;
 	strcpy(dir, path);
 	char *slash = strrchr(dir, '/');
 	if (!slash)
@@ -317,6 +354,7 @@ static void check_out_dir(const char *path)
 		dir[1] = '\0';
 	else
 		*slash = '\0';
+	struct stat st;
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK) != 0)
 		cal_fatal_usage("--out: cannot write into the folder of %s", path);
 }

@@ -268,8 +268,12 @@ static int backend_round(int fd, uint64_t id, char *err, size_t errlen)
 			cal_io_error(err, errlen, "a round trip to the --backend");
 		return -1;
 	}
-	if (wire_check_rep(rep, id, digest) != 0) {
-		snprintf(err, errlen, "the --backend answered with a wrong reply (not bin/backend?)");
+	int check = wire_check_rep(rep, id, digest);
+	if (check != 0) {
+		snprintf(err, errlen, check == WIRE_REP_OUT_OF_STEP
+			 ? "the --backend is out of step: a reply that is not the one asked for "
+			   "(extra or doubled replies, or not bin/backend)"
+			 : "the --backend answered with a wrong reply (not bin/backend?)");
 		return -1;
 	}
 	return 0;

@@ -5,6 +5,7 @@
  * never silently 0 or wrapped; an unknown option is an error; an option given
  * twice is an error (the second one is usually a typo in a script).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -65,6 +66,14 @@ static int parse_hostport(const char *s, const char *what, char *host, size_t ho
 		return -1;
 	}
 	size_t hl = (size_t)(colon - s);
+	if (s[0] == '[' || memchr(s, ':', hl)) {
+		/* [::1]:P, or H:P:5: one colon is all an IPv4 HOST:PORT has. */
+		say(err, errlen, s[0] == '[' || memchr(s, ':', hl) != memrchr(s, ':', hl)
+				 ? "%s: '%s': IPv6 addresses are not supported (an IPv4 address or a "
+				   "host name, then :PORT)"
+				 : "%s: '%s' is not HOST:PORT (one colon)", what, s);
+		return -1;
+	}
 	if (hl >= hostlen) {
 		say(err, errlen, "%s: host name is too long", what);
 		return -1;
@@ -94,13 +103,15 @@ static int is_coro(const char *model)
 
 const char *cli_usage(const char *model)
 {
-	static char buf[4096];
+	static char buf[6144];
 	int threads = strcmp(model, "threads") == 0, async = strcmp(model, "async") == 0;
 	int coro = is_coro(model);
 	snprintf(buf, sizeof(buf),
 		 "usage: %s WORKLOAD [-c N] [-n TASKS] [options]\n"
+		 "       %s WORKLOAD --serve PORT [options]\n"
 		 "       %s --list [-v]\n"
-		 "Runs TASKS tasks of WORKLOAD with at most N in flight on %s, then exits.\n"
+		 "Runs TASKS tasks of WORKLOAD with at most N in flight on %s, then exits;\n"
+		 "or serves them over HTTP/1.1 (GET /WORKLOAD?id=N) until SIGTERM or SIGINT.\n"
 		 "  -c, --concurrency N   tasks in flight at most (default 1)\n"
 		 "  -n, --tasks TASKS     tasks to run (default %d)\n"
 		 "      --work N          CPU cost per task, in cpu_hash rounds (the pairs\n"
@@ -136,9 +147,16 @@ const char *cli_usage(const char *model)
 		 "      --file-mib N      size of the data file (default %d)\n"
 		 "      --cache MODE      warm (the file read into the page cache first) or cold\n"
 		 "                        (dropped from it before the clock: reads reach the device)\n"
+		 "Serving (--serve PORT: a task per request, the stats line at the stop):\n"
+		 "      --bind ADDR       listen on this IPv4 address (default " CLI_DEFAULT_BIND ")\n"
+		 "      --ready-fd FD     write the 'listening ADDR:PORT' line to FD, then close it\n"
+		 "      --serve-requests N  stop after N requests answered (tests)\n"
+		 "      --accept MODE     several loops: reuseport (a listener each, the default)\n"
+		 "                        or shared (one listener all of them watch)\n"
+		 "      --nofile N        set the descriptor limit to N (raising it needs root)\n"
 		 "      --list [-v]       print the registered workloads\n"
 		 "Exit status: 0 ok, 2 bad usage, 3 the run failed.\n",
-		 model, model,
+		 model, model, model,
 		 threads ? "one OS thread per in-flight task"
 		 : async ? "one libevent loop"
 		 : strcmp(model, "green") == 0
@@ -166,7 +184,8 @@ const char *cli_usage(const char *model)
 enum opt_id { O_C, O_N, O_WORK, O_DELAY, O_BACKEND, O_STACK, O_LOOPS, O_WORKERS, O_RATE,
 	      O_SLACK, O_POOL, O_JSON,
 	      O_STATS, O_HIST, O_TIMEOUT, O_IO_TIMEOUT, O_PIN, O_KMEM, O_REDIS, O_VALUE_BYTES, O_DATA_DIR,
-	      O_FILE_MIB, O_CACHE, O_LIST, O_VERBOSE, O_HELP, O_COUNT };
+	      O_FILE_MIB, O_CACHE, O_SERVE, O_BIND, O_READY_FD, O_SERVE_REQUESTS, O_ACCEPT,
+	      O_NOFILE, O_LIST, O_VERBOSE, O_HELP, O_COUNT };
 
 struct opt_def {
 	const char *lng;   /* --long name */
@@ -200,6 +219,12 @@ static const struct opt_def opts[O_COUNT] = {
 	[O_DATA_DIR] = { "data-dir", 0, 1, NULL, WL_OPT_DATA_FILE },
 	[O_FILE_MIB] = { "file-mib", 0, 1, NULL, WL_OPT_DATA_FILE },
 	[O_CACHE] = { "cache", 0, 1, NULL, WL_OPT_DATA_FILE },
+	[O_SERVE] = { "serve", 0, 1, NULL },
+	[O_BIND] = { "bind", 0, 1, NULL },
+	[O_READY_FD] = { "ready-fd", 0, 1, NULL },
+	[O_SERVE_REQUESTS] = { "serve-requests", 0, 1, NULL },
+	[O_ACCEPT] = { "accept", 0, 1, NULL },
+	[O_NOFILE] = { "nofile", 0, 1, NULL },
 	[O_LIST] = { "list", 0, 0, NULL },
 	[O_VERBOSE] = { "verbose", 'v', 0, NULL },
 	[O_HELP] = { "help", 'h', 0, NULL },
@@ -251,6 +276,71 @@ static int nonempty(const char *val, const char *why, const char **out, char *er
 	return 0;
 }
 
+/* apply_serve - the serving options, and --nofile. */
+static int apply_serve(struct cli_config *cfg, int id, const char *val, char *err, size_t errlen)
+{
+	uint64_t v;
+	struct in_addr a;
+	switch (id) {
+	case O_SERVE:
+		cfg->serve = 1;
+		if (cli_parse_u64(val, 0, 65535, "--serve", &v, err, errlen) != 0)
+			return -1;
+		cfg->serve_port = (uint16_t)v;
+		return 0;
+	case O_BIND:
+		if (strlen(val) >= sizeof(cfg->bind) || inet_pton(AF_INET, val, &a) != 1) {
+			say(err, errlen, "--bind: '%s' is not a dotted IPv4 address", val);
+			return -1;
+		}
+		snprintf(cfg->bind, sizeof(cfg->bind), "%s", val);
+		return 0;
+	case O_READY_FD:
+		if (cli_parse_u64(val, 0, CLI_MAX_FD, "--ready-fd", &v, err, errlen) != 0)
+			return -1;
+		cfg->ready_fd = (int)v;
+		return 0;
+	case O_SERVE_REQUESTS:
+		return cli_parse_u64(val, 1, CLI_MAX_TASKS, "--serve-requests",
+				     &cfg->serve_requests, err, errlen);
+	case O_ACCEPT:
+		if (strcmp(val, "reuseport") != 0 && strcmp(val, "shared") != 0) {
+			say(err, errlen, "--accept: '%s' is not reuseport or shared", val);
+			return -1;
+		}
+		cfg->accept_reuseport = strcmp(val, "reuseport") == 0;
+		return 0;
+	case O_NOFILE:
+		return cli_parse_u64(val, 16, CLI_MAX_NOFILE, "--nofile", &cfg->nofile, err,
+				     errlen);
+	}
+	return -1;
+}
+
+/* check_serve - the options that belong to one mode only, refused in the
+ * other.  0, or -1 with err set. */
+static int check_serve(const struct cli_config *cfg, const int *seen, char *err, size_t errlen)
+{
+	static const int serve_only[] = { O_BIND, O_READY_FD, O_SERVE_REQUESTS, O_ACCEPT };
+	static const int fanout_only[] = { O_C, O_N, O_RATE, O_HIST };
+	for (size_t i = 0; !cfg->serve && i < sizeof(serve_only) / sizeof(serve_only[0]); i++) {
+		if (seen[serve_only[i]]) {
+			say(err, errlen, "--%s applies to --serve only", opts[serve_only[i]].lng);
+			return -1;
+		}
+	}
+	for (size_t i = 0; cfg->serve && i < sizeof(fanout_only) / sizeof(fanout_only[0]); i++) {
+		if (seen[fanout_only[i]]) {
+			say(err, errlen,
+			    "--%s does not apply to --serve (the clients decide how many "
+			    "requests, and when)",
+			    opts[fanout_only[i]].lng);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int apply(struct cli_config *cfg, int id, const char *val, char *err, size_t errlen)
 {
 	switch (id) {
@@ -290,6 +380,7 @@ static int apply(struct cli_config *cfg, int id, const char *val, char *err, siz
 	case O_HIST:
 		return nonempty(val, "--hist-out: empty file name", &cfg->hist_out, err, errlen);
 	case O_TIMEOUT:
+		cfg->timeout_set = 1;
 		return cli_parse_u64(val, 1, CLI_MAX_TIMEOUT_S, "--timeout-s", &cfg->timeout_s,
 				     err, errlen);
 	case O_PIN:
@@ -341,6 +432,13 @@ static int apply(struct cli_config *cfg, int id, const char *val, char *err, siz
 	case O_JSON:
 		cfg->json = 1;
 		return 0;
+	case O_SERVE:
+	case O_BIND:
+	case O_READY_FD:
+	case O_SERVE_REQUESTS:
+	case O_ACCEPT:
+	case O_NOFILE:
+		return apply_serve(cfg, id, val, err, errlen);
 	case O_LIST:
 		cfg->action = CLI_LIST;
 		return 0;
@@ -368,6 +466,9 @@ int cli_parse(int argc, char **argv, const char *model, struct cli_config *cfg,
 	cfg->data_dir = CLI_DEFAULT_DATA_DIR;
 	cfg->file_mib = CLI_DEFAULT_FILE_MIB;
 	cfg->cache = WL_CACHE_WARM;
+	snprintf(cfg->bind, sizeof(cfg->bind), "%s", CLI_DEFAULT_BIND);
+	cfg->ready_fd = -1;
+	cfg->accept_reuseport = -1;
 
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
@@ -429,6 +530,10 @@ int cli_parse(int argc, char **argv, const char *model, struct cli_config *cfg,
 		say(err, errlen, "no workload given (try --list)");
 		return -1;
 	}
+	if (cfg->action == CLI_RUN && check_serve(cfg, seen, err, errlen) != 0)
+		return -1;
+	if (cfg->action == CLI_RUN && cfg->serve)
+		return 0; /* -c and -n are the fan-out's */
 	if (cfg->action == CLI_RUN && cfg->loops > cfg->concurrency) {
 		say(err, errlen, "--loops %llu exceeds -c %llu: a loop without a slot does nothing",
 		    (unsigned long long)cfg->loops, (unsigned long long)cfg->concurrency);

@@ -37,6 +37,10 @@
 #define CLI_DEFAULT_FILE_MIB 1024       /* --file-mib when not given: 1 GiB, past most caches */
 #define CLI_DEFAULT_DATA_DIR "/var/tmp/tvsa" /* --data-dir when not given: survives reboots,
 						  not a tmpfs (the device is what is read) */
+#define CLI_DEFAULT_BIND "127.0.0.1"    /* --bind when not given: this host only */
+#define CLI_ADDR_MAX 16                 /* "255.255.255.255" and its NUL */
+#define CLI_MAX_NOFILE 16777216ULL      /* --nofile: far past fs.nr_open's default (1 MiB) */
+#define CLI_MAX_FD 1048576ULL           /* --ready-fd: a descriptor number */
 
 /* What the command line asked for. */
 struct cli_config {
@@ -76,6 +80,16 @@ struct cli_config {
 				    refuses any the workload does not take */
 	const char *wl_opt_arg[CLI_WL_OPT_BITS]; /* per bit, the option that set it ("cache") */
 	int redis_set;           /* --redis given (only a WL_PEER_REDIS pair takes it) */
+	int timeout_set;         /* --timeout-s given (a server has no time limit unless asked) */
+	int serve;               /* --serve given: run as an HTTP server (harness/runtime/serve.h) */
+	uint16_t serve_port;     /* --serve PORT, 0: the kernel picks one */
+	char bind[CLI_ADDR_MAX]; /* --bind, dotted IPv4, default CLI_DEFAULT_BIND */
+	int ready_fd;            /* --ready-fd: the listening line goes there too; -1: none */
+	uint64_t serve_requests; /* --serve-requests: stop after this many answered; 0: never */
+	int accept_reuseport;    /* --accept reuseport (1) or shared (0): how loops share the port;
+				    -1: not given (the model's default) */
+	uint64_t nofile;         /* --nofile: RLIMIT_NOFILE set to this (soft and hard); 0: the
+				    default policy (util_raise_nofile) */
 };
 
 /*

@@ -18,6 +18,8 @@
 #define CHUNK_BYTES (1u << 20)         /* write and warm in 1 MiB pieces */
 #define SPACE_SLACK_MIB 64             /* leave this much free beyond the file */
 #define MIB (1024ULL * 1024ULL)
+#define COLD_MAX_CACHED_PCT 50.0       /* --cache cold: more still cached after the drop
+					  is not cold (tmpfs keeps every page) */
 
 uint64_t data_file_word(uint64_t k)
 {
@@ -203,7 +205,23 @@ int data_file_prepare(const char *dir, uint64_t mib, enum wl_cache cache, struct
 		snprintf(err, errlen, "--data-dir: path too long");
 		return -1;
 	}
-	int fd = open(df->path, O_RDONLY | O_CLOEXEC);
+	/* Never read from, nor renamed over, what is not a regular file: a FIFO
+	 * there would block the open (O_NONBLOCK: it cannot), a device be
+	 * replaced. */
+	struct stat st;
+	if (stat(df->path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "data file %s exists and is not a regular file (%s): "
+			 "remove it, the run makes the file", df->path,
+			 S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISDIR(st.st_mode) ? "a directory"
+			 : S_ISCHR(st.st_mode) ? "a character device" : "a special file");
+		return -1;
+	}
+	int fd = open(df->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+		snprintf(err, errlen, "data file %s: not a regular file", df->path);
+		close(fd);
+		return -1;
+	}
 	if (fd >= 0 && !looks_right(fd, df->bytes)) {
 		close(fd);
 		fd = -1;
@@ -229,6 +247,16 @@ int data_file_prepare(const char *dir, uint64_t mib, enum wl_cache cache, struct
 	}
 	fs_name(fd, df->fs, sizeof(df->fs));
 	df->cached_pct = cached_pct(fd, df->bytes);
+	if (cache == WL_CACHE_COLD && df->cached_pct > COLD_MAX_CACHED_PCT) {
+		/* tmpfs, or a file system that keeps its pages: a "cold" run
+		 * there would read from memory and be labelled cold. */
+		snprintf(err, errlen,
+			 "--cache cold: %.0f%% of %s stays in memory after dropping it "
+			 "(file system %s): cold reads cannot be had there; use --data-dir on a disk",
+			 df->cached_pct, df->path, df->fs[0] ? df->fs : "unknown");
+		close(fd);
+		return -1;
+	}
 	if (cache == WL_CACHE_WARM && df->cached_pct < 100.0) {
 		if (warm(fd, df->bytes) != 0) {
 			snprintf(err, errlen, "reading %s: %s", df->path, strerror(errno));

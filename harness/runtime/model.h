@@ -17,6 +17,10 @@
 #include "stats.h"
 
 #define MODEL_REASON_MAX 256 /* longest failure reason */
+/* A run may lose at most this share of its tasks to errors (counted, the
+ * run goes on); past it the run fails, naming the first error: a peer that
+ * answers wrongly most of the time measured nothing (runner.c). */
+#define MODEL_ERROR_SHARE_MAX 0.01
 
 /* One run, as the command line and the registry define it. */
 struct run_config {
@@ -58,6 +62,7 @@ struct run_result {
 	int b_ok;                   /* 1: both backend readings are valid */
 	struct hist lat;    /* latency of the window's tasks, merged over threads or loops */
 	char reason[MODEL_REASON_MAX]; /* why the run failed; "" if it did not */
+	char first_error[MODEL_REASON_MAX]; /* why its first failed task failed; "" if none */
 };
 
 struct model {
@@ -69,6 +74,16 @@ struct model {
 	 * how far the run got (e.g. "pthread_create: EAGAIN at 31500 threads").
 	 */
 	int (*run)(const struct run_config *cfg, struct run_result *res);
+	/*
+	 * serve - --serve: accept connections on the runner's listeners
+	 * (harness/runtime/serve.h) and run the pair's task for each request
+	 * with the pair's own code, each connection's handler set up as a
+	 * fan-out slot is (worker_init, slot_init), until serve_stop; then close
+	 * every connection and return.  Counts go through serve.h.  Returns 0,
+	 * or -1 with res->reason set (a set-up failure; a fault while serving
+	 * is serve_fault's).  NULL: the model does not serve.
+	 */
+	int (*serve)(const struct run_config *cfg, struct run_result *res);
 };
 
 /*
@@ -96,6 +111,17 @@ void run_clock_stop(struct run_result *res);
  * and leave the memory cgroup, as the timeout does.  Async-signal-safe.
  */
 void run_abort_cleanup(void);
+
+/*
+ * run_fail_now - fail the run at once, from any thread, when the run cannot
+ * end the ordinary way because a model thread is stuck (a coroutine asleep
+ * in a system call the runtime does not hook holds its loop): the run's one
+ * failure line on stderr with `why`, the failed run's stats line where a
+ * finished run's goes (--json, --stats-out), the run's own backend stopped,
+ * the memory cgroup left, exit 3.  Never returns.  Not for a signal handler
+ * (it formats); a model's ordinary failure returns -1 from run() instead.
+ */
+_Noreturn void run_fail_now(const char *why);
 
 /* Defined once per binary, by impl_threads/threads.c or impl_async/async.c. */
 extern const struct model model_impl;

@@ -142,6 +142,21 @@ void net_close_abort(int fd)
 	atomic_fetch_sub(&net_open, 1);
 }
 
+void net_close_client(int fd, int lingering)
+{
+	if (lingering) {
+		char buf[4096];
+		shutdown(fd, SHUT_WR);
+		for (size_t got = 0; got < NET_LINGER_DRAIN;) {
+			ssize_t r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+		}
+	}
+	close(fd);
+}
+
 int net_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

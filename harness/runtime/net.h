@@ -12,6 +12,7 @@
 #define NET_CONNECT_TRIES 50      /* attempts before a connect fails */
 #define NET_BACKOFF_START_US 1000 /* first retry pause; doubles each time */
 #define NET_BACKOFF_MAX_US 100000 /* longest pause between tries */
+#define NET_LINGER_DRAIN 65536    /* bytes net_close_client drops before closing */
 
 /*
  * net_connect - a TCP connection to addr with TCP_NODELAY, blocking unless
@@ -46,6 +47,15 @@ int net_connect_with(const struct sockaddr_in *addr, const struct net_connect_op
 /* net_close_abort - close with SO_LINGER 0: an RST instead of a FIN, so no
  * TIME_WAIT is left behind to eat ephemeral ports across repeated runs. */
 void net_close_abort(int fd);
+
+/*
+ * net_close_client - close an accepted client's socket (serve mode).  After
+ * an error reply (lingering) the write side is shut first and what the
+ * client has already sent is read and dropped (up to NET_LINGER_DRAIN), so
+ * the close is a FIN behind the reply, not a reset that can destroy it in
+ * flight.  Never blocks.
+ */
+void net_close_client(int fd, int lingering);
 
 /* net_write_all - write len bytes to a blocking fd.  0, or -1 with errno
  * (EPIPE/ECONNRESET when the peer is gone). */

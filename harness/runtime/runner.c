@@ -55,9 +55,47 @@ static int no_task_done(const struct run_config *cfg, struct run_result *res)
 	if (res->done > 0)
 		return 0;
 	snprintf(res->reason, sizeof(res->reason),
-		 "no task done: all %llu tasks ended in errors (%llu errors)",
-		 (unsigned long long)cfg->tasks, (unsigned long long)res->errors);
+		 "no task done: all %llu tasks ended in errors (%llu errors): first: %.150s",
+		 (unsigned long long)cfg->tasks, (unsigned long long)res->errors,
+		 res->first_error[0] ? res->first_error : "(no reason recorded)");
 	return 1;
+}
+
+/*
+ * too_many_errors - one rule for every model: a run that lost more than
+ * MODEL_ERROR_SHARE_MAX of its tasks to errors failed, naming the first
+ * error (a backend out of step, a redis that evicted the keys): its figures
+ * would measure failures, not tasks.  1 with the reason set, else 0.
+ */
+static int too_many_errors(const struct run_config *cfg, struct run_result *res)
+{
+	if ((double)res->errors <= MODEL_ERROR_SHARE_MAX * (double)cfg->tasks)
+		return 0;
+	snprintf(res->reason, sizeof(res->reason),
+		 "%llu of %llu tasks failed (%.1f%%; a run may lose at most %.0f%%): first: %.140s",
+		 (unsigned long long)res->errors, (unsigned long long)cfg->tasks,
+		 100.0 * (double)res->errors / (double)cfg->tasks, 100.0 * MODEL_ERROR_SHARE_MAX,
+		 res->first_error[0] ? res->first_error : "(no reason recorded)");
+	return 1;
+}
+
+/*
+ * set_nofile - --nofile N: the descriptor limit, soft and hard, set to N
+ * (a test's low limit, or a server's 100,000 connections where the
+ * machine's fs.nr_open allows).  Returns N, or exits 3 naming the refusal.
+ */
+static rlim_t set_nofile(uint64_t n)
+{
+	struct rlimit rl = { (rlim_t)n, (rlim_t)n };
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		fprintf(stderr, "%s: --nofile %llu: setrlimit(RLIMIT_NOFILE): %s%s\n",
+			model_impl.name, (unsigned long long)n, strerror(errno),
+			errno == EPERM ? " (raising the hard limit needs CAP_SYS_RESOURCE; past "
+					 "fs.nr_open, nobody may)"
+				       : "");
+		exit(3);
+	}
+	return rl.rlim_cur;
 }
 
 /*
@@ -90,11 +128,7 @@ static int set_timer_slack(const struct cli_config *cli, uint64_t *in_force)
 	return 0;
 }
 
-/* default_thread_stack_kib - the stack of a thread made without attributes
- * (pthread_getattr_default_np: from RLIMIT_STACK, 8 MiB by default), in KiB:
- * what an async loop thread, or the main thread running a loop, runs on (the
- * main thread's may grow to RLIMIT_STACK, the same figure).  0 if unknown. */
-static uint64_t default_thread_stack_kib(void)
+uint64_t runner_default_stack_kib(void)
 {
 	pthread_attr_t a;
 	size_t bytes = 0;
@@ -140,7 +174,9 @@ static struct run_config config_of(const struct cli_config *cli)
 }
 
 /* check_outputs - a stats or histogram file we cannot append to is a usage
- * error, found before the run. */
+ * error, found before the run; one that exists and is not a regular file is
+ * written through (a device, a FIFO) or refused (util_out_check), never
+ * replaced.  A FIFO is not opened here: its reader would see an EOF. */
 static void check_outputs(const struct cli_config *cli)
 {
 	const char *outs[2][2] = { { "--stats-out", cli->stats_out },
@@ -148,9 +184,14 @@ static void check_outputs(const struct cli_config *cli)
 	for (int i = 0; i < 2; i++) {
 		if (!outs[i][1])
 			continue;
-		int fd = open(outs[i][1], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		char err[512];
+		int how = util_out_check(outs[i][0], outs[i][1], err, sizeof(err));
+		if (how < 0)
+			fatal_usage(err);
+		if (how == UTIL_OUT_THROUGH)
+			continue;
+		int fd = util_open_out(outs[i][1], O_APPEND | O_CREAT);
 		if (fd < 0) {
-			char err[512];
 			snprintf(err, sizeof(err), "%s %s: %s", outs[i][0], outs[i][1],
 				 strerror(errno));
 			fatal_usage(err);
@@ -226,12 +267,15 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	struct run_config cfg = config_of(&cli);
+	if (cli.serve && !model_impl.serve)
+		fatal_usage("--serve: this model does not serve");
 	check_outputs(&cli);
 	snprintf(runner_key, sizeof(runner_key), "%ld-%llu", (long)getpid(),
 		 (unsigned long long)clock_now_ns());
 
 	signal(SIGPIPE, SIG_IGN); /* a dead peer is an error to count, not a kill */
-	rlim_t nofile = util_raise_nofile(); /* every in-flight task may hold a socket */
+	/* every in-flight task (or connection served) may hold a socket */
+	rlim_t nofile = cli.nofile ? set_nofile(cli.nofile) : util_raise_nofile();
 	static struct run_result res; /* ~9 KiB histogram: keep it off the stack */
 	static struct run_extra extra;
 	if (set_timer_slack(&cli, &extra.timer_slack_ns) != 0)
@@ -245,14 +289,19 @@ int main(int argc, char **argv)
 				  sizeof(extra.placement), err, sizeof(err));
 	if (pinned < 0)
 		fatal_usage(err);
+	/* The time limit covers the whole process from here: a peer that
+	 * accepts and never answers, a data file that blocks, set-up that
+	 * hangs end the run as a hung task does. */
+	runner_guard_arm(&cli, &cfg, &extra);
 	if (prepare(&cli, &cfg, nofile, pinned, &model_cpus, &backend_cpus, &res) != 0)
 		failed = 1;
 	/* After the backend child exists, so that its memory is not charged here. */
 	memcg_enter(&runner_memcg, cli.kmem == CLI_KMEM_MEMINFO ? MEMCG_USE_MEMINFO
 				   : cli.kmem == CLI_KMEM_OFF   ? MEMCG_OFF
 								: MEMCG_AUTO);
+	if (cli.serve)
+		return runner_serve(&cli, &cfg, &res, &extra, failed);
 
-	runner_guard_arm(&cli, &cfg, &extra);
 	stats_usage_read(&extra.u_enter);
 	extra.t_enter = clock_now_ns();
 	if (!failed && model_impl.run(&cfg, &res) != 0)
@@ -260,7 +309,7 @@ int main(int argc, char **argv)
 	if (res.t_start_ns && !res.t_stop_ns)
 		run_clock_stop(&res); /* a model that failed before its last task */
 	if (!res.stack_kib) /* an async task's stack: its loop thread's */
-		res.stack_kib = default_thread_stack_kib();
+		res.stack_kib = runner_default_stack_kib();
 	extra.t_return = clock_now_ns();
 	stats_usage_read(&extra.u_return);
 	extra.kmem_kib = memcg_kernel_kib(&runner_memcg);
@@ -271,7 +320,7 @@ int main(int argc, char **argv)
 			 (unsigned long long)(res.done + res.errors), (unsigned long long)cfg.tasks);
 		failed = 1;
 	}
-	if (!failed && no_task_done(&cfg, &res))
+	if (!failed && (no_task_done(&cfg, &res) || too_many_errors(&cfg, &res)))
 		failed = 1;
 	runner_stop_peer(&cfg);
 	if (runner_data.fd > 0)

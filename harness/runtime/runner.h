@@ -62,6 +62,11 @@ struct run_extra {
 void runner_guard_arm(const struct cli_config *cli, const struct run_config *cfg,
 		      const struct run_extra *x);
 
+/* runner_guard_unlimit - no time limit from here on (a server set up, with
+ * no --timeout-s: it serves until told to stop); the stop signals' clean-up
+ * and run_fail_now's stats line stay as armed. */
+void runner_guard_unlimit(void);
+
 /* runner_guard_disarm - the run is over: no more time limit. */
 void runner_guard_disarm(void);
 
@@ -102,6 +107,25 @@ void runner_stop_peer(const struct run_config *cfg);
 /* runner_json_str - s as a JSON string body (quotes and control characters escaped). */
 void runner_json_str(char *dst, size_t len, const char *s);
 
+/* runner_pair_json - the JSON fields of the pair's own options ("" if
+ * none), each with its leading comma: what the report needs to say which
+ * file, which cache state, which size. */
+void runner_pair_json(const struct run_config *cfg, char *out, size_t len);
+
+/* The figures measured apart from the model, as JSON values ("null": not
+ * measured): its kernel memory, its own backend's CPU and switches over the
+ * clocked window. */
+struct runner_peer_json {
+	char kmem[32];  /* kmem_kib */
+	char cpu[32];   /* backend_cpu_s */
+	char vcsw[32];  /* backend_vcsw */
+	char ivcsw[32]; /* backend_ivcsw */
+};
+
+/* runner_peer_json - those figures of a run (the fan-out's or a server's). */
+void runner_peer_json(const struct run_result *res, const struct run_extra *x,
+		      struct runner_peer_json *out);
+
 /* runner_format_json - the stats line of shared/DESIGN.md section 3, one
  * line without its '\n'.  CPU and switches cover the clocked window
  * (run_clock_start to _stop); a run whose clock never started reports zeros. */
@@ -126,5 +150,35 @@ int runner_emit_result(const struct cli_config *cli, const char *json, char *rea
 /* runner_summary - the people's line on stderr of a run that succeeded. */
 void runner_summary(const struct run_config *cfg, const struct run_result *res,
 		    const struct run_extra *x);
+
+/* ---- runner.c ---- */
+
+/* runner_default_stack_kib - the stack of a thread made without attributes
+ * (pthread_getattr_default_np: from RLIMIT_STACK, 8 MiB by default), in KiB:
+ * what an async loop thread, or the main thread running a loop, runs on (the
+ * main thread's may grow to RLIMIT_STACK, the same figure).  0 if unknown. */
+uint64_t runner_default_stack_kib(void);
+
+/* ---- runner_serve_main.c ---- */
+
+/*
+ * runner_serve - --serve: the run's steps after prepare() (failed: it did
+ * not succeed, and the server is not started): listen, let the model serve
+ * until the stop, then the serve stats line (one JSON object, "mode":
+ * "serve") and the summary.  Returns the exit status (0, or 3 when the
+ * server failed or its line was lost).
+ */
+int runner_serve(const struct cli_config *cli, struct run_config *cfg, struct run_result *res,
+		 struct run_extra *x, int failed);
+
+/*
+ * runner_serve_failed_json - the stats line of a server that failed for why
+ * with nothing measured (its time limit, run_fail_now), one line without its
+ * '\n': the server's fields, zero counts, "status":"failed".  Formats only:
+ * prepared before a signal handler needs it, or called by a failing thread.
+ */
+void runner_serve_failed_json(char *buf, size_t len, const struct cli_config *cli,
+			      const struct run_config *cfg, const struct run_extra *x,
+			      const char *why);
 
 #endif

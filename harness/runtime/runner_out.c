@@ -15,6 +15,13 @@
 #include <unistd.h>
 
 #include "runner.h"
+#include "util.h"
+
+/* why_lost - errno as a reason a result was lost (a FIFO nobody reads says so). */
+static const char *why_lost(int e)
+{
+	return e == ENXIO ? "a FIFO with no reader" : strerror(e);
+}
 
 /* json_str - s as a JSON string body (quotes and control characters escaped). */
 void runner_json_str(char *dst, size_t len, const char *s)
@@ -34,9 +41,7 @@ void runner_json_str(char *dst, size_t len, const char *s)
 	dst[o] = '\0';
 }
 
-/* pair_json - the JSON fields of the pair's own options ("" if none):
- * what the report needs to say which file, which cache state, which size. */
-static void pair_json(const struct run_config *cfg, char *out, size_t len)
+void runner_pair_json(const struct run_config *cfg, char *out, size_t len)
 {
 	out[0] = '\0';
 	if (cfg->wl->opts & WL_OPT_VALUE_BYTES)
@@ -71,6 +76,25 @@ static double cpu_s(const struct stats_usage *u)
 }
 
 
+void runner_peer_json(const struct run_result *res, const struct run_extra *x,
+		      struct runner_peer_json *out)
+{
+	snprintf(out->kmem, sizeof(out->kmem), "null");
+	snprintf(out->cpu, sizeof(out->cpu), "null");
+	snprintf(out->vcsw, sizeof(out->vcsw), "null");
+	snprintf(out->ivcsw, sizeof(out->ivcsw), "null");
+	if (x->kmem_kib >= 0)
+		snprintf(out->kmem, sizeof(out->kmem), "%lld", (long long)x->kmem_kib);
+	if (res->t_start_ns && res->t_stop_ns && res->b_ok) {
+		snprintf(out->cpu, sizeof(out->cpu), "%.6f",
+			 (double)(res->b_stop.cpu_ns - res->b_start.cpu_ns) / 1e9);
+		snprintf(out->vcsw, sizeof(out->vcsw), "%llu",
+			 (unsigned long long)(res->b_stop.vcsw - res->b_start.vcsw));
+		snprintf(out->ivcsw, sizeof(out->ivcsw), "%llu",
+			 (unsigned long long)(res->b_stop.ivcsw - res->b_start.ivcsw));
+	}
+}
+
 /* format_json - the stats line of shared/DESIGN.md section 3, one line.
  * CPU and switches cover the clocked window (run_clock_start to _stop);
  * a run whose clock never started reports zeros there. */
@@ -87,19 +111,10 @@ void runner_format_json(char *buf, size_t len, const struct run_config *cfg,
 						   : zero;
 	struct stats_usage down = clocked ? stats_usage_sub(&x->u_return, &res->u_stop) : zero;
 	const struct stats_usage *u = &win;
-	char kmem[32] = "null", bcpu[32] = "null", bv[32] = "null", biv[32] = "null";
-	if (x->kmem_kib >= 0)
-		snprintf(kmem, sizeof(kmem), "%lld", (long long)x->kmem_kib);
-	if (clocked && res->b_ok) {
-		snprintf(bcpu, sizeof(bcpu), "%.6f",
-			 (double)(res->b_stop.cpu_ns - res->b_start.cpu_ns) / 1e9);
-		snprintf(bv, sizeof(bv), "%llu",
-			 (unsigned long long)(res->b_stop.vcsw - res->b_start.vcsw));
-		snprintf(biv, sizeof(biv), "%llu",
-			 (unsigned long long)(res->b_stop.ivcsw - res->b_start.ivcsw));
-	}
+	struct runner_peer_json pj;
+	runner_peer_json(res, x, &pj);
 	char pair[RUNNER_PATH_JSON_MAX + 256];
-	pair_json(cfg, pair, sizeof(pair));
+	runner_pair_json(cfg, pair, sizeof(pair));
 	char tail[RUNNER_PATH_JSON_MAX + 1536];
 	snprintf(tail, sizeof(tail),
 		 "%s,\"timer_slack_ns\":%llu,\"pool\":%llu,\"kmem_kib\":%s,\"mem_source\":\"%s\","
@@ -108,12 +123,12 @@ void runner_format_json(char *buf, size_t len, const struct run_config *cfg,
 		 "\"backend_vcsw\":%s,\"backend_ivcsw\":%s,\"placement\":\"%s\","
 		 "\"run_key\":\"%s\"}",
 		 pair, (unsigned long long)x->timer_slack_ns, (unsigned long long)cfg->pool,
-		 kmem, memcg_source_name(runner_memcg.source),
+		 pj.kmem, memcg_source_name(runner_memcg.source),
 		 res->t_start_ns > x->t_enter ? (double)(res->t_start_ns - x->t_enter) / 1e9 : 0.0,
 		 cpu_s(&setup),
 		 clocked && x->t_return > res->t_stop_ns
 			 ? (double)(x->t_return - res->t_stop_ns) / 1e9 : 0.0,
-		 cpu_s(&down), bcpu, bv, biv, x->placement, runner_key);
+		 cpu_s(&down), pj.cpu, pj.vcsw, pj.ivcsw, x->placement, runner_key);
 
 	char reason[MODEL_REASON_MAX * 2];
 	runner_json_str(reason, sizeof(reason), res->reason);
@@ -150,7 +165,7 @@ void runner_format_json(char *buf, size_t len, const struct run_config *cfg,
  * 0, or -1 with errno set. */
 static int append_buf(const char *path, const char *buf, size_t n)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	int fd = util_open_out(path, O_APPEND | O_CREAT); /* a FIFO with no reader: ENXIO */
 	if (fd < 0)
 		return -1;
 	ssize_t w = write(fd, buf, n);
@@ -203,7 +218,7 @@ int runner_emit_hist(const char *path, const struct run_config *cfg, const struc
 		rc = append_buf(path, buf, end + 2);
 		if (rc != 0)
 			snprintf(reason, len, "result lost: --hist-out %s: %s", path,
-				 strerror(errno));
+				 why_lost(errno));
 	}
 	free(buf);
 	return rc;
@@ -221,7 +236,7 @@ int runner_emit_result(const struct cli_config *cli, const char *json, char *rea
 	int rc = 0;
 	if (cli->stats_out && append_line(cli->stats_out, json) != 0) {
 		snprintf(reason, len, "result lost: --stats-out %s: %s", cli->stats_out,
-			 strerror(errno));
+			 why_lost(errno));
 		rc = -1;
 	}
 	if (cli->json && (printf("%s\n", json) < 0 || fflush(stdout) != 0 || ferror(stdout))) {

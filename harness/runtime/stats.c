@@ -8,12 +8,20 @@
 
 #include "stats.h"
 
+static long status_field(const char *key);
+
 int stats_usage_read(struct stats_usage *out)
 {
 	struct rusage ru;
 	if (getrusage(RUSAGE_SELF, &ru) != 0)
 		return -1;
-	out->maxrss_kib = (uint64_t)ru.ru_maxrss; /* Linux reports KiB */
+	/* The peak of this program's own memory map (VmHWM), not ru_maxrss:
+	 * Linux carries ru_maxrss across execve, so a model started by a
+	 * larger process (a Python sweep's fork: 14 MiB; a 200 MiB parent
+	 * read as 218,692 KiB for a 1,916 KiB run) reported its parent's peak
+	 * wherever its own was lower. */
+	long hwm = status_field("VmHWM:");
+	out->maxrss_kib = hwm > 0 ? (uint64_t)hwm : (uint64_t)ru.ru_maxrss; /* KiB */
 	out->utime_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
 	out->stime_s = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 	out->vcsw = (uint64_t)ru.ru_nvcsw;

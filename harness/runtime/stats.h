@@ -9,14 +9,16 @@
 #include <sys/types.h>
 
 struct stats_usage {
-	uint64_t maxrss_kib; /* peak resident set of this process, KiB */
+	uint64_t maxrss_kib; /* peak resident set of this program since its exec (VmHWM), KiB */
 	double utime_s;      /* user CPU, seconds, all threads */
 	double stime_s;      /* system CPU, seconds, all threads */
 	uint64_t vcsw;       /* voluntary context switches (waited) */
 	uint64_t ivcsw;      /* involuntary ones (preempted) */
 };
 
-/* stats_usage_read - getrusage(RUSAGE_SELF).  Returns 0, or -1 with errno. */
+/* stats_usage_read - getrusage(RUSAGE_SELF), the peak RSS from
+ * /proc/self/status (VmHWM).  Returns 0, or -1 with errno.  Cost: a
+ * system call and a /proc read (tens of us): at the clock's edges only. */
 int stats_usage_read(struct stats_usage *out);
 
 /* stats_usage_sub - the CPU time and switches from a to b (b later);

@@ -14,14 +14,17 @@
 
 #include "model.h"
 
-/* The first fatal fault of a run; any thread may report one. */
+/* The first fatal fault of a run, and why its first task failed; any thread
+ * may report either. */
 struct run_fault {
-	pthread_mutex_t mu;            /* guards reason */
+	pthread_mutex_t mu;            /* guards reason and first_error */
 	atomic_int stop;               /* 1: a fault happened, take no more tasks */
 	char reason[MODEL_REASON_MAX]; /* the first one, "" if none */
+	atomic_int erred;              /* 1: first_error is set (or being set) */
+	char first_error[MODEL_REASON_MAX]; /* why the first failed task failed, "" if none */
 };
 
-#define RUN_FAULT_INIT { PTHREAD_MUTEX_INITIALIZER, 0, "" }
+#define RUN_FAULT_INIT { PTHREAD_MUTEX_INITIALIZER, 0, "", 0, "" }
 
 /* run_fault_set - keep why if it is the first fault, and stop the run.
  * Cost: a mutex; only on a fault. */
@@ -31,6 +34,19 @@ static inline void run_fault_set(struct run_fault *f, const char *why)
 	if (!f->reason[0])
 		snprintf(f->reason, sizeof(f->reason), "%s", why);
 	atomic_store(&f->stop, 1);
+	pthread_mutex_unlock(&f->mu);
+}
+
+/* run_error_note - a task failed (counted, the run goes on) because of why:
+ * kept if it is the run's first, so a run failed for its share of errors
+ * can say what they were (model.h).  Cost: a relaxed load; the mutex once. */
+static inline void run_error_note(struct run_fault *f, const char *why)
+{
+	if (atomic_load_explicit(&f->erred, memory_order_relaxed) ||
+	    atomic_exchange(&f->erred, 1))
+		return;
+	pthread_mutex_lock(&f->mu);
+	snprintf(f->first_error, sizeof(f->first_error), "%s", why && why[0] ? why : "task failed");
 	pthread_mutex_unlock(&f->mu);
 }
 
@@ -60,8 +76,11 @@ static inline void run_tally_merge(struct run_result *res, const struct run_tall
 }
 
 /* run_fault_report - after the run: 0, or -1 with the fault in res->reason. */
-static inline int run_fault_report(const struct run_fault *f, struct run_result *res)
+static inline int run_fault_report(struct run_fault *f, struct run_result *res)
 {
+	pthread_mutex_lock(&f->mu);
+	snprintf(res->first_error, sizeof(res->first_error), "%s", f->first_error);
+	pthread_mutex_unlock(&f->mu);
 	if (!f->reason[0])
 		return 0;
 	snprintf(res->reason, sizeof(res->reason), "%s", f->reason);

@@ -3,8 +3,11 @@
  * (util.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -66,4 +69,44 @@ int util_write_full(int fd, const void *buf, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+/* kind_name - what a file type is, for a refusal. */
+static const char *kind_name(mode_t m)
+{
+	return S_ISDIR(m) ? "a directory" : S_ISSOCK(m) ? "a socket" : S_ISBLK(m) ? "a block device"
+		: S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device" : "not a regular file";
+}
+
+int util_open_out(const char *path, int flags)
+{
+	int fd = open(path, O_WRONLY | flags | O_NONBLOCK | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+int util_out_check(const char *opt, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		if (errno == ENOENT)
+			return UTIL_OUT_FILE; /* absent: made (the folder is checked by the writer) */
+		snprintf(err, errlen, "%s %s: %s", opt, path, strerror(errno));
+		return -1;
+	}
+	if (S_ISREG(st.st_mode))
+		return UTIL_OUT_FILE;
+	if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))
+		return UTIL_OUT_THROUGH; /* not probed: an open and close is EOF to a reader */
+	snprintf(err, errlen, "%s %s: %s, not a file: it is never replaced", opt, path,
+		 kind_name(st.st_mode));
+	return -1;
 }

@@ -32,6 +32,34 @@ rlim_t util_raise_nofile(void);
  * socket).  0, or -1 (errno set; 0 if the peer closed first). */
 int util_read_full(int fd, void *buf, size_t n);
 
+/* How an output file may be written (util_out_check). */
+enum util_out {
+	UTIL_OUT_FILE = 0, /* absent, or a regular file: written whole under a temporary
+			      name and renamed over it, or appended to */
+	UTIL_OUT_THROUGH,  /* a character device or a FIFO (/dev/null, a pipe): written
+			      through, never renamed over */
+};
+
+/*
+ * util_out_check - may `path`, given as option `opt`, be written, and how?
+ * A path that exists and is not a regular file is never replaced: a
+ * character device or a FIFO is written through (util_open_out: a FIFO
+ * with no reader fails then, ENXIO, instead of blocking); a directory, a
+ * socket or a block device is refused.  Symbolic links are followed.  A
+ * FIFO is not opened here: an open and close would be an EOF to its
+ * reader.  Returns UTIL_OUT_FILE or UTIL_OUT_THROUGH, or -1 with one
+ * line in err ("--out X: a directory, not a file").
+ */
+int util_out_check(const char *opt, const char *path, char *err, size_t errlen);
+
+/*
+ * util_open_out - open path for writing with extra open flags (O_APPEND,
+ * O_CREAT, O_TRUNC; mode 0644, close-on-exec), never blocking on a FIFO with
+ * no reader (it fails, errno ENXIO).  The fd is blocking once open.  fd, or
+ * -1 with errno.
+ */
+int util_open_out(const char *path, int flags);
+
 /* util_write_full - write exactly n bytes to a blocking fd.  0, or -1 with errno. */
 int util_write_full(int fd, const void *buf, size_t n);
 

@@ -31,7 +31,7 @@ import sys
 import time
 
 from . import calibration, common, eta, fingerprint, models, onecpu, open_loop, point, provenance
-from . import registry, rundir
+from . import registry, rundir, serve, serve_proc
 from . import topology
 from . import runner as R
 
@@ -70,6 +70,7 @@ def parse_args(argv):
     ap.add_argument("--no-rate", action="store_true",
                     help="skip the open-loop sweep (harness/sweep/open_loop.py) at the end")
     onecpu.add_option(ap)
+    serve.add_options(ap)
     common.add_shared_options(ap)
     return ap.parse_args(argv)
 
@@ -81,6 +82,10 @@ def setup(argv):
     if not args.results:
         raise common.UsageError("OUT: empty results folder name")
     common.run_timeout_s()      # a bad TVSA_RUN_TIMEOUT_S is refused here, before anything
+    try:                        # OUT/latest a real folder or file: found now, not at the end
+        rundir.check_latest(args.results, "latest")
+    except rundir.LatestError as e:
+        raise common.UsageError(str(e))
     R.need_tools()
     args.runs = common.whole(args.runs, "RUNS", 3, 100)
     args.pin = common.parse_pin(args.pin)
@@ -93,6 +98,7 @@ def setup(argv):
                                       "CONCURRENCY": args.concurrency},
                                      pairs, all_pairs, args.models, all_models)
     args.backend, args.backend_ip = topology.check(args.backend)   # BACKEND=: probed now
+    args.load_host_parsed = serve_proc.parse_load_host(args.load_host)
     table = QUICK_LEVELS if args.quick else LEVELS
     # A pair's own top level (--list -v's max_c: file_read stops at 1,024)
     # caps its kind's levels; CONCURRENCY= given by hand is taken as it is.
@@ -223,6 +229,8 @@ def plan_steps(args, pairs, levels, points, rargs):
     if rargs:
         have = {(p["name"], m["name"]) for p, m, c in points if c <= rargs.slots}
         steps += open_loop.steps(rargs, have)
+    if not serve.skipped(args, pairs):
+        steps += serve.steps(args, pairs)
     if not args.no_report:
         steps.append(eta.report_step(len(pairs)))
     return steps
@@ -324,6 +332,9 @@ def main(argv):
         rc = run_open_loop(rargs, runner, run_dir, meta, save, rows, clock)
         if rc is not None:
             return rc
+    rc = serve.run(args, runner, pairs, run_dir, meta, save, clock)
+    if rc is not None:
+        return rc
 
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -346,7 +357,8 @@ def main(argv):
     print("bench: %d points in %s (%d failed); %s%s" % (
         len(rows), common.duration(time.monotonic() - start), failed,
         "results: %s" % common.rel(os.path.join(latest, "results.csv")) if args.no_report
-        else "report: %s" % common.rel(os.path.join(latest, "report.md")),
+        else "report: %s (as a web page: %s)" % (common.rel(os.path.join(latest, "report.md")),
+                                                  common.rel(os.path.join(latest, "index.html"))),
         narrowed_note(args)), file=sys.stderr)
     return 0
 

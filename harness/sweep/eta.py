@@ -53,7 +53,7 @@ REFERENCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "eta_refere
 SHRINK_S = 30.0         # R over all steps counts this many seconds of steps at 1: the first
                         # points alone (a noisy few seconds) do not scale the whole run
                         # (first tenth +14 -> +8%, -7 -> -3%, replayed on two full runs)
-SECTIONS = ("closed", "onecpu", "rate-closed", "open", "report")
+SECTIONS = ("closed", "onecpu", "rate-closed", "open", "serve", "report")
 # The end of every progress line of a sweep (tail()), which make fleet reads
 # back from a job's output (parse_progress()): one format, defined here.
 TAIL_FMT = "(%s elapsed, ~%s left)"
@@ -140,6 +140,8 @@ def run_times(run_dir):
     read(os.path.join(run_dir, "rate", "rate.csv"),
          lambda r: ("rate-closed", r["concurrency"]) if r["mode"] == "closed"
          else ("open", r["load_pct"]))
+    read(os.path.join(run_dir, "serve", "results.csv"),   # one step per server (serve.py)
+         lambda r: ("serve", r["connections"]))
     try:
         with open(os.path.join(run_dir, "meta.json")) as f:
             rep = _float(json.load(f).get("report_s"))
@@ -243,7 +245,7 @@ class Eta:
             # 0 in each table that has it: failed or not run there (a model
             # that failed below), so a failed step, not the shape's seconds of
             # a point that runs (40 s too many on a full sweep's first half,
-            # redis_get's unsupported models).  Kept out of R and G if it runs.
+            # a model refused on a pair).  Kept out of R and G if it runs.
             self.fail_prior.add(key)
             return FAILED_S
         return st[4]

@@ -12,6 +12,7 @@ the round trip to it), the fleet job the run belongs to (make fleet), and
 import datetime
 import os
 import subprocess
+import sys
 
 from . import common, fingerprint, topology
 
@@ -45,6 +46,15 @@ def fleet_job():
             "nodes": os.environ.get("SLURM_JOB_NODELIST")}
 
 
+def boot_id():
+    """This boot's id (a pid names one process only within one boot), or None."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
 def mark_complete(meta):
     """The run's data is whole: complete=true, and the load at its end in
     the fingerprint.  Called once, after the last point."""
@@ -67,6 +77,10 @@ def provenance(args, pairs, levels, argv, warmup):
         "run_id": args.run_id,
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "complete": False,
+        # Who writes the run, so a reader can tell a run still being
+        # written from one that was cut short (scripts/report/load.py).
+        "writer": {"pid": os.getpid(), "boot_id": boot_id(),
+                   "argv": sys.argv[:1]},
         "git": git,
         "host": fingerprint.host(),
         "fleet": fleet_job(),

@@ -64,12 +64,35 @@ def write_failed(who, err, run_dir):
         " in %s" % common.rel(run_dir) if run_dir else ""), file=sys.stderr)
 
 
+class LatestError(Exception):
+    """results/NAME exists and is not ours to replace (a folder, a file)."""
+
+
+def check_latest(results, name):
+    """Raise LatestError if results/NAME exists and is not a symbolic link:
+    the sweep points that name at its run, and never replaces a real folder
+    or file by it.  Called before a sweep starts (a usage error then) and
+    again just before the link moves."""
+    link = os.path.join(results, name)
+    if os.path.lexists(link) and not os.path.islink(link):
+        raise LatestError("%s is %s, not the link a sweep points at its newest run: move it "
+                          "away" % (common.rel(link),
+                                    "a folder" if os.path.isdir(link) else "a file"))
+
+
 def point_latest(results, name, run_dir):
-    """results/NAME -> run_dir, replaced atomically; returns its path."""
+    """results/NAME -> run_dir, replaced atomically; returns its path.
+    LatestError if NAME is not a link (check_latest); the temporary link is
+    never left behind."""
+    check_latest(results, name)
     link = os.path.join(results, name)
     tmp_link = link + ".tmp.%d" % os.getpid()
-    os.symlink(os.path.basename(run_dir), tmp_link)
-    os.replace(tmp_link, link)
+    try:
+        os.symlink(os.path.basename(run_dir), tmp_link)
+        os.replace(tmp_link, link)
+    finally:
+        if os.path.lexists(tmp_link):
+            os.unlink(tmp_link)
     return link
 
 
@@ -114,6 +137,11 @@ def guarded(who, main, argv):
     runner.die_with_parent()
     try:
         return main(argv)
+    except LatestError as e:
+        run_dir = common.CURRENT["run_dir"]
+        print("%s: the run is complete in %s, but %s" % (
+            who, common.rel(run_dir) if run_dir else "its folder", e), file=sys.stderr)
+        return 3
     except OSError as e:
         write_failed(who, e, common.CURRENT["run_dir"])
         return 3

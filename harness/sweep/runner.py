@@ -127,9 +127,17 @@ def failure_reason(err, stats):
     if m:
         code = int(m.group(1))
         return ("a counted run timed out (--timeout-s %d)" % common.run_timeout_s() if code == 3
+                else "a counted run could not start (exit %d: the dynamic loader or the shell "
+                "failed; run the point's command by hand to see why)" % code if code in (126, 127)
                 else "a counted run exited %d with no stats line" % code)
     if line.startswith("Error: The process has been terminated by a signal"):
         return "a counted run was killed by a signal (crash or out of memory?)"
+    if "error while loading shared libraries" in line:
+        # The binary never reached main(): say why in words (Error 24 is EMFILE).
+        return "the binary could not start: %s%s" % (
+            line.split(": ", 1)[-1],
+            " (too few file descriptors to load its libraries: RLIMIT_NOFILE)"
+            if "Error 24" in line else "")
     return re.sub(r"^\S+: \S+ -c \d+: run failed: ", "", line) or "unknown failure"
 
 

@@ -32,7 +32,7 @@ import sys
 
 sys.path[0] = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from scripts.matrix import compute, figures, gather, merge, render  # noqa: E402
-from scripts.report.load import ReportError, write_atomic  # noqa: E402
+from scripts.report.load import InputError, ReportError, write_atomic  # noqa: E402
 
 PROG = "make matrix"
 ROOT = sys.path[0]
@@ -88,22 +88,27 @@ def main(argv):
         write_atomic(os.path.join(out_dir, "matrix.json"),
                      json.dumps(mx, indent=1, default=str) + "\n")
         write_atomic(os.path.join(out_dir, "matrix.md"), render.render(mx))
-    except gather.MatrixError as e:
+    # The report's convention (scripts/report/load.py InputError): 2 the
+    # input is refused, 3 a failure.
+    except (gather.MatrixError, InputError) as e:
         print("%s: %s" % (PROG, e), file=sys.stderr)
         return 2
     except ReportError as e:
         print("%s: %s" % (PROG, e), file=sys.stderr)
-        return 1
-    except (OSError, csv.Error, ValueError, KeyError) as e:
+        return 3
+    except (csv.Error, ValueError, KeyError) as e:
         print("%s: %s: %s" % (PROG, type(e).__name__, e), file=sys.stderr)
-        return 1
+        return 2
+    except OSError as e:
+        print("%s: %s: %s" % (PROG, type(e).__name__, e), file=sys.stderr)
+        return 3
     for m in mx["missing"]:
         print("%s: missing %s: %s" % (PROG, m["label"], m["why"]), file=sys.stderr)
     print("%s: %d machine%s (%s), %d missing: %s" % (
         PROG, len(mx["machines"]), "" if len(mx["machines"]) == 1 else "s",
         ", ".join(m["label"] for m in mx["machines"]) or "none", len(mx["missing"]),
         os.path.join(out_dir, "matrix.md")), file=sys.stderr)
-    return 0 if mx["machines"] else 1
+    return 0 if mx["machines"] else 3   # written, but no machine to set side by side
 
 
 if __name__ == "__main__":

@@ -5,9 +5,12 @@
 Given a run folder (results/<run-id>/ with results.csv and meta.json):
 refuse a damaged results.csv in one line (load.check_run), draw every figure
 (plots.py), the open-loop figures and rate.md when the run has rate/rate.csv
-(rate.py), and write report.md (render.py) and efficiency.csv (efficiency.py).
---plots-only leaves both alone; --rate-only draws the open-loop part only
-(what `make bench-rate` needs); --verdicts prints the Verdicts section on stdout and writes nothing.
+(rate.py), and write report.md (render.py), efficiency.csv (efficiency.py)
+and index.html, report.md as a web page with the figures inline (web.py).
+--plots-only leaves report.md and efficiency.csv alone; --rate-only draws the
+open-loop part only (what `make bench-rate` needs); both rewrite index.html
+from the report.md there is (its figures changed).  --verdicts prints the
+Verdicts section on stdout and writes nothing.
 
 Exit: 0 ok (also --rate-only on a run without rate.csv: nothing to do);
 1 failed: no or a damaged results.csv, missing plot columns, gnuplot missing,
@@ -21,8 +24,9 @@ import csv
 import os
 import sys
 
-from . import efficiency, rate, spectrum, verdicts
-from .load import (CALIBRATION_CSV, META_JSON, ONECPU_DIR, REPORT_MD, RESULTS_CSV, ReportError,
+from . import efficiency, rate, serving, spectrum, verdicts, web
+from .load import (CALIBRATION_CSV, META_JSON, ONECPU_DIR, REPORT_MD, RESULTS_CSV, InputError,
+                   ReportError,
                    RunCheckError, check_results, check_run, load_calibration, load_csv,
                    load_floor_runs, load_meta, write_atomic)
 from .plots import draw_all
@@ -41,6 +45,8 @@ def parse_args(argv):
                       help="draw the figures, leave report.md alone")
     only.add_argument("--rate-only", action="store_true",
                       help="the open-loop figures and rate.md only (make bench-rate)")
+    only.add_argument("--serve-only", action="store_true",
+                      help="the serve section's figures and serve.md only (make bench-serve)")
     only.add_argument("--verdicts", action="store_true",
                       help="print the Verdicts section on stdout, write nothing")
     p.add_argument("run_dir", metavar="RUN_DIR",
@@ -53,10 +59,10 @@ def load_rows(run_dir):
     try:
         check_run(run_dir, RESULTS_CSV, META_JSON)
     except RunCheckError as e:
-        raise ReportError("refused: %s" % e)
+        raise InputError("refused: %s" % e)
     rows = load_csv(os.path.join(run_dir, RESULTS_CSV))
     if not rows:
-        raise ReportError("%s: no rows to report" % os.path.join(run_dir, RESULTS_CSV))
+        raise InputError("%s: no rows to report" % os.path.join(run_dir, RESULTS_CSV))
     attach_runs(run_dir, rows)      # each point's runs, for the verdicts' intervals
     return rows
 
@@ -84,14 +90,23 @@ def build(args):
     """Do what args ask on args.run_dir; returns the files written."""
     run_dir = args.run_dir
     if not os.path.isdir(run_dir):
-        raise ReportError("%s: not a run folder" % run_dir)
+        raise InputError("%s: not a run folder" % run_dir)
     meta = load_meta(os.path.join(run_dir, META_JSON))
     if args.rate_only:
         rate_rows, _ = rate.report_lines(run_dir, meta)
-        return [] if rate_rows is None else ["%s/ (open loop)" % rate.RATE_DIR]
+        if rate_rows is None:
+            return []
+        return ["%s/ (open loop)" % rate.RATE_DIR] + [p for p in [web.write_page(run_dir)] if p]
+    if args.serve_only:
+        serve_rows, _, _ = serving.report_lines(run_dir, meta)
+        if serve_rows is None:
+            return []
+        return ["%s/ (serve)" % serving.SERVE_DIR] + [p for p in [web.write_page(run_dir)] if p]
     rows = load_rows(run_dir)
     cal, cal_problem = load_calibration(run_dir)
     extra = load_extra(run_dir, cal)
+    # The server claims, decided on serve data where the run has it (serving.py).
+    serve_rows, extra["serve"], serve_lines = serving.report_lines(run_dir, meta, extra)
     if args.verdicts:
         print("\n".join(verdicts.render(rows, meta, rate.load(run_dir), extra)))
         return []
@@ -103,14 +118,19 @@ def build(args):
     rate_rows, rate_lines = rate.report_lines(run_dir, meta)
     if rate_rows is not None:
         written.append("%s/ (open loop)" % rate.RATE_DIR)
+    if serve_rows is not None:
+        written.append("%s/ (serve)" % serving.SERVE_DIR)
     if not args.plots_only:
         write_atomic(os.path.join(run_dir, REPORT_MD), render_report(
-            rows, meta, cal, cal_problem, load_floor_runs(run_dir), rate_rows, rate_lines,
-            extra, spectra))
+            rows, meta, cal, cal_problem, load_floor_runs(run_dir), rate_rows,
+            list(rate_lines) + list(serve_lines), extra, spectra))
         written.append(REPORT_MD)
         write_atomic(os.path.join(run_dir, efficiency.EFFICIENCY_CSV),
                      efficiency.csv_text(rows, meta, cal))
         written.append(efficiency.EFFICIENCY_CSV)
+    page = web.write_page(run_dir)
+    if page:
+        written.append(page)
     return written
 
 
@@ -119,13 +139,19 @@ def main(argv):
     args = parse_args(argv)
     try:
         written = build(args)
+    except InputError as e:
+        print("%s: %s" % (PROG, e), file=sys.stderr)
+        return 2
     except ReportError as e:
         print("%s: %s" % (PROG, e), file=sys.stderr)
-        return 1
-    except (OSError, csv.Error, ValueError, KeyError) as e:
+        return 3
+    except (csv.Error, ValueError, KeyError) as e:
         # rate.csv and the like are read without a seal: a damaged one is one line too.
         print("%s: %s: %s" % (PROG, type(e).__name__, e), file=sys.stderr)
-        return 1
+        return 2
+    except OSError as e:
+        print("%s: %s: %s" % (PROG, type(e).__name__, e), file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         print("%s: interrupted" % PROG, file=sys.stderr)
         return 130

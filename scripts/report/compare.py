@@ -58,8 +58,7 @@ RSS_NOISE_KIB = data.RSS_NOISE_KIB  # ... and beyond a few hundred KiB
 UP, DOWN = "▲", "▼"
 
 
-class InputError(Exception):
-    pass
+InputError = load.InputError   # refused input: exit 2 (load.py's convention)
 
 
 def load_run(path, label):
@@ -74,8 +73,7 @@ def load_run(path, label):
         raise InputError("%s: %s has no %s" % (label, path, load.RESULTS_CSV))
     meta_path = os.path.join(os.path.dirname(csv_path), load.META_JSON)
     try:
-        load.check_results(csv_path, load.load_meta(meta_path)
-                               if os.path.isfile(meta_path) else None)
+        load.check_results(csv_path, load.read_meta_checked(meta_path))
         rows = load.load_csv(csv_path)
     except load.RunCheckError as e:
         raise InputError("%s: refused: %s" % (label, e))
@@ -211,6 +209,16 @@ def main(argv):
     lines, compared, changed, unjudged = compare(rows_a, rows_b)
     out = ["# Run comparison: B / A", "", describe("A", argv[0], meta_a),
            describe("B", argv[1], meta_b)]
+    for label, meta in (("A", meta_a), ("B", meta_b)):
+        # A run cut short or still being written: its points are only those so far.
+        state = load.run_state(meta)
+        if state in ("running", "incomplete"):
+            why = ("still being written by its sweep (pid %s): its points so far" % (
+                (meta.get("writer") or {}).get("pid")) if state == "running" else
+                   "incomplete (interrupted, or stopped by a failure): its points so far, "
+                   "and not the run's whole noise")
+            out.append("- **Warning:** run %s is %s" % (label, why))
+            print("compare: warning: run %s is %s" % (label, why), file=sys.stderr)
     for field, why, how in machine.differences(meta_a, meta_b):
         # A difference of machine, not of code: said in the table's head and on stderr.
         out.append("- **Warning:** different %s (%s): %s" % (field.replace("_", " "), how, why))

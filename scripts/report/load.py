@@ -62,12 +62,37 @@ NUMERIC = {  # results.csv columns that hold a number or nothing
     "throughput_lo", "throughput_hi", "p99_lo", "p99_hi", "stack_kib", "timer_slack_ns", "pool",
 }
 FLAG_COLUMNS = {"noisy", "outliers"}  # 0/1, or true/false from older runs
+# Figures that can be below zero: a per-task memory difference, RSS(c) - RSS(1)
+# over c - 1, is noise-level at small c and may be.  Every other number is a
+# count, a time, a rate, a size or a ratio: >= 0.
+SIGNED = {"rss_per_task_kib", "kmem_per_task_kib", "mem_per_task_kib"}
+# What no machine can measure, whatever the code: a result past it was edited
+# or damaged, not measured (1e308 tasks/s printed 300 digits and "6.03e303x").
+# Throughput: one task per nanosecond per CPU of a 1,024-CPU host.
+# Latency: an hour per task (a run's time limit is far shorter).
+# Memory: 1 PiB.
+IMPOSSIBLE = {"throughput": 1e12, "us": 3.6e9, "kib": 1 << 40}
 FLAG_WORDS = {"0", "1", "true", "false", "yes", "no", ""}
 SEAL_KEY = "results_csv"             # meta.json: {"rows": N, "sha256": hex}
 
 
 class RunCheckError(Exception):
     """results.csv is damaged: the message says what and where, in one line."""
+
+
+def value_problem(col, text):
+    """Why the number text in column col cannot be a measured figure (not
+    finite, below zero, past what any machine measures), or None."""
+    v = float(text)
+    if not math.isfinite(v):
+        return "is not finite"
+    if v < 0 and col not in SIGNED:
+        return "is negative"
+    for suffix, cap in (("throughput", IMPOSSIBLE["throughput"]), ("_us", IMPOSSIBLE["us"]),
+                        ("kib", IMPOSSIBLE["kib"])):
+        if (col.startswith(suffix) or col.endswith(suffix)) and abs(v) > cap:
+            return "is past what any machine measures (over %g)" % cap
+    return None
 
 
 def _number(text):
@@ -130,11 +155,20 @@ def check_results(csv_path, meta=None):
             if col in NUMERIC and cell.strip() and not _number(cell):
                 raise RunCheckError("%s: line %d: %s '%s' is not a number (a shifted "
                                     "column?)" % (name, line, col, cell[:40]))
+            if col in NUMERIC and cell.strip():
+                why = value_problem(col, cell)
+                if why:
+                    raise RunCheckError("%s: line %d: %s %s %s: not a measured figure "
+                                        "(damaged or edited)" % (name, line, col, cell[:40], why))
             if col in FLAG_COLUMNS and cell.strip().lower() not in FLAG_WORDS:
                 raise RunCheckError("%s: line %d: %s '%s' is not 0 or 1"
                                     % (name, line, col, cell[:40]))
     n = len(rows) - 1
     seal = meta.get(SEAL_KEY) if isinstance(meta, dict) else None
+    if isinstance(meta, dict) and meta.get("complete") and not (
+            isinstance(seal, dict) and seal.get("sha256") and seal.get("rows") is not None):
+        raise RunCheckError("%s: meta.json says the run is complete but carries no seal of it "
+                            "(edited?): its results cannot be checked" % name)
     if isinstance(seal, dict):
         if seal.get("rows") is not None and seal.get("rows") != n:
             raise RunCheckError("%s: %d rows, meta.json says the sweep wrote %s (truncated?)"
@@ -145,20 +179,62 @@ def check_results(csv_path, meta=None):
     return n
 
 
-def check_run(run_dir, csv_name=RESULTS_CSV, meta_name=META_JSON):
-    """check_results() on run_dir/results.csv against run_dir/meta.json (a
-    meta.json that is missing or unreadable gives no seal to check)."""
-    meta = None
+def run_state(meta):
+    """"complete", "running" (the sweep that writes it is alive on this boot)
+    or "incomplete" (cut short: interrupted, killed, a full disk), from
+    meta.json's complete flag and writer; "unknown" without a meta.json."""
+    if not isinstance(meta, dict) or not meta:
+        return "unknown"
+    if meta.get("complete"):
+        return "complete"
+    writer = meta.get("writer") or {}
+    pid = writer.get("pid")
     try:
-        with open(os.path.join(run_dir, meta_name), encoding="utf-8") as f:
+        with open("/proc/sys/kernel/random/boot_id") as f:
+            same_boot = f.read().strip() == writer.get("boot_id")
+        with open("/proc/%d/cmdline" % int(pid), "rb") as f:
+            cmd = f.read().replace(b"\0", b" ").decode("utf-8", "replace")
+    except (OSError, TypeError, ValueError):
+        return "incomplete"
+    prog = os.path.basename(str((writer.get("argv") or [""])[0]))
+    return "running" if same_boot and prog and prog in cmd else "incomplete"
+
+
+def read_meta_checked(path):
+    """meta.json as a dict for the seal's check: None when there is no such
+    file (a results.csv on its own, unsealed); RunCheckError when it exists
+    and is not a JSON object (null, cut off, edited): a damaged meta.json
+    must not switch the seal off."""
+    if not os.path.lexists(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
             meta = json.load(f)
-    except (OSError, ValueError):
-        pass
+    except (OSError, ValueError) as e:
+        raise RunCheckError("%s: unreadable (%s): the run's seal cannot be checked" % (path, e))
+    if not isinstance(meta, dict):
+        raise RunCheckError("%s: not a JSON object (%s): damaged or edited; the run's seal "
+                            "cannot be checked" % (path, type(meta).__name__))
+    return meta
+
+
+def check_run(run_dir, csv_name=RESULTS_CSV, meta_name=META_JSON):
+    """check_results() on run_dir/results.csv against run_dir/meta.json (no
+    meta.json: no seal to check; a damaged one: RunCheckError)."""
+    meta = read_meta_checked(os.path.join(run_dir, meta_name))
     return check_results(os.path.join(run_dir, csv_name), meta)
 
 
 class ReportError(Exception):
-    """A failure that ends the report: one line on stderr, exit 1."""
+    """A failure that ends the report or a comparison: one line on stderr,
+    exit 3 (the report could not be made: a write failed, gnuplot failed)."""
+
+
+class InputError(ReportError):
+    """The input is refused (not a run folder, damaged or edited results, bad
+    usage): one line on stderr, exit 2.  The convention of every entry script
+    of the report (report.py, compare_runs.py, matrix.py), as of the model
+    binaries: 2 bad input, 3 a failure."""
 
 
 def convert_cell(column, text):

@@ -20,7 +20,7 @@ from .floors import calibration_lines, floor_table_lines, floor_terms, workload_
 from .fmt import (DASH, KIB_PER_MIB, UNKNOWN, cores_text, fmt_pct, fmt_si, fmt_sig, is_num,
                   md_cell, meta_get, topology_text)
 from .load import CALIBRATION_CSV
-from .plots import OVERVIEW
+from .plots import OVERVIEW, drawn_workloads
 
 NOISY_CV = 0.10                         # the sweep's noisy thresholds (for the text):
 NOISY_SPREAD = 0.20                     # cv, and min..max with hyperfine outliers
@@ -271,21 +271,24 @@ def how_to_read_lines(meta, rows=()):
     """The short "How to read" paragraph."""
     runs = meta_get(meta, "params", "runs", default=UNKNOWN)
     return [
-        "Each workload is one figure with four panels, all against concurrency (tasks in "
-        "flight, log scale; closed loop: a task starts when one finishes): (a) throughput, "
-        "(b) p50 (solid) and p99 (dashed) latency, log-log, (c) peak memory of the process, "
-        "(d) memory per in-flight task = (X(c) - X(1)) / (c - 1); in (c) and (d) the solid "
-        "line is the whole (user RSS + kernel memory: stacks, page tables, slab, socket "
-        "buffers) and the dotted line its kernel part when the run measured kernel memory, "
-        "else the solid line is user RSS alone (this run's kernel memory: %s).  Each model "
-        "is one colour. "
+        "Each workload is one figure with four panels, two by two, all against concurrency "
+        "(tasks in flight, log scale; closed loop: a task starts when one finishes): (a) "
+        "throughput, (b) p50 (solid) and p99 (dashed) latency, log-log, (c) peak memory of "
+        "the process, (d) memory per in-flight task = (X(c) - X(1)) / (c - 1); in (c) and (d)"
+        " the solid line is the whole (user RSS + kernel memory: stacks, page tables, slab, "
+        "socket buffers) and the dotted line its kernel part when the run measured kernel "
+        "memory, else the solid line is user RSS alone (this run's kernel memory: %s).  Each "
+        "model is one colour and one marker. "
         "A point is the median of %s counted runs; bars and the ranges in the tables span "
-        "min to max over those runs.  A red X on a dotted red line is a point that failed "
-        "(its reason is in the table): a model that cannot reach a concurrency is a result.  "
+        "min to max over those runs.  A red X in the grey strip above a panel is a point "
+        "that failed, at its concurrency (its reason is in the table): a model that cannot "
+        "reach a concurrency is a result; \"n/a\" there names the models the pair does not "
+        "run on.  "
         "A point is flagged noisy when its spread (cv) is over %d%% or hyperfine saw "
         "outliers that moved its throughput (cv over %d%% or min to max over %d%%).  "
         "%s  A point is backend-bound when the run's own backend used >= %s of a core over "
-        "the clocked window: there the backend, not the model, set the pace.  "
+        "the clocked window: there the backend, not the model, set the pace; the figures "
+        "ring it.  "
         "All numbers come from one machine with %s (CPU placement: %s): compare models "
         "within this run and quote ratios, not absolute numbers.  Checks: equal checksums "
         "prove both models did the same work; Little's law (throughput x mean latency / "
@@ -337,6 +340,38 @@ def narrowed_lines(meta):
                 else "every pair and model, at the levels given"), ""]
 
 
+def overview_lines(rows):
+    """The "Overview" section: its figure, and the workloads it leaves out
+    (no ok point: plots.drawn_workloads), or why there is no figure."""
+    drawn = drawn_workloads(rows)
+    left = [wl for wl in workloads(rows) if wl not in drawn]
+    lines = ["## Overview", ""]
+    if drawn:
+        lines += ["![throughput and p99 of every workload](%s.png)" % OVERVIEW, ""]
+    if left:
+        lines += ["%s: %s (every point failed; %s)." % (
+            "Not in the overview" if drawn else "No figure: no workload has an ok point",
+            ", ".join(left),
+            "its section says why" if len(left) == 1 else "their sections say why"), ""]
+    return lines
+
+
+def all_failed_line(wl, wl_rows):
+    """What a workload with no ok point shows instead of its figure: that
+    every point failed, and each reason with how many points gave it (the
+    "not run" points above a model's failure not counted again; the list
+    of points follows in "Failed points")."""
+    reasons = {}
+    for r in wl_rows:
+        reason = r.get("reason") or "no reason given"
+        if not reason.startswith("not run"):
+            reasons[reason] = reasons.get(reason, 0) + 1
+    return ("> **No figure: every point of %s failed** (%d point%s), so there is nothing to "
+            "draw; %s." % (wl, len(wl_rows), "" if len(wl_rows) == 1 else "s", "; ".join(
+                "%s (%d point%s)" % (why, n, "" if n == 1 else "s")
+                for why, n in reasons.items()) or "no reason given"))
+
+
 def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
                   floor_runs=None, rate_rows=None, rate_lines=(), extra=None, spectra=None):
     """report.md as one string; cal, cal_problem from load_calibration(),
@@ -358,7 +393,7 @@ def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
     out += verdicts.render(rows, meta, rate_rows, extra or {"cal": cal})
     out += calibration_lines(rows, meta, cal, cal_problem, floor_runs or {})
     out += efficiency.lines(rows, meta, cal)
-    out += ["## Overview", "", "![throughput and p99 of every workload](%s.png)" % OVERVIEW, ""]
+    out += overview_lines(rows)
     for wl in workloads(rows):
         wl_rows = rows_for(rows, workload=wl)
         present = models(wl_rows, meta)
@@ -373,8 +408,11 @@ def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
             ", ".join(present), ", ".join(map(str, levels))))
         if meta_get(meta, "workloads", wl, "cache"):
             out += ["", "**Files:** %s; %s." % (cache_of(meta, wl), data_file_text(meta))]
-        out += ["", "![%s: throughput, latency, memory vs concurrency](%s.png)" % (wl, wl), ""]
-        out += spectrum.report_lines(wl, spectra)
+        if not any(is_ok(r) for r in wl_rows):
+            out += ["", all_failed_line(wl, wl_rows), ""]
+        else:
+            out += ["", "![%s: throughput, latency, memory vs concurrency](%s.png)" % (wl, wl), ""]
+            out += spectrum.report_lines(wl, spectra)
         failed = [r for r in wl_rows if not is_ok(r)]
         if failed:
             out += ["**Failed points:** " + "; ".join(

@@ -44,6 +44,23 @@ def workload_rows(rows, meta):
     return out
 
 
+def with_view(vs, served):
+    """vs with each claim that serve data decided (serving.decide: {key:
+    verdict}) replaced by that verdict, and every claim saying which view
+    decided it: the fan-out view's verdict is kept in the evidence."""
+    out = []
+    for v in vs:
+        s = served.get(v.get("key"))
+        if s is None:
+            out.append(dict(v, claim="%s [fan-out view]" % v["claim"]))
+            continue
+        out.append(dict(v, verdict=s["verdict"], sure=s["sure"], say=s["say"],
+                        claim="%s [%s; %s]" % (v["claim"], s["view_text"], s["why_view"]),
+                        evidence="%s; the fan-out view said %s: %s" % (
+                            s["evidence"], v["verdict"], v["evidence"])))
+    return out
+
+
 def claim_table(vs, with_source):
     """The markdown table of judged claims: claim (and source), verdict, how
     sure, the quotable sentence."""
@@ -64,6 +81,8 @@ def render(rows, meta, rate_rows=None, extra=None):
     cores = cores_of(meta)
     seed = verdicts(rows, meta, rate_rows)
     field = contested.verdicts(rows, meta, extra)
+    served = (extra or {}).get("serve") or {}
+    seed, field = with_view(seed, served), with_view(field, served)
     lines = ["## Verdicts", "",
              "Each claim, tested on this run's numbers (%s): the design's claims (the advice "
              "quoted at the top of README.md), then the field's contested claims with their "

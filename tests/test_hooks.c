@@ -1,0 +1,528 @@
+/*
+ * test_hooks.c - every call impl_green/hook.c interposes, made by a
+ * coroutine as a blocking library makes it, on one loop of the green or the
+ * uring runtime (the binary links one: test_hooks_green, test_hooks_uring).
+ *
+ * Each test runs two slots on the loop: a ticker that sleeps 1 ms at a time
+ * and counts its turns, and the subject, which makes the blocking call.  A
+ * call that parks its coroutine lets the ticker run; one that blocked the
+ * thread could not (no coroutine runs while another holds the thread), so
+ * "the ticker moved during the call" is the proof, with no timing in it: a
+ * peer thread that must answer waits for the ticker to move first (giving
+ * up after PEER_PATIENCE_MS and saying so: a failure, never a hang), and a
+ * sleep or a bound outlasts the ticker's first 1 ms wait.  The subject runs
+ * on its coroutine's stack, where cmocka's asserts (a longjmp) may not, so
+ * it records the first failed check and the test asserts on it afterwards.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <cmocka.h>
+
+#include "../harness/runtime/clock.h"
+#include "../impl_green/sched.h"
+#include "../impl_threads/block.h"
+
+#define HK_STACK 65536          /* each slot's stack */
+#define HK_TICK_US 1000         /* the ticker's sleep */
+#define HK_TICKS 3              /* turns the ticker takes before a peer answers */
+#define PEER_PATIENCE_MS 10000  /* a peer that saw no tick in this long answers anyway */
+#define HK_BIG (1u << 20)       /* a write larger than the socket buffers */
+#define HK_BOUND_MS 50          /* SO_RCVTIMEO, poll's and the sleeps' lengths */
+
+/* The two backends; the binary links exactly one of them. */
+extern const struct sched_backend green_backend __attribute__((weak));
+extern const struct sched_backend uring_backend __attribute__((weak));
+
+static const struct sched_backend *backend(void)
+{
+	return &green_backend ? &green_backend : &uring_backend;
+}
+
+/* A test double: the hooks fail a run through the runner, which is not
+ * linked here; no test expects it. */
+_Noreturn void run_fail_now(const char *why)
+{
+	fprintf(stderr, "run_fail_now: %s\n", why);
+	abort();
+}
+
+/* One test: the loop, its two slots, and what the subject found. */
+struct hk {
+	struct sched_loop lp;       /* the loop */
+	struct sched_slot slot[2];  /* 0: the ticker, 1: the subject */
+	char *waits;                /* the backend's wait state per slot */
+	atomic_int ticks;           /* the ticker's turns */
+	atomic_int stop;            /* the subject is done: the ticker ends */
+	void (*subject)(struct hk *t); /* the calls under test */
+	int fd[2];                  /* a socketpair the subject made, [1] the peer's */
+	char why[256];              /* the first failed check, "" if none */
+};
+
+static struct hk *self_test(void)
+{
+	struct sched_slot *s = sched_self();
+	return (struct hk *)(void *)((char *)s->loop - offsetof(struct hk, lp));
+}
+
+/* CHECK - in a coroutine: record the first failure and leave the subject. */
+#define CHECK(t, cond, ...)                                                                    \
+	do {                                                                                   \
+		if (!(cond)) {                                                                 \
+			if (!(t)->why[0])                                                      \
+				snprintf((t)->why, sizeof((t)->why), __VA_ARGS__);             \
+			return;                                                                \
+		}                                                                              \
+	} while (0)
+
+static void ticker(void *arg)
+{
+	(void)arg;
+	struct hk *t = self_test();
+	while (!atomic_load(&t->stop)) {
+		blk_sleep_us(HK_TICK_US);
+		atomic_fetch_add(&t->ticks, 1);
+	}
+}
+
+static void subject_main(void *arg)
+{
+	(void)arg;
+	struct hk *t = self_test();
+	t->subject(t);
+	atomic_store(&t->stop, 1);
+}
+
+static int both_done(const struct sched_loop *lp, const struct sched_slot *s)
+{
+	(void)s;
+	return coro_done(&lp->slots[0].co) && coro_done(&lp->slots[1].co);
+}
+
+/* run_subject - a loop of the linked backend with the ticker and fn;
+ * asserts that the loop ran and fn found nothing wrong. */
+static void run_subject(void (*fn)(struct hk *t))
+{
+	const struct sched_backend *be = backend();
+	struct hk *t = calloc(1, sizeof(*t));
+	char err[256] = "";
+	assert_non_null(t);
+	t->subject = fn;
+	t->fd[0] = t->fd[1] = -1;
+	t->lp.runq_tail = &t->lp.runq;
+	t->lp.slots = t->slot;
+	t->lp.nslots = 2;
+	assert_non_null(t->waits = calloc(2, be->wait_size));
+	assert_int_equal(be->loop_init(&t->lp, err, sizeof(err)), 0);
+	assert_int_equal(coro_stacks_map(&t->lp.stacks, 2, HK_STACK, err, sizeof(err)), 0);
+	void (*const fns[2])(void *) = { ticker, subject_main };
+	for (int i = 0; i < 2; i++) {
+		struct sched_slot *s = &t->slot[i];
+		s->loop = &t->lp;
+		s->index = (uint64_t)i;
+		s->w.fd = -1;
+		s->wait = (struct sched_wait *)(void *)(t->waits + (size_t)i * be->wait_size);
+		be->slot_init(s);
+		coro_init(&s->co, coro_stack_lo(&t->lp.stacks, (size_t)i), t->lp.stacks.stack, fns[i], s);
+	}
+	t->lp.made = 2;
+	for (int i = 0; i < 2; i++)
+		sched_enter(&t->slot[i]);
+	int rc = sched_loop_until(&t->lp, be, both_done, NULL, err, sizeof(err));
+	for (int i = 0; i < 2; i++) {
+		if (be->slot_fini)
+			be->slot_fini(&t->slot[i]);
+		coro_fini(&t->slot[i].co);
+	}
+	coro_stacks_unmap(&t->lp.stacks);
+	be->loop_fini(&t->lp);
+	for (int i = 0; i < 2; i++)
+		if (t->fd[i] >= 0)
+			close(t->fd[i]);
+	if (rc != 0 || t->why[0])
+		fail_msg("%s: %s", be->name, rc != 0 ? err : t->why);
+	free(t->waits);
+	free(t);
+}
+
+/* ---- the peer: a thread that acts once the ticker has moved ---- */
+
+enum peer_act { PEER_WRITE, PEER_WRITE_TWICE, PEER_DRAIN, PEER_CLOSE, PEER_ACCEPT_ECHO };
+
+struct peer {
+	struct hk *t;        /* its test */
+	int fd;              /* its socket (a listener for PEER_ACCEPT_ECHO) */
+	enum peer_act act;   /* what it does */
+	size_t drained;      /* PEER_DRAIN: bytes read */
+	int gave_up;         /* 1: the ticker never moved, it acted anyway */
+	pthread_t tid;       /* its thread */
+};
+
+/* wait_ticks - until the ticker has moved n turns past `from`; 0, or -1
+ * if it did not within PEER_PATIENCE_MS. */
+static int wait_ticks(struct hk *t, int from, int n)
+{
+	for (int ms = 0; ms < PEER_PATIENCE_MS; ms++) {
+		if (atomic_load(&t->ticks) >= from + n)
+			return 0;
+		usleep(1000); /* not a coroutine: the real usleep */
+	}
+	return -1;
+}
+
+static void *peer_main(void *arg)
+{
+	struct peer *p = arg;
+	int from = atomic_load(&p->t->ticks);
+	p->gave_up = wait_ticks(p->t, from, HK_TICKS) != 0;
+	char buf[65536];
+	switch (p->act) {
+	case PEER_WRITE:
+		(void)!write(p->fd, "hello", 5);
+		break;
+	case PEER_WRITE_TWICE:
+		(void)!write(p->fd, "ab", 2);
+		p->gave_up |= wait_ticks(p->t, atomic_load(&p->t->ticks), HK_TICKS) != 0;
+		(void)!write(p->fd, "cd", 2);
+		break;
+	case PEER_DRAIN:
+		for (ssize_t r; (r = read(p->fd, buf, sizeof(buf))) > 0;)
+			p->drained += (size_t)r;
+		break;
+	case PEER_CLOSE:
+		close(p->fd);
+		p->fd = -1;
+		break;
+	case PEER_ACCEPT_ECHO: {
+		int c = accept(p->fd, NULL, NULL);
+		ssize_t r = c >= 0 ? read(c, buf, sizeof(buf)) : -1;
+		if (r > 0)
+			(void)!write(c, buf, (size_t)r);
+		if (c >= 0)
+			close(c);
+		break;
+	}
+	}
+	return NULL;
+}
+
+static int peer_start(struct peer *p, struct hk *t, int fd, enum peer_act act)
+{
+	memset(p, 0, sizeof(*p));
+	p->t = t;
+	p->fd = fd;
+	p->act = act;
+	return pthread_create(&p->tid, NULL, peer_main, p);
+}
+
+/* peer_end - join p; 0 if it acted on cue. */
+static int peer_end(struct peer *p)
+{
+	pthread_join(p->tid, NULL);
+	return p->gave_up ? -1 : 0;
+}
+
+/* pair - a blocking socketpair made by the subject (adopted: made in a coroutine). */
+static int pair(struct hk *t)
+{
+	return socketpair(AF_UNIX, SOCK_STREAM, 0, t->fd);
+}
+
+/* ---- the subjects ---- */
+
+static void s_read(struct hk *t)
+{
+	char buf[16];
+	struct peer p;
+	CHECK(t, pair(t) == 0 && peer_start(&p, t, t->fd[1], PEER_WRITE) == 0, "set-up");
+	int before = atomic_load(&t->ticks);
+	ssize_t r = read(t->fd[0], buf, sizeof(buf));
+	CHECK(t, peer_end(&p) == 0, "read held the loop: the ticker never moved");
+	CHECK(t, r == 5 && memcmp(buf, "hello", 5) == 0, "read returned %zd", r);
+	CHECK(t, atomic_load(&t->ticks) > before, "the ticker did not move during read");
+}
+
+static void s_receive_variants(struct hk *t)
+{
+	char a[2], b[8], c[16];
+	struct peer p;
+	CHECK(t, pair(t) == 0, "socketpair: %s", strerror(errno));
+	/* recv with MSG_WAITALL: both pieces, though they come apart */
+	CHECK(t, peer_start(&p, t, t->fd[1], PEER_WRITE_TWICE) == 0, "peer");
+	ssize_t r = recv(t->fd[0], b, 4, MSG_WAITALL);
+	CHECK(t, peer_end(&p) == 0, "the call held the loop: the ticker never moved");
+	CHECK(t, r == 4 && memcmp(b, "abcd", 4) == 0,
+	      "recv MSG_WAITALL returned %zd", r);
+	/* readv into two buffers */
+	CHECK(t, peer_start(&p, t, t->fd[1], PEER_WRITE) == 0, "peer");
+	struct iovec iov[2] = { { a, sizeof(a) }, { b, sizeof(b) } };
+	r = readv(t->fd[0], iov, 2);
+	CHECK(t, peer_end(&p) == 0, "the call held the loop: the ticker never moved");
+	CHECK(t, r == 5 && memcmp(a, "he", 2) == 0 && memcmp(b, "llo", 3) == 0,
+	      "readv returned %zd", r);
+	/* recvmsg */
+	CHECK(t, peer_start(&p, t, t->fd[1], PEER_WRITE) == 0, "peer");
+	struct iovec one = { c, sizeof(c) };
+	struct msghdr m = { .msg_iov = &one, .msg_iovlen = 1 };
+	r = recvmsg(t->fd[0], &m, 0);
+	CHECK(t, peer_end(&p) == 0, "the call held the loop: the ticker never moved");
+	CHECK(t, r == 5 && memcmp(c, "hello", 5) == 0, "recvmsg returned %zd", r);
+	/* recvfrom with an address to fill */
+	CHECK(t, peer_start(&p, t, t->fd[1], PEER_WRITE) == 0, "peer");
+	struct sockaddr_storage from;
+	socklen_t flen = sizeof(from);
+	r = recvfrom(t->fd[0], c, sizeof(c), 0, (struct sockaddr *)&from, &flen);
+	CHECK(t, peer_end(&p) == 0, "the call held the loop: the ticker never moved");
+	CHECK(t, r == 5, "recvfrom returned %zd", r);
+	/* MSG_DONTWAIT asks not to wait: EAGAIN at once */
+	r = recv(t->fd[0], c, sizeof(c), MSG_DONTWAIT);
+	CHECK(t, r == -1 && errno == EAGAIN, "recv MSG_DONTWAIT returned %zd", r);
+	/* the end of the stream */
+	CHECK(t, peer_start(&p, t, t->fd[1], PEER_CLOSE) == 0, "peer");
+	r = read(t->fd[0], c, sizeof(c));
+	t->fd[1] = -1; /* the peer closed it */
+	CHECK(t, peer_end(&p) == 0, "the call held the loop: the ticker never moved");
+	CHECK(t, r == 0, "read at the end of the stream returned %zd", r);
+}
+
+static void s_write_waits(struct hk *t)
+{
+	char *big = calloc(1, HK_BIG);
+	struct peer p;
+	int small = 4096;
+	CHECK(t, big && pair(t) == 0, "set-up");
+	setsockopt(t->fd[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	CHECK(t, peer_start(&p, t, t->fd[1], PEER_DRAIN) == 0, "peer");
+	int before = atomic_load(&t->ticks);
+	ssize_t w = write(t->fd[0], big, HK_BIG);
+	struct iovec iov[2] = { { big, 100 }, { big, 200 } };
+	ssize_t wv = writev(t->fd[0], iov, 2);
+	struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
+	ssize_t sm = sendmsg(t->fd[0], &m, 0);
+	ssize_t s = send(t->fd[0], big, 50, 0);
+	ssize_t st = sendto(t->fd[0], big, 50, 0, NULL, 0);
+	shutdown(t->fd[0], SHUT_WR);
+	free(big);
+	CHECK(t, peer_end(&p) == 0, "write held the loop: the ticker never moved");
+	CHECK(t, w == HK_BIG && wv == 300 && sm == 300 && s == 50 && st == 50,
+	      "write %zd, writev %zd, sendmsg %zd, send %zd, sendto %zd", w, wv, sm, s, st);
+	CHECK(t, p.drained == HK_BIG + 700, "the peer read %zu bytes", p.drained);
+	CHECK(t, atomic_load(&t->ticks) > before, "the ticker did not move during write");
+}
+
+static void s_rcvtimeo(struct hk *t)
+{
+	char c;
+	struct timeval tv = { 0, HK_BOUND_MS * 1000 };
+	CHECK(t, pair(t) == 0, "socketpair");
+	CHECK(t, setsockopt(t->fd[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0, "SO_RCVTIMEO");
+	int before = atomic_load(&t->ticks);
+	uint64_t t0 = clock_now_ns();
+	ssize_t r = read(t->fd[0], &c, 1);
+	uint64_t took = clock_now_ns() - t0;
+	CHECK(t, r == -1 && errno == EAGAIN, "read past SO_RCVTIMEO returned %zd (%s)", r,
+	      strerror(errno));
+	CHECK(t, took >= HK_BOUND_MS * 1000000ULL, "the bound ended early: %llu ns",
+	      (unsigned long long)took);
+	CHECK(t, atomic_load(&t->ticks) > before, "the ticker did not move during the bound");
+}
+
+static void s_nonblock_view(struct hk *t)
+{
+	char c;
+	CHECK(t, pair(t) == 0, "socketpair");
+	int fl = fcntl(t->fd[0], F_GETFL);
+	CHECK(t, fl >= 0 && !(fl & O_NONBLOCK), "a blocking socket reads back O_NONBLOCK");
+	CHECK(t, fcntl(t->fd[0], F_SETFL, fl | O_NONBLOCK) == 0, "F_SETFL");
+	CHECK(t, fcntl(t->fd[0], F_GETFL) & O_NONBLOCK, "O_NONBLOCK set does not read back");
+	ssize_t r = read(t->fd[0], &c, 1);
+	CHECK(t, r == -1 && errno == EAGAIN, "a non-blocking read returned %zd", r);
+	CHECK(t, fcntl(t->fd[0], F_SETFL, fl) == 0 && !(fcntl(t->fd[0], F_GETFL) & O_NONBLOCK),
+	      "O_NONBLOCK cleared reads back set");
+	int on = 1, off = 0;
+	CHECK(t, ioctl(t->fd[0], FIONBIO, &on) == 0, "FIONBIO");
+	r = recv(t->fd[0], &c, 1, 0);
+	CHECK(t, r == -1 && errno == EAGAIN, "a recv after FIONBIO returned %zd", r);
+	CHECK(t, ioctl(t->fd[0], FIONBIO, &off) == 0, "FIONBIO off");
+	struct peer p; /* blocking again: it waits */
+	CHECK(t, peer_start(&p, t, t->fd[1], PEER_WRITE) == 0, "peer");
+	char buf[8];
+	r = read(t->fd[0], buf, sizeof(buf));
+	CHECK(t, peer_end(&p) == 0, "the call held the loop: the ticker never moved");
+	CHECK(t, r == 5, "blocking again, read returned %zd", r);
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	CHECK(t, s >= 0, "socket");
+	r = read(s, buf, 1); /* unconnected: an error at once, never a wait */
+	close(s);
+	CHECK(t, r == -1, "read of a non-blocking unconnected socket returned %zd", r);
+}
+
+static int listener(struct sockaddr_in *a)
+{
+	socklen_t len = sizeof(*a);
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	memset(a, 0, sizeof(*a));
+	a->sin_family = AF_INET;
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (l < 0 || bind(l, (struct sockaddr *)a, sizeof(*a)) != 0 || listen(l, 4) != 0 ||
+	    getsockname(l, (struct sockaddr *)a, &len) != 0)
+		return -1;
+	return l;
+}
+
+static void s_connect(struct hk *t)
+{
+	struct sockaddr_in a;
+	struct peer p;
+	char buf[8];
+	int l = listener(&a);
+	CHECK(t, l >= 0, "listener: %s", strerror(errno));
+	t->fd[1] = l;
+	t->fd[0] = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK(t, t->fd[0] >= 0 && peer_start(&p, t, l, PEER_ACCEPT_ECHO) == 0, "set-up");
+	int rc = connect(t->fd[0], (struct sockaddr *)&a, sizeof(a));
+	ssize_t w = rc == 0 ? write(t->fd[0], "ping", 4) : -1;
+	ssize_t r = w == 4 ? read(t->fd[0], buf, sizeof(buf)) : -1;
+	CHECK(t, peer_end(&p) == 0, "the echo held the loop");
+	CHECK(t, rc == 0 && r == 4 && memcmp(buf, "ping", 4) == 0, "connect %d, write %zd, read %zd",
+	      rc, w, r);
+	/* A port nobody listens on: refused, as a blocking connect says it. */
+	close(t->fd[0]);
+	close(l);
+	t->fd[1] = -1;
+	t->fd[0] = socket(AF_INET, SOCK_STREAM, 0);
+	rc = connect(t->fd[0], (struct sockaddr *)&a, sizeof(a));
+	CHECK(t, rc == -1 && errno == ECONNREFUSED, "connect to a closed port: %d (%s)", rc,
+	      strerror(errno));
+}
+
+static void s_poll(struct hk *t)
+{
+	struct peer p;
+	CHECK(t, pair(t) == 0 && peer_start(&p, t, t->fd[1], PEER_WRITE) == 0, "set-up");
+	struct pollfd pf = { .fd = t->fd[0], .events = POLLIN };
+	int before = atomic_load(&t->ticks);
+	int n = poll(&pf, 1, PEER_PATIENCE_MS * 2);
+	CHECK(t, peer_end(&p) == 0, "poll held the loop: the ticker never moved");
+	CHECK(t, n == 1 && (pf.revents & POLLIN), "poll returned %d, revents %#x", n, pf.revents);
+	CHECK(t, atomic_load(&t->ticks) > before, "the ticker did not move during poll");
+	char buf[8];
+	CHECK(t, read(t->fd[0], buf, sizeof(buf)) == 5, "read after poll");
+	/* Nothing comes: 0 once the timeout has passed, never before. */
+	uint64_t t0 = clock_now_ns();
+	before = atomic_load(&t->ticks);
+	n = poll(&pf, 1, HK_BOUND_MS);
+	uint64_t took = clock_now_ns() - t0;
+	CHECK(t, n == 0 && took >= HK_BOUND_MS * 1000000ULL && atomic_load(&t->ticks) > before,
+	      "poll timeout: %d after %llu ns", n, (unsigned long long)took);
+	/* No descriptor: a sleep. */
+	before = atomic_load(&t->ticks);
+	n = poll(NULL, 0, HK_BOUND_MS);
+	CHECK(t, n == 0 && atomic_load(&t->ticks) > before, "poll with no descriptor: %d", n);
+}
+
+/* slept - CHECK that a sleep of HK_BOUND_MS let the ticker run and was not short. */
+#define SLEPT(t, what, call)                                                                   \
+	do {                                                                                   \
+		int b_ = atomic_load(&(t)->ticks);                                             \
+		uint64_t t0_ = clock_now_ns();                                                 \
+		int rc_ = (call);                                                              \
+		uint64_t took_ = clock_now_ns() - t0_;                                         \
+		CHECK(t, rc_ == 0 && took_ >= HK_BOUND_MS * 1000000ULL &&                      \
+				 atomic_load(&(t)->ticks) > b_,                                \
+		      "%s: %d after %llu ns, ticker %d -> %d", what, rc_,                      \
+		      (unsigned long long)took_, b_, atomic_load(&(t)->ticks));                \
+	} while (0)
+
+static void s_sleeps(struct hk *t)
+{
+	struct timespec rel = { 0, HK_BOUND_MS * 1000000L }, abs;
+	SLEPT(t, "usleep", usleep(HK_BOUND_MS * 1000));
+	SLEPT(t, "nanosleep", nanosleep(&rel, NULL));
+	SLEPT(t, "clock_nanosleep", clock_nanosleep(CLOCK_MONOTONIC, 0, &rel, NULL));
+	clock_gettime(CLOCK_REALTIME, &abs);
+	abs.tv_nsec += HK_BOUND_MS * 1000000L;
+	if (abs.tv_nsec >= 1000000000L) {
+		abs.tv_sec++;
+		abs.tv_nsec -= 1000000000L;
+	}
+	SLEPT(t, "clock_nanosleep TIMER_ABSTIME (CLOCK_REALTIME)",
+	      clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &abs, NULL));
+}
+
+/* A descriptor closed and its number given to a new socket: the new one is
+ * waited on, not the old one's watch (green keeps one per slot). */
+static void s_close_reuse(struct hk *t)
+{
+	for (int round = 0; round < 3; round++) {
+		struct peer p;
+		char buf[8];
+		CHECK(t, pair(t) == 0 && peer_start(&p, t, t->fd[1], PEER_WRITE) == 0, "set-up");
+		ssize_t r = read(t->fd[0], buf, sizeof(buf));
+		CHECK(t, peer_end(&p) == 0, "the call held the loop: the ticker never moved");
+	CHECK(t, r == 5, "round %d: read returned %zd", round, r);
+		close(t->fd[0]);
+		close(t->fd[1]);
+		t->fd[0] = t->fd[1] = -1;
+	}
+}
+
+static void test_read(void **state) { (void)state; run_subject(s_read); }
+static void test_receive_variants(void **state) { (void)state; run_subject(s_receive_variants); }
+static void test_write_waits(void **state) { (void)state; run_subject(s_write_waits); }
+static void test_rcvtimeo(void **state) { (void)state; run_subject(s_rcvtimeo); }
+static void test_nonblock_view(void **state) { (void)state; run_subject(s_nonblock_view); }
+static void test_connect(void **state) { (void)state; run_subject(s_connect); }
+static void test_poll(void **state) { (void)state; run_subject(s_poll); }
+static void test_sleeps(void **state) { (void)state; run_subject(s_sleeps); }
+static void test_close_reuse(void **state) { (void)state; run_subject(s_close_reuse); }
+
+/* Outside a coroutine nothing is adopted: a blocking read is the real one. */
+static void test_outside_straight_through(void **state)
+{
+	(void)state;
+	int sv[2];
+	char buf[8];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(write(sv[1], "x", 1), 1);
+	assert_int_equal(read(sv[0], buf, sizeof(buf)), 1);
+	struct timespec z = { 0, 1000 };
+	assert_int_equal(nanosleep(&z, NULL), 0);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_read),
+		cmocka_unit_test(test_receive_variants),
+		cmocka_unit_test(test_write_waits),
+		cmocka_unit_test(test_rcvtimeo),
+		cmocka_unit_test(test_nonblock_view),
+		cmocka_unit_test(test_connect),
+		cmocka_unit_test(test_poll),
+		cmocka_unit_test(test_sleeps),
+		cmocka_unit_test(test_close_reuse),
+		cmocka_unit_test(test_outside_straight_through),
+	};
+	return cmocka_run_group_tests_name(backend()->name, tests, NULL, NULL);
+}
