@@ -43,7 +43,7 @@ from harness.sweep import models as models_def  # noqa: E402
 COLS = fixture_runs.COLS + ["backend_util"]    # the verdict fixtures' columns, and one more
 RATE_COLS = ["workload", "model", "mode", "concurrency", "load_pct", "offered", "status",
              "reason", "tasks", "runs", "throughput", "p50_us", "p90_us", "p99_us", "p999_us",
-             "max_us", "mean_us", "p99_us_min", "p99_us_max", "checksum", "errors"]
+             "max_us", "mean_us", "p99_us_min", "p99_us_max", "run_checksum", "errors"]
 WORKLOADS = {   # kind, work, delay_us, levels
     "wcpu": ("cpu", 900, 0, (1, 2, 16)),
     "wsleep": ("io", 0, 1000, (1, 64, 4096, 10000)),
@@ -74,7 +74,7 @@ def ok_row(wl, m, c, i, thr, p50, p99, backend_util=None):
              max_us=p99 * 1.3, mean_us=p50 * 1.05, maxrss_kib=rss, maxrss_kib_min=rss - 8,
              maxrss_kib_max=rss + 8, kmem_kib=kmem, mem_source="cgroup-v2",
              threads=c + 1, utime_s=0.2, stime_s=0.05, wall_s=0.2, cv=0.01, noisy=0,
-             outliers=0, littles_ratio=1.0, checksum="00000000000000aa", errors=0,
+             outliers=0, littles_ratio=1.0, run_checksum="00000000000000aa", errors=0,
              backend_util="" if backend_util is None else backend_util)
     if c >= 64:
         base = 3000 + 40 * (1 + i % 3)
