@@ -9,6 +9,7 @@
 # task): a model with no mechanism lines
 # and a pair with no floor terms are unrated with the reason, a missing
 # calibration figure too, and the sum is the table's.
+# tvsa: long -- a second build of bin/async with test hooks, and two sweeps, ~10 s
 . "$(dirname "$0")/lib.sh"
 
 SLOW_NS=20000     # 20 us of CPU per task: async io_sleep's own is well under 1 us

@@ -10,6 +10,7 @@
 #    backend's sockets are not charged to the model, and a run that cannot
 #    measure it says "not measured" instead of a zero;
 #  - the run's own backend has its CPU time and switches recorded.
+# tvsa: long -- 10,000 threads, coroutines and loops' tasks on every model, ~13 s
 . "$(dirname "$0")/lib.sh"
 
 BIG=10000

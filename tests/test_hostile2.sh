@@ -6,6 +6,7 @@
 # time limit covering set-up; a stop signal leaving no cgroup behind;
 # misleading messages.  Each case is numbered as in the issue that found it.
 # Every process started here carries TVSA_HOSTILE2_RUN and is killed on exit.
+# tvsa: long -- the second hostile round, peers and limits it waits out, ~10 s
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/backend_lib.sh"
 

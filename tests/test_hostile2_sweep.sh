@@ -6,6 +6,7 @@
 # convention for report.py and compare, make's switches taking 1 or 0 only,
 # and an OUT/latest that is a real folder or file never replaced.  No
 # benchmark runs: synthetic run folders (tests/fixture_runs.py), < 20 s.
+# tvsa: long -- the hostile round's sweep and report cases
 . "$(dirname "$0")/lib.sh"
 
 MAKE_CLEAN="env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C $ROOT"

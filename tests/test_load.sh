@@ -6,6 +6,7 @@
 # stay idle; each fault (500s, Connection: close, garbage, silence, idle
 # connections closed) is counted where it belongs; bad usage exits 2 in one
 # line and a failed run (refused, nothing answered, too many errors) exits 3.
+# tvsa: long -- bin/load against a fault-injecting peer it waits out, ~15 s
 . "$(dirname "$0")/lib.sh"
 
 LOAD="$BIN/load"

@@ -11,6 +11,7 @@
 # (the kernel) is named; points without histograms are listed as not merged,
 # with why; bad usage is one line, exit 2.  make compare warns about the
 # kernel.  (tests/test_fleet.sh runs the matrix on a real fleet's runs.)
+# tvsa: long -- the fleet's matrix over several machines' runs, ~10 s
 . "$(dirname "$0")/lib.sh"
 
 python3 "$ROOT/tests/fixture_runs.py" "$SCRATCH/fx" >/dev/null || not_ok "fixture runs written"

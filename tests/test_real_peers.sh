@@ -9,6 +9,7 @@
 # file_read's data file (made once and reused, cold and warm alike in
 # checksum, the cold one dropped from the page cache, a short disk refused
 # in one line).  Equal checksums across models are test_models.sh's.
+# tvsa: long -- a real redis-server and a data file on disk, 10,000 connections, ~15 s
 . "$(dirname "$0")/lib.sh"
 
 command -v redis-server >/dev/null 2>&1 || { not_ok "redis-server not installed (make deps)"; finish; }

@@ -13,6 +13,7 @@
 # there could not measure its kernel memory.
 # Without ip netns (not root) that part says skip, unless TVSA_REQUIRE_NETNS=1
 # (CI), where it is a failure.  About 30 s on 2 cores.
+# tvsa: long -- the serve sweep, and bin/load in a network namespace, ~20 s
 . "$(dirname "$0")/lib.sh"
 
 ID=$$

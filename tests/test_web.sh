@@ -9,6 +9,7 @@
 # TVSA_WEB_SHOTS=DIR keeps the screenshots.  Chromium comes from
 # `scripts/deps.sh web`; where it cannot be installed the browser part is
 # skipped with one line (TVSA_REQUIRE_CHROMIUM=1: a failure instead).
+# tvsa: long -- a headless chromium (installed by scripts/deps.sh web), ~10 s
 . "$(dirname "$0")/lib.sh"
 
 FX="$SCRATCH/fx"
