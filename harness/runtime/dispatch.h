@@ -16,28 +16,34 @@
  * arrival.  Latency runs from the scheduled arrival, so time a task spends
  * queued behind a stalled model counts (wrk2's cure for coordinated omission).
  *
- * The measured window (closed loop, at least 5 tasks per slot).  A closed run
- * starts with all c tasks arriving at once and ends with a drain, fewer than c
- * in flight while the last tasks finish.  Counting the whole run biases both
- * figures when a slot runs only a few tasks: the drain pulls throughput x mean
- * latency / c below 1 by about 1 / (2 x tasks per slot), and the first round,
- * which finds the queues empty, pulls mean latency down (mixed at c = 4096
- * with 5 tasks per slot: 0.91, and a mean 8% under the steady one).  So a run
- * reports the tasks completed between two completions: the later of the 2c-th
- * and the one by which every slot had finished its first task, and the
- * (n - c)-th.  c tasks are in flight all through, start-up is behind it, and
- * the tasks cut by its edges balance in a steady state (the same mixed run:
- * 1.00 to 1.02).  A run whose slots have not all turned over within its first
- * third is far from one: cpu_hash threads run a few hundred 50 us tasks per
- * 3 ms time slice, so at c = 64 the last thread can finish its first task
- * only in the drain, and a window there read 0.77 (0.36 at c = 256); io_sleep
- * threads at c = 10,000 starve some threads for 0.6 s.  Such a run
- * reports the whole of it, as open-loop runs (wrk2 counts every task) and
- * closed runs of fewer than 5 tasks per slot do.  Each recorder (a loop, or
- * a CPU of the threads model) keeps two histograms, one for the tasks before
- * the window opens and one for those inside it; the run reports the second
- * if a window opened, else the first, so nothing is ever cleared while
- * another thread may be writing.
+ * The measured window (closed loop, at least 5 tasks per slot): one rule for
+ * every run of every model (dispatch_rule).  A closed run starts with all c
+ * tasks arriving at once and ends with a drain, fewer than c in flight while
+ * the last tasks finish.  Counting the whole run biases both figures, and by
+ * an amount that depends on the run's length: the drain pulls throughput x
+ * mean latency / c below 1 by about 1 / (2 x tasks per slot), and the start
+ * (all c arriving at once, threads woken one by one, slots the scheduler
+ * reaches late) is a share of the run that shrinks as it grows (threads
+ * io_sleep c = 1,024 reported 116k/s at 20 tasks per slot and 119k/s at 50
+ * when it counted its whole run).  So a run reports the tasks completed
+ * after its first max(2c, n / DISPATCH_TRIM_DIV) completions and up to the
+ * claim of the last id (the (n - c)-th completion): c tasks are in flight
+ * all through, and the start, in completions, is a fixed share of every run.
+ * The rule needs no slot to have turned over: a model whose slots start late
+ * (threads time-slicing a CPU-bound pair, io_sleep threads at c = 10,000
+ * starving some for 0.6 s) is measured by the same rule as the rest, its
+ * late tasks counted with their latency when they end inside the window.
+ * (The rule before it opened a window only when every slot had finished a
+ * task within the first third of the completions, and reported the whole
+ * run otherwise: two rules in one sweep, and a point could take the median
+ * of windowed and whole runs.)  Runs that cannot have a window, the open
+ * loop (wrk2 counts every task) and closed runs of fewer than
+ * DISPATCH_STEADY_PER_SLOT tasks per slot, report the whole run: the sweep
+ * never makes those in the closed loop, and every run records its rule.
+ * Each recorder (a loop, or a CPU of the threads model) keeps two
+ * histograms, one for the tasks before the window opens and one for those
+ * inside it; the run reports the second if a window opened, else the first,
+ * so nothing is ever cleared while another thread may be writing.
  *
  * Blocks of ids (closed loop, one loop per core).  A loop takes its slots'
  * ids from a block it claimed from the shared counter (dispatch_take_block),
@@ -64,29 +70,30 @@
 #define DISPATCH_NONE UINT64_MAX   /* no such id (yet) */
 #define DISPATCH_STEADY_PER_SLOT 5 /* closed runs this many tasks per slot or more
 				      report their measured window */
+#define DISPATCH_TRIM_DIV 5 /* the window leaves out the first n / 5 completions
+			       (at least 2c): the start, a fixed share of any run */
+#define DISPATCH_RULE_WINDOW "trim-n/5" /* dispatch_rule's names, recorded per run */
+#define DISPATCH_RULE_WHOLE "whole"
 #define DISPATCH_LINE 64 /* bytes of a cache line */
 #define DISPATCH_BLOCK_MAX 64  /* ids a loop claims at once, at most */
 #define DISPATCH_BLOCK_SHARE 64 /* ... and at most this fraction of its slots */
 
 /*
- * The counter every task writes has a cache line of its own, and so has the
- * count written by each slot's first task: with loops or threads on several
- * CPUs, an add to either would otherwise take from every other CPU the line
- * holding what they read for every task (tasks, c, rate, open_id), one miss
- * more per task on each.
+ * The counter every task writes has a cache line of its own: with loops or
+ * threads on several CPUs, an add to it would otherwise take from every
+ * other CPU the line holding what they read for every task (tasks, c, rate,
+ * open_id), one miss more per task on each.
  */
 struct dispatch {
 	alignas(DISPATCH_LINE) atomic_uint_fast64_t next; /* next id to hand out */
-	alignas(DISPATCH_LINE) atomic_uint_fast64_t firsts; /* slots that finished their
-							       first task */
 	alignas(DISPATCH_LINE) uint64_t tasks; /* ids run from 0 to tasks - 1; the rest of
 						  this line is read-mostly */
 	uint64_t c;                /* slots */
 	uint64_t rate;             /* arrivals per second; 0: closed loop */
 	uint64_t t_go;             /* run start: first arrivals (closed), schedule origin */
 	uint64_t block;            /* ids a dispatch_take_block claims at once (K) */
-	int steady;                /* 1: closed, 5+ tasks per slot: a window may open */
-	atomic_uint_fast64_t all_id;  /* the id taken when the last of them did */
+	uint64_t open_at;          /* the id whose taking opens the window (steady runs) */
+	int steady;                /* 1: closed, 5+ tasks per slot: a window opens */
 	atomic_uint_fast64_t open_id; /* the id taken at the completion opening the window */
 	uint64_t t_open;           /* when the window opened */
 	atomic_uint_fast64_t t_close; /* when the last id was claimed: it closes; 0: not yet */
@@ -98,6 +105,22 @@ struct dispatch_block {
 	uint64_t end;  /* one past the last claimed */
 };
 
+/*
+ * dispatch_steady - 1 if a run of cfg reports a window (closed loop, at
+ * least DISPATCH_STEADY_PER_SLOT tasks per slot), 0 if its whole run.
+ */
+static inline int dispatch_steady(const struct run_config *cfg)
+{
+	return !cfg->rate && cfg->tasks / DISPATCH_STEADY_PER_SLOT >= cfg->concurrency;
+}
+
+/* dispatch_rule - the name of the rule a run of cfg reports by (its stats
+ * line's window_rule): DISPATCH_RULE_WINDOW or DISPATCH_RULE_WHOLE. */
+static inline const char *dispatch_rule(const struct run_config *cfg)
+{
+	return dispatch_steady(cfg) ? DISPATCH_RULE_WINDOW : DISPATCH_RULE_WHOLE;
+}
+
 static inline void dispatch_init(struct dispatch *d, const struct run_config *cfg)
 {
 	d->tasks = cfg->tasks;
@@ -107,12 +130,14 @@ static inline void dispatch_init(struct dispatch *d, const struct run_config *cf
 	/* Open loop: every id comes from the counter.  Closed loop: ids below c
 	 * are the slots' first tasks. */
 	atomic_init(&d->next, d->rate ? 0 : d->c);
-	d->steady = !d->rate && d->tasks / DISPATCH_STEADY_PER_SLOT >= d->c;
+	d->steady = dispatch_steady(cfg);
+	/* Completion k takes id k + c - 1 (to within a block per other loop):
+	 * the window opens at completion max(2c, n / DISPATCH_TRIM_DIV). */
+	uint64_t skip = (d->tasks + DISPATCH_TRIM_DIV - 1) / DISPATCH_TRIM_DIV;
+	d->open_at = d->c - 1 + (skip > 2 * d->c ? skip : 2 * d->c);
 	uint64_t loops = cfg->loops ? cfg->loops : 1;
 	uint64_t k = d->c / loops / DISPATCH_BLOCK_SHARE;
 	d->block = d->rate || k < 1 ? 1 : k > DISPATCH_BLOCK_MAX ? DISPATCH_BLOCK_MAX : k;
-	atomic_init(&d->firsts, 0);
-	atomic_init(&d->all_id, DISPATCH_NONE);
 	atomic_init(&d->open_id, DISPATCH_NONE);
 	d->t_open = 0;
 	atomic_init(&d->t_close, 0);
@@ -142,34 +167,30 @@ struct dispatch_lat {
  * (from dispatch_take or dispatch_take_block; any id >= tasks if it
  * stopped): which histogram its latency belongs in.  Moves the window.  In
  * the closed loop the finished task is completion number next - c + 1 (to
- * within a block per other loop), and ids below c are first tasks.
- * Cost: relaxed loads of three words written a few times per run; one
- * atomic add per slot per run.
+ * within a block per other loop).  `ran` is unused: the rule needs no
+ * slot to have turned over (kept so every caller states what it ran).
+ * Cost: relaxed loads of two words written once per run.
  */
 static inline enum dispatch_phase dispatch_phase(struct dispatch *d, uint64_t ran, uint64_t next,
 						 uint64_t now)
 {
+	(void)ran;
 	if (!d->steady)
 		return DISPATCH_PRE;
 	const memory_order rlx = memory_order_relaxed;
-	uint64_t c = d->c;
-	if (ran < c && atomic_fetch_add_explicit(&d->firsts, 1, rlx) + 1 == c)
-		atomic_store_explicit(&d->all_id, next, rlx);
 	/* After the last id was claimed: out of a window, but still part of
 	 * the whole run if none opened. */
 	uint64_t close = atomic_load_explicit(&d->t_close, rlx);
 	int closed = close && now > close;
 	uint64_t open = atomic_load_explicit(&d->open_id, rlx);
 	if (open == DISPATCH_NONE) {
-		uint64_t all = atomic_load_explicit(&d->all_id, rlx);
-		/* Opens at completion max(2c, all slots turned over), if that
-		 * turnover came within the first third of the completions. */
-		if (closed || all == DISPATCH_NONE || all > d->tasks / 3 + c - 1 ||
-		    next < 3 * c - 1 || next < all || next >= d->tasks)
+		/* Opens at completion max(2c, n / DISPATCH_TRIM_DIV). */
+		if (closed || next < d->open_at || next >= d->tasks)
 			return DISPATCH_PRE;
 		if (atomic_compare_exchange_strong(&d->open_id, &open, next)) {
 			d->t_open = now;
 			open = next;
+			run_window_edge(0);
 		}
 	}
 	return !closed && next > open && next < d->tasks ? DISPATCH_IN : DISPATCH_OUT;
@@ -235,13 +256,16 @@ static inline uint64_t dispatch_sched(const struct dispatch *d, uint64_t id)
 }
 
 /* dispatch_claim - k ids from the shared counter at `now`: the first.  The
- * claim that takes the last id closes the window.  Cost: one relaxed atomic
- * add. */
+ * claim that takes the last id closes the window (and reads the backend's
+ * CPU there: run_window_edge).  Cost: one relaxed atomic add. */
 static inline uint64_t dispatch_claim(struct dispatch *d, uint64_t k, uint64_t now)
 {
 	uint64_t first = atomic_fetch_add_explicit(&d->next, k, memory_order_relaxed);
-	if (first < d->tasks && first + k >= d->tasks)
+	if (first < d->tasks && first + k >= d->tasks) {
 		atomic_store_explicit(&d->t_close, now, memory_order_relaxed);
+		if (dispatch_opened(d))
+			run_window_edge(1);
+	}
 	return first;
 }
 

@@ -5,7 +5,8 @@
  *
  * The clock takes the CPU, switch, thread, backend and memory figures at its
  * start and stop, so set-up and tear-down are reported apart, never charged
- * to the tasks.  The guard's handler runs on a signal: everything it writes
+ * to the tasks; the backend's CPU is read again at the edges of the measured
+ * window (run_window_edge), where backend_util is taken.  The guard's handler runs on a signal: everything it writes
  * is formatted before the run, and it calls only async-signal-safe functions.
  */
 #include <fcntl.h>
@@ -50,6 +51,21 @@ static void timeout_cb(int sig)
 		kill(runner_backend_pid, SIGTERM);
 	memcg_leave(&runner_memcg); /* async-signal-safe: open, write, rmdir */
 	_exit(3);
+}
+
+struct runner_window runner_window;
+
+void run_window_edge(int edge)
+{
+	if (runner_backend_pid <= 0)
+		return;
+	if (edge == 0) {
+		int ok = stats_proc_read(runner_backend_pid, &runner_window.open) == 0;
+		atomic_store(&runner_window.opened, ok ? 1 : 2);
+	} else if (atomic_load(&runner_window.opened) == 1) {
+		int ok = stats_proc_read(runner_backend_pid, &runner_window.close) == 0;
+		atomic_store(&runner_window.closed, ok ? 1 : 2);
+	}
 }
 
 void run_abort_cleanup(void)

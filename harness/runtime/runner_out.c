@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dispatch.h"
 #include "runner.h"
 
 /* json_str - s as a JSON string body (quotes and control characters escaped). */
@@ -88,6 +89,10 @@ void runner_format_json(char *buf, size_t len, const struct run_config *cfg,
 	struct stats_usage down = clocked ? stats_usage_sub(&x->u_return, &res->u_stop) : zero;
 	const struct stats_usage *u = &win;
 	char kmem[32] = "null", bcpu[32] = "null", bv[32] = "null", biv[32] = "null";
+	char bwin[32] = "null";
+	if (clocked && atomic_load(&runner_window.closed) == 1)
+		snprintf(bwin, sizeof(bwin), "%.6f",
+			 (double)(runner_window.close.cpu_ns - runner_window.open.cpu_ns) / 1e9);
 	if (x->kmem_kib >= 0)
 		snprintf(kmem, sizeof(kmem), "%lld", (long long)x->kmem_kib);
 	if (clocked && res->b_ok) {
@@ -104,14 +109,14 @@ void runner_format_json(char *buf, size_t len, const struct run_config *cfg,
 	snprintf(tail, sizeof(tail),
 		 "%s,\"kmem_kib\":%s,\"mem_source\":\"%s\",\"setup_s\":%.6f,\"setup_cpu_s\":%.6f,"
 		 "\"teardown_s\":%.6f,\"teardown_cpu_s\":%.6f,\"backend_cpu_s\":%s,"
-		 "\"backend_vcsw\":%s,\"backend_ivcsw\":%s,\"placement\":\"%s\","
-		 "\"run_key\":\"%s\"}",
+		 "\"backend_vcsw\":%s,\"backend_ivcsw\":%s,\"backend_window_cpu_s\":%s,"
+		 "\"window_rule\":\"%s\",\"placement\":\"%s\",\"run_key\":\"%s\"}",
 		 pair, kmem, memcg_source_name(runner_memcg.source),
 		 res->t_start_ns > x->t_enter ? (double)(res->t_start_ns - x->t_enter) / 1e9 : 0.0,
 		 cpu_s(&setup),
 		 clocked && x->t_return > res->t_stop_ns
 			 ? (double)(x->t_return - res->t_stop_ns) / 1e9 : 0.0,
-		 cpu_s(&down), bcpu, bv, biv, x->placement, runner_key);
+		 cpu_s(&down), bcpu, bv, biv, bwin, dispatch_rule(cfg), x->placement, runner_key);
 
 	char reason[MODEL_REASON_MAX * 2];
 	runner_json_str(reason, sizeof(reason), res->reason);
