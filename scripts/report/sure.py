@@ -117,15 +117,23 @@ def attach_runs(run_dir, rows):
     runs.  Cost: one small file per point."""
     got = 0
     for r in rows:
-        r[RUNS_KEY] = r[GROUP_KEY] = None
-        if r.get("status") != "ok":
-            continue
-        r[RUNS_KEY] = read_runs(stats_path(run_dir, r.get("workload"), r.get("model"),
-                                           r.get("concurrency")), r.get("runs"), r)
-        got += r[RUNS_KEY] is not None
-        if r[RUNS_KEY] and is_num(r.get("rounds")) and r.get("rounds") == r.get("runs"):
-            r[GROUP_KEY] = (os.path.abspath(run_dir), r.get("workload"), r.get("concurrency"))
+        runs = None
+        if r.get("status") == "ok":
+            runs = read_runs(stats_path(run_dir, r.get("workload"), r.get("model"),
+                                        r.get("concurrency")), r.get("runs"), r)
+        set_runs(r, runs, os.path.abspath(run_dir))
+        got += runs is not None
     return got
+
+
+def set_runs(row, runs, folder):
+    """row's counted runs (JSON objects, or None) into row[RUNS_KEY], and
+    its round group (folder, workload, c) into row[GROUP_KEY] when they were
+    made in rounds: results.csv's rounds equal to their count."""
+    row[RUNS_KEY] = runs
+    row[GROUP_KEY] = None
+    if runs and is_num(row.get("rounds")) and row.get("rounds") == len(runs):
+        row[GROUP_KEY] = (folder, row.get("workload"), row.get("concurrency"))
 
 
 def group_of(row):
