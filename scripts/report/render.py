@@ -16,7 +16,8 @@ from .data import (BACKEND_BOUND_UTIL, LITTLES_HI, LITTLES_LO, MEM_SOURCES, RSS_
                    check_littles, data_file_text,
                    is_ok, mem_source_text, model_info, models, rows_for, speedups, unique,
                    workload_info, workloads)
-from .floors import calibration_lines, floor_table_lines, floor_terms, workload_floor
+from .floors import (beaten, beaten_text, calibration_lines, floor_table_lines, floor_terms,
+                     workload_floor)
 from .fmt import (DASH, KIB_PER_MIB, UNKNOWN, cores_text, fmt_pct, fmt_si, fmt_sig, is_num,
                   md_cell, meta_get, topology_text)
 from .load import CALIBRATION_CSV
@@ -189,10 +190,14 @@ def table_lines(wl_rows, model_names):
     return lines
 
 
-def checks_line(wl_rows):
-    """The one-line "Checks" of one workload: checksums and Little's law."""
+def checks_line(wl_rows, fl=None):
+    """The one-line "Checks" of one workload: checksums, Little's law and,
+    with its floor fl, that no point lies above it (an error of the floor)."""
     cs = check_checksums(wl_rows)
     parts = []
+    if fl:
+        hits = beaten(wl_rows, fl)
+        parts.append(beaten_text(hits) or "every point under its floor")
     if cs["equal_points"] or cs["mismatches"]:
         text = "checksums equal across models at %d point%s" % (
             cs["equal_points"], "" if cs["equal_points"] == 1 else "s")
@@ -219,10 +224,9 @@ def checks_line(wl_rows):
             ", ".join("%s c=%s ratio %.3f%s" % (m, c, x, "" if k is None else
                                                  " (%.3g tasks per slot)" % k)
                       for m, c, x, k in violations)) +
-            " (a run reports its steady window, from its 2c-th completion or the later one "
-            "by which every slot had finished a task, to its (n - c)-th; the tasks its edges "
-            "cut balance only in a steady state, so a miss points at runs too short for the "
-            "latency tail)")
+            " (a run reports its steady window, from its max(2c, n/5)-th completion to its "
+            "(n - c)-th; the tasks its edges cut balance only in a steady state, so a miss "
+            "points at runs too short for the latency tail)")
     else:
         parts.append("Little's law within %.2f..%.2f at every ok point" % (LITTLES_LO, LITTLES_HI))
     if missing:
@@ -343,7 +347,7 @@ def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
             out += ["**Floor:** none drawn: the pair declares no floor terms (its work is not "
                     "calibrated cpu_hash rounds, round trips or timer waits; `.floor` in "
                     "workloads/%s.c)." % (meta_get(meta, "workloads", wl, "variant_of") or wl), ""]
-        out += [checks_line(wl_rows), "", memory_line(wl_rows), ""]
+        out += [checks_line(wl_rows, fl), "", memory_line(wl_rows), ""]
         bl = backend_line(wl_rows)
         if bl:
             out += [bl, ""]
