@@ -83,6 +83,7 @@ uint64_t run_clock_start(struct run_result *res)
 	int n = stats_thread_count();
 	if (n > res->peak_threads)
 		res->peak_threads = n;
+	memcg_sampler_start(&runner_memcg); /* after the count: its thread is not the model's */
 	res->t_start_ns = clock_now_ns(); /* last: the figures above are set-up */
 	return res->t_start_ns;
 }
@@ -93,6 +94,7 @@ void run_clock_stop(struct run_result *res)
 	stats_usage_read(&res->u_stop);
 	if (res->b_ok)
 		res->b_ok = stats_proc_read(runner_backend_pid, &res->b_stop) == 0;
+	memcg_sampler_stop(&runner_memcg);
 	memcg_sample(&runner_memcg);
 	int n = stats_thread_count();
 	if (n > res->peak_threads)

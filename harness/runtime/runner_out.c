@@ -107,11 +107,12 @@ void runner_format_json(char *buf, size_t len, const struct run_config *cfg,
 	pair_json(cfg, pair, sizeof(pair));
 	char tail[RUNNER_PATH_JSON_MAX + 1536];
 	snprintf(tail, sizeof(tail),
-		 "%s,\"kmem_kib\":%s,\"mem_source\":\"%s\",\"setup_s\":%.6f,\"setup_cpu_s\":%.6f,"
+		 "%s,\"kmem_kib\":%s,\"mem_source\":\"%s\",\"kmem_peak\":\"%s\","
+		 "\"setup_s\":%.6f,\"setup_cpu_s\":%.6f,"
 		 "\"teardown_s\":%.6f,\"teardown_cpu_s\":%.6f,\"backend_cpu_s\":%s,"
 		 "\"backend_vcsw\":%s,\"backend_ivcsw\":%s,\"backend_window_cpu_s\":%s,"
 		 "\"window_rule\":\"%s\",\"placement\":\"%s\",\"run_key\":\"%s\"}",
-		 pair, kmem, memcg_source_name(runner_memcg.source),
+		 pair, kmem, memcg_source_name(runner_memcg.source), memcg_peak_how(&runner_memcg),
 		 res->t_start_ns > x->t_enter ? (double)(res->t_start_ns - x->t_enter) / 1e9 : 0.0,
 		 cpu_s(&setup),
 		 clocked && x->t_return > res->t_stop_ns
