@@ -88,7 +88,7 @@ say(key == sorted(key, key=lambda k: (["cpu_hash", "io_sleep"].index(k[0]), k[1]
 say("interleaved" in (meta["params"].get("order") or "") and "rounds" in meta["params"]["order"]
     and "3 rounds" in (meta["params"].get("rounds") or ""),
     "meta.json params say the order and the rounds: %s" % meta["params"].get("rounds"))
-say(all(r["rounds"] == r["runs"] == "3" and r["window_rule"] == "trim-n/5" for r in rows),
+say(all(r["rounds"] == r["runs"] == "3" and r["window_rule"] == "arrived-n/5" for r in rows),
     "every row: its runs the point's rounds, its runs' one window rule")
 say(meta["params"].get("placement", "").startswith("shared"),
     "meta.json params record the default placement: %s" % meta["params"].get("placement"))

@@ -81,7 +81,7 @@ def fake_point(names, fail=None, rule=None, runs=3):
                                     "status": "failed" if bad else "ok",
                                     "reason": "boom" if bad else "",
                                     "window_rule": "other" if (rule or {}).get(m) == r
-                                    else "trim-n/5"}) + "\n")
+                                    else "arrived-n/5"}) + "\n")
             got[tag] = (3 if bad else 0, 0.01)
         return 0, "", "", got
     saved = (rounds.R.run_json, rounds.R.model_argv, rounds.R.hyperfine_round,

@@ -38,7 +38,7 @@ def say(ok, what):
 runs = {w: [json.loads(l) for l in open(os.path.join(d, w + ".jsonl"))] for w in ("short", "long")}
 say(all(len(v) == rounds for v in runs.values()), "%d runs of each length" % rounds)
 rules = {s.get("window_rule") for v in runs.values() for s in v}
-say(rules == {"trim-n/5"}, "every run reports its window by the one rule: %s" % sorted(map(str, rules)))
+say(rules == {"arrived-n/5"}, "every run reports its window by the one rule: %s" % sorted(map(str, rules)))
 say(all(0 < s["window_tasks"] < s["tasks"] for v in runs.values() for s in v),
     "... a window, not the whole run, at 20 and at 50 tasks per slot")
 a = [s["throughput"] for s in runs["short"]]
@@ -63,6 +63,6 @@ check "a closed run of 4 tasks per slot reports its whole run" \
 for m in threads async green; do
 	out=$("$BIN/$m" cpu_hash -c 64 -n 1280 --json 2>/dev/null)
 	check "$m cpu_hash c=64 (threads time-slice: late slots): the window by the one rule ($(json_field "$out" window_rule), $(json_field "$out" window_tasks) of 1280)" \
-		[ "$(json_field "$out" window_rule)" = trim-n/5 ]
+		[ "$(json_field "$out" window_rule)" = arrived-n/5 ]
 done
 finish

@@ -224,9 +224,9 @@ def checks_line(wl_rows, fl=None):
             ", ".join("%s c=%s ratio %.3f%s" % (m, c, x, "" if k is None else
                                                  " (%.3g tasks per slot)" % k)
                       for m, c, x, k in violations)) +
-            " (a run reports its steady window, from its max(2c, n/5)-th completion to its "
-            "(n - c)-th; the tasks its edges cut balance only in a steady state, so a miss "
-            "points at runs too short for the latency tail)")
+            " (a run reports its steady window, the tasks that arrived after its first "
+            "max(2c, n/5) completions less the last c, each latency in full; it holds in a "
+            "steady state, so a miss points at runs too short for the latency tail)")
     else:
         parts.append("Little's law within %.2f..%.2f at every ok point" % (LITTLES_LO, LITTLES_HI))
     if missing:
