@@ -249,7 +249,8 @@ def speedup_line(wl_rows, model_names):
 
 def how_to_read_lines(meta, rows=()):
     """The short "How to read" paragraph."""
-    runs = meta_get(meta, "params", "runs", default=UNKNOWN)
+    runs = meta_get(meta, "params", "runs", default=None) or meta_get(
+        meta, "params", "rounds", default=UNKNOWN)
     return [
         "Each workload is one figure with four panels, all against concurrency (tasks in "
         "flight, log scale; closed loop: a task starts when one finishes): (a) throughput, "
@@ -259,19 +260,23 @@ def how_to_read_lines(meta, rows=()):
         "buffers) and the dotted line its kernel part when the run measured kernel memory, "
         "else the solid line is user RSS alone (this run's kernel memory: %s).  Each model "
         "is one colour. "
-        "A point is the median of %s counted runs; bars and the ranges in the tables span "
+        "A point is the median of its counted runs (%s); bars and the ranges in the tables span "
         "min to max over those runs.  A red X on a dotted red line is a point that failed "
         "(its reason is in the table): a model that cannot reach a concurrency is a result.  "
         "A point is flagged noisy when its spread (cv) is over %d%% or hyperfine saw "
         "outliers that moved its throughput (cv over %d%% or min to max over %d%%).  "
         "%s  A point is backend-bound when the run's own backend used >= %s of a core over "
-        "the clocked window: there the backend, not the model, set the pace.  "
+        "the steady window its figures cover: there the backend, not the model, set the pace.  "
         "All numbers come from one machine with %s (CPU placement: %s): compare models "
         "within this run and quote ratios, not absolute numbers.  Checks: equal checksums "
         "prove both models did the same work; Little's law (throughput x mean latency / "
         "concurrency = 1 in a closed loop) catches measurement bugs." % (
             mem_source_text(rows), runs, round(NOISY_CV * 100), round(NOISY_CV * 50),
             round(NOISY_SPREAD * 100),
+            "The models of one (workload, c) ran in rounds, each once per round, their order "
+            "rotated from round to round and point to point, so drift on the machine fell on "
+            "every model of a round alike, and a ratio of two comes from the same rounds."
+            if "rounds" in str(meta_get(meta, "params", "order", default="")) else
             "The models of one (workload, c) ran back to back, their order rotated from one "
             "point to the next, so drift on the machine fell on every model alike."
             if "interleaved" in str(meta_get(meta, "params", "order", default="")) else
