@@ -12,7 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 
 C=1024
-ROUNDS=${TVSA_WINDOW_ROUNDS:-10}   # fixed in advance: no run added after looking
+ROUNDS=${TVSA_WINDOW_ROUNDS:-14}   # fixed in advance: no run added after looking
 : >"$SCRATCH/short.jsonl"
 : >"$SCRATCH/long.jsonl"
 r=0
