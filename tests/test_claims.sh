@@ -78,10 +78,10 @@ def floor_of(decl, work=0, delay=1000):
                                                    "delay_us": delay, "floor": decl}}}
     return floors.workload_floor([{"workload": "x"}], m, cal, "x")
 two = floor_of("round_trips:2,timer_waits:0,work_is_cpu_hash:0,cpu_ns:0")
-say(two and abs(two["lat_us"] - 2 * (1000 + 40 + 11)) < 1e-6
+say(two and abs(two["lat_us"] - 2 * (1000 + 11)) < 1e-6
     and abs(floors.floor_throughput(two, 10 ** 6) - 2e6 / 5) < 1,
-    "two round trips: L = 2 x (delay + least wake + least RTT), CPU 2 x the lesser of "
-    "rpc_cpu_us and rpc_cpu_batch_us")
+    "two round trips: L = 2 x (delay + least RTT), no wake-up (a busy loop is not woken), "
+    "CPU 2 x the lesser of rpc_cpu_us and rpc_cpu_batch_us")
 wb = floors.workload_floor(rows, meta, cal, "wb")
 say(wb and abs(floors.floor_throughput(wb, 10 ** 7) - 2e9 / 250) < 1
     and abs(floors.floor_throughput(wb, 10 ** 7, cores=1) - 1e9 / 250) < 1,
@@ -119,7 +119,7 @@ say(floor_of("none") is None and floor_of("round_trips:x") is None,
 old = {"host": {"cores": 2}, "workloads": {"x": {"kind": "io", "work": 0, "delay_us": 1000,
                                                  "needs_backend": True}}}
 ofl = floors.workload_floor([{"workload": "x"}], old, cal, "x")
-say(ofl and abs(ofl["lat_us"] - 1051) < 1e-6 and "inferred" in ofl["summary"],
+say(ofl and abs(ofl["lat_us"] - 1011) < 1e-6 and "inferred" in ofl["summary"],
     "an older meta.json (no declared terms): inferred as before, saying so")
 
 # Unknown claim keys are named, not silently dropped.
