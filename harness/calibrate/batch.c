@@ -1,7 +1,7 @@
 /*
  * batch.c - bin/calibrate's floor figures that must hold at every level: the
  * CPU a loopback round trip costs when many are in flight, and the least a
- * round trip and a timed wait ever took.
+ * round trip ever took.
  *
  * rpc_cpu_us is a c = 1 ping-pong: each round trip pays two wake-ups and two
  * context switches.  With many connections in flight both sides batch (one
@@ -14,9 +14,9 @@
  * no one waits for a cross-CPU wake-up), so cores / the lesser of the two
  * bounds the round trips per second at every level.
  *
- * tcp_rtt_min_us and wake_overshoot_min_us are the least of a repetition's
- * round trips and sleeps: the latency floor of a task is built from them (a
- * median is a floor half the tasks beat).
+ * tcp_rtt_min_us is the least of a repetition's round trips: the latency
+ * floor of a task is built from it (a median is a floor half the tasks
+ * beat).
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -134,7 +134,6 @@ int rep_tcp_rtt_cross(const struct cal_ctx *cx, double *value, char *err, size_t
 int rep_rpc_cpu(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
 int rep_rpc_cpu_batch(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
 int rep_tcp_rtt_min(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
-int rep_wake_overshoot_min(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
 int rep_timer_cpu(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
 int rep_backend_rtt(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
 int rep_backend_cpu(const struct cal_ctx *cx, double *value, char *err, size_t errlen);

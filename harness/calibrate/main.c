@@ -31,8 +31,7 @@
  *   cpu_hash_unit_ns          one cpu_hash round on one core (the kernel of
  *                             workloads/cpu_hash.c, linked, not copied), in
  *                             CPU time
- *   wake_overshoot_us         how late a 1 ms sleep ends (median), and
- *   wake_overshoot_min_us     the least it ever did (the latency floor's)
+ *   wake_overshoot_us         how late a 1 ms sleep ends (median)
  *   hist_record_ns            one hist_record() call (target: under 30 ns)
  *   hist_record_shared_ns     what a worker thread pays: sched_getcpu() and one
  *                             hist_record_shared() into that CPU's histogram
@@ -183,10 +182,6 @@ static const struct cal_item cal_items[] = {
 	  "how late a 1 ms sleep (clock_nanosleep, timer slack 1 ns) ends: the timer wake-up "
 	  "every timed wait pays (cal_median)",
 	  0, rep_wake_overshoot },
-	{ "wake_overshoot_min_us", "us",
-	  "the least a 1 ms sleep overshot in a repetition (as wake_overshoot_us): the "
-	  "latency floor's",
-	  0, rep_wake_overshoot_min },
 	{ "hist_record_ns", "ns", "one hist_record() call with varied values (target < 30 ns)", 0,
 	  rep_hist_record },
 	{ "hist_record_shared_ns", "ns",

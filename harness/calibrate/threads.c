@@ -296,8 +296,7 @@ out:
  * interrupt, scheduling the sleeper back in), which every timed wait of the
  * models pays, io_sleep's and the backend's alike.  Timer slack is 1 ns, as
  * in the models (harness/runtime/runner.c). */
-static int wake_overshoot(const struct cal_ctx *cx, int least, double *value, char *err,
-			  size_t errlen)
+int rep_wake_overshoot(const struct cal_ctx *cx, double *value, char *err, size_t errlen)
 {
 	double late[CAL_WAKE_SLEEPS];
 	int n = 0;
@@ -317,19 +316,5 @@ static int wake_overshoot(const struct cal_ctx *cx, int least, double *value, ch
 		late[n++] = (double)(clock_now_ns() - due) / 1e3;
 	} while (n < CAL_WAKE_SLEEPS && (n < 20 || cal_elapsed_since(t0) < cx->slice_ns));
 	*value = cal_median(late, n);
-	if (least)
-		*value = late[0]; /* cal_median sorted them */
 	return 0;
-}
-
-int rep_wake_overshoot(const struct cal_ctx *cx, double *value, char *err, size_t errlen)
-{
-	return wake_overshoot(cx, 0, value, err, errlen);
-}
-
-/* rep_wake_overshoot_min - wake_overshoot_min_us: the least overshoot of a
- * repetition's sleeps, for the latency floor (batch.c). */
-int rep_wake_overshoot_min(const struct cal_ctx *cx, double *value, char *err, size_t errlen)
-{
-	return wake_overshoot(cx, 1, value, err, errlen);
 }
