@@ -200,11 +200,8 @@ def finish(run_dir, m):
         common.write_atomic(os.path.join(run_dir, "hyperfine", m.tag + ".json"),
                             json.dumps({"results": [hf]}, indent=1) + "\n")
     # hyperfine judges outliers per command, and one run never has any: judged
-    # again over all of the point's runs by the same rule.
+    # over all of the point's runs by its rule.
     n_out = point.outlier_runs(hf["times"]) if hf else 0
-    if n_out:
-        m.row["hf_warning"] = ("%d of %d run times are statistical outliers (hyperfine's "
-                               "rule, over all runs)" % (n_out, len(hf["times"])))
     m.row.update(point.merge_point(m.lines, hf, n_out > 0))
     if m.row.get("status") == "ok":
         hgrm.write_point(run_dir, m.tag, m.lines, m.hist_file)
