@@ -121,7 +121,8 @@ pkg_libs = $(if $(1),$(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null))
 ALL_CFLAGS = $(CFLAGS) $(WARN) $(DEFS) $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) -pthread
 
-TEST_NAMES := test_hist test_cli test_workloads test_wire test_evsleep test_hooks_green test_hooks_uring
+TEST_NAMES := test_hist test_cli test_workloads test_wire test_evsleep test_hooks_green test_hooks_uring \
+	test_memcg
 TEST_BINS := $(TEST_NAMES:%=$(BUILD)/test-bin/%)
 
 .PHONY: all deps test check bench bench-rate bench-serve audit plots report clean help \
@@ -185,6 +186,7 @@ $(BUILD)/test-bin/test_hooks_green: $(call obj,$(HOOKS_TEST_SRC) impl_green/gree
 $(BUILD)/test-bin/test_hooks_green: TEST_LIBS = $(call pkg_libs,libevent)
 $(BUILD)/test-bin/test_hooks_uring: $(call obj,$(HOOKS_TEST_SRC) impl_green/uring.c)
 $(BUILD)/test-bin/test_hooks_uring: TEST_LIBS = $(call pkg_libs,liburing)
+$(BUILD)/test-bin/test_memcg: $(call obj,tests/test_memcg.c harness/runtime/memcg.c harness/runtime/stats.c)
 $(TEST_BINS):
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
@@ -426,7 +428,8 @@ help:
 	@echo "                  CONCURRENCY=1,8,64 these concurrency levels only"
 	@echo "                  WORKLOADS=a,b      these workload pairs only"
 	@echo "                  MODELS=a,b         these models only (harness/models.def)"
-	@echo "                  RUNS=N             counted hyperfine runs per point (default 3)"
+	@echo "                  RUNS=N             rounds per point, each model once a round (default 5,"
+	@echo "                                     fewer where 5 take over 12 s; fixed before the first)"
 	@echo "                  OUT=dir            results folder (default results/)"
 	@echo "                  QUIET=1            no progress lines (CI)"
 	@echo "                  RATE=0             skip the open-loop sweep at the end"
