@@ -499,8 +499,9 @@ static void test_remove_batch_end(void **state)
 	sleepq_set_fini(&set);
 }
 
-/* The warm-up hook: while wait i's callback runs, wait i + 1's argument has
- * been warmed, and only waits of the batch are warmed. */
+/* The warm-up hook: waits are warmed two ahead of their end (the second
+ * too on the batch's first turn), and only waits of the batch: up to its
+ * last wait queued, due or not (a guess made before the clock is read). */
 static int log_ev[MAX_LOG]; /* id: wait id warmed; -1 - id: wait id ended */
 static int nlog;
 
@@ -532,12 +533,19 @@ static void test_warm_hook(void **state)
 	}
 	fake_now = T_START + LEN + 2; /* 0, 1, 2 due; 3, 4 not */
 	sleepq_expire(&set.q[0], set.q[0].arm_seq);
-	/* warm 1, end 0, warm 2, end 1, warm 3, end 2: the 3 is a guess the
-	 * batch makes before it reads the clock again, and no more. */
-	const int want[] = { 1, -1, 2, -2, 3, -3 };
-	assert_int_equal(nlog, 6);
-	for (int i = 0; i < 6; i++)
+	/* warm 1 and 2, end 0, warm 3, end 1, warm 4, end 2; 3 not due. */
+	const int want[] = { 1, 2, -1, 3, -2, 4, -3 };
+	assert_int_equal(nlog, 7);
+	for (int i = 0; i < 7; i++)
 		assert_int_equal(log_ev[i], want[i]);
+	/* A batch of the last two: 4 is warmed on the first turn, nothing after. */
+	nlog = 0;
+	fake_now = T_START + LEN + 4;
+	sleepq_expire(&set.q[0], set.q[0].arm_seq);
+	const int want2[] = { 4, -4, -5 };
+	assert_int_equal(nlog, 3);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(log_ev[i], want2[i]);
 	sleepq_set_fini(&set);
 }
 

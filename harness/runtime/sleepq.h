@@ -27,9 +27,9 @@
  *
  * Warm-up: resuming a waiter touches memory no other waiter shares (a
  * coroutine's saved stack, a slot's state), cold at 10,000 waiters.  While a
- * batch is ended, the core prefetches the wait after next and calls the set's
- * warm hook on the next one's argument, so its memory is on the way while
- * the current waiter runs.
+ * batch is ended, the core calls the set's warm hook on the argument of the
+ * wait two places ahead and prefetches the wait after that, so their memory
+ * is on the way while the current waiter runs.
  *
  * One set per loop, used by that loop's thread only (no locking).
  */
@@ -98,8 +98,9 @@ struct sleepq_set {
 };
 
 /* sleepq_set_init - an empty set driven by drv with context ctx; warm (may
- * be NULL) is called with the argument of the wait about to end next.  No
- * allocation yet. */
+ * be NULL) is called, while a batch is ended, with the argument of a wait
+ * that will probably end two callbacks later (warm_ahead in sleepq.c): it
+ * may only prefetch.  No allocation yet. */
 void sleepq_set_init(struct sleepq_set *set, const struct sleepq_driver *drv, void *ctx,
 		     void (*warm)(void *arg));
 
