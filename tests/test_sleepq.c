@@ -38,50 +38,53 @@ struct timer {
 	uint64_t seq;     /* the arm number it was given */
 };
 
-static uint64_t fake_now;          /* the clock */
-static uint64_t step_per_read;     /* added to the clock after each reading */
-static int replace_mode;           /* 1: an arm replaces the queue's pending timer */
-static int fail_init;              /* 1: queue_init fails */
-static struct timer timers[MAX_TIMERS]; /* pending timers */
-static int ntimers;                /* how many */
-static int max_pending;            /* the most pending at once */
-static int arms;                   /* arms so far */
-static int queue_finis;            /* queue_fini calls */
+/* The fake driver's state, zeroed before each test (setup). */
+static struct {
+	uint64_t now;                    /* the clock */
+	uint64_t step;                   /* added to the clock after each reading */
+	int replace;                     /* 1: an arm replaces the queue's pending timer */
+	int fail_init;                   /* 1: queue_init fails */
+	struct timer timers[MAX_TIMERS]; /* pending timers */
+	int ntimers;                     /* how many */
+	int max_pending;                 /* the most pending at once */
+	int arms;                        /* arms so far */
+	int finis;                       /* queue_fini calls */
+} fk;
 
 static uint64_t fake_clock(void)
 {
-	uint64_t t = fake_now;
-	fake_now += step_per_read;
+	uint64_t t = fk.now;
+	fk.now += fk.step;
 	return t;
 }
 
 static void fake_arm(struct sleepq *q, uint64_t due)
 {
-	arms++;
-	if (replace_mode)
-		for (int i = 0; i < ntimers; i++)
-			if (timers[i].q == q)
-				timers[i] = timers[--ntimers];
-	assert_true(ntimers < MAX_TIMERS);
-	timers[ntimers++] = (struct timer){ q, due, q->arm_seq };
-	if (ntimers > max_pending)
-		max_pending = ntimers;
+	fk.arms++;
+	if (fk.replace)
+		for (int i = 0; i < fk.ntimers; i++)
+			if (fk.timers[i].q == q)
+				fk.timers[i] = fk.timers[--fk.ntimers];
+	assert_true(fk.ntimers < MAX_TIMERS);
+	fk.timers[fk.ntimers++] = (struct timer){ q, due, q->arm_seq };
+	if (fk.ntimers > fk.max_pending)
+		fk.max_pending = fk.ntimers;
 }
 
 static int fake_queue_init(struct sleepq *q)
 {
 	(void)q;
-	return fail_init ? -1 : 0;
+	return fk.fail_init ? -1 : 0;
 }
 
 /* fake_queue_fini - the queue's pending timers go with it, as libevent's
  * event_free and io_uring's ring exit take them. */
 static void fake_queue_fini(struct sleepq *q)
 {
-	queue_finis++;
-	for (int i = 0; i < ntimers;)
-		if (timers[i].q == q)
-			timers[i] = timers[--ntimers];
+	fk.finis++;
+	for (int i = 0; i < fk.ntimers;)
+		if (fk.timers[i].q == q)
+			fk.timers[i] = fk.timers[--fk.ntimers];
 		else
 			i++;
 }
@@ -97,16 +100,16 @@ static const struct sleepq_driver fake_driver = {
  * is behind); 0 if none was pending. */
 static int fire_next(void)
 {
-	if (ntimers == 0)
+	if (fk.ntimers == 0)
 		return 0;
 	int first = 0;
-	for (int i = 1; i < ntimers; i++)
-		if (timers[i].due < timers[first].due)
+	for (int i = 1; i < fk.ntimers; i++)
+		if (fk.timers[i].due < fk.timers[first].due)
 			first = i;
-	struct timer t = timers[first];
-	timers[first] = timers[--ntimers];
-	if (fake_now < t.due)
-		fake_now = t.due;
+	struct timer t = fk.timers[first];
+	fk.timers[first] = fk.timers[--fk.ntimers];
+	if (fk.now < t.due)
+		fk.now = t.due;
 	sleepq_expire(t.q, t.seq);
 	return 1;
 }
@@ -123,14 +126,8 @@ static int fire_all(void)
 static int setup(void **state)
 {
 	(void)state;
-	fake_now = T_START;
-	step_per_read = 0;
-	replace_mode = 0;
-	fail_init = 0;
-	ntimers = 0;
-	max_pending = 0;
-	arms = 0;
-	queue_finis = 0;
+	memset(&fk, 0, sizeof(fk));
+	fk.now = T_START;
 	return 0;
 }
 
@@ -149,7 +146,7 @@ static int end_counter; /* the next end's order */
 static void probe_end(void *arg)
 {
 	struct probe *p = arg;
-	p->ended_at = fake_now;
+	p->ended_at = fk.now;
 	p->ends++;
 	p->seq = end_counter++;
 }
@@ -205,15 +202,15 @@ static void test_one_length(void **state)
 	struct sleepq_set set;
 	struct probe *p = start(&set, WAITS);
 	for (int i = 0; i < WAITS; i++) {
-		add_probe(&set, &p[i], fake_now, LEN);
-		fake_now += LEN / 100; /* a hundred waits per length */
+		add_probe(&set, &p[i], fk.now, LEN);
+		fk.now += LEN / 100; /* a hundred waits per length */
 	}
-	assert_int_equal(arms, 1); /* only the first add made a head */
+	assert_int_equal(fk.arms, 1); /* only the first add made a head */
 	int fires = fire_all();
 	assert_ended_in_time(p, WAITS);
 	assert_order(p, WAITS, 0);
 	assert_true(fires <= WAITS);
-	assert_int_equal(max_pending, 1);
+	assert_int_equal(fk.max_pending, 1);
 	sleepq_set_fini(&set);
 	free(p);
 }
@@ -228,8 +225,8 @@ static void test_several_lengths(void **state)
 	struct probe *p = start(&set, WAITS);
 	for (int i = 0; i < WAITS; i++) {
 		p[i].kind = i % nlens;
-		add_probe(&set, &p[i], fake_now, lens[p[i].kind]);
-		fake_now += LEN / 50;
+		add_probe(&set, &p[i], fk.now, lens[p[i].kind]);
+		fk.now += LEN / 50;
 	}
 	assert_int_equal(set.n, nlens);
 	fire_all();
@@ -241,31 +238,33 @@ static void test_several_lengths(void **state)
 }
 
 /* Readings ever further back: each deadline is earlier than the one before,
- * so each add is placed at the head and arms an earlier timer, which an
- * io_uring-like driver cannot move: the stale timers end what is due and
- * arm nothing, so no more are ever pending than the adds made. */
+ * so each add is placed at the head and arms an earlier timer.  A driver
+ * that replaces its timer (libevent) has one pending at a time; one that
+ * cannot move it (io_uring) keeps the stale ones, which end what is due and
+ * arm nothing: never more pending than the adds left, plus the current. */
 static void test_out_of_order(void **state)
 {
 	(void)state;
-	struct sleepq_set set;
-	struct probe *p = start(&set, WAITS);
-	uint64_t t0 = fake_now + WAITS * 10ULL;
-	for (int i = 0; i < WAITS; i++)
-		add_probe(&set, &p[i], t0 - (uint64_t)i * 10, LEN);
-	assert_int_equal(arms, WAITS); /* every add was a new, earlier head */
-	assert_int_equal(max_pending, WAITS);
-	int arms_before = arms;
-	int fires = fire_all();
-	assert_ended_in_time(p, WAITS);
-	for (int i = 1; i < WAITS; i++) /* later deadline, later end */
-		assert_true(p[i - 1].seq > p[i].seq);
-	/* A stale timer arms nothing; a current one at most once: never more
-	 * pending than the adds left, plus the current one. */
-	assert_true(arms - arms_before <= fires);
-	assert_true(max_pending <= WAITS + 1);
-	assert_int_equal(ntimers, 0);
-	sleepq_set_fini(&set);
-	free(p);
+	for (fk.replace = 0; fk.replace < 2; fk.replace++) {
+		struct sleepq_set set;
+		struct probe *p = start(&set, WAITS);
+		fk.max_pending = fk.arms = 0;
+		uint64_t t0 = fk.now + WAITS * 10ULL;
+		for (int i = 0; i < WAITS; i++)
+			add_probe(&set, &p[i], t0 - (uint64_t)i * 10, LEN);
+		assert_int_equal(fk.arms, WAITS); /* every add was a new, earlier head */
+		assert_int_equal(fk.max_pending, fk.replace ? 1 : WAITS);
+		int arms_before = fk.arms;
+		int fires = fire_all();
+		assert_ended_in_time(p, WAITS);
+		for (int i = 1; i < WAITS; i++) /* later deadline, later end */
+			assert_true(p[i - 1].seq > p[i].seq);
+		assert_true(fk.arms - arms_before <= fires);
+		assert_true(fk.max_pending <= (fk.replace ? 1 : WAITS + 1));
+		assert_int_equal(fk.ntimers, 0);
+		sleepq_set_fini(&set);
+		free(p);
+	}
 }
 
 /* The small case exactly, io_uring-like: A due at 150, C at 300, then B at
@@ -283,27 +282,27 @@ static void test_stale_timer(void **state)
 	add_probe(&set, &a, T_START + 50, 100);
 	add_probe(&set, &c, T_START + 200, 100);
 	add_probe(&set, &b, T_START, 100);
-	assert_int_equal(arms, 2);
+	assert_int_equal(fk.arms, 2);
 	assert_int_equal(fire_next(), 1);
 	assert_int_equal(b.ends, 1);
 	assert_int_equal(a.ends, 0);
-	assert_int_equal(arms, 3);
+	assert_int_equal(fk.arms, 3);
 	assert_int_equal(fire_next(), 1);
 	assert_int_equal(fire_next(), 1);
 	assert_int_equal(a.ends, 1);
 	assert_int_equal(c.ends, 0);
-	assert_int_equal(arms, 4);
-	assert_int_equal(ntimers, 1);
+	assert_int_equal(fk.arms, 4);
+	assert_int_equal(fk.ntimers, 1);
 	fire_all();
 	assert_int_equal(c.ends, 1);
-	assert_int_equal(arms, 4);
+	assert_int_equal(fk.arms, 4);
 	assert_ended_in_time(&a, 1);
 	assert_ended_in_time(&b, 1);
 	assert_ended_in_time(&c, 1);
 	/* A wait added now, with no timer pending, arms one. */
 	struct probe d = { 0 };
-	add_probe(&set, &d, fake_now, 100);
-	assert_int_equal(arms, 5);
+	add_probe(&set, &d, fk.now, 100);
+	assert_int_equal(fk.arms, 5);
 	fire_all();
 	assert_int_equal(d.ends, 1);
 	sleepq_set_fini(&set);
@@ -322,19 +321,19 @@ static void test_never_early(void **state)
 		add_probe(&set, &p[i], T_START + (uint64_t)i, LEN);
 	struct sleepq *q = &set.q[0];
 	for (uint64_t t = T_START; t < T_START + LEN; t += LEN / 7) {
-		fake_now = t;
+		fk.now = t;
 		sleepq_expire(q, q->arm_seq - 1); /* not the current timer */
 		sleepq_expire(q, q->arm_seq);     /* the current one, early */
 		for (int i = 0; i < 3; i++)
 			assert_int_equal(p[i].ends, 0);
-		assert_true(ntimers >= 1); /* re-armed for the head */
+		assert_true(fk.ntimers >= 1); /* re-armed for the head */
 	}
-	fake_now = T_START + LEN + 1; /* the first two are due, the third not */
+	fk.now = T_START + LEN + 1; /* the first two are due, the third not */
 	sleepq_expire(q, q->arm_seq);
 	assert_int_equal(p[0].ends + p[1].ends + p[2].ends, 2);
 	assert_int_equal(p[2].ends, 0);
-	ntimers = 0;
-	fake_now = T_START + LEN + 2;
+	fk.ntimers = 0;
+	fk.now = T_START + LEN + 2;
 	sleepq_expire(q, q->arm_seq);
 	assert_ended_in_time(p, 3);
 	sleepq_set_fini(&set);
@@ -350,7 +349,7 @@ static void test_clock_moves_in_batch(void **state)
 	struct probe *p = start(&set, WAITS);
 	for (int i = 0; i < WAITS; i++)
 		add_probe(&set, &p[i], T_START + (uint64_t)i * 100, LEN);
-	step_per_read = 300; /* three waits fall due per reading */
+	fk.step = 300; /* three waits fall due per reading */
 	int fires = fire_all();
 	assert_ended_in_time(p, WAITS);
 	assert_order(p, WAITS, 0);
@@ -372,11 +371,11 @@ struct chain {
 static void chain_end(void *arg)
 {
 	struct chain *ch = arg;
-	if (fake_now < ch->w.due_ns)
+	if (fk.now < ch->w.due_ns)
 		ch->early = 1;
 	ch->ended++;
 	if (ch->left-- > 0)
-		assert_int_equal(sleepq_add(ch->set, &ch->w, fake_now, 0, chain_end, ch), 0);
+		assert_int_equal(sleepq_add(ch->set, &ch->w, fk.now, 0, chain_end, ch), 0);
 }
 
 static void test_chain_from_callback(void **state)
@@ -385,7 +384,7 @@ static void test_chain_from_callback(void **state)
 	struct sleepq_set set;
 	sleepq_set_init(&set, &fake_driver, NULL, NULL);
 	struct chain ch = { .set = &set, .left = 50 };
-	assert_int_equal(sleepq_add(&set, &ch.w, fake_now, 0, chain_end, &ch), 0);
+	assert_int_equal(sleepq_add(&set, &ch.w, fk.now, 0, chain_end, &ch), 0);
 	for (int i = 1; i <= 51; i++) {
 		assert_int_equal(fire_next(), 1);
 		assert_int_equal(ch.ended, i); /* one per wake-up */
@@ -420,10 +419,10 @@ static void test_more_lengths_than_queues(void **state)
 		p[i].kind = i % nlens;
 		/* Unordered lengths, some repeated. */
 		uint64_t len = LEN / 2 + (uint64_t)((p[i].kind * 37) % 11) * 13000;
-		add_probe(&set, &p[i], fake_now, len);
+		add_probe(&set, &p[i], fk.now, len);
 		if (p[i].w.q == &set.q[SLEEPQ_QUEUES - 1])
 			shared[nshared++] = &p[i];
-		fake_now += 997;
+		fk.now += 997;
 	}
 	assert_int_equal(set.n, SLEEPQ_QUEUES);
 	fire_all();
@@ -464,7 +463,7 @@ static void test_remove(void **state)
 	assert_true(p[1].ended_at >= p[1].w.due_ns);
 	/* A queue emptied by removal takes a new wait and arms for it. */
 	struct probe q = { 0 };
-	add_probe(&set, &q, fake_now, LEN);
+	add_probe(&set, &q, fk.now, LEN);
 	fire_all();
 	assert_int_equal(q.ends, 1);
 	sleepq_set_fini(&set);
@@ -491,7 +490,7 @@ static void test_remove_batch_end(void **state)
 	assert_int_equal(sleepq_add(&set, &batch[0].w, T_START, LEN, remove_last_end, &batch[0]), 0);
 	for (int i = 1; i < 4; i++)
 		add_probe(&set, &batch[i], T_START, LEN);
-	fake_now = T_START + LEN;
+	fk.now = T_START + LEN;
 	sleepq_expire(&set.q[0], set.q[0].arm_seq);
 	assert_int_equal(batch[0].ends + batch[1].ends + batch[2].ends, 3);
 	assert_int_equal(batch[3].ends, 0);
@@ -531,7 +530,7 @@ static void test_warm_hook(void **state)
 		assert_int_equal(sleepq_add(&set, &p[i].w, T_START + (uint64_t)i, LEN, log_end, &p[i]),
 				 0);
 	}
-	fake_now = T_START + LEN + 2; /* 0, 1, 2 due; 3, 4 not */
+	fk.now = T_START + LEN + 2; /* 0, 1, 2 due; 3, 4 not */
 	sleepq_expire(&set.q[0], set.q[0].arm_seq);
 	/* warm 1 and 2, end 0, warm 3, end 1, warm 4, end 2; 3 not due. */
 	const int want[] = { 1, 2, -1, 3, -2, 4, -3 };
@@ -540,7 +539,7 @@ static void test_warm_hook(void **state)
 		assert_int_equal(log_ev[i], want[i]);
 	/* A batch of the last two: 4 is warmed on the first turn, nothing after. */
 	nlog = 0;
-	fake_now = T_START + LEN + 4;
+	fk.now = T_START + LEN + 4;
 	sleepq_expire(&set.q[0], set.q[0].arm_seq);
 	const int want2[] = { 4, -4, -5 };
 	assert_int_equal(nlog, 3);
@@ -560,40 +559,21 @@ static void test_fini_and_init_failure(void **state)
 	for (int i = 0; i < 4; i++)
 		add_probe(&set, &p[i], T_START, LEN * (uint64_t)(1 + i % 2));
 	sleepq_set_fini(&set);
-	assert_int_equal(queue_finis, 2);
+	assert_int_equal(fk.finis, 2);
 	for (int i = 0; i < 4; i++) {
 		assert_false(sleepq_queued(&p[i].w));
 		assert_int_equal(p[i].ends, 0);
 	}
 	sleepq_set_init(&set, &fake_driver, NULL, NULL);
-	fail_init = 1;
+	fk.fail_init = 1;
 	struct probe f = { 0 };
 	assert_int_equal(sleepq_add(&set, &f.w, T_START, LEN, probe_end, &f), -1);
 	assert_int_equal(set.n, 0);
-	fail_init = 0;
+	fk.fail_init = 0;
 	add_probe(&set, &f, T_START, LEN); /* the set is still usable */
 	fire_all();
 	assert_int_equal(f.ends, 1);
 	sleepq_set_fini(&set);
-}
-
-/* With a libevent-like driver (an arm replaces the pending timer) the same
- * out-of-order adds leave one timer pending at a time. */
-static void test_replacing_driver(void **state)
-{
-	(void)state;
-	replace_mode = 1;
-	struct sleepq_set set;
-	struct probe *p = start(&set, WAITS);
-	for (int i = 0; i < WAITS; i++)
-		add_probe(&set, &p[i], fake_now + (uint64_t)((i * 7919) % WAITS), LEN);
-	assert_int_equal(max_pending, 1);
-	fire_all();
-	assert_ended_in_time(p, WAITS);
-	assert_order(p, WAITS, 0);
-	assert_int_equal(max_pending, 1);
-	sleepq_set_fini(&set);
-	free(p);
 }
 
 int main(void)
@@ -611,7 +591,6 @@ int main(void)
 		cmocka_unit_test_setup(test_remove_batch_end, setup),
 		cmocka_unit_test_setup(test_warm_hook, setup),
 		cmocka_unit_test_setup(test_fini_and_init_failure, setup),
-		cmocka_unit_test_setup(test_replacing_driver, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
