@@ -324,11 +324,13 @@ static int transfer(int fd, char *p, size_t len, int is_send)
 	int bounded = w->bound_fd == fd;
 	if (bounded) {
 		w->expired = 0;
-		/* The loop's queue of this bound's length: no driver set-up, so
-		 * the add cannot fail. */
+		/* The loop's queue of this bound's length: the driver makes
+		 * nothing for a queue, so the add cannot fail. */
 		if (sleepq_add(s->loop->sleeps, &w->deadline, clock_now_ns(), w->bound_ns,
-			       deadline_cb, s) != 0)
+			       deadline_cb, s) != 0) {
+			fprintf(stderr, "uring: a deadline could not be queued\n");
 			abort();
+		}
 	}
 	int rc = 0;
 	while (len > 0) {
