@@ -2,10 +2,11 @@
  * green.c - the green-threads model: the impl_threads/ pairs on coroutines
  * over libevent (block.h by parking; sched.c does the rest).
  *
- * A sleep is a wait in the loop's sleep queues (harness/runtime/evsleep.h,
- * as the async model's): a deadline from the task's start or a fresh clock
- * reading, appended to the FIFO of its length, and the slot parks; an
- * open-loop arrival arms the slot's own timer.  A socket is non-blocking
+ * A sleep is a wait in the loop's sleep queues (sched_core.c on
+ * harness/runtime/sleepq.h, driven by libevent timers as the async model's
+ * are, harness/runtime/evsleep.h): a deadline from the task's start or a
+ * fresh clock reading, appended to the FIFO of its length, and the slot
+ * parks; an open-loop arrival arms the slot's own timer.  A socket is non-blocking
  * and registered once, edge-triggered, for reading and writing: a call tries
  * the system call first and parks only on EAGAIN, until the edge that makes
  * progress possible, so a round trip costs no epoll_ctl, as the async model's
@@ -42,12 +43,11 @@
 /* A loop's backend state (lp->be). */
 struct green_loop {
 	struct event_base *base;   /* its event_base */
-	struct evsleep_set sleeps; /* its sleeps, by length */
+	struct sleepq_set sleeps;  /* its sleeps, by length */
 };
 
 /* A slot's wait state on a libevent loop. */
 struct sched_wait {
-	struct evsleep sleep; /* its sleeps (blk_sleep_us, blk_sleep_from) */
 	struct event timer; /* an open-loop arrival, or a bounded wait's end */
 	struct event io[GREEN_IO_EVENTS]; /* the sockets it uses, edge-triggered, persistent */
 	int io_fd[GREEN_IO_EVENTS]; /* the socket each watches, or -1 */
@@ -110,8 +110,9 @@ static int green_loop_init(struct sched_loop *lp, char *err, size_t errlen)
 		free(gl);
 		return -1;
 	}
-	evsleep_set_init(&gl->sleeps, gl->base);
+	evsleep_set_init(&gl->sleeps, gl->base, sched_warm);
 	lp->be = gl;
+	lp->sleeps = &gl->sleeps;
 	return 0;
 }
 
@@ -162,7 +163,7 @@ static void green_loop_fini(struct sched_loop *lp)
 	struct green_loop *gl = lp->be;
 	if (!gl)
 		return;
-	evsleep_set_fini(&gl->sleeps);
+	sleepq_set_fini(&gl->sleeps);
 	event_base_free(gl->base);
 	free(gl);
 	lp->be = NULL;
@@ -245,30 +246,6 @@ void blk_sleep_until(uint64_t t_ns)
 		abort();
 	}
 	sched_park(s);
-}
-
-/* sleep_wake - a sleep in the loop's queues is over. */
-static void sleep_wake(void *arg)
-{
-	sched_wake(arg);
-}
-
-/* Sleeps of one length share a FIFO of the loop's (an append, not a
- * min-heap insertion), as the async model's io_sleep does. */
-void blk_sleep_from(uint64_t t0_ns, uint64_t us)
-{
-	struct sched_slot *s = sched_self();
-	if (evsleep_add(&slot_loop(s)->sleeps, &s->wait->sleep, t0_ns, us * 1000, sleep_wake, s) !=
-	    0) {
-		fprintf(stderr, "green: out of memory for a sleep queue's timer\n");
-		abort();
-	}
-	sched_park(s);
-}
-
-void blk_sleep_us(uint64_t us)
-{
-	blk_sleep_from(clock_now_ns(), us);
 }
 
 /* green_connect - one non-blocking attempt: park until it completes. */

@@ -122,9 +122,10 @@ static int both_done(const struct sched_loop *lp, const struct sched_slot *s)
 static void run_subject(void (*fn)(struct hk *t))
 {
 	const struct sched_backend *be = backend();
-	struct hk *t = calloc(1, sizeof(*t));
+	struct hk *t = aligned_alloc(_Alignof(struct hk), sizeof(*t)); /* its slots' alignment */
 	char err[256] = "";
 	assert_non_null(t);
+	memset(t, 0, sizeof(*t));
 	t->subject = fn;
 	t->fd[0] = t->fd[1] = -1;
 	t->lp.runq_tail = &t->lp.runq;
