@@ -27,8 +27,9 @@
  *
  * A hooked library's calls (impl_green/hook.c) go the same way: its recv
  * and send are IORING_OP_RECV and SEND (RECVMSG, SENDMSG) on its blocking
- * socket, its poll an IORING_OP_POLL_ADD, each with a linked timeout for
- * its SO_RCVTIMEO.  Serve mode's accept is an IORING_OP_ACCEPT (a poll
+ * socket, its poll an IORING_OP_POLL_ADD, bounded by its SO_RCVTIMEO (or
+ * poll's timeout) as a transfer is: a deadline in the sleep queues and a
+ * cancel if it comes first (bound_start), never a linked timeout.  Serve mode's accept is an IORING_OP_ACCEPT (a poll
  * first when the non-blocking listener has none queued).  The model itself
  * (sched_run on this backend) is uring_model.c.
  *
@@ -73,7 +74,7 @@ _Static_assert(SLEEPQ_QUEUES < (1 << URING_QUEUE_BITS), "queue index must fit it
 /* A loop's backend state (lp->be). */
 struct uring_loop {
 	struct io_uring ring;      /* its ring */
-	struct sleepq_set sleeps;  /* its sleeps and bounded transfers' deadlines */
+	struct sleepq_set sleeps;  /* its sleeps and bounded waits' deadlines */
 	struct __kernel_timespec ts[SLEEPQ_QUEUES]; /* each queue's timer deadline, read
 						       by the kernel when submitted */
 };
@@ -85,7 +86,7 @@ struct sched_wait {
 	struct __kernel_timespec ts; /* blk_sleep_until's deadline, alive until submitted */
 	int bound_fd;                /* the socket blk_io_timeout bounded, or -1 */
 	uint64_t bound_ns;           /* its bound on one send or recv */
-	struct sleepq_wait deadline; /* the bound of the transfer in flight */
+	struct sleepq_wait deadline; /* the bound of the wait in flight (bound_start) */
 	int expired;                 /* 1: that bound ran out; its operation is cancelled */
 };
 
@@ -310,9 +311,9 @@ int blk_connect(const struct sockaddr_in *addr, char *err, size_t errlen)
 	return net_connect_with(addr, &ops, err, errlen);
 }
 
-/* deadline_cb - a bounded transfer's deadline came first: cancel the
- * operation it waits on (by its user_data: that operation only); it
- * completes with -ECANCELED, or with its own result if it was done already. */
+/* deadline_cb - a bounded wait's deadline came first: cancel the operation
+ * it waits on (by its user_data: that operation only); it completes with
+ * -ECANCELED, or with its own result if it was done already. */
 static void deadline_cb(void *arg)
 {
 	struct sched_slot *s = arg;
@@ -322,24 +323,39 @@ static void deadline_cb(void *arg)
 	io_uring_sqe_set_data64(sqe, 0); /* its own completion: nothing to do */
 }
 
+/* bound_start - the operations s submits until bound_end share one
+ * deadline, ns (0: none) from a fresh clock reading: a wait in the loop's
+ * sleep queues beside its sleeps, never a linked timeout per operation.  If
+ * it comes first, the operation in flight is cancelled and s->wait->expired
+ * reads 1.  Cost: an append (a queue per bound length), and a removal at
+ * bound_end. */
+static void bound_start(struct sched_slot *s, uint64_t ns)
+{
+	struct sched_wait *w = s->wait;
+	w->expired = 0;
+	/* The driver makes nothing for a queue, so the add cannot fail. */
+	if (ns && sleepq_add(s->loop->sleeps, &w->deadline, clock_now_ns(), ns, deadline_cb, s) != 0) {
+		fprintf(stderr, "uring: a deadline could not be queued\n");
+		abort();
+	}
+}
+
+/* bound_end - bound_start's deadline is over (a no-op if it ran out or
+ * there was none). */
+static void bound_end(struct sched_slot *s)
+{
+	sleepq_remove(&s->wait->deadline);
+}
+
 /* transfer - send (or recv) exactly len bytes, one submission per piece,
- * within the socket's bound if it has one.  0, 1 if the peer closed first
- * (recv), or -1 with errno (EAGAIN: the bound ran out). */
+ * within the socket's bound if it has one (one deadline for the whole).
+ * 0, 1 if the peer closed first (recv), or -1 with errno (EAGAIN: the bound
+ * ran out). */
 static int transfer(int fd, char *p, size_t len, int is_send)
 {
 	struct sched_slot *s = sched_self();
 	struct sched_wait *w = s->wait;
-	int bounded = w->bound_fd == fd;
-	if (bounded) {
-		w->expired = 0;
-		/* The loop's queue of this bound's length: the driver makes
-		 * nothing for a queue, so the add cannot fail. */
-		if (sleepq_add(s->loop->sleeps, &w->deadline, clock_now_ns(), w->bound_ns,
-			       deadline_cb, s) != 0) {
-			fprintf(stderr, "uring: a deadline could not be queued\n");
-			abort();
-		}
-	}
+	bound_start(s, w->bound_fd == fd ? w->bound_ns : 0);
 	int rc = 0;
 	while (len > 0) {
 		struct io_uring_sqe *sqe = ring_sqe(slot_ring(s));
@@ -352,7 +368,7 @@ static int transfer(int fd, char *p, size_t len, int is_send)
 			p += got;
 			len -= (size_t)got;
 		}
-		if (len > 0 && bounded && w->expired) {
+		if (len > 0 && w->expired) {
 			errno = EAGAIN; /* the bound ran out: as SO_RCVTIMEO says it */
 			rc = -1;
 			break;
@@ -370,8 +386,7 @@ static int transfer(int fd, char *p, size_t len, int is_send)
 			break;
 		}
 	}
-	if (bounded)
-		sleepq_remove(&w->deadline); /* a no-op if it ran out */
+	bound_end(s);
 	return rc;
 }
 
@@ -424,33 +439,61 @@ void blk_close(int fd)
 	net_close_abort(fd); /* nothing of ours is pending on it between tasks */
 }
 
-long blk_recv_some(int fd, void *buf, size_t len)
+/* msg_io - one recvmsg (is_send 0) or sendmsg as a submission, within us
+ * microseconds (0: no bound; bound_start): RECV or SEND for a single buffer
+ * with no address, RECVMSG or SENDMSG otherwise.  The kernel waits for the
+ * socket (blocking or not) and completes the call.  Its count, or -1 with
+ * errno (EAGAIN: the bound ran out, as SO_RCVTIMEO says it). */
+static ssize_t msg_io(int fd, struct msghdr *msg, int flags, uint64_t us, int is_send)
 {
 	struct sched_slot *s = sched_self();
-	for (;;) {
+	int rc;
+	bound_start(s, us * 1000);
+	do {
 		struct io_uring_sqe *sqe = ring_sqe(slot_ring(s));
-		io_uring_prep_recv(sqe, fd, buf, len, 0);
-		int rc = complete(s, sqe);
-		if (rc >= 0)
-			return rc;
-		if (rc != -EINTR && rc != -EAGAIN) {
-			errno = -rc;
-			return -1;
+		if (msg->msg_iovlen == 1 && !msg->msg_name && !msg->msg_control) {
+			if (is_send)
+				io_uring_prep_send(sqe, fd, msg->msg_iov[0].iov_base,
+						   msg->msg_iov[0].iov_len, flags);
+			else
+				io_uring_prep_recv(sqe, fd, msg->msg_iov[0].iov_base,
+						   msg->msg_iov[0].iov_len, flags);
+		} else if (is_send) {
+			io_uring_prep_sendmsg(sqe, fd, msg, (unsigned)flags);
+		} else {
+			io_uring_prep_recvmsg(sqe, fd, msg, (unsigned)flags);
 		}
-	}
+		rc = complete(s, sqe);
+	} while ((rc == -EINTR || rc == -EAGAIN) && !s->wait->expired);
+	bound_end(s);
+	if (rc >= 0)
+		return rc;
+	int ran_out = s->wait->expired && (rc == -ECANCELED || rc == -EINTR || rc == -EAGAIN);
+	errno = ran_out ? EAGAIN : -rc;
+	return -1;
 }
 
-/* poll_in - park until fd is readable (IORING_OP_POLL_ADD).  0, or -1 with errno. */
-static int poll_in(struct sched_slot *s, int fd)
+long blk_recv_some(int fd, void *buf, size_t len)
 {
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	return msg_io(fd, &m, 0, 0, 0);
+}
+
+int blk_wait_fd(int fd, short events, uint64_t timeout_us)
+{
+	struct sched_slot *s = sched_self();
+	bound_start(s, timeout_us * 1000);
 	struct io_uring_sqe *sqe = ring_sqe(slot_ring(s));
-	io_uring_prep_poll_add(sqe, fd, POLLIN);
+	io_uring_prep_poll_add(sqe, fd, (unsigned)(unsigned short)events);
 	int rc = complete(s, sqe);
-	if (rc < 0) {
-		errno = -rc;
-		return -1;
-	}
-	return 0;
+	bound_end(s);
+	if (rc >= 0)
+		return 1;
+	if (rc == -ECANCELED && s->wait->expired)
+		return 0;
+	errno = -rc;
+	return -1;
 }
 
 /* The listener is non-blocking (serve.h), which io_uring honours with
@@ -465,7 +508,7 @@ int blk_accept(int lfd)
 		if (rc >= 0)
 			return rc;
 		if (rc == -EAGAIN || rc == -EWOULDBLOCK) {
-			if (poll_in(s, lfd) != 0)
+			if (blk_wait_fd(lfd, POLLIN, 0) < 0)
 				return -1;
 		} else if (rc != -EINTR) {
 			errno = -rc;
@@ -477,84 +520,6 @@ int blk_accept(int lfd)
 void blk_close_client(int fd, int lingering)
 {
 	net_close_client(fd, lingering); /* nothing of ours is pending on it */
-}
-
-/* sqe_for - ring_sqe for a request that a linked timeout will follow if us
- * (0: none): the two must go in one submission (a link does not span two),
- * so room for both is made first. */
-static struct io_uring_sqe *sqe_for(struct sched_slot *s, uint64_t us)
-{
-	if (us && io_uring_sq_space_left(slot_ring(s)) < 2)
-		io_uring_submit(slot_ring(s));
-	return ring_sqe(slot_ring(s));
-}
-
-/* bounded - park until sqe (from sqe_for(s, us), prepared) completes, or us
- * microseconds (0: no bound) pass first: then the kernel cancels it and its
- * result is -ECANCELED. */
-static int bounded(struct sched_slot *s, struct io_uring_sqe *sqe, uint64_t us)
-{
-	if (!us)
-		return complete(s, sqe);
-	sqe->flags |= IOSQE_IO_LINK;
-	/* On the parked coroutine's stack: alive until the slot resumes, long
-	 * after the submission that reads it. */
-	struct __kernel_timespec ts = { .tv_sec = (long long)(us / 1000000),
-					.tv_nsec = (long long)(us % 1000000) * 1000 };
-	struct io_uring_sqe *tsqe = ring_sqe(slot_ring(s)); /* sqe_for left room for it */
-	io_uring_prep_link_timeout(tsqe, &ts, 0);
-	io_uring_sqe_set_data64(tsqe, 0); /* its own completion: nothing to do */
-	return complete(s, sqe);
-}
-
-int blk_wait_fd(int fd, short events, uint64_t timeout_us)
-{
-	struct sched_slot *s = sched_self();
-	struct io_uring_sqe *sqe = sqe_for(s, timeout_us);
-	io_uring_prep_poll_add(sqe, fd, (unsigned)(unsigned short)events);
-	int rc = bounded(s, sqe, timeout_us);
-	if (rc == -ECANCELED && timeout_us)
-		return 0;
-	if (rc < 0) {
-		errno = -rc;
-		return -1;
-	}
-	return 1;
-}
-
-/* msg_io - one recvmsg (is_send 0) or sendmsg as a submission: RECV or SEND
- * for a single buffer with no address, RECVMSG or SENDMSG otherwise.  The
- * kernel waits for the socket (blocking or not) and completes the call. */
-static ssize_t msg_io(int fd, struct msghdr *msg, int flags, uint64_t us, int is_send)
-{
-	struct sched_slot *s = sched_self();
-	for (;;) {
-		struct io_uring_sqe *sqe = sqe_for(s, us);
-		if (msg->msg_iovlen == 1 && !msg->msg_name && !msg->msg_control) {
-			if (is_send)
-				io_uring_prep_send(sqe, fd, msg->msg_iov[0].iov_base,
-						   msg->msg_iov[0].iov_len, flags);
-			else
-				io_uring_prep_recv(sqe, fd, msg->msg_iov[0].iov_base,
-						   msg->msg_iov[0].iov_len, flags);
-		} else if (is_send) {
-			io_uring_prep_sendmsg(sqe, fd, msg, (unsigned)flags);
-		} else {
-			io_uring_prep_recvmsg(sqe, fd, msg, (unsigned)flags);
-		}
-		int rc = bounded(s, sqe, us);
-		if (rc == -ECANCELED && us) {
-			errno = EAGAIN; /* the bound ran out: as SO_RCVTIMEO says it */
-			return -1;
-		}
-		if (rc == -EINTR || rc == -EAGAIN)
-			continue;
-		if (rc < 0) {
-			errno = -rc;
-			return -1;
-		}
-		return rc;
-	}
 }
 
 ssize_t blk_recvmsg(int fd, struct msghdr *msg, int flags, uint64_t timeout_us)

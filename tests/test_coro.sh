@@ -105,20 +105,7 @@ done
 # --io-timeout-s 1: every model gives up with the option's name, and not
 # before the bound (uring: its deadline in the sleep queues and a cancel,
 # no linked timeout per send or recv).  Run side by side.
-python3 -c '
-import socket, sys, time
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-s.listen(64)
-print(s.getsockname()[1], flush=True)
-held = []
-while True:
-    c, _ = s.accept()
-    held.append(c)
-' >"$SCRATCH/silent.port" &
-SILENT=$!
-for _ in $(seq 50); do [ -s "$SCRATCH/silent.port" ] && break; sleep 0.1; done
-port=$(cat "$SCRATCH/silent.port")
+mute_peer
 jobs=
 for m in threads async green uring; do
 	python3 -c '
@@ -126,14 +113,14 @@ import subprocess, sys, time
 t0 = time.monotonic()
 rc = subprocess.call(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=open(sys.argv[1], "w"), timeout=30)
 print(rc, "%.3f" % (time.monotonic() - t0))' "$SCRATCH/bound-$m.err" timeout -k 2 30 \
-		"$BIN/$m" io_backend -c 4 -n 8 --backend "127.0.0.1:$port" --io-timeout-s 1 \
+		"$BIN/$m" io_backend -c 4 -n 8 --backend "127.0.0.1:$MUTE_PORT" --io-timeout-s 1 \
 		>"$SCRATCH/bound-$m.rc" &
 	jobs="$jobs $!"
 done
 # shellcheck disable=SC2086
 wait $jobs
-kill $SILENT 2>/dev/null
-wait $SILENT 2>/dev/null
+kill $MUTE_PID 2>/dev/null
+wait $MUTE_PID 2>/dev/null
 for m in threads async green uring; do
 	read -r rc dt <"$SCRATCH/bound-$m.rc"
 	check "$m io_backend, a silent backend, --io-timeout-s 1: exit $rc after $dt s (>= 1 s, < 10 s): $(head -1 "$SCRATCH/bound-$m.err")" \
