@@ -29,9 +29,10 @@
  * and send are IORING_OP_RECV and SEND (RECVMSG, SENDMSG) on its blocking
  * socket, its poll an IORING_OP_POLL_ADD, bounded by its SO_RCVTIMEO (or
  * poll's timeout) as a transfer is: a deadline in the sleep queues and a
- * cancel if it comes first (bound_start), never a linked timeout.  Serve mode's accept is an IORING_OP_ACCEPT (a poll
- * first when the non-blocking listener has none queued).  The model itself
- * (sched_run on this backend) is uring_model.c.
+ * cancel if it comes first (bound_start), never a linked timeout.  Serve
+ * mode's accept is an IORING_OP_ACCEPT (a poll first when the non-blocking
+ * listener has none queued).  The model itself (sched_run on this backend)
+ * is uring_model.c.
  *
  * Where io_uring is unavailable (a kernel older than 5.6, the sysctl
  * kernel.io_uring_disabled, a seccomp filter) the ring cannot be made and
@@ -334,7 +335,8 @@ static void bound_start(struct sched_slot *s, uint64_t ns)
 	struct sched_wait *w = s->wait;
 	w->expired = 0;
 	/* The driver makes nothing for a queue, so the add cannot fail. */
-	if (ns && sleepq_add(s->loop->sleeps, &w->deadline, clock_now_ns(), ns, deadline_cb, s) != 0) {
+	if (ns &&
+	    sleepq_add(s->loop->sleeps, &w->deadline, clock_now_ns(), ns, deadline_cb, s) != 0) {
 		fprintf(stderr, "uring: a deadline could not be queued\n");
 		abort();
 	}
