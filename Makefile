@@ -333,7 +333,7 @@ bench-rate: deps
 # audit: each model's system calls per task, by name, on each pair at a few
 # levels (harness/sweep/syscall_audit.py), into results/audit-<id>/
 # (syscalls.csv, audit.md; results/latest-audit).  WORKLOADS=, MODELS=,
-# CONCURRENCY=, OUT=, QUIET=1 as for bench; the values reach it from the
+# CONCURRENCY=, TIMER_SLACK_NS=, OUT=, QUIET=1 as for bench; the values reach it from the
 # environment, never pasted into the shell command.
 audit: deps
 	@scripts/deps.sh audit
@@ -343,6 +343,7 @@ audit: deps
 		$(if $(call given,WORKLOADS),--workloads "$$WORKLOADS") \
 		$(if $(call given,MODELS),--models "$$MODELS") \
 		$(if $(call on,$(QUIET)),--quiet) \
+		$(if $(call given,TIMER_SLACK_NS),--timer-slack-ns "$$TIMER_SLACK_NS") \
 		$(if $(call given,OUT),--results "$$OUT")
 
 # fleet: the bench on a Slurm cluster (harness/fleet/, docs/fleet.md): one
@@ -369,6 +370,7 @@ fleet:
 		$(if $(call given,RUNS),--runs "$$RUNS") \
 		$(if $(call given,RATE),--rate "$$RATE") \
 		$(if $(call given,ONECPU),--onecpu "$$ONECPU") \
+		$(if $(call given,SERVE),--serve "$$SERVE") \
 		$(if $(call given,PIN),--pin "$$PIN") \
 		$(if $(call given,TIMER_SLACK_NS),--timer_slack_ns "$$TIMER_SLACK_NS")
 
@@ -464,7 +466,7 @@ help:
 	@echo "                  at c = 1, 64, 1024 (perf stat, else strace -c; a few minutes):"
 	@echo "                  results/latest-audit/audit.md and syscalls.csv; an epoll_ctl"
 	@echo "                  or timerfd_settime per task shows at once"
-	@echo "                  WORKLOADS= MODELS= CONCURRENCY= OUT= QUIET=1 as above"
+	@echo "                  WORKLOADS= MODELS= CONCURRENCY= TIMER_SLACK_NS= OUT= QUIET=1 as above"
 	@echo "  make fleet PARTITIONS=a,b:2 OUT=dir"
 	@echo "                  the bench on a Slurm cluster: one exclusive job per partition"
 	@echo "                  (:2 a second node runs bin/backend for the backend pairs), each"
@@ -473,7 +475,7 @@ help:
 	@echo "                  REPLICAS=N         N jobs per machine type"
 	@echo "                  SBATCH_ARGS='...'  more sbatch options (--time=2:00:00)"
 	@echo "                  WAIT=0             submit and return"
-	@echo "                  QUICK WORKLOADS MODELS CONCURRENCY RUNS RATE ONECPU PIN"
+	@echo "                  QUICK WORKLOADS MODELS CONCURRENCY RUNS RATE ONECPU SERVE PIN"
 	@echo "                                     passed to every job's make bench"
 	@echo "                  (docs/fleet.md)"
 	@echo "  make fleet-status DIR=dir"

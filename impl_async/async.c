@@ -340,6 +340,7 @@ void async_task_error(struct async_slot *s)
 void async_task_error_why(struct async_slot *s, const char *why)
 {
 	if (s->loop->serve) { /* a 500 for its request; the server goes on */
+		serve_error_note(why); /* the server's first failed request, if it is */
 		async_serve_task_end(s, 1, 0);
 		return;
 	}

@@ -284,7 +284,8 @@ int sched_run(const struct sched_backend *be, const struct run_config *cfg,
 	/* A coroutine that sleeps in a system call the hooks do not know holds
 	 * its loop: the watchdog fails the run naming it, set-up included. */
 	struct sched_watch watch;
-	if (sched_watch_start(&watch, loops, nloops, res->reason, sizeof(res->reason)) != 0) {
+	if (sched_watch_start(&watch, loops, nloops, sizeof(*loops), res->reason,
+			      sizeof(res->reason)) != 0) {
 		free(waits);
 		free(slots);
 		free(loops);

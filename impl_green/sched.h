@@ -169,8 +169,10 @@ int sched_loop_until(struct sched_loop *lp, const struct sched_backend *be, sche
 
 /* A run's watchdog: one thread looking at every loop of the run. */
 struct sched_watch {
-	struct sched_loop *loops;  /* the run's loops */
+	struct sched_loop *loops;  /* the run's first loop */
 	uint64_t nloops;           /* how many */
+	size_t stride;             /* bytes from one loop to the next (a server's loop is the
+				      first member of a larger struct: sched_serve.c) */
 	struct sched_seen *seen;   /* what it saw of each, last time */
 	pthread_t tid;             /* its thread */
 	pthread_mutex_t mu;        /* guards stop */
@@ -180,7 +182,8 @@ struct sched_watch {
 };
 
 /*
- * sched_watch_start - watch nloops loops: a thread that looks at each every
+ * sched_watch_start - watch nloops loops, stride bytes apart from loops (a
+ * run's: sizeof(struct sched_loop)): a thread that looks at each every
  * quarter of the bound, and when one of its coroutines has been asleep in
  * one system call for the whole bound (200 ms; 2 s in disk sleep) without
  * the loop getting a turn back, fails the run naming the call
@@ -189,8 +192,8 @@ struct sched_watch {
  * is read only for a loop whose coroutine has not changed since the last
  * look.
  */
-int sched_watch_start(struct sched_watch *w, struct sched_loop *loops, uint64_t nloops, char *err,
-		      size_t errlen);
+int sched_watch_start(struct sched_watch *w, struct sched_loop *loops, uint64_t nloops,
+		      size_t stride, char *err, size_t errlen);
 
 /* sched_watch_stop - end the watch (after every loop is done). */
 void sched_watch_stop(struct sched_watch *w);

@@ -62,6 +62,11 @@ struct run_extra {
 void runner_guard_arm(const struct cli_config *cli, const struct run_config *cfg,
 		      const struct run_extra *x);
 
+/* runner_guard_unlimit - no time limit from here on (a server set up, with
+ * no --timeout-s: it serves until told to stop); the stop signals' clean-up
+ * and run_fail_now's stats line stay as armed. */
+void runner_guard_unlimit(void);
+
 /* runner_guard_disarm - the run is over: no more time limit. */
 void runner_guard_disarm(void);
 
@@ -165,5 +170,15 @@ uint64_t runner_default_stack_kib(void);
  */
 int runner_serve(const struct cli_config *cli, struct run_config *cfg, struct run_result *res,
 		 struct run_extra *x, int failed);
+
+/*
+ * runner_serve_failed_json - the stats line of a server that failed for why
+ * with nothing measured (its time limit, run_fail_now), one line without its
+ * '\n': the server's fields, zero counts, "status":"failed".  Formats only:
+ * prepared before a signal handler needs it, or called by a failing thread.
+ */
+void runner_serve_failed_json(char *buf, size_t len, const struct cli_config *cli,
+			      const struct run_config *cfg, const struct run_extra *x,
+			      const char *why);
 
 #endif
