@@ -44,18 +44,21 @@ enum sched_phase {
 
 /* One slot: a coroutine running one pair's worker.  Its first cache line
  * holds its sleep and its coroutine's saved stack pointer: a batch of sleeps
- * ending (sleepq.h) finds both in the line it prefetched for the wait. */
+ * ending (sleepq.h) finds both in the line it prefetched for the wait.  What
+ * else a resume and its task touch follows the coroutine, on the next lines
+ * (loop and tally; the park's flags and the head of w), which sched_warm
+ * prefetches with the stack. */
 struct sched_slot {
 	_Alignas(SCHED_LINE) struct sleepq_wait sleep; /* its sleeps (blk_sleep_from, _us) */
 	struct coro co;           /* its coroutine (sched_self finds the slot from it) */
-	struct thr_worker w;      /* what the pair sees */
-	struct sched_loop *loop;  /* its loop */
-	struct sched_wait *wait;  /* the backend's wait state for it */
-	uint64_t index;           /* slot number: closed loop, its first task */
+	struct sched_loop *loop;  /* its loop (sched_enter counts the turn there) */
 	struct run_tally tally;   /* its counts and checksum */
-	enum sched_phase phase;   /* where it is */
 	int waiting;              /* 1: parked in a backend wait (sched_park) */
 	int waited;               /* 1: parked since its last task ended */
+	enum sched_phase phase;   /* where it is */
+	struct thr_worker w;      /* what the pair sees (its task's start first) */
+	struct sched_wait *wait;  /* the backend's wait state for it */
+	uint64_t index;           /* slot number: closed loop, its first task */
 	struct sched_slot *next;  /* next in its loop's run queue */
 };
 
