@@ -114,21 +114,21 @@ static int timer_cost(const struct cal_ctx *cx, int cpu, double *value, char *er
 {
 	uint64_t fired = 0, spent = 0, c0 = cal_thread_cpu_ns();
 	int rc = -1;
-	struct evsleep *waits = malloc(CAL_TIMERS * sizeof(*waits));
+	struct sleepq_wait *waits = malloc(CAL_TIMERS * sizeof(*waits));
 	struct event_base *base = cal_make_base();
-	struct evsleep_set set;
+	struct sleepq_set set;
 	if (!waits || !base) {
 		snprintf(err, errlen, "%s failed", waits ? "event_base_new" : "malloc");
 		goto out;
 	}
 	memset(waits, 0, CAL_TIMERS * sizeof(*waits)); /* resident before the clock */
-	evsleep_set_init(&set, base);
+	evsleep_set_init(&set, base, NULL);
 	do {
 		uint64_t t0 = clock_now_ns(), before = fired;
 		for (int i = 0; i < CAL_TIMERS; i++) {
 			uint64_t now = clock_now_ns(); /* the wait's start */
-			if (evsleep_add(&set, &waits[i], now, 0, timer_fired, &fired) != 0) {
-				snprintf(err, errlen, "evsleep_add failed");
+			if (sleepq_add(&set, &waits[i], now, 0, timer_fired, &fired) != 0) {
+				snprintf(err, errlen, "sleepq_add failed");
 				goto fini;
 			}
 		}
@@ -150,7 +150,7 @@ static int timer_cost(const struct cal_ctx *cx, int cpu, double *value, char *er
 	}
 	rc = 0;
 fini:
-	evsleep_set_fini(&set);
+	sleepq_set_fini(&set);
 out:
 	if (base)
 		event_base_free(base);
