@@ -76,9 +76,12 @@ helpers_of = $(filter-out $(RT_FILES) $(patsubst workloads/%.c,$(1)/%.c,$(wildca
 # The runtime every model binary links: the runner, the clock window, the
 # histograms, figures, options, sockets, the backend spawner, the cgroup.
 RUNNER_SRC := $(wildcard harness/runtime/runner*.c)
-# EVBASE_SRC: the libevent helpers (the precise base, the sleep queues),
-# linked only by the programs that use libevent.
+# EVBASE_SRC: the libevent helpers (the precise base, the sleep queues'
+# libevent driver), linked only by the programs that use libevent;
+# SLEEPQ_SRC, the sleep queues' core, is in every model binary's runtime
+# (libevent's and io_uring's drivers share it) and beside EVBASE_SRC.
 EVBASE_SRC := harness/runtime/evbase.c harness/runtime/evsleep.c
+SLEEPQ_SRC := harness/runtime/sleepq.c
 RUNTIME_SRC := $(filter-out $(RUNNER_SRC) $(EVBASE_SRC),$(wildcard harness/runtime/*.c))
 WORKLOAD_SRC := workloads/registry.c workloads/wire.c $(PAIRS:%=workloads/%.c)
 # model_src BINARY: its runtime, its style's pairs and helpers.
@@ -88,11 +91,11 @@ model_src = $(wildcard $(call rt_dir,$(1))/$(1).c $(call rt_dir,$(1))/$(1)_*.c) 
 	$(PAIRS:%=impl_$(call style_of,$(1))/%.c) \
 	$(if $(filter libevent,$(call pkgs_of,$(1))),$(EVBASE_SRC))
 BACKEND_SRC := $(wildcard harness/backend/*.c) harness/runtime/cli.c harness/runtime/util.c \
-	$(EVBASE_SRC) workloads/wire.c
+	$(EVBASE_SRC) $(SLEEPQ_SRC) workloads/wire.c
 # calibrate times switches through the green runtime itself: its scheduler's
 # core and its libevent waits (and what those call), not a copy of them.
 CALIBRATE_SRC := $(wildcard harness/calibrate/*.c) harness/runtime/hist.c harness/runtime/stats.c \
-	harness/runtime/util.c harness/runtime/cli.c $(EVBASE_SRC) workloads/cpu_hash.c \
+	harness/runtime/util.c harness/runtime/cli.c $(EVBASE_SRC) $(SLEEPQ_SRC) workloads/cpu_hash.c \
 	workloads/wire.c impl_green/coro.c impl_green/sched_core.c impl_green/green.c \
 	harness/runtime/net.c impl_threads/fileio.c impl_threads/block_ready.c
 
@@ -121,7 +124,8 @@ pkg_libs = $(if $(1),$(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null))
 ALL_CFLAGS = $(CFLAGS) $(WARN) $(DEFS) $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) -pthread
 
-TEST_NAMES := test_hist test_cli test_workloads test_wire test_evsleep test_hooks_green test_hooks_uring
+TEST_NAMES := test_hist test_cli test_workloads test_wire test_evsleep test_sleepq \
+	test_hooks_green test_hooks_uring test_memcg
 TEST_BINS := $(TEST_NAMES:%=$(BUILD)/test-bin/%)
 
 .PHONY: all deps test check test-long check-all bench bench-rate bench-serve audit plots report \
@@ -175,16 +179,19 @@ $(BUILD)/test-bin/test_cli: $(call obj,tests/test_cli.c harness/runtime/cli.c)
 $(BUILD)/test-bin/test_workloads: $(call obj,tests/test_workloads.c) $(RUNTIME_OBJ)
 $(BUILD)/test-bin/test_wire: $(call obj,tests/test_wire.c workloads/wire.c)
 $(BUILD)/test-bin/test_workloads: TEST_LIBS = $(call pkg_libs,$(PAIR_PKGS)) $(LIBS_RUNNER)
-$(BUILD)/test-bin/test_evsleep: $(call obj,tests/test_evsleep.c $(EVBASE_SRC))
+$(BUILD)/test-bin/test_evsleep: $(call obj,tests/test_evsleep.c $(EVBASE_SRC) $(SLEEPQ_SRC))
 $(BUILD)/test-bin/test_evsleep: TEST_LIBS = $(call pkg_libs,libevent)
-# test_hooks: the hooks on one loop of each coroutine backend (one per binary).
+$(BUILD)/test-bin/test_sleepq: $(call obj,tests/test_sleepq.c $(SLEEPQ_SRC))
+# test_hooks: the hooks on one loop of each coroutine backend (one per binary);
+# the scheduler's core sleeps through the sleep queues, so both link them.
 HOOKS_TEST_SRC := tests/test_hooks.c impl_green/coro.c impl_green/sched_core.c \
 	impl_green/hook.c impl_green/hook_io.c impl_threads/block_ready.c impl_threads/fileio.c \
-	harness/runtime/net.c
+	harness/runtime/net.c $(SLEEPQ_SRC)
 $(BUILD)/test-bin/test_hooks_green: $(call obj,$(HOOKS_TEST_SRC) impl_green/green.c $(EVBASE_SRC))
 $(BUILD)/test-bin/test_hooks_green: TEST_LIBS = $(call pkg_libs,libevent)
 $(BUILD)/test-bin/test_hooks_uring: $(call obj,$(HOOKS_TEST_SRC) impl_green/uring.c)
 $(BUILD)/test-bin/test_hooks_uring: TEST_LIBS = $(call pkg_libs,liburing)
+$(BUILD)/test-bin/test_memcg: $(call obj,tests/test_memcg.c harness/runtime/memcg.c harness/runtime/stats.c)
 $(TEST_BINS):
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
@@ -439,7 +446,8 @@ help:
 	@echo "                  CONCURRENCY=1,8,64 these concurrency levels only"
 	@echo "                  WORKLOADS=a,b      these workload pairs only"
 	@echo "                  MODELS=a,b         these models only (harness/models.def)"
-	@echo "                  RUNS=N             counted hyperfine runs per point (default 3)"
+	@echo "                  RUNS=N             rounds per point, each model once a round (default 5,"
+	@echo "                                     fewer where 5 take over 12 s; fixed before the first)"
 	@echo "                  OUT=dir            results folder (default results/)"
 	@echo "                  QUIET=1            no progress lines (CI)"
 	@echo "                  RATE=0             skip the open-loop sweep at the end"

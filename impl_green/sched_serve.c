@@ -48,7 +48,7 @@ struct sloop;
 
 /* A connection (or the acceptor): a slot and what serving adds to it. */
 struct sconn {
-	struct sched_slot s;   /* its coroutine and wait state (first: sched_self's cast) */
+	struct sched_slot s;   /* its coroutine and wait state (first: a slot is its sconn) */
 	struct sloop *sl;      /* its loop */
 	int fd;                /* the client's socket; the acceptor's: its listener */
 	struct serve_tally t;  /* its counts */
@@ -103,7 +103,10 @@ static struct sconn *new_slot(struct sloop *sl, void (*fn)(void *))
 		stack_lo = c->s.co.stack_lo;
 	} else {
 		if (!sl->chunks || sl->used == SERVE_CHUNK) {
-			struct schunk *k = calloc(1, sizeof(*k));
+			/* Slots on cache lines of their own (sched.h): aligned, zeroed. */
+			struct schunk *k = aligned_alloc(_Alignof(struct schunk), sizeof(*k));
+			if (k)
+				memset(k, 0, sizeof(*k));
 			char *waits = calloc(SERVE_CHUNK, be->wait_size);
 			if (!k || !waits ||
 			    coro_stacks_map(&k->stacks, SERVE_CHUNK, sl->sv->stack_bytes, sl->err,

@@ -15,6 +15,7 @@
 #define RUNNER_H
 
 #include <sched.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -36,6 +37,15 @@ extern struct data_file runner_data; /* the data file of a WL_OPT_DATA_FILE pair
 extern struct memcg runner_memcg;    /* the model's memory cgroup, if any */
 extern char runner_key[RUNNER_KEY_MAX]; /* pid and start time: pairs a run's stats line
 					   with its histogram line */
+
+/* The run's own backend at the edges of its measured window (run_window_edge). */
+struct runner_window {
+	struct stats_proc open;  /* when the window opened */
+	struct stats_proc close; /* when it closed */
+	atomic_int opened;       /* 1: open read, 2: it failed */
+	atomic_int closed;       /* 1: close read after a good open, 2: it failed */
+};
+extern struct runner_window runner_window;
 
 /* What the runner measured around the model's run, for the stats line. */
 struct run_extra {

@@ -5,7 +5,8 @@
  *
  * The clock takes the CPU, switch, thread, backend and memory figures at its
  * start and stop, so set-up and tear-down are reported apart, never charged
- * to the tasks.  The guard's handler runs on a signal: everything it writes
+ * to the tasks; the backend's CPU is read again at the edges of the measured
+ * window (run_window_edge), where backend_util is taken.  The guard's handler runs on a signal: everything it writes
  * is formatted before the run, and it calls only async-signal-safe functions.
  * run_fail_now ends a run the same way from a thread, with a reason of its
  * own (a coroutine that blocked its loop: impl_green/watchdog.c).  A
@@ -59,6 +60,21 @@ static void timeout_cb(int sig)
 		kill(runner_backend_pid, SIGTERM);
 	memcg_leave(&runner_memcg); /* async-signal-safe: open, write, rmdir */
 	_exit(3);
+}
+
+struct runner_window runner_window;
+
+void run_window_edge(int edge)
+{
+	if (runner_backend_pid <= 0)
+		return;
+	if (edge == 0) {
+		int ok = stats_proc_read(runner_backend_pid, &runner_window.open) == 0;
+		atomic_store(&runner_window.opened, ok ? 1 : 2);
+	} else if (atomic_load(&runner_window.opened) == 1) {
+		int ok = stats_proc_read(runner_backend_pid, &runner_window.close) == 0;
+		atomic_store(&runner_window.closed, ok ? 1 : 2);
+	}
 }
 
 void run_abort_cleanup(void)
@@ -141,6 +157,7 @@ uint64_t run_clock_start(struct run_result *res)
 	int n = stats_thread_count();
 	if (n > res->peak_threads)
 		res->peak_threads = n;
+	memcg_sampler_start(&runner_memcg); /* after the count: its thread is not the model's */
 	res->t_start_ns = clock_now_ns(); /* last: the figures above are set-up */
 	return res->t_start_ns;
 }
@@ -151,6 +168,7 @@ void run_clock_stop(struct run_result *res)
 	stats_usage_read(&res->u_stop);
 	if (res->b_ok)
 		res->b_ok = stats_proc_read(runner_backend_pid, &res->b_stop) == 0;
+	memcg_sampler_stop(&runner_memcg);
 	memcg_sample(&runner_memcg);
 	int n = stats_thread_count();
 	if (n > res->peak_threads)

@@ -16,7 +16,8 @@ from .data import (BACKEND_BOUND_UTIL, LITTLES_HI, LITTLES_LO, MEM_SOURCES, RSS_
                    check_littles, data_file_text,
                    is_ok, mem_source_text, model_info, models, rows_for, speedups, unique,
                    workload_info, workloads)
-from .floors import calibration_lines, floor_table_lines, floor_terms, workload_floor
+from .floors import (beaten, beaten_text, calibration_lines, floor_table_lines, floor_terms,
+                     workload_floor)
 from .fmt import (DASH, KIB_PER_MIB, UNKNOWN, cores_text, fmt_pct, fmt_si, fmt_sig, is_num,
                   md_cell, meta_get, topology_text)
 from .load import CALIBRATION_CSV
@@ -213,10 +214,14 @@ def table_lines(wl_rows, model_names):
     return lines
 
 
-def checks_line(wl_rows):
-    """The one-line "Checks" of one workload: checksums and Little's law."""
+def checks_line(wl_rows, fl=None):
+    """The one-line "Checks" of one workload: checksums, Little's law and,
+    with its floor fl, that no point lies above it (an error of the floor)."""
     cs = check_checksums(wl_rows)
     parts = []
+    if fl:
+        hits = beaten(wl_rows, fl)
+        parts.append(beaten_text(hits) or "every point under its floor")
     if cs["equal_points"] or cs["mismatches"]:
         text = "checksums equal across models at %d point%s" % (
             cs["equal_points"], "" if cs["equal_points"] == 1 else "s")
@@ -243,10 +248,9 @@ def checks_line(wl_rows):
             ", ".join("%s c=%s ratio %.3f%s" % (m, c, x, "" if k is None else
                                                  " (%.3g tasks per slot)" % k)
                       for m, c, x, k in violations)) +
-            " (a run reports its steady window, from its 2c-th completion or the later one "
-            "by which every slot had finished a task, to its (n - c)-th; the tasks its edges "
-            "cut balance only in a steady state, so a miss points at runs too short for the "
-            "latency tail)")
+            " (a run reports its steady window, the tasks that arrived after its first "
+            "max(2c, n/5) completions less the last c, each latency in full; it holds in a "
+            "steady state, so a miss points at runs too short for the latency tail)")
     else:
         parts.append("Little's law within %.2f..%.2f at every ok point" % (LITTLES_LO, LITTLES_HI))
     if missing:
@@ -269,7 +273,8 @@ def speedup_line(wl_rows, model_names):
 
 def how_to_read_lines(meta, rows=()):
     """The short "How to read" paragraph."""
-    runs = meta_get(meta, "params", "runs", default=UNKNOWN)
+    runs = meta_get(meta, "params", "runs", default=None) or meta_get(
+        meta, "params", "rounds", default=UNKNOWN)
     return [
         "Each workload is one figure with four panels, two by two, all against concurrency "
         "(tasks in flight, log scale; closed loop: a task starts when one finishes): (a) "
@@ -279,7 +284,7 @@ def how_to_read_lines(meta, rows=()):
         "socket buffers) and the dotted line its kernel part when the run measured kernel "
         "memory, else the solid line is user RSS alone (this run's kernel memory: %s).  Each "
         "model is one colour and one marker. "
-        "A point is the median of %s counted runs; bars and the ranges in the tables span "
+        "A point is the median of its counted runs (%s); bars and the ranges in the tables span "
         "min to max over those runs.  A red X in the grey strip above a panel is a point "
         "that failed, at its concurrency (its reason is in the table): a model that cannot "
         "reach a concurrency is a result; \"n/a\" there names the models the pair does not "
@@ -287,14 +292,18 @@ def how_to_read_lines(meta, rows=()):
         "A point is flagged noisy when its spread (cv) is over %d%% or hyperfine saw "
         "outliers that moved its throughput (cv over %d%% or min to max over %d%%).  "
         "%s  A point is backend-bound when the run's own backend used >= %s of a core over "
-        "the clocked window: there the backend, not the model, set the pace; the figures "
-        "ring it.  "
+        "the steady window its figures cover: there the backend, not the model, set the "
+        "pace; the figures ring it.  "
         "All numbers come from one machine with %s (CPU placement: %s): compare models "
         "within this run and quote ratios, not absolute numbers.  Checks: equal checksums "
         "prove both models did the same work; Little's law (throughput x mean latency / "
         "concurrency = 1 in a closed loop) catches measurement bugs." % (
             mem_source_text(rows), runs, round(NOISY_CV * 100), round(NOISY_CV * 50),
             round(NOISY_SPREAD * 100),
+            "The models of one (workload, c) ran in rounds, each once per round, their order "
+            "rotated from round to round and point to point, so drift on the machine fell on "
+            "every model of a round alike, and a ratio of two comes from the same rounds."
+            if "rounds" in str(meta_get(meta, "params", "order", default="")) else
             "The models of one (workload, c) ran back to back, their order rotated from one "
             "point to the next, so drift on the machine fell on every model alike."
             if "interleaved" in str(meta_get(meta, "params", "order", default="")) else
@@ -428,7 +437,7 @@ def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
             out += ["**Floor:** none drawn: the pair declares no floor terms (its work is not "
                     "calibrated cpu_hash rounds, round trips or timer waits; `.floor` in "
                     "workloads/%s.c)." % (meta_get(meta, "workloads", wl, "variant_of") or wl), ""]
-        out += [checks_line(wl_rows), "", memory_line(wl_rows), ""]
+        out += [checks_line(wl_rows, fl), "", memory_line(wl_rows), ""]
         bl = backend_line(wl_rows)
         if bl:
             out += [bl, ""]
