@@ -178,7 +178,7 @@ $(BUILD)/test-bin/test_workloads: TEST_LIBS = $(call pkg_libs,$(PAIR_PKGS)) $(LI
 $(BUILD)/test-bin/test_evsleep: $(call obj,tests/test_evsleep.c $(EVBASE_SRC))
 $(BUILD)/test-bin/test_evsleep: TEST_LIBS = $(call pkg_libs,libevent)
 # test_hooks: the hooks on one loop of each coroutine backend (one per binary).
-HOOKS_TEST_SRC := tests/test_hooks.c impl_green/coro.c impl_green/sched_core.c \
+HOOKS_TEST_SRC := tests/test_hooks.c tests/hooks_rig.c impl_green/coro.c impl_green/sched_core.c \
 	impl_green/hook.c impl_green/hook_io.c impl_threads/block_ready.c impl_threads/fileio.c \
 	harness/runtime/net.c
 $(BUILD)/test-bin/test_hooks_green: $(call obj,$(HOOKS_TEST_SRC) impl_green/green.c $(EVBASE_SRC))

@@ -38,11 +38,25 @@
 
 #define GREEN_IO_EVENTS 2 /* sockets a slot keeps registered at once: a server's
 			     connection has two, its client's and its backend's */
+#define GREEN_WATCH_PAGE_FDS 1024 /* descriptors per page of a loop's watch index */
+#define GREEN_WATCH_PAGES 1024    /* pages: descriptors below 1,048,576 (nr_open's default) */
+
+/* One io event of a slot (a watch on a socket); slot NULL: none. */
+struct green_ref {
+	struct sched_slot *slot; /* the slot */
+	int i;                   /* which of its io events */
+};
 
 /* A loop's backend state (lp->be). */
 struct green_loop {
 	struct event_base *base;   /* its event_base */
 	struct evsleep_set sleeps; /* its sleeps, by length */
+	/* Its watches by socket: the first of a list through the slots'
+	 * io_next, pages made on first use.  A library that closes a socket
+	 * another slot watches (blk_fd_closing) finds that slot's event here:
+	 * left registered, it would keep libevent from registering the
+	 * number's next socket, which would then never be heard. */
+	struct green_ref *watch[GREEN_WATCH_PAGES];
 };
 
 /* A slot's wait state on a libevent loop. */
@@ -51,6 +65,8 @@ struct sched_wait {
 	struct event timer; /* an open-loop arrival, or a bounded wait's end */
 	struct event io[GREEN_IO_EVENTS]; /* the sockets it uses, edge-triggered, persistent */
 	int io_fd[GREEN_IO_EVENTS]; /* the socket each watches, or -1 */
+	struct green_ref io_next[GREEN_IO_EVENTS]; /* the next watch of that socket on the loop */
+	int closed;         /* 1: its socket was closed under its unbounded wait (EBADF) */
 	int io_last;        /* the io used last: the other is the one replaced */
 	int want_fd;        /* the socket it is parked on */
 	short want;         /* EV_READ or EV_WRITE while parked on io; 0 otherwise */
@@ -72,13 +88,56 @@ static struct event_base *slot_base(const struct sched_slot *s)
 	return slot_loop(s)->base;
 }
 
+/* watch_head - the first watch of fd on loop gl (its page made if `make`),
+ * or NULL when there is no page (or no memory for one). */
+static struct green_ref *watch_head(struct green_loop *gl, int fd, int make)
+{
+	if (fd < 0 || fd >= GREEN_WATCH_PAGES * GREEN_WATCH_PAGE_FDS)
+		return NULL;
+	struct green_ref **page = &gl->watch[fd / GREEN_WATCH_PAGE_FDS];
+	if (!*page && make)
+		*page = calloc(GREEN_WATCH_PAGE_FDS, sizeof(**page));
+	return *page ? &(*page)[fd % GREEN_WATCH_PAGE_FDS] : NULL;
+}
+
+/* watch_link - s's io event i now watches fd: first in fd's list.  0, or
+ * -1 when no memory is left for the index. */
+static int watch_link(struct sched_slot *s, int i, int fd)
+{
+	struct green_ref *head = watch_head(slot_loop(s), fd, 1);
+	if (!head)
+		return -1;
+	s->wait->io_next[i] = *head;
+	*head = (struct green_ref){ s, i };
+	return 0;
+}
+
+/* drop_watch - s's io event i stops watching its socket: deleted from the
+ * loop and taken out of the socket's list (a walk of the few watches of
+ * one socket). */
+static void drop_watch(struct sched_slot *s, int i)
+{
+	struct sched_wait *w = s->wait;
+	int fd = w->io_fd[i];
+	if (fd < 0)
+		return;
+	event_del(&w->io[i]);
+	for (struct green_ref *r = watch_head(slot_loop(s), fd, 0); r && r->slot;
+	     r = &r->slot->wait->io_next[r->i])
+		if (r->slot == s && r->i == i) {
+			*r = w->io_next[i];
+			break;
+		}
+	w->io_fd[i] = -1;
+}
+
 /* timer_cb - an arrival came, or a bounded wait on io ran out. */
 static void timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
 	struct sched_slot *s = arg;
-	if (s->wait->want) { /* a bounded wait: the edge did not come in time */
+	if (s->wait->want && !s->wait->closed) { /* a bounded wait: the edge did not come in time */
 		s->wait->expired = 1;
 		s->wait->want = 0; /* an edge now must not wake it twice */
 	}
@@ -138,13 +197,11 @@ static int green_poll(struct sched_loop *lp, int block, char *err, size_t errlen
 /* forget - stop watching fd (it is about to be closed). */
 static void forget(int fd)
 {
-	struct sched_wait *w = sched_self()->wait;
-	for (int i = 0; i < GREEN_IO_EVENTS; i++) {
-		if (w->io_fd[i] == fd) {
-			event_del(&w->io[i]);
-			w->io_fd[i] = -1;
-		}
-	}
+	struct sched_slot *s = sched_self();
+	struct sched_wait *w = s->wait;
+	for (int i = 0; i < GREEN_IO_EVENTS; i++)
+		if (w->io_fd[i] == fd)
+			drop_watch(s, i);
 	if (w->bound_fd == fd)
 		w->bound_fd = -1;
 }
@@ -164,6 +221,8 @@ static void green_loop_fini(struct sched_loop *lp)
 		return;
 	evsleep_set_fini(&gl->sleeps);
 	event_base_free(gl->base);
+	for (int p = 0; p < GREEN_WATCH_PAGES; p++)
+		free(gl->watch[p]);
 	free(gl);
 	lp->be = NULL;
 }
@@ -188,9 +247,7 @@ static int wait_fd(int fd, short what, const struct timeval *bound)
 	int i = w->io_fd[0] == fd ? 0 : w->io_fd[1] == fd ? 1 : -1;
 	if (i < 0) { /* registered once, then kept: a round trip costs no epoll_ctl */
 		i = w->io_fd[0] < 0 ? 0 : w->io_fd[1] < 0 ? 1 : 1 - w->io_last;
-		if (w->io_fd[i] >= 0)
-			event_del(&w->io[i]);
-		w->io_fd[i] = -1;
+		drop_watch(s, i);
 		if (event_assign(&w->io[i], slot_base(s), fd,
 				 EV_READ | EV_WRITE | EV_ET | EV_PERSIST, io_cb, s) != 0 ||
 		    event_add(&w->io[i], NULL) != 0) {
@@ -198,6 +255,11 @@ static int wait_fd(int fd, short what, const struct timeval *bound)
 			return -1;
 		}
 		w->io_fd[i] = fd;
+		if (watch_link(s, i, fd) != 0) {
+			drop_watch(s, i);
+			errno = ENOMEM;
+			return -1;
+		}
 	}
 	w->io_last = i;
 	w->want_fd = fd;
@@ -215,6 +277,11 @@ static int wait_fd(int fd, short what, const struct timeval *bound)
 	sched_park(s);
 	w->want = 0;
 	w->timed = 0;
+	if (w->closed) {
+		w->closed = 0;
+		errno = EBADF;
+		return -1;
+	}
 	return bound && w->expired ? 0 : 1;
 }
 
@@ -437,7 +504,23 @@ ssize_t blk_sendmsg(int fd, const struct msghdr *msg, int flags, uint64_t timeou
 	return blk_ready_msg(fd, (struct msghdr *)msg, flags, timeout_us, 1);
 }
 
+/* Every watch of fd on this loop goes with it, the other slots' too: a
+ * slot parked on it with a bound waits that out (EAGAIN, as a thread's
+ * read on a socket closed under it ends when its SO_RCVTIMEO does); one
+ * with none is woken now with EBADF (the socket is gone: nothing could end
+ * its wait).  A slot of another loop keeps its watch: its loop's thread
+ * alone may touch it. */
 void blk_fd_closing(int fd)
 {
 	forget(fd);
+	struct green_ref *head = watch_head(slot_loop(sched_self()), fd, 0);
+	while (head && head->slot) {
+		struct sched_slot *o = head->slot;
+		struct sched_wait *ow = o->wait;
+		drop_watch(o, head->i);
+		if (ow->want && ow->want_fd == fd && !ow->timed) {
+			ow->closed = 1;
+			event_active(&ow->timer, EV_TIMEOUT, 1); /* woken from the loop's stack */
+		}
+	}
 }
