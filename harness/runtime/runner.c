@@ -182,21 +182,9 @@ static void check_outputs(const struct cli_config *cli)
 	const char *outs[2][2] = { { "--stats-out", cli->stats_out },
 				   { "--hist-out", cli->hist_out } };
 	for (int i = 0; i < 2; i++) {
-		if (!outs[i][1])
-			continue;
 		char err[512];
-		int how = util_out_check(outs[i][0], outs[i][1], err, sizeof(err));
-		if (how < 0)
+		if (outs[i][1] && util_out_ready(outs[i][0], outs[i][1], 1, err, sizeof(err)) < 0)
 			fatal_usage(err);
-		if (how == UTIL_OUT_THROUGH)
-			continue;
-		int fd = util_open_out(outs[i][1], O_APPEND | O_CREAT);
-		if (fd < 0) {
-			snprintf(err, sizeof(err), "%s %s: %s", outs[i][0], outs[i][1],
-				 strerror(errno));
-			fatal_usage(err);
-		}
-		close(fd);
 	}
 }
 
