@@ -108,9 +108,13 @@ static struct serve_opts serve_opts_of(const struct cli_config *cli, const struc
 int runner_serve(const struct cli_config *cli, struct run_config *cfg, struct run_result *res,
 		 struct run_extra *x, int failed)
 {
-	/* A server runs until it is told to stop: no time limit unless asked. */
+	/* A server runs until it is told to stop: no time limit unless asked.
+	 * Its set-up (the peer, the data file) had the default one (runner.c),
+	 * which ends here: left armed, it killed every server 300 s in. */
 	if (cli->timeout_set)
 		runner_guard_arm(cli, cfg, x);
+	else
+		runner_guard_disarm();
 	stats_usage_read(&x->u_enter);
 	x->t_enter = clock_now_ns();
 	struct serve_opts o = serve_opts_of(cli, cfg);
