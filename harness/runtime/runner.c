@@ -186,6 +186,15 @@ static void check_outputs(const struct cli_config *cli)
 		if (outs[i][1] && util_out_ready(outs[i][0], outs[i][1], 1, err, sizeof(err)) < 0)
 			fatal_usage(err);
 	}
+	/* --ready-fd: a descriptor this process holds, open for writing, or
+	 * the server would listen first and fail only then. */
+	int fl = cli->ready_fd >= 0 ? fcntl(cli->ready_fd, F_GETFL) : O_WRONLY;
+	if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY) {
+		char err[128];
+		snprintf(err, sizeof(err), "--ready-fd %d: %s", cli->ready_fd,
+			 fl < 0 ? "not an open descriptor here" : "open for reading only");
+		fatal_usage(err);
+	}
 }
 
 /*
