@@ -300,6 +300,9 @@ def run_rate(args, runner, run_dir, meta, closed_rows=None, clock=None):
         write_rows(csv_path, rows_order(rows, args.pairs, args.models))
     meta["rate"]["complete"] = True
     meta["rate"]["elapsed_s"] = round(time.monotonic() - start, 1)
+    # rate.csv's seal, as results.csv's: the report refuses a file that no
+    # longer matches it (scripts/report/load.py).
+    meta["rate"]["results_csv"] = rundir.results_seal(csv_path)
     return rows
 
 

@@ -90,10 +90,10 @@ def build(args):
         raise InputError("%s: not a run folder" % run_dir)
     meta = load_meta(os.path.join(run_dir, META_JSON))
     if args.rate_only:
-        rate_rows, _ = rate.report_lines(run_dir, meta)
+        rate_rows, _ = rate.report_lines(run_dir, meta, strict=True)
         return [] if rate_rows is None else ["%s/ (open loop)" % rate.RATE_DIR]
     if args.serve_only:
-        serve_rows, _, _ = serving.report_lines(run_dir, meta)
+        serve_rows, _, _ = serving.report_lines(run_dir, meta, strict=True)
         return [] if serve_rows is None else ["%s/ (serve)" % serving.SERVE_DIR]
     rows = load_rows(run_dir)
     cal, cal_problem = load_calibration(run_dir)
