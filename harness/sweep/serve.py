@@ -418,9 +418,11 @@ def run(args, runner, pairs, run_dir, meta, save, clock=None):
         rundir.remove_tmp(out_dir)
         meta["serve"]["status"] = "interrupted"
         save()
-        print("bench: interrupted in the serve section (%d of %d servers in %s); results "
-              "before it complete; results/latest unchanged"
-              % (len(rows), len(points), common.rel(out_dir)), file=sys.stderr)
+        alone = getattr(args, "alone", False)   # make bench-serve: no section before it
+        print("%s: interrupted in the serve section (%d of %d servers in %s)%s; results/%s "
+              "unchanged" % ("bench-serve" if alone else "bench", len(rows), len(points),
+                             common.rel(out_dir), "" if alone else "; results before it complete",
+                             "latest-serve" if alone else "latest"), file=sys.stderr)
         return 130
     meta["serve"].update(status="ok", elapsed_s=round(time.monotonic() - start, 1),
                          failed=sum(1 for r in rows if r["status"] != "ok"),
