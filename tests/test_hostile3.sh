@@ -394,4 +394,11 @@ print(P.run_load(Killed(), {"commands": []}, ["load", "--phases", "each=1,closed
 PY
 check "13: bin/load killed by a signal: the row's reason says so: $(cat "$SCRATCH/why")" \
 	grep -q 'killed by SIGKILL after 1 of its 3 phases' "$SCRATCH/why"
+# ---- 14. The pool server over the threads this system allows ----
+# (the run refused it at once; the server made 32,000 threads first, then
+# failed on pthread_create's EAGAIN)
+timeout $LIMIT_S "$BIN/threads" io_sleep --serve 0 --pool 1000000 </dev/null >/dev/null 2>"$SCRATCH/err"
+rc=$?
+check "14: threads --serve --pool 1000000: refused before a thread is made (exit $rc): $(tail -1 "$SCRATCH/err")" \
+	sh -c "[ $rc = 3 ] && tail -1 '$SCRATCH/err' | grep -q 'over the threads this system allows'"
 finish
