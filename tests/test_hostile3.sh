@@ -401,4 +401,15 @@ timeout $LIMIT_S "$BIN/threads" io_sleep --serve 0 --pool 1000000 </dev/null >/d
 rc=$?
 check "14: threads --serve --pool 1000000: refused before a thread is made (exit $rc): $(tail -1 "$SCRATCH/err")" \
 	sh -c "[ $rc = 3 ] && tail -1 '$SCRATCH/err' | grep -q 'over the threads this system allows'"
+# ---- 15. bin/load: a window with no answer in it ----
+# (1 request/s for 1 ms: its one answer came after the window; "ok" at
+# 0 req/s, p50 0 us)
+serve_start async
+timeout $LIMIT_S "$BIN/load" --target "127.0.0.1:$SPORT" --path /io_sleep --connections 2 \
+	--rate 1 --duration 0.001 --json --quiet >"$SCRATCH/out" 2>"$SCRATCH/err"
+rc=$?
+failed_with 3 'no answer within the window' "15: load, a window no answer falls in"
+check "15: ... and its stats line says failed" grep -q '"status":"failed"' "$SCRATCH/out"
+kill "$SPID"
+wait "$SPID" 2>/dev/null
 finish

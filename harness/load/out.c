@@ -83,7 +83,8 @@ static void total_of(const struct load_run *r, uint64_t t_stop, struct load_tota
 }
 
 /* verdict - why the run failed, or "" (the first thread's failure, nothing
- * answered, more errors than LOAD_ERROR_SHARE of the requests). */
+ * answered or nothing inside the window, more errors than LOAD_ERROR_SHARE
+ * of the requests). */
 static void verdict(const struct load_run *r, const struct load_total *tot, char *why,
 		    size_t len)
 {
@@ -96,6 +97,12 @@ static void verdict(const struct load_run *r, const struct load_total *tot, char
 	if (tot->c.ok == 0)
 		snprintf(why, len, "nothing answered: %" PRIu64 " requests sent, %" PRIu64
 			 " errors", tot->c.sent, tot->errors);
+	else if (r->t0_ns && tot->c.ok_in_window == 0)
+		/* answers, but none inside the window: its throughput 0 and its
+		 * percentiles 0 would be figures of nothing */
+		snprintf(why, len, "no answer within the window (%.3f s; %" PRIu64 " outside it): "
+			 "nothing to measure (a longer --duration, a higher --rate?)", tot->window_s,
+			 tot->c.ok);
 	else if (r->cfg.each && (tot->errors || tot->c.idle_closed))
 		/* each=N is there to set every connection up: one lost is a failure */
 		snprintf(why, len, "each=%" PRIu64 ": the server did not serve every connection: %"
