@@ -97,16 +97,20 @@ class Server:
     """One model serving one pair: start() until it listens, stop() for its
     stats line.  argv is recorded in meta["commands"]."""
 
-    def __init__(self, model, pair, connections, place, stats_path, slack=None):
+    def __init__(self, model, pair, connections, place, stats_path, slack=None, backend=None):
         self.port, self.proc, self.err = None, None, None
         self.stats_path = stats_path
         flags = models.flags_argv(model, connections, place["server_cpus"])
-        # TIMER_SLACK_NS reaches every server alike, as it reaches every run.
-        slack_argv = ["--timer-slack-ns", str(slack)] if slack is not None else []
+        # TIMER_SLACK_NS reaches every server alike, as it reaches every run;
+        # BACKEND= every server of a backend pair, as every fan-out run of it
+        # (meta.json's topology says remote: the serve rows were local).
+        extra_argv = ["--timer-slack-ns", str(slack)] if slack is not None else []
+        if backend and pair.get("needs_backend"):
+            extra_argv += ["--backend", backend]
         self.argv = place["server_prefix"] + [
             os.path.join(common.bin_dir(), model["binary"]), pair.get("run_as", pair["name"]),
             "--serve", "0", "--bind", place["bind"], "--ready-fd", "{ready_fd}",
-            "--stats-out", stats_path] + (pair.get("argv") or []) + flags + slack_argv
+            "--stats-out", stats_path] + (pair.get("argv") or []) + flags + extra_argv
 
     def start(self, meta):
         """Start it and wait for its `listening ADDR:PORT` line.  Returns
