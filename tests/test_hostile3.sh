@@ -82,12 +82,12 @@ wait "$SPID" 2>/dev/null
 # ---- 4. --ready-fd: a standard stream, a closed or read-only descriptor ----
 for fd in 0 1 2; do
 	usage_error "4: --ready-fd $fd (a standard stream the line would close)" \
-		"'$BIN/threads' io_sleep --serve 0 --ready-fd $fd </dev/null"
+		"timeout $LIMIT_S '$BIN/threads' io_sleep --serve 0 --ready-fd $fd </dev/null"
 done
 usage_error "4: --ready-fd 99, not open: refused before listening" \
-	"'$BIN/async' io_sleep --serve 0 --ready-fd 99"
+	"timeout $LIMIT_S '$BIN/async' io_sleep --serve 0 --ready-fd 99"
 usage_error "4: --ready-fd open for reading only" \
-	"'$BIN/green' io_sleep --serve 0 --ready-fd 5 5</dev/null"
+	"timeout $LIMIT_S '$BIN/green' io_sleep --serve 0 --ready-fd 5 5</dev/null"
 
 # ---- 5. --bind an address no TCP client can reach ----
 for a in 224.0.0.1 255.255.255.255; do
