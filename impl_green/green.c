@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,11 +42,11 @@
 #define GREEN_WATCH_PAGE_FDS 1024 /* descriptors per page of a loop's watch index */
 #define GREEN_WATCH_PAGES 1024    /* pages: descriptors below 1,048,576 (nr_open's default) */
 
-/* One io event of a slot (a watch on a socket); slot NULL: none. */
-struct green_ref {
-	struct sched_slot *slot; /* the slot */
-	int i;                   /* which of its io events */
-};
+/* One io event of a slot (a watch on a socket): the slot's address with
+ * the event's number (0 or 1) in its low bit, 0 for none; one word, so a
+ * million slots' links cost 16 MB, not 32. */
+typedef uintptr_t green_ref;
+_Static_assert(_Alignof(struct sched_slot) >= 2, "green_ref keeps the io event in bit 0");
 
 /* A loop's backend state (lp->be). */
 struct green_loop {
@@ -56,7 +57,7 @@ struct green_loop {
 	 * another slot watches (blk_fd_closing) finds that slot's event here:
 	 * left registered, it would keep libevent from registering the
 	 * number's next socket, which would then never be heard. */
-	struct green_ref *watch[GREEN_WATCH_PAGES];
+	green_ref *watch[GREEN_WATCH_PAGES];
 };
 
 /* A slot's wait state on a libevent loop. */
@@ -65,9 +66,9 @@ struct sched_wait {
 	struct event timer; /* an open-loop arrival, or a bounded wait's end */
 	struct event io[GREEN_IO_EVENTS]; /* the sockets it uses, edge-triggered, persistent */
 	int io_fd[GREEN_IO_EVENTS]; /* the socket each watches, or -1 */
-	struct green_ref io_next[GREEN_IO_EVENTS]; /* the next watch of that socket on the loop */
-	int closed;         /* 1: its socket was closed under its unbounded wait (EBADF) */
+	green_ref io_next[GREEN_IO_EVENTS]; /* the next watch of that socket on the loop */
 	int io_last;        /* the io used last: the other is the one replaced */
+	int closed;         /* 1: its socket was closed under its unbounded wait (EBADF) */
 	int want_fd;        /* the socket it is parked on */
 	short want;         /* EV_READ or EV_WRITE while parked on io; 0 otherwise */
 	int bound_fd;       /* the socket blk_io_timeout bounded, or -1 */
@@ -88,13 +89,28 @@ static struct event_base *slot_base(const struct sched_slot *s)
 	return slot_loop(s)->base;
 }
 
+static green_ref ref_of(struct sched_slot *s, int i)
+{
+	return (uintptr_t)s | (uintptr_t)i;
+}
+
+static struct sched_slot *ref_slot(green_ref r)
+{
+	return (struct sched_slot *)(r & ~(uintptr_t)1);
+}
+
+static int ref_io(green_ref r)
+{
+	return (int)(r & 1);
+}
+
 /* watch_head - the first watch of fd on loop gl (its page made if `make`),
  * or NULL when there is no page (or no memory for one). */
-static struct green_ref *watch_head(struct green_loop *gl, int fd, int make)
+static green_ref *watch_head(struct green_loop *gl, int fd, int make)
 {
 	if (fd < 0 || fd >= GREEN_WATCH_PAGES * GREEN_WATCH_PAGE_FDS)
 		return NULL;
-	struct green_ref **page = &gl->watch[fd / GREEN_WATCH_PAGE_FDS];
+	green_ref **page = &gl->watch[fd / GREEN_WATCH_PAGE_FDS];
 	if (!*page && make)
 		*page = calloc(GREEN_WATCH_PAGE_FDS, sizeof(**page));
 	return *page ? &(*page)[fd % GREEN_WATCH_PAGE_FDS] : NULL;
@@ -104,11 +120,11 @@ static struct green_ref *watch_head(struct green_loop *gl, int fd, int make)
  * -1 when no memory is left for the index. */
 static int watch_link(struct sched_slot *s, int i, int fd)
 {
-	struct green_ref *head = watch_head(slot_loop(s), fd, 1);
+	green_ref *head = watch_head(slot_loop(s), fd, 1);
 	if (!head)
 		return -1;
 	s->wait->io_next[i] = *head;
-	*head = (struct green_ref){ s, i };
+	*head = ref_of(s, i);
 	return 0;
 }
 
@@ -122,9 +138,9 @@ static void drop_watch(struct sched_slot *s, int i)
 	if (fd < 0)
 		return;
 	event_del(&w->io[i]);
-	for (struct green_ref *r = watch_head(slot_loop(s), fd, 0); r && r->slot;
-	     r = &r->slot->wait->io_next[r->i])
-		if (r->slot == s && r->i == i) {
+	for (green_ref *r = watch_head(slot_loop(s), fd, 0); r && *r;
+	     r = &ref_slot(*r)->wait->io_next[ref_io(*r)])
+		if (*r == ref_of(s, i)) {
 			*r = w->io_next[i];
 			break;
 		}
@@ -513,11 +529,11 @@ ssize_t blk_sendmsg(int fd, const struct msghdr *msg, int flags, uint64_t timeou
 void blk_fd_closing(int fd)
 {
 	forget(fd);
-	struct green_ref *head = watch_head(slot_loop(sched_self()), fd, 0);
-	while (head && head->slot) {
-		struct sched_slot *o = head->slot;
+	green_ref *head = watch_head(slot_loop(sched_self()), fd, 0);
+	while (head && *head) {
+		struct sched_slot *o = ref_slot(*head);
 		struct sched_wait *ow = o->wait;
-		drop_watch(o, head->i);
+		drop_watch(o, ref_io(*head));
 		if (ow->want && ow->want_fd == fd && !ow->timed) {
 			ow->closed = 1;
 			event_active(&ow->timer, EV_TIMEOUT, 1); /* woken from the loop's stack */
