@@ -76,9 +76,12 @@ helpers_of = $(filter-out $(RT_FILES) $(patsubst workloads/%.c,$(1)/%.c,$(wildca
 # The runtime every model binary links: the runner, the clock window, the
 # histograms, figures, options, sockets, the backend spawner, the cgroup.
 RUNNER_SRC := $(wildcard harness/runtime/runner*.c)
-# EVBASE_SRC: the libevent helpers (the precise base, the sleep queues),
-# linked only by the programs that use libevent.
+# EVBASE_SRC: the libevent helpers (the precise base, the sleep queues'
+# libevent driver), linked only by the programs that use libevent;
+# SLEEPQ_SRC, the sleep queues' core, is in every model binary's runtime
+# (libevent's and io_uring's drivers share it) and beside EVBASE_SRC.
 EVBASE_SRC := harness/runtime/evbase.c harness/runtime/evsleep.c
+SLEEPQ_SRC := harness/runtime/sleepq.c
 RUNTIME_SRC := $(filter-out $(RUNNER_SRC) $(EVBASE_SRC),$(wildcard harness/runtime/*.c))
 WORKLOAD_SRC := workloads/registry.c workloads/wire.c $(PAIRS:%=workloads/%.c)
 # model_src BINARY: its runtime, its style's pairs and helpers.
@@ -88,11 +91,11 @@ model_src = $(wildcard $(call rt_dir,$(1))/$(1).c $(call rt_dir,$(1))/$(1)_*.c) 
 	$(PAIRS:%=impl_$(call style_of,$(1))/%.c) \
 	$(if $(filter libevent,$(call pkgs_of,$(1))),$(EVBASE_SRC))
 BACKEND_SRC := $(wildcard harness/backend/*.c) harness/runtime/cli.c harness/runtime/util.c \
-	$(EVBASE_SRC) workloads/wire.c
+	$(EVBASE_SRC) $(SLEEPQ_SRC) workloads/wire.c
 # calibrate times switches through the green runtime itself: its scheduler's
 # core and its libevent waits (and what those call), not a copy of them.
 CALIBRATE_SRC := $(wildcard harness/calibrate/*.c) harness/runtime/hist.c harness/runtime/stats.c \
-	harness/runtime/util.c harness/runtime/cli.c $(EVBASE_SRC) workloads/cpu_hash.c \
+	harness/runtime/util.c harness/runtime/cli.c $(EVBASE_SRC) $(SLEEPQ_SRC) workloads/cpu_hash.c \
 	workloads/wire.c impl_green/coro.c impl_green/sched_core.c impl_green/green.c \
 	harness/runtime/net.c impl_threads/fileio.c impl_threads/block_ready.c
 
@@ -121,7 +124,8 @@ pkg_libs = $(if $(1),$(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null))
 ALL_CFLAGS = $(CFLAGS) $(WARN) $(DEFS) $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) -pthread
 
-TEST_NAMES := test_hist test_cli test_workloads test_wire test_evsleep test_hooks_green test_hooks_uring
+TEST_NAMES := test_hist test_cli test_workloads test_wire test_evsleep test_sleepq \
+	test_hooks_green test_hooks_uring test_memcg
 TEST_BINS := $(TEST_NAMES:%=$(BUILD)/test-bin/%)
 
 .PHONY: all deps test check bench bench-rate bench-serve audit plots report clean help \
@@ -175,16 +179,19 @@ $(BUILD)/test-bin/test_cli: $(call obj,tests/test_cli.c harness/runtime/cli.c)
 $(BUILD)/test-bin/test_workloads: $(call obj,tests/test_workloads.c) $(RUNTIME_OBJ)
 $(BUILD)/test-bin/test_wire: $(call obj,tests/test_wire.c workloads/wire.c)
 $(BUILD)/test-bin/test_workloads: TEST_LIBS = $(call pkg_libs,$(PAIR_PKGS)) $(LIBS_RUNNER)
-$(BUILD)/test-bin/test_evsleep: $(call obj,tests/test_evsleep.c $(EVBASE_SRC))
+$(BUILD)/test-bin/test_evsleep: $(call obj,tests/test_evsleep.c $(EVBASE_SRC) $(SLEEPQ_SRC))
 $(BUILD)/test-bin/test_evsleep: TEST_LIBS = $(call pkg_libs,libevent)
-# test_hooks: the hooks on one loop of each coroutine backend (one per binary).
+$(BUILD)/test-bin/test_sleepq: $(call obj,tests/test_sleepq.c $(SLEEPQ_SRC))
+# test_hooks: the hooks on one loop of each coroutine backend (one per binary);
+# the scheduler's core sleeps through the sleep queues, so both link them.
 HOOKS_TEST_SRC := tests/test_hooks.c tests/hooks_rig.c impl_green/coro.c impl_green/sched_core.c \
 	impl_green/hook.c impl_green/hook_io.c impl_threads/block_ready.c impl_threads/fileio.c \
-	harness/runtime/net.c
+	harness/runtime/net.c $(SLEEPQ_SRC)
 $(BUILD)/test-bin/test_hooks_green: $(call obj,$(HOOKS_TEST_SRC) impl_green/green.c $(EVBASE_SRC))
 $(BUILD)/test-bin/test_hooks_green: TEST_LIBS = $(call pkg_libs,libevent)
 $(BUILD)/test-bin/test_hooks_uring: $(call obj,$(HOOKS_TEST_SRC) impl_green/uring.c)
 $(BUILD)/test-bin/test_hooks_uring: TEST_LIBS = $(call pkg_libs,liburing)
+$(BUILD)/test-bin/test_memcg: $(call obj,tests/test_memcg.c harness/runtime/memcg.c harness/runtime/stats.c)
 $(TEST_BINS):
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
@@ -327,7 +334,7 @@ bench-rate: deps
 # audit: each model's system calls per task, by name, on each pair at a few
 # levels (harness/sweep/syscall_audit.py), into results/audit-<id>/
 # (syscalls.csv, audit.md; results/latest-audit).  WORKLOADS=, MODELS=,
-# CONCURRENCY=, OUT=, QUIET=1 as for bench; the values reach it from the
+# CONCURRENCY=, TIMER_SLACK_NS=, OUT=, QUIET=1 as for bench; the values reach it from the
 # environment, never pasted into the shell command.
 audit: deps
 	@scripts/deps.sh audit
@@ -337,6 +344,7 @@ audit: deps
 		$(if $(call given,WORKLOADS),--workloads "$$WORKLOADS") \
 		$(if $(call given,MODELS),--models "$$MODELS") \
 		$(if $(call on,$(QUIET)),--quiet) \
+		$(if $(call given,TIMER_SLACK_NS),--timer-slack-ns "$$TIMER_SLACK_NS") \
 		$(if $(call given,OUT),--results "$$OUT")
 
 # fleet: the bench on a Slurm cluster (harness/fleet/, docs/fleet.md): one
@@ -363,6 +371,7 @@ fleet:
 		$(if $(call given,RUNS),--runs "$$RUNS") \
 		$(if $(call given,RATE),--rate "$$RATE") \
 		$(if $(call given,ONECPU),--onecpu "$$ONECPU") \
+		$(if $(call given,SERVE),--serve "$$SERVE") \
 		$(if $(call given,PIN),--pin "$$PIN") \
 		$(if $(call given,TIMER_SLACK_NS),--timer_slack_ns "$$TIMER_SLACK_NS")
 
@@ -380,7 +389,9 @@ matrix:
 		$(if $(call given,RUNS),--runs "$$RUNS") $(if $(call given,OUT),--out "$$OUT")
 
 # plots/report: redraw the plots and rewrite report.md of a run (RUN=dir,
-# default results/latest) from its results.csv.
+# default results/latest) from its results.csv; both rewrite index.html, the
+# report as a web page with its figures inline (plots: from the report.md
+# there is, its figures redrawn).
 plots:
 	@$(PYTHON) scripts/report/report.py --plots-only $(if $(RUN),'$(RUN)',results/latest)
 
@@ -416,12 +427,14 @@ help:
 	@echo "                  bin/uring: harness/models.def), bin/backend, bin/calibrate"
 	@echo "                  (bin/calibrate [--quick]: this machine's floor, as CSV)"
 	@echo "  make bench      install what is missing, build, run the default sweep,"
-	@echo "                  plot, write results/<run-id>/report.md (results/latest)"
+	@echo "                  plot, write results/<run-id>/report.md and index.html (the"
+	@echo "                  report as a web page, figures inline: open it from disk)"
 	@echo "                  QUICK=1            a small look (2 levels a kind; under a minute)"
 	@echo "                  CONCURRENCY=1,8,64 these concurrency levels only"
 	@echo "                  WORKLOADS=a,b      these workload pairs only"
 	@echo "                  MODELS=a,b         these models only (harness/models.def)"
-	@echo "                  RUNS=N             counted hyperfine runs per point (default 3)"
+	@echo "                  RUNS=N             rounds per point, each model once a round (default 5,"
+	@echo "                                     fewer where 5 take over 12 s; fixed before the first)"
 	@echo "                  OUT=dir            results folder (default results/)"
 	@echo "                  QUIET=1            no progress lines (CI)"
 	@echo "                  RATE=0             skip the open-loop sweep at the end"
@@ -455,7 +468,7 @@ help:
 	@echo "                  at c = 1, 64, 1024 (perf stat, else strace -c; a few minutes):"
 	@echo "                  results/latest-audit/audit.md and syscalls.csv; an epoll_ctl"
 	@echo "                  or timerfd_settime per task shows at once"
-	@echo "                  WORKLOADS= MODELS= CONCURRENCY= OUT= QUIET=1 as above"
+	@echo "                  WORKLOADS= MODELS= CONCURRENCY= TIMER_SLACK_NS= OUT= QUIET=1 as above"
 	@echo "  make fleet PARTITIONS=a,b:2 OUT=dir"
 	@echo "                  the bench on a Slurm cluster: one exclusive job per partition"
 	@echo "                  (:2 a second node runs bin/backend for the backend pairs), each"
@@ -464,7 +477,7 @@ help:
 	@echo "                  REPLICAS=N         N jobs per machine type"
 	@echo "                  SBATCH_ARGS='...'  more sbatch options (--time=2:00:00)"
 	@echo "                  WAIT=0             submit and return"
-	@echo "                  QUICK WORKLOADS MODELS CONCURRENCY RUNS RATE ONECPU PIN"
+	@echo "                  QUICK WORKLOADS MODELS CONCURRENCY RUNS RATE ONECPU SERVE PIN"
 	@echo "                                     passed to every job's make bench"
 	@echo "                  (docs/fleet.md)"
 	@echo "  make fleet-status DIR=dir"
@@ -478,8 +491,8 @@ help:
 	@echo "                  fuzz corpora replayed (clang; builds in build/asan, ...)"
 	@echo "  make fuzz       run each libFuzzer target from tests/fuzz/corpus/"
 	@echo "                  FUZZ_SECONDS=N     seconds per target (default 30)"
-	@echo "  make plots      redraw the plots of RUN=dir (default results/latest)"
-	@echo "  make report     rewrite report.md of RUN=dir"
+	@echo "  make plots      redraw the plots of RUN=dir (default results/latest), and its index.html"
+	@echo "  make report     rewrite report.md and index.html of RUN=dir"
 	@echo "  make compare A=dir B=dir"
 	@echo "                  what changed from run A to run B, where the 95% intervals say so;"
 	@echo "                  warns when the runs' machines differ (CPU, cores, kernel, ...)"

@@ -36,7 +36,7 @@ struct async_slot {
 					   state (what its first reply said), never
 					   touched by the runtime or the helpers */
 	void *rpc;                      /* the rpc helper's (impl_async/rpc.c), or NULL */
-	struct evsleep sleep;           /* async_sleep_from's wait */
+	struct sleepq_wait sleep;       /* async_sleep_from's wait */
 	void (*sleep_fn)(struct async_slot *s); /* what runs when it ends */
 	uint64_t (*ready_fn)(const struct async_slot *s, uint64_t arg); /* async_ready_*: the
 					   task's whole work */
@@ -80,7 +80,8 @@ struct event_base *async_slot_base(const struct async_slot *s);
  * then fn(s) runs from the loop.  t0_ns is a clock reading at or before now:
  * s->t_begin_ns when the wait starts the task (no second clock read), else
  * clock_now_ns().  Waits of one length share a FIFO on the loop
- * (harness/runtime/evsleep.h); none ends before its deadline.  Call it from
+ * (harness/runtime/sleepq.h, driven by evsleep.h); none ends before its
+ * deadline.  Call it from
  * task_start or a callback.
  */
 void async_sleep_from(struct async_slot *s, uint64_t t0_ns, uint64_t us,

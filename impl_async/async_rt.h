@@ -54,7 +54,7 @@ struct async_loop {
 	struct event *done_ev;    /* reads efd */
 	pthread_mutex_t done_mu;  /* guards done_head */
 	struct async_slot *done_head; /* finished jobs, not yet back on the loop */
-	struct evsleep_set sleeps; /* its async_sleep_from waits */
+	struct sleepq_set sleeps;  /* its async_sleep_from waits */
 	struct dispatch_block ids; /* the task ids it claimed and has not handed out */
 	struct dispatch_lat lat;  /* this loop's latencies */
 	struct aserve_loop *serve; /* serving: the loop's server state; NULL in a fan-out run */

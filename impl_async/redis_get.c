@@ -6,6 +6,13 @@
  * queue), the reply callback finishes the task.  hiredis 0.14 has no reply timeout of its own, so each task arms a
  * timer of --io-timeout-s (a libevent common timeout: O(1) per task), as
  * the threads side's socket timeout bounds its waits.
+ *
+ * A slot may be freed from inside one of hiredis's callbacks (a server
+ * closes a connection as its reply is written, Connection: close, in the
+ * reply callback): hiredis then frees the context only after the callback,
+ * running the disconnect callback (and any pending reply callback) on it
+ * then, when the slot is gone.  So slot_fini unhooks the slot first
+ * (ac->data = NULL) and every callback starts by checking it.
  */
 #include <errno.h>
 #include <poll.h>
@@ -25,16 +32,14 @@
 struct redis_slot {
 	redisAsyncContext *ac;       /* hiredis's async context, attached to the base */
 	const struct timeval *io_tv; /* --io-timeout-s, a common timeout */
-	int closing;                 /* 1: slot_fini is freeing it; callbacks are moot */
 };
 
 static void redis_get_reply_cb(redisAsyncContext *ac, void *reply, void *priv)
 {
-	(void)ac;
+	if (!ac->data) /* the slot is gone (slot_fini): priv with it */
+		return;
 	struct async_slot *s = priv;
 	struct redis_slot *rs = s->state;
-	if (rs->closing)
-		return;
 	evtimer_del(s->ev);
 	redisReply *r = reply;
 	if (!r) {
@@ -66,10 +71,10 @@ static void redis_get_timeout_cb(evutil_socket_t fd, short what, void *arg)
 static void redis_get_disconnect_cb(const redisAsyncContext *ac, int status)
 {
 	struct async_slot *s = ac->data;
+	if (!s) /* the slot is gone (slot_fini) */
+		return;
 	struct redis_slot *rs = s->state;
 	rs->ac = NULL; /* hiredis frees it after this callback */
-	if (rs->closing)
-		return;
 	char why[160];
 	snprintf(why, sizeof(why), "redis: disconnected: %s (did redis-server die?)",
 		 status == REDIS_OK ? "closed by the server" : ac->errstr);
@@ -78,9 +83,9 @@ static void redis_get_disconnect_cb(const redisAsyncContext *ac, int status)
 
 static void redis_get_connect_cb(const redisAsyncContext *ac, int status)
 {
-	if (status == REDIS_OK)
-		return;
 	struct async_slot *s = ac->data;
+	if (status == REDIS_OK || !s)
+		return;
 	struct redis_slot *rs = s->state;
 	rs->ac = NULL; /* freed by hiredis after a failed connect */
 	char why[160];
@@ -180,9 +185,10 @@ static void redis_get_slot_fini(struct async_slot *s)
 {
 	struct redis_slot *rs = s->state;
 	if (rs) {
-		rs->closing = 1;
-		if (rs->ac)
-			redisAsyncFree(rs->ac); /* pending callbacks run with NULL: ignored */
+		if (rs->ac) {
+			rs->ac->data = NULL; /* its callbacks, now or after the one running, see none */
+			redisAsyncFree(rs->ac);
+		}
 		free(rs);
 	}
 	if (s->ev)

@@ -401,7 +401,8 @@ void coro_init(struct coro *co, void *stack_lo, size_t size, void (*fn)(void *),
 #endif
 }
 
-void coro_resume(struct coro *co)
+/* resume - coro_resume and coro_resume_counted (turns NULL: not counted). */
+static inline void resume(struct coro *co, atomic_uint_fast64_t *turns)
 {
 	struct coro *prev = current;
 	if (co->done || prev) {
@@ -409,11 +410,26 @@ void coro_resume(struct coro *co)
 								   : "coroutine from another");
 		abort();
 	}
+	uint_fast64_t t = turns ? atomic_load_explicit(turns, memory_order_relaxed) : 0;
+	if (turns)
+		atomic_store_explicit(turns, t + 1, memory_order_relaxed);
 	current = co;
 	switch_in_begin(co);
 	tvsa_coro_switch(&co->back_sp, co->sp);
 	switch_in_end(co);
 	current = prev;
+	if (turns)
+		atomic_store_explicit(turns, t + 2, memory_order_relaxed);
+}
+
+void coro_resume(struct coro *co)
+{
+	resume(co, NULL);
+}
+
+void coro_resume_counted(struct coro *co, atomic_uint_fast64_t *turns)
+{
+	resume(co, turns);
 }
 
 void coro_yield(void)

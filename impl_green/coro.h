@@ -15,6 +15,7 @@
 #ifndef CORO_H
 #define CORO_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -91,6 +92,13 @@ void coro_init(struct coro *co, void *stack_lo, size_t size, void (*fn)(void *),
 /* coro_resume - run co until it yields or returns; call from a loop's own
  * stack, never from a coroutine.  Cost: two switches (tens of ns). */
 void coro_resume(struct coro *co);
+
+/* coro_resume_counted - coro_resume, with *turns (written by this thread
+ * only) raised by one just before the switch and by one more once co is
+ * back: odd while co runs, for a watcher on another thread.  In the
+ * resume's own frame, so it costs two stores and no call level (a level
+ * more between a loop and its coroutines mispredicts a return each way). */
+void coro_resume_counted(struct coro *co, atomic_uint_fast64_t *turns);
 
 /* coro_yield - from inside a coroutine: back to its resumer; returns when
  * it is resumed again. */

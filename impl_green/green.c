@@ -2,20 +2,30 @@
  * green.c - the green-threads model: the impl_threads/ pairs on coroutines
  * over libevent (block.h by parking; sched.c does the rest).
  *
- * A sleep is a wait in the loop's sleep queues (harness/runtime/evsleep.h,
- * as the async model's): a deadline from the task's start or a fresh clock
- * reading, appended to the FIFO of its length, and the slot parks; an
- * open-loop arrival arms the slot's own timer.  A socket is non-blocking
- * and registered once, edge-triggered, for reading and writing: a call tries
- * the system call first and parks only on EAGAIN, until the edge that makes
- * progress possible, so a round trip costs no epoll_ctl, as the async model's
- * persistent events do.  --loops L: one event_base per loop thread, none
- * shared, so no libevent locking.  The model itself (sched_run on this
- * backend) is green_model.c: this file, with sched_core.c, is what
- * bin/calibrate links to time a switch through the green runtime.  A hooked
- * library's socket (impl_green/hook.c) is watched the same way, by the
- * slot's one event: blk_wait_fd, and blk_recvmsg/blk_sendmsg by readiness
- * (impl_threads/block_ready.c).
+ * A sleep is a wait in the loop's sleep queues (sched_core.c on
+ * harness/runtime/sleepq.h, driven by libevent timers as the async model's
+ * are, harness/runtime/evsleep.h): a deadline from the task's start or a
+ * fresh clock reading, appended to the FIFO of its length, and the slot
+ * parks; an open-loop arrival arms the slot's own timer.  A socket is non-blocking
+ * and registered once, edge-triggered, for reading and writing, so a round
+ * trip costs no epoll_ctl, as the async model's persistent events do.  A
+ * send is tried first and parks only on EAGAIN, until the edge that makes
+ * progress possible.  A receive on a registered socket is tried only when
+ * its event has reported it readable since the socket was last found empty
+ * (an EAGAIN, a short read, TCP_INQ's count of 0 left): otherwise the slot
+ * parks first, so the recv after a request's send does not return EAGAIN
+ * and a round trip costs one recv, as async's (its read event says when).
+ * An edge-triggered event reports every arrival after the last report was
+ * taken, so data that comes after the socket was found empty always brings
+ * an edge, and one taken before that was covered by the finding.
+ *
+ * --loops L: one event_base per loop thread, none shared, so no libevent
+ * locking.  The model itself (sched_run on this backend) is green_model.c:
+ * this file, with sched_core.c, is what bin/calibrate links to time a
+ * switch through the green runtime.  A hooked library's socket
+ * (impl_green/hook.c) is watched the same way, by the slot's one event:
+ * blk_wait_fd, and blk_recvmsg/blk_sendmsg by readiness
+ * (impl_threads/block_ready.c); a receive on a TCP one waits first as above.
  */
 #include <errno.h>
 #include <poll.h>
@@ -23,6 +33,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <event2/event.h>
@@ -51,7 +63,7 @@ _Static_assert(_Alignof(struct sched_slot) >= 2, "green_ref keeps the io event i
 /* A loop's backend state (lp->be). */
 struct green_loop {
 	struct event_base *base;   /* its event_base */
-	struct evsleep_set sleeps; /* its sleeps, by length */
+	struct sleepq_set sleeps;  /* its sleeps, by length */
 	/* Its watches by socket: the first of a list through the slots'
 	 * io_next, pages made on first use.  A library that closes a socket
 	 * another slot watches (blk_fd_closing) finds that slot's event here:
@@ -62,11 +74,14 @@ struct green_loop {
 
 /* A slot's wait state on a libevent loop. */
 struct sched_wait {
-	struct evsleep sleep; /* its sleeps (blk_sleep_us, blk_sleep_from) */
 	struct event timer; /* an open-loop arrival, or a bounded wait's end */
 	struct event io[GREEN_IO_EVENTS]; /* the sockets it uses, edge-triggered, persistent */
 	int io_fd[GREEN_IO_EVENTS]; /* the socket each watches, or -1 */
 	green_ref io_next[GREEN_IO_EVENTS]; /* the next watch of that socket on the loop */
+	short seen[GREEN_IO_EVENTS]; /* EV_READ: io[i] reported its socket readable since
+					 it was last found empty (a recv may find data) */
+	signed char tcp[GREEN_IO_EVENTS]; /* 1: io[i]'s socket is TCP (a short read means
+				      empty), 0: not, -1: not asked yet (is_tcp) */
 	int io_last;        /* the io used last: the other is the one replaced */
 	int closed;         /* 1: its socket was closed under its unbounded wait (EBADF) */
 	int want_fd;        /* the socket it is parked on */
@@ -163,8 +178,10 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 /* io_cb - an edge on the slot's socket: wake it if it waits for this. */
 static void io_cb(evutil_socket_t fd, short what, void *arg)
 {
-	(void)fd;
 	struct sched_slot *s = arg;
+	for (int i = 0; i < GREEN_IO_EVENTS; i++)
+		if (s->wait->io_fd[i] == fd)
+			s->wait->seen[i] |= what;
 	if (s->wait->want_fd == fd && (s->wait->want & what)) {
 		s->wait->want = 0; /* woken once: a bound's timer is disarmed below */
 		if (s->wait->timed)
@@ -185,8 +202,9 @@ static int green_loop_init(struct sched_loop *lp, char *err, size_t errlen)
 		free(gl);
 		return -1;
 	}
-	evsleep_set_init(&gl->sleeps, gl->base);
+	evsleep_set_init(&gl->sleeps, gl->base, sched_warm);
 	lp->be = gl;
+	lp->sleeps = &gl->sleeps;
 	return 0;
 }
 
@@ -235,7 +253,7 @@ static void green_loop_fini(struct sched_loop *lp)
 	struct green_loop *gl = lp->be;
 	if (!gl)
 		return;
-	evsleep_set_fini(&gl->sleeps);
+	sleepq_set_fini(&gl->sleeps);
 	event_base_free(gl->base);
 	for (int p = 0; p < GREEN_WATCH_PAGES; p++)
 		free(gl->watch[p]);
@@ -271,6 +289,8 @@ static int wait_fd(int fd, short what, const struct timeval *bound)
 			return -1;
 		}
 		w->io_fd[i] = fd;
+		w->seen[i] = 0; /* found empty (EAGAIN): ADD reports it if it is not now */
+		w->tcp[i] = -1;
 		if (watch_link(s, i, fd) != 0) {
 			drop_watch(s, i);
 			errno = ENOMEM;
@@ -313,6 +333,106 @@ static int wait_io(int fd, short what)
 	return rc == 1 ? 0 : -1;
 }
 
+/* io_of - the index of the io watching fd, or -1. */
+static int io_of(const struct sched_wait *w, int fd)
+{
+	return w->io_fd[0] == fd ? 0 : w->io_fd[1] == fd ? 1 : -1;
+}
+
+/* read_waits - 1 if a receive on fd must park before it tries: fd is
+ * watched and no edge has reported it readable since it was found empty. */
+static int read_waits(const struct sched_wait *w, int fd)
+{
+	int i = io_of(w, fd);
+	return i >= 0 && !(w->seen[i] & EV_READ);
+}
+
+/* found_empty - a receive found fd empty: its next waits for an edge first.
+ * Only on a finding of this coroutine turn: every edge the loop took before
+ * it came for data the finding saw go (the loop takes none meanwhile). */
+static void found_empty(struct sched_wait *w, int fd)
+{
+	int i = io_of(w, fd);
+	if (i >= 0)
+		w->seen[i] &= (short)~EV_READ;
+}
+
+/* is_tcp - 1 if fd is watched and a TCP socket (asked once per watch). */
+static int is_tcp(struct sched_wait *w, int fd)
+{
+	int i = io_of(w, fd);
+	if (i < 0)
+		return 0;
+	if (w->tcp[i] < 0) {
+		int proto = 0;
+		socklen_t len = sizeof(proto);
+		w->tcp[i] = getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) == 0 &&
+			    proto == IPPROTO_TCP;
+	}
+	return w->tcp[i];
+}
+
+/* inq_left - the bytes TCP_INQ says a recvmsg left in the socket, or -1 if
+ * m carries no such count. */
+static int inq_left(struct msghdr *m)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+		if (c->cmsg_level == IPPROTO_TCP && c->cmsg_type == TCP_CM_INQ) {
+			int n;
+			memcpy(&n, CMSG_DATA(c), sizeof(n));
+			return n;
+		}
+	}
+	return -1;
+}
+
+/* tcp_recv - one recv of up to len bytes from the TCP socket fd, never
+ * waiting (the socket is non-blocking), noting when it left fd empty: an
+ * EAGAIN, a short read (a stream read stops short only when nothing is
+ * left, epoll(7); TCP's urgent data and a unix socket's passed descriptors
+ * or credentials, which nothing here sends, aside), or TCP_INQ's count of 0
+ * (blk_connect turns it on) after a read of all that was asked.  Its
+ * count, or -1 with errno. */
+static ssize_t tcp_recv(struct sched_wait *w, int fd, void *buf, size_t len)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	union {
+		struct cmsghdr align;            /* CMSG_DATA's alignment */
+		char buf[CMSG_SPACE(sizeof(int))]; /* room for TCP_CM_INQ */
+	} ctl;
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+			    .msg_controllen = sizeof(ctl.buf) };
+	ssize_t r = recvmsg(fd, &m, 0);
+	if (r < 0 ? errno == EAGAIN || errno == EWOULDBLOCK
+		  : r > 0 && ((size_t)r < len || inq_left(&m) == 0))
+		found_empty(w, fd);
+	return r;
+}
+
+/* recv_ready - up to len bytes from the TCP socket fd, parking first
+ * unless its event said readable since it was found empty, and again on
+ * EAGAIN, each wait within bound (NULL: none).  The count, 0 at the end of
+ * the stream, or -1 with errno (EAGAIN: the bound ran out). */
+static ssize_t recv_ready(int fd, void *buf, size_t len, const struct timeval *bound)
+{
+	struct sched_wait *w = sched_self()->wait;
+	for (;;) {
+		if (!read_waits(w, fd)) {
+			ssize_t r = tcp_recv(w, fd, buf, len);
+			if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+				return r;
+			if (errno == EINTR)
+				continue;
+		}
+		int rc = wait_fd(fd, EV_READ, bound);
+		if (rc != 1) {
+			if (rc == 0)
+				errno = EAGAIN; /* as SO_RCVTIMEO says it on a thread */
+			return -1;
+		}
+	}
+}
+
 void blk_sleep_until(uint64_t t_ns)
 {
 	struct sched_slot *s = sched_self();
@@ -328,30 +448,6 @@ void blk_sleep_until(uint64_t t_ns)
 		abort();
 	}
 	sched_park(s);
-}
-
-/* sleep_wake - a sleep in the loop's queues is over. */
-static void sleep_wake(void *arg)
-{
-	sched_wake(arg);
-}
-
-/* Sleeps of one length share a FIFO of the loop's (an append, not a
- * min-heap insertion), as the async model's io_sleep does. */
-void blk_sleep_from(uint64_t t0_ns, uint64_t us)
-{
-	struct sched_slot *s = sched_self();
-	if (evsleep_add(&slot_loop(s)->sleeps, &s->wait->sleep, t0_ns, us * 1000, sleep_wake, s) !=
-	    0) {
-		fprintf(stderr, "green: out of memory for a sleep queue's timer\n");
-		abort();
-	}
-	sched_park(s);
-}
-
-void blk_sleep_us(uint64_t us)
-{
-	blk_sleep_from(clock_now_ns(), us);
 }
 
 /* green_connect - one non-blocking attempt: park until it completes. */
@@ -378,7 +474,17 @@ int blk_connect(const struct sockaddr_in *addr, char *err, size_t errlen)
 {
 	static const struct net_connect_ops ops = { SOCK_NONBLOCK, green_connect, green_pause,
 						    forget };
-	return net_connect_with(addr, &ops, err, errlen);
+	int fd = net_connect_with(addr, &ops, err, errlen);
+	/* TCP_INQ: each recvmsg says what it left, so a read of all that was
+	 * asked tells an empty socket from a fuller one (tcp_recv), and the
+	 * next receive parks first instead of finding EAGAIN. */
+	int one = 1;
+	if (fd >= 0 && setsockopt(fd, IPPROTO_TCP, TCP_INQ, &one, sizeof(one)) != 0) {
+		snprintf(err, errlen, "setsockopt TCP_INQ: %s", strerror(errno));
+		blk_close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 int blk_send_all(int fd, const void *buf, size_t len)
@@ -401,21 +507,18 @@ int blk_send_all(int fd, const void *buf, size_t len)
 
 int blk_recv_full(int fd, void *buf, size_t len)
 {
+	struct sched_wait *w = sched_self()->wait;
+	const struct timeval *bound = w->bound_fd == fd ? w->bound : NULL;
 	char *p = buf;
 	while (len > 0) {
-		ssize_t r = recv(fd, p, len, 0);
-		if (r > 0) {
-			p += r;
-			len -= (size_t)r;
-		} else if (r == 0) {
-			errno = 0;
-			return 1;
-		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			if (wait_io(fd, EV_READ) != 0)
-				return -1;
-		} else if (errno != EINTR) {
-			return -1;
+		ssize_t r = recv_ready(fd, p, len, bound);
+		if (r <= 0) {
+			if (r == 0)
+				errno = 0;
+			return r == 0 ? 1 : -1;
 		}
+		p += r;
+		len -= (size_t)r;
 	}
 	return 0;
 }
@@ -455,17 +558,7 @@ void blk_close(int fd)
 
 long blk_recv_some(int fd, void *buf, size_t len)
 {
-	for (;;) {
-		ssize_t r = recv(fd, buf, len, 0);
-		if (r >= 0)
-			return (long)r;
-		if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			if (wait_fd(fd, EV_READ, NULL) != 1)
-				return -1;
-		} else if (errno != EINTR) {
-			return -1;
-		}
-	}
+	return (long)recv_ready(fd, buf, len, NULL);
 }
 
 int blk_accept(int lfd)
@@ -498,6 +591,8 @@ int blk_wait_fd(int fd, short events, uint64_t timeout_us)
 	struct sched_slot *s = sched_self();
 	struct sched_wait *w = s->wait;
 	short what = (short)((events & POLLIN ? EV_READ : 0) | (events & POLLOUT ? EV_WRITE : 0));
+	if (events & POLLIN)
+		found_empty(w, fd); /* the caller has just tried it (block.h) */
 	if (!what)
 		what = EV_READ; /* errors and hang-up only: libevent reports them as readable */
 	if (!timeout_us)
@@ -510,9 +605,34 @@ int blk_wait_fd(int fd, short events, uint64_t timeout_us)
 	return wait_fd(fd, what, timeout_us == w->hook_us && w->hook_bound ? w->hook_bound : &tv);
 }
 
+/* A hooked library's receive on a TCP socket waits first, as recv_ready
+ * does, unless an edge came since the socket was found empty; a short read
+ * (not a peek) finds it empty again.  The bound counts from the first wait. */
 ssize_t blk_recvmsg(int fd, struct msghdr *msg, int flags, uint64_t timeout_us)
 {
-	return blk_ready_msg(fd, msg, flags, timeout_us, 0);
+	struct sched_wait *w = sched_self()->wait;
+	int tcp = is_tcp(w, fd);
+	uint64_t left = timeout_us;
+	if (tcp && read_waits(w, fd)) {
+		uint64_t t0 = timeout_us ? clock_now_ns() : 0;
+		int rc = blk_wait_fd(fd, POLLIN, timeout_us);
+		if (rc <= 0) {
+			if (rc == 0)
+				errno = EAGAIN; /* as SO_RCVTIMEO says it */
+			return -1;
+		}
+		if (timeout_us) {
+			uint64_t gone = (clock_now_ns() - t0) / 1000;
+			left = gone < timeout_us ? timeout_us - gone : 1; /* 0 would mean none */
+		}
+	}
+	ssize_t r = blk_ready_msg(fd, msg, flags, left, 0);
+	size_t asked = 0;
+	for (size_t i = 0; i < msg->msg_iovlen; i++)
+		asked += msg->msg_iov[i].iov_len;
+	if (tcp && r > 0 && !(flags & (MSG_PEEK | MSG_OOB)) && (size_t)r < asked)
+		found_empty(w, fd);
+	return r;
 }
 
 ssize_t blk_sendmsg(int fd, const struct msghdr *msg, int flags, uint64_t timeout_us)

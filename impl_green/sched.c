@@ -252,7 +252,11 @@ int sched_run(const struct sched_backend *be, const struct run_config *cfg,
 
 	uint64_t nloops = cfg->loops ? cfg->loops : 1;
 	struct sched_loop *loops = calloc(nloops, sizeof(*loops));
-	struct sched_slot *slots = calloc(cfg->concurrency, sizeof(*slots));
+	/* Slots on cache lines of their own (sched.h): aligned, and zeroed as
+	 * calloc would. */
+	struct sched_slot *slots = aligned_alloc(SCHED_LINE, cfg->concurrency * sizeof(*slots));
+	if (slots)
+		memset(slots, 0, cfg->concurrency * sizeof(*slots));
 	char *waits = calloc(cfg->concurrency, be->wait_size);
 	if (!loops || !slots || !waits) {
 		free(loops);
@@ -280,7 +284,8 @@ int sched_run(const struct sched_backend *be, const struct run_config *cfg,
 	/* A coroutine that sleeps in a system call the hooks do not know holds
 	 * its loop: the watchdog fails the run naming it, set-up included. */
 	struct sched_watch watch;
-	if (sched_watch_start(&watch, loops, nloops, res->reason, sizeof(res->reason)) != 0) {
+	if (sched_watch_start(&watch, loops, nloops, sizeof(*loops), res->reason,
+			      sizeof(res->reason)) != 0) {
 		free(waits);
 		free(slots);
 		free(loops);

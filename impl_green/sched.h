@@ -23,11 +23,13 @@
 #include <stdint.h>
 
 #include "../harness/runtime/dispatch.h"
+#include "../harness/runtime/sleepq.h"
 #include "../impl_threads/threads.h"
 #include "../impl_threads/worker.h"
 #include "coro.h"
 
 #define SCHED_DEFAULT_STACK_KIB 64 /* --stack-kib when not given: see README */
+#define SCHED_LINE 64              /* a cache line: a slot's alignment */
 
 struct sched_loop;
 struct sched_wait; /* a backend's per-slot wait state, defined by the backend */
@@ -40,17 +42,23 @@ enum sched_phase {
 	SCHED_OUT,   /* out of tasks, parked until the clock stops */
 };
 
-/* One slot: a coroutine running one pair's worker. */
+/* One slot: a coroutine running one pair's worker.  Its first cache line
+ * holds its sleep and its coroutine's saved stack pointer: a batch of sleeps
+ * ending (sleepq.h) finds both in the line it prefetched for the wait.  What
+ * else a resume and its task touch follows the coroutine, on the next lines
+ * (loop and tally; the park's flags and the head of w), which sched_warm
+ * prefetches with the stack. */
 struct sched_slot {
-	struct coro co;           /* its coroutine (first: sched_self casts) */
-	struct thr_worker w;      /* what the pair sees */
-	struct sched_loop *loop;  /* its loop */
-	struct sched_wait *wait;  /* the backend's wait state for it */
-	uint64_t index;           /* slot number: closed loop, its first task */
+	_Alignas(SCHED_LINE) struct sleepq_wait sleep; /* its sleeps (blk_sleep_from, _us) */
+	struct coro co;           /* its coroutine (sched_self finds the slot from it) */
+	struct sched_loop *loop;  /* its loop (sched_enter counts the turn there) */
 	struct run_tally tally;   /* its counts and checksum */
-	enum sched_phase phase;   /* where it is */
 	int waiting;              /* 1: parked in a backend wait (sched_park) */
 	int waited;               /* 1: parked since its last task ended */
+	enum sched_phase phase;   /* where it is */
+	struct thr_worker w;      /* what the pair sees (its task's start first) */
+	struct sched_wait *wait;  /* the backend's wait state for it */
+	uint64_t index;           /* slot number: closed loop, its first task */
 	struct sched_slot *next;  /* next in its loop's run queue */
 };
 
@@ -63,6 +71,7 @@ struct sched_loop {
 	uint64_t made;             /* coroutines made (the rest never ran) */
 	uint64_t live;             /* slots not yet out of tasks */
 	struct coro_stacks stacks; /* their stacks */
+	struct sleepq_set *sleeps; /* its sleep queues (the backend's driver) */
 	struct sched_slot *runq;   /* slots that gave way between tasks, oldest first */
 	struct sched_slot **runq_tail; /* where the next one goes */
 	struct dispatch_lat lat;   /* this loop's latencies */
@@ -137,6 +146,12 @@ void sched_wake(struct sched_slot *s);
  * a slot goes through here.  From a loop's own stack. */
 void sched_enter(struct sched_slot *s);
 
+/* sched_warm - a sleepq warm hook (arg: a slot parked in a wait): prefetch
+ * its saved stack top, the frames its resumption returns through, so the
+ * switch into it does not stall on a cold line.  Reads s->co's saved stack
+ * pointer: call it on a slot whose first line is cached or on its way. */
+void sched_warm(void *arg);
+
 /* sched_give_way - the running slot s goes to the back of its loop's run
  * queue and parks: the loop runs the others first, then resumes it.  Cost:
  * two coroutine switches and the loop's turn (sched_loop_until). */
@@ -157,8 +172,10 @@ int sched_loop_until(struct sched_loop *lp, const struct sched_backend *be, sche
 
 /* A run's watchdog: one thread looking at every loop of the run. */
 struct sched_watch {
-	struct sched_loop *loops;  /* the run's loops */
+	struct sched_loop *loops;  /* the run's first loop */
 	uint64_t nloops;           /* how many */
+	size_t stride;             /* bytes from one loop to the next (a server's loop is the
+				      first member of a larger struct: sched_serve.c) */
 	struct sched_seen *seen;   /* what it saw of each, last time */
 	pthread_t tid;             /* its thread */
 	pthread_mutex_t mu;        /* guards stop */
@@ -168,7 +185,8 @@ struct sched_watch {
 };
 
 /*
- * sched_watch_start - watch nloops loops: a thread that looks at each every
+ * sched_watch_start - watch nloops loops, stride bytes apart from loops (a
+ * run's: sizeof(struct sched_loop)): a thread that looks at each every
  * quarter of the bound, and when one of its coroutines has been asleep in
  * one system call for the whole bound (200 ms; 2 s in disk sleep) without
  * the loop getting a turn back, fails the run naming the call
@@ -177,8 +195,8 @@ struct sched_watch {
  * is read only for a loop whose coroutine has not changed since the last
  * look.
  */
-int sched_watch_start(struct sched_watch *w, struct sched_loop *loops, uint64_t nloops, char *err,
-		      size_t errlen);
+int sched_watch_start(struct sched_watch *w, struct sched_loop *loops, uint64_t nloops,
+		      size_t stride, char *err, size_t errlen);
 
 /* sched_watch_stop - end the watch (after every loop is done). */
 void sched_watch_stop(struct sched_watch *w);

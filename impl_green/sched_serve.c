@@ -14,13 +14,17 @@
  * costs only the pages its coroutine touched (coro.h), which is the
  * model's memory per connection.  At the stop the acceptor shuts each of
  * its loop's connections' sockets down (a coroutine parked in recv wakes
- * with 0) and the loop runs until they have all ended.
+ * with 0) and the loop runs until they have all ended.  The watchdog
+ * (watchdog.c) watches a server's loops as it watches a run's: a request
+ * whose code sleeps in a call the hooks do not know holds every connection
+ * of its loop, and fails the server naming the call.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "../harness/runtime/net.h"
 #include "../impl_threads/block.h"
@@ -44,7 +48,7 @@ struct sloop;
 
 /* A connection (or the acceptor): a slot and what serving adds to it. */
 struct sconn {
-	struct sched_slot s;   /* its coroutine and wait state (first: sched_self's cast) */
+	struct sched_slot s;   /* its coroutine and wait state (first: a slot is its sconn) */
 	struct sloop *sl;      /* its loop */
 	int fd;                /* the client's socket; the acceptor's: its listener */
 	struct serve_tally t;  /* its counts */
@@ -99,7 +103,10 @@ static struct sconn *new_slot(struct sloop *sl, void (*fn)(void *))
 		stack_lo = c->s.co.stack_lo;
 	} else {
 		if (!sl->chunks || sl->used == SERVE_CHUNK) {
-			struct schunk *k = calloc(1, sizeof(*k));
+			/* Slots on cache lines of their own (sched.h): aligned, zeroed. */
+			struct schunk *k = aligned_alloc(_Alignof(struct schunk), sizeof(*k));
+			if (k)
+				memset(k, 0, sizeof(*k));
 			char *waits = calloc(SERVE_CHUNK, be->wait_size);
 			if (!k || !waits ||
 			    coro_stacks_map(&k->stacks, SERVE_CHUNK, sl->sv->stack_bytes, sl->err,
@@ -155,6 +162,8 @@ static void conn_main(void *arg)
 	struct sloop *sl = c->sl;
 	const struct threads_ops *ops = sl->sv->ops;
 	c->s.waiting = 0;
+	if (c->s.index == 1) /* the loop's first connection (its acceptor is slot 0) */
+		sched_watch_test();
 	int lingering = 0;
 	if (ops->worker_init && ops->worker_init(&c->s.w) != 0)
 		serve_setup_failed(c->s.w.err[0] ? c->s.w.err : "worker_init failed");
@@ -234,6 +243,7 @@ static void loop_serve(struct sloop *sl, uint64_t index)
 	const struct sched_backend *be = sl->sv->be;
 	sl->lp.serve = sl;
 	sl->lp.runq_tail = &sl->lp.runq;
+	atomic_store(&sl->lp.os_tid, (int)gettid()); /* for the watchdog */
 	char err[MODEL_REASON_MAX] = "";
 	if (coro_guard_thread(err, sizeof(err)) != 0 || be->loop_init(&sl->lp, err, sizeof(err)) != 0) {
 		serve_fault(err);
@@ -291,7 +301,14 @@ int sched_serve(const struct sched_backend *be, const struct run_config *cfg,
 	}
 	for (uint64_t l = 0; l < nloops; l++)
 		loops[l].sv = &sv;
+	struct sched_watch watch;
+	if (sched_watch_start(&watch, &loops[0].lp, nloops, sizeof(*loops), res->reason,
+			      sizeof(res->reason)) != 0) {
+		free(loops);
+		return -1;
+	}
 	serve_run_loops(nloops, serve_loop, loops);
+	sched_watch_stop(&watch);
 	free(loops);
 	return 0;
 }

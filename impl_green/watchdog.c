@@ -152,7 +152,7 @@ static long task_call(int tid, char *state)
  * system call for the whole bound. */
 static void look(struct sched_watch *w, uint64_t i, uint64_t now)
 {
-	struct sched_loop *lp = &w->loops[i];
+	struct sched_loop *lp = (struct sched_loop *)((char *)w->loops + i * w->stride);
 	struct sched_seen *sn = &w->seen[i];
 	uint_fast64_t t = atomic_load_explicit(&lp->turns, memory_order_relaxed);
 	int tid = atomic_load_explicit(&lp->os_tid, memory_order_relaxed);
@@ -211,12 +211,13 @@ static void *watch_main(void *arg)
 	return NULL;
 }
 
-int sched_watch_start(struct sched_watch *w, struct sched_loop *loops, uint64_t nloops, char *err,
-		      size_t errlen)
+int sched_watch_start(struct sched_watch *w, struct sched_loop *loops, uint64_t nloops,
+		      size_t stride, char *err, size_t errlen)
 {
 	memset(w, 0, sizeof(*w));
 	w->loops = loops;
 	w->nloops = nloops;
+	w->stride = stride;
 	w->seen = calloc(nloops, sizeof(*w->seen));
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);

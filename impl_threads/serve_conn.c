@@ -43,6 +43,8 @@ static int run_request(const struct threads_ops *ops, struct thr_worker *w,
 	if (rc < 0) {
 		serve_fault(w->err[0] ? w->err : "a task failed");
 		*fatal = 1;
+	} else if (rc > 0) {
+		serve_error_note(w->err); /* the server's first failed request, if it is */
 	}
 	return rc == 0 ? 200 : 500;
 }

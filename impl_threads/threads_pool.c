@@ -7,6 +7,8 @@
 #include "../harness/runtime/clock.h"
 #include "threads_pool.h"
 
+#define POOL_NO_TASK UINT64_MAX /* swap's "nothing to queue" (no task id is this) */
+
 int thr_pool_init(struct thr_pool *p, struct dispatch *d)
 {
 	p->cap = d->c;
@@ -46,7 +48,7 @@ void thr_pool_stop(struct thr_pool *p)
  * swap - queue task id (arrived at `arrival`; id >= tasks: the slot has none
  * left) at the tail, then take the head, waiting while the queue is empty and
  * tasks are still to come (running ones whose slots will queue another).
- * Returns the id taken, its arrival in *taken_arrival, or DISPATCH_NONE when
+ * Returns the id taken, its arrival in *taken_arrival, or POOL_NO_TASK when
  * every task is taken or the run stopped.  The worker that takes the last
  * task wakes every idle one.
  */
@@ -62,7 +64,7 @@ static uint64_t swap(struct thr_pool *p, uint64_t id, uint64_t arrival, uint64_t
 	while (p->len == 0 && p->taken < tasks && !p->stopped) {
 		pthread_cond_wait(&p->cv, &p->mu);
 	}
-	uint64_t got = DISPATCH_NONE;
+	uint64_t got = POOL_NO_TASK;
 	int last = 0;
 	if (p->len > 0 && !p->stopped) {
 		struct thr_pool_item it = p->ring[p->head];
@@ -83,7 +85,7 @@ int thr_pool_worker_run(struct thr_pool *p, const struct threads_ops *ops, struc
 			struct run_tally *t)
 {
 	uint64_t arrival = 0;
-	uint64_t id = swap(p, DISPATCH_NONE, 0, &arrival);
+	uint64_t id = swap(p, POOL_NO_TASK, 0, &arrival);
 	uint64_t now = clock_now_ns();
 	while (id < p->d->tasks) {
 		if (run_fault_stopped(fault))

@@ -78,6 +78,9 @@ if [ "$MODE" = sanitize ]; then # make sanitize, make fuzz
 		'test -f "$(clang -print-runtime-dir)/libclang_rt.fuzzer-$(uname -m).a"'
 	need valgrind command -v valgrind
 fi
+if [ "$MODE" = web ]; then # tests/test_web.sh: index.html loaded in a real browser
+	need chromium command -v chromium
+fi
 if [ "$MODE" = fleet ]; then # tests/test_fleet.sh: a Slurm cluster of its own on this machine
 	need slurm-wlm command -v slurmctld
 	need slurm-wlm command -v slurmd

@@ -1,11 +1,15 @@
-# plot_overview.gp: the whole run on one screen -- one column per workload.
+# plot_overview.gp: the whole run on one screen -- a cell per workload.
 #
-# Top row: throughput (tasks/s) vs concurrency; bottom row: p99 latency (us)
-# vs concurrency, log-log.  Every model is one coloured series with the same
-# colours as the per-workload figures, min..max error bars over the counted
-# runs, and failed points (status=failed) as a red X at the bottom of the
-# panel on a dotted red line.  Each panel has its own y scale: compare the
-# models inside a panel, not the heights across workloads.
+# Each cell: throughput (tasks/s) on top, p99 latency (us, log y) below, both
+# against concurrency (log x).  The cells fill rows of at most MAX_COLS, so
+# the figure is 1600 pixels wide whatever the number of workloads and grows
+# down instead (7 workloads: two rows of 4 and 3).  Every model is one
+# coloured series with the same colour and marker as the per-workload
+# figures and min..max error bars over the counted runs; failed and n/a
+# models are written in the grey strip above a cell's throughput panel
+# (scripts/plot_marks.gp), never drawn at a height; backend-bound points are
+# ringed.  Each panel has its own y scale: compare the models inside a panel,
+# not the heights across workloads.
 #
 # The numbers come from results.csv only (read directly, rows picked with a
 # ternary in `using`).  scripts/report/plots.py drives this script; standalone:
@@ -13,16 +17,19 @@
 #           scripts/plot_overview.gp
 # Variables (gnuplot -e "name='value'; ..."):
 #   csv     path of results.csv                                  (required)
-#   wls     workloads, one column each, space-separated          (required)
+#   wls     workloads, one cell each, space-separated            (required)
 #   out     output file                                          (required)
 #   fmt     'png' (pngcairo) or 'svg'                            (default png)
-#   wlt     column titles, one quoted word per workload          (default the names)
+#   wlt     cell titles, one quoted word per workload            (default the names)
 #   models  models to draw, in legend order, space-separated     (required)
 #   colors  one colour per model, same order (harness/models.def) (default Okabe-Ito)
-#   pts     one filled point type per model                      (default '7 5 9 13 11 15')
+#   pts     one point type per model                             (default '7 5 9 13 11 15')
 #   ttl     figure title                                         (default 'overview')
-#   width, height   size in pixels                               (default 560 per workload x 900)
-# The machine's floor per column (scripts/report/floors.py, from calibration.csv), dashed:
+#   width   pixels (default 1600); height: pixels (default: what the cells need)
+#   xlos, xhis  one word per workload: its x range (default its levels / 1.6 .. * 1.6)
+#   the strips' and the rings' words (their panel column = the workload's
+#   place in wls), and trace: see plot_marks.gp
+# The machine's floor per cell (scripts/report/floors.py, from calibration.csv), dashed:
 #   fl_lats  one word per workload: one task alone, us; 0 = no floor there
 #   fl_caps  one word per workload: throughput cap, tasks/s; 0 = none
 # Throughput floor T(c) = min(c / lat, cap) on top; latency floor c / T(c)
@@ -39,50 +46,81 @@ if (!exists("wlt"))    wlt = wls
 if (!exists("colors")) colors = "#0072B2 #E69F00 #009E73 #CC79A7 #56B4E9 #000000"  # generic
 if (!exists("pts"))    pts = "7 5 9 13 11 15"
 if (!exists("ttl"))    ttl = "overview"
-if (!exists("width"))  width = 560 * NW + 120
-if (!exists("height")) height = 900
+if (!exists("width"))  width = 1600
 if (!exists("fl_lats") || !exists("fl_caps")) { fl_lats = ""; fl_caps = "" }
+if (!exists("xlos") || !exists("xhis")) { xlos = ""; xhis = "" }
 
 # ---- tunables -------------------------------------------------------------
 FONT        = "DejaVu Sans"
-FONT_PT     = 16            # tics, axis labels, key
-TITLE_PT    = 20            # figure title
-PANEL_PT    = 17            # column (workload) titles
-LW          = 2.5           # series line width
-PS          = 1.5           # series point size
+FONT_PT     = 13            # tics, axis labels, key
+TITLE_PT    = 17            # figure title
+PANEL_PT    = 14            # cell (workload) titles
+LW          = 2.2           # series line width
+PS          = 1.3           # series point size
 GRID_COLOR  = "#d0d0d0"     # major grid
 MGRID_COLOR = "#ececec"     # minor grid (log axes)
-FAIL_COLOR  = "#D00000"     # failed points: red X on a dotted red line
-FAIL_PT     = 2             # X
-FAIL_PS     = 3.0
-FAIL_LW     = 4.0
-FAIL_VLW    = 2.0           # the dotted line's width
-FAIL_F0     = 0.05          # first failed marker at this fraction of the y axis
-FAIL_DF     = 0.08          # next model's marker this much higher
 LIN_HEAD    = 1.10          # linear y axes: headroom above the highest error bar
-LOG_HEAD    = 0.10          # log y axes: headroom, fraction of the decades shown
-LOG_FOOT    = 0.15          # log y axes: room below the data for failed markers
+LOG_PAD     = 0.08          # log y axes: room beyond the data, in decades
 X_PAD       = 1.6           # x axis: factor beyond the lowest/highest concurrency
 MIN_DECADES = 1.0           # log y axes show at least this many decades
-KEY_COLS    = 10            # the key is one row up to this many entries
-KEY_WIDTH   = -2            # key column width adjustment (characters): tighter columns
-# Layout, in fractions of the canvas (left margin in pixels: tic labels and
-# the y label need the same room whatever the width).
-TITLE_Y     = 0.965
-KEY_B       = 0.885
-KEY_T       = 0.935
-LEFT_PX     = 120
-GAP_PX      = 115
-PANELS_R    = 0.985
-ROW1_B      = 0.52
-ROW1_T      = 0.82
-ROW2_B      = 0.10
-ROW2_T      = 0.44
+LOG_MIN_SPAN = 20           # throughput max/min below this: a linear axis from 0
+MAX_COLS    = 4             # cells in a row at most
+MAX_CELL_PX = 800           # a cell's width at most
+# Layout, in pixels: the title, the key, then rows of cells.
+TITLE_PX    = 40
+KEY_MODELS  = 9             # models in one key row at most ...
+KEY_ENTRY_PX = 175          # ... as many as fit this wide each
+KEY_ROW_PX  = 22
+KEY_GAP_PX  = 12
+PTITLE_PX   = 28            # a cell's title, above its strip
+PANEL_PX    = 215           # each of a cell's two plots
+MID_PX      = 34            # between them: the top plot's tic labels
+XAXIS_PX    = 66            # under the bottom plot: tic labels and x label
+ROW_GAP_PX  = 14            # between two rows of cells
+LEFT_PX     = 92            # left of each cell's plots: tic labels, y label
+CELL_RPAD_PX = 22           # right of each cell's plots
 FLOOR_COLOR = "#444444"     # the machine's floor: dashed dark grey
 FLOOR_LW    = 2.0
 FLOOR_DT    = 2
 FLOOR_HEAD  = 10.0          # a floor widens a y axis by this factor at most
 FLOOR_SAMPLES = 400
+
+gp_dir(p) = strstrt(p, "/") ? p[1:strstrt(p, "/")] . gp_dir(p[strstrt(p, "/") + 1:]) : ""
+load gp_dir(ARG0) . "plot_marks.gp"
+PS = PS * PT_SCALE
+FIG = "overview"
+
+# ---- layout ----------------------------------------------------------------
+min2(a, b) = a < b ? a : b
+max2(a, b) = a > b ? a : b
+NM = words(models)
+GROWS = int(ceil(NW / (1.0 * MAX_COLS)))
+GCOLS = int(ceil(NW / (1.0 * GROWS)))
+grow(j) = (j - 1) / GCOLS       # cell j's row and column, 0-based
+gcol(j) = (j - 1) % GCOLS
+array RSTRIP[GROWS]             # the tallest strip of each row of cells
+do for [r=1:GROWS] { RSTRIP[r] = 0 }
+do for [j=1:NW] { RSTRIP[grow(j) + 1] = max2(RSTRIP[grow(j) + 1], strip_px(strip_n(j))) }
+width = min2(width, GCOLS * MAX_CELL_PX + 10)   # one or two workloads: not stretched
+KEY_MODELS = min2(KEY_MODELS, int(width / KEY_ENTRY_PX))
+KEY_STYLES = min2(4, int(width / (2 * KEY_ENTRY_PX)))
+KEY_MROWS = int(ceil(NM / (1.0 * KEY_MODELS)))
+KEY_SROWS = int(ceil(4.0 / KEY_STYLES))  # min-max, floor, backend-bound, failed
+TOP_PX = TITLE_PX + (KEY_MROWS + KEY_SROWS) * KEY_ROW_PX + KEY_GAP_PX
+cell_px(r) = PTITLE_PX + RSTRIP[r] + PANEL_PX + MID_PX + PANEL_PX + XAXIS_PX + ROW_GAP_PX
+row_top_px(r) = TOP_PX + sum [q=1:r-1] cell_px(q)
+if (!exists("height")) height = TOP_PX + sum [q=1:GROWS] cell_px(q)
+CELL_W_PX = (width - 10.0) / GCOLS
+PW_PX = CELL_W_PX - LEFT_PX - CELL_RPAD_PX
+PH_PX = PANEL_PX
+# Cell j's panel k (1 = throughput, 2 = p99), its frame in screen coordinates.
+p_l(j) = (5.0 + gcol(j) * CELL_W_PX + LEFT_PX) / width
+p_t(j, k) = 1 - (row_top_px(grow(j) + 1) + PTITLE_PX + RSTRIP[grow(j) + 1] + (k - 1) * (PANEL_PX + MID_PX)) / (1.0 * height)
+panel(j, k) = sprintf("set lmargin at screen %.5f; set rmargin at screen %.5f; set tmargin at screen %.5f; set bmargin at screen %.5f", \
+                      p_l(j), p_l(j) + PW_PX / width, p_t(j, k), p_t(j, k) - 1.0 * PANEL_PX / height)
+# A cell's title: a label above the tallest strip of its row.
+ctitle(t, j) = sprintf("set label 90 '%s' at graph 0.5, graph 1 + %.5f center font '%s,%d'", \
+                       t, (RSTRIP[grow(j) + 1] + PTITLE_PX * 0.45) / PH_PX, FONT, PANEL_PT)
 
 # ---- terminal -------------------------------------------------------------
 if (fmt eq "svg") {
@@ -95,12 +133,10 @@ set output out
 # ---- reading the CSV ------------------------------------------------------
 set datafile separator comma
 set datafile columnheaders
-NM = words(models)
-wl = word(wls, 1)           # the workload of the panel being drawn
+wl = word(wls, 1)           # the workload of the cell being drawn
 in_wl(w)  = strcol("workload") eq w
 any_ok(w) = in_wl(w) && strcol("status") eq "ok"
 is_ok(m)  = in_wl(wl) && strcol("model") eq m && strcol("status") eq "ok"
-is_bad(m) = in_wl(wl) && strcol("model") eq m && strcol("status") eq "failed"
 col(m, name) = is_ok(m) ? column(name) : NaN
 mname(i)  = word(models, i)
 mcolor(i) = word(colors, (i - 1) % words(colors) + 1)
@@ -112,9 +148,7 @@ mpt(i)    = int(word(pts, (i - 1) % words(pts) + 1))
 # QCOL over workload wl's ok rows; LOGQ = 1 counts positive values only.
 _stat = 'undefine STATS_*; stats csv using (any_ok(wl) && (!LOGQ || column(QCOL) > 0) ? column(QCOL) : NaN) nooutput; QMIN = exists("STATS_min") ? STATS_min : NaN; QMAX = exists("STATS_max") ? STATS_max : NaN'
 has(v) = v == v     # false for NaN
-# The floor of column j (fl_j set by fl_set(j)): T(c) and c / T(c).
-min2(a, b) = a < b ? a : b
-max2(a, b) = a > b ? a : b
+# The floor of cell j (fl_j set by fl_set(j)): T(c) and c / T(c).
 fl_word(list, j) = words(list) >= j ? real(word(list, j)) : 0
 fl_lat = 0; fl_cap = 0
 fl_set(j) = sprintf("fl_lat = %.17g; fl_cap = %.17g", fl_word(fl_lats, j), fl_word(fl_caps, j))
@@ -127,10 +161,11 @@ do for [j=1:NW] {
     stats csv using (in_wl(wl) ? column("concurrency") : NaN) nooutput
     XLO[j] = exists("STATS_min") ? STATS_min / X_PAD : 1.0 / X_PAD
     XHI[j] = exists("STATS_max") ? STATS_max * X_PAD : X_PAD
-    LOGQ = 0; QCOL = "throughput_max"; eval _stat; TMAX[j]  = has(QMAX) ? QMAX : 1
-    LOGQ = 1; QCOL = "throughput_min"; eval _stat; TMIN[j]  = has(QMIN) ? QMIN : TMAX[j] / 10
-    LOGQ = 1; QCOL = "p99_us_min";     eval _stat; LATLO[j] = has(QMIN) ? QMIN : 1
-    LOGQ = 1; QCOL = "p99_us_max";     eval _stat; LATHI[j] = has(QMAX) ? QMAX : 10
+    if (words(xlos) >= j && words(xhis) >= j) { XLO[j] = real(word(xlos, j)); XHI[j] = real(word(xhis, j)) }
+    LOGQ = 0; QCOL = "throughput_max"; eval _stat; TMAX[j]  = has(QMAX) ? QMAX : 1.0
+    LOGQ = 1; QCOL = "throughput_min"; eval _stat; TMIN[j]  = has(QMIN) ? QMIN : TMAX[j] / 10.0
+    LOGQ = 1; QCOL = "p99_us_min";     eval _stat; LATLO[j] = has(QMIN) ? QMIN : 1.0
+    LOGQ = 1; QCOL = "p99_us_max";     eval _stat; LATHI[j] = has(QMAX) ? QMAX : 10.0
     eval fl_set(j)
     if (fl_lat > 0) {   # show the floor, widening an axis by FLOOR_HEAD at most
         cmin = XLO[j] * X_PAD; cmax = XHI[j] / X_PAD
@@ -142,45 +177,40 @@ do for [j=1:NW] {
 }
 set samples FLOOR_SAMPLES
 FLOOR_ON = words(fl_lats) > 0
-FLOOR_KEY = FLOOR_ON ? ', NaN with lines lw FLOOR_LW dt FLOOR_DT lc rgb FLOOR_COLOR title "machine floor (calibration)"' : ''
 
 lin_hi(dmax) = dmax > 0 ? dmax * LIN_HEAD : 1
-decades(dlo, dhi) = log10(dhi / dlo) < MIN_DECADES ? MIN_DECADES : log10(dhi / dlo)
-log_lo(dlo, dhi) = sqrt(dlo * dhi) / 10 ** (decades(dlo, dhi) * (0.5 + LOG_FOOT))
-log_hi(dlo, dhi) = sqrt(dlo * dhi) * 10 ** (decades(dlo, dhi) * (0.5 + LOG_HEAD))
-tdiv(t)  = t >= 1e6 ? 1e6 : (t >= 1e3 ? 1e3 : 1)
-tunit(t) = t >= 1e6 ? "M tasks/s" : (t >= 1e3 ? "k tasks/s" : "tasks/s")
-
-# ---- failed points (see plot_workload.gp) ----------------------------------
-lo = 0; hi = 1; logy = 0
-ffrac(i)  = FAIL_F0 + (i - 1) * FAIL_DF
-fail_y(i) = logy ? lo * (hi / lo) ** ffrac(i) : lo + (hi - lo) * ffrac(i)
-FAILED = 'for [i=1:NM] csv using "concurrency":(is_bad(mname(i)) ? lo : NaN):(0):(hi - lo) with vectors nohead dt 3 lw FAIL_VLW lc rgb FAIL_COLOR notitle, ' . \
-         'for [i=1:NM] csv using "concurrency":(is_bad(mname(i)) ? fail_y(i) : NaN) with points pt FAIL_PT ps FAIL_PS lw FAIL_LW lc rgb FAIL_COLOR notitle'
-FAILED_TEXT = 'for [i=1:NM] csv using "concurrency":(is_bad(mname(i)) ? fail_y(i) : NaN):(mname(i) . " failed") with labels right offset -1.6, 0 tc rgb FAIL_COLOR notitle'
-
-# Column j's plot border, row 1 or 2, in screen coordinates.
-PL = 1.0 * LEFT_PX / width
-PG = 1.0 * GAP_PX / width
-PW = (PANELS_R - PL - (NW - 1) * PG) / NW
-panel(j, r) = sprintf("set lmargin at screen %.4f; set rmargin at screen %.4f; set bmargin at screen %.4f; set tmargin at screen %.4f", \
-                      PL + (j - 1) * (PW + PG), PL + (j - 1) * (PW + PG) + PW, r == 1 ? ROW1_B : ROW2_B, r == 1 ? ROW1_T : ROW2_T)
+decades(dlo, dhi) = log10(dhi / dlo) + 2 * LOG_PAD < MIN_DECADES ? MIN_DECADES : log10(dhi / dlo) + 2 * LOG_PAD
+log_lo(dlo, dhi) = sqrt(dlo * dhi) / 10 ** (decades(dlo, dhi) / 2)
+log_hi(dlo, dhi) = sqrt(dlo * dhi) * 10 ** (decades(dlo, dhi) / 2)
 
 set multiplot
 
-# ---- title and the one key, in a band at the top ---------------------------
-set lmargin at screen 0; set rmargin at screen 1
-set bmargin at screen KEY_B; set tmargin at screen KEY_T
-unset border; unset tics
+# ---- title and the key, in a band at the top ---------------------------------
+set label 1 ttl at screen 0.5, screen 1 - 0.5 * TITLE_PX / height center font FONT.",".TITLE_PT
+KEY_TOP_PX = TITLE_PX; KTAG = 0
+do for [i=1:NM] {
+    KI = (i - 1) % KEY_MODELS; KN = KEY_MODELS; KR = (i - 1) / KEY_MODELS; KTAG = KTAG + 1
+    KT = mname(i); KC = mcolor(i); KDT = 1; KPT = mpt(i); eval KEY_ENTRY
+}
+# The styles, KEY_STYLES a row (NEXT_KEY: the next one's place).
+KS = 0; KN = KEY_STYLES
+NEXT_KEY = 'KI = KS % KEY_STYLES; KR = KEY_MROWS + KS / KEY_STYLES; KS = KS + 1; KTAG = KTAG + 1'
+eval NEXT_KEY
+KT = "min-max of runs"; KC = key_gray(1); KDT = 0; KPT = -1; eval KEY_ENTRY
+if (FLOOR_ON) {
+    eval NEXT_KEY; KT = "machine floor (calibration)"; KC = FLOOR_COLOR; KDT = FLOOR_DT; KPT = 0; eval KEY_ENTRY
+}
+if (RING_N) { eval NEXT_KEY; eval RING_ENTRY }
+if (words(sx_j) > 0) {
+    eval NEXT_KEY
+    KT = "failed: red X above a cell"; KC = FAIL_COLOR; KDT = 0; KPT = FAIL_PT; eval KEY_ENTRY
+}
+unset border; unset tics; unset key
 set xrange [0:1]; set yrange [0:1]
-set label 1 ttl at screen 0.5, screen TITLE_Y center font FONT.",".TITLE_PT
-set key inside center center horizontal maxcols KEY_COLS reverse Left samplen 2.5 width KEY_WIDTH font FONT.",".FONT_PT
-plot for [i=1:NM] NaN with linespoints lw LW pt mpt(i) ps PS lc rgb mcolor(i) title mname(i), \
-     NaN with points pt FAIL_PT ps FAIL_PS lw FAIL_LW lc rgb FAIL_COLOR title "failed run", \
-     "+" using (NaN):(NaN):(NaN):(NaN) with yerrorbars lw LW pt 7 ps 0 lc rgb "#333333" title "min-max of runs" \
-     @FLOOR_KEY
+set lmargin at screen 0; set rmargin at screen 1; set tmargin at screen 1; set bmargin at screen 0
+plot NaN notitle
 unset label 1
-unset key
+eval CLEAR_KEY
 
 # ---- common look of the panels --------------------------------------------
 set border 3 lw 1.2
@@ -192,43 +222,52 @@ set mxtics 10
 set grid xtics ytics mxtics mytics lw 1 lc rgb GRID_COLOR, lw 0.6 lc rgb MGRID_COLOR
 set bars small
 
-# ---- top row: throughput -----------------------------------------------------
 do for [j=1:NW] {
-    wl = word(wls, j)
-    eval panel(j, 1)
+    wl = word(wls, j); SJ = j
     set xrange [XLO[j]:XHI[j]]
-    # log y, as on the per-workload figures: I/O throughput spans decades
-    lo = log_lo(TMIN[j], TMAX[j]); hi = log_hi(TMIN[j], TMAX[j]); logy = 1
-    set logscale y
-    set yrange [lo:hi]
+    XL = XLO[j]; XH = XHI[j]; eval LOG_XTICS
+    eval fl_set(j)
+    # ---- throughput: log y as on the per-workload figures, linear from 0
+    # when the data span under LOG_MIN_SPAN (a log axis would show one tic)
+    eval panel(j, 1)
+    if (TMAX[j] / TMIN[j] >= LOG_MIN_SPAN) {
+        lo = log_lo(TMIN[j], TMAX[j]); hi = log_hi(TMIN[j], TMAX[j]); logy = 1
+        set logscale y
+        set yrange [lo:hi]
+        eval LOG_TICS
+    } else {
+        lo = 0; hi = lin_hi(TMAX[j]); logy = 0
+        unset logscale y
+        set yrange [lo:hi]
+        eval LIN_TICS
+    }
     set format y "%.0s%c"
-    set title word(wlt, j) font FONT.",".PANEL_PT
+    eval ctitle(word(wlt, j), j)
     set xlabel ""
     set ylabel "throughput (tasks/s)"
-    eval fl_set(j)
+    eval STRIP
+    RING_Y = "bb_t"; eval RINGS
     plot fl_t(x) with lines lw FLOOR_LW dt FLOOR_DT lc rgb FLOOR_COLOR notitle, \
          for [i=1:NM] csv using "concurrency":(col(mname(i), "throughput")):(col(mname(i), "throughput_min")):(col(mname(i), "throughput_max")) \
-             with yerrorlines lw LW pt mpt(i) ps PS lc rgb mcolor(i) notitle, \
-         @FAILED, @FAILED_TEXT
-}
-
-# ---- bottom row: p99 latency -------------------------------------------------
-unset title
-do for [j=1:NW] {
-    wl = word(wls, j)
+             with yerrorlines lw LW pt mpt(i) ps PS lc rgb mcolor(i) notitle
+    PANEL = wl . ":throughput"; eval TRACE
+    eval CLEAR_MARKS
+    unset label 90
+    # ---- p99 latency, log y
     eval panel(j, 2)
-    set xrange [XLO[j]:XHI[j]]
     lo = log_lo(LATLO[j], LATHI[j]); hi = log_hi(LATLO[j], LATHI[j]); logy = 1
     set logscale y
     set yrange [lo:hi]
+    eval LOG_TICS
     set format y "%.0s%c"
     set xlabel "concurrency (tasks in flight)"
     set ylabel "p99 latency (us)"
-    eval fl_set(j)
+    RING_Y = "bb_p99"; eval RINGS
     plot fl_l(x) with lines lw FLOOR_LW dt FLOOR_DT lc rgb FLOOR_COLOR notitle, \
          for [i=1:NM] csv using "concurrency":(col(mname(i), "p99_us")):(col(mname(i), "p99_us_min")):(col(mname(i), "p99_us_max")) \
-             with yerrorlines lw LW pt mpt(i) ps PS lc rgb mcolor(i) notitle, \
-         @FAILED
+             with yerrorlines lw LW pt mpt(i) ps PS lc rgb mcolor(i) notitle
+    PANEL = wl . ":p99"; SJ = 0; eval TRACE
+    eval CLEAR_MARKS
 }
 
 unset multiplot

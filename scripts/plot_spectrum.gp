@@ -15,6 +15,11 @@
 #   colors  one colour per model
 #   pts     one filled point type per model
 #   width, height   pixels (default 1200 x 650)
+#   ylo, yhi  the latency axis (default: gnuplot's autoscale); spectrum.py
+#           passes marks.padded_log_range of the data, so no line lies on
+#           the frame (autoscale starts at a power of ten: 1k for io_sleep,
+#           whose every latency is a little over 1 ms)
+#   trace, fig  a file: the axes are appended to it, under the name fig (plot_marks.gp)
 
 if (!exists("dat") || !exists("out") || !exists("models")) {
     print "plot_spectrum.gp: set dat, models and out"
@@ -35,6 +40,11 @@ LW       = 2.5
 PS       = 1.4
 PI       = 6            # a point every PI data points: lines stay readable
 
+FONT_PT  = 15
+gp_dir(p) = strstrt(p, "/") ? p[1:strstrt(p, "/")] . gp_dir(p[strstrt(p, "/") + 1:]) : ""
+load gp_dir(ARG0) . "plot_marks.gp"
+PS = PS * PT_SCALE
+
 if (fmt eq "svg") {
     set terminal svg size width, height font FONT.",15" enhanced background "white"
 } else {
@@ -48,6 +58,8 @@ set logscale xy
 set xrange [X_LO:X_HI]
 set xtics ("50%%" 2, "90%%" 10, "99%%" 100, "99.9%%" 1000, "99.99%%" 10000)
 set mxtics 10
+lo = 0; hi = 0; logy = 1; NTICS = -1
+if (exists("ylo") && exists("yhi")) { lo = ylo; hi = yhi; set yrange [lo:hi]; eval LOG_TICS }
 set format y "%.0s%c"
 set grid xtics ytics mytics lc "#dddddd"
 set xlabel "percentile (HdrHistogram's axis: 1/(1-P), log scale)"
@@ -57,3 +69,4 @@ set lmargin 11
 
 plot for [j = 0:N - 1] dat index j using 1:2 with linespoints lw LW ps PS pi PI \
      pt (word(pts, j + 1) + 0) lc rgb word(colors, j + 1) title word(models, j + 1) noenhanced
+FIG = exists("fig") ? fig : "spectrum"; PANEL = "latency"; SJ = 0; eval TRACE

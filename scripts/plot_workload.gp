@@ -1,17 +1,18 @@
 # plot_workload.gp: the figure of one workload -- every model side by side.
 #
-# Four panels in one row, all against concurrency (tasks in flight, log x):
+# Four panels, two by two, all against concurrency (tasks in flight, log x):
 #   (a) throughput (tasks/s)      (b) p50 and p99 latency (us, log y)
 #   (c) peak memory (MiB)         (d) memory per in-flight task (KiB)
+# 1600 pixels wide: it reads on a laptop's screen and in a web page's column.
 # Memory is whole where the run measured kernel memory (kmem_on = 1): in (c)
 # and (d) the solid line is user RSS + kernel memory, the dotted line the
 # kernel part, so the gap between them is the user part.  Else the solid
 # line is user RSS alone and the panel says kernel memory was not measured.
-# Each model is one coloured series; error bars span min..max over the
-# counted runs.  A failed point (status=failed) has no numbers, so it is
-# drawn as a red X at the bottom of every panel on a dotted red line, and
-# labelled "MODEL failed" in panel (a): a thread-per-task design running out
-# of threads is a result, not a gap in the plot.
+# Each model is one colour and one marker (harness/models.def); error bars
+# span min..max over the counted runs; p50 is a solid line, p99 a dashed one.
+# A failed point has no numbers: it is a red X in the grey strip above each
+# panel, with the model's name once (scripts/plot_marks.gp); a model the pair
+# does not support is "n/a" there; a backend-bound point is ringed.
 #
 # The numbers come from results.csv only: gnuplot reads it directly and
 # keeps the rows of one workload and model with a ternary in `using`.
@@ -25,12 +26,14 @@
 #   fmt     'png' (pngcairo) or 'svg'                            (default png)
 #   models  models to draw, in legend order, space-separated     (required)
 #   colors  one colour per model, same order (harness/models.def) (default Okabe-Ito)
-#   pts     one filled point type per model (open = pt - 1)      (default '7 5 9 13 11 15')
+#   pts     one point type per model                             (default '7 5 9 13 11 15')
 #   ttl     figure title                                         (default wl)
-#   width, height   size in pixels                               (default 2000 x 560)
+#   width   pixels (default 1600); height: pixels (default: what the key and strip need)
+#   xlo, xhi   the x range (default: the levels / 1.6 .. * 1.6)
 #   kmem_on    1: results.csv has kmem_kib, kmem_per_task_kib and
 #              mem_per_task_kib with figures in them              (default 0)
 #   mem_label  how kernel memory was measured, shown in (c) and (d)
+#   the strip's and the rings' words, and trace: see plot_marks.gp
 # The machine's floor (scripts/report/floors.py computes it from calibration.csv; see its
 # module comment), drawn dashed in panels (a) and (b) when fl_on = 1:
 #   fl_on      1: draw it                                        (default 0)
@@ -53,8 +56,7 @@ if (!exists("fmt"))    fmt = "png"
 if (!exists("colors")) colors = "#0072B2 #E69F00 #009E73 #CC79A7 #56B4E9 #000000"  # generic
 if (!exists("pts"))    pts = "7 5 9 13 11 15"
 if (!exists("ttl"))    ttl = wl
-if (!exists("width"))  width = 2000
-if (!exists("height")) height = 560
+if (!exists("width"))  width = 1600
 if (!exists("fl_on"))  fl_on = 0
 if (!exists("kmem_on")) kmem_on = 0
 if (!exists("mem_label")) mem_label = kmem_on ? "" : "kernel memory: not measured"
@@ -69,41 +71,34 @@ if (!exists("mark_color")) mark_color = "#333333"
 
 # ---- tunables -------------------------------------------------------------
 FONT        = "DejaVu Sans"
-FONT_PT     = 16            # tics, axis labels, key
-TITLE_PT    = 20            # figure title
-PANEL_PT    = 17            # panel titles
+FONT_PT     = 15            # tics, axis labels, key
+TITLE_PT    = 18            # figure title
+PANEL_PT    = 16            # panel titles
 LW          = 2.5           # series line width
-PS          = 1.6           # series point size
+PS          = 1.5           # series point size
 GRID_COLOR  = "#d0d0d0"     # major grid
 MGRID_COLOR = "#ececec"     # minor grid (log axes)
-KEY_GRAY    = "#333333"     # p50 / p99 line-style samples in the key
 KMEM_DT     = 3             # the kernel part of memory: dotted
-FAIL_COLOR  = "#D00000"     # failed points: red X on a dotted red line
-FAIL_PT     = 2             # X
-FAIL_PS     = 3.2
-FAIL_LW     = 4.0
-FAIL_VLW    = 2.0           # the dotted line's width
-FAIL_F0     = 0.045         # first failed marker at this fraction of the y axis
-FAIL_DF     = 0.08          # next model's marker this much higher
+P99_DT      = 2             # p99: dashed
 LIN_HEAD    = 1.10          # linear y axes: headroom above the highest error bar
-LOG_HEAD    = 0.10          # log y axes: headroom, fraction of the decades shown
-LOG_FOOT    = 0.15          # log y axes: room below the data for failed markers
+LOG_PAD     = 0.08          # log y axes: room beyond the data, in decades
 X_PAD       = 1.6           # x axis: factor beyond the lowest/highest concurrency
 MIN_DECADES = 1.0           # log y axes show at least this many decades
-NP          = 4             # panels
-KEY_COLS    = 10            # the key is one row up to this many entries
-KEY_WIDTH   = -2            # key column width adjustment (characters): tighter columns
-# Layout, in fractions of the canvas: title, key band, the row of panels.
-TITLE_Y     = 0.95
-KEY_T       = 0.895
-KEY_PER_ROW = 4.0           # key entries in one row
-KEY_ROW_H   = 0.025         # one key row, in canvas height
-KEY_TO_PANELS = 0.125       # from the key band down to the panels (their titles)
-PANELS_L    = 0.048
-PANELS_R    = 0.99
-PANELS_B    = 0.16
-PANELS_GAP  = 0.062
+LOG_MIN_SPAN = 20           # throughput max/min below this: a linear axis from 0
 KIB_PER_MIB = 1024.0
+# Layout, in pixels: the title, the key (KEY_MODELS models a row), then two
+# rows of two panels, each with its title and the strip above its frame.
+TITLE_PX    = 44
+KEY_MODELS  = 9             # models in one key row
+KEY_STYLES  = 5             # line styles and marks in one key row
+KEY_ROW_PX  = 24
+KEY_GAP_PX  = 16
+PTITLE_PX   = 30            # a panel's title, above its strip
+PANEL_PX    = 330           # a panel's plot height
+XAXIS_PX    = 92            # under a panel: its tic labels and x label
+LEFT_PX     = 112           # left of each panel column: tic labels, y label
+GAP_PX      = 110           # between the two columns
+RIGHT_PX    = 28
 FLOOR_COLOR = "#444444"     # the machine's floor: dashed dark grey
 FLOOR_LW    = 2.0
 FLOOR_DT    = 2             # dashes
@@ -113,6 +108,34 @@ FLOOR_LY    = 0.965
 FLOOR_HEAD  = 10.0          # a floor widens a y axis by this factor at most
 FLOOR_SAMPLES = 400         # samples of the floor functions (log x)
 FLOOR_ROOM  = 0.14          # top fraction of panels (a), (b) kept for the labels
+
+# The strip, the rings, log tics and the trace (plot_marks.gp, beside this file).
+gp_dir(p) = strstrt(p, "/") ? p[1:strstrt(p, "/")] . gp_dir(p[strstrt(p, "/") + 1:]) : ""
+load gp_dir(ARG0) . "plot_marks.gp"
+PS = PS * PT_SCALE
+SJ = 1; FIG = wl
+SN = strip_n(1)
+
+# ---- layout ----------------------------------------------------------------
+NM = words(models)
+KEY_MROWS = int(ceil(NM / (1.0 * KEY_MODELS)))   # the models' key rows
+KEY_NSTYLES = 3 + (fl_on ? 1 : 0) + (kmem_on ? 1 : 0) + RING_N   # p50, p99, bars, ...
+KEY_SROWS = int(ceil(KEY_NSTYLES / (1.0 * KEY_STYLES)))     # the styles' key rows
+CELL_PX  = PTITLE_PX + strip_px(SN) + PANEL_PX + XAXIS_PX
+TOP_PX   = TITLE_PX + (KEY_MROWS + KEY_SROWS) * KEY_ROW_PX + KEY_GAP_PX
+if (!exists("height")) height = TOP_PX + 2 * CELL_PX
+PH_PX = PANEL_PX
+PW_PX = (width - 2 * LEFT_PX - GAP_PX - RIGHT_PX) / 2.0
+# Panel i (1..4, row by row): its frame in screen coordinates.
+pcol(i) = (i - 1) % 2
+prow(i) = (i - 1) / 2
+p_l(i) = (LEFT_PX + pcol(i) * (PW_PX + GAP_PX + LEFT_PX)) / (1.0 * width)
+p_t(i) = 1 - (TOP_PX + prow(i) * CELL_PX + PTITLE_PX + strip_px(SN)) / (1.0 * height)
+panel(i) = sprintf("set lmargin at screen %.5f; set rmargin at screen %.5f; set tmargin at screen %.5f; set bmargin at screen %.5f", \
+                   p_l(i), p_l(i) + PW_PX / width, p_t(i), p_t(i) - 1.0 * PANEL_PX / height)
+# A panel's title: a label above its strip.
+ptitle(t) = sprintf("set label 90 '%s' at graph 0.5, graph 1 + %.5f center font '%s,%d'", \
+                    t, (strip_px(SN) + PTITLE_PX * 0.45) / PH_PX, FONT, PANEL_PT)
 
 # ---- terminal -------------------------------------------------------------
 if (fmt eq "svg") {
@@ -125,18 +148,9 @@ set output out
 # ---- reading the CSV ------------------------------------------------------
 set datafile separator comma
 set datafile columnheaders
-NM = words(models)
-# The key holds NM models and up to 6 other entries, KEY_PER_ROW to a row
-# (its widest titles fit about 4 across): the band and the panels below it
-# make room for as many rows as that takes, so 7 models do not spill into
-# the panel titles.
-KEY_ROWS = int(ceil((NM + 6) / KEY_PER_ROW))
-KEY_B    = KEY_T - KEY_ROW_H * KEY_ROWS - 0.01
-PANELS_T = KEY_B - KEY_TO_PANELS
 in_wl(w)  = strcol("workload") eq w
 any_ok(w) = in_wl(w) && strcol("status") eq "ok"
 is_ok(m)  = in_wl(wl) && strcol("model") eq m && strcol("status") eq "ok"
-is_bad(m) = in_wl(wl) && strcol("model") eq m && strcol("status") eq "failed"
 col(m, name) = is_ok(m) ? column(name) : NaN
 mname(i)  = word(models, i)
 mcolor(i) = word(colors, (i - 1) % words(colors) + 1)
@@ -155,15 +169,14 @@ if (!exists("STATS_min")) {
     print sprintf("plot_workload.gp: no rows for workload '%s' in %s", wl, csv)
     exit status 1
 }
-xlo = STATS_min / X_PAD; xhi = STATS_max * X_PAD
 cmin = STATS_min; cmax = STATS_max
+if (!exists("xlo") || !exists("xhi")) { xlo = cmin / X_PAD; xhi = cmax * X_PAD }
 
-LOGQ = 0; QCOL = "throughput_max";   eval _stat; tmax = has(QMAX) ? QMAX : 1
-LOGQ = 1; QCOL = "throughput_min";   eval _stat; tmin = has(QMIN) ? QMIN : tmax / 10
-LOG_MIN_SPAN = 20   # throughput max/min below this: linear axis
-LOGQ = 1; QCOL = "p50_us_min";       eval _stat; lat_lo = has(QMIN) ? QMIN : 1
-LOGQ = 1; QCOL = "p99_us_max";       eval _stat; lat_hi = has(QMAX) ? QMAX : 10
-LOGQ = 0; QCOL = "maxrss_kib_max";   eval _stat; rss_max = has(QMAX) ? QMAX / KIB_PER_MIB : 1
+LOGQ = 0; QCOL = "throughput_max";   eval _stat; tmax = has(QMAX) ? QMAX : 1.0
+LOGQ = 1; QCOL = "throughput_min";   eval _stat; tmin = has(QMIN) ? QMIN : tmax / 10.0
+LOGQ = 1; QCOL = "p50_us_min";       eval _stat; lat_lo = has(QMIN) ? QMIN : 1.0
+LOGQ = 1; QCOL = "p99_us_max";       eval _stat; lat_hi = has(QMAX) ? QMAX : 10.0
+LOGQ = 0; QCOL = "maxrss_kib_max";   eval _stat; rss_max = has(QMAX) ? QMAX / KIB_PER_MIB : 1.0
 if (kmem_on) {  # the total's top: the highest RSS plus the highest kernel figure
     LOGQ = 0; QCOL = "kmem_kib"; eval _stat; rss_max = rss_max + (has(QMAX) ? QMAX / KIB_PER_MIB : 0)
 }
@@ -181,9 +194,7 @@ if (fl_on) {
     lat_lo = min2(lat_lo, max2(fl_l(cmin), lat_lo / FLOOR_HEAD))
     lat_hi = max2(lat_hi, min2(fl_l(cmax), lat_hi * FLOOR_HEAD))
 }
-FLOOR_KEY = fl_on ? ', NaN with lines lw FLOOR_LW dt FLOOR_DT lc rgb FLOOR_COLOR title "machine floor (calibration)"' : ''
 
-KMEM_KEY = kmem_on ? ', NaN with lines lw LW dt KMEM_DT lc rgb KEY_GRAY title "kernel part of memory (c, d)"' : ''
 FLOOR_T = fl_on ? 'fl_t(x) with lines lw FLOOR_LW dt FLOOR_DT lc rgb FLOOR_COLOR notitle, ' : ''
 FLOOR_L = fl_on ? 'fl_l(x) with lines lw FLOOR_LW dt FLOOR_DT lc rgb FLOOR_COLOR notitle, ' : ''
 set samples FLOOR_SAMPLES
@@ -199,55 +210,45 @@ if (kmem_on) {
 }
 
 # Linear axis: from 0 (or below, for negative data) to the top value with
-# headroom.  Log axis: the data decades, widened to MIN_DECADES, with
-# LOG_HEAD above and LOG_FOOT below (room for the failed markers).
+# headroom.  Log axis: the data's decades, LOG_PAD beyond them on each side,
+# widened about their middle to MIN_DECADES: every series inside the frame.
 lin_lo(dmin) = dmin < 0 ? dmin * LIN_HEAD : 0
 lin_hi(dmax) = dmax > 0 ? dmax * LIN_HEAD : 1
-decades(dlo, dhi) = log10(dhi / dlo) < MIN_DECADES ? MIN_DECADES : log10(dhi / dlo)
-log_lo(dlo, dhi) = sqrt(dlo * dhi) / 10 ** (decades(dlo, dhi) * (0.5 + LOG_FOOT))
-log_hi(dlo, dhi) = sqrt(dlo * dhi) * 10 ** (decades(dlo, dhi) * (0.5 + LOG_HEAD))
-
-# Throughput in tasks/s, k tasks/s or M tasks/s, whichever keeps tics short.
-tdiv  = tmax >= 1e6 ? 1e6 : (tmax >= 1e3 ? 1e3 : 1)
-tunit = tdiv == 1e6 ? "M tasks/s" : (tdiv == 1e3 ? "k tasks/s" : "tasks/s")
-
-# ---- failed points --------------------------------------------------------
-# The current panel's y range is [lo:hi] (logy: log axis).  Each model's X
-# sits one step higher, so two failures at one concurrency stay apart.
-lo = 0; hi = 1; logy = 0
-ffrac(i)  = FAIL_F0 + (i - 1) * FAIL_DF
-fail_y(i) = logy ? lo * (hi / lo) ** ffrac(i) : lo + (hi - lo) * ffrac(i)
-FAILED = 'for [i=1:NM] csv using "concurrency":(is_bad(mname(i)) ? lo : NaN):(0):(hi - lo) with vectors nohead dt 3 lw FAIL_VLW lc rgb FAIL_COLOR notitle, ' . \
-         'for [i=1:NM] csv using "concurrency":(is_bad(mname(i)) ? fail_y(i) : NaN) with points pt FAIL_PT ps FAIL_PS lw FAIL_LW lc rgb FAIL_COLOR notitle'
-# The name once, where the model failed (the levels above it are "not run:
-# failed at c=..."), left of its X; at the lowest level, where that would
-# leave the panel (a model that fails at c = 1), right of it.
-first_bad(m) = is_bad(m) && strstrt(strcol("reason"), "not run") != 1
-FAILED_TEXT = 'for [i=1:NM] csv using "concurrency":(first_bad(mname(i)) && column("concurrency") > cmin ? fail_y(i) : NaN):(mname(i) . " failed") with labels right offset -1.6, 0 tc rgb FAIL_COLOR notitle, ' . \
-              'for [i=1:NM] csv using "concurrency":(first_bad(mname(i)) && column("concurrency") <= cmin ? fail_y(i) : NaN):(mname(i) . " failed") with labels left offset 1.6, 0 tc rgb FAIL_COLOR notitle'
-
-# Panel i's plot border, in screen coordinates.
-PW = (PANELS_R - PANELS_L - (NP - 1) * PANELS_GAP) / NP
-panel(i) = sprintf("set lmargin at screen %.4f; set rmargin at screen %.4f; set bmargin at screen %.4f; set tmargin at screen %.4f", \
-                   PANELS_L + (i - 1) * (PW + PANELS_GAP), PANELS_L + (i - 1) * (PW + PANELS_GAP) + PW, PANELS_B, PANELS_T)
+decades(dlo, dhi) = log10(dhi / dlo) + 2 * LOG_PAD < MIN_DECADES ? MIN_DECADES : log10(dhi / dlo) + 2 * LOG_PAD
+log_lo(dlo, dhi) = sqrt(dlo * dhi) / 10 ** (decades(dlo, dhi) / 2)
+log_hi(dlo, dhi) = sqrt(dlo * dhi) * 10 ** (decades(dlo, dhi) / 2)
 
 set multiplot
 
-# ---- title and the one key of the figure, in a band above the panels -------
-set lmargin at screen 0; set rmargin at screen 1
-set bmargin at screen KEY_B; set tmargin at screen KEY_T
-unset border; unset tics
+# ---- title and the key, in a band above the panels --------------------------
+# The models, KEY_MODELS a row, then the line styles and marks in rows of their
+# own: a style sample has no marker, so none can be read as a model.
+set label 1 ttl at screen 0.5, screen 1 - 0.5 * TITLE_PX / height center font FONT.",".TITLE_PT
+KEY_TOP_PX = TITLE_PX; KTAG = 0
+do for [i=1:NM] {
+    KI = (i - 1) % KEY_MODELS; KN = KEY_MODELS; KR = (i - 1) / KEY_MODELS; KTAG = KTAG + 1
+    KT = mname(i); KC = mcolor(i); KDT = 1; KPT = mpt(i); eval KEY_ENTRY
+}
+# NEXT_STYLE: the next style entry's place, KEY_STYLES a row under the models.
+KN = KEY_STYLES; KS = 0
+# Its samples have no marker, so none reads as a model; each its own grey (key_gray).
+NEXT_STYLE = 'KI = KS % KEY_STYLES; KR = KEY_MROWS + KS / KEY_STYLES; KS = KS + 1; KTAG = KTAG + 1; KC = key_gray(KS)'
+eval NEXT_STYLE; KT = "p50 (b): solid"; KDT = 1; KPT = 0; eval KEY_ENTRY
+eval NEXT_STYLE; KT = "p99 (b): dashed"; KDT = P99_DT; eval KEY_ENTRY
+eval NEXT_STYLE; KT = "min-max of runs"; KDT = 0; KPT = -1; eval KEY_ENTRY
+if (fl_on) {
+    eval NEXT_STYLE; KT = "machine floor (a, b)"; KC = FLOOR_COLOR; KDT = FLOOR_DT; KPT = 0; eval KEY_ENTRY
+}
+if (kmem_on) {
+    eval NEXT_STYLE; KT = "kernel part (c, d): dotted"; KDT = KMEM_DT; KPT = 0; eval KEY_ENTRY
+}
+if (RING_N) { eval NEXT_STYLE; eval RING_ENTRY }
+unset border; unset tics; unset key
 set xrange [0:1]; set yrange [0:1]
-set label 1 ttl at screen 0.5, screen TITLE_Y center font FONT.",".TITLE_PT
-set key inside center center horizontal maxcols KEY_COLS reverse Left samplen 2.5 width KEY_WIDTH font FONT.",".FONT_PT
-plot for [i=1:NM] NaN with linespoints lw LW pt mpt(i) ps PS lc rgb mcolor(i) title mname(i), \
-     NaN with linespoints lw LW dt 1 pt 7 ps PS lc rgb KEY_GRAY title "p50", \
-     NaN with linespoints lw LW dt 2 pt 6 ps PS lc rgb KEY_GRAY title "p99", \
-     NaN with points pt FAIL_PT ps FAIL_PS lw FAIL_LW lc rgb FAIL_COLOR title "failed run", \
-     "+" using (NaN):(NaN):(NaN):(NaN) with yerrorbars lw LW pt 7 ps 0 lc rgb KEY_GRAY title "min-max of runs" \
-     @FLOOR_KEY @KMEM_KEY
+set lmargin at screen 0; set rmargin at screen 1; set tmargin at screen 1; set bmargin at screen 0
+plot NaN notitle
 unset label 1
-unset key
+eval CLEAR_KEY
 
 # ---- common look of the panels --------------------------------------------
 set border 3 lw 1.2
@@ -256,6 +257,7 @@ set ytics nomirror out scale 0.8
 set xrange [xlo:xhi]
 set logscale x
 set format x "%.0s%c"
+XL = xlo; XH = xhi; eval LOG_XTICS
 set mxtics 10
 set grid xtics ytics mxtics mytics lw 1 lc rgb GRID_COLOR, lw 0.6 lc rgb MGRID_COLOR
 set xlabel "concurrency (tasks in flight)"
@@ -274,16 +276,20 @@ if (tmax / tmin >= LOG_MIN_SPAN) {
 }
 if (fl_on) { eval label_room }
 set yrange [lo:hi]
+if (logy) { eval LOG_TICS } else { eval LIN_TICS }
 set format y "%.0s%c"
-set title "(a) throughput" font FONT.",".PANEL_PT
+eval ptitle("(a) throughput")
 set ylabel "throughput (tasks/s)"
 if (fl_on) {   # the formula, two lines at the top left
     set label 91 fl_tlabel at graph FLOOR_LX, graph FLOOR_LY left front font FONT.",".FLOOR_PT tc rgb FLOOR_COLOR
     set label 92 fl_tlabel2 at graph FLOOR_LX, graph FLOOR_LY offset 0, -1.1 left front font FONT.",".FLOOR_PT tc rgb FLOOR_COLOR
 }
+eval STRIP
+RING_Y = "bb_t"; eval RINGS
 plot @FLOOR_T for [i=1:NM] csv using "concurrency":(col(mname(i), "throughput")):(col(mname(i), "throughput_min")):(col(mname(i), "throughput_max")) \
-         with yerrorlines lw LW pt mpt(i) ps PS lc rgb mcolor(i) notitle, \
-     @FAILED, @FAILED_TEXT
+         with yerrorlines lw LW pt mpt(i) ps PS lc rgb mcolor(i) notitle
+PANEL = "throughput"; eval TRACE
+eval CLEAR_MARKS
 unset logscale y
 unset label 91; unset label 92
 
@@ -293,8 +299,9 @@ lo = log_lo(lat_lo, lat_hi); hi = log_hi(lat_lo, lat_hi); logy = 1
 if (fl_on) { eval label_room }
 set logscale y
 set yrange [lo:hi]
+eval LOG_TICS
 set format y "%.0s%c"
-set title "(b) latency: p50 solid, p99 dashed" font FONT.",".PANEL_PT
+eval ptitle("(b) latency: p50 solid, p99 dashed")
 set ylabel "latency (us)"
 if (fl_on) {
     set label 91 fl_llabel at graph FLOOR_LX, graph FLOOR_LY left front font FONT.",".FLOOR_PT tc rgb FLOOR_COLOR
@@ -304,11 +311,15 @@ if (mark_on) {   # e.g. the pool's size: above it, its tasks queue
     set arrow 81 from first mark_c, graph 0 to first mark_c, graph 1 nohead dt 3 lw LW lc rgb mark_color back
     set label 81 mark_label at first mark_c, graph 0.80 right offset -0.4, 0 front font FONT.",".FLOOR_PT tc rgb mark_color
 }
+eval STRIP
+RING_Y = "bb_p50"; eval RINGS
+RING_BASE = 3500; RING_Y = "bb_p99"; eval RINGS; RING_BASE = 3000
 plot @FLOOR_L for [i=1:NM] csv using "concurrency":(col(mname(i), "p50_us")):(col(mname(i), "p50_us_min")):(col(mname(i), "p50_us_max")) \
          with yerrorlines lw LW dt 1 pt mpt(i) ps PS lc rgb mcolor(i) notitle, \
      for [i=1:NM] csv using "concurrency":(col(mname(i), "p99_us")):(col(mname(i), "p99_us_min")):(col(mname(i), "p99_us_max")) \
-         with yerrorlines lw LW dt 2 pt mpt(i) - 1 ps PS lc rgb mcolor(i) notitle, \
-     @FAILED
+         with yerrorlines lw LW dt P99_DT pt mpt(i) ps PS * 0.8 lc rgb mcolor(i) notitle
+PANEL = "latency"; eval TRACE
+eval CLEAR_MARKS
 unset logscale y
 unset label 91; unset label 92; unset label 81; unset arrow 81
 
@@ -318,23 +329,24 @@ unset label 91; unset label 92; unset label 81; unset arrow 81
 eval panel(3)
 lo = 0; hi = lin_hi(rss_max); logy = 0
 set yrange [lo:hi]
-set format y "%g"
+eval LIN_TICS
 set label 93 mem_label at graph 0.03, graph 0.93 left front font FONT.",".FLOOR_PT tc rgb FLOOR_COLOR
+eval STRIP
 if (kmem_on) {
-    set title "(c) peak memory: total solid, kernel dotted" font FONT.",".PANEL_PT
+    eval ptitle("(c) peak memory: total solid, kernel dotted")
     set ylabel "peak memory (MiB)"
     plot for [i=1:NM] csv using "concurrency":((col(mname(i), "maxrss_kib") + column("kmem_kib")) / KIB_PER_MIB):((col(mname(i), "maxrss_kib_min") + column("kmem_kib")) / KIB_PER_MIB):((col(mname(i), "maxrss_kib_max") + column("kmem_kib")) / KIB_PER_MIB) \
              with yerrorlines lw LW pt mpt(i) ps PS lc rgb mcolor(i) notitle, \
          for [i=1:NM] csv using "concurrency":(col(mname(i), "kmem_kib") / KIB_PER_MIB) \
-             with linespoints lw LW dt KMEM_DT pt mpt(i) - 1 ps PS lc rgb mcolor(i) notitle, \
-         @FAILED
+             with linespoints lw LW dt KMEM_DT pt mpt(i) ps PS * 0.8 lc rgb mcolor(i) notitle
 } else {
-    set title "(c) peak RSS" font FONT.",".PANEL_PT
+    eval ptitle("(c) peak RSS")
     set ylabel "peak RSS (MiB)"
     plot for [i=1:NM] csv using "concurrency":(col(mname(i), "maxrss_kib") / KIB_PER_MIB):(col(mname(i), "maxrss_kib_min") / KIB_PER_MIB):(col(mname(i), "maxrss_kib_max") / KIB_PER_MIB) \
-             with yerrorlines lw LW pt mpt(i) ps PS lc rgb mcolor(i) notitle, \
-         @FAILED
+             with yerrorlines lw LW pt mpt(i) ps PS lc rgb mcolor(i) notitle
 }
+PANEL = "memory"; eval TRACE
+eval CLEAR_MARKS
 
 # ---- (d) memory per in-flight task -------------------------------------------
 # (X(c) - X(1)) / (c - 1): the sweep fills it from c = 64 (below, page
@@ -342,27 +354,28 @@ if (kmem_on) {
 # kmem_on: solid = user RSS + kernel per task, dotted = the kernel part.
 eval panel(4)
 if (!rpt_any) {
-    set label 90 "no level >= 64 in this run:\nmemory per task needs c >= 64" at graph 0.5, graph 0.5 center
+    set label 94 "no level >= 64 in this run:\nmemory per task needs c >= 64" at graph 0.5, graph 0.5 center
 }
 lo = lin_lo(rpt_min); hi = lin_hi(rpt_max); logy = 0
 set yrange [lo:hi]
+eval LIN_TICS
+eval STRIP
 if (kmem_on) {
-    set title "(d) memory per in-flight task" font FONT.",".PANEL_PT
+    eval ptitle("(d) memory per in-flight task")
     set ylabel "memory per task (KiB)"
     plot for [i=1:NM] csv using "concurrency":(col(mname(i), "mem_per_task_kib")) \
              with linespoints lw LW pt mpt(i) ps PS lc rgb mcolor(i) notitle, \
          for [i=1:NM] csv using "concurrency":(col(mname(i), "kmem_per_task_kib")) \
-             with linespoints lw LW dt KMEM_DT pt mpt(i) - 1 ps PS lc rgb mcolor(i) notitle, \
-         @FAILED
+             with linespoints lw LW dt KMEM_DT pt mpt(i) ps PS * 0.8 lc rgb mcolor(i) notitle
 } else {
-    set title "(d) RSS per in-flight task" font FONT.",".PANEL_PT
+    eval ptitle("(d) RSS per in-flight task")
     set ylabel "RSS per task (KiB)"
     plot for [i=1:NM] csv using "concurrency":(col(mname(i), "rss_per_task_kib")) \
-             with linespoints lw LW pt mpt(i) ps PS lc rgb mcolor(i) notitle, \
-         @FAILED
+             with linespoints lw LW pt mpt(i) ps PS lc rgb mcolor(i) notitle
 }
-unset label 90
-unset label 93
+PANEL = "per_task"; eval TRACE
+eval CLEAR_MARKS
+unset label 90; unset label 93; unset label 94
 
 unset multiplot
 set output

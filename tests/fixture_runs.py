@@ -151,9 +151,16 @@ WLS = {
 }
 DATA_FILE = {"path": "/var/tmp/tvsa/data-1024.bin", "fstype": "ext4", "device": "/dev/vda1",
              "mib": 1024}
+# The floors' terms (scripts/report/floors.py) are the least the machine took,
+# so every point of these runs lies under its floor (test_claims.sh checks it):
+# the round trip's CPU batched (2.5 us: the runs' round trips reach 700k/s on
+# "2 cores"), the least round trip under its median.
 CAL_BASE = [("tcp_rtt_us", 12, 12, 12), ("wake_overshoot_us", 60, 60, 60),
+            ("tcp_rtt_min_us", 11, 11, 11),
             ("cpu_hash_unit_ns", 55, 55, 55), ("timer_event_ns", 300, 300, 300),
-            ("rpc_cpu_us", 12, 12, 12), ("hist_record_ns", 10, 10, 10), ("cores", 2, 2, 2)]
+            ("timer_cpu_ns", 250, 250, 250), ("rpc_cpu_us", 12, 12, 12),
+            ("rpc_cpu_batch_us", 2.5, 2.5, 2.5), ("hist_record_ns", 10, 10, 10),
+            ("cores", 2, 2, 2)]
 
 
 def switch(threads, pinned, asy, asy_io, green, green_io, s):

@@ -49,7 +49,8 @@ struct hk {
 	} while (0)
 
 /* What a peer thread does once the ticker has moved. */
-enum peer_act { PEER_WRITE, PEER_WRITE_TWICE, PEER_DRAIN, PEER_CLOSE, PEER_ACCEPT_ECHO };
+enum peer_act { PEER_WRITE, PEER_WRITE_TWICE, PEER_DRAIN, PEER_CLOSE, PEER_ACCEPT_ECHO,
+		PEER_ACCEPT_EDGES };
 
 /* A peer thread. */
 struct peer {

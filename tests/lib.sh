@@ -44,4 +44,13 @@ usage_error() {
 # not this shell or the ones between it and the scan (tests/tagged.py).
 tagged() { python3 "$ROOT/tests/tagged.py" "$1"; }
 
+# mute_peer: start a peer that accepts and never answers (tests/mute_peer.py);
+# its port in MUTE_PORT, its pid in MUTE_PID (the caller kills it).
+mute_peer() {
+	python3 "$ROOT/tests/mute_peer.py" >"$SCRATCH/mute.port" &
+	MUTE_PID=$!
+	for _ in $(seq 50); do [ -s "$SCRATCH/mute.port" ] && break; sleep 0.1; done
+	MUTE_PORT=$(cat "$SCRATCH/mute.port")
+}
+
 finish() { exit $((FAILS > 0)); }

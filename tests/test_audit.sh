@@ -44,14 +44,22 @@ usage_error "TVSA_AUDIT_TOOL names no counter" \
 # --- a tiny audit -------------------------------------------------------------------
 wls=io_sleep
 command -v redis-server >/dev/null 2>&1 && wls=io_sleep,redis_get
+SLACK=60000 # TIMER_SLACK_NS: it must reach every run, as the bench's do
 python3 "$AUDIT" --models threads,async --workloads "$wls" --concurrency 64 --quiet \
-	--results "$OUT" >"$SCRATCH/out" 2>"$SCRATCH/err"
+	--timer-slack-ns $SLACK --results "$OUT" >"$SCRATCH/out" 2>"$SCRATCH/err"
 rc=$?
 if [ $rc = 3 ] && grep -q "no system-call counter works here" "$SCRATCH/err"; then
 	ok "# SKIP the audit: $(cat "$SCRATCH/err")"
 	finish
 fi
 check "a tiny audit ran (exit $rc: $(tail -1 "$SCRATCH/err"))" [ $rc = 0 ]
+check "TIMER_SLACK_NS reached every run and meta.json records it" python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1]))
+runs = [c for c in m["commands"] if " -c 64 " in c]
+sys.exit(0 if m["timer_slack_ns"] == int(sys.argv[2]) and runs
+         and all("--timer-slack-ns %s" % sys.argv[2] in c for c in runs) else 1)' \
+	"$OUT/latest-audit/meta.json" $SLACK
 check "results/latest-audit points at a complete audit folder" \
 	sh -c "[ -L '$OUT/latest-audit' ] && [ -s '$OUT/latest-audit/audit.md' ] && grep -q '\"complete\": true' '$OUT/latest-audit/meta.json'"
 

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 
 CAL="$BIN/calibrate"
-NAMES="thread_create_join_us wakeup_pingpong_us tcp_rtt_us tcp_rtt_cross_cpu_us rpc_cpu_us event_dispatch_ns timer_event_ns
+NAMES="thread_create_join_us wakeup_pingpong_us tcp_rtt_us tcp_rtt_cross_cpu_us rpc_cpu_us rpc_cpu_batch_us tcp_rtt_min_us event_dispatch_ns timer_event_ns timer_cpu_ns
 rss_per_idle_thread_kib rss_per_pending_event_kib cpu_hash_unit_ns wake_overshoot_us hist_record_ns hist_record_shared_ns coro_switch_ns swapcontext_switch_ns
 switch_threads_unpinned_ns switch_threads_pinned_ns switch_async_ns switch_async_io_ns switch_green_ns switch_green_io_ns cores"
 

@@ -78,9 +78,37 @@ def floor_of(decl, work=0, delay=1000):
                                                    "delay_us": delay, "floor": decl}}}
     return floors.workload_floor([{"workload": "x"}], m, cal, "x")
 two = floor_of("round_trips:2,timer_waits:0,work_is_cpu_hash:0,cpu_ns:0")
-say(two and abs(two["lat_us"] - 2 * (1000 + 60 + 12)) < 1e-6
-    and abs(floors.floor_throughput(two, 10 ** 6) - 2e6 / 24) < 1,
-    "two round trips: L = 2 x (delay + wake + RTT), CPU 2 x rpc_cpu_us")
+say(two and abs(two["lat_us"] - 2 * (1000 + 11)) < 1e-6
+    and abs(floors.floor_throughput(two, 10 ** 6) - 2e6 / 5) < 1,
+    "two round trips: L = 2 x (delay + least RTT), no wake-up (a busy loop is not woken), "
+    "CPU 2 x the lesser of rpc_cpu_us and rpc_cpu_batch_us")
+wb = floors.workload_floor(rows, meta, cal, "wb")
+say(wb and abs(floors.floor_throughput(wb, 10 ** 7) - 2e9 / 250) < 1
+    and abs(floors.floor_throughput(wb, 10 ** 7, cores=1) - 1e9 / 250) < 1,
+    "timer waits: the cap is cores / timer_cpu_ns (CPU time), one loop's 1 / timer_cpu_ns")
+
+# No point of a run lies above its floor: every floor of the fixture run over
+# every point, and the checks line says so; a point above it is an error there.
+for wl in data.workloads(rows):
+    fl = floors.workload_floor(rows, meta, cal, wl)
+    if fl:
+        wl_rows = data.rows_for(rows, workload=wl)
+        hits = floors.beaten(wl_rows, fl)
+        say(not hits and "every point under its floor" in render.checks_line(wl_rows, fl),
+            "%s: every ok point under its floor (%d points)%s" % (
+                wl, sum(1 for r in wl_rows if data.is_ok(r)), "; above: %s" % hits if hits else ""))
+wr_rows = [dict(r) for r in data.rows_for(rows, workload="wr")]
+fl = floors.workload_floor(rows, meta, cal, "wr")
+top = max((r for r in wr_rows if data.is_ok(r)), key=lambda r: r["throughput"])
+top["throughput"] = floors.floor_throughput(fl, top["concurrency"]) * 1.01
+line = render.checks_line(wr_rows, fl)
+say("ERROR: 1 point above the floor" in line and top["model"] in line,
+    "a point above its floor is an error in the checks: %s" % line[:140])
+old_cal = {k: v for k, v in cal.items() if k not in ("timer_cpu_ns",)}
+owb = floors.workload_floor(rows, meta, old_cal, "wb")
+say(owb and abs(floors.floor_throughput(owb, 10 ** 7) - 1e9 / 300) < 1
+    and "predates timer_cpu_ns" in owb["summary"],
+    "a calibration before timer_cpu_ns: one loop's wall-time cap, saying a model may beat it")
 own = floor_of("round_trips:0,timer_waits:0,work_is_cpu_hash:0,cpu_ns:4000", delay=0)
 say(own and abs(own["lat_us"] - 4.0) < 1e-9 and abs(floors.floor_throughput(own, 64) - 5e5) < 1,
     "declared CPU per task (cpu_ns 4000): L = 4 us, cap 2 cores / 4 us")
@@ -91,7 +119,7 @@ say(floor_of("none") is None and floor_of("round_trips:x") is None,
 old = {"host": {"cores": 2}, "workloads": {"x": {"kind": "io", "work": 0, "delay_us": 1000,
                                                  "needs_backend": True}}}
 ofl = floors.workload_floor([{"workload": "x"}], old, cal, "x")
-say(ofl and abs(ofl["lat_us"] - 1072) < 1e-6 and "inferred" in ofl["summary"],
+say(ofl and abs(ofl["lat_us"] - 1011) < 1e-6 and "inferred" in ofl["summary"],
     "an older meta.json (no declared terms): inferred as before, saying so")
 
 # Unknown claim keys are named, not silently dropped.

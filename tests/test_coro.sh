@@ -6,6 +6,12 @@
 #    limit) is a failed run with its reason;
 #  - where io_uring is unavailable uring fails in one line saying so;
 #  - their options, --help and JSON model names;
+#  - no sleep ends before its deadline on either driver of the sleep queues
+#    (green: libevent timers, uring: io_uring timeouts; min latency >= the
+#    delay), at several delays, concurrencies and loop counts;
+#  - uring's I/O bound (a deadline in the sleep queues, the operation
+#    cancelled when it comes first) ends a wait on a silent backend with the
+#    --io-timeout-s line, not before the bound, as every model does;
 #  - a slot on green costs at most a quarter of a thread's memory;
 #  - a coroutine asleep in a blocking call the hooks do not know fails the
 #    run naming the call (the watchdog), one the hooks cannot wait on fails
@@ -80,6 +86,47 @@ fails_with "uring without io_uring (TVSA_URING_FAIL=1)" \
 	env TVSA_URING_FAIL=1 "$BIN/uring" io_sleep -c 4 -n 8
 fails_with "uring without io_uring, backend pair, 2 loops" "io_uring unavailable" \
 	env TVSA_URING_FAIL=1 "$BIN/uring" io_backend -c 4 -n 8 --loops 2
+
+# No sleep ends early: the design's rule, on both drivers of the sleep queues
+# (many waits of one length, a batch per wake-up), as the async model's.
+for m in green uring; do
+	for run in "-c 1 -n 20 --delay-us 1000" "-c 3000 -n 30000 --delay-us 100" \
+		"-c 10000 -n 40000 --delay-us 1000" "-c 2000 -n 8000 --delay-us 5000 --loops 2"; do
+		# shellcheck disable=SC2086 # $run is a list of options
+		out=$("$BIN/$m" io_sleep $run --json 2>/dev/null)
+		delay=${run##*--delay-us }
+		delay=${delay%% *}
+		check "$m io_sleep $run: min latency $(json_field "$out" min_us 2>/dev/null) us >= $delay us, all done" \
+			python3 -c "import json,sys; o=json.loads(sys.argv[1]); sys.exit(0 if o['min_us'] >= $delay and o['done'] == o['tasks'] else 1)" "$out"
+	done
+done
+
+# The I/O bound against a backend that accepts and never answers, with
+# --io-timeout-s 1: every model gives up with the option's name, and not
+# before the bound (uring: its deadline in the sleep queues and a cancel,
+# no linked timeout per send or recv).  Run side by side.
+mute_peer
+jobs=
+for m in threads async green uring; do
+	python3 -c '
+import subprocess, sys, time
+t0 = time.monotonic()
+rc = subprocess.call(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=open(sys.argv[1], "w"), timeout=30)
+print(rc, "%.3f" % (time.monotonic() - t0))' "$SCRATCH/bound-$m.err" timeout -k 2 30 \
+		"$BIN/$m" io_backend -c 4 -n 8 --backend "127.0.0.1:$MUTE_PORT" --io-timeout-s 1 \
+		>"$SCRATCH/bound-$m.rc" &
+	jobs="$jobs $!"
+done
+# shellcheck disable=SC2086
+wait $jobs
+kill $MUTE_PID 2>/dev/null
+wait $MUTE_PID 2>/dev/null
+for m in threads async green uring; do
+	read -r rc dt <"$SCRATCH/bound-$m.rc"
+	check "$m io_backend, a silent backend, --io-timeout-s 1: exit $rc after $dt s (>= 1 s, < 10 s): $(head -1 "$SCRATCH/bound-$m.err")" \
+		python3 -c "import sys; sys.exit(0 if '$rc' == '3' and 1.0 <= float('$dt') < 10 else 1)"
+	check "$m: the failure names --io-timeout-s" grep -q 'io-timeout-s' "$SCRATCH/bound-$m.err"
+done
 
 # Memory per in-flight task, whole (RSS + kernel): c=1 against c=2000.
 per() { # MODEL: KiB per task, or nothing

@@ -30,12 +30,15 @@ check "a normal build ignores TVSA_TEST_SLOW_NS (CPU per task $(python3 -c 'impo
 d=json.loads(sys.argv[1]); print("%.0f ns" % ((d["utime_s"]+d["stime_s"])/d["tasks"]*1e9))' "$a" 2>/dev/null))" \
 	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(not (d["utime_s"]+d["stime_s"])/d["tasks"] < 10e-6)' "$a"
 
-# sweep NAME [ENV...]: a small sweep (io_sleep, threads and async, c=64) into $SCRATCH/NAME.
+# sweep NAME [ENV...]: a small sweep (io_sleep, threads and async, c=256) into $SCRATCH/NAME.
+# c=256, not 64: at 64 slots on 1 ms waits a loop turn ends a few tasks, and
+# its epoll_wait and timerfd re-arm (a loop turn, not in the mechanism sum)
+# put async at 3-4x on a busy day, flagged for what the machine did.
 sweep() {
 	name=$1
 	shift
 	env TVSA_BIN="$SCRATCH/bin" "$@" python3 "$ROOT/harness/sweep/bench.py" --quick \
-		--workloads io_sleep --models threads,async --concurrency 64 --no-rate --no-serve --quiet \
+		--workloads io_sleep --models threads,async --concurrency 256 --no-rate --no-serve --quiet \
 		--results "$SCRATCH/$name" >"$SCRATCH/$name.out" 2>"$SCRATCH/$name.err"
 }
 # flag DIR MODEL: "flag ratio cpu_ns" of the model's io_sleep row of efficiency.csv.
@@ -57,8 +60,8 @@ sweep slow TVSA_TEST_SLOW_NS=$SLOW_NS
 f=$(flag "$SCRATCH/slow" async)
 check "slowed by $SLOW_NS ns a task: async is flagged implementation overhead ($f)" \
 	sh -c "case '$f' in 'implementation overhead|'*) exit 0;; *) exit 1;; esac"
-check "... and its CPU per task shows the spin (>= $SLOW_NS ns: $f)" \
-	python3 -c 'import sys; sys.exit(not float(sys.argv[1].split("|")[2]) >= float(sys.argv[2]))' "$f" $SLOW_NS
+check "... and its CPU per task shows the spin (>= 0.9 x $SLOW_NS ns: $f)" \
+	python3 -c 'import sys; sys.exit(not float(sys.argv[1].split("|")[2]) >= 0.9 * float(sys.argv[2]))' "$f" $SLOW_NS
 check "... and report.md says so in its Efficiency section" \
 	sh -c "sed -n '/^## Efficiency/,/^## /p' '$SCRATCH/slow/latest/report.md' | grep -q 'async on io_sleep'"
 

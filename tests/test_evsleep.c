@@ -1,7 +1,8 @@
 /*
- * test_evsleep.c - the loop's sleep queues (harness/runtime/evsleep.h): no
- * wait ends before its deadline, waits of one length end in deadline order,
- * an out-of-order wait and more lengths than queues are still placed right,
+ * test_evsleep.c - the sleep queues on a libevent loop (evsleep.h driving
+ * harness/runtime/sleepq.h), with real timers: no wait ends before its
+ * deadline, waits of one length end in deadline order, an out-of-order wait
+ * and more lengths than queues are still placed right,
  * a wait that starts another from its callback does not spin the batch, and
  * waits still queued at the end are dropped cleanly.  Lateness is never
  * tested (a busy machine makes any wait late), only earliness and order.
@@ -24,7 +25,7 @@
 
 /* One wait and what its end saw. */
 struct probe {
-	struct evsleep w;      /* the wait */
+	struct sleepq_wait w;  /* the wait */
 	uint64_t ended_ns;     /* clock at its callback; 0: not ended */
 	int len_idx;           /* which length it waited */
 	int seq;               /* order of its end, over all probes */
@@ -52,8 +53,8 @@ static struct event_base *new_base(void)
 static struct probe *run_probes(const uint64_t *lens_us, int nlens, uint64_t (*skew)(int i))
 {
 	struct event_base *base = new_base();
-	struct evsleep_set set;
-	evsleep_set_init(&set, base);
+	struct sleepq_set set;
+	evsleep_set_init(&set, base, NULL);
 	struct probe *p = calloc(WAITS, sizeof(*p));
 	assert_non_null(p);
 	static int next_seq;
@@ -62,7 +63,7 @@ static struct probe *run_probes(const uint64_t *lens_us, int nlens, uint64_t (*s
 		p[i].len_idx = i % nlens;
 		p[i].next_seq = &next_seq;
 		uint64_t t0 = clock_now_ns() - (skew ? skew(i) : 0);
-		assert_int_equal(evsleep_add(&set, &p[i].w, t0, lens_us[p[i].len_idx] * 1000,
+		assert_int_equal(sleepq_add(&set, &p[i].w, t0, lens_us[p[i].len_idx] * 1000,
 					     probe_end, &p[i]),
 				 0);
 	}
@@ -71,7 +72,7 @@ static struct probe *run_probes(const uint64_t *lens_us, int nlens, uint64_t (*s
 		assert_true(p[i].ended_ns != 0);
 		assert_true(p[i].ended_ns >= p[i].w.due_ns);
 	}
-	evsleep_set_fini(&set);
+	sleepq_set_fini(&set);
 	event_base_free(base);
 	return p;
 }
@@ -129,18 +130,18 @@ static void test_out_of_order(void **state)
 static void test_more_lengths_than_queues(void **state)
 {
 	(void)state;
-	uint64_t lens[EVSLEEP_QUEUES + 5];
-	for (int i = 0; i < EVSLEEP_QUEUES + 5; i++)
+	uint64_t lens[SLEEPQ_QUEUES + 5];
+	for (int i = 0; i < SLEEPQ_QUEUES + 5; i++)
 		lens[i] = LEN_US / 2 + (uint64_t)((i * 37) % 11) * 13; /* unordered, some repeat */
-	struct probe *p = run_probes(lens, EVSLEEP_QUEUES + 5, NULL);
+	struct probe *p = run_probes(lens, SLEEPQ_QUEUES + 5, NULL);
 	free(p);
 }
 
 /* A wait whose end starts the next, of length 0: each ends at a later
  * wake-up than the one that started it, and the chain runs to its end. */
 struct chain {
-	struct evsleep w;
-	struct evsleep_set *set;
+	struct sleepq_wait w;
+	struct sleepq_set *set;
 	int left;              /* waits still to start */
 	uint64_t last_due;     /* the deadline of the wait that just ended */
 	int early;             /* 1: a wait ended before its deadline */
@@ -152,21 +153,21 @@ static void chain_end(void *arg)
 	if (clock_now_ns() < ch->w.due_ns)
 		ch->early = 1;
 	if (ch->left-- > 0)
-		assert_int_equal(evsleep_add(ch->set, &ch->w, clock_now_ns(), 0, chain_end, ch), 0);
+		assert_int_equal(sleepq_add(ch->set, &ch->w, clock_now_ns(), 0, chain_end, ch), 0);
 }
 
 static void test_chain_from_callback(void **state)
 {
 	(void)state;
 	struct event_base *base = new_base();
-	struct evsleep_set set;
-	evsleep_set_init(&set, base);
+	struct sleepq_set set;
+	evsleep_set_init(&set, base, NULL);
 	struct chain ch = { .set = &set, .left = CHAIN };
-	assert_int_equal(evsleep_add(&set, &ch.w, clock_now_ns(), 0, chain_end, &ch), 0);
+	assert_int_equal(sleepq_add(&set, &ch.w, clock_now_ns(), 0, chain_end, &ch), 0);
 	assert_int_equal(event_base_dispatch(base), 1);
 	assert_int_equal(ch.left, -1);
 	assert_false(ch.early);
-	evsleep_set_fini(&set);
+	sleepq_set_fini(&set);
 	event_base_free(base);
 }
 
@@ -175,19 +176,19 @@ static void test_fini_with_waits_queued(void **state)
 {
 	(void)state;
 	struct event_base *base = new_base();
-	struct evsleep_set set;
-	evsleep_set_init(&set, base);
+	struct sleepq_set set;
+	evsleep_set_init(&set, base, NULL);
 	struct probe p[4] = { 0 };
 	int seq = 0;
 	for (int i = 0; i < 4; i++) {
 		p[i].next_seq = &seq;
-		assert_int_equal(evsleep_add(&set, &p[i].w, clock_now_ns(), 3600ULL * 1000000000ULL,
+		assert_int_equal(sleepq_add(&set, &p[i].w, clock_now_ns(), 3600ULL * 1000000000ULL,
 					     probe_end, &p[i]),
 				 0);
 	}
 	assert_int_equal(event_base_loop(base, EVLOOP_NONBLOCK), 0);
 	assert_int_equal(seq, 0);
-	evsleep_set_fini(&set);
+	sleepq_set_fini(&set);
 	event_base_free(base);
 }
 

@@ -197,6 +197,7 @@ usage_error "fleet --partitions alpha:3" "$FLEET --partitions alpha:3 --out '$SC
 usage_error "fleet --partitions alpha,alpha" "$FLEET --partitions alpha,alpha --out '$SCRATCH/bad'"
 usage_error "fleet --models nosuch" "$FLEET --partitions alpha --models nosuch --out '$SCRATCH/bad'"
 usage_error "fleet --backend" "$FLEET --partitions alpha --backend 1.2.3.4:5 --out '$SCRATCH/bad'"
+usage_error "fleet --serve 2" "$FLEET --partitions alpha --serve 2 --out '$SCRATCH/bad'"
 usage_error "fleet on a partition Slurm does not have" "$FLEET --partitions nosuch --out '$SCRATCH/bad'"
 mkf fleet PARTITIONS=alpha >"$SCRATCH/out" 2>"$SCRATCH/err"
 rc=$?
@@ -205,7 +206,9 @@ check "make fleet without OUT: fails, says what to give (exit $rc)" \
 check "no job was submitted by the refused commands" [ -z "$(squeue -h -o %i)" ]
 
 # ---- the fleet ------------------------------------------------------------------------
-NARROW="QUICK=1 WORKLOADS=io_sleep,io_backend" # a word list: make's variables
+# SERVE=0: the serve section tests nothing here (the other sweeps' tests skip
+# it too), and it must reach the jobs (meta.json's serve says skipped).
+NARROW="QUICK=1 WORKLOADS=io_sleep,io_backend SERVE=0" # a word list: make's variables
 # gamma: every model (a longer sweep), cancelled once under way.
 # shellcheck disable=SC2086 # NARROW is a word list
 mkf fleet WAIT=0 PARTITIONS=gamma $NARROW OUT="$RES" >"$SCRATCH/gamma.out" 2>&1
@@ -283,6 +286,10 @@ runs = [c for c in a["commands"] if " io_backend " in c and ("/threads " in c or
 say(runs and all("--backend %s" % topo["address"] in c for c in runs),
     "alpha: every io_backend model run names --backend %s (%d)" % (topo["address"], len(runs)))
 say(b["topology"]["backend"] == "local", "beta: one node, the backend local")
+say(all((m.get("serve") or {}).get("status") == "skipped" and
+        "SERVE=0" in (m.get("serve") or {}).get("reason", "") for m in (a, b)),
+    "SERVE=0 reached both jobs' make bench: the serve section skipped (%s, %s)" % (
+        (a.get("serve") or {}).get("status"), (b.get("serve") or {}).get("status")))
 for lab, meta in metas.items():
     h = meta["host"]
     say(meta["complete"] and meta["fleet"]["label"] == lab and meta["fleet"]["job_id"] ==

@@ -13,6 +13,8 @@
  * sleep or a bound outlasts the ticker's first 1 ms wait.  The subject runs
  * on its coroutine's stack, where cmocka's asserts (a longjmp) may not, so
  * it records the first failed check and the test asserts on it afterwards.
+ * test_edges*: TCP receives, the runtime's own and hooked, never wait for an
+ * edge that data already there brought (green parks before a receive).
  * The rig (the loop, the ticker, the peers) is tests/hooks_rig.c.
  */
 #include <errno.h>
@@ -213,6 +215,59 @@ static void s_connect(struct hk *t)
 	      strerror(errno));
 }
 
+/* rcv - the runtime's receive (full: exactly len bytes), or a library's read. */
+static ssize_t rcv(int hooked, int fd, char *buf, size_t len, int full)
+{
+	if (hooked)
+		return read(fd, buf, len);
+	if (full)
+		return blk_recv_full(fd, buf, len) == 0 ? (ssize_t)len : -1;
+	return blk_recv_some(fd, buf, len);
+}
+
+/* Receives on TCP of what one write brought, in pieces: each gets its piece
+ * without a new edge, which only the peer's "xy" would bring, once told
+ * ("g"): a piece that waited for it gets the wrong bytes or the peer gives
+ * up.  The runtime's own socket (blk_connect: green turns TCP_INQ on), or a
+ * library's (hooked: its own socket and reads, no TCP_INQ); both bounded. */
+static void edges(struct hk *t, int hooked)
+{
+	static const struct { size_t ask; int full; const char *want; } step[] = {
+		{ 4, 1, "abcd" }, { 4, 1, "efgh" }, { 1, 0, "i" }, { 16, 0, "j" }
+	};
+	struct sockaddr_in a;
+	struct timeval tv = { PEER_PATIENCE_MS / 1000, 0 };
+	struct peer p;
+	char buf[16];
+	CHECK(t, (t->fd[1] = listener(&a)) >= 0, "listener: %s", strerror(errno));
+	int fd = t->fd[0] = hooked ? socket(AF_INET, SOCK_STREAM, 0) : blk_connect(&a, buf, 16);
+	int set = fd < 0 ? -1
+		  : hooked ? setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) |
+				     connect(fd, (struct sockaddr *)&a, sizeof(a))
+			   : blk_io_timeout(fd, PEER_PATIENCE_MS * 1000ULL);
+	CHECK(t, set == 0 && peer_start(&p, t, t->fd[1], PEER_ACCEPT_EDGES) == 0, "set-up: %s",
+	      strerror(errno));
+	size_t i, n = sizeof(step) / sizeof(step[0]);
+	ssize_t r = 0;
+	for (i = 0; i < n; i++) {
+		r = rcv(hooked, fd, buf, step[i].ask, step[i].full);
+		if (r != (ssize_t)strlen(step[i].want) || memcmp(buf, step[i].want, (size_t)r) != 0)
+			break;
+	}
+	int e = errno;
+	/* write: straight through on green's non-blocking socket, hooked on uring's */
+	ssize_t last = i == n && write(fd, "g", 1) == 1 ? rcv(hooked, fd, buf, sizeof(buf), 0) : -1;
+	shutdown(fd, SHUT_WR);
+	int told = peer_end(&p) == 0; /* joined before any CHECK leaves: p is on this stack */
+	CHECK(t, i == n, "%s receive %zu returned %zd (%s)", hooked ? "hooked" : "runtime", i, r,
+	      r < 0 ? strerror(e) : "other bytes");
+	CHECK(t, told, "the peer was not told, or the receives held the loop");
+	CHECK(t, last == 2 && memcmp(buf, "xy", 2) == 0, "the last receive returned %zd", last);
+}
+
+static void s_edges_runtime(struct hk *t) { edges(t, 0); }
+static void s_edges_hooked(struct hk *t) { edges(t, 1); }
+
 static void s_poll(struct hk *t)
 {
 	struct peer p;
@@ -367,6 +422,8 @@ static void test_connect(void **state) { (void)state; run_subject(s_connect); }
 static void test_poll(void **state) { (void)state; run_subject(s_poll); }
 static void test_sleeps(void **state) { (void)state; run_subject(s_sleeps); }
 static void test_close_reuse(void **state) { (void)state; run_subject(s_close_reuse); }
+static void test_edges_runtime(void **state) { (void)state; run_subject(s_edges_runtime); }
+static void test_edges_hooked(void **state) { (void)state; run_subject(s_edges_hooked); }
 
 /* Outside a coroutine nothing is adopted: a blocking read is the real one. */
 static void test_close_under_bounded(void **state)
@@ -411,6 +468,8 @@ int main(void)
 		cmocka_unit_test(test_poll),
 		cmocka_unit_test(test_sleeps),
 		cmocka_unit_test(test_close_reuse),
+		cmocka_unit_test(test_edges_runtime),
+		cmocka_unit_test(test_edges_hooked),
 		cmocka_unit_test(test_close_under_bounded),
 		cmocka_unit_test(test_close_under_unbounded),
 		cmocka_unit_test(test_outside_straight_through),

@@ -159,35 +159,22 @@ timeout $LIMIT_S "$BIN/threads" file_read --data-dir "$SCRATCH/data" --file-mib 
 rc=$?
 failed_with 3 'not a regular file' "5: a data file that is a FIFO: refused, no hang"
 # A peer that accepts and never answers, during set-up (redis_get's SETs).
-cat >"$SCRATCH/mute.py" <<'PY'
-import socket, threading
-ls = socket.socket()
-ls.bind(("127.0.0.1", 0))
-ls.listen(64)
-print(ls.getsockname()[1], flush=True)
-held = []
-while True:
-    held.append(ls.accept())
-PY
-python3 "$SCRATCH/mute.py" >"$SCRATCH/mute.port" &
-MPID=$!
-for _ in $(seq 50); do [ -s "$SCRATCH/mute.port" ] && break; sleep 0.1; done
-MP=$(cat "$SCRATCH/mute.port")
+mute_peer
 start=$(date +%s)
-timeout $LIMIT_S "$BIN/threads" redis_get -n 10 --redis "127.0.0.1:$MP" --timeout-s 3 \
+timeout $LIMIT_S "$BIN/threads" redis_get -n 10 --redis "127.0.0.1:$MUTE_PORT" --timeout-s 3 \
 	--io-timeout-s 2 2>"$SCRATCH/err"
 rc=$?
 dt=$(($(date +%s) - start))
 failed_with 3 'no reply in 2 s \(--io-timeout-s\)' "5: a mute --redis at set-up: --io-timeout-s 2 honoured (${dt} s)"
 start=$(date +%s)
-timeout $LIMIT_S "$BIN/async" redis_get -n 10 --redis "127.0.0.1:$MP" --timeout-s 2 \
+timeout $LIMIT_S "$BIN/async" redis_get -n 10 --redis "127.0.0.1:$MUTE_PORT" --timeout-s 2 \
 	--io-timeout-s 25 --json >"$SCRATCH/out" 2>"$SCRATCH/err"
 rc=$?
 dt=$(($(date +%s) - start))
 check "5: ... and --timeout-s 2 covers that set-up: exit $rc after ${dt} s, a failed stats line" \
 	sh -c "[ $rc = 3 ] && [ $dt -le 5 ] && grep -q '\"status\":\"failed\"' '$SCRATCH/out' && grep -q 'timed out' '$SCRATCH/err'"
-kill $MPID
-wait $MPID 2>/dev/null
+kill $MUTE_PID
+wait $MUTE_PID 2>/dev/null
 
 # ---- 6. A model stopped by a signal leaves no memory cgroup behind ----
 src=$("$BIN/threads" io_sleep -n 5 --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["mem_source"])')

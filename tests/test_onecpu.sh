@@ -93,13 +93,14 @@ got = plan({"io_sleep": [2, 256], "mixed": [16, 256], "cpu_hash": [1], "file_rea
 say(got == [("io_sleep", 256), ("mixed", 16)], "only levels the run measures: %s" % got)
 a = argparse.Namespace(quick=False, models=ms, no_onecpu=True)
 meta = {"commands": []}
-rc = onecpu.run(a, None, pairs, full, sys.argv[2], meta, lambda: None, S.point_order, S.csv_order)
+rc = onecpu.run(a, None, pairs, full, sys.argv[2], meta, lambda: None, S.point_order, S.csv_order,
+               S.point_groups)
 say(rc is None and meta["onecpu"]["status"] == "skipped" and "--no-onecpu" in meta["onecpu"]["reason"]
     and not os.path.exists(os.path.join(sys.argv[2], "onecpu")), "--no-onecpu: skipped, recorded, nothing written")
 a.no_onecpu = False
 rc = onecpu.run(a, None, pairs, {"io_sleep": [1, 2], "mixed": [256], "cpu_hash": [1], "file_read": [16]},
                 sys.argv[2], meta,
-                lambda: None, S.point_order, S.csv_order)
+                lambda: None, S.point_order, S.csv_order, S.point_groups)
 say(rc is None and meta["onecpu"]["status"] == "skipped" and meta["onecpu"]["file"] is None,
     "no level of the section in the run: skipped with its reason: %s" % meta["onecpu"].get("reason"))
 PY

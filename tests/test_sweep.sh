@@ -1,7 +1,7 @@
 #!/bin/sh
 # test_sweep.sh - the integration test: a tiny sweep end to end, through
 # hyperfine, results.csv, gnuplot and report.md, checked for sane values;
-# the models of each (workload, c) run back to back in rotating order; PIN's
+# the models of each (workload, c) run in rounds in rotating order; PIN's
 # command lines; and bad sweep parameters refused before anything is written.
 . "$(dirname "$0")/lib.sh"
 
@@ -50,33 +50,46 @@ PY
 cat "$SCRATCH/csv.out"
 FAILS=$((FAILS + $(grep -c '^not ok' "$SCRATCH/csv.out")))
 
-# The models of one (workload, c) ran back to back, their order rotated by
-# one from point to point (meta.json's commands are in the order run); the
-# CSV keeps its workload, model, concurrency order.
+# The models of one (workload, c) ran in rounds, every model once per round
+# (one hyperfine call), the order rotated from round to round and the first
+# round's from point to point (meta.json's commands are in the order run);
+# the CSV keeps its workload, model, concurrency order.
 python3 - "$RUN/meta.json" "$RUN/results.csv" >"$SCRATCH/order.out" 2>&1 <<'PY'
 import csv, json, re, sys
 meta = json.load(open(sys.argv[1]))
 def say(ok, what):
     print(("ok - " if ok else "not ok - ") + what)
 models = meta["models"]
-tags = [re.search(r"--command-name (\S+)", c).group(1) for c in meta["commands"]
-        if c.startswith("hyperfine ")]
-# A point whose interval is wide gets more runs: more hyperfine calls in a row.
-tags = [t for i, t in enumerate(tags) if i == 0 or tags[i - 1] != t]
-pts = [re.fullmatch(r"(.+?)-(%s)-c(\d+)" % "|".join(map(re.escape, models)), t).groups()
-       for t in tags]
-groups = [pts[i:i + len(models)] for i in range(0, len(pts), len(models))]
-say(len(groups) == 4 and all(len({(w, c) for w, _, c in g}) == 1 and
-                             sorted(m for _, m, _ in g) == sorted(models) for g in groups),
-    "each (workload, c) runs every model back to back: %s" % tags)
-firsts = [g[0][1] for g in groups]
-say(firsts == [models[k % len(models)] for k in range(len(groups))],
+calls = [re.findall(r"--command-name (\S+)", c) for c in meta["commands"]
+         if c.startswith("hyperfine ")]
+pat = re.compile(r"(.+?)-(%s)-c(\d+)" % "|".join(map(re.escape, models)))
+rounds = [[pat.fullmatch(t).groups() for t in call] for call in calls]
+say(all(len({(w, c) for w, _, c in r}) == 1 and sorted(m for _, m, _ in r) == sorted(models)
+        for r in rounds),
+    "each hyperfine call is one round of one (workload, c): every model once (%d rounds)"
+    % len(rounds))
+points = []
+for r in rounds:
+    key = (r[0][0], r[0][2])
+    if not points or points[-1][0] != key:
+        points.append((key, []))
+    points[-1][1].append([m for _, m, _ in r])
+say(len(points) == 4 and all(len(rs) == 3 for _, rs in points),
+    "4 points of 3 rounds each (QUICK): %s" % [(k, len(rs)) for k, rs in points])
+say(all(rs[i] == rs[0][i:] + rs[0][:i] for _, rs in points for i in range(len(rs))),
+    "round r runs the point's order rotated by r")
+firsts = [rs[0][0] for _, rs in points]
+say(firsts == [models[k % len(models)] for k in range(len(points))],
     "the first model rotates from point to point: %s" % firsts)
 rows = list(csv.DictReader(open(sys.argv[2])))
 key = [(r["workload"], models.index(r["model"]), int(r["concurrency"])) for r in rows]
 say(key == sorted(key, key=lambda k: (["cpu_hash", "io_sleep"].index(k[0]), k[1], k[2])),
     "results.csv rows stay in workload, model, concurrency order")
-say("interleaved" in (meta["params"].get("order") or ""), "meta.json params say the order")
+say("interleaved" in (meta["params"].get("order") or "") and "rounds" in meta["params"]["order"]
+    and "3 rounds" in (meta["params"].get("rounds") or ""),
+    "meta.json params say the order and the rounds: %s" % meta["params"].get("rounds"))
+say(all(r["rounds"] == r["runs"] == "3" and r["window_rule"] == "arrived-n/5" for r in rows),
+    "every row: its runs the point's rounds, its runs' one window rule")
 say(meta["params"].get("placement", "").startswith("shared"),
     "meta.json params record the default placement: %s" % meta["params"].get("placement"))
 PY

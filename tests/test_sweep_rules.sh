@@ -1,41 +1,44 @@
 #!/bin/sh
-# test_sweep_rules.sh - the sweep's own rules, without running a model: runs
-# added to a wide interval, the ETA, a model not run above its failure, the
-# warm and cold series of a data-file pair.  Pure Python, a second or two.
+# test_sweep_rules.sh - the sweep's own rules, without running a model: the
+# rounds of a point (how many, fixed before its first counted run; their
+# order; a model that fails mid-point; one window rule), the ETA, a model not
+# run above its failure, the warm and cold series of a data-file pair.  Pure
+# Python, a second or two.
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 exec python3 - "$ROOT" <<'PY'
 import sys
 sys.path[0] = sys.argv[1]
-from harness.sweep import closed_loop, eta, interval, point, registry
+from harness.sweep import closed_loop, eta, interval, point, registry, rounds
 
 def say(ok, what):
     print(("ok - " if ok else "not ok - ") + what)
 
-# --- runs added while the interval is wide ----------------------------------
-def stats(xs):
-    return [{"throughput": x} for x in xs]
-hf = [{"times": [0.5, 0.5, 0.5]}]
-tight = [1000.0, 1001.0, 999.0]
-wide = [1000.0, 1100.0, 900.0]
-say(point.extra_runs(stats(tight), hf, 0, 8) == 0,
-    "three runs within 0.1%: no run added")
-k = point.extra_runs(stats(wide), hf, 0, 8)
-say(k == int(point.EXTRA_BUDGET_S / 0.5),
-    "three runs spread by 10%%: runs added as the %.0f s budget allows at 0.5 s a run (got %d)"
-    % (point.EXTRA_BUDGET_S, k))
-say(point.extra_runs(stats(wide), [{"times": [0.1] * 3}], 0, 8) == 5,
-    "... and up to the cap of 8 runs in all where they are short")
-say(point.extra_runs(stats(wide), hf, 0, 3) == 0, "a cap of 3 (QUICK): none added")
-say(point.extra_runs(stats(wide), [{"times": [0.7]}], 0, 8) == int(point.EXTRA_BUDGET_S / 0.7),
-    "0.7 s runs: only what fits in the %.0f s budget" % point.EXTRA_BUDGET_S)
-say(point.extra_runs(stats(wide), hf, 8, 8) == 0, "the budget spent: none added")
-n = interval.runs_for([1000.0, 1020.0, 990.0, 1010.0], 0.03, 8)
-iv = interval.point([1000.0, 1020.0, 990.0, 1010.0] * 2)
-say(n <= 8 and iv is not None, "runs_for gives a count within the cap (%d)" % n)
+# --- how many rounds: fixed before the first counted run ---------------------
+say(rounds.plan_rounds(None, [0.1] * 7) == rounds.ROUNDS,
+    "cheap runs: ROUNDS (%d) rounds" % rounds.ROUNDS)
+say(rounds.plan_rounds(None, [1.0] * 7) == max(rounds.MIN_ROUNDS,
+                                               int(rounds.ROUND_BUDGET_S / 7.0)),
+    "dear runs: as many as fit in ROUND_BUDGET_S (%d)" % rounds.plan_rounds(None, [1.0] * 7))
+say(rounds.plan_rounds(None, [10.0] * 7) == rounds.MIN_ROUNDS, "... never under MIN_ROUNDS")
+say(rounds.plan_rounds(7, [10.0] * 7) == 7 and rounds.plan_rounds(None, [0.1], True) == 3,
+    "RUNS= fixes it; QUICK: %d" % rounds.QUICK_ROUNDS)
+say(rounds.round_order(["a", "b", "c"], 0) == ["a", "b", "c"]
+    and rounds.round_order(["a", "b", "c"], 1) == ["b", "c", "a"]
+    and rounds.round_order(["a", "b", "c"], 4) == ["b", "c", "a"],
+    "round r rotates the point's order by r")
 lo, hi = interval.point([100.0, 102.0, 98.0])
 say(lo < 100 < hi and abs((hi - lo) / 2 / 100 - 0.05) < 0.01,
     "t interval of 100, 102, 98 is about +-5%% (%.1f..%.1f)" % (lo, hi))
 say(interval.point([5.0]) is None, "one run has no interval")
+plo, phi = interval.paired([100.0, 110.0, 90.0], [50.0, 55.0, 45.0])
+say(abs(plo - 2) < 1e-9 and abs(phi - 2) < 1e-9 and interval.ratio(
+    [100.0, 110.0, 90.0], [50.0, 55.0, 45.0])[0] < 1.8,
+    "a drift that moves a whole round cancels in a paired ratio (2.00x exactly), not in "
+    "Welch's")
+say(abs(interval.t_quantile(0.995, 9) - 3.6897) < 1e-3 and interval.t_quantile(0.95, 2) == 4.303
+    and abs(interval.t_quantile(0.9, 30) - 1.6973) < 1e-3,
+    "t quantiles of two-sided intervals at any level (99.5%%, 9 df: %.4f)"
+    % interval.t_quantile(0.995, 9))
 
 # --- a point's runs: sized by the model's rate --------------------------------
 say(point.run_tasks(20000, 1, 0.15) == 3000, "c=1 at 20k tasks/s: a run of 0.15 s, 3000 tasks")
@@ -43,91 +46,86 @@ say(point.run_tasks(500, 1024, 0.15) == 1024 * 5,
     "a slow point (500 tasks/s at c=1,024): 5 tasks per slot, the least for a window")
 say(point.run_tasks(100000, 1024, 0.15) == 20 * 1024,
     "20 tasks per slot where MAX_RUN_S allows (%d)" % point.run_tasks(100000, 1024, 0.15))
-say(point.steady_tasks(200000, 1024, 20 * 1024) == 50 * 1024,
-    "a point that opens no window: 50 tasks per slot where the steady cap allows")
-say(point.steady_tasks(5000, 1024, 5 * 1024) == int(5000 * point.STEADY_MAX_RUN_S),
-    "... no more than STEADY_MAX_RUN_S of them (%d)" % point.steady_tasks(5000, 1024, 5120))
-say(point.steady_tasks(1e6, 4, 150000) == 150000, "... and never fewer than it had")
-whole = {"tasks": 1000, "window_tasks": 1000}
-part = {"tasks": 1000, "window_tasks": 700}
-say(point.no_window([whole, whole, part]) and not point.no_window([whole, part, part])
-    and not point.no_window([]) and not point.no_window([{"tasks": 9}]),
-    "no window: most runs reported their whole (window_tasks == tasks), none unknown")
 say(point.run_tasks(20000, 1024, 0.04, quick=True) == 1024 * 5
     and point.run_tasks(1e6, 256, 0.04, quick=True) == 40000,
     "QUICK: the same rules with its own run length and cap")
 
 # hyperfine's outlier rule, judged over all of a point's runs (its own calls
-# may hold 1 or 2 runs, where it never finds one): its own test vectors.
+# hold one run each, where it never finds one): its own test vectors.
 say([point.outlier_runs(x) for x in ([], [1000.0, 0.0], [-0.2, 0.0, 0.2], [-0.2, 0.0, 0.2, 4.0],
                                      [0.5, 0.30, 0.29, 0.31, 0.30], [10.0] * 7 + [100.0],
                                      [10.0] * 7 + [100.0, 100.0])] == [0, 0, 0, 1, 1, 1, 2],
     "outliers over a point's runs: hyperfine's rule, 10 standard deviations as MADs")
 
-# --- a point whose runs open no window is measured again, longer ------------
-import os, tempfile, types
-def fake_point(window_at, known=None, windowed=()):
-    """measure_point with the model replaced: each run reports window_tasks
-    = tasks (no window) while its task count is below window_at, but for the
-    runs (numbered from 0) in windowed."""
+# --- a point in rounds, hyperfine and the models replaced --------------------
+import json, os, tempfile, types
+def fake_point(names, fail=None, rule=None, runs=3):
+    """rounds.measure with the model runs replaced: each command appends a
+    stats line; fail: {model: round} whose run then fails; rule: {model:
+    round} whose run then reports another window rule."""
     calls = []
-    ran = [0]
     def run_json(runner, meta, argv):
         return 0, {"throughput": 100000.0, "checksum": "x"}, ""
-    def model_argv(model, pair, c, n, *a, **kw):
-        return ["n=%d" % n]
-    def hyperfine_runs(runner, meta, tag, argv, stats_file, k, warmup, hf_tmp):
-        n = int(argv[0][2:])
-        calls.append((n, k))
-        with open(stats_file, "a") as f:
-            for _ in range(k):
-                win = n >= window_at or ran[0] in windowed
-                ran[0] += 1
-                f.write(json.dumps({"throughput": 1000.0, "tasks": n, "concurrency": 1024,
-                                    "window_tasks": n // 2 if win else n,
-                                    "checksum": "x", "errors": 0}) + "\n")
-        lines = [json.loads(l) for l in open(stats_file)]
-        return 0, "", "", lines
-    saved = (point.R.run_json, point.R.model_argv, point.R.hyperfine_runs, point.merge_point,
-             point.hgrm.write_point)
-    point.R.run_json, point.R.model_argv, point.R.hyperfine_runs = run_json, model_argv, hyperfine_runs
-    point.merge_point = lambda lines, hf, o: {"runs": len(lines)}
-    point.hgrm.write_point = lambda *a: None
+    def model_argv(model, pair, c, n, stats_file=None, *a, **kw):
+        return [model["name"], stats_file or ""]
+    def hyperfine_round(runner, meta, cmds, export):
+        r = len(calls)
+        calls.append([tag.split("-")[1] for tag, _ in cmds])
+        got = {}
+        for tag, argv in cmds:
+            m, path = argv
+            bad = (fail or {}).get(m) == r
+            with open(path, "a") as f:
+                f.write(json.dumps({"throughput": 1000.0 + r, "tasks": 10, "concurrency": 4,
+                                    "window_tasks": 6, "checksum": "x", "errors": 0,
+                                    "status": "failed" if bad else "ok",
+                                    "reason": "boom" if bad else "",
+                                    "window_rule": "other" if (rule or {}).get(m) == r
+                                    else "arrived-n/5"}) + "\n")
+            got[tag] = (3 if bad else 0, 0.01)
+        return 0, "", "", got
+    saved = (rounds.R.run_json, rounds.R.model_argv, rounds.R.hyperfine_round,
+             rounds.point.merge_point, rounds.hgrm.write_point)
+    rounds.R.run_json, rounds.R.model_argv = run_json, model_argv
+    rounds.R.hyperfine_round = hyperfine_round
+    merge = rounds.point.merge_point
+    rounds.point.merge_point = lambda lines, hf, o: dict(merge(
+        [dict({k: 1.0 for k in ("p50_us", "p90_us", "p99_us", "p999_us", "max_us", "mean_us",
+                                "maxrss_kib", "utime_s", "stime_s", "vcsw", "ivcsw", "wall_s")},
+              threads=1, **l) for l in lines], hf, o))
+    rounds.hgrm.write_point = lambda *a: None
     try:
         d = tempfile.mkdtemp()
         os.makedirs(os.path.join(d, "stats")); os.makedirs(os.path.join(d, "hyperfine"))
-        args = types.SimpleNamespace(quick=False, target_s=0.15, runs=3, max_runs=3, pin=None,
+        args = types.SimpleNamespace(quick=False, target_s=0.1, runs=runs, pin=None,
                                      backend=None)
-        row = point.measure_point(args, None, {"commands": []}, d,
-                                  {"name": "w", "work": 0, "delay_us": 0}, {"name": "m"},
-                                  1024, known)
-        kept = [json.loads(l) for l in open(os.path.join(d, "stats", "w-m-c1024.jsonl"))]
+        rows = rounds.measure(args, None, {"commands": []}, d,
+                              {"name": "w", "work": 0, "delay_us": 0},
+                              [{"name": n} for n in names], 4)
     finally:
-        (point.R.run_json, point.R.model_argv, point.R.hyperfine_runs, point.merge_point,
-         point.hgrm.write_point) = saved
-    return row, calls, kept
-import json
-short = point.run_tasks(100000.0, 1024, 0.15)
-long_ = point.steady_tasks(100000.0, 1024, short)
-row, calls, kept = fake_point(window_at=0)
-say(calls == [(short, 1), (short, 2)] and row["tasks"] == short and len(kept) == 3,
-    "runs that open a window are not lengthened; the first runs alone (%s)" % calls)
-row, calls, kept = fake_point(window_at=long_ + 1)
-say(calls == [(short, 1), (long_, 3)] and row["tasks"] == long_ and row["runs"] == 3
-    and len(kept) == 3 and all(k["tasks"] == long_ for k in kept),
-    "a first run that opens no window: measured again at %d tasks at once, it is dropped (%s)"
-    % (long_, calls))
-row, calls, kept = fake_point(window_at=long_ + 1, windowed=(0,))
-say(calls == [(short, 1), (short, 2), (long_, 3)] and row["tasks"] == long_
-    and len(kept) == 3 and all(k["tasks"] == long_ for k in kept),
-    "the first opened one, the next two none: most did not, measured again (%s)" % calls)
-row, calls, kept = fake_point(window_at=long_ + 1, windowed=(0, 1))
-say(calls == [(short, 1), (short, 2)] and row["tasks"] == short,
-    "two of three opened one: kept as measured (%s)" % calls)
-row, calls, kept = fake_point(window_at=long_ + 1, known={"throughput": 1.0, "tasks": 5120,
-                                                          "window_tasks": 5120})
-say(calls == [(long_, 3)], "the level below opened none: the long runs from the start (%s)"
-    % calls)
+        (rounds.R.run_json, rounds.R.model_argv, rounds.R.hyperfine_round,
+         rounds.point.merge_point, rounds.hgrm.write_point) = saved
+    return rows, calls
+rows, calls = fake_point(["a", "b", "c"])
+say(calls == [["a", "b", "c"], ["b", "c", "a"], ["c", "a", "b"]],
+    "one hyperfine call per round, every model once, the order rotated (%s)" % calls)
+say([r["runs"] for r in rows] == [3, 3, 3] and all(r["rounds"] == 3 for r in rows)
+    and all(r["throughput_min"] == 1000.0 and r["throughput_max"] == 1002.0 for r in rows),
+    "each model's row holds its run of every round")
+rows, calls = fake_point(["a", "b", "c"], fail={"b": 1})
+say(calls == [["a", "b", "c"], ["b", "c", "a"], ["a", "c"]] and rows[1]["status"] == "failed"
+    and rows[1]["reason"] == "boom" and rows[0]["runs"] == 3 and rows[2]["runs"] == 3,
+    "a model whose run fails leaves the point with its reason, the others go on (%s)" % calls)
+rows, calls = fake_point(["a", "b"], rule={"a": 2})
+say(rows[0]["status"] == "failed" and "window rules" in rows[0]["reason"]
+    and rows[1]["status"] == "ok",
+    "runs reported by two window rules: no figure (%s)" % rows[0]["reason"])
+pts = [({"name": "w"}, {"name": m}, c) for c in (1, 4) for m in "ab"]
+pts = [(p, m, c) for p, m, c in pts]
+same = {"name": "w"}
+grp = closed_loop.point_groups([(same, m, c) for _, m, c in pts])
+say([(len(g), c) for _, g, c in grp] == [(2, 1), (2, 4)],
+    "point_groups: one group per (workload, c), the models in order")
 
 # --- the ETA ------------------------------------------------------------------
 def st(m, c, sec="closed", w="w"):

@@ -7,6 +7,8 @@
  *              how late a sleep ends
  *   net.c      loopback TCP round trip (one CPU, across CPUs) and its CPU;
  *              with --backend, the round trip to that bin/backend and its CPU
+ *   batch.c    the floors' figures that hold at every level: a round trip's
+ *              CPU with many in flight, the least round trip and sleep
  *   loop.c     libevent dispatch and timer cost, RSS per pending event
  *   cpu.c      one cpu_hash round, recording a latency
  *   coro.c     a coroutine switch: ours, and glibc's swapcontext
@@ -53,6 +55,7 @@
 #define CAL_WAKE_SLEEP_NS 1000000  /* wake_overshoot_us: the sleep, io_sleep's default */
 #define CAL_WAKE_SLEEPS 2000       /* ... at most this many per repetition */
 #define CAL_BACKEND_IO_TIMEOUT_S 5 /* --backend: a connect, send or reply slower than this fails */
+#define CAL_BATCH_CONNS 256        /* rpc_cpu_batch_us: connections in flight at once */
 
 /* What a repetition may use, set from the options. */
 struct cal_ctx {
@@ -129,6 +132,9 @@ int rep_wake_overshoot(const struct cal_ctx *cx, double *value, char *err, size_
 int rep_tcp_rtt(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
 int rep_tcp_rtt_cross(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
 int rep_rpc_cpu(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
+int rep_rpc_cpu_batch(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
+int rep_tcp_rtt_min(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
+int rep_timer_cpu(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
 int rep_backend_rtt(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
 int rep_backend_cpu(const struct cal_ctx *cx, double *value, char *err, size_t errlen);
 int rep_event_dispatch(const struct cal_ctx *cx, double *value, char *err, size_t errlen);

@@ -14,17 +14,24 @@
  *   tcp_rtt_cross_cpu_us      the same with the two threads on different CPUs:
  *                             what a c=1 run pays when the scheduler splits it
  *   rpc_cpu_us                CPU time (user + system, client + echo process)
- *                             of one such round trip: what a backend request
- *                             costs the machine's cores, the CPU bound of
- *                             io_backend (cores / rpc_cpu_us tasks/s at most)
+ *                             of one such round trip, one in flight
+ *   rpc_cpu_batch_us          the same with 256 in flight, both sides on epoll:
+ *                             batched, cheaper; the CPU bound of io_backend is
+ *                             cores / the lesser of the two (batch.c)
+ *   tcp_rtt_min_us            the least round trip of a repetition: the
+ *                             latency floor's (a median is beaten by half)
  *   event_dispatch_ns         libevent cost per dispatched (event_active) event
  *   timer_event_ns            cost per timed wait on a libevent loop, as the
  *                             async and green models arm one (evsleep.h): a
  *                             clock reading, an append to its FIFO, its end
+ *   timer_cpu_ns              the same in CPU time: the timer floor is
+ *                             cores / timer_cpu_ns
  *   rss_per_idle_thread_kib   resident memory per idle thread (default stack)
  *   rss_per_pending_event_kib resident memory per pending libevent timer event
  *   cpu_hash_unit_ns          one cpu_hash round on one core (the kernel of
- *                             workloads/cpu_hash.c, linked, not copied)
+ *                             workloads/cpu_hash.c, linked, not copied), in
+ *                             CPU time
+ *   wake_overshoot_us         how late a 1 ms sleep ends (median)
  *   hist_record_ns            one hist_record() call (target: under 30 ns)
  *   hist_record_shared_ns     what a worker thread pays: sched_getcpu() and one
  *                             hist_record_shared() into that CPU's histogram
@@ -140,14 +147,27 @@ static const struct cal_item cal_items[] = {
 	  0, rep_tcp_rtt_cross },
 	{ "rpc_cpu_us", "us",
 	  "CPU time (user + system) of one such round trip, client and echo process together, "
-	  "one CPU: cores / rpc_cpu_us caps the backend round trips per second",
+	  "one CPU, one in flight (a ping-pong: two wake-ups per round trip)",
 	  0, rep_rpc_cpu },
+	{ "rpc_cpu_batch_us", "us",
+	  "CPU time (user + system) of one round trip with 256 in flight, client and echo "
+	  "process each an epoll loop, one CPU: both sides batch; cores / the lesser of this "
+	  "and rpc_cpu_us caps the backend round trips per second at every level",
+	  0, rep_rpc_cpu_batch },
+	{ "tcp_rtt_min_us", "us",
+	  "the least loopback round trip of a repetition (as tcp_rtt_us): the latency floor's",
+	  0, rep_tcp_rtt_min },
 	{ "event_dispatch_ns", "ns", "libevent cost per dispatched event (event_active + callback)",
 	  0, rep_event_dispatch },
 	{ "timer_event_ns", "ns",
 	  "cost per timed wait on a libevent loop as the models arm one (evsleep: a clock "
-	  "reading, an append to its FIFO, its end; zero length); thousands armed at once",
+	  "reading, an append to its FIFO, its end; zero length); thousands armed at once; "
+	  "wall time",
 	  0, rep_timer_event },
+	{ "timer_cpu_ns", "ns",
+	  "the same timed waits in the loop thread's CPU time: cores / timer_cpu_ns caps the "
+	  "timed waits per second",
+	  0, rep_timer_cpu },
 	{ "rss_per_idle_thread_kib", "KiB",
 	  "resident memory per idle thread (default stack; blocked on a condvar)", 0,
 	  rep_rss_thread },
@@ -155,8 +175,9 @@ static const struct cal_item cal_items[] = {
 	  "resident memory per pending libevent event (event_new + event_add; long timeout)", 0,
 	  rep_rss_event },
 	{ "cpu_hash_unit_ns", "ns",
-	  "one cpu_hash round on one core (tasks of the default rounds; set-up included)", 0,
-	  rep_cpu_hash },
+	  "one cpu_hash round on one core (tasks of the default rounds; set-up included); the "
+	  "thread's CPU time",
+	  0, rep_cpu_hash },
 	{ "wake_overshoot_us", "us",
 	  "how late a 1 ms sleep (clock_nanosleep, timer slack 1 ns) ends: the timer wake-up "
 	  "every timed wait pays (cal_median)",

@@ -122,8 +122,8 @@ fail:
  * bin/backend is to a model: a switch between two address spaces costs
  * more than one between two threads (on this VM ~5.7 vs ~9 us a round trip),
  * and the floor must be the client's and the server's real situation. */
-static int tcp_rtt(const struct cal_ctx *cx, int cross, double *value, double *cpu_us, char *err,
-		   size_t errlen)
+static int tcp_rtt(const struct cal_ctx *cx, int cross, double *value, double *cpu_us,
+		   double *min_us, char *err, size_t errlen)
 {
 	int cli, srv, rc = -1;
 	struct hist *h = calloc(1, sizeof(*h));
@@ -174,6 +174,8 @@ static int tcp_rtt(const struct cal_ctx *cx, int cross, double *value, double *c
 	}
 	cpu1 = cal_thread_cpu_ns();
 	*value = (double)hist_percentile(h, 0.5) / 1e3;
+	if (min_us)
+		*min_us = (double)h->min_ns / 1e3;
 	rc = 0;
 out:
 	if (rc != 0)
@@ -202,12 +204,20 @@ out:
 
 int rep_tcp_rtt(const struct cal_ctx *cx, double *value, char *err, size_t errlen)
 {
-	return tcp_rtt(cx, 0, value, NULL, err, errlen);
+	return tcp_rtt(cx, 0, value, NULL, NULL, err, errlen);
 }
 
 int rep_tcp_rtt_cross(const struct cal_ctx *cx, double *value, char *err, size_t errlen)
 {
-	return tcp_rtt(cx, 1, value, NULL, err, errlen);
+	return tcp_rtt(cx, 1, value, NULL, NULL, err, errlen);
+}
+
+/* rep_tcp_rtt_min - tcp_rtt_min_us: the least one-CPU round trip of a
+ * repetition (batch.c says why a floor needs it). */
+int rep_tcp_rtt_min(const struct cal_ctx *cx, double *value, char *err, size_t errlen)
+{
+	double median;
+	return tcp_rtt(cx, 0, &median, NULL, value, err, errlen);
 }
 
 /* rep_rpc_cpu - rpc_cpu_us: the one-CPU round trip again, its CPU time this
@@ -216,7 +226,7 @@ int rep_tcp_rtt_cross(const struct cal_ctx *cx, double *value, char *err, size_t
 int rep_rpc_cpu(const struct cal_ctx *cx, double *value, char *err, size_t errlen)
 {
 	double rtt;
-	return tcp_rtt(cx, 0, &rtt, value, err, errlen);
+	return tcp_rtt(cx, 0, &rtt, value, NULL, err, errlen);
 }
 
 /* ---- backend_rtt_us, backend_rpc_cpu_us ---------------------------------------- */

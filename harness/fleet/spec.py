@@ -17,7 +17,8 @@ names the machine type: its results folder (OUT/LABEL/) and its column in
 the matrix.
 
 The sweep: the variables `make bench` takes, passed on to every job as they
-are (QUICK, CONCURRENCY, WORKLOADS, MODELS, RUNS, RATE, ONECPU, PIN), checked
+are (QUICK, CONCURRENCY, WORKLOADS, MODELS, RUNS, RATE, ONECPU, SERVE, PIN,
+TIMER_SLACK_NS), checked
 here first where this host can (the models' registry, the levels, the run
 count; the workloads when bin/threads runs here), so a typo is refused
 before a queue slot is spent.  BACKEND is the fleet's to set.
@@ -37,8 +38,8 @@ MAX_REPLICAS = 16
 # make bench's variables a fleet job passes on ({variable: option of fleet.py}).
 BENCH_VARS = {"CONCURRENCY": "concurrency", "WORKLOADS": "workloads",
               "MODELS": "models", "RUNS": "runs", "RATE": "rate", "ONECPU": "onecpu",
-              "PIN": "pin", "TIMER_SLACK_NS": "timer_slack_ns"}
-SWITCHES = ("RATE", "ONECPU")   # make bench reads 0 / 1 from these
+              "SERVE": "serve", "PIN": "pin", "TIMER_SLACK_NS": "timer_slack_ns"}
+SWITCHES = ("RATE", "ONECPU", "SERVE")   # make bench reads 0 / 1 from these
 
 
 def label_of(text):

@@ -16,28 +16,37 @@
  * arrival.  Latency runs from the scheduled arrival, so time a task spends
  * queued behind a stalled model counts (wrk2's cure for coordinated omission).
  *
- * The measured window (closed loop, at least 5 tasks per slot).  A closed run
- * starts with all c tasks arriving at once and ends with a drain, fewer than c
- * in flight while the last tasks finish.  Counting the whole run biases both
- * figures when a slot runs only a few tasks: the drain pulls throughput x mean
- * latency / c below 1 by about 1 / (2 x tasks per slot), and the first round,
- * which finds the queues empty, pulls mean latency down (mixed at c = 4096
- * with 5 tasks per slot: 0.91, and a mean 8% under the steady one).  So a run
- * reports the tasks completed between two completions: the later of the 2c-th
- * and the one by which every slot had finished its first task, and the
- * (n - c)-th.  c tasks are in flight all through, start-up is behind it, and
- * the tasks cut by its edges balance in a steady state (the same mixed run:
- * 1.00 to 1.02).  A run whose slots have not all turned over within its first
- * third is far from one: cpu_hash threads run a few hundred 50 us tasks per
- * 3 ms time slice, so at c = 64 the last thread can finish its first task
- * only in the drain, and a window there read 0.77 (0.36 at c = 256); io_sleep
- * threads at c = 10,000 starve some threads for 0.6 s.  Such a run
- * reports the whole of it, as open-loop runs (wrk2 counts every task) and
- * closed runs of fewer than 5 tasks per slot do.  Each recorder (a loop, or
- * a CPU of the threads model) keeps two histograms, one for the tasks before
- * the window opens and one for those inside it; the run reports the second
- * if a window opened, else the first, so nothing is ever cleared while
- * another thread may be writing.
+ * The measured window (closed loop, at least 5 tasks per slot): one rule for
+ * every run of every model (dispatch_rule).  A closed run starts with all c
+ * tasks arriving at once and ends with a drain, fewer than c in flight while
+ * the last tasks finish.  Counting the whole run biases both figures, and by
+ * an amount that depends on the run's length: the drain pulls throughput x
+ * mean latency / c below 1 by about 1 / (2 x tasks per slot), and the start
+ * (all c arriving at once, threads woken one by one, slots the scheduler
+ * reaches late) is a share of the run that shrinks as it grows (threads
+ * io_sleep c = 1,024 reported 116k/s at 20 tasks per slot and 119k/s at 50
+ * when it counted its whole run).  So a run reports the tasks that arrived
+ * in its steady part: ids [lo, hi), lo = c + max(2c, n / DISPATCH_TRIM_DIV)
+ * (the start, a fixed share of any run, left out) and hi = n - c (the last
+ * c arrivals, which finish in the drain, left out).  Task k arrives when a
+ * slot takes id k, at completion k - c + 1 (to within a block per other
+ * loop), so throughput is hi - lo over the time from id lo's hand-out to
+ * id hi's, c tasks in flight all through; each of those tasks' latency is
+ * recorded when it ends, however late: a window chosen by arrival holds the
+ * whole sojourn of every task in it (one chosen by completion cut the tasks
+ * still in flight at its end, and a slot starved across it, threads
+ * time-slicing a CPU-bound pair, read throughput x mean latency / c of
+ * 0.5).  The rule needs no slot to have turned over: a model whose slots
+ * start late is measured as the rest are.  (The rule before opened a
+ * window only when every slot had finished a task within the first third of
+ * the completions, and reported the whole run otherwise: two rules in one
+ * sweep, and a point could take the median of windowed and whole runs.)
+ * Runs that cannot have a window, the open loop (wrk2 counts every task) and
+ * closed runs of fewer than DISPATCH_STEADY_PER_SLOT tasks per slot, report
+ * the whole run: the sweep never makes those in the closed loop, and every
+ * run records its rule.  Each recorder (a loop, or a CPU of the threads
+ * model) keeps two histograms, one for a whole run and one for the window,
+ * so nothing is ever cleared while another thread may be writing.
  *
  * Blocks of ids (closed loop, one loop per core).  A loop takes its slots'
  * ids from a block it claimed from the shared counter (dispatch_take_block),
@@ -46,11 +55,9 @@
  * (async-mt io_sleep at --delay-us 100, c = 10,000: 87 ns of CPU per task,
  * 46 ns with blocks).  K is at most DISPATCH_BLOCK_MAX and at most a
  * 1/DISPATCH_BLOCK_SHARE of a loop's slots, and 1 in the open loop (an
- * arrival goes to whichever slot is free).  Ids are then completion numbers
- * to within K per other loop, which moves the opening by as much; the window
- * closes when the last id is claimed (the (n - c)-th completion for K = 1),
- * so all c slots hold a task until it closes, and a completion after it,
- * from what is left of another loop's block, is not in it.
+ * arrival goes to whichever slot is free).  Ids are then arrival numbers to
+ * within K per other loop, which moves the window's edges by as much; each
+ * edge is the hand-out of its id, wherever it happens.
  */
 #ifndef DISPATCH_H
 #define DISPATCH_H
@@ -61,35 +68,35 @@
 
 #include "model.h"
 
-#define DISPATCH_NONE UINT64_MAX   /* no such id (yet) */
 #define DISPATCH_STEADY_PER_SLOT 5 /* closed runs this many tasks per slot or more
 				      report their measured window */
+#define DISPATCH_TRIM_DIV 5 /* the window leaves out the arrivals of the first n / 5
+			       completions (at least 2c): the start, a fixed share */
+#define DISPATCH_RULE_WINDOW "arrived-n/5" /* dispatch_rule's names, recorded per run */
+#define DISPATCH_RULE_WHOLE "whole"
 #define DISPATCH_LINE 64 /* bytes of a cache line */
 #define DISPATCH_BLOCK_MAX 64  /* ids a loop claims at once, at most */
 #define DISPATCH_BLOCK_SHARE 64 /* ... and at most this fraction of its slots */
 
 /*
- * The counter every task writes has a cache line of its own, and so has the
- * count written by each slot's first task: with loops or threads on several
- * CPUs, an add to either would otherwise take from every other CPU the line
- * holding what they read for every task (tasks, c, rate, open_id), one miss
- * more per task on each.
+ * The counter every task writes has a cache line of its own: with loops or
+ * threads on several CPUs, an add to it would otherwise take from every
+ * other CPU the line holding what they read for every task (tasks, c, rate,
+ * the window's ids), one miss more per task on each.
  */
 struct dispatch {
 	alignas(DISPATCH_LINE) atomic_uint_fast64_t next; /* next id to hand out */
-	alignas(DISPATCH_LINE) atomic_uint_fast64_t firsts; /* slots that finished their
-							       first task */
 	alignas(DISPATCH_LINE) uint64_t tasks; /* ids run from 0 to tasks - 1; the rest of
 						  this line is read-mostly */
 	uint64_t c;                /* slots */
 	uint64_t rate;             /* arrivals per second; 0: closed loop */
 	uint64_t t_go;             /* run start: first arrivals (closed), schedule origin */
 	uint64_t block;            /* ids a dispatch_take_block claims at once (K) */
-	int steady;                /* 1: closed, 5+ tasks per slot: a window may open */
-	atomic_uint_fast64_t all_id;  /* the id taken when the last of them did */
-	atomic_uint_fast64_t open_id; /* the id taken at the completion opening the window */
-	uint64_t t_open;           /* when the window opened */
-	atomic_uint_fast64_t t_close; /* when the last id was claimed: it closes; 0: not yet */
+	uint64_t win_lo;           /* the window's first id (steady runs) */
+	uint64_t win_hi;           /* one past its last: the tasks that arrived in it */
+	int steady;                /* 1: closed, 5+ tasks per slot: a window */
+	atomic_uint_fast64_t t_open;  /* when id win_lo was handed out; 0: not yet */
+	atomic_uint_fast64_t t_close; /* when id win_hi was; 0: not yet */
 };
 
 /* A loop's claimed ids, handed out in order (dispatch_take_block). */
@@ -97,6 +104,22 @@ struct dispatch_block {
 	uint64_t next; /* the next to hand out */
 	uint64_t end;  /* one past the last claimed */
 };
+
+/*
+ * dispatch_steady - 1 if a run of cfg reports a window (closed loop, at
+ * least DISPATCH_STEADY_PER_SLOT tasks per slot), 0 if its whole run.
+ */
+static inline int dispatch_steady(const struct run_config *cfg)
+{
+	return !cfg->rate && cfg->tasks / DISPATCH_STEADY_PER_SLOT >= cfg->concurrency;
+}
+
+/* dispatch_rule - the name of the rule a run of cfg reports by (its stats
+ * line's window_rule): DISPATCH_RULE_WINDOW or DISPATCH_RULE_WHOLE. */
+static inline const char *dispatch_rule(const struct run_config *cfg)
+{
+	return dispatch_steady(cfg) ? DISPATCH_RULE_WINDOW : DISPATCH_RULE_WHOLE;
+}
 
 static inline void dispatch_init(struct dispatch *d, const struct run_config *cfg)
 {
@@ -107,28 +130,33 @@ static inline void dispatch_init(struct dispatch *d, const struct run_config *cf
 	/* Open loop: every id comes from the counter.  Closed loop: ids below c
 	 * are the slots' first tasks. */
 	atomic_init(&d->next, d->rate ? 0 : d->c);
-	d->steady = !d->rate && d->tasks / DISPATCH_STEADY_PER_SLOT >= d->c;
+	d->steady = dispatch_steady(cfg);
+	/* Id k is taken at completion k - c + 1 (to within a block per other
+	 * loop): the window holds the arrivals after completion max(2c, n /
+	 * DISPATCH_TRIM_DIV), less the last c.  n >= 5c: lo <= 3c < 4c <= hi. */
+	uint64_t skip = (d->tasks + DISPATCH_TRIM_DIV - 1) / DISPATCH_TRIM_DIV;
+	d->win_lo = d->c + (skip > 2 * d->c ? skip : 2 * d->c);
+	d->win_hi = d->tasks - d->c;
+	if (d->win_lo >= d->win_hi)
+		d->steady = 0;
 	uint64_t loops = cfg->loops ? cfg->loops : 1;
 	uint64_t k = d->c / loops / DISPATCH_BLOCK_SHARE;
 	d->block = d->rate || k < 1 ? 1 : k > DISPATCH_BLOCK_MAX ? DISPATCH_BLOCK_MAX : k;
-	atomic_init(&d->firsts, 0);
-	atomic_init(&d->all_id, DISPATCH_NONE);
-	atomic_init(&d->open_id, DISPATCH_NONE);
-	d->t_open = 0;
+	atomic_init(&d->t_open, 0);
 	atomic_init(&d->t_close, 0);
 }
 
 /* dispatch_opened - 1 if the run reports its window; else its whole. */
 static inline int dispatch_opened(struct dispatch *d)
 {
-	return atomic_load(&d->open_id) != DISPATCH_NONE;
+	return d->steady;
 }
 
 /* Where a finished task's latency goes (dispatch_phase). */
 enum dispatch_phase {
-	DISPATCH_PRE, /* before the window opened (the whole run, if none opens) */
-	DISPATCH_IN,  /* inside the window */
-	DISPATCH_OUT, /* at or after its edges: not recorded */
+	DISPATCH_PRE, /* a run with no window: every task */
+	DISPATCH_IN,  /* a task that arrived inside the window */
+	DISPATCH_OUT, /* one that arrived outside it: not recorded */
 };
 
 /* One recorder's latencies: a loop's, or one CPU's in the threads model. */
@@ -140,39 +168,18 @@ struct dispatch_lat {
 /*
  * dispatch_phase - a slot finished task `ran` at `now` and then took `next`
  * (from dispatch_take or dispatch_take_block; any id >= tasks if it
- * stopped): which histogram its latency belongs in.  Moves the window.  In
- * the closed loop the finished task is completion number next - c + 1 (to
- * within a block per other loop), and ids below c are first tasks.
- * Cost: relaxed loads of three words written a few times per run; one
- * atomic add per slot per run.
+ * stopped): which histogram its latency belongs in, by the id it ran (its
+ * arrival).  `next` and `now` are unused: the window is chosen by arrival
+ * (kept so every caller states what it ran and took).  Cost: two compares.
  */
 static inline enum dispatch_phase dispatch_phase(struct dispatch *d, uint64_t ran, uint64_t next,
 						 uint64_t now)
 {
+	(void)next;
+	(void)now;
 	if (!d->steady)
 		return DISPATCH_PRE;
-	const memory_order rlx = memory_order_relaxed;
-	uint64_t c = d->c;
-	if (ran < c && atomic_fetch_add_explicit(&d->firsts, 1, rlx) + 1 == c)
-		atomic_store_explicit(&d->all_id, next, rlx);
-	/* After the last id was claimed: out of a window, but still part of
-	 * the whole run if none opened. */
-	uint64_t close = atomic_load_explicit(&d->t_close, rlx);
-	int closed = close && now > close;
-	uint64_t open = atomic_load_explicit(&d->open_id, rlx);
-	if (open == DISPATCH_NONE) {
-		uint64_t all = atomic_load_explicit(&d->all_id, rlx);
-		/* Opens at completion max(2c, all slots turned over), if that
-		 * turnover came within the first third of the completions. */
-		if (closed || all == DISPATCH_NONE || all > d->tasks / 3 + c - 1 ||
-		    next < 3 * c - 1 || next < all || next >= d->tasks)
-			return DISPATCH_PRE;
-		if (atomic_compare_exchange_strong(&d->open_id, &open, next)) {
-			d->t_open = now;
-			open = next;
-		}
-	}
-	return !closed && next > open && next < d->tasks ? DISPATCH_IN : DISPATCH_OUT;
+	return ran >= d->win_lo && ran < d->win_hi ? DISPATCH_IN : DISPATCH_OUT;
 }
 
 /* dispatch_record - note latency v of a task in phase p; l is written by
@@ -216,15 +223,31 @@ static inline void dispatch_merge(struct dispatch *d, struct hist *dst, const st
 
 /*
  * dispatch_window - the run's measured span in ns, given the end of its last
- * task: the window, or the whole run if none opened.
+ * task: from the window's first id's hand-out to its end's, or the whole
+ * run if it has no window.
  */
 static inline uint64_t dispatch_window(struct dispatch *d, uint64_t t_end)
 {
 	if (dispatch_opened(d)) {
-		uint64_t close = atomic_load(&d->t_close);
-		return close > d->t_open ? close - d->t_open : 0;
+		uint64_t open = atomic_load(&d->t_open), close = atomic_load(&d->t_close);
+		return open && close > open ? close - open : 0;
 	}
 	return t_end > d->t_go ? t_end - d->t_go : 0;
+}
+
+/*
+ * dispatch_handed - id is handed to a slot at `now`: at the window's edges
+ * (ids win_lo and win_hi) note the time and tell the runner
+ * (run_window_edge).  Cost: two compares; at each edge once per run, a
+ * store and the runner's read.
+ */
+static inline void dispatch_handed(struct dispatch *d, uint64_t id, uint64_t now)
+{
+	if (!d->steady || (id != d->win_lo && id != d->win_hi))
+		return;
+	int open = id == d->win_lo;
+	atomic_store_explicit(open ? &d->t_open : &d->t_close, now, memory_order_relaxed);
+	run_window_edge(open ? 0 : 1);
 }
 
 /* dispatch_sched - task id's scheduled arrival (open loop). */
@@ -234,15 +257,11 @@ static inline uint64_t dispatch_sched(const struct dispatch *d, uint64_t id)
 	return d->t_go + id * 1000000000ULL / d->rate;
 }
 
-/* dispatch_claim - k ids from the shared counter at `now`: the first.  The
- * claim that takes the last id closes the window.  Cost: one relaxed atomic
- * add. */
-static inline uint64_t dispatch_claim(struct dispatch *d, uint64_t k, uint64_t now)
+/* dispatch_claim - k ids from the shared counter: the first.  Cost: one
+ * relaxed atomic add. */
+static inline uint64_t dispatch_claim(struct dispatch *d, uint64_t k)
 {
-	uint64_t first = atomic_fetch_add_explicit(&d->next, k, memory_order_relaxed);
-	if (first < d->tasks && first + k >= d->tasks)
-		atomic_store_explicit(&d->t_close, now, memory_order_relaxed);
-	return first;
+	return atomic_fetch_add_explicit(&d->next, k, memory_order_relaxed);
 }
 
 /* dispatch_arrival - when task id, taken at `now`, arrived or will. */
@@ -258,7 +277,8 @@ static inline uint64_t dispatch_arrival(const struct dispatch *d, uint64_t id, u
  */
 static inline uint64_t dispatch_take(struct dispatch *d, uint64_t now, uint64_t *arrival)
 {
-	uint64_t id = dispatch_claim(d, 1, now);
+	uint64_t id = dispatch_claim(d, 1);
+	dispatch_handed(d, id, now);
 	*arrival = dispatch_arrival(d, id, now);
 	return id;
 }
@@ -273,10 +293,11 @@ static inline uint64_t dispatch_take_block(struct dispatch *d, struct dispatch_b
 					   uint64_t now, uint64_t *arrival)
 {
 	if (b->next == b->end) {
-		b->next = dispatch_claim(d, d->block, now);
+		b->next = dispatch_claim(d, d->block);
 		b->end = b->next + d->block;
 	}
 	uint64_t id = b->next++;
+	dispatch_handed(d, id, now);
 	*arrival = dispatch_arrival(d, id, now);
 	return id;
 }

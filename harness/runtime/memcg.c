@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "memcg.h"
@@ -239,8 +240,18 @@ static int enter_v2(struct memcg *m)
 	}
 	if (make_group(m, parent, home) != 0)
 		return -1;
-	m->source = MEMCG_V2;
+	memcg_attach_v2(m, m->dir);
 	return 0;
+}
+
+void memcg_attach_v2(struct memcg *m, const char *dir)
+{
+	if (dir != m->dir)
+		snprintf(m->dir, sizeof(m->dir), "%s", dir);
+	char path[PATH_MAX + 16];
+	snprintf(path, sizeof(path), "%s/memory.peak", m->dir);
+	m->has_peak = access(path, R_OK) == 0;
+	m->source = MEMCG_V2;
 }
 
 /* meminfo_kernel - KernelStack + PageTables + Slab of /proc/meminfo, bytes. */
@@ -268,7 +279,8 @@ static int meminfo_kernel(uint64_t *out)
 	return 0;
 }
 
-/* v2_kernel - kernel memory of our v2 group now, bytes. */
+/* v2_kernel - kernel memory of our v2 group now (its kernel lines and
+ * socket buffers), bytes. */
 static int v2_kernel(const struct memcg *m, uint64_t *out)
 {
 	char path[PATH_MAX + 16];
@@ -321,13 +333,73 @@ void memcg_enter(struct memcg *m, enum memcg_mode mode)
 		snprintf(m->why, sizeof(m->why), "no memory cgroup hierarchy mounted");
 }
 
+/* v2_note - one sample of the v2 group: its kernel part into the peak; with
+ * user, the user part now (memory.current less the kernel part). */
+static void v2_note(struct memcg *m, int user)
+{
+	uint64_t now, cur;
+	if (v2_kernel(m, &now) != 0)
+		return;
+	atomic_fetch_add(&m->samples, 1);
+	if (now > m->peak_bytes)
+		m->peak_bytes = now;
+	char path[PATH_MAX + 16];
+	snprintf(path, sizeof(path), "%s/memory.current", m->dir);
+	if (user && stats_read_u64(path, &cur) == 0)
+		m->user_bytes = cur > now ? cur - now : 0;
+}
+
 void memcg_sample(struct memcg *m)
 {
 	uint64_t now;
-	if (m->source == MEMCG_V2 && v2_kernel(m, &now) == 0 && now > m->peak_bytes)
-		m->peak_bytes = now;
+	if (m->source == MEMCG_V2)
+		v2_note(m, 1);
 	if (m->source == MEMCG_MEMINFO && meminfo_kernel(&now) == 0 && now > m->peak_bytes)
 		m->peak_bytes = now;
+}
+
+/* sampler_main - the v2 sampler: memory.stat every MEMCG_SAMPLE_MS. */
+static void *sampler_main(void *arg)
+{
+	struct memcg *m = arg;
+	const struct timespec period = { .tv_sec = 0, .tv_nsec = MEMCG_SAMPLE_MS * 1000000L };
+	while (!atomic_load(&m->stop)) {
+		v2_note(m, 0);
+		nanosleep(&period, NULL);
+	}
+	return NULL;
+}
+
+void memcg_sampler_start(struct memcg *m)
+{
+	if (m->source != MEMCG_V2 || m->has_peak || m->sampling)
+		return;
+	atomic_store(&m->stop, 0);
+	m->sampling = pthread_create(&m->sampler, NULL, sampler_main, m) == 0;
+}
+
+void memcg_sampler_stop(struct memcg *m)
+{
+	if (!m->sampling)
+		return;
+	atomic_store(&m->stop, 1);
+	pthread_join(m->sampler, NULL);
+	m->sampling = 0;
+}
+
+const char *memcg_peak_how(const struct memcg *m)
+{
+	switch (m->source) {
+	case MEMCG_V1:
+		return "kernel";
+	case MEMCG_V2:
+		return m->has_peak ? "memory.peak" : "sampled";
+	case MEMCG_MEMINFO:
+		return "deltas";
+	case MEMCG_NONE:
+		break;
+	}
+	return "none";
 }
 
 int64_t memcg_kernel_kib(const struct memcg *m)
@@ -343,8 +415,20 @@ int64_t memcg_kernel_kib(const struct memcg *m)
 		stats_read_u64(path, &tcp); /* absent on some kernels: the slab part is still counted */
 		return (int64_t)((kmem + tcp) / 1024);
 	}
-	case MEMCG_V2:
-		return (int64_t)(m->peak_bytes / 1024);
+	case MEMCG_V2: {
+		/* memory.peak, the group's whole peak, less the user part at the
+		 * clock's stop: the kernel part at that peak (memcg.h); never
+		 * below what the samples saw. */
+		uint64_t peak = m->peak_bytes, whole;
+		char path[PATH_MAX + 16];
+		if (atomic_load(&m->samples) == 0)
+			return -1; /* memory.stat never read */
+		snprintf(path, sizeof(path), "%s/memory.peak", m->dir);
+		if (m->has_peak && stats_read_u64(path, &whole) == 0 && whole > m->user_bytes &&
+		    whole - m->user_bytes > peak)
+			peak = whole - m->user_bytes;
+		return (int64_t)(peak / 1024);
+	}
 	case MEMCG_MEMINFO:
 		return (int64_t)((m->peak_bytes - m->base_bytes) / 1024);
 	case MEMCG_NONE:

@@ -11,8 +11,16 @@
  *              (peaks kept by the kernel; TCP accounting is switched on by
  *              writing a limit no run reaches);
  *   cgroup v2: memory.stat's kernel lines (kernel or kernel_stack, pagetables,
- *              percpu, slab, vmalloc; and sock), sampled at the clock's start
- *              and stop, the larger kept.
+ *              percpu, slab, vmalloc; and sock) at the clock's start and stop,
+ *              and as a peak: where the kernel keeps memory.peak (5.19+: the
+ *              group's peak charge, user and kernel), that peak less the
+ *              user part at the clock's stop (anon and file: a closed run
+ *              frees none of it before its stop, so what is left is the
+ *              kernel part at the peak, in-flight socket buffers included);
+ *              else memory.stat sampled every MEMCG_SAMPLE_MS through the run
+ *              by a thread of the runner's, the same for every model.  (Two
+ *              samples, at the start and the stop, missed the socket buffers
+ *              in flight between them: a drained run holds none at its stop.)
  * On v2 the group is made under the nearest ancestor that delegates the
  * memory controller to its children (the root does), since a v2 group with
  * processes in it cannot enable controllers for its children.
@@ -28,9 +36,12 @@
 #define MEMCG_H
 
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #define MEMCG_NAME_PREFIX "tvsa-" /* our groups: tvsa-<pid>, stale ones removed */
+#define MEMCG_SAMPLE_MS 5         /* v2 without memory.peak: memory.stat this often */
 
 enum memcg_source {
 	MEMCG_NONE,     /* kernel memory not measured */
@@ -47,6 +58,14 @@ enum memcg_mode {
 
 struct memcg {
 	enum memcg_source source; /* what was measured */
+	int has_peak;             /* v2: the group has memory.peak */
+	uint64_t user_bytes;      /* v2: the user part (memory.current less kernel) at the last
+				     memcg_sample */
+	pthread_t sampler;        /* v2 without memory.peak: the sampling thread */
+	int sampling;             /* 1: sampler runs */
+	atomic_int stop;          /* 1: the sampler is to stop */
+	atomic_uint_fast64_t samples; /* memory.stat reads so far (the sampler's and
+					 memcg_sample's) */
 	char dir[PATH_MAX];       /* our group's folder, "" if none */
 	char home_procs[PATH_MAX]; /* cgroup.procs of the group we came from */
 	char pid_text[24];        /* "<pid>\n", written there on the way back */
@@ -65,8 +84,34 @@ struct memcg {
 void memcg_enter(struct memcg *m, enum memcg_mode mode);
 
 /* memcg_sample - note the kernel memory now (v2, meminfo); call it at the
- * clock's start and stop.  Cost: one read of memory.stat or meminfo. */
+ * clock's start and stop.  Cost: one read of memory.stat (and
+ * memory.current) or meminfo.  Thread-safe against the sampler. */
 void memcg_sample(struct memcg *m);
+
+/*
+ * memcg_sampler_start - v2 without memory.peak: sample memory.stat every
+ * MEMCG_SAMPLE_MS until memcg_sampler_stop, from a thread of its own; a
+ * no-op otherwise.  Call it at the clock's start (after counting threads).
+ * Cost: one thread and one read of memory.stat (tens of us) per period.
+ */
+void memcg_sampler_start(struct memcg *m);
+
+/* memcg_sampler_stop - stop the sampler and wait for it (a no-op when none
+ * runs); call it at the clock's stop, before counting threads. */
+void memcg_sampler_stop(struct memcg *m);
+
+/*
+ * memcg_attach_v2 - measure the v2 group whose folder is dir (memory.stat,
+ * memory.current, memory.peak if present): what memcg_enter does once it
+ * made and joined the group, and what a test does with a folder of fixture
+ * files (a test-only root: no cgroup v2 memory controller on the machine).
+ * Joins nothing.
+ */
+void memcg_attach_v2(struct memcg *m, const char *dir);
+
+/* memcg_peak_how - how the kernel figure's peak was taken: "kernel" (v1's
+ * own peaks), "memory.peak", "sampled", "deltas" (meminfo) or "none". */
+const char *memcg_peak_how(const struct memcg *m);
 
 /* memcg_kernel_kib - the run's peak kernel memory in KiB, or -1 when not
  * measured (also when a counter cannot be read). */

@@ -106,6 +106,16 @@ uint64_t run_clock_start(struct run_result *res);
 void run_clock_stop(struct run_result *res);
 
 /*
+ * run_window_edge - dispatch.h calls it once when a run's measured window
+ * opens (edge 0) and once when it closes (edge 1), from whichever thread
+ * moved it: the runner reads its own backend's CPU there, so backend_util
+ * covers the span the throughput and latency figures cover.  Thread-safe.
+ * Cost: one /proc read (about 10 us) at each edge of a run with a backend
+ * of its own, the same for every model; nothing otherwise.
+ */
+void run_window_edge(int edge);
+
+/*
  * run_abort_cleanup - for a model's fatal-signal handler that is about to
  * _exit(3) (a coroutine that overran its stack): stop the run's own backend
  * and leave the memory cgroup, as the timeout does.  Async-signal-safe.

@@ -15,6 +15,7 @@
 #define RUNNER_H
 
 #include <sched.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -36,6 +37,15 @@ extern struct data_file runner_data; /* the data file of a WL_OPT_DATA_FILE pair
 extern struct memcg runner_memcg;    /* the model's memory cgroup, if any */
 extern char runner_key[RUNNER_KEY_MAX]; /* pid and start time: pairs a run's stats line
 					   with its histogram line */
+
+/* The run's own backend at the edges of its measured window (run_window_edge). */
+struct runner_window {
+	struct stats_proc open;  /* when the window opened */
+	struct stats_proc close; /* when it closed */
+	atomic_int opened;       /* 1: open read, 2: it failed */
+	atomic_int closed;       /* 1: close read after a good open, 2: it failed */
+};
+extern struct runner_window runner_window;
 
 /* What the runner measured around the model's run, for the stats line. */
 struct run_extra {
@@ -61,6 +71,11 @@ struct run_extra {
  */
 void runner_guard_arm(const struct cli_config *cli, const struct run_config *cfg,
 		      const struct run_extra *x);
+
+/* runner_guard_unlimit - no time limit from here on (a server set up, with
+ * no --timeout-s: it serves until told to stop); the stop signals' clean-up
+ * and run_fail_now's stats line stay as armed. */
+void runner_guard_unlimit(void);
 
 /* runner_guard_disarm - the run is over: no more time limit. */
 void runner_guard_disarm(void);
@@ -165,5 +180,15 @@ uint64_t runner_default_stack_kib(void);
  */
 int runner_serve(const struct cli_config *cli, struct run_config *cfg, struct run_result *res,
 		 struct run_extra *x, int failed);
+
+/*
+ * runner_serve_failed_json - the stats line of a server that failed for why
+ * with nothing measured (its time limit, run_fail_now), one line without its
+ * '\n': the server's fields, zero counts, "status":"failed".  Formats only:
+ * prepared before a signal handler needs it, or called by a failing thread.
+ */
+void runner_serve_failed_json(char *buf, size_t len, const struct cli_config *cli,
+			      const struct run_config *cfg, const struct run_extra *x,
+			      const char *why);
 
 #endif

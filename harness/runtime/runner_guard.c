@@ -5,10 +5,14 @@
  *
  * The clock takes the CPU, switch, thread, backend and memory figures at its
  * start and stop, so set-up and tear-down are reported apart, never charged
- * to the tasks.  The guard's handler runs on a signal: everything it writes
+ * to the tasks; the backend's CPU is read again at the edges of the measured
+ * window (run_window_edge), where backend_util is taken.  The guard's handler runs on a signal: everything it writes
  * is formatted before the run, and it calls only async-signal-safe functions.
  * run_fail_now ends a run the same way from a thread, with a reason of its
- * own (a coroutine that blocked its loop: impl_green/watchdog.c).
+ * own (a coroutine that blocked its loop: impl_green/watchdog.c).  A
+ * server's failed line is a server's (runner_serve_failed_json), and a
+ * server has no time limit once set up unless --timeout-s asks for one
+ * (runner_guard_unlimit).
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -27,6 +31,7 @@ static char timeout_json[RUNNER_JSON_MAX];  /* the stats line of the failed run 
 static int timeout_stats_fd = -1;    /* --stats-out, opened for it, or -1 */
 static int timeout_json_stdout;      /* --json: the line goes to stdout too */
 static const struct run_config *guard_cfg; /* the run (run_fail_now), NULL until armed */
+static const struct cli_config *guard_cli; /* its command line: --serve or not */
 static struct run_extra guard_x = { .kmem_kib = -1 }; /* its placement; nothing measured */
 
 static void write_all_raw(int fd, const char *buf, size_t len)
@@ -57,6 +62,21 @@ static void timeout_cb(int sig)
 	_exit(3);
 }
 
+struct runner_window runner_window;
+
+void run_window_edge(int edge)
+{
+	if (runner_backend_pid <= 0)
+		return;
+	if (edge == 0) {
+		int ok = stats_proc_read(runner_backend_pid, &runner_window.open) == 0;
+		atomic_store(&runner_window.opened, ok ? 1 : 2);
+	} else if (atomic_load(&runner_window.opened) == 1) {
+		int ok = stats_proc_read(runner_backend_pid, &runner_window.close) == 0;
+		atomic_store(&runner_window.closed, ok ? 1 : 2);
+	}
+}
+
 void run_abort_cleanup(void)
 {
 	if (runner_backend_pid > 0)
@@ -79,14 +99,31 @@ static void stop_cb(int sig)
 static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 
 /* failed_json - the stats line of a run that failed for `why` with nothing
- * measured, '\n'-terminated, into buf. */
+ * measured, '\n'-terminated, into buf: a server's for --serve, else a
+ * fan-out run's. */
 static void failed_json(char *buf, size_t len, const char *why)
 {
-	static struct run_result none; /* nothing measured; one caller at a time */
-	snprintf(none.reason, sizeof(none.reason), "%s", why);
-	none.stack_kib = guard_cfg->stack_kib; /* as asked, 0: the model's default (not run) */
-	runner_format_json(buf, len - 1, guard_cfg, &none, &guard_x, 1);
+	if (guard_cli->serve) {
+		runner_serve_failed_json(buf, len - 1, guard_cli, guard_cfg, &guard_x, why);
+	} else {
+		static struct run_result none; /* nothing measured; one caller at a time */
+		snprintf(none.reason, sizeof(none.reason), "%s", why);
+		none.stack_kib = guard_cfg->stack_kib; /* as asked, 0: the model's default (not run) */
+		runner_format_json(buf, len - 1, guard_cfg, &none, &guard_x, 1);
+	}
 	strcat(buf, "\n");
+}
+
+/* fail_line - the one stderr line of a run (or server) that failed for why,
+ * '\n'-terminated, in the words of a finished run's failure. */
+static void fail_line(char *buf, size_t len, const char *why)
+{
+	if (guard_cli->serve)
+		snprintf(buf, len, "%s: %s --serve: failed: %s\n", model_impl.name, guard_cfg->wl->name,
+			 why);
+	else
+		snprintf(buf, len, "%s: %s -c %llu: run failed: %s\n", model_impl.name,
+			 guard_cfg->wl->name, (unsigned long long)guard_cfg->concurrency, why);
 }
 
 /* The line goes out by write(2), not stdio: the stuck thread may hold
@@ -97,8 +134,7 @@ _Noreturn void run_fail_now(const char *why)
 	char line[MODEL_REASON_MAX + 128];
 	alarm(0); /* this failure, not the time limit's */
 	if (guard_cfg)
-		snprintf(line, sizeof(line), "%s: %s -c %llu: run failed: %s\n", model_impl.name,
-			 guard_cfg->wl->name, (unsigned long long)guard_cfg->concurrency, why);
+		fail_line(line, sizeof(line), why);
 	else
 		snprintf(line, sizeof(line), "%s: run failed: %s\n", model_impl.name, why);
 	write_all_raw(2, line, strlen(line));
@@ -121,6 +157,7 @@ uint64_t run_clock_start(struct run_result *res)
 	int n = stats_thread_count();
 	if (n > res->peak_threads)
 		res->peak_threads = n;
+	memcg_sampler_start(&runner_memcg); /* after the count: its thread is not the model's */
 	res->t_start_ns = clock_now_ns(); /* last: the figures above are set-up */
 	return res->t_start_ns;
 }
@@ -131,6 +168,7 @@ void run_clock_stop(struct run_result *res)
 	stats_usage_read(&res->u_stop);
 	if (res->b_ok)
 		res->b_ok = stats_proc_read(runner_backend_pid, &res->b_stop) == 0;
+	memcg_sampler_stop(&runner_memcg);
 	memcg_sample(&runner_memcg);
 	int n = stats_thread_count();
 	if (n > res->peak_threads)
@@ -140,10 +178,7 @@ void run_clock_stop(struct run_result *res)
 void runner_guard_arm(const struct cli_config *cli, const struct run_config *cfg,
 		      const struct run_extra *x)
 {
-	snprintf(timeout_msg, sizeof(timeout_msg),
-		 "%s: %s -c %llu: run failed: run timed out after %llu s (--timeout-s); giving up\n",
-		 model_impl.name, cfg->wl->name, (unsigned long long)cfg->concurrency,
-		 (unsigned long long)cli->timeout_s);
+	guard_cli = cli;
 	guard_cfg = cfg;
 	snprintf(guard_x.placement, sizeof(guard_x.placement), "%s", x->placement);
 	guard_x.timer_slack_ns = x->timer_slack_ns;
@@ -151,6 +186,8 @@ void runner_guard_arm(const struct cli_config *cli, const struct run_config *cfg
 	snprintf(why, sizeof(why), "run timed out after %llu s (--timeout-s)",
 		 (unsigned long long)cli->timeout_s);
 	failed_json(timeout_json, sizeof(timeout_json), why);
+	strncat(why, "; giving up", sizeof(why) - strlen(why) - 1);
+	fail_line(timeout_msg, sizeof(timeout_msg), why);
 	if (cli->stats_out)
 		timeout_stats_fd = util_open_out(cli->stats_out, O_APPEND | O_CREAT);
 	timeout_json_stdout = cli->json;
@@ -167,6 +204,11 @@ void runner_guard_arm(const struct cli_config *cli, const struct run_config *cfg
 			sigaction(stop_signals[i], &sa, NULL);
 	}
 	alarm((unsigned)cli->timeout_s);
+}
+
+void runner_guard_unlimit(void)
+{
+	alarm(0);
 }
 
 void runner_guard_disarm(void)

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dispatch.h"
 #include "runner.h"
 #include "util.h"
 
@@ -107,22 +108,27 @@ void runner_format_json(char *buf, size_t len, const struct run_config *cfg,
 	const struct stats_usage *u = &win;
 	struct runner_peer_json pj;
 	runner_peer_json(res, x, &pj);
+	char bwin[32] = "null"; /* the backend's CPU over the steady window */
+	if (clocked && atomic_load(&runner_window.closed) == 1)
+		snprintf(bwin, sizeof(bwin), "%.6f",
+			 (double)(runner_window.close.cpu_ns - runner_window.open.cpu_ns) / 1e9);
 	char pair[RUNNER_PATH_JSON_MAX + 256];
 	runner_pair_json(cfg, pair, sizeof(pair));
 	char tail[RUNNER_PATH_JSON_MAX + 1536];
 	snprintf(tail, sizeof(tail),
 		 "%s,\"timer_slack_ns\":%llu,\"pool\":%llu,\"kmem_kib\":%s,\"mem_source\":\"%s\","
-		 "\"setup_s\":%.6f,\"setup_cpu_s\":%.6f,"
+		 "\"kmem_peak\":\"%s\",\"setup_s\":%.6f,\"setup_cpu_s\":%.6f,"
 		 "\"teardown_s\":%.6f,\"teardown_cpu_s\":%.6f,\"backend_cpu_s\":%s,"
-		 "\"backend_vcsw\":%s,\"backend_ivcsw\":%s,\"placement\":\"%s\","
-		 "\"run_key\":\"%s\"}",
+		 "\"backend_vcsw\":%s,\"backend_ivcsw\":%s,\"backend_window_cpu_s\":%s,"
+		 "\"window_rule\":\"%s\",\"placement\":\"%s\",\"run_key\":\"%s\"}",
 		 pair, (unsigned long long)x->timer_slack_ns, (unsigned long long)cfg->pool,
-		 pj.kmem, memcg_source_name(runner_memcg.source),
+		 pj.kmem, memcg_source_name(runner_memcg.source), memcg_peak_how(&runner_memcg),
 		 res->t_start_ns > x->t_enter ? (double)(res->t_start_ns - x->t_enter) / 1e9 : 0.0,
 		 cpu_s(&setup),
 		 clocked && x->t_return > res->t_stop_ns
 			 ? (double)(x->t_return - res->t_stop_ns) / 1e9 : 0.0,
-		 cpu_s(&down), pj.cpu, pj.vcsw, pj.ivcsw, x->placement, runner_key);
+		 cpu_s(&down), pj.cpu, pj.vcsw, pj.ivcsw, bwin, dispatch_rule(cfg), x->placement,
+		 runner_key);
 
 	char reason[MODEL_REASON_MAX * 2];
 	runner_json_str(reason, sizeof(reason), res->reason);

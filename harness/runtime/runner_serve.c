@@ -77,6 +77,11 @@ void serve_fault(const char *why)
 	serve_stop();
 }
 
+void serve_error_note(const char *why)
+{
+	run_error_note(&sv.fault, why);
+}
+
 int serve_fault_report(struct run_result *res)
 {
 	return run_fault_report(&sv.fault, res);

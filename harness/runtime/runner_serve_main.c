@@ -55,14 +55,15 @@ static void serve_json(char *buf, size_t len, const struct cli_config *cli,
 	runner_peer_json(res, x, &pj);
 	char pair[RUNNER_PATH_JSON_MAX + 256];
 	runner_pair_json(cfg, pair, sizeof(pair));
-	char reason[MODEL_REASON_MAX * 2];
+	char reason[MODEL_REASON_MAX * 2], first[MODEL_REASON_MAX * 2];
 	runner_json_str(reason, sizeof(reason), res->reason);
+	runner_json_str(first, sizeof(first), res->first_error);
 	const char *accept = st->listeners > 1 ? "reuseport" : cfg->loops > 1 ? "shared" : "single";
 	snprintf(buf, len,
 		 "{\"workload\":\"%s\",\"model\":\"%s\",\"mode\":\"serve\",\"status\":\"%s\","
 		 "\"reason\":\"%s\",\"bind\":\"%s\",\"port\":%u,\"accept\":\"%s\","
 		 "\"listeners\":%llu,\"backlog\":%d,\"requests\":%llu,\"errors\":%llu,"
-		 "\"bad_requests\":%llu,\"dropped\":%llu,\"accept_errors\":%llu,"
+		 "\"first_error\":\"%s\",\"bad_requests\":%llu,\"dropped\":%llu,\"accept_errors\":%llu,"
 		 "\"connections_peak\":%llu,\"connections_total\":%llu,\"checksum\":\"%016llx\","
 		 "\"wall_s\":%.6f,\"throughput\":%.3f,\"maxrss_kib\":%llu,\"kmem_kib\":%s,"
 		 "\"mem_source\":\"%s\",\"utime_s\":%.6f,\"stime_s\":%.6f,\"vcsw\":%llu,"
@@ -73,7 +74,7 @@ static void serve_json(char *buf, size_t len, const struct cli_config *cli,
 		 "\"run_key\":\"%s\"}",
 		 cfg->wl->name, model_impl.name, failed ? "failed" : "ok", reason, cli->bind,
 		 (unsigned)st->port, accept, (unsigned long long)st->listeners, st->backlog,
-		 (unsigned long long)st->t.requests, (unsigned long long)st->t.errors,
+		 (unsigned long long)st->t.requests, (unsigned long long)st->t.errors, first,
 		 (unsigned long long)st->t.bad, (unsigned long long)st->t.dropped,
 		 (unsigned long long)st->accept_errors, (unsigned long long)st->conns_peak,
 		 (unsigned long long)st->conns_total, (unsigned long long)st->t.checksum, wall_s,
@@ -105,16 +106,26 @@ static struct serve_opts serve_opts_of(const struct cli_config *cli, const struc
 	return o;
 }
 
+void runner_serve_failed_json(char *buf, size_t len, const struct cli_config *cli,
+			      const struct run_config *cfg, const struct run_extra *x,
+			      const char *why)
+{
+	static struct run_result none; /* nothing measured; one caller at a time */
+	static struct serve_totals st; /* nothing served */
+	snprintf(none.reason, sizeof(none.reason), "%s", why);
+	memset(&st, 0, sizeof(st));
+	st.port = cli->serve_port;
+	serve_json(buf, len, cli, cfg, &none, x, &st, 1);
+}
+
 int runner_serve(const struct cli_config *cli, struct run_config *cfg, struct run_result *res,
 		 struct run_extra *x, int failed)
 {
-	/* A server runs until it is told to stop: no time limit unless asked.
-	 * Its set-up (the peer, the data file) had the default one (runner.c),
-	 * which ends here: left armed, it killed every server 300 s in. */
-	if (cli->timeout_set)
-		runner_guard_arm(cli, cfg, x);
-	else
-		runner_guard_disarm();
+	/* The time limit (main) covered set-up; a server then runs until it is
+	 * told to stop: no time limit unless asked, and then the one armed
+	 * from the start, set-up included, as for a run. */
+	if (!cli->timeout_set)
+		runner_guard_unlimit();
 	stats_usage_read(&x->u_enter);
 	x->t_enter = clock_now_ns();
 	struct serve_opts o = serve_opts_of(cli, cfg);
@@ -134,8 +145,7 @@ int runner_serve(const struct cli_config *cli, struct run_config *cfg, struct ru
 	stats_usage_read(&x->u_return);
 	x->kmem_kib = memcg_kernel_kib(&runner_memcg);
 	memcg_leave(&runner_memcg);
-	if (cli->timeout_set)
-		runner_guard_disarm();
+	runner_guard_disarm();
 	runner_stop_peer(cfg);
 	if (runner_data.fd > 0)
 		close(runner_data.fd);

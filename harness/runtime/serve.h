@@ -122,6 +122,12 @@ int serve_stopping(void);
  * kept if it is the first, then serve_stop. */
 void serve_fault(const char *why);
 
+/* serve_error_note - a request's task failed (a 500; serving goes on) for
+ * why: kept if it is the first, for the stats line's first_error, as a
+ * fan-out run keeps its first failed task's.  Cost: a relaxed load; a
+ * mutex once. */
+void serve_error_note(const char *why);
+
 /*
  * serve_accept_failed - what accept's error e means.  EMFILE, ENFILE,
  * ENOBUFS and ENOMEM are counted in accept_errors (the first is said on

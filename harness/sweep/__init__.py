@@ -5,7 +5,9 @@
     registry.py     the registry of workload pairs (bin/threads --list -v)
     rundir.py       the run folder: made atomically, sealed, latest pointed at it
     runner.py       child processes: process groups, timeouts, one model run's command line
-    point.py        one closed-loop point: pilot, hyperfine, the results.csv row
+    point.py        a point's results.csv row: its runs merged, its run length, the CSV
+    rounds.py       one point (workload, c): every model's pilot, then rounds of
+                    every model once (hyperfine), their number fixed in advance
     calibration.py  bin/calibrate and the floor runs, before the first point
     provenance.py   meta.json: where the numbers came from
     fingerprint.py  leaf: the machine (CPU, SMT, governor, kernel, mitigations, cgroup, load)

@@ -1,11 +1,13 @@
 """closed_loop.py - `make bench`: every registered pair, every model, every level.
 
-For each (workload, model, concurrency) point, point.run_point() measures one
-row of results.csv.  The models of one (workload, c) run back to back, their
-order rotated by one from one point to the next (point_order), so drift on a
-shared machine falls on every model alike; results.csv keeps its workload,
-model, concurrency order.  A run that fails (exit 3: a resource ran out) becomes
-a row with status=failed and its reason, and the sweep goes on.
+Each point (workload, c) is measured by rounds.measure(): its models' pilots,
+then rounds, every model once per round, so drift on a shared machine falls
+on every model of a round alike and a ratio comes from paired runs; the
+models' order rotates by one from point to point (point_order) and from
+round to round.  Each (workload, model, c) is one row of results.csv, which
+keeps its workload, model, concurrency order.  A run that fails (exit 3: a
+resource ran out) becomes a row with status=failed and its reason, and the
+sweep goes on.
 
 Integrity: results.csv and every other file are written to a temporary name
 and renamed, after every point, so a crash loses at most the point in hand;
@@ -30,7 +32,7 @@ import sys
 import time
 
 from . import calibration, common, eta, fingerprint, models, onecpu, open_loop, point, provenance
-from . import registry, rundir, serve, serve_proc
+from . import registry, rounds, rundir, serve, serve_proc
 from . import topology
 from . import runner as R
 
@@ -47,7 +49,6 @@ QUICK_LEVELS = {"cpu": [1, 16], "io": [1, 256]}  # c=1 and one with many in flig
 QUICK_WORK_TOP = 64     # ... but an I/O pair with CPU work per task (mixed) stops here in
                         # a QUICK sweep: CPU-bound from c ~ 16, its runs at 256 are five
                         # latencies of 30-50 ms per slot, a sixth of QUICK's time
-DEFAULT_RUNS = 3        # counted runs per point
 REPORT = os.path.join(common.ROOT, "scripts", "report", "report.py")  # the report's entry
 
 
@@ -62,8 +63,10 @@ def parse_args(argv):
     ap = ArgParser(prog="make bench", description=__doc__.split("\n")[0])
     ap.add_argument("--concurrency", help="comma-separated levels, e.g. 1,8,64")
     ap.add_argument("--workloads", help="comma-separated workload names")
-    ap.add_argument("--runs", default=str(DEFAULT_RUNS), help="least counted runs per point (>= 3); more are added while "
-                    "the throughput's 95%% interval is wider than +-3%%")
+    ap.add_argument("--runs", help="rounds per point, every model one counted run per round "
+                    "(3..100; default %d, fewer where they would take over %.0f s, at least %d; "
+                    "QUICK %d)" % (rounds.ROUNDS, rounds.ROUND_BUDGET_S, rounds.MIN_ROUNDS,
+                                   rounds.QUICK_ROUNDS))
     ap.add_argument("--results", default=os.path.join(common.ROOT, "results"),
                     help="results folder")
     ap.add_argument("--no-rate", action="store_true",
@@ -82,7 +85,7 @@ def setup(argv):
     common.run_timeout_s()      # a bad TVSA_RUN_TIMEOUT_S is refused here, before anything
     rundir.latest_free(args.results, "latest")  # a real folder or file: found now
     R.need_tools()
-    args.runs = common.whole(args.runs, "RUNS", 3, 100)
+    args.runs = common.whole(args.runs, "RUNS", 3, 100) if args.runs is not None else None
     args.pin = common.parse_pin(args.pin)
     args.timer_slack_ns = common.parse_timer_slack(args.timer_slack_ns)
     levels_cli = common.parse_list(args.concurrency, "CONCURRENCY", common.parse_level)
@@ -99,9 +102,7 @@ def setup(argv):
                                                if not p.get("max_c") or c <= p["max_c"]})
               for p in pairs}
     args.target_s = point.QUICK_TARGET_S if args.quick else point.TARGET_S
-    # A QUICK sweep is a look, not a measurement: no runs added to it.
-    args.max_runs = args.runs if args.quick else max(args.runs, point.MAX_RUNS)
-    args.target_half_width = point.TARGET_HALF_WIDTH
+    args.rounds_plan = rounds.plan_text(args.runs, args.quick)
     return args, pairs, levels
 
 
@@ -117,6 +118,18 @@ def point_order(pairs, model_list, levels):
             out += [(pair, model_list[(k + j) % len(model_list)], c)
                     for j in range(len(model_list))]
             k += 1
+    return out
+
+
+def point_groups(points):
+    """point_order's points as the sweep measures them: [(pair, [models], c)],
+    one per (workload, c), its models in the order of its first round."""
+    out = []
+    for pair, model, c in points:
+        if out and out[-1][0] is pair and out[-1][2] == c:
+            out[-1][1].append(model)
+        else:
+            out.append((pair, [model], c))
     return out
 
 
@@ -140,7 +153,8 @@ def not_run(pair, model, c, failed_c, reason):
 
 
 def progress(args, i, total, start, pair, model, c, row, left_s):
-    """The progress line of one point; left_s: the ETA's seconds left."""
+    """The progress line of one (workload, model, c); left_s: the ETA's
+    seconds left."""
     elapsed = time.monotonic() - start
     if row["status"] == "ok":
         what = "%s tasks/s, p99 %s us%s" % (
@@ -285,26 +299,36 @@ def main(argv):
         known = {}      # (workload, model) -> its last ok row (sizes the next level)
         clock = eta.Eta(plan_steps(args, pairs, levels, points, rargs), args.quick,
                         eta.previous_times(args.results, run_dir, args.quick))
-        for i, (pair, model, c) in enumerate(points, 1):
-            key = (pair["name"], model["name"])
-            step = ("closed", pair["name"], model["name"], c)
-            if key in failed_at:
-                row = not_run(pair, model, c, *failed_at[key])
-                clock.record(step, 0.0, ran=False)
-            else:
-                row = point.run_point(args, runner, meta, run_dir, pair, model, c,
-                                      known.get(key))
-                if row["status"] == "ok":
-                    known[key] = row
-                gives_up = row["status"] != "ok" and "timed out" not in row["reason"]
-                clock.record(step, row["point_s"], failed=gives_up)
-                if gives_up:
-                    failed_at[key] = (c, row["reason"])  # a time-out may be the machine's
-            rows.append(row)
+        for pair, group, c in point_groups(points):
+            run = [m for m in group if (pair["name"], m["name"]) not in failed_at]
+            got = {}
+            if run:
+                for row in rounds.measure(args, runner, meta, run_dir, pair, run, c,
+                                          {m["name"]: known.get((pair["name"], m["name"]))
+                                           for m in run}):
+                    got[row["model"]] = row
+            for model in group:
+                key = (pair["name"], model["name"])
+                step = ("closed", pair["name"], model["name"], c)
+                if key in failed_at:
+                    row = not_run(pair, model, c, *failed_at[key])
+                    clock.record(step, 0.0, ran=False)
+                else:
+                    row = got[model["name"]]
+                    if row["status"] == "ok":
+                        known[key] = row
+                    gives_up = row["status"] != "ok" and "timed out" not in row["reason"]
+                    clock.record(step, row["point_s"], failed=gives_up)
+                    if gives_up:
+                        failed_at[key] = (c, row["reason"])  # a time-out may be the machine's
+                rows.append(row)
             point.write_csv(csv_path, csv_order(rows, pairs, args.models))
             fingerprint.note_load(meta["host"])
             save()
-            progress(args, i, len(points), start, pair, model, c, row, clock.remaining())
+            for model in group:
+                row = next(r for r in reversed(rows) if r["model"] == model["name"])
+                progress(args, len(rows) - len(group) + 1 + group.index(model), len(points),
+                         start, pair, model, c, row, clock.remaining())
     except common.Interrupted:
         rundir.remove_tmp(run_dir)
         print("bench: interrupted; partial results (%d of %d points) in %s; "
@@ -313,7 +337,7 @@ def main(argv):
         return 130
 
     rc = onecpu.run(args, runner, pairs, levels, run_dir, meta, save, point_order, csv_order,
-                    clock)
+                    point_groups, clock)
     if rc is not None:
         return rc
     if rargs:
@@ -345,7 +369,9 @@ def main(argv):
     print("bench: %d points in %s (%d failed); %s" % (
         len(rows), common.duration(time.monotonic() - start), failed,
         "results: %s" % common.rel(os.path.join(latest, "results.csv")) if args.no_report
-        else "report: %s" % common.rel(os.path.join(latest, "report.md"))), file=sys.stderr)
+        else "report: %s (as a web page: %s)" % (common.rel(os.path.join(latest, "report.md")),
+                                                  common.rel(os.path.join(latest, "index.html")))),
+        file=sys.stderr)
     return 0
 
 

@@ -5,13 +5,24 @@ point are independent runs; their figures (throughput, p99) are positive and
 their spread is multiplicative, so the interval is taken on the logs:
 
     point      exp(mean(log x) +- t(n-1) * sd(log x) / sqrt(n))
-    ratio a/b  exp(mean(log a) - mean(log b) +- t(df) * sqrt(sa^2/na + sb^2/nb))
+    paired     a/b of two points measured in the same rounds (the sweep runs
+               the models of one (workload, c) in rounds: run i of each model
+               in round i): the t interval of the n differences
+               log a_i - log b_i, t(n-1).  A drift that moves a whole round
+               cancels in each difference.
+    ratio a/b  (runs not paired: two levels, two sweeps)
+               exp(mean(log a) - mean(log b) +- t(df) * sqrt(sa^2/na + sb^2/nb))
                with Welch's df (rounded down: the wider interval)
 
-t is Student's 97.5% quantile.  With 3 runs t(2) = 4.30, so three runs spread
-by 2% give about +-5%: the sweep adds runs to such a point (closed_loop.py).
-One run has no interval (None).  A leaf module: standard library only, so the
-sweep and the report import the same rule.
+t is Student's quantile, 97.5% for the 95% interval.  With 3 runs t(2) =
+4.30, so three runs spread by 2% give about +-5%.  The number of runs is
+fixed before the counted runs start (harness/sweep/rounds.py), never grown
+while the interval is wide: stopping when the runs happen to agree is what
+made the old intervals cover 91% instead of 95%.  One run has no interval
+(None).  Every interval takes a level (default 0.95): a verdict over k
+intervals asks for 1 - 0.05 / k of each (Holm, scripts/report/judge.py).
+A leaf module: standard library only, so the sweep and the report import
+the same rule.
 
 A figure made of several points, the report's verdicts:
 
@@ -20,7 +31,8 @@ A figure made of several points, the report's verdicts:
                sum(k_i^2 s_i^2 / n_i), Welch-Satterthwaite's df (contrast)
     any other  (a median over concurrency levels, memory per task from two
                peaks): bootstrap over runs, each point's runs resampled on
-               their own, BOOT_REPS times with the fixed seed BOOT_SEED, the
+               their own (the points of one round set resampled together:
+               links), BOOT_REPS times with the fixed seed BOOT_SEED, the
                2.5th and 97.5th percentiles (bootstrap).  With 3 runs a
                point has only 10 distinct resamples, so this interval is
                narrower than the t rule's would be: it is used only where
@@ -51,6 +63,81 @@ def t975(df):
     return 1.960 + 2.4 / df     # Cornish-Fisher's first term, close enough above 30
 
 
+def _betacf(a, b, x):
+    """The continued fraction of the incomplete beta function (modified
+    Lentz), as in Numerical Recipes' betacf: converges for x < (a+1)/(a+b+2)."""
+    tiny, c, d = 1e-300, 1.0, 1.0 - (a + b) * x / (a + 1)
+    d = 1 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 300):
+        for num in (m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+                    -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))):
+            d = 1 + num * d
+            d = 1 / (d if abs(d) > tiny else tiny)
+            c = 1 + num / c
+            c = c if abs(c) > tiny else tiny
+            h *= d * c
+        if abs(d * c - 1) < 1e-14:
+            break
+    return h
+
+
+def _ibeta(a, b, x):
+    """The regularized incomplete beta function I_x(a, b), 0 <= x <= 1."""
+    if x <= 0 or x >= 1:
+        return 0.0 if x <= 0 else 1.0
+    front = math.exp(math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+                     + a * math.log(x) + b * math.log(1 - x))
+    if x < (a + 1) / (a + b + 2):
+        return front * _betacf(a, b, x) / a
+    return 1 - front * _betacf(b, a, 1 - x) / b
+
+
+def t_tail(t, df):
+    """P(T > t) for Student's T with df degrees of freedom, t >= 0."""
+    return 0.5 * _ibeta(df / 2.0, 0.5, df / (df + t * t))
+
+
+def t_quantile(level, df):
+    """The t quantile of a two-sided interval of this level (0.95: the
+    97.5% quantile) with df degrees of freedom (floored, >= 1).  The 0.95
+    level reads T975 (the figures every older report printed); any other is
+    solved from the tail, to 1e-9.  Cost: ~40 incomplete beta evaluations
+    the first time a (level, df) is asked, a dictionary look-up after."""
+    if not 0 < level < 1:
+        raise ValueError("t_quantile: level must be in (0, 1)")
+    if abs(level - 0.95) < 1e-12:
+        return t975(df)
+    df = int(math.floor(df))
+    if df < 1:
+        raise ValueError("t_quantile: df must be at least 1")
+    key = (round(level, 12), min(df, T_DF_CAP))
+    if key not in _T_SOLVED:
+        _T_SOLVED[key] = _t_solve(*key)
+    return _T_SOLVED[key]
+
+
+T_DF_CAP = 100000       # df above this: the quantile moves < 1e-5 (solved at the cap)
+_T_SOLVED = {}          # (level, df) -> quantile: t_quantile's memory
+
+
+def _t_solve(level, df):
+    """t_quantile's bisection on the tail."""
+    tail = (1 - level) / 2
+    lo, hi = 0.0, 1.0
+    while t_tail(hi, df) > tail:
+        hi *= 2
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if t_tail(mid, df) > tail:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo < 1e-9:
+            break
+    return (lo + hi) / 2
+
+
 def _logs(xs):
     xs = [float(x) for x in xs if x is not None]
     if any(x <= 0 for x in xs):
@@ -63,14 +150,15 @@ def _mean_var(ls):
     return m, sum((v - m) ** 2 for v in ls) / (len(ls) - 1)
 
 
-def point(xs):
-    """(lo, hi): the 95% interval of a positive figure from its runs xs, or
-    None with fewer than two runs or a non-positive figure."""
+def point(xs, level=0.95):
+    """(lo, hi): the interval of a positive figure from its runs xs at this
+    level (default 95%), or None with fewer than two runs or a non-positive
+    figure."""
     ls = _logs(xs)
     if not ls or len(ls) < 2:
         return None
     m, var = _mean_var(ls)
-    h = t975(len(ls) - 1) * math.sqrt(var / len(ls))
+    h = t_quantile(level, len(ls) - 1) * math.sqrt(var / len(ls))
     return math.exp(m - h), math.exp(m + h)
 
 
@@ -83,21 +171,37 @@ def half_width(xs, centre):
     return max(centre - iv[0], iv[1] - centre) / centre
 
 
-def ratio(a, b):
-    """(lo, hi): the 95% interval of figure a over figure b, from the runs of
-    each (Welch on the logs), or None when either has fewer than two runs."""
-    la, lb = _logs(a), _logs(b)
-    if not la or not lb or len(la) < 2 or len(lb) < 2:
+def paired_terms(groups):
+    """The per-round log figure sum(k * log x_r) of terms [(runs, k)] whose
+    runs were made in the same rounds (run r of each in round r), or None:
+    a term without runs, a non-positive figure, or runs of unequal count."""
+    logs = []
+    for xs, k in groups:
+        ls = _logs(xs)
+        if not ls or (logs and len(ls) != len(logs[0][0])):
+            return None
+        logs.append((ls, k))
+    return [sum(k * ls[r] for ls, k in logs) for r in range(len(logs[0][0]))]
+
+
+def paired(a, b, level=0.95):
+    """(lo, hi): the interval of figure a over figure b from runs made in
+    the same rounds (a[i] and b[i] in round i): the t interval of the
+    differences of their logs, n - 1 degrees of freedom; None with fewer
+    than two rounds, unequal counts or a non-positive figure."""
+    d = paired_terms([(a, 1), (b, -1)])
+    if not d or len(d) < 2:
         return None
-    ma, va = _mean_var(la)
-    mb, vb = _mean_var(lb)
-    sa, sb = va / len(la), vb / len(lb)
-    se2 = sa + sb
-    if se2 == 0:
-        return math.exp(ma - mb), math.exp(ma - mb)
-    df = se2 ** 2 / ((sa ** 2 / (len(la) - 1) if sa else 0) + (sb ** 2 / (len(lb) - 1) if sb else 0))
-    h = t975(df) * math.sqrt(se2)
-    return math.exp(ma - mb - h), math.exp(ma - mb + h)
+    m, var = _mean_var(d)
+    h = t_quantile(level, len(d) - 1) * math.sqrt(var / len(d))
+    return math.exp(m - h), math.exp(m + h)
+
+
+def ratio(a, b, level=0.95):
+    """(lo, hi): the interval of figure a over figure b, from the runs of
+    each (Welch on the logs: runs not paired), or None when either has fewer
+    than two runs."""
+    return contrast([(a, 1), (b, -1)], level)
 
 
 def side(iv, threshold):
@@ -112,30 +216,25 @@ def side(iv, threshold):
     return 0
 
 
-def runs_for(xs, target, cap):
-    """How many runs the spread of xs so far says the interval needs to come
-    within target (0.03: +-3%) of its centre, at most cap; len(xs) when it
-    already does.  The spread is taken as it is (no prior): two more runs
-    move it, so the caller asks again after them."""
-    ls = _logs(xs)
-    if not ls or len(ls) < 2:
-        return min(cap, max(len(xs) + 1, 3))
-    sd = math.sqrt(_mean_var(ls)[1])
-    limit = math.log(1 + target)
-    for n in range(len(ls), cap + 1):
-        if t975(n - 1) * sd / math.sqrt(n) <= limit:
-            return n
-    return cap
-
-
 BOOT_REPS = 2000        # bootstrap resamples: the percentiles move < 1% between seeds
 BOOT_SEED = 20031       # fixed: the same run folder gives the same report
 
 
-def contrast(terms):
-    """(lo, hi): the 95% interval of prod(x_i ^ k_i) from terms [(runs_i,
-    k_i)] (Welch-Satterthwaite on the logs; ratio() is [(a, 1), (b, -1)]),
-    or None when a term has fewer than two runs or a non-positive figure."""
+def contrast(terms, level=0.95):
+    """(lo, hi): the interval of prod(x_i ^ k_i) from terms [(runs_i, k_i)]
+    of independent points (Welch-Satterthwaite on the logs; ratio() is
+    [(a, 1), (b, -1)]), or None when a term has fewer than two runs or a
+    non-positive figure.  Points measured in the same rounds are first made
+    one term by the caller (paired_terms), so their round's drift cancels."""
+    got = log_terms(terms)
+    return t_interval(*got, level=level) if got else None
+
+
+def log_terms(terms):
+    """(estimate, se, df) on the logs of prod(x_i ^ k_i) from independent
+    terms [(runs_i, k_i)]: the variance sum(k_i^2 s_i^2 / n_i) and
+    Welch-Satterthwaite's df, for an interval at any level (t_interval);
+    None when a term has fewer than two runs or a non-positive figure."""
     est, se2, df_den = 0.0, 0.0, 0.0
     for xs, k in terms:
         ls = _logs(xs)
@@ -146,30 +245,60 @@ def contrast(terms):
         part = k * k * var / len(ls)
         se2 += part
         df_den += part * part / (len(ls) - 1)
-    if se2 == 0:
-        return math.exp(est), math.exp(est)
-    h = t975(se2 * se2 / df_den) * math.sqrt(se2)
+    return est, math.sqrt(se2), (se2 * se2 / df_den if df_den else float("inf"))
+
+
+def t_interval(est, se, df, level=0.95):
+    """(lo, hi) = exp(est +- t(df) se) at this level (log_terms' output)."""
+    h = t_quantile(level, df if math.isfinite(df) else 1e9) * se if se else 0.0
     return math.exp(est - h), math.exp(est + h)
 
 
-def bootstrap(groups, statistic, reps=BOOT_REPS, seed=BOOT_SEED):
-    """(lo, hi): the 2.5th and 97.5th percentiles of statistic(resampled
-    groups) over reps resamples, each group (one point's runs, any objects)
-    resampled with replacement on its own; None when a group has fewer than
-    two runs or statistic returns None for more than half the resamples.
-    Cost: reps calls of statistic."""
+def bootstrap_dist(groups, statistic, reps=BOOT_REPS, seed=BOOT_SEED, links=()):
+    """The sorted values of statistic(resampled groups) over reps resamples,
+    each group (one point's runs, any objects) resampled with replacement
+    on its own, except the groups of one link (a list of group indices:
+    points measured in the same rounds, equal run counts), which take the
+    same resampled rounds; None when a group has fewer than two runs or
+    statistic returns None for more than half the resamples.  Cost: reps
+    calls of statistic."""
     if not groups or any(len(g) < 2 for g in groups):
         return None
+    lead = list(range(len(groups)))      # the group whose indices each one takes
+    for link in links or ():
+        link = list(link)
+        if any(len(groups[i]) != len(groups[link[0]]) for i in link):
+            return None
+        for i in link:
+            lead[i] = link[0]
     rng = random.Random(seed)
     got = []
     for _ in range(reps):
-        v = statistic([[g[rng.randrange(len(g))] for _ in g] for g in groups])
+        idx = {}
+        for i, g in enumerate(groups):
+            if lead[i] == i:
+                idx[i] = [rng.randrange(len(g)) for _ in g]
+        v = statistic([[g[j] for j in idx[lead[i]]] for i, g in enumerate(groups)])
         if v is not None and math.isfinite(v):
             got.append(v)
     if len(got) * 2 < reps:
         return None
     got.sort()
-    return got[int(0.025 * (len(got) - 1))], got[int(math.ceil(0.975 * (len(got) - 1)))]
+    return got
+
+
+def dist_interval(dist, level=0.95):
+    """(lo, hi): the (1 - level) / 2 and (1 + level) / 2 percentiles of a
+    sorted bootstrap distribution (bootstrap_dist)."""
+    tail = (1 - level) / 2
+    return (dist[int(tail * (len(dist) - 1))],
+            dist[int(math.ceil((1 - tail) * (len(dist) - 1)))])
+
+
+def bootstrap(groups, statistic, reps=BOOT_REPS, seed=BOOT_SEED, links=()):
+    """(lo, hi): the 2.5th and 97.5th percentiles of bootstrap_dist, or None."""
+    dist = bootstrap_dist(groups, statistic, reps, seed, links)
+    return dist_interval(dist) if dist else None
 
 
 def range_coverage(n):

@@ -18,12 +18,11 @@ the section as it does the sweep); a pair with CPU work per task stops at
 CPU_WORK_TOP.  A default run: 16 and 256 (cpu_hash and mixed: 16); a QUICK
 one, whose levels are 1 and 16 (CPU) or 256 (I/O): cpu_hash at 16,
 io_sleep and io_backend at 256.  Why so few: the section must add no more
-than about 40 s to a full run (README, "One CPU", has what it took).  The
-models of one (workload, c) run back to back, their order rotated from one to
-the next, as in the main sweep.  Each point is point.run_point's, with runs
-sized for TARGET_S (the QUICK sweep's run length) and no runs added to a
-wide interval (as in a QUICK sweep and the open-loop sweep): the section
-must stay small.  The same columns, into RUN/onecpu/results.csv, the stats
+than about 40 s to a full run (README, "One CPU", has what it took).  Each
+point is measured as the main sweep's are (rounds.measure: the models in
+rounds, their order rotated from point to point and round to round, as many
+rounds as the main sweep's), with runs sized for TARGET_S: the section must
+stay small.  The same columns, into RUN/onecpu/results.csv, the stats
 lines into onecpu/stats/ and hyperfine's files into onecpu/hyperfine/.  A
 failed point is a row with status=failed and its reason.  meta.json's
 "onecpu" says what ran (or why not), with the placement, and seals the file
@@ -35,7 +34,7 @@ import os
 import sys
 import time
 
-from . import common, eta, point, rundir
+from . import common, eta, point, rounds, rundir
 
 DIR = "onecpu"                   # RUN/onecpu/: results.csv, stats/, hyperfine/
 CLAIM = "onecpu"                 # the pairs whose registry entry declares this claim
@@ -45,8 +44,8 @@ LEVELS = [16, 256]               # those of them the run measures for the pair; 
                                  # one task in flight uses one CPU however it is placed
 CPU_WORK_TOP = 16                # a pair with CPU work per task (work > 0) stops here:
                                  # on one CPU at c = 256 its runs are 12,800 tasks (the
-                                 # steady window's 50 per slot) of 50-200 us of CPU each,
-                                 # 0.6-2.6 s a run, 7 models x 4 runs: over a minute
+                                 # window's 20 per slot) of 50-200 us of CPU each, 0.3-1 s
+                                 # a run, 7 models x 6 runs: over a minute
 TARGET_S = 0.08                  # one run's length (the main sweep's is point.TARGET_S)
 PIN = "one"                      # the runtime's placement (--pin one)
 PLACEMENT = ("one: the model on its first allowed CPU ({cores} and {loops} = 1), "
@@ -107,11 +106,12 @@ def progress(args, i, total, start, row, left_s):
         eta.tail(elapsed, left_s)), args.quiet)
 
 
-def run(args, runner, pairs, levels, run_dir, meta, save, order, csv_order, clock=None):
+def run(args, runner, pairs, levels, run_dir, meta, save, order, csv_order, groups,
+        clock=None):
     """The section into run_dir/onecpu/, recorded in meta["onecpu"] (save()
-    writes meta.json); order and csv_order are the main sweep's
-    (closed_loop.point_order, csv_order), so the section runs and lists its
-    points by the same rules.  Returns 130 after an interrupt (the
+    writes meta.json); order, csv_order and groups are the main sweep's
+    (closed_loop.point_order, csv_order, point_groups), so the section runs
+    and lists its points by the same rules.  Returns 130 after an interrupt (the
     closed-loop results stay whole; latest is not moved), else None."""
     if skipped(args):
         meta["onecpu"] = {"status": "skipped", "reason": skipped(args), "file": None}
@@ -128,13 +128,14 @@ def run(args, runner, pairs, levels, run_dir, meta, save, order, csv_order, cloc
         os.makedirs(os.path.join(out_dir, sub), exist_ok=True)
     csv_path = os.path.join(out_dir, "results.csv")
     sargs = argparse.Namespace(**vars(args))
-    sargs.pin, sargs.max_runs = PIN, args.runs
+    sargs.pin = PIN
     sargs.target_s = point.QUICK_TARGET_S if args.quick else TARGET_S
     sec_pairs = [p for p in pairs if any(p is q for q, _, _ in points)]
     meta["onecpu"] = {
         "status": "running", "file": DIR + "/results.csv", "placement": PLACEMENT,
         "pin": PIN, "cpus": len(os.sched_getaffinity(0)), "target_s": sargs.target_s,
-        "runs": args.runs, "runs_added": False, "workloads": [p["name"] for p in sec_pairs],
+        "runs": args.runs, "rounds": "as the main sweep's (harness/sweep/rounds.py)",
+        "workloads": [p["name"] for p in sec_pairs],
         "concurrency": {p["name"]: sorted({c for q, _, c in points if q is p})
                         for p in sec_pairs},
         "models": [m["name"] for m in args.models], "points": len(points)}
@@ -145,12 +146,15 @@ def run(args, runner, pairs, levels, run_dir, meta, save, order, csv_order, cloc
         clock = eta.Eta(steps(args, pairs, levels, order), True)
     rows, start = [], time.monotonic()
     try:
-        for i, (pair, model, c) in enumerate(points, 1):
-            rows.append(point.run_point(sargs, runner, meta, out_dir, pair, model, c))
-            clock.record(("onecpu", pair["name"], model["name"], c), rows[-1]["point_s"])
+        for pair, group, c in groups(points):
+            for row in rounds.measure(sargs, runner, meta, out_dir, pair, group, c):
+                rows.append(row)
+                clock.record(("onecpu", pair["name"], row["model"], c), row["point_s"])
             point.write_csv(csv_path, csv_order(rows, sec_pairs, args.models))
             save()
-            progress(args, i, len(points), start, rows[-1], clock.remaining())
+            for k, row in enumerate(rows[-len(group):]):
+                progress(args, len(rows) - len(group) + 1 + k, len(points), start, row,
+                         clock.remaining())
     except common.Interrupted:
         rundir.remove_tmp(run_dir)
         rundir.remove_tmp(out_dir)

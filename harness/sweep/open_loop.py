@@ -36,8 +36,8 @@ import subprocess
 import sys
 import time
 
-from . import calibration, common, eta, fingerprint, hgrm, models, point, provenance
-from . import registry, rundir, topology
+from . import calibration, common, eta, fingerprint, hgrm, models, point, provenance, registry
+from . import rounds, rundir, topology
 from . import runner as R
 
 DEFAULT_WORKLOADS = ["mixed"]      # compute and wait: where a loop's stall shows
@@ -274,7 +274,7 @@ def run_rate(args, runner, run_dir, meta, closed_rows=None, clock=None):
         key = (pair["name"], model["name"])
         t0 = time.monotonic()
         if mode == "closed":
-            r = point.run_point(args, runner, meta, rate_dir, pair, model, x)
+            r = rounds.run_point(args, runner, meta, rate_dir, pair, model, x)
             r.update(mode="closed", load_pct="", offered="")
             if r["status"] == "ok" and r["throughput"] > capacity.get(key, 0):
                 capacity[key] = r["throughput"]

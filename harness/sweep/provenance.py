@@ -91,8 +91,9 @@ def provenance(args, pairs, levels, argv, warmup):
         "versions": fingerprint.versions(),
         "params": {
             "quick": args.quick, "runs": args.runs, "warmup": warmup,
-            "max_runs": getattr(args, "max_runs", None),
-            "target_half_width": getattr(args, "target_half_width", None),
+            # rounds per point: runs (RUNS=) when given, else planned from the pilots
+            # (harness/sweep/rounds.py plan_rounds); each row's rounds column says
+            "rounds": getattr(args, "rounds_plan", None),
             "target_s": args.target_s, "run_timeout_s": common.run_timeout_s(),
             "workloads": [p["name"] for p in pairs],
             "concurrency": {p["name"]: levels[p["name"]] for p in pairs},
@@ -104,8 +105,10 @@ def provenance(args, pairs, levels, argv, warmup):
             # results.csv's timer_slack_ns say what was in force.
             "timer_slack_ns": getattr(args, "timer_slack_ns", None),
             "timer_slack_inherited_ns": common.inherited_timer_slack_ns(),
-            "order": ("models interleaved: the models of one (workload, c) back to back, "
-                      "their order rotated by one from one (workload, c) to the next"),
+            "order": ("rounds, models interleaved: the models of one (workload, c) in "
+                      "rounds, each once per round, their order rotated by one from round "
+                      "to round and from one (workload, c) to the next; run i of each "
+                      "model in round i (paired)"),
         },
         # floor and claims as the pair declares them (bin/threads --list -v:
         # "none" or "round_trips:N,...", "none" or "io,memory"): the report

@@ -4,7 +4,8 @@ Every child (hyperfine, a model, bin/calibrate) runs in a process group of its
 own, so an interrupt or a timeout kills a whole point at once (hyperfine, the
 model, its backend), and dies with the sweep even when the sweep is SIGKILLed.
 model_argv() turns a registry model (harness/models.def) into its command line;
-hyperfine_runs() repeats one under hyperfine.  Timeouts come from
+hyperfine_round() runs one round of a point (each model once) under hyperfine,
+hyperfine_runs() repeats one command (the open-loop points).  Timeouts come from
 common.run_timeout_s() at call time, so TVSA_RUN_TIMEOUT_S reaches every sweep.
 """
 
@@ -209,6 +210,46 @@ def run_json(runner, meta, argv):
     return rc, stats if isinstance(stats, dict) else None, err
 
 
+def hyperfine_round(runner, meta, cmds, export_json):
+    """One round of a point: hyperfine runs each command of cmds [(tag,
+    argv)] once, in that order (--runs 1, -i: a run that fails does not stop
+    the round; its exit code is in the export).  Returns (rc, out, err,
+    {tag: (exit code or None, wall seconds or None)}): None for a command
+    the export does not list (hyperfine killed or timed out)."""
+    hf_argv = ["hyperfine", "-N", "--style", "basic", "--runs", "1", "-i",
+               "--export-json", export_json]
+    for tag, argv in cmds:
+        hf_argv += ["--command-name", tag, quoted(argv)]
+    meta["commands"].append(quoted(hf_argv))
+    rc, out, err = runner.run(hf_argv, len(cmds) * (common.run_timeout_s() + KILL_GRACE_S))
+    got = {tag: (None, None) for tag, _ in cmds}
+    try:
+        with open(export_json) as f:
+            for res in json.load(f)["results"]:
+                codes, times = res.get("exit_codes") or [None], res.get("times") or [None]
+                if res.get("command") in got:
+                    got[res["command"]] = (codes[0], times[0])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    finally:
+        if os.path.exists(export_json):
+            os.unlink(export_json)
+    return rc, out, err, got
+
+
+def read_stats(stats_file):
+    """The JSON lines of a stats file (--stats-out), a damaged line skipped."""
+    lines = []
+    if os.path.exists(stats_file):
+        with open(stats_file) as f:
+            for line in f:
+                try:
+                    lines.append(json.loads(line))
+                except ValueError:
+                    pass  # a run killed mid-write; O_APPEND makes this rare
+    return lines
+
+
 def hyperfine_runs(runner, meta, tag, argv, stats_file, runs, warmup, export_json=None):
     """hyperfine runs `argv` (which appends a JSON line per run to
     stats_file) warmup + runs times: (rc, out, err, the stats lines)."""
@@ -218,12 +259,4 @@ def hyperfine_runs(runner, meta, tag, argv, stats_file, runs, warmup, export_jso
     hf_argv.append(quoted(argv))
     meta["commands"].append(quoted(hf_argv))
     rc, out, err = runner.run(hf_argv, (warmup + runs) * (common.run_timeout_s() + KILL_GRACE_S))
-    lines = []
-    if os.path.exists(stats_file):
-        with open(stats_file) as f:
-            for line in f:
-                try:
-                    lines.append(json.loads(line))
-                except ValueError:
-                    pass  # a run killed mid-write; O_APPEND makes this rare
-    return rc, out, err, lines
+    return rc, out, err, read_stats(stats_file)

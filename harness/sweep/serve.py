@@ -294,6 +294,10 @@ def measure_server(args, runner, meta, out_dir, pair, model, c, pats, place, fan
     if why and stats and stats.get("accept_errors"):
         why += "; the server: %s accept errors (descriptors or memory short)" % (
             stats["accept_errors"])
+    if why and stats and stats.get("errors") and stats.get("first_error"):
+        # bin/load counts the 500s; the server knows why the first one failed
+        why += "; the server's first failed request (of %s): %s" % (
+            stats["errors"], stats["first_error"])
     if why is None and len(lines) != len(phases):
         why = "bin/load wrote %d stats lines for %d phases" % (len(lines), len(phases))
     verify = lines[0]["checksum"] if lines else None

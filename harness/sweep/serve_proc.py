@@ -174,7 +174,9 @@ class Server:
         return self.proc is not None and self.proc.poll() is None
 
     def stop(self):
-        """SIGTERM, then its stats line: (stats dict or None, why not)."""
+        """SIGTERM, then its stats line: (stats dict or None, why not).  A
+        server that says it failed, or exits non-zero, failed: its figures
+        are not a server's that served."""
         if not self.proc:
             return None, "not started"
         why = None
@@ -197,6 +199,10 @@ class Server:
         if stats is None and why is None:
             why = "no stats line after SIGTERM (exit %s): %s" % (self.proc.returncode,
                                                                 self.last_err())
+        elif why is None and (stats.get("status") != "ok" or self.proc.returncode != 0):
+            why = "the server failed after SIGTERM (exit %s): %s" % (
+                self.proc.returncode, stats.get("reason") or self.last_err()
+                or "its stats line says %s" % stats.get("status"))
         if self.err:
             self.err.close()
         return stats, why

@@ -19,10 +19,13 @@ in these two runs; a small negative value is that noise, left as measured.
 The command of a run is the sweep's own (runner.model_argv: the registry's
 flags, {cores} and {loops} filled in), with --backend and --redis pointing at
 peers of the audit's own (peers.py), so no peer's calls are counted as the
-model's.  Output: results/audit-<id>/syscalls.csv (one row per point and
-call; a failed point is one row with its reason), audit.md (the top calls of
-each point, and every point whose watched calls reach WATCH_MIN per task),
-meta.json; results/latest-audit points at the folder once it is complete.
+model's; TIMER_SLACK_NS (--timer-slack-ns) reaches every run as it does the
+bench's (a loop's wake-ups, epoll_wait per task, move with the slack), and
+meta.json records the slack asked and the one inherited.  Output:
+results/audit-<id>/syscalls.csv (one row per point and call; a failed point
+is one row with its reason), audit.md (the top calls of each point, and
+every point whose watched calls reach WATCH_MIN per task), meta.json;
+results/latest-audit points at the folder once it is complete.
 Every file is written to a temporary name and renamed.
 """
 
@@ -69,6 +72,9 @@ def parse_args(argv):
     ap.add_argument("--results", default=os.path.join(common.ROOT, "results"),
                     help="results folder (default results/)")
     ap.add_argument("--quiet", action="store_true", help="only errors and the final line")
+    ap.add_argument("--timer-slack-ns", help="every model run's timer slack in ns, 1..%d "
+                    "(default: none given, each run inherits the platform's)"
+                    % common.TIMER_SLACK_MAX_NS)
     return ap.parse_args(argv)
 
 
@@ -82,6 +88,7 @@ def setup(argv):
     except OSError as e:
         raise common.UsageError("OUT: cannot use '%s' as the results folder: %s"
                                 % (args.results, e.strerror or e))
+    args.timer_slack_ns = common.parse_timer_slack(args.timer_slack_ns)
     levels_cli = common.parse_list(args.concurrency, "CONCURRENCY", common.parse_level)
     pairs = [p for p in registry.pairs() if not p.get("variant_of")]
     pairs = common.pick(args.workloads, pairs, "WORKLOADS")
@@ -91,10 +98,11 @@ def setup(argv):
     return args, pairs, levels, model_list
 
 
-def run_argv(pair, model, c, n, the_peers):
-    """The sweep's command line for one run (runner.model_argv), its peers ours."""
+def run_argv(pair, model, c, n, the_peers, slack=None):
+    """The sweep's command line for one run (runner.model_argv), its peers
+    ours; slack: TIMER_SLACK_NS, or None (inherited)."""
     backend = the_peers.backend() if pair["needs_backend"] else None
-    argv = R.model_argv(model, pair, c, n, backend=backend)
+    argv = R.model_argv(model, pair, c, n, backend=backend, slack=slack)
     if pair.get("peer") == "redis":
         argv += ["--redis", the_peers.redis()]
     return argv + ["--json"]
@@ -126,13 +134,14 @@ def counted_run(counter, runner, meta, argv, path):
     return rc, stats, err, counts
 
 
-def audit_point(counter, runner, meta, the_peers, pair, model, c, tmp):
-    """The rows of one point: one per call (per_task), or one failed row."""
+def audit_point(counter, runner, meta, the_peers, pair, model, c, tmp, slack=None):
+    """The rows of one point: one per call (per_task), or one failed row;
+    slack: TIMER_SLACK_NS, or None."""
     head = {"workload": pair["name"], "model": model["name"], "concurrency": c,
             "tool": counter.tool}
     base_n = max(point.QUICK_PILOT_MIN_TASKS, point.PILOT_TASKS_PER_SLOT * c)
     try:
-        argv = run_argv(pair, model, c, base_n, the_peers)
+        argv = run_argv(pair, model, c, base_n, the_peers, slack)
     except peers.PeerError as e:
         return [dict(head, status="failed", reason=str(e))]
     rc, stats, err, base = counted_run(counter, runner, meta, argv, tmp)
@@ -144,7 +153,7 @@ def audit_point(counter, runner, meta, the_peers, pair, model, c, tmp):
                                                  TARGET_S, quick=True))
     n = base_n + extra
     rc, stats, err, counts = counted_run(counter, runner, meta,
-                                         run_argv(pair, model, c, n, the_peers), tmp)
+                                         run_argv(pair, model, c, n, the_peers, slack), tmp)
     if rc != 0 or not stats or not counts:
         why = run_failure(counter, rc, stats, err) if rc != 0 or not stats else \
             "%s counted no call" % counter.tool
@@ -224,7 +233,8 @@ def run(args, pairs, levels, model_list, counter, run_dir, meta, save):
     try:
         for i, (pair, model, c) in enumerate(points, 1):
             t0 = time.monotonic()
-            rows = audit_point(counter, runner, meta, the_peers, pair, model, c, tmp)
+            rows = audit_point(counter, runner, meta, the_peers, pair, model, c, tmp,
+                               args.timer_slack_ns)
             groups.append(((pair["name"], model["name"], c), rows))
             write_csv(csv_path, [r for _, rs in groups for r in rs])
             save()
@@ -274,6 +284,9 @@ def main(argv):
                 "models": [m["name"] for m in model_list],
                 "workloads": [p["name"] for p in pairs], "commands": [],
                 "per_task": "(calls(BASE + EXTRA tasks) - calls(BASE tasks)) / EXTRA",
+                # TIMER_SLACK_NS as given (None: not given, each run inherits the second)
+                "timer_slack_ns": args.timer_slack_ns,
+                "timer_slack_inherited_ns": common.inherited_timer_slack_ns(),
                 "date": stamp}
         meta_path = os.path.join(run_dir, "meta.json")
 

@@ -5,9 +5,12 @@
 Given a run folder (results/<run-id>/ with results.csv and meta.json):
 refuse a damaged results.csv in one line (load.check_run), draw every figure
 (plots.py), the open-loop figures and rate.md when the run has rate/rate.csv
-(rate.py), and write report.md (render.py) and efficiency.csv (efficiency.py).
---plots-only leaves both alone; --rate-only draws the open-loop part only
-(what `make bench-rate` needs); --verdicts prints the Verdicts section on stdout and writes nothing.
+(rate.py), and write report.md (render.py), efficiency.csv (efficiency.py)
+and index.html, report.md as a web page with the figures inline (web.py).
+--plots-only leaves report.md and efficiency.csv alone; --rate-only draws the
+open-loop part only (what `make bench-rate` needs); both rewrite index.html
+from the report.md there is (its figures changed).  --verdicts prints the
+Verdicts section on stdout and writes nothing.
 
 Exit: 0 ok (also --rate-only on a run without rate.csv: nothing to do);
 1 failed: no or a damaged results.csv, missing plot columns, gnuplot missing,
@@ -21,7 +24,7 @@ import csv
 import os
 import sys
 
-from . import efficiency, rate, serving, spectrum, verdicts
+from . import efficiency, rate, serving, spectrum, verdicts, web
 from .load import (CALIBRATION_CSV, META_JSON, ONECPU_DIR, REPORT_MD, RESULTS_CSV, InputError,
                    ReportError,
                    RunCheckError, check_results, check_run, load_calibration, load_csv,
@@ -91,10 +94,14 @@ def build(args):
     meta = load_meta(os.path.join(run_dir, META_JSON))
     if args.rate_only:
         rate_rows, _ = rate.report_lines(run_dir, meta, strict=True)
-        return [] if rate_rows is None else ["%s/ (open loop)" % rate.RATE_DIR]
+        if rate_rows is None:
+            return []
+        return ["%s/ (open loop)" % rate.RATE_DIR] + [p for p in [web.write_page(run_dir)] if p]
     if args.serve_only:
         serve_rows, _, _ = serving.report_lines(run_dir, meta, strict=True)
-        return [] if serve_rows is None else ["%s/ (serve)" % serving.SERVE_DIR]
+        if serve_rows is None:
+            return []
+        return ["%s/ (serve)" % serving.SERVE_DIR] + [p for p in [web.write_page(run_dir)] if p]
     rows = load_rows(run_dir)
     cal, cal_problem = load_calibration(run_dir)
     extra = load_extra(run_dir, cal)
@@ -121,6 +128,9 @@ def build(args):
         write_atomic(os.path.join(run_dir, efficiency.EFFICIENCY_CSV),
                      efficiency.csv_text(rows, meta, cal))
         written.append(efficiency.EFFICIENCY_CSV)
+    page = web.write_page(run_dir)
+    if page:
+        written.append(page)
     return written
 
 

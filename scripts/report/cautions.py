@@ -11,12 +11,13 @@ contested memory claims share.
 from . import sure as S
 from .data import RSS_NOISE_KIB, is_ok, mem_source_text, rows_for
 from .fmt import DASH, fmt_sig, fmt_us, fmt_x, is_num
+from .judge import Judge
 from .rules import (ASYNC, HYBRID, INFLATION_C, LATENCY_MAX_C, MEM_RATIO, MEM_REFUTE_RATIO,
                     MIX_MIN_C, MIX_REFUTE_FRAC, MIX_THR_FRAC, NOT_SHOWN, STALL_RATIO, THREADS,
-                    Used, combine, common, compute_and_wait_workloads, cpu_workloads,
-                    fmt_per_task, info, mem_per_task, no_voter, ok_points, p99, result,
+                    Used, common, compute_and_wait_workloads, cpu_workloads, fmt_per_task,
+                    info, judged, mem_per_task, no_voter, ok_points, p99, result,
                     rss_per_task, rss_ratio, sentence, tp, voters)
-from .sure import CONFIRMED, INCONCLUSIVE, REFUTED
+from .sure import CONFIRMED
 
 POOL = "pool"   # the fixed pool of OS threads (harness/models.def), set beside threads
 
@@ -24,12 +25,11 @@ POOL = "pool"   # the fixed pool of OS threads (harness/models.def), set beside 
 def v_stall(rows, meta):
     wls, _ = voters(rows, meta, "stall", compute_and_wait_workloads)
     used = Used()
-    verdicts, parts, sure, says = [], [], S.Sure(), []
+    judge, parts, sure, says = Judge(), [], S.Sure(), []
     for wl in wls:
         t, a, h = (ok_points(rows, wl, m) for m in (THREADS, ASYNC, HYBRID))
         others = [(m, p) for m, p in ((THREADS, t), (HYBRID, h)) if p]
         if not a or not others:
-            verdicts.append(NOT_SHOWN)
             parts.append("%s: async%s missing" % (wl, "" if a else " or threads/hybrid"))
             continue
         levels = [c for c in common(a, *(p for _, p in others)) if 1 < c <= LATENCY_MAX_C]
@@ -37,14 +37,14 @@ def v_stall(rows, meta):
             others = [(THREADS, t)] if t else []
             levels = [c for c in common(a, t) if 1 < c <= LATENCY_MAX_C] if t else []
         if not levels:
-            verdicts.append(NOT_SHOWN)
             parts.append("%s: no common point with 1 < c <= %d" % (wl, LATENCY_MAX_C))
             continue
         c = levels[-1]
         best_m, best = min(((m, p[c]) for m, p in others), key=lambda mp: mp[1]["p99_us"])
         used.add(a[c], *[p[c] for _, p in others])
         r = S.ratio(a[c], best, "p99_us")
-        verdicts.append(S.decide(r, STALL_RATIO, 1.0))
+        judge.confirm(r, STALL_RATIO)
+        judge.refute(r, under=1.0)
         sure.add("async/%s p99" % best_m, "%s c=%s" % (wl, c), r, fmt_x,
                                                        STALL_RATIO, 1.0)
         says.append((S.text(r, fmt_x), "%s's on %s at %s in flight" % (best_m, wl, c)))
@@ -71,7 +71,7 @@ def v_stall(rows, meta):
                     fmt_us(p[1]["p99_us"]), fmt_us(p[c]["p99_us"])))
     if infl:
         parts.append("for comparison, p99 growth on CPU-only work: " + ", ".join(infl))
-    return result(combine(verdicts), "; ".join(parts) + used.note(), sure,
+    return result(judged(judge, sure), "; ".join(parts) + used.note(), sure,
                   sentence(meta, "async's p99 was", says))
 
 
@@ -96,14 +96,16 @@ def v_memory(rows, meta):
     wls = [w for w in wls if ok_points(rows, w, ASYNC) and rows_for(rows, workload=w, model=THREADS)]
     if not wls:
         return result(NOT_SHOWN, "no pair declaring the claim has both threads and async points")
-    verdicts, parts, sure, says, used = [], [], S.Sure(), [], Used()
+    # One clear case shows the warning (judge.Judge any_confirms: one of k at
+    # 1 - 0.05 / k); it is refuted only where every pair says no.
+    judge, parts, sure, says, used = Judge(any_confirms=True), [], S.Sure(), [], Used()
     for wl in wls:
         t, a = ok_points(rows, wl, THREADS), ok_points(rows, wl, ASYNC)
         fails = [r for r in rows_for(rows, workload=wl, model=THREADS)
                  if not is_ok(r) and r.get("concurrency") in a]
         if fails:
             f = min(fails, key=lambda r: r["concurrency"])
-            verdicts.append(CONFIRMED)
+            judge.fact(CONFIRMED)
             used.add(a[f["concurrency"]])
             sure.note("%s: threads failed at c=%s where async ran (a failure is a fact, "
                       "not a sample)" % (wl, f["concurrency"]))
@@ -139,8 +141,8 @@ def v_memory(rows, meta):
             continue
         fig = per_task_fig(t[c], t[1], a[c], a[1], c, whole)
         floored = rr[1]
-        v = S.decide(fig, MEM_RATIO, MEM_REFUTE_RATIO)
-        verdicts.append(v)
+        judge.confirm(fig, MEM_RATIO)
+        judge.refute(fig, under=MEM_REFUTE_RATIO)
         what = "threads/async memory per task" if whole else "threads/async RSS per task"
         sure.add(what, "%s c=%s" % (wl, c), fig, fmt_x, MEM_RATIO,
                                                        MEM_REFUTE_RATIO)
@@ -155,11 +157,7 @@ def v_memory(rows, meta):
         beside = pool_beside(rows, wl, ok_points(rows, wl, THREADS))
         if beside:
             parts.append(beside)
-    # One clear case shows the warning; it is refuted only where every pair says no.
-    judged = [v for v in verdicts if v != NOT_SHOWN]
-    v = (CONFIRMED if CONFIRMED in judged else REFUTED if judged and all(
-        x == REFUTED for x in judged) else INCONCLUSIVE if judged else NOT_SHOWN)
-    return result(v, "%s; needs a thread failure, or >= %s (async's extra memory counted as at "
+    return result(judged(judge, sure), "%s; needs a thread failure, or >= %s (async's extra memory counted as at "
                   "least %d KiB, the run-to-run noise)%s" % (
                       "; ".join(parts), fmt_x(MEM_RATIO), RSS_NOISE_KIB, used.note()), sure,
                   sentence(meta, "a thread held", says,
@@ -204,39 +202,35 @@ def v_mix(rows, meta):
         return result(NOT_SHOWN, no_voter("mix"))
     if not rows_for(rows, model=HYBRID):
         return result(NOT_SHOWN, "no %s model in this run" % HYBRID)
-    verdicts, parts, sure, says, used = [], [], S.Sure(), [], Used()
+    judge, parts, sure, says, used = Judge(), [], S.Sure(), [], Used()
     for wl in wls:
         t, a, h = (ok_points(rows, wl, m) for m in (THREADS, ASYNC, HYBRID))
         if not (t and a and h):
-            verdicts.append(NOT_SHOWN)
             parts.append("%s: %s missing" % (wl, ", ".join(
                 m for m, p in ((THREADS, t), (ASYNC, a), (HYBRID, h)) if not p)))
             continue
         levels = [c for c in common(t, a, h) if c >= MIX_MIN_C]
         if not levels:
-            verdicts.append(NOT_SHOWN)
             parts.append("%s: no common point at c >= %d" % (wl, MIX_MIN_C))
             continue
-        good, cells, frac = True, [], None
+        cells, frac = [], None
         for c in levels:
             used.add(t[c], a[c], h[c])
             best = max((t[c], a[c]), key=lambda r: r["throughput"])
             frac = S.ratio(h[c], best, "throughput")
             p99r = S.ratio(h[c], a[c], "p99_us")
-            good = (good and S.decide(frac, MIX_THR_FRAC, MIX_REFUTE_FRAC) == CONFIRMED
-                    and S.decide(p99r, 1.0, higher=False) == CONFIRMED)
+            judge.confirm(frac, MIX_THR_FRAC)
+            judge.confirm(p99r, hi=1.0)
             cells.append("c=%s %s of the better throughput (%s), p99 %s vs async %s (%s)" % (
                 c, S.text(frac, fmt_x), best["model"], p99(h[c]), p99(a[c]),
                 S.text(p99r, fmt_x)))
             sure.add("hybrid/better throughput", "%s c=%s (%s)" % (wl, c, best["model"]), frac,
                      fmt_x, MIX_THR_FRAC, MIX_REFUTE_FRAC)
             sure.add("hybrid/async p99", "%s c=%s" % (wl, c), p99r, fmt_x, 1.0, higher=False)
-        v = (CONFIRMED if good else REFUTED if S.decide(frac, MIX_THR_FRAC, MIX_REFUTE_FRAC)
-             == REFUTED else INCONCLUSIVE)
-        verdicts.append(v)
+        judge.refute(frac, under=MIX_REFUTE_FRAC)   # the highest such c
         says.append((S.text(frac, fmt_x), "on %s at %s in flight" % (wl, levels[-1])))
         parts.append("%s: hybrid %s" % (wl, "; ".join(cells)))
-    return result(combine(verdicts), "%s; needs >= %s and a lower p99 than async at every "
+    return result(judged(judge, sure), "%s; needs >= %s and a lower p99 than async at every "
                   "c >= %d%s" % ("; ".join(parts), fmt_x(MIX_THR_FRAC), MIX_MIN_C, used.note()),
                   sure, sentence(meta, "the hybrid kept", says,
                                  "of the better model's throughput"))

@@ -15,12 +15,13 @@ import statistics
 from . import cautions, rate, sure as S
 from .data import rows_for, workloads
 from .fmt import fmt_sig, fmt_tp, fmt_us, fmt_x, is_num, meta_get
+from .judge import Judge
 from .rules import (ASYNC, ASYNC_FLAT_S, ASYNC_MT, CLAIMS, HYBRID, IO_LOSE, IO_WIN,
                     LATENCY_MAX_C, LAT_TIE, MT_FRAC, MT_VS_THREADS, NOT_SHOWN, OPEN_MARGIN,
                     PAR_REFUTE_RATIO, PAR_THREADS_FRAC, THREADS, Used, combine, common,
                     cores_denied, cores_of, cores_used, cpu_workloads, crossover,
-                    declared_claims, info, io_only_workloads, no_voter, ok_points, p99, result,
-                    run_rule, sentence, speedup, tp, voters)
+                    declared_claims, info, io_only_workloads, judged, no_voter, ok_points, p99,
+                    result, run_rule, sentence, speedup, tp, voters)
 from .sure import CONFIRMED, INCONCLUSIVE, REFUTED
 
 # The roles each claim compares: without one of them in the run it is NOT SHOWN.
@@ -47,12 +48,11 @@ def v_parallel(rows, meta):
         return result(NOT_SHOWN, why)
     if cores == 1:
         return result(NOT_SHOWN, "1 core: nothing can run in parallel on this machine")
-    verdicts, parts, sure, says, used = [], [], S.Sure(), [], Used()
+    judge, parts, sure, says, used = Judge(), [], S.Sure(), [], Used()
     for wl in wls:
         tpts, apts = ok_points(rows, wl, THREADS), ok_points(rows, wl, ASYNC)
         t, a = speedup(tpts), speedup(apts)
         if t[0] is None or a[0] is None:
-            verdicts.append(NOT_SHOWN)
             parts.append("%s: no ok c=1 point for %s" % (
                 wl, " and ".join(m for m, s in ((THREADS, t), (ASYNC, a)) if s[0] is None)))
             continue
@@ -62,19 +62,12 @@ def v_parallel(rows, meta):
                          (a[1], "throughput", -1), (a[2], "throughput", 1)])
         denied = cores_denied(rows, meta, wl, cores)
         if denied:
-            verdicts.append(NOT_SHOWN)
             parts.append(denied + " (threads %s, async %s)" % (fmt_x(st.value), fmt_x(sa.value)))
             continue
-        if max(tpts) < cores:
-            v = NOT_SHOWN
-        elif (S.decide(st, PAR_THREADS_FRAC * cores) == CONFIRMED
-              and S.decide(sa, ASYNC_FLAT_S, higher=False) == CONFIRMED):
-            v = CONFIRMED
-        elif S.decide(rel, PAR_REFUTE_RATIO) == REFUTED:
-            v = REFUTED
-        else:
-            v = INCONCLUSIVE
-        verdicts.append(v)
+        if max(tpts) >= cores:
+            judge.confirm(st, PAR_THREADS_FRAC * cores)
+            judge.confirm(sa, hi=ASYNC_FLAT_S)
+            judge.refute(rel, under=PAR_REFUTE_RATIO)
         sure.add("threads' speed-up", wl, st, fmt_x, PAR_THREADS_FRAC * cores)
         sure.add("async's speed-up", wl, sa, fmt_x, ASYNC_FLAT_S, higher=False)
         sure.add("threads' speed-up over async's", wl, rel, fmt_x, PAR_REFUTE_RATIO)
@@ -85,7 +78,8 @@ def v_parallel(rows, meta):
                          wl, S.text(st, fmt_x), tp(t[1]), t[1]["concurrency"], tp(t[2]),
                          S.text(sa, fmt_x), tp(a[1]), a[1]["concurrency"], tp(a[2]),
                          fmt_x(PAR_THREADS_FRAC * cores), fmt_x(ASYNC_FLAT_S)))
-    return result(combine(verdicts), "on %d cores: %s%s" % (cores, "; ".join(parts), used.note()),
+    return result(judged(judge, sure), "on %d cores: %s%s" % (cores, "; ".join(parts),
+                                                              used.note()),
                   sure, sentence(meta, "threads ran", says))
 
 
@@ -93,18 +87,18 @@ def v_io(rows, meta):
     wls, _ = voters(rows, meta, "io", io_only_workloads)
     if not wls:
         return result(NOT_SHOWN, no_voter("io"))
-    verdicts, parts, sure, says, used = [], [], S.Sure(), [], Used()
+    judge, parts, sure, says, used = Judge(), [], S.Sure(), [], Used()
     for wl in wls:
         t, a = ok_points(rows, wl, THREADS), ok_points(rows, wl, ASYNC)
         levels = common(t, a)
         if not levels:
-            verdicts.append(NOT_SHOWN)
             parts.append("%s: no concurrency where both threads and async ran" % wl)
             continue
         c = levels[-1]
         used.add(t[c], a[c])
         r = S.ratio(a[c], t[c], "throughput")
-        verdicts.append(S.decide(r, IO_WIN, IO_LOSE))
+        judge.confirm(r, IO_WIN)
+        judge.refute(r, under=IO_LOSE)
         x = crossover(t, a)
         sure.add("async/threads throughput", "%s c=%s" % (wl, c), r, fmt_x,
                                                        IO_WIN, IO_LOSE)
@@ -112,7 +106,7 @@ def v_io(rows, meta):
         parts.append("%s: async/threads throughput **%s** at c=%s (%s vs %s), "
                      "async ahead from c=%s" % (wl, S.text(r, fmt_x), c, tp(a[c]), tp(t[c]),
                                                 x if x is not None else "none (never)"))
-    return result(combine(verdicts), "%s; needs >= %s on every one%s" % (
+    return result(judged(judge, sure), "%s; needs >= %s on every one%s" % (
         "; ".join(parts), fmt_x(IO_WIN), used.note()), sure,
         sentence(meta, "async's throughput was", says, "threads'"))
 
@@ -121,13 +115,12 @@ def v_latency(rows, meta):
     cores, wls, why = cpu_claim_inputs(rows, meta, "latency")
     if why:
         return result(NOT_SHOWN, why)
-    verdicts, parts, sure, says, used = [], [], S.Sure(), [], Used()
+    judge, parts, sure, says, used = Judge(), [], S.Sure(), [], Used()
     for wl in wls:
         t, a = ok_points(rows, wl, THREADS), ok_points(rows, wl, ASYNC)
         low = [c for c in common(t, a) if c <= cores and is_num(t[c].get("p99_us"))
                and is_num(a[c].get("p99_us"))]
         if not low:
-            verdicts.append(NOT_SHOWN)
             parts.append("%s: no common point at c <= cores" % wl)
             continue
         c = low[-1]
@@ -137,12 +130,12 @@ def v_latency(rows, meta):
         got = cores_used(t[c])
         if v == REFUTED and c > 1 and got is not None and got < PAR_THREADS_FRAC * c:
             # c threads on fewer than c cores time-slice: not the claim's setting.
-            verdicts.append(NOT_SHOWN)
             parts.append("%s at c=%s: threads got %s cores of CPU time, not %s (busy "
                          "machine): p99 threads %s vs async %s not comparable" % (
                              wl, c, fmt_sig(got), c, p99(t[c]), p99(a[c])))
             continue
-        verdicts.append(v)
+        judge.confirm(r, hi=1.0)
+        judge.refute(r, over=LAT_TIE)
         sure.add("threads/async p99", "%s c=%s" % (wl, c), r, fmt_x, 1.0,
                                                        LAT_TIE, higher=False)
         says.append((S.text(r, fmt_x), "on %s at %s in flight" % (wl, c)))
@@ -167,7 +160,7 @@ def v_latency(rows, meta):
                 text += "; threads' p99 stays within %s of async's up to c=%s (%s)" % (
                     fmt_x(LAT_TIE), high[-1], series)
         parts.append(text)
-    return result(combine(verdicts), "; ".join(parts) + used.note(), sure,
+    return result(judged(judge, sure), "; ".join(parts) + used.note(), sure,
                   sentence(meta, "threads' p99 was", says, "async's"))
 
 
@@ -226,13 +219,12 @@ def v_length(rows, meta):
             label, wl, work, S.text(fig, fmt_x),
             ", ".join("c=%s %s" % (c, fmt_sig(r)) for c, r in sorted(by_c.items())))
     fs, fl = found["short"][2], found["long"][2]
-    if (S.decide(fs, 1.0, higher=False) == CONFIRMED and S.decide(fl, 1.0) == CONFIRMED):
-        v = CONFIRMED
-    elif S.decide(rel, 1.0) == REFUTED:
-        v = REFUTED
-    else:
-        v = INCONCLUSIVE
+    judge = Judge()
+    judge.confirm(fs, hi=1.0)
+    judge.confirm(fl, 1.0)
+    judge.refute(rel, under=1.0)
     sure = S.Sure()
+    v = judged(judge, sure)
     sure.add("async/threads p99, median over levels", "short (%s)" % found["short"][0], fs,
              fmt_x, 1.0, higher=False)
     sure.add("async/threads p99, median over levels", "long (%s)" % found["long"][0], fl,
@@ -253,20 +245,18 @@ def v_mt(rows, meta):
         return result(NOT_SHOWN, "1 core: no gap to close")
     if not rows_for(rows, model=ASYNC_MT):
         return result(NOT_SHOWN, "no %s model in this run" % ASYNC_MT)
-    verdicts, parts, sure, says, used = [], [], S.Sure(), [], Used()
+    judge, parts, sure, says, used = Judge(), [], S.Sure(), [], Used()
     for wl in wls:
         m = speedup(ok_points(rows, wl, ASYNC_MT))
         t = speedup(ok_points(rows, wl, THREADS))
         a = speedup(ok_points(rows, wl, ASYNC))
         if m[0] is None:
-            verdicts.append(NOT_SHOWN)
             parts.append("%s: no ok c=1 point for %s" % (wl, ASYNC_MT))
             continue
         used.add(m[1], m[2])
         sm = S.ratio(m[1], m[2], "throughput")
         denied = cores_denied(rows, meta, wl, cores)
         if denied:
-            verdicts.append(NOT_SHOWN)
             parts.append(denied + " (async-mt %s)" % fmt_x(sm.value))
             continue
         text = "%s: async-mt speed-up **%s** (%s at c=%s vs %s)" % (
@@ -284,20 +274,16 @@ def v_mt(rows, meta):
             flat_at, what = PAR_REFUTE_RATIO, "async-mt's speed-up over async's"
         else:
             flat, flat_at, what = sm, ASYNC_FLAT_S, "async-mt's speed-up"
-        if (S.decide(sm, MT_FRAC * cores) == CONFIRMED
-                and (vs_t is None or S.decide(vs_t, MT_VS_THREADS) == CONFIRMED)):
-            v = CONFIRMED
-        elif S.decide(flat, flat_at) == REFUTED:
-            v = REFUTED
-            sure.add(what, wl, flat, fmt_x, flat_at)
-        else:
-            v = INCONCLUSIVE
-        verdicts.append(v)
+        judge.confirm(sm, MT_FRAC * cores)
+        if vs_t is not None:
+            judge.confirm(vs_t, MT_VS_THREADS)
+        judge.refute(flat, under=flat_at)
+        sure.add(what, wl, flat, fmt_x, flat_at)
         says.append("%s %s faster at c=%s than at c=1%s" % (
             wl, S.text(sm, fmt_x), m[1]["concurrency"],
             "" if vs_t is None else ", %s of threads' best" % S.text(vs_t, fmt_x)))
         parts.append(text)
-    return result(combine(verdicts), "on %d cores: %s; needs >= %s and >= %s of threads%s" % (
+    return result(judged(judge, sure), "on %d cores: %s; needs >= %s and >= %s of threads%s" % (
         cores, "; ".join(parts), fmt_x(MT_FRAC * cores), fmt_x(MT_VS_THREADS), used.note()),
         sure, sentence(meta, "one loop per core ran", says))
 

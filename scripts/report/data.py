@@ -32,8 +32,9 @@ MEM_SOURCES = {"cgroup-v2": "cgroup v2, one memory cgroup per model process",
 # floors async's figure at RSS_NOISE_KIB / (c - 1) before dividing.
 RSS_NOISE_KIB = 512.0
 # "The backend, not the model, was the bottleneck": a point whose run's own
-# backend (one thread) used at least this share of a core over the clocked
-# window (backend_util = backend_cpu_s / window_s).
+# backend (one thread) used at least this share of a core over the steady
+# window its figures cover (backend_util = backend_window_cpu_s / window_s;
+# harness/sweep/point.py backend_util).
 BACKEND_BOUND_UTIL = 0.9
 
 

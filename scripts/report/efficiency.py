@@ -14,12 +14,13 @@ has async's lines) or "all", and term says what scales it:
     work         per cpu_hash round, when the pair's work is cpu_hash rounds
     blocks       per time a thread of the model slept in the kernel and was
                  woken, per task: the point's voluntary context switches over
-                 the window / its window tasks (measured, not declared: a loop
+                 the clocked run / its tasks (measured, not declared: a loop
                  that sleeps once per 60 tasks at c=64 pays a wake-up per 60)
 
 plus the pair's own declared cpu_ns.  For each I/O pair (and CPU pair) at
 the highest concurrency every model that ran it reached ok, the table sets a
-model's CPU per task, (utime_s + stime_s) / window tasks from results.csv,
+model's CPU per task, (utime_s + stime_s) / tasks from results.csv (both over
+the clocked run),
 beside the sum of its mechanisms, and flags a model above FLAG_RATIO times
 its own sum as "implementation overhead": something in the model costs more
 than what it is made of (a cold stack, an event re-armed per task, a timer
@@ -64,9 +65,9 @@ def load_mechanisms(path=MECHANISMS_CSV):
 
 def term_units(terms, work, row):
     """{term: how many of it one task has}: from a pair's floor terms and
-    --work, and (blocks) the point's voluntary switches per window task."""
+    --work, and (blocks) the point's voluntary switches per task."""
     cpu_hash = bool(terms["work_is_cpu_hash"]) and work > 0
-    tasks = row.get("window_tasks") if is_num(row.get("window_tasks")) else row.get("tasks")
+    tasks = row.get("tasks")     # vcsw covers the clocked run: every task of it
     blocks = row["vcsw"] / tasks if is_num(row.get("vcsw")) and is_num(tasks) and tasks else 0
     return {"task": 1, "timer_waits": terms["timer_waits"],
             "round_trips": terms["round_trips"], "work": work if cpu_hash else 0,
@@ -106,8 +107,11 @@ def top_level(wl_rows, names):
 
 
 def cpu_per_task_ns(row):
-    """(utime_s + stime_s) / window tasks (tasks where no window is recorded), in ns."""
-    tasks = row.get("window_tasks") if is_num(row.get("window_tasks")) else row.get("tasks")
+    """(utime_s + stime_s) / tasks, in ns.  The CPU figures cover the clocked
+    run, from the first task's release to the last one's end: every task of
+    it, not only the steady window's (a window task count would put the
+    ramp's CPU on fewer tasks: 1.25x and more)."""
+    tasks = row.get("tasks")
     if not all(is_num(v) for v in (row.get("utime_s"), row.get("stime_s"), tasks)) or not tasks:
         return None
     return (row["utime_s"] + row["stime_s"]) / tasks * 1e9
@@ -171,7 +175,7 @@ def lines(rows, meta, cal):
                       % CALIBRATION_CSV, ""]
     got = table_rows(rows, meta, cal)
     flagged = [d for d in got if d["flag"]]
-    out += ["Each model's CPU per task ((utime + stime) / window tasks) at the highest "
+    out += ["Each model's CPU per task ((utime + stime) / tasks of the clocked run) at the highest "
             "concurrency every model that ran the pair reached ok, beside the sum of the "
             "calibrated mechanisms its task is made of (which ones: scripts/report/"
             "mechanisms.csv, each with why; the pair's floor terms say how many).  Above "

@@ -18,9 +18,10 @@ import os
 import re
 import subprocess
 
-from .data import (kmem_measured, mem_source_text, model_styles, models, rows_for,
+from .data import (is_ok, kmem_measured, mem_source_text, model_styles, models, rows_for,
                    workload_info, workloads)
 from .floors import workload_floor
+from .marks import backend_points, backend_variables, strip_rows, strip_variables, x_range
 from .fmt import UNKNOWN, cores_text, is_num, meta_get
 from .load import RESULTS_CSV, ReportError, temp_name
 
@@ -33,11 +34,9 @@ GNUPLOT_ENV = "GNUPLOT"         # another gnuplot, read when a figure is drawn
 GNUPLOT_TIMEOUT_S = 120         # one figure; a hung gnuplot is an error
 OVERVIEW = "overview"           # overview.png / overview.svg
 FORMATS = ("png", "svg")        # every figure in both
-WORKLOAD_SIZE_PX = (2000, 560)  # per-workload figure: four panels in a row
-OVERVIEW_COL_PX = 560           # overview: width per workload column ...
-OVERVIEW_EXTRA_PX = 120         # ... plus the left margin
-OVERVIEW_MIN_W_PX = 1100        # never narrower than this
-OVERVIEW_H_PX = 900             # two rows: throughput, p99
+WIDTH_PX = 1600                 # every figure of a workload, and the overview: a screen's
+#                                 width (their heights follow from what they hold)
+TRACE_ENV = "TVSA_PLOT_TRACE"   # a file: the .gp scripts append each panel's axes to it
 # Columns the gnuplot scripts read (gnuplot 5.4 may crash on a missing one).
 PLOT_COLUMNS = ("workload", "model", "concurrency", "status",
                 "throughput", "throughput_min", "throughput_max",
@@ -172,9 +171,24 @@ def model_variables(names, styles):
             "pts": " ".join(str(styles[m][1]) for m in names)}
 
 
+def drawn_workloads(rows):
+    """The workloads that get a figure and an overview column: those with at
+    least one ok point (a workload whose every point failed has nothing to
+    draw; its report section says so)."""
+    return [wl for wl in workloads(rows) if any(is_ok(r) for r in rows_for(rows, workload=wl))]
+
+
+def trace_variables():
+    """{"trace": path} when TVSA_PLOT_TRACE names a file (the .gp scripts
+    append each panel's axes to it), else {}."""
+    path = os.environ.get(TRACE_ENV)
+    return {"trace": path} if path else {}
+
+
 def draw_all(run_dir, rows, meta, cal=None):
     """Every figure of the run; returns the file names written.  With cal
-    (load_calibration), each workload's floor is drawn as a dashed line."""
+    (load_calibration), each workload's floor is drawn as a dashed line.  A
+    workload with no ok point gets no figure (drawn_workloads)."""
     csv_path = os.path.join(run_dir, RESULTS_CSV)
     missing = [c for c in PLOT_COLUMNS if c not in rows[0]]
     if missing:
@@ -183,15 +197,18 @@ def draw_all(run_dir, rows, meta, cal=None):
     all_models = models(rows, meta)
     styles = model_styles(all_models, meta)
     written = []
-    for wl in workloads(rows):
-        present = models(rows_for(rows, workload=wl), meta)
+    wls = drawn_workloads(rows)
+    for wl in wls:
+        wl_rows = rows_for(rows, workload=wl)
+        present = models(wl_rows, meta)
+        xlo, xhi = x_range(wl_rows)
         variables = {
             "csv": csv_path, "wl": wl, "ttl": workload_title(rows, meta, wl),
-            **model_variables(present, styles),
-            "width": WORKLOAD_SIZE_PX[0], "height": WORKLOAD_SIZE_PX[1],
+            **model_variables(present, styles), "width": WIDTH_PX, "xlo": xlo, "xhi": xhi,
+            **strip_variables([strip_rows(wl_rows, present, xlo, xhi)]),
+            **backend_variables([backend_points(wl_rows)]), **trace_variables(),
         }
         variables.update(floor_variables(workload_floor(rows, meta, cal, wl)))
-        wl_rows = rows_for(rows, workload=wl)
         variables.update(mark_variables(wl_rows, styles))
         variables.update(kmem_on=1 if kmem_measured(wl_rows) else 0,
                          mem_label="kernel memory: %s" % (
@@ -199,21 +216,32 @@ def draw_all(run_dir, rows, meta, cal=None):
                              else mem_source_text(wl_rows).split(",")[0]))
         draw(run_dir, wl, PLOT_WORKLOAD_GP, variables)
         written += ["%s.%s" % (wl, f) for f in FORMATS]
-    wls = workloads(rows)
-    col_titles = []
+    if not wls:
+        return written
+    col_titles, strips, rings, xlos, xhis = [], [], [], [], []
     for wl in wls:
         info = workload_info(rows, meta, wl)
-        params = ", ".join("%s=%s" % (k, info[k]) for k in ("work", "delay_us")
-                           if is_num(info[k]) and info[k])
-        text = "%s (%s%s)" % (wl, info["kind"], ", " + params if params else "")
+        params = ["work=%s" % info["work"]] if is_num(info["work"]) and info["work"] else []
+        if is_num(info["delay_us"]) and info["delay_us"]:     # short: a cell is 400 px
+            d = info["delay_us"]
+            params.append("delay=%s" % ("%gms" % (d / 1000) if d >= 1000 else "%gus" % d))
+        text = "%s (%s)" % (wl, ", ".join([info["kind"]] + params))
         col_titles.append('"%s"' % text.replace('"', "'"))     # one quoted word each
+        wl_rows = rows_for(rows, workload=wl)
+        xlo, xhi = x_range(wl_rows)
+        xlos.append(repr(xlo))
+        xhis.append(repr(xhi))
+        strips.append(strip_rows(wl_rows, models(wl_rows, meta), xlo, xhi))
+        rings.append(backend_points(wl_rows))
     variables = {
         "csv": csv_path, "wls": " ".join(wls), "wlt": " ".join(col_titles),
-        "ttl": "Throughput and p99 latency per workload  (%s, run %s)" % (
-            cores_text(meta), meta_get(meta, "run_id", default=UNKNOWN)),
-        **model_variables(all_models, styles),
-        "width": max(OVERVIEW_MIN_W_PX, OVERVIEW_COL_PX * len(wls) + OVERVIEW_EXTRA_PX),
-        "height": OVERVIEW_H_PX,
+        "ttl": "Throughput and p99 latency per workload  (%s, run %s)%s" % (
+            cores_text(meta), meta_get(meta, "run_id", default=UNKNOWN),
+            "".join("  -  not drawn, every point failed: %s" % ", ".join(left) for left in [
+                [wl for wl in workloads(rows) if wl not in wls]] if left)),
+        **model_variables(all_models, styles), "width": WIDTH_PX,
+        "xlos": " ".join(xlos), "xhis": " ".join(xhis),
+        **strip_variables(strips), **backend_variables(rings), **trace_variables(),
     }
     floors = [floor_variables(workload_floor(rows, meta, cal, wl)) for wl in wls]
     if any(f["fl_on"] for f in floors):     # one word per column; 0 = no floor there

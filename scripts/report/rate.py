@@ -29,7 +29,8 @@ import tempfile
 from .data import model_styles, models, unique
 from .fmt import DASH, cores_text, fmt_si, fmt_sig, md_cell, topology_text
 from .load import checked_section, write_atomic
-from .plots import PLOT_RATE_GP, draw as draw_figure, model_variables
+from .marks import linear_tics, padded_log_range
+from .plots import PLOT_RATE_GP, draw as draw_figure, model_variables, trace_variables
 
 RATE_DIR = "rate"
 RATE_CSV = "rate.csv"
@@ -95,7 +96,7 @@ def summarize(rows):
                  "break": None, "co": None}
             for r in opened:
                 grown = s["p99_light"] and r["p99_us"] > BREAK_FACTOR * s["p99_light"]
-                behind = r["throughput"] < KEEP_UP * r["offered"]
+                behind = fell_behind(r)
                 if grown or behind:
                     s["break"] = {"offered": r["offered"], "load_pct": r["load_pct"],
                                   "p99_us": r["p99_us"],
@@ -125,22 +126,47 @@ def breaks_first(per_model):
     return sorted(order, key=lambda t: t[1])
 
 
+def fell_behind(r):
+    """True for an open-loop point whose model did not keep up: achieved
+    under KEEP_UP x offered (its latency is a growing queue's)."""
+    return (r.get("mode") == "open" and ok(r) and r.get("offered") is not None
+            and r.get("throughput") is not None and r["throughput"] < KEEP_UP * r["offered"])
+
+
 def write_dat(path, rows, wl, model_names):
-    """The gnuplot data file: per model an open block and a closed block."""
+    """The gnuplot data file: per model an open block and a closed block;
+    columns x p50 p99 p99.9 behind (1: fell behind).  Returns the points
+    written, [(x, p50, p99, p999, behind)]."""
+    written = []
     with open(path, "w") as f:
         for m in model_names:
             # Open points in order of offered load, closed ones in order
             # of c: the line follows the sweep, not a noisy x.
             for mode, xkey, order in (("open", "offered", "offered"),
                                       ("closed", "throughput", "concurrency")):
-                pts = [(r[xkey], r["p50_us"], r["p99_us"], r["p999_us"]) for r in sorted(
+                pts = [(r[xkey], r["p50_us"], r["p99_us"], r["p999_us"],
+                        1 if fell_behind(r) else 0) for r in sorted(
                     (r for r in rows if r["workload"] == wl and r["model"] == m
                      and r["mode"] == mode and ok(r)), key=lambda r: r[order])]
+                written += pts
                 f.write("# %s %s\n" % (m, mode))
-                for p in pts or [(float("nan"),) * 4]:
-                    f.write("%s %s %s %s\n" % tuple("NaN" if v is None or v != v else repr(v)
-                                                    for v in p))
+                for p in pts or [(float("nan"),) * 4 + (0,)]:
+                    f.write("%s %s %s %s %s\n" % tuple(
+                        "NaN" if v is None or v != v else repr(v) for v in p))
                 f.write("\n\n")
+    return written
+
+
+def axis_variables(points):
+    """The gnuplot variables of the axes of a rate figure, from the points
+    written: each panel's y range (padded: no line on the frame), the x
+    axis' top and its tics, labelled in full."""
+    ranges = [padded_log_range([p[k] for p in points]) for k in (1, 2, 3)]
+    xmax, xtics = linear_tics(max([p[0] for p in points if p[0] is not None and p[0] == p[0]],
+                                  default=1.0))
+    return {"ylos": " ".join(repr(lo) for lo, _ in ranges),
+            "yhis": " ".join(repr(hi) for _, hi in ranges), "xmax": xmax, "xtics": xtics,
+            "behind_pct": round(KEEP_UP * 100)}
 
 
 def draw(run_dir, rows, meta):
@@ -155,7 +181,7 @@ def draw(run_dir, rows, meta):
         fd, dat = tempfile.mkstemp(prefix=".rate-", suffix=".dat", dir=rate_dir)
         os.close(fd)
         try:
-            write_dat(dat, rows, wl, names)
+            points = write_dat(dat, rows, wl, names)
             slots = next((int(r["concurrency"]) for r in rows
                           if r["workload"] == wl and r["mode"] == "open"), None)
             # The closed levels as measured (make bench takes its own: 1, 4, 16, 64).
@@ -164,7 +190,8 @@ def draw(run_dir, rows, meta):
             closed = ("c = %s" % ", ".join(map(str, levels)) if 0 < len(levels) <= 4
                       else "c = %d .. %d" % (levels[0], levels[-1]) if levels else "none")
             draw_figure(rate_dir, "rate-" + wl, PLOT_RATE_GP, {
-                "dat": dat, **model_variables(names, styles),
+                "dat": dat, **model_variables(names, styles), **axis_variables(points),
+                "fig": "rate-" + wl, **trace_variables(),
                 "ttl": "%s: latency against load (open loop: %s slots, arrivals on a fixed "
                        "schedule; closed loop: %s); %s" % (
                            wl, slots, closed, cores_text(meta).strip(" ,;"))})

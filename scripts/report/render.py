@@ -16,11 +16,12 @@ from .data import (BACKEND_BOUND_UTIL, LITTLES_HI, LITTLES_LO, MEM_SOURCES, RSS_
                    check_littles, data_file_text,
                    is_ok, mem_source_text, model_info, models, rows_for, speedups, unique,
                    workload_info, workloads)
-from .floors import calibration_lines, floor_table_lines, floor_terms, workload_floor
+from .floors import (beaten, beaten_text, calibration_lines, floor_table_lines, floor_terms,
+                     workload_floor)
 from .fmt import (DASH, KIB_PER_MIB, UNKNOWN, cores_text, fmt_pct, fmt_si, fmt_sig, is_num,
                   md_cell, meta_get, topology_text)
 from .load import CALIBRATION_CSV
-from .plots import OVERVIEW
+from .plots import OVERVIEW, drawn_workloads
 
 NOISY_CV = 0.10                         # the sweep's noisy thresholds (for the text):
 NOISY_SPREAD = 0.20                     # cv, and min..max with hyperfine outliers
@@ -213,10 +214,14 @@ def table_lines(wl_rows, model_names):
     return lines
 
 
-def checks_line(wl_rows):
-    """The one-line "Checks" of one workload: checksums and Little's law."""
+def checks_line(wl_rows, fl=None):
+    """The one-line "Checks" of one workload: checksums, Little's law and,
+    with its floor fl, that no point lies above it (an error of the floor)."""
     cs = check_checksums(wl_rows)
     parts = []
+    if fl:
+        hits = beaten(wl_rows, fl)
+        parts.append(beaten_text(hits) or "every point under its floor")
     if cs["equal_points"] or cs["mismatches"]:
         text = "checksums equal across models at %d point%s" % (
             cs["equal_points"], "" if cs["equal_points"] == 1 else "s")
@@ -243,10 +248,9 @@ def checks_line(wl_rows):
             ", ".join("%s c=%s ratio %.3f%s" % (m, c, x, "" if k is None else
                                                  " (%.3g tasks per slot)" % k)
                       for m, c, x, k in violations)) +
-            " (a run reports its steady window, from its 2c-th completion or the later one "
-            "by which every slot had finished a task, to its (n - c)-th; the tasks its edges "
-            "cut balance only in a steady state, so a miss points at runs too short for the "
-            "latency tail)")
+            " (a run reports its steady window, the tasks that arrived after its first "
+            "max(2c, n/5) completions less the last c, each latency in full; it holds in a "
+            "steady state, so a miss points at runs too short for the latency tail)")
     else:
         parts.append("Little's law within %.2f..%.2f at every ok point" % (LITTLES_LO, LITTLES_HI))
     if missing:
@@ -269,29 +273,37 @@ def speedup_line(wl_rows, model_names):
 
 def how_to_read_lines(meta, rows=()):
     """The short "How to read" paragraph."""
-    runs = meta_get(meta, "params", "runs", default=UNKNOWN)
+    runs = meta_get(meta, "params", "runs", default=None) or meta_get(
+        meta, "params", "rounds", default=UNKNOWN)
     return [
-        "Each workload is one figure with four panels, all against concurrency (tasks in "
-        "flight, log scale; closed loop: a task starts when one finishes): (a) throughput, "
-        "(b) p50 (solid) and p99 (dashed) latency, log-log, (c) peak memory of the process, "
-        "(d) memory per in-flight task = (X(c) - X(1)) / (c - 1); in (c) and (d) the solid "
-        "line is the whole (user RSS + kernel memory: stacks, page tables, slab, socket "
-        "buffers) and the dotted line its kernel part when the run measured kernel memory, "
-        "else the solid line is user RSS alone (this run's kernel memory: %s).  Each model "
-        "is one colour. "
-        "A point is the median of %s counted runs; bars and the ranges in the tables span "
-        "min to max over those runs.  A red X on a dotted red line is a point that failed "
-        "(its reason is in the table): a model that cannot reach a concurrency is a result.  "
+        "Each workload is one figure with four panels, two by two, all against concurrency "
+        "(tasks in flight, log scale; closed loop: a task starts when one finishes): (a) "
+        "throughput, (b) p50 (solid) and p99 (dashed) latency, log-log, (c) peak memory of "
+        "the process, (d) memory per in-flight task = (X(c) - X(1)) / (c - 1); in (c) and (d)"
+        " the solid line is the whole (user RSS + kernel memory: stacks, page tables, slab, "
+        "socket buffers) and the dotted line its kernel part when the run measured kernel "
+        "memory, else the solid line is user RSS alone (this run's kernel memory: %s).  Each "
+        "model is one colour and one marker. "
+        "A point is the median of its counted runs (%s); bars and the ranges in the tables span "
+        "min to max over those runs.  A red X in the grey strip above a panel is a point "
+        "that failed, at its concurrency (its reason is in the table): a model that cannot "
+        "reach a concurrency is a result; \"n/a\" there names the models the pair does not "
+        "run on.  "
         "A point is flagged noisy when its spread (cv) is over %d%% or hyperfine saw "
         "outliers that moved its throughput (cv over %d%% or min to max over %d%%).  "
         "%s  A point is backend-bound when the run's own backend used >= %s of a core over "
-        "the clocked window: there the backend, not the model, set the pace.  "
+        "the steady window its figures cover: there the backend, not the model, set the "
+        "pace; the figures ring it.  "
         "All numbers come from one machine with %s (CPU placement: %s): compare models "
         "within this run and quote ratios, not absolute numbers.  Checks: equal checksums "
         "prove both models did the same work; Little's law (throughput x mean latency / "
         "concurrency = 1 in a closed loop) catches measurement bugs." % (
             mem_source_text(rows), runs, round(NOISY_CV * 100), round(NOISY_CV * 50),
             round(NOISY_SPREAD * 100),
+            "The models of one (workload, c) ran in rounds, each once per round, their order "
+            "rotated from round to round and point to point, so drift on the machine fell on "
+            "every model of a round alike, and a ratio of two comes from the same rounds."
+            if "rounds" in str(meta_get(meta, "params", "order", default="")) else
             "The models of one (workload, c) ran back to back, their order rotated from one "
             "point to the next, so drift on the machine fell on every model alike."
             if "interleaved" in str(meta_get(meta, "params", "order", default="")) else
@@ -317,6 +329,38 @@ def models_lines(rows, meta):
     return out
 
 
+def overview_lines(rows):
+    """The "Overview" section: its figure, and the workloads it leaves out
+    (no ok point: plots.drawn_workloads), or why there is no figure."""
+    drawn = drawn_workloads(rows)
+    left = [wl for wl in workloads(rows) if wl not in drawn]
+    lines = ["## Overview", ""]
+    if drawn:
+        lines += ["![throughput and p99 of every workload](%s.png)" % OVERVIEW, ""]
+    if left:
+        lines += ["%s: %s (every point failed; %s)." % (
+            "Not in the overview" if drawn else "No figure: no workload has an ok point",
+            ", ".join(left),
+            "its section says why" if len(left) == 1 else "their sections say why"), ""]
+    return lines
+
+
+def all_failed_line(wl, wl_rows):
+    """What a workload with no ok point shows instead of its figure: that
+    every point failed, and each reason with how many points gave it (the
+    "not run" points above a model's failure not counted again; the list
+    of points follows in "Failed points")."""
+    reasons = {}
+    for r in wl_rows:
+        reason = r.get("reason") or "no reason given"
+        if not reason.startswith("not run"):
+            reasons[reason] = reasons.get(reason, 0) + 1
+    return ("> **No figure: every point of %s failed** (%d point%s), so there is nothing to "
+            "draw; %s." % (wl, len(wl_rows), "" if len(wl_rows) == 1 else "s", "; ".join(
+                "%s (%d point%s)" % (why, n, "" if n == 1 else "s")
+                for why, n in reasons.items()) or "no reason given"))
+
+
 def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
                   floor_runs=None, rate_rows=None, rate_lines=(), extra=None, spectra=None):
     """report.md as one string; cal, cal_problem from load_calibration(),
@@ -337,7 +381,7 @@ def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
     out += verdicts.render(rows, meta, rate_rows, extra or {"cal": cal})
     out += calibration_lines(rows, meta, cal, cal_problem, floor_runs or {})
     out += efficiency.lines(rows, meta, cal)
-    out += ["## Overview", "", "![throughput and p99 of every workload](%s.png)" % OVERVIEW, ""]
+    out += overview_lines(rows)
     for wl in workloads(rows):
         wl_rows = rows_for(rows, workload=wl)
         present = models(wl_rows, meta)
@@ -352,8 +396,11 @@ def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
             ", ".join(present), ", ".join(map(str, levels))))
         if meta_get(meta, "workloads", wl, "cache"):
             out += ["", "**Files:** %s; %s." % (cache_of(meta, wl), data_file_text(meta))]
-        out += ["", "![%s: throughput, latency, memory vs concurrency](%s.png)" % (wl, wl), ""]
-        out += spectrum.report_lines(wl, spectra)
+        if not any(is_ok(r) for r in wl_rows):
+            out += ["", all_failed_line(wl, wl_rows), ""]
+        else:
+            out += ["", "![%s: throughput, latency, memory vs concurrency](%s.png)" % (wl, wl), ""]
+            out += spectrum.report_lines(wl, spectra)
         failed = [r for r in wl_rows if not is_ok(r)]
         if failed:
             out += ["**Failed points:** " + "; ".join(
@@ -369,7 +416,7 @@ def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
             out += ["**Floor:** none drawn: the pair declares no floor terms (its work is not "
                     "calibrated cpu_hash rounds, round trips or timer waits; `.floor` in "
                     "workloads/%s.c)." % (meta_get(meta, "workloads", wl, "variant_of") or wl), ""]
-        out += [checks_line(wl_rows), "", memory_line(wl_rows), ""]
+        out += [checks_line(wl_rows, fl), "", memory_line(wl_rows), ""]
         bl = backend_line(wl_rows)
         if bl:
             out += [bl, ""]

@@ -12,8 +12,10 @@ a run recorded before pairs declared claims picks them by what they are
 (threads, async, ...: series of harness/models.def); a run without one of them
 gets NOT SHOWN naming it.
 
-Verdicts: CONFIRMED or REFUTED when the deciding figure's whole interval lies
-past the claim's threshold; INCONCLUSIVE when it crosses one (or sits between
+Verdicts: CONFIRMED or REFUTED when the deciding figures' whole intervals lie
+past the claim's thresholds, with the error held over all the intervals a claim
+rests on (judge.py: every confirm test at 95%, one refute test of k at
+1 - 0.05 / k, Holm); INCONCLUSIVE when one crosses a threshold (or sits between
 a confirm and a refute threshold); NOT SHOWN when the run lacks the model, the
 pair or the data, saying which.
 """
@@ -178,6 +180,21 @@ def compute_and_wait_workloads(rows, meta):
     """Workloads whose task both computes and waits (work > 0 and delay > 0)."""
     return [w for w in workloads(rows)
             if info(rows, meta, w)["work"] > 0 and info(rows, meta, w)["delay_us"] > 0]
+
+
+def judged(judge, sure=None):
+    """The verdict of a claim's tests (a judge.Judge): NOT SHOWN when no
+    part of it could be judged, or only its refutation was and did not
+    come; judge.note() (how its intervals were combined) added to sure's
+    notes."""
+    if judge.empty():
+        return NOT_SHOWN
+    if sure is not None and judge.note():
+        sure.note(judge.note())
+    v = judge.verdict()
+    if v == INCONCLUSIVE and not judge.confirms and CONFIRMED not in judge.facts:
+        return NOT_SHOWN    # only a refutation could be tested, and it did not come
+    return v
 
 
 def combine(results):

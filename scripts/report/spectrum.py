@@ -21,7 +21,8 @@ import tempfile
 from harness.sweep.hgrm import HGRM_DIR, point_tag
 
 from .data import model_styles, models, rows_for, workloads
-from .plots import PLOT_SPECTRUM_GP, draw as draw_figure, model_variables
+from .marks import padded_log_range
+from .plots import PLOT_SPECTRUM_GP, draw as draw_figure, model_variables, trace_variables
 
 SUFFIX = "-spectrum"        # WORKLOAD-spectrum.png / .svg
 X_LO, X_HI = 2.0, 10000.0   # 1/(1-P) of 50% and 99.99%: the figure's range
@@ -96,8 +97,10 @@ def draw_all(run_dir, rows, meta):
                     f.writelines("%.6g %.6g\n" % p for p in pts)
                     f.write("\n\n")
             names = [m for m, _ in series]
+            ylo, yhi = padded_log_range([y for _, pts in series for _, y in pts])
             draw_figure(run_dir, wl + SUFFIX, PLOT_SPECTRUM_GP, {
-                "dat": dat, **model_variables(names, styles),
+                "dat": dat, **model_variables(names, styles), "ylo": ylo, "yhi": yhi,
+                "fig": wl + SUFFIX, **trace_variables(),
                 "ttl": "%s: latency by percentile at c=%d (HdrHistogram .hgrm, counted runs "
                        "merged)" % (wl, c)})
         finally:

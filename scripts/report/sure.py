@@ -8,17 +8,26 @@ each point's per-run figures (RUN_DIR/stats/WORKLOAD-MODEL-cC.jsonl, one
 JSON line per run, the warm-up first: the counted runs are the last `runs`
 lines, `runs` being results.csv's column) into row[RUNS_KEY].
 
+Points measured in the same rounds (a sweep's models of one (workload, c):
+results.csv's rounds equal to runs) are paired: a ratio or product of them
+is taken from each round's figures together (interval.paired_terms), so a
+drift that moved a whole round cancels; a bootstrap resamples their rounds
+together.  attach_runs marks them (row[GROUP_KEY]).
+
 A run folder without those files (an older sweep) falls back to results.csv's
 min and max: the figure's range over its runs, labelled "interval not
 measured", never an interval made up.  A point with one run has neither.
 
-    Fig(value, lo, hi, how): value the point's median (or a ratio of
-    medians), [lo, hi] its interval, how one of T95, BOOT95, RANGE, None.
+    Fig(value, lo, hi, how, at): value the point's median (or a ratio of
+    medians), [lo, hi] its 95% interval, how one of T95, BOOT95, RANGE,
+    None; at(level) the interval at another level (a verdict over k
+    intervals asks for 1 - 0.05 / k: judge.py).
     decide(fig, confirm, refute): CONFIRMED, REFUTED or INCONCLUSIVE.
 """
 
 import itertools
 import json
+import math
 import os
 import re
 import statistics
@@ -29,6 +38,8 @@ from .fmt import DASH, is_num
 
 STATS_DIR = "stats"             # RUN_DIR/stats/WORKLOAD-MODEL-cC.jsonl
 RUNS_KEY = "_runs"              # row[RUNS_KEY]: the counted runs' JSON objects, or None
+GROUP_KEY = "_rounds"           # row[GROUP_KEY]: (folder, workload, c) of a point measured in
+                                # rounds (its runs paired with its group's), or None
 MAX_CORNERS = 10                # the min/max fallback of a many-point figure tries every
                                 # corner of the points' ranges: 2^10 evaluations at most
 CONFIRMED, REFUTED, INCONCLUSIVE = "CONFIRMED", "REFUTED", "INCONCLUSIVE"
@@ -43,21 +54,35 @@ def range_columns(key):
     return key + "_min", key + "_max"
 
 
+LEVEL = 0.95                    # the level every interval is shown at
+
+
 class Fig:
     """A figure and how sure it is: value, [lo, hi] and how that interval
     was made (T95: the t or Welch rule; BOOT95: the bootstrap; RANGE: the
-    runs' min..max, interval not measured; None: no interval)."""
+    runs' min..max, interval not measured; None: no interval); at_fn(level)
+    the interval at another level, or None (a RANGE: one level only)."""
 
-    __slots__ = ("value", "lo", "hi", "how")
+    __slots__ = ("value", "lo", "hi", "how", "at_fn")
 
-    def __init__(self, value, lo=None, hi=None, how=None):
-        self.value, self.lo, self.hi, self.how = value, lo, hi, how
+    def __init__(self, value, lo=None, hi=None, how=None, at=None):
+        self.value, self.lo, self.hi, self.how, self.at_fn = value, lo, hi, how, at
         if how is None or not (is_num(lo) and is_num(hi)):
-            self.lo = self.hi = self.how = None
+            self.lo = self.hi = self.how = self.at_fn = None
 
     def iv(self):
         """(lo, hi), or None without an interval."""
         return None if self.how is None else (self.lo, self.hi)
+
+    def at(self, level):
+        """(lo, hi) at this level (0.995: the interval one of ten gets under
+        Holm), or None without an interval.  A figure that has only its
+        range (RANGE) gives that at every level."""
+        if self.how is None:
+            return None
+        if abs(level - LEVEL) < 1e-12 or self.at_fn is None:
+            return self.iv()
+        return self.at_fn(level)
 
 
 def stats_path(run_dir, workload, model, c):
@@ -86,17 +111,34 @@ def read_runs(path, n, row):
 
 
 def attach_runs(run_dir, rows):
-    """Put each ok row's counted runs (or None) in row[RUNS_KEY]; returns
-    the number of rows that got them.  Cost: one small file per point."""
+    """Put each ok row's counted runs (or None) in row[RUNS_KEY], and its
+    round group in row[GROUP_KEY] when its runs were made in rounds (its
+    rounds column equals its runs); returns the number of rows that got
+    runs.  Cost: one small file per point."""
     got = 0
     for r in rows:
-        r[RUNS_KEY] = None
-        if r.get("status") != "ok":
-            continue
-        r[RUNS_KEY] = read_runs(stats_path(run_dir, r.get("workload"), r.get("model"),
-                                           r.get("concurrency")), r.get("runs"), r)
-        got += r[RUNS_KEY] is not None
+        runs = None
+        if r.get("status") == "ok":
+            runs = read_runs(stats_path(run_dir, r.get("workload"), r.get("model"),
+                                        r.get("concurrency")), r.get("runs"), r)
+        set_runs(r, runs, os.path.abspath(run_dir))
+        got += runs is not None
     return got
+
+
+def set_runs(row, runs, folder):
+    """row's counted runs (JSON objects, or None) into row[RUNS_KEY], and
+    its round group (folder, workload, c) into row[GROUP_KEY] when they were
+    made in rounds: results.csv's rounds equal to their count."""
+    row[RUNS_KEY] = runs
+    row[GROUP_KEY] = None
+    if runs and is_num(row.get("rounds")) and row.get("rounds") == len(runs):
+        row[GROUP_KEY] = (folder, row.get("workload"), row.get("concurrency"))
+
+
+def group_of(row):
+    """The round group of a row (attach_runs), or None: not paired."""
+    return row.get(GROUP_KEY) if row else None
 
 
 def runs_of(row, key):
@@ -131,7 +173,7 @@ def point(row, key):
     xs = runs_of(row, key)
     iv = interval.point(xs) if xs else None
     if iv:
-        return Fig(v, iv[0], iv[1], T95)
+        return Fig(v, iv[0], iv[1], T95, lambda level: interval.point(xs, level))
     lo_c, hi_c = LOHI_COLUMNS.get(key, (None, None))
     if lo_c and is_num(row.get(lo_c)) and is_num(row.get(hi_c)):
         return Fig(v, row[lo_c], row[hi_c], T95)
@@ -150,9 +192,11 @@ def product(terms):
         value *= x ** k
     runs = [runs_of(row, key) for row, key, _ in terms]
     if all(runs):
-        iv = interval.contrast([(xs, k) for xs, (_, _, k) in zip(runs, terms)])
-        if iv:
-            return Fig(value, iv[0], iv[1], T95)
+        got = interval.log_terms(paired_terms([(row, xs, k) for xs, (row, _, k)
+                                              in zip(runs, terms)]))
+        if got:
+            lo, hi = interval.t_interval(*got)
+            return Fig(value, lo, hi, T95, lambda level: interval.t_interval(*got, level=level))
     ranges = [_range(row, key) for row, key, _ in terms]
     if all(ranges):
         lo = hi = 1.0
@@ -161,6 +205,29 @@ def product(terms):
             hi *= (b if k > 0 else a) ** k
         return Fig(value, lo, hi, RANGE)
     return Fig(value)
+
+
+def paired_terms(terms):
+    """[(runs, k)] for interval.log_terms from [(row, runs, k)]: the terms
+    of one round group made one term (each round's sum(k * log x), as its
+    exp), so the points of a round are paired; the others as they are."""
+    out, groups = [], {}
+    for row, xs, k in terms:
+        g = group_of(row)
+        if g is None:
+            out.append((xs, k))
+        else:
+            groups.setdefault(g, []).append((xs, k))
+    for members in groups.values():
+        if len(members) == 1:
+            out.append(members[0])
+            continue
+        per_round = interval.paired_terms(members)
+        if per_round is None:       # unequal rounds: not paired after all
+            out += members
+        else:
+            out.append(([math.exp(v) for v in per_round], 1))
+    return out
 
 
 def ratio(a, b, key, key_b=None):
@@ -195,9 +262,16 @@ def many(rows, keys, stat, noise=None):
         return Fig(None)
     groups = [r.get(RUNS_KEY) for r in rows]
     if all(groups):
-        iv = interval.bootstrap(groups, lambda gs: safe([_median_record(g, keys) for g in gs]))
-        if iv:
-            return Fig(value, iv[0], iv[1], BOOT95)
+        links = {}
+        for i, r in enumerate(rows):
+            if group_of(r) is not None:
+                links.setdefault(group_of(r), []).append(i)
+        dist = interval.bootstrap_dist(groups, lambda gs: safe([_median_record(g, keys)
+                                                                for g in gs]),
+                                       links=[v for v in links.values() if len(v) > 1])
+        if dist:
+            lo, hi = interval.dist_interval(dist)
+            return Fig(value, lo, hi, BOOT95, lambda level: interval.dist_interval(dist, level))
         return Fig(value)
     def rng(r, k):
         got = _range(r, k)
@@ -274,9 +348,13 @@ HOW_WORDS = {T95: "95% interval", BOOT95: "95% bootstrap interval",
              RANGE: "min–max of the runs (interval not measured)", None: "no interval"}
 
 
-def rule_text(f, confirm, refute=None, higher=True):
+def rule_text(f, confirm, refute=None, higher=True, band=False):
     """'CONFIRMED above 1.10x, REFUTED below 0.900x' (one number when both
-    thresholds are one)."""
+    thresholds are one); band: confirm..refute is the band the claim states
+    (its size with a margin): 'CONFIRMED inside 1.14–1.49x, REFUTED
+    outside'."""
+    if band:
+        return "CONFIRMED inside %s–%s, REFUTED outside" % (f(confirm), f(refute))
     refute = confirm if refute is None else refute
     above, below = ("above", "below") if higher else ("below", "above")
     if refute == confirm:
@@ -291,18 +369,21 @@ class Sure:
     2.13–2.72x; CONFIRMED above 1.10x, REFUTED below 0.900x'."""
 
     def __init__(self):
-        self.groups = {}        # (what, f, confirm, refute, higher) -> [(label, fig)]
+        self.groups = {}        # (what, f, confirm, refute, higher, band) -> [(label, fig)]
         self.notes = []
 
-    def add(self, what, label, fig, f, confirm, refute=None, higher=True):
-        self.groups.setdefault((what, f, confirm, refute, higher), []).append((label, fig))
+    def add(self, what, label, fig, f, confirm, refute=None, higher=True, band=False):
+        """fig, labelled, in the clause of what with these thresholds (band:
+        confirm..refute is a band the claim states, rule_text)."""
+        self.groups.setdefault((what, f, confirm, refute, higher, band), []).append(
+            (label, fig))
 
     def note(self, text):
         self.notes.append(text)
 
     def lines(self):
         out = []
-        for (what, f, confirm, refute, higher), items in self.groups.items():
+        for (what, f, confirm, refute, higher, band), items in self.groups.items():
             hows = {fig.how for _, fig in items}
             word = HOW_WORDS[hows.pop()] if len(hows) == 1 else "intervals"
             near = (confirm, confirm if refute is None else refute)
@@ -311,7 +392,7 @@ class Sure:
                                  " (range)" if fig.how == RANGE and word == "intervals" else "")
                      for label, fig in items]
             out.append("%s of %s: %s; %s" % (word, what, ", ".join(cells),
-                                             rule_text(f, confirm, refute, higher)))
+                                             rule_text(f, confirm, refute, higher, band)))
         return out + self.notes
 
 
@@ -323,11 +404,14 @@ def fold(fig):
     v = max(fig.value, 1 / fig.value)
     if fig.how is None:
         return Fig(v)
-    lo, hi = fig.lo, fig.hi
-    if lo <= 1 <= hi:
-        return Fig(v, 1.0, max(hi, 1 / lo), fig.how)
-    return Fig(v, min(max(lo, 1 / lo), max(hi, 1 / hi)), max(max(lo, 1 / lo), max(hi, 1 / hi)),
-               fig.how)
+
+    def folded(iv):
+        lo, hi = iv
+        if lo <= 1 <= hi:
+            return 1.0, max(hi, 1 / lo)
+        return min(max(lo, 1 / lo), max(hi, 1 / hi)), max(max(lo, 1 / lo), max(hi, 1 / hi))
+    lo, hi = folded(fig.iv())
+    return Fig(v, lo, hi, fig.how, lambda level: folded(fig.at(level)))
 
 
 # bin/calibrate's figures end their `what` with "cal_median of N (min X max Y)".
@@ -358,7 +442,8 @@ def cal_ratio(cal, a, b):
     if sa[1] and sb[1]:
         iv = interval.ratio(sa[1], sb[1])
         if iv:
-            return Fig(v, iv[0], iv[1], T95)
+            return Fig(v, iv[0], iv[1], T95,
+                       lambda level: interval.ratio(sa[1], sb[1], level))
     if sa[2] and sb[2] and sa[2][0] > 0 and sb[2][0] > 0:
         return Fig(v, sa[2][0] / sb[2][1], sa[2][1] / sb[2][0], RANGE)
     return Fig(v)
