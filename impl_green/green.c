@@ -26,6 +26,9 @@
  * (impl_green/hook.c) is watched the same way, by the slot's one event:
  * blk_wait_fd, and blk_recvmsg/blk_sendmsg by readiness
  * (impl_threads/block_ready.c); a receive on a TCP one waits first as above.
+ * green.h holds the state this file shares with green_watch.c, each loop's
+ * index of the slots' watches by socket (a socket a library closes under
+ * another slot's watch takes that watch with it).
  */
 #include <errno.h>
 #include <poll.h>
@@ -47,120 +50,8 @@
 #include "../impl_threads/block.h"
 #include "../impl_threads/block_ready.h"
 #include "../impl_threads/fileio.h"
+#include "green.h"
 #include "sched.h"
-
-#define GREEN_IO_EVENTS 2 /* sockets a slot keeps registered at once: a server's
-			     connection has two, its client's and its backend's */
-#define GREEN_WATCH_PAGE_FDS 1024 /* descriptors per page of a loop's watch index */
-#define GREEN_WATCH_PAGES 1024    /* pages: descriptors below 1,048,576 (nr_open's default) */
-
-/* One io event of a slot (a watch on a socket): the slot's address with
- * the event's number (0 or 1) in its low bit, 0 for none; one word, so a
- * million slots' links cost 16 MB, not 32. */
-typedef uintptr_t green_ref;
-_Static_assert(_Alignof(struct sched_slot) >= 2, "green_ref keeps the io event in bit 0");
-
-/* A loop's backend state (lp->be). */
-struct green_loop {
-	struct event_base *base;   /* its event_base */
-	struct sleepq_set sleeps;  /* its sleeps, by length */
-	/* Its watches by socket: the first of a list through the slots'
-	 * io_next, pages made on first use.  A library that closes a socket
-	 * another slot watches (blk_fd_closing) finds that slot's event here:
-	 * left registered, it would keep libevent from registering the
-	 * number's next socket, which would then never be heard. */
-	green_ref *watch[GREEN_WATCH_PAGES];
-};
-
-/* A slot's wait state on a libevent loop. */
-struct sched_wait {
-	struct event timer; /* an open-loop arrival, or a bounded wait's end */
-	struct event io[GREEN_IO_EVENTS]; /* the sockets it uses, edge-triggered, persistent */
-	int io_fd[GREEN_IO_EVENTS]; /* the socket each watches, or -1 */
-	green_ref io_next[GREEN_IO_EVENTS]; /* the next watch of that socket on the loop */
-	short seen[GREEN_IO_EVENTS]; /* EV_READ: io[i] reported its socket readable since
-					 it was last found empty (a recv may find data) */
-	signed char tcp[GREEN_IO_EVENTS]; /* 1: io[i]'s socket is TCP (a short read means
-				      empty), 0: not, -1: not asked yet (is_tcp) */
-	int io_last;        /* the io used last: the other is the one replaced */
-	int closed;         /* 1: its socket was closed under its unbounded wait (EBADF) */
-	int want_fd;        /* the socket it is parked on */
-	short want;         /* EV_READ or EV_WRITE while parked on io; 0 otherwise */
-	int bound_fd;       /* the socket blk_io_timeout bounded, or -1 */
-	const struct timeval *bound; /* its bound on one wait: a common timeout */
-	int expired;        /* 1: the timer ended a wait on io (the bound ran out) */
-	int timed;          /* 1: the timer bounds the present wait on io */
-	uint64_t hook_us;   /* blk_wait_fd's first bound on this slot (us), 0: none yet */
-	const struct timeval *hook_bound; /* that bound as a common timeout */
-};
-
-static struct green_loop *slot_loop(const struct sched_slot *s)
-{
-	return s->loop->be;
-}
-
-static struct event_base *slot_base(const struct sched_slot *s)
-{
-	return slot_loop(s)->base;
-}
-
-static green_ref ref_of(struct sched_slot *s, int i)
-{
-	return (uintptr_t)s | (uintptr_t)i;
-}
-
-static struct sched_slot *ref_slot(green_ref r)
-{
-	return (struct sched_slot *)(r & ~(uintptr_t)1);
-}
-
-static int ref_io(green_ref r)
-{
-	return (int)(r & 1);
-}
-
-/* watch_head - the first watch of fd on loop gl (its page made if `make`),
- * or NULL when there is no page (or no memory for one). */
-static green_ref *watch_head(struct green_loop *gl, int fd, int make)
-{
-	if (fd < 0 || fd >= GREEN_WATCH_PAGES * GREEN_WATCH_PAGE_FDS)
-		return NULL;
-	green_ref **page = &gl->watch[fd / GREEN_WATCH_PAGE_FDS];
-	if (!*page && make)
-		*page = calloc(GREEN_WATCH_PAGE_FDS, sizeof(**page));
-	return *page ? &(*page)[fd % GREEN_WATCH_PAGE_FDS] : NULL;
-}
-
-/* watch_link - s's io event i now watches fd: first in fd's list.  0, or
- * -1 when no memory is left for the index. */
-static int watch_link(struct sched_slot *s, int i, int fd)
-{
-	green_ref *head = watch_head(slot_loop(s), fd, 1);
-	if (!head)
-		return -1;
-	s->wait->io_next[i] = *head;
-	*head = ref_of(s, i);
-	return 0;
-}
-
-/* drop_watch - s's io event i stops watching its socket: deleted from the
- * loop and taken out of the socket's list (a walk of the few watches of
- * one socket). */
-static void drop_watch(struct sched_slot *s, int i)
-{
-	struct sched_wait *w = s->wait;
-	int fd = w->io_fd[i];
-	if (fd < 0)
-		return;
-	event_del(&w->io[i]);
-	for (green_ref *r = watch_head(slot_loop(s), fd, 0); r && *r;
-	     r = &ref_slot(*r)->wait->io_next[ref_io(*r)])
-		if (*r == ref_of(s, i)) {
-			*r = w->io_next[i];
-			break;
-		}
-	w->io_fd[i] = -1;
-}
 
 /* timer_cb - an arrival came, or a bounded wait on io ran out. */
 static void timer_cb(evutil_socket_t fd, short what, void *arg)
@@ -235,7 +126,7 @@ static void forget(int fd)
 	struct sched_wait *w = s->wait;
 	for (int i = 0; i < GREEN_IO_EVENTS; i++)
 		if (w->io_fd[i] == fd)
-			drop_watch(s, i);
+			green_drop_watch(s, i);
 	if (w->bound_fd == fd)
 		w->bound_fd = -1;
 }
@@ -255,8 +146,7 @@ static void green_loop_fini(struct sched_loop *lp)
 		return;
 	sleepq_set_fini(&gl->sleeps);
 	event_base_free(gl->base);
-	for (int p = 0; p < GREEN_WATCH_PAGES; p++)
-		free(gl->watch[p]);
+	green_watch_fini(gl);
 	free(gl);
 	lp->be = NULL;
 }
@@ -281,7 +171,7 @@ static int wait_fd(int fd, short what, const struct timeval *bound)
 	int i = w->io_fd[0] == fd ? 0 : w->io_fd[1] == fd ? 1 : -1;
 	if (i < 0) { /* registered once, then kept: a round trip costs no epoll_ctl */
 		i = w->io_fd[0] < 0 ? 0 : w->io_fd[1] < 0 ? 1 : 1 - w->io_last;
-		drop_watch(s, i);
+		green_drop_watch(s, i);
 		if (event_assign(&w->io[i], slot_base(s), fd,
 				 EV_READ | EV_WRITE | EV_ET | EV_PERSIST, io_cb, s) != 0 ||
 		    event_add(&w->io[i], NULL) != 0) {
@@ -291,8 +181,8 @@ static int wait_fd(int fd, short what, const struct timeval *bound)
 		w->io_fd[i] = fd;
 		w->seen[i] = 0; /* found empty (EAGAIN): ADD reports it if it is not now */
 		w->tcp[i] = -1;
-		if (watch_link(s, i, fd) != 0) {
-			drop_watch(s, i);
+		if (green_watch_link(s, i, fd) != 0) {
+			green_drop_watch(s, i);
 			errno = ENOMEM;
 			return -1;
 		}
@@ -638,25 +528,4 @@ ssize_t blk_recvmsg(int fd, struct msghdr *msg, int flags, uint64_t timeout_us)
 ssize_t blk_sendmsg(int fd, const struct msghdr *msg, int flags, uint64_t timeout_us)
 {
 	return blk_ready_msg(fd, (struct msghdr *)msg, flags, timeout_us, 1);
-}
-
-/* Every watch of fd on this loop goes with it, the other slots' too: a
- * slot parked on it with a bound waits that out (EAGAIN, as a thread's
- * read on a socket closed under it ends when its SO_RCVTIMEO does); one
- * with none is woken now with EBADF (the socket is gone: nothing could end
- * its wait).  A slot of another loop keeps its watch: its loop's thread
- * alone may touch it. */
-void blk_fd_closing(int fd)
-{
-	forget(fd);
-	green_ref *head = watch_head(slot_loop(sched_self()), fd, 0);
-	while (head && *head) {
-		struct sched_slot *o = ref_slot(*head);
-		struct sched_wait *ow = o->wait;
-		drop_watch(o, ref_io(*head));
-		if (ow->want && ow->want_fd == fd && !ow->timed) {
-			ow->closed = 1;
-			event_active(&ow->timer, EV_TIMEOUT, 1); /* woken from the loop's stack */
-		}
-	}
 }
