@@ -97,6 +97,7 @@ BACKEND_SRC := $(wildcard harness/backend/*.c) harness/runtime/cli.c harness/run
 CALIBRATE_SRC := $(wildcard harness/calibrate/*.c) harness/runtime/hist.c harness/runtime/stats.c \
 	harness/runtime/util.c harness/runtime/cli.c $(EVBASE_SRC) $(SLEEPQ_SRC) workloads/cpu_hash.c \
 	workloads/wire.c impl_green/coro.c impl_green/sched_core.c impl_green/green.c \
+	impl_green/green_watch.c \
 	harness/runtime/net.c impl_threads/fileio.c impl_threads/block_ready.c
 
 # bin/load, the serve sweep's load generator: its folder, the histograms and
@@ -184,10 +185,11 @@ $(BUILD)/test-bin/test_evsleep: TEST_LIBS = $(call pkg_libs,libevent)
 $(BUILD)/test-bin/test_sleepq: $(call obj,tests/test_sleepq.c $(SLEEPQ_SRC))
 # test_hooks: the hooks on one loop of each coroutine backend (one per binary);
 # the scheduler's core sleeps through the sleep queues, so both link them.
-HOOKS_TEST_SRC := tests/test_hooks.c impl_green/coro.c impl_green/sched_core.c \
+HOOKS_TEST_SRC := tests/test_hooks.c tests/hooks_rig.c impl_green/coro.c impl_green/sched_core.c \
 	impl_green/hook.c impl_green/hook_io.c impl_threads/block_ready.c impl_threads/fileio.c \
 	harness/runtime/net.c $(SLEEPQ_SRC)
-$(BUILD)/test-bin/test_hooks_green: $(call obj,$(HOOKS_TEST_SRC) impl_green/green.c $(EVBASE_SRC))
+$(BUILD)/test-bin/test_hooks_green: $(call obj,$(HOOKS_TEST_SRC) impl_green/green.c \
+	impl_green/green_watch.c $(EVBASE_SRC))
 $(BUILD)/test-bin/test_hooks_green: TEST_LIBS = $(call pkg_libs,libevent)
 $(BUILD)/test-bin/test_hooks_uring: $(call obj,$(HOOKS_TEST_SRC) impl_green/uring.c)
 $(BUILD)/test-bin/test_hooks_uring: TEST_LIBS = $(call pkg_libs,liburing)

@@ -26,9 +26,13 @@
  * (impl_green/hook.c) is watched the same way, by the slot's one event:
  * blk_wait_fd, and blk_recvmsg/blk_sendmsg by readiness
  * (impl_threads/block_ready.c); a receive on a TCP one waits first as above.
+ * green.h holds the state this file shares with green_watch.c, each loop's
+ * index of the slots' watches by socket (a socket a library closes under
+ * another slot's watch takes that watch with it).
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,46 +50,8 @@
 #include "../impl_threads/block.h"
 #include "../impl_threads/block_ready.h"
 #include "../impl_threads/fileio.h"
+#include "green.h"
 #include "sched.h"
-
-#define GREEN_IO_EVENTS 2 /* sockets a slot keeps registered at once: a server's
-			     connection has two, its client's and its backend's */
-
-/* A loop's backend state (lp->be). */
-struct green_loop {
-	struct event_base *base;   /* its event_base */
-	struct sleepq_set sleeps;  /* its sleeps, by length */
-};
-
-/* A slot's wait state on a libevent loop. */
-struct sched_wait {
-	struct event timer; /* an open-loop arrival, or a bounded wait's end */
-	struct event io[GREEN_IO_EVENTS]; /* the sockets it uses, edge-triggered, persistent */
-	int io_fd[GREEN_IO_EVENTS]; /* the socket each watches, or -1 */
-	short seen[GREEN_IO_EVENTS]; /* EV_READ: io[i] reported its socket readable since
-					 it was last found empty (a recv may find data) */
-	signed char tcp[GREEN_IO_EVENTS]; /* 1: io[i]'s socket is TCP (a short read means
-				      empty), 0: not, -1: not asked yet (is_tcp) */
-	int io_last;        /* the io used last: the other is the one replaced */
-	int want_fd;        /* the socket it is parked on */
-	short want;         /* EV_READ or EV_WRITE while parked on io; 0 otherwise */
-	int bound_fd;       /* the socket blk_io_timeout bounded, or -1 */
-	const struct timeval *bound; /* its bound on one wait: a common timeout */
-	int expired;        /* 1: the timer ended a wait on io (the bound ran out) */
-	int timed;          /* 1: the timer bounds the present wait on io */
-	uint64_t hook_us;   /* blk_wait_fd's first bound on this slot (us), 0: none yet */
-	const struct timeval *hook_bound; /* that bound as a common timeout */
-};
-
-static struct green_loop *slot_loop(const struct sched_slot *s)
-{
-	return s->loop->be;
-}
-
-static struct event_base *slot_base(const struct sched_slot *s)
-{
-	return slot_loop(s)->base;
-}
 
 /* timer_cb - an arrival came, or a bounded wait on io ran out. */
 static void timer_cb(evutil_socket_t fd, short what, void *arg)
@@ -93,7 +59,7 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct sched_slot *s = arg;
-	if (s->wait->want) { /* a bounded wait: the edge did not come in time */
+	if (s->wait->want && !s->wait->closed) { /* a bounded wait: the edge did not come in time */
 		s->wait->expired = 1;
 		s->wait->want = 0; /* an edge now must not wake it twice */
 	}
@@ -156,13 +122,11 @@ static int green_poll(struct sched_loop *lp, int block, char *err, size_t errlen
 /* forget - stop watching fd (it is about to be closed). */
 static void forget(int fd)
 {
-	struct sched_wait *w = sched_self()->wait;
-	for (int i = 0; i < GREEN_IO_EVENTS; i++) {
-		if (w->io_fd[i] == fd) {
-			event_del(&w->io[i]);
-			w->io_fd[i] = -1;
-		}
-	}
+	struct sched_slot *s = sched_self();
+	struct sched_wait *w = s->wait;
+	for (int i = 0; i < GREEN_IO_EVENTS; i++)
+		if (w->io_fd[i] == fd)
+			green_drop_watch(s, i);
 	if (w->bound_fd == fd)
 		w->bound_fd = -1;
 }
@@ -182,6 +146,7 @@ static void green_loop_fini(struct sched_loop *lp)
 		return;
 	sleepq_set_fini(&gl->sleeps);
 	event_base_free(gl->base);
+	green_watch_fini(gl);
 	free(gl);
 	lp->be = NULL;
 }
@@ -206,9 +171,7 @@ static int wait_fd(int fd, short what, const struct timeval *bound)
 	int i = w->io_fd[0] == fd ? 0 : w->io_fd[1] == fd ? 1 : -1;
 	if (i < 0) { /* registered once, then kept: a round trip costs no epoll_ctl */
 		i = w->io_fd[0] < 0 ? 0 : w->io_fd[1] < 0 ? 1 : 1 - w->io_last;
-		if (w->io_fd[i] >= 0)
-			event_del(&w->io[i]);
-		w->io_fd[i] = -1;
+		green_drop_watch(s, i);
 		if (event_assign(&w->io[i], slot_base(s), fd,
 				 EV_READ | EV_WRITE | EV_ET | EV_PERSIST, io_cb, s) != 0 ||
 		    event_add(&w->io[i], NULL) != 0) {
@@ -218,6 +181,11 @@ static int wait_fd(int fd, short what, const struct timeval *bound)
 		w->io_fd[i] = fd;
 		w->seen[i] = 0; /* found empty (EAGAIN): ADD reports it if it is not now */
 		w->tcp[i] = -1;
+		if (green_watch_link(s, i, fd) != 0) {
+			green_drop_watch(s, i);
+			errno = ENOMEM;
+			return -1;
+		}
 	}
 	w->io_last = i;
 	w->want_fd = fd;
@@ -235,6 +203,11 @@ static int wait_fd(int fd, short what, const struct timeval *bound)
 	sched_park(s);
 	w->want = 0;
 	w->timed = 0;
+	if (w->closed) {
+		w->closed = 0;
+		errno = EBADF;
+		return -1;
+	}
 	return bound && w->expired ? 0 : 1;
 }
 
@@ -555,9 +528,4 @@ ssize_t blk_recvmsg(int fd, struct msghdr *msg, int flags, uint64_t timeout_us)
 ssize_t blk_sendmsg(int fd, const struct msghdr *msg, int flags, uint64_t timeout_us)
 {
 	return blk_ready_msg(fd, (struct msghdr *)msg, flags, timeout_us, 1);
-}
-
-void blk_fd_closing(int fd)
-{
-	forget(fd);
 }

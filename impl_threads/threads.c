@@ -198,6 +198,27 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* over_ceiling - 1 (res->reason set) when n threads, the pool's or one per
+ * slot, are over thread_ceiling: found before the first is made, in a run
+ * and in a pool server alike. */
+static int over_ceiling(const struct run_config *cfg, uint64_t n, struct run_result *res)
+{
+	char limit[96];
+	uint64_t ceiling = thread_ceiling(limit, sizeof(limit));
+	if (!ceiling || n <= ceiling)
+		return 0;
+	if (cfg->pool)
+		snprintf(res->reason, sizeof(res->reason),
+			 "--pool %llu is over the threads this system allows one process "
+			 "(%llu: %s)", (unsigned long long)n, (unsigned long long)ceiling, limit);
+	else
+		snprintf(res->reason, sizeof(res->reason),
+			 "c=%llu needs a thread per in-flight task, over what this system "
+			 "allows one process (%llu: %s)",
+			 (unsigned long long)n, (unsigned long long)ceiling, limit);
+	return 1;
+}
+
 static int threads_run(const struct run_config *cfg, struct run_result *res)
 {
 	struct run_state run = {
@@ -210,21 +231,8 @@ static int threads_run(const struct run_config *cfg, struct run_result *res)
 	};
 	/* One thread per slot, or the pool's N whatever c is (a fixed pool). */
 	uint64_t n = cfg->pool ? cfg->pool : cfg->concurrency;
-	char limit[96];
-	uint64_t ceiling = thread_ceiling(limit, sizeof(limit));
-	if (ceiling && n > ceiling) {
-		if (cfg->pool)
-			snprintf(res->reason, sizeof(res->reason),
-				 "--pool %llu is over the threads this system allows one process "
-				 "(%llu: %s)", (unsigned long long)n, (unsigned long long)ceiling,
-				 limit);
-		else
-			snprintf(res->reason, sizeof(res->reason),
-				 "c=%llu needs a thread per in-flight task, over what this system "
-				 "allows one process (%llu: %s)",
-				 (unsigned long long)n, (unsigned long long)ceiling, limit);
+	if (over_ceiling(cfg, n, res))
 		return -1;
-	}
 	dispatch_init(&run.disp, cfg);
 	run.takers = cfg->pool && cfg->rate && cfg->concurrency < n ? cfg->concurrency : n;
 	struct thr_pool pool;
@@ -331,6 +339,8 @@ static int threads_run(const struct run_config *cfg, struct run_result *res)
 
 static int threads_serve(const struct run_config *cfg, struct run_result *res)
 {
+	if (cfg->pool && over_ceiling(cfg, cfg->pool, res))
+		return -1; /* not 30,000 threads made first, as the run refuses them */
 	if (cfg->pool)
 		return thr_serve_pool(ops_table[cfg->wl_index], cfg, cfg->pool, res);
 	return thr_serve_threads(ops_table[cfg->wl_index], cfg, res);

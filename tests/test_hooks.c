@@ -15,11 +15,11 @@
  * it records the first failed check and the test asserts on it afterwards.
  * test_edges*: TCP receives, the runtime's own and hooked, never wait for an
  * edge that data already there brought (green parks before a receive).
+ * The rig (the loop, the ticker, the peers) is tests/hooks_rig.c.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -40,226 +40,12 @@
 #include <cmocka.h>
 
 #include "../harness/runtime/clock.h"
-#include "../impl_green/sched.h"
 #include "../impl_threads/block.h"
+#include "hooks_rig.h"
 
-#define HK_STACK 65536          /* each slot's stack */
-#define HK_TICK_US 1000         /* the ticker's sleep */
-#define HK_TICKS 3              /* turns the ticker takes before a peer answers */
-#define PEER_PATIENCE_MS 10000  /* a peer that saw no tick in this long answers anyway */
 #define HK_BIG (1u << 20)       /* a write larger than the socket buffers */
 #define HK_BOUND_MS 50          /* SO_RCVTIMEO, poll's and the sleeps' lengths */
-
-/* The two backends; the binary links exactly one of them. */
-extern const struct sched_backend green_backend __attribute__((weak));
-extern const struct sched_backend uring_backend __attribute__((weak));
-
-static const struct sched_backend *backend(void)
-{
-	return &green_backend ? &green_backend : &uring_backend;
-}
-
-/* A test double: the hooks fail a run through the runner, which is not
- * linked here; no test expects it. */
-_Noreturn void run_fail_now(const char *why)
-{
-	fprintf(stderr, "run_fail_now: %s\n", why);
-	abort();
-}
-
-/* One test: the loop, its two slots, and what the subject found. */
-struct hk {
-	struct sched_loop lp;       /* the loop */
-	struct sched_slot slot[2];  /* 0: the ticker, 1: the subject */
-	char *waits;                /* the backend's wait state per slot */
-	atomic_int ticks;           /* the ticker's turns */
-	atomic_int stop;            /* the subject is done: the ticker ends */
-	void (*subject)(struct hk *t); /* the calls under test */
-	int fd[2];                  /* a socketpair the subject made, [1] the peer's */
-	char why[256];              /* the first failed check, "" if none */
-};
-
-static struct hk *self_test(void)
-{
-	struct sched_slot *s = sched_self();
-	return (struct hk *)(void *)((char *)s->loop - offsetof(struct hk, lp));
-}
-
-/* CHECK - in a coroutine: record the first failure and leave the subject. */
-#define CHECK(t, cond, ...)                                                                    \
-	do {                                                                                   \
-		if (!(cond)) {                                                                 \
-			if (!(t)->why[0])                                                      \
-				snprintf((t)->why, sizeof((t)->why), __VA_ARGS__);             \
-			return;                                                                \
-		}                                                                              \
-	} while (0)
-
-static void ticker(void *arg)
-{
-	(void)arg;
-	struct hk *t = self_test();
-	while (!atomic_load(&t->stop)) {
-		blk_sleep_us(HK_TICK_US);
-		atomic_fetch_add(&t->ticks, 1);
-	}
-}
-
-static void subject_main(void *arg)
-{
-	(void)arg;
-	struct hk *t = self_test();
-	t->subject(t);
-	atomic_store(&t->stop, 1);
-}
-
-static int both_done(const struct sched_loop *lp, const struct sched_slot *s)
-{
-	(void)s;
-	return coro_done(&lp->slots[0].co) && coro_done(&lp->slots[1].co);
-}
-
-/* run_subject - a loop of the linked backend with the ticker and fn;
- * asserts that the loop ran and fn found nothing wrong. */
-static void run_subject(void (*fn)(struct hk *t))
-{
-	const struct sched_backend *be = backend();
-	struct hk *t = aligned_alloc(_Alignof(struct hk), sizeof(*t)); /* its slots' alignment */
-	char err[256] = "";
-	assert_non_null(t);
-	memset(t, 0, sizeof(*t));
-	t->subject = fn;
-	t->fd[0] = t->fd[1] = -1;
-	t->lp.runq_tail = &t->lp.runq;
-	t->lp.slots = t->slot;
-	t->lp.nslots = 2;
-	assert_non_null(t->waits = calloc(2, be->wait_size));
-	assert_int_equal(be->loop_init(&t->lp, err, sizeof(err)), 0);
-	assert_int_equal(coro_stacks_map(&t->lp.stacks, 2, HK_STACK, err, sizeof(err)), 0);
-	void (*const fns[2])(void *) = { ticker, subject_main };
-	for (int i = 0; i < 2; i++) {
-		struct sched_slot *s = &t->slot[i];
-		s->loop = &t->lp;
-		s->index = (uint64_t)i;
-		s->w.fd = -1;
-		s->wait = (struct sched_wait *)(void *)(t->waits + (size_t)i * be->wait_size);
-		be->slot_init(s);
-		coro_init(&s->co, coro_stack_lo(&t->lp.stacks, (size_t)i), t->lp.stacks.stack, fns[i], s);
-	}
-	t->lp.made = 2;
-	for (int i = 0; i < 2; i++)
-		sched_enter(&t->slot[i]);
-	int rc = sched_loop_until(&t->lp, be, both_done, NULL, err, sizeof(err));
-	for (int i = 0; i < 2; i++) {
-		if (be->slot_fini)
-			be->slot_fini(&t->slot[i]);
-		coro_fini(&t->slot[i].co);
-	}
-	coro_stacks_unmap(&t->lp.stacks);
-	be->loop_fini(&t->lp);
-	for (int i = 0; i < 2; i++)
-		if (t->fd[i] >= 0)
-			close(t->fd[i]);
-	if (rc != 0 || t->why[0])
-		fail_msg("%s: %s", be->name, rc != 0 ? err : t->why);
-	free(t->waits);
-	free(t);
-}
-
-/* ---- the peer: a thread that acts once the ticker has moved ---- */
-
-enum peer_act { PEER_WRITE, PEER_WRITE_TWICE, PEER_DRAIN, PEER_CLOSE, PEER_ACCEPT_ECHO,
-		PEER_ACCEPT_EDGES };
-
-struct peer {
-	struct hk *t;        /* its test */
-	int fd;              /* its socket (a listener for PEER_ACCEPT_ECHO) */
-	enum peer_act act;   /* what it does */
-	size_t drained;      /* PEER_DRAIN: bytes read */
-	int gave_up;         /* 1: the ticker never moved, it acted anyway */
-	pthread_t tid;       /* its thread */
-};
-
-/* wait_ticks - until the ticker has moved n turns past `from`; 0, or -1
- * if it did not within PEER_PATIENCE_MS. */
-static int wait_ticks(struct hk *t, int from, int n)
-{
-	for (int ms = 0; ms < PEER_PATIENCE_MS; ms++) {
-		if (atomic_load(&t->ticks) >= from + n)
-			return 0;
-		usleep(1000); /* not a coroutine: the real usleep */
-	}
-	return -1;
-}
-
-static void *peer_main(void *arg)
-{
-	struct peer *p = arg;
-	int from = atomic_load(&p->t->ticks);
-	p->gave_up = wait_ticks(p->t, from, HK_TICKS) != 0;
-	char buf[65536];
-	switch (p->act) {
-	case PEER_WRITE:
-		(void)!write(p->fd, "hello", 5);
-		break;
-	case PEER_WRITE_TWICE:
-		(void)!write(p->fd, "ab", 2);
-		p->gave_up |= wait_ticks(p->t, atomic_load(&p->t->ticks), HK_TICKS) != 0;
-		(void)!write(p->fd, "cd", 2);
-		break;
-	case PEER_DRAIN:
-		for (ssize_t r; (r = read(p->fd, buf, sizeof(buf))) > 0;)
-			p->drained += (size_t)r;
-		break;
-	case PEER_CLOSE:
-		close(p->fd);
-		p->fd = -1;
-		break;
-	case PEER_ACCEPT_ECHO: {
-		int c = accept(p->fd, NULL, NULL);
-		ssize_t r = c >= 0 ? read(c, buf, sizeof(buf)) : -1;
-		if (r > 0)
-			(void)!write(c, buf, (size_t)r);
-		if (c >= 0)
-			close(c);
-		break;
-	}
-	case PEER_ACCEPT_EDGES: { /* ten bytes in one write; two more when told, or on giving up */
-		int c = accept(p->fd, NULL, NULL);
-		struct pollfd pf = { .fd = c, .events = POLLIN };
-		(void)!write(c, "abcdefghij", 10);
-		p->gave_up |= poll(&pf, 1, PEER_PATIENCE_MS) != 1 || read(c, buf, 1) != 1;
-		(void)!write(c, "xy", 2);
-		while (read(c, buf, sizeof(buf)) > 0)
-			;
-		close(c);
-		break;
-	}
-	}
-	return NULL;
-}
-
-static int peer_start(struct peer *p, struct hk *t, int fd, enum peer_act act)
-{
-	memset(p, 0, sizeof(*p));
-	p->t = t;
-	p->fd = fd;
-	p->act = act;
-	return pthread_create(&p->tid, NULL, peer_main, p);
-}
-
-/* peer_end - join p; 0 if it acted on cue. */
-static int peer_end(struct peer *p)
-{
-	pthread_join(p->tid, NULL);
-	return p->gave_up ? -1 : 0;
-}
-
-/* pair - a blocking socketpair made by the subject (adopted: made in a coroutine). */
-static int pair(struct hk *t)
-{
-	return socketpair(AF_UNIX, SOCK_STREAM, 0, t->fd);
-}
+#define HK_HANG_S 20            /* a test still running after this long has hung */
 
 /* ---- the subjects ---- */
 
@@ -553,6 +339,80 @@ static void s_close_reuse(struct hk *t)
 	}
 }
 
+/* A library closes a socket that another coroutine is blocked reading (a
+ * connection pool shared by coroutines), and a new socket takes its number.
+ * The new socket is heard by whoever waits on it, never by the old one's
+ * waiter; that waiter ends as a thread's read of a socket closed under it
+ * does: at its SO_RCVTIMEO (EAGAIN) if it has one, else (green: the socket
+ * is gone) with EBADF, or (uring: its request holds the old socket) with
+ * the end of the stream once the old peer closes. */
+static void o_read_old(struct hk *t)
+{
+	char buf[8];
+	while (t->fd[0] < 0)
+		blk_sleep_us(HK_TICK_US);
+	atomic_store(&t->other_parked, 1);
+	t->other_r = read(t->fd[0], buf, sizeof(buf));
+	t->other_errno = errno;
+}
+
+static void close_under_waiter(struct hk *t, int bounded)
+{
+	struct timeval old_tv = { 0, 4 * HK_BOUND_MS * 1000 }, new_tv = { 2, 0 };
+	int sv[2];
+	CHECK(t, socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0 &&
+			 (!bounded || setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &old_tv,
+						 sizeof(old_tv)) == 0),
+	      "set-up");
+	t->fd[1] = sv[1]; /* the old socket's peer stays open: no EOF ends the wait */
+	t->fd[0] = sv[0];
+	while (!atomic_load(&t->other_parked))
+		blk_sleep_us(HK_TICK_US);
+	blk_sleep_us(HK_TICK_US); /* the other coroutine is parked in its read */
+	int old = t->fd[0];
+	close(old);
+	t->fd[0] = -1;
+	int nv[2];
+	struct peer p;
+	CHECK(t, socketpair(AF_UNIX, SOCK_STREAM, 0, nv) == 0, "socketpair: %s", strerror(errno));
+	t->fd[0] = nv[0];
+	CHECK(t, nv[0] == old, "the new socket did not take the closed one's number (%d, %d)",
+	      nv[0], old);
+	CHECK(t, setsockopt(nv[0], SOL_SOCKET, SO_RCVTIMEO, &new_tv, sizeof(new_tv)) == 0 &&
+			 peer_start(&p, t, nv[1], PEER_WRITE) == 0, "set-up");
+	char buf[8];
+	ssize_t r = read(nv[0], buf, sizeof(buf));
+	int e = errno;
+	(void)peer_end(&p);
+	close(nv[1]);
+	if (!bounded) { /* the old peer goes: a request still on the old socket ends */
+		close(t->fd[1]);
+		t->fd[1] = -1;
+	}
+	while (!atomic_load(&t->other_done))
+		blk_sleep_us(HK_TICK_US);
+	CHECK(t, r == 5, "the new socket's read returned %zd (%s): not heard on the old "
+			 "one's number", r, r < 0 ? strerror(e) : "");
+	if (bounded)
+		CHECK(t, t->other_r == -1 && t->other_errno == EAGAIN,
+		      "the read blocked on the closed socket returned %zd (%s): not its bound's "
+		      "EAGAIN", t->other_r, t->other_r < 0 ? strerror(t->other_errno) : "bytes");
+	else
+		CHECK(t, t->other_r == 0 || (t->other_r == -1 && t->other_errno == EBADF),
+		      "the unbounded read on the closed socket returned %zd (%s)", t->other_r,
+		      t->other_r < 0 ? strerror(t->other_errno) : "bytes");
+}
+
+static void s_close_under_bounded(struct hk *t)
+{
+	close_under_waiter(t, 1);
+}
+
+static void s_close_under_unbounded(struct hk *t)
+{
+	close_under_waiter(t, 0);
+}
+
 static void test_read(void **state) { (void)state; run_subject(s_read); }
 static void test_receive_variants(void **state) { (void)state; run_subject(s_receive_variants); }
 static void test_write_waits(void **state) { (void)state; run_subject(s_write_waits); }
@@ -566,6 +426,22 @@ static void test_edges_runtime(void **state) { (void)state; run_subject(s_edges_
 static void test_edges_hooked(void **state) { (void)state; run_subject(s_edges_hooked); }
 
 /* Outside a coroutine nothing is adopted: a blocking read is the real one. */
+static void test_close_under_bounded(void **state)
+{
+	(void)state;
+	run_subjects(s_close_under_bounded, o_read_old);
+}
+
+/* Unbounded, the old code's waiter was never woken: the alarm turns that
+ * hang into a failure. */
+static void test_close_under_unbounded(void **state)
+{
+	(void)state;
+	alarm(HK_HANG_S);
+	run_subjects(s_close_under_unbounded, o_read_old);
+	alarm(0);
+}
+
 static void test_outside_straight_through(void **state)
 {
 	(void)state;
@@ -594,7 +470,9 @@ int main(void)
 		cmocka_unit_test(test_close_reuse),
 		cmocka_unit_test(test_edges_runtime),
 		cmocka_unit_test(test_edges_hooked),
+		cmocka_unit_test(test_close_under_bounded),
+		cmocka_unit_test(test_close_under_unbounded),
 		cmocka_unit_test(test_outside_straight_through),
 	};
-	return cmocka_run_group_tests_name(backend()->name, tests, NULL, NULL);
+	return cmocka_run_group_tests_name(hk_backend()->name, tests, NULL, NULL);
 }

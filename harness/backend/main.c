@@ -195,10 +195,8 @@ int main(int argc, char **argv)
 			usage_fail(err);
 	}
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	if (inet_pton(AF_INET, bind_addr, &sin.sin_addr) != 1) {
-		snprintf(err, sizeof(err), "--bind: '%.200s' is not an IPv4 address", bind_addr);
+	if (cli_parse_bind(bind_addr, &sin.sin_addr, err, sizeof(err)) != 0)
 		usage_fail(err);
-	}
 
 	signal(SIGPIPE, SIG_IGN);
 	b.nofile = util_raise_nofile();

@@ -284,100 +284,35 @@ static void write_csv(FILE *f, const double *values, char whats[][CAL_WHAT_MAX])
 	}
 }
 
-/* write_through - the CSV into path as it is (a device or a FIFO: util.h's
- * UTIL_OUT_THROUGH), never renamed over.  0, or -1 with err set. */
-static int write_through(const char *path, const double *values, char whats[][CAL_WHAT_MAX],
-			 char *err, size_t errlen)
-{
-	int fd = util_open_out(path, 0);
-	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
-	if (!f) {
-		snprintf(err, errlen, "cannot write %.160s: %s", path,
-			 errno == ENXIO ? "a FIFO with no reader" : strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	write_csv(f, values, whats);
-	int bad = fflush(f) != 0;
-	int saved = errno;
-	if (fclose(f) != 0 && !bad) {
-		bad = 1;
-		saved = errno;
-	}
-	if (bad)
-		snprintf(err, errlen, "cannot write %.160s: %s", path, strerror(saved));
-	return bad ? -1 : 0;
-}
-
-/* write_out - the CSV to path: a regular file (or a new one) through a
- * temporary file and rename, a device or FIFO through itself (never
- * replaced).  0, or -1 with err set (the temporary file removed). */
+/* write_out - the CSV to path (util_write_whole: a regular file through a
+ * temporary file and rename, a device or FIFO through itself, never
+ * replaced).  0, or -1 with err set. */
 static int write_out(const char *path, const double *values, char whats[][CAL_WHAT_MAX],
 		     char *err, size_t errlen)
 {
-	int how = util_out_check("--out", path, err, errlen);
-	if (how < 0)
-		return -1;
-	if (how == UTIL_OUT_THROUGH)
-		return write_through(path, values, whats, err, errlen);
-	char tmp[4096];
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
-		snprintf(err, errlen, "--out: path too long");
-		return -1;
-	}
-	FILE *f = fopen(tmp, "w");
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
 	if (!f) {
-		snprintf(err, errlen, "cannot create %.160s: %s", tmp, strerror(errno));
+		snprintf(err, errlen, "cannot write %.160s: %s", path, strerror(errno));
 		return -1;
 	}
 	write_csv(f, values, whats);
-	int bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
-	int saved = errno;
-	if (fclose(f) != 0 && !bad) {
-		bad = 1;
-		saved = errno;
-	}
-	if (!bad && rename(tmp, path) != 0) {
-		bad = 1;
-		saved = errno;
-	}
-	if (bad) {
-		unlink(tmp);
-		snprintf(err, errlen, "cannot write %.160s: %s", path, strerror(saved));
-		return -1;
-	}
-	return 0;
+	int rc = fclose(f) != 0 ? -1 : util_write_whole(path, buf, n);
+	if (rc != 0)
+		snprintf(err, errlen, "cannot write %.160s: %s", path, util_why_lost(errno));
+	free(buf);
+	return rc;
 }
 
-/* check_out_dir - path may be written (util_out_check: not a folder, a
- * socket, a FIFO nobody reads) and, when it is a file, its folder exists
- * and is writable: checked before measuring, so a typo costs no time.
- * Exits 2. */
+/* check_out_dir - path may be written (util_out_ready: not a folder or a
+ * socket, and a file's folder exists and is writable): checked before
+ * measuring, so a typo costs no time.  Exits 2. */
 static void check_out_dir(const char *path)
 {
-	char dir[4096];
 	char err[CAL_ERR_MAX];
-	if (!*path)
-		cal_fatal_usage("--out needs a file name%s", "");
-	if (strlen(path) >= sizeof(dir))
-		cal_fatal_usage("--out: path too long%s", "");
-	int how = util_out_check("--out", path, err, sizeof(err));
-	if (how < 0)
+	if (util_out_ready("--out", path, 0, err, sizeof(err)) < 0)
 		cal_fatal_usage("%s", err);
-	if (how == UTIL_OUT_THROUGH)
-		return;
-	strcpy(dir, path);
-	char *slash = strrchr(dir, '/');
-	if (!slash)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	struct stat st;
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK) != 0)
-		cal_fatal_usage("--out: cannot write into the folder of %s", path);
 }
 
 /* backend_row - 1 for the rows measured only with --backend (the round trip

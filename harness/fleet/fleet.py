@@ -95,10 +95,21 @@ def do_submit(args):
 
 def do_status(args):
     out = os.path.abspath(args.dir)
-    recs = jobs.read_all(out)
-    if not recs:
+    damaged = []
+    recs = jobs.read_all(out, damaged)
+    if not recs and not damaged:
         raise common.UsageError("DIR: '%s' holds no fleet records (%s/*.json)"
                                 % (args.dir, jobs.fleet_dir(args.dir)))
+    for p, why in damaged:   # a job no longer followed: said, and the fleet is not whole
+        print("fleet: %s: a damaged record (%s): its job is not followed and its machine "
+              "is missing" % (os.path.relpath(p, out), why), file=sys.stderr)
+    rc = follow(out, recs, args) if recs else 0
+    return 3 if damaged and rc == 0 else rc
+
+
+def follow(out, recs, args):
+    """make fleet-status on the readable records: their lines, then (all
+    final) the summary; its exit status."""
     if slurm.missing():
         # No Slurm here: what the records and run folders say is all there is.
         for rec in recs:

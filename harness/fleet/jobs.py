@@ -22,7 +22,7 @@ complete=true, which the sweep writes once every point is measured: a job
 cancelled, timed out or on a node that failed leaves complete=false, and
 missing() says which machine is missing and why.
 
-Imports only harness.sweep's common (a leaf) and eta.
+Imports only harness.sweep's common (a leaf) and eta, and spec (a machine's label).
 """
 
 import glob
@@ -31,6 +31,8 @@ import os
 import re
 
 from harness.sweep import common, eta
+
+from . import spec
 
 FLEET_DIR = "fleet"             # OUT/fleet/: the records, the jobs' outputs
 TAIL_BYTES = 64 * 1024          # the end of a job's output read for its last progress
@@ -65,18 +67,46 @@ def write(out, rec):
     common.write_atomic(path(out, rec["job_id"], "json"), json.dumps(rec, indent=2) + "\n")
 
 
-def read_all(out):
-    """Every job record of OUT, in job id order; a record that does not
-    parse (not one this package wrote whole) is skipped."""
+def record_problem(rec, name):
+    """Why rec, read from OUT/fleet/NAME.json, is not a record this package
+    wrote (cut short, edited by hand), or None: a JSON object whose job_id
+    is its file's name, whose label is a folder name of OUT, whose nodes is
+    a whole number >= 1, and whose run, if any, is a folder inside OUT."""
+    if not isinstance(rec, dict):
+        return "not a JSON object"
+    if str(rec.get("job_id", "")) != name or not name.isdigit():
+        return "its job_id %r is not its file's name" % (rec.get("job_id"),)
+    label = rec.get("label")
+    if not isinstance(label, str) or not spec.LABEL_RE.match(label):
+        return "its label %r is not a machine's folder name" % (label,)
+    if type(rec.get("nodes")) is not int or rec["nodes"] < 1:
+        return "its nodes %r is not a whole number >= 1" % (rec.get("nodes"),)
+    run = rec.get("run")
+    if run is not None and (not isinstance(run, str) or os.path.isabs(run) or
+                            os.path.normpath(run).split(os.sep)[0] in ("..", ".")):
+        return "its run %r is not a folder inside the fleet's" % (run,)
+    return None
+
+
+def read_all(out, damaged=None):
+    """Every job record of OUT, in job id order.  A record that does not
+    parse or is not one this package wrote (record_problem) is left out,
+    and, when damaged is a list, (its path, why) appended to it, so the
+    caller says that a machine is missing rather than dropping it unseen."""
     recs = []
     for p in glob.glob(os.path.join(fleet_dir(out), "*.json")):
         try:
             with open(p) as f:
                 rec = json.load(f)
-        except (OSError, ValueError):
-            continue
-        if isinstance(rec, dict) and str(rec.get("job_id", "")).isdigit():
+            why = record_problem(rec, os.path.basename(p)[:-len(".json")])
+        except (OSError, ValueError) as e:
+            why = "unreadable: %s" % (getattr(e, "strerror", None) or e)
+        if why is None:
             recs.append(rec)
+        elif damaged is not None:
+            damaged.append((p, why))
+    if damaged is not None:
+        damaged.sort()
     return sorted(recs, key=lambda r: int(r["job_id"]))
 
 

@@ -177,6 +177,25 @@ static void check_path(const char *p)
 			usage("--path: '%.64s' holds a space, '?', '#' or a control character", p);
 }
 
+/* check_outputs - every output option, before the run (util_out_ready): a
+ * folder, a socket or a place that cannot be written is bad usage; a
+ * device or a FIFO is written through when the run ends, never replaced. */
+static void check_outputs(const struct load_cfg *cfg)
+{
+	const struct {
+		const char *opt, *path;
+		int append;
+	} outs[] = { { "--stats-out", cfg->stats_out, 1 },
+		     { "--hist-out", cfg->hist_out, 1 },
+		     { "--hgrm-out", cfg->hgrm_out, 0 } };
+	for (size_t i = 0; i < sizeof(outs) / sizeof(outs[0]); i++) {
+		char err[ERR_MAX];
+		if (outs[i].path && util_out_ready(outs[i].opt, outs[i].path, outs[i].append, err,
+						   sizeof(err)) < 0)
+			util_die_usage("load", err);
+	}
+}
+
 /* parse_args - the command line into cfg; usage errors exit 2. */
 static void parse_args(int argc, char **argv, struct load_cfg *cfg)
 {
@@ -277,6 +296,7 @@ static void parse_args(int argc, char **argv, struct load_cfg *cfg)
 		cfg->threads = (unsigned)cfg->connections; /* a thread without a connection */
 	uint32_t a = ntohl(cfg->addr.sin_addr.s_addr);
 	cfg->spread_source = (a >> 24) == 127 && cfg->connections > LOAD_PORTS_PER_ADDR;
+	check_outputs(cfg);
 }
 
 /* setup_threads - split the connections over the threads: connection k

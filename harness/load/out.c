@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../runtime/util.h"
 #include "load.h"
 
 #define JSON_MAX 4096            /* the stats line at most */
@@ -82,7 +83,8 @@ static void total_of(const struct load_run *r, uint64_t t_stop, struct load_tota
 }
 
 /* verdict - why the run failed, or "" (the first thread's failure, nothing
- * answered, more errors than LOAD_ERROR_SHARE of the requests). */
+ * answered or nothing inside the window, more errors than LOAD_ERROR_SHARE
+ * of the requests). */
 static void verdict(const struct load_run *r, const struct load_total *tot, char *why,
 		    size_t len)
 {
@@ -95,6 +97,12 @@ static void verdict(const struct load_run *r, const struct load_total *tot, char
 	if (tot->c.ok == 0)
 		snprintf(why, len, "nothing answered: %" PRIu64 " requests sent, %" PRIu64
 			 " errors", tot->c.sent, tot->errors);
+	else if (r->t0_ns && tot->c.ok_in_window == 0)
+		/* answers, but none inside the window: its throughput 0 and its
+		 * percentiles 0 would be figures of nothing */
+		snprintf(why, len, "no answer within the window (%.3f s; %" PRIu64 " outside it): "
+			 "nothing to measure (a longer --duration, a higher --rate?)", tot->window_s,
+			 tot->c.ok);
 	else if (r->cfg.each && (tot->errors || tot->c.idle_closed))
 		/* each=N is there to set every connection up: one lost is a failure */
 		snprintf(why, len, "each=%" PRIu64 ": the server did not serve every connection: %"
@@ -171,20 +179,6 @@ static void format_json(char *buf, size_t len, const struct load_run *r,
 		 tot->c.checksum, r->run_key, r->phase);
 }
 
-/* append - add text (a line with its '\n') to path in one write(), so
- * concurrent runs never interleave.  0, or -1 with errno. */
-static int append(const char *path, const char *text, size_t n)
-{
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
-	ssize_t w = write(fd, text, n);
-	int saved = w < 0 ? errno : ENOSPC;
-	close(fd);
-	errno = saved;
-	return w == (ssize_t)n ? 0 : -1;
-}
-
 /* hist_line - --hist-out: {"run_key", "tool", "connections", "active",
  * "hist": hist_export's object} and a newline, malloc'd, or NULL. */
 static char *hist_line(const struct load_run *r, const struct hist *h)
@@ -214,18 +208,10 @@ static void hgrm_row(FILE *f, uint64_t value_ns, double pct, uint64_t count)
 		p < 1.0 ? 1.0 / (1.0 - p) : INFINITY);
 }
 
-/* write_hgrm - h as HdrHistogram's percentile distribution (hgrm.py's
- * percentile_lines and render, step for step).  0, or -1 with errno. */
-static int write_hgrm(const char *path, const struct hist *h)
+/* render_hgrm - h as HdrHistogram's percentile distribution (hgrm.py's
+ * percentile_lines and render, step for step), into f. */
+static void render_hgrm(FILE *f, const struct hist *h)
 {
-	char tmp[4096];
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	FILE *f = fopen(tmp, "w");
-	if (!f)
-		return -1;
 	fprintf(f, "%12s %12s %12s %12s\n\n", "Value", "Percentile", "TotalCount",
 		"1/(1-Percentile)");
 	unsigned last = 0;
@@ -267,20 +253,23 @@ static int write_hgrm(const char *path, const struct hist *h)
 	fprintf(f, "#[Max     = %12.3f, Total count    = %12" PRIu64 "]\n", us(h->max_ns),
 		h->total);
 	fprintf(f, "#[Buckets = %12u, SubBuckets     = %12u]\n", HIST_BUCKETS / (sub / 2) - 1, sub);
-	int bad = ferror(f) | (fflush(f) != 0) | (fsync(fileno(f)) != 0);
-	int saved = errno;
-	if (fclose(f) != 0 && !bad) {
-		bad = 1;
-		saved = errno;
-	}
-	if (bad || rename(tmp, path) != 0) {
-		if (!bad)
-			saved = errno;
-		unlink(tmp);
-		errno = saved;
+}
+
+/* write_hgrm - the .hgrm of h to path, whole (util_write_whole: a device or
+ * a FIFO written through, never replaced).  0, or -1 with errno. */
+static int write_hgrm(const char *path, const struct hist *h)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+	if (!f)
 		return -1;
-	}
-	return 0;
+	render_hgrm(f, h);
+	int rc = fclose(f) != 0 ? -1 : util_write_whole(path, buf, n);
+	int saved = errno;
+	free(buf);
+	errno = saved;
+	return rc;
 }
 
 /* emit - write every output asked for; the first failure into why. */
@@ -290,23 +279,23 @@ static void emit(const struct load_run *r, const struct load_total *tot, char *w
 	char lost[LOAD_REASON_MAX] = "";
 	if (cfg->hist_out && r->t0_ns) {
 		char *line = hist_line(r, &tot->lat);
-		if (!line || append(cfg->hist_out, line, strlen(line)) != 0)
+		if (!line || util_append(cfg->hist_out, line, strlen(line)) != 0)
 			snprintf(lost, sizeof(lost), "result lost: --hist-out %s: %s", cfg->hist_out,
-				 line ? strerror(errno) : "out of memory");
+				 line ? util_why_lost(errno) : "out of memory");
 		free(line);
 	}
 	if (cfg->hgrm_out && r->t0_ns && !lost[0] && write_hgrm(cfg->hgrm_out, &tot->lat) != 0)
 		snprintf(lost, sizeof(lost), "result lost: --hgrm-out %s: %s", cfg->hgrm_out,
-			 strerror(errno));
+			 util_why_lost(errno));
 	if (lost[0] && !why[0])
 		snprintf(why, len, "%s", lost);
 	char json[JSON_MAX];
 	format_json(json, sizeof(json), r, tot, why);
 	size_t n = strlen(json);
 	json[n] = '\n';
-	if (cfg->stats_out && append(cfg->stats_out, json, n + 1) != 0 && !why[0])
+	if (cfg->stats_out && util_append(cfg->stats_out, json, n + 1) != 0 && !why[0])
 		snprintf(why, len, "result lost: --stats-out %s: %s", cfg->stats_out,
-			 strerror(errno));
+			 util_why_lost(errno));
 	if (cfg->json && (fwrite(json, 1, n + 1, stdout) != n + 1 || fflush(stdout) != 0) &&
 	    !why[0])
 		snprintf(why, len, "result lost: --json: stdout: %s", strerror(errno));

@@ -89,6 +89,21 @@ static int parse_hostport(const char *s, const char *what, char *host, size_t ho
 	return 0;
 }
 
+int cli_parse_bind(const char *s, struct in_addr *out, char *err, size_t errlen)
+{
+	if (inet_pton(AF_INET, s, out) != 1) {
+		say(err, errlen, "--bind: '%.64s' is not a dotted IPv4 address", s);
+		return -1;
+	}
+	uint32_t a = ntohl(out->s_addr);
+	if (IN_MULTICAST(a) || a == INADDR_BROADCAST) {
+		say(err, errlen, "--bind: %s is a %s address: no TCP client can connect to it", s,
+		    a == INADDR_BROADCAST ? "broadcast" : "multicast");
+		return -1;
+	}
+	return 0;
+}
+
 int cli_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t *port,
 		       char *err, size_t errlen)
 {
@@ -289,15 +304,24 @@ static int apply_serve(struct cli_config *cfg, int id, const char *val, char *er
 		cfg->serve_port = (uint16_t)v;
 		return 0;
 	case O_BIND:
-		if (strlen(val) >= sizeof(cfg->bind) || inet_pton(AF_INET, val, &a) != 1) {
-			say(err, errlen, "--bind: '%s' is not a dotted IPv4 address", val);
+		if (strlen(val) >= sizeof(cfg->bind)) {
+			say(err, errlen, "--bind: '%.64s...' is not a dotted IPv4 address", val);
 			return -1;
 		}
+		if (cli_parse_bind(val, &a, err, errlen) != 0)
+			return -1;
 		snprintf(cfg->bind, sizeof(cfg->bind), "%s", val);
 		return 0;
 	case O_READY_FD:
+		/* 0..2 are the standard streams: closed after the line, stdout
+		 * would lose the --json line and stderr every later message. */
 		if (cli_parse_u64(val, 0, CLI_MAX_FD, "--ready-fd", &v, err, errlen) != 0)
 			return -1;
+		if (v <= 2) {
+			say(err, errlen, "--ready-fd %llu: a standard stream, which the line would "
+				    "close; give a descriptor of its own (a pipe)", (unsigned long long)v);
+			return -1;
+		}
 		cfg->ready_fd = (int)v;
 		return 0;
 	case O_SERVE_REQUESTS:

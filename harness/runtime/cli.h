@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
 
 #include "../../workloads/workload.h"
 
@@ -122,6 +123,14 @@ int cli_parse_u64(const char *s, uint64_t min, uint64_t max, const char *what,
  */
 int cli_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t *port,
 		       char *err, size_t errlen);
+
+/*
+ * cli_parse_bind - --bind ADDR (servers: the models' --serve, bin/backend)
+ * into *out: a dotted IPv4 address a TCP client can reach, so neither a
+ * multicast nor the broadcast address (bind accepts both, and then no
+ * connection can ever come).  Returns 0, or -1 with a reason in err.
+ */
+int cli_parse_bind(const char *s, struct in_addr *out, char *err, size_t errlen);
 
 /* cli_usage - the --help text for `model`. */
 const char *cli_usage(const char *model);

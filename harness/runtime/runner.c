@@ -182,21 +182,18 @@ static void check_outputs(const struct cli_config *cli)
 	const char *outs[2][2] = { { "--stats-out", cli->stats_out },
 				   { "--hist-out", cli->hist_out } };
 	for (int i = 0; i < 2; i++) {
-		if (!outs[i][1])
-			continue;
 		char err[512];
-		int how = util_out_check(outs[i][0], outs[i][1], err, sizeof(err));
-		if (how < 0)
+		if (outs[i][1] && util_out_ready(outs[i][0], outs[i][1], 1, err, sizeof(err)) < 0)
 			fatal_usage(err);
-		if (how == UTIL_OUT_THROUGH)
-			continue;
-		int fd = util_open_out(outs[i][1], O_APPEND | O_CREAT);
-		if (fd < 0) {
-			snprintf(err, sizeof(err), "%s %s: %s", outs[i][0], outs[i][1],
-				 strerror(errno));
-			fatal_usage(err);
-		}
-		close(fd);
+	}
+	/* --ready-fd: a descriptor this process holds, open for writing, or
+	 * the server would listen first and fail only then. */
+	int fl = cli->ready_fd >= 0 ? fcntl(cli->ready_fd, F_GETFL) : O_WRONLY;
+	if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY) {
+		char err[128];
+		snprintf(err, sizeof(err), "--ready-fd %d: %s", cli->ready_fd,
+			 fl < 0 ? "not an open descriptor here" : "open for reading only");
+		fatal_usage(err);
 	}
 }
 

@@ -18,12 +18,6 @@
 #include "runner.h"
 #include "util.h"
 
-/* why_lost - errno as a reason a result was lost (a FIFO nobody reads says so). */
-static const char *why_lost(int e)
-{
-	return e == ENXIO ? "a FIFO with no reader" : strerror(e);
-}
-
 /* json_str - s as a JSON string body (quotes and control characters escaped). */
 void runner_json_str(char *dst, size_t len, const char *s)
 {
@@ -165,23 +159,7 @@ void runner_format_json(char *buf, size_t len, const struct run_config *cfg,
 		 res->peak_threads, (unsigned long long)res->checksum, tail);
 }
 
-/* append_buf - add buf[0..n) (a line with its '\n') to path with one
- * write(): O_APPEND makes a single write of a regular file atomic, so
- * concurrent or crashed runs never interleave or leave half a line.
- * 0, or -1 with errno set. */
-static int append_buf(const char *path, const char *buf, size_t n)
-{
-	int fd = util_open_out(path, O_APPEND | O_CREAT); /* a FIFO with no reader: ENXIO */
-	if (fd < 0)
-		return -1;
-	ssize_t w = write(fd, buf, n);
-	int saved = w < 0 ? errno : ENOSPC; /* a short write: the disk filled */
-	close(fd);
-	errno = saved;
-	return w == (ssize_t)n ? 0 : -1;
-}
-
-/* append_line - add line + '\n' to path (append_buf). */
+/* append_line - add line + '\n' to path (util_append). */
 static int append_line(const char *path, const char *line)
 {
 	char buf[RUNNER_JSON_MAX + 1];
@@ -190,7 +168,7 @@ static int append_line(const char *path, const char *line)
 		return -1;
 	memcpy(buf, line, n);
 	buf[n++] = '\n';
-	return append_buf(path, buf, n);
+	return util_append(path, buf, n);
 }
 
 /*
@@ -221,10 +199,10 @@ int runner_emit_hist(const char *path, const struct run_config *cfg, const struc
 	} else {
 		size_t end = (size_t)o + (size_t)n;
 		memcpy(buf + end, "}\n", 2);
-		rc = append_buf(path, buf, end + 2);
+		rc = util_append(path, buf, end + 2);
 		if (rc != 0)
 			snprintf(reason, len, "result lost: --hist-out %s: %s", path,
-				 why_lost(errno));
+				 util_why_lost(errno));
 	}
 	free(buf);
 	return rc;
@@ -242,7 +220,7 @@ int runner_emit_result(const struct cli_config *cli, const char *json, char *rea
 	int rc = 0;
 	if (cli->stats_out && append_line(cli->stats_out, json) != 0) {
 		snprintf(reason, len, "result lost: --stats-out %s: %s", cli->stats_out,
-			 why_lost(errno));
+			 util_why_lost(errno));
 		rc = -1;
 	}
 	if (cli->json && (printf("%s\n", json) < 0 || fflush(stdout) != 0 || ferror(stdout))) {

@@ -1,6 +1,7 @@
 /*
  * util.h - the small things every program of the harness needs once: the
- * usage-error exit, the descriptor limit, whole reads and writes.  One copy,
+ * usage-error exit, the descriptor limit, whole reads and writes, and the
+ * output files (never a device, a FIFO or a folder replaced).  One copy,
  * so the model binaries, bin/backend and bin/calibrate cannot drift apart
  * (they had three usage exits and two descriptor policies).
  */
@@ -11,6 +12,7 @@
 #include <sys/resource.h>
 
 #define UTIL_NOFILE_WANTED 65536 /* descriptors to ask for where the hard limit is lower */
+#define UTIL_PATH_MAX 4096       /* an output path (and its temporary name) at most */
 
 /*
  * util_die_usage - bad usage: "PROG: MSG" as one line on stderr (control
@@ -62,5 +64,38 @@ int util_open_out(const char *path, int flags);
 
 /* util_write_full - write exactly n bytes to a blocking fd.  0, or -1 with errno. */
 int util_write_full(int fd, const void *buf, size_t n);
+
+/*
+ * util_out_ready - the check every program makes of an output option before
+ * its run, so a typo costs no time: util_out_check, then, for a path that
+ * is or will be a regular file, an append target (append: opened, O_APPEND
+ * | O_CREAT, and closed: the file exists afterwards) or a file written whole
+ * later (its folder exists and may be written into).  UTIL_OUT_FILE or
+ * UTIL_OUT_THROUGH, or -1 with one line in err (the caller's usage error).
+ */
+int util_out_ready(const char *opt, const char *path, int append, char *err, size_t errlen);
+
+/*
+ * util_append - add buf[0..n) (a line with its '\n') to path with one
+ * write(): O_APPEND makes a single write of a regular file atomic, so
+ * concurrent or crashed runs never interleave or leave half a line; a
+ * device or a FIFO is written through (util_open_out: a FIFO with no
+ * reader fails, ENXIO).  0, or -1 with errno (ENOSPC for a short write).
+ */
+int util_append(const char *path, const void *buf, size_t n);
+
+/*
+ * util_write_whole - path's content becomes buf[0..n): a regular file (or
+ * a new one) through a temporary file (path.tmp.PID, fsync'd) renamed over
+ * it, so a reader never sees half of it; a device or a FIFO is written
+ * through, never renamed over; anything else is not touched (EISDIR for a
+ * folder, ENOTSUP for a socket or a block device).  0, or -1 with errno,
+ * the temporary file removed.
+ */
+int util_write_whole(const char *path, const void *buf, size_t n);
+
+/* util_why_lost - errno e as the reason a result was lost: strerror, but
+ * "a FIFO with no reader" for util_open_out's ENXIO. */
+const char *util_why_lost(int e);
 
 #endif

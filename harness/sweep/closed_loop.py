@@ -85,10 +85,7 @@ def setup(argv):
     if not args.results:
         raise common.UsageError("OUT: empty results folder name")
     common.run_timeout_s()      # a bad TVSA_RUN_TIMEOUT_S is refused here, before anything
-    try:                        # OUT/latest a real folder or file: found now, not at the end
-        rundir.check_latest(args.results, "latest")
-    except rundir.LatestError as e:
-        raise common.UsageError(str(e))
+    rundir.latest_free(args.results, "latest")  # a real folder or file: found now
     R.need_tools()
     args.runs = common.whole(args.runs, "RUNS", 3, 100) if args.runs is not None else None
     args.pin = common.parse_pin(args.pin)

@@ -88,10 +88,7 @@ def setup(argv):
     args = parse_args(argv)
     common.run_timeout_s()      # a bad TVSA_RUN_TIMEOUT_S is refused here, before anything
     if not args.into:           # OUT/latest-rate a real folder or file: found now
-        try:
-            rundir.check_latest(args.results, "latest-rate")
-        except rundir.LatestError as e:
-            raise common.UsageError(str(e))
+        rundir.latest_free(args.results, "latest-rate")
     R.need_tools()
     args.runs = common.whole(args.runs, "RUNS", 2, 100) if args.runs is not None else (
         QUICK_RATE_RUNS if args.quick else RATE_RUNS)
@@ -300,6 +297,9 @@ def run_rate(args, runner, run_dir, meta, closed_rows=None, clock=None):
         write_rows(csv_path, rows_order(rows, args.pairs, args.models))
     meta["rate"]["complete"] = True
     meta["rate"]["elapsed_s"] = round(time.monotonic() - start, 1)
+    # rate.csv's seal, as results.csv's: the report refuses a file that no
+    # longer matches it (scripts/report/load.py).
+    meta["rate"]["results_csv"] = rundir.results_seal(csv_path)
     return rows
 
 

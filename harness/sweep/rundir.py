@@ -80,6 +80,15 @@ def check_latest(results, name):
                                     "a folder" if os.path.isdir(link) else "a file"))
 
 
+def latest_free(results, name):
+    """check_latest before a sweep starts, as bad usage (common.UsageError):
+    OUT/NAME a real folder or file is found now, not once the sweep is done."""
+    try:
+        check_latest(results, name)
+    except LatestError as e:
+        raise common.UsageError(str(e))
+
+
 def point_latest(results, name, run_dir):
     """results/NAME -> run_dir, replaced atomically; returns its path.
     LatestError if NAME is not a link (check_latest); the temporary link is

@@ -183,10 +183,12 @@ def steps(args, pairs):
         for m in serve_wrk.plan(args, pairs)]
 
 
-def fanout_checksum(runner, meta, pair, n):
-    """The fan-out checksum of ids 0..n-1 (bin/threads), or None."""
+def fanout_checksum(runner, meta, pair, n, backend=None):
+    """The fan-out checksum of ids 0..n-1 (bin/threads; against BACKEND=
+    where the servers use it), or None."""
     argv = [os.path.join(common.bin_dir(), "threads"), pair.get("run_as", pair["name"]),
             "-c", str(min(n, FANOUT_C)), "-n", str(n), "--json"] + (pair.get("argv") or [])
+    argv += ["--backend", backend] if backend and pair.get("needs_backend") else []
     rc, stats, _ = R.run_json(runner, meta, argv)
     return stats.get("checksum") if rc == 0 and stats else None
 
@@ -261,7 +263,8 @@ def measure_server(args, runner, meta, out_dir, pair, model, c, pats, place, fan
         return rows
     stats_dir = os.path.join(out_dir, "stats")
     srv = P.Server(model, pair, c, place, os.path.join(stats_dir, tag + ".server.jsonl"),
-                   slack=getattr(args, "timer_slack_ns", None))
+                   slack=getattr(args, "timer_slack_ns", None),
+                   backend=getattr(args, "backend", None))
     run_s = QUICK_RUN_S if args.quick else RUN_S
     rate_s = QUICK_RATE_S if args.quick else RATE_S
     phases, which = ["each=1"], [None]      # which: the row of each phase
@@ -396,7 +399,8 @@ def run(args, runner, pairs, run_dir, meta, save, clock=None):
 
     def fanout(n, pair):
         if (pair["name"], n) not in sums:
-            sums[(pair["name"], n)] = fanout_checksum(runner, meta, pair, n)
+            sums[(pair["name"], n)] = fanout_checksum(runner, meta, pair, n,
+                                                      getattr(args, "backend", None))
         return sums[(pair["name"], n)]
     rows, start = [], time.monotonic()
     csv_path = os.path.join(out_dir, "results.csv")
@@ -422,9 +426,11 @@ def run(args, runner, pairs, run_dir, meta, save, clock=None):
         rundir.remove_tmp(out_dir)
         meta["serve"]["status"] = "interrupted"
         save()
-        print("bench: interrupted in the serve section (%d of %d servers in %s); results "
-              "before it complete; results/latest unchanged"
-              % (len(rows), len(points), common.rel(out_dir)), file=sys.stderr)
+        alone = getattr(args, "alone", False)   # make bench-serve: no section before it
+        print("%s: interrupted in the serve section (%d of %d servers in %s)%s; results/%s "
+              "unchanged" % ("bench-serve" if alone else "bench", len(rows), len(points),
+                             common.rel(out_dir), "" if alone else "; results before it complete",
+                             "latest-serve" if alone else "latest"), file=sys.stderr)
         return 130
     meta["serve"].update(status="ok", elapsed_s=round(time.monotonic() - start, 1),
                          failed=sum(1 for r in rows if r["status"] != "ok"),

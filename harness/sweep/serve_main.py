@@ -41,6 +41,7 @@ def setup(argv):
     ap.add_argument("--load-host", help="NETNS:ADDR: bin/load in that network namespace")
     args = ap.parse_args(argv)
     common.run_timeout_s()
+    rundir.latest_free(args.results, "latest-serve")  # a real folder or file: found now
     R.need_tools()
     args.pin = common.parse_pin(args.pin)
     args.timer_slack_ns = common.parse_timer_slack(args.timer_slack_ns)
@@ -50,6 +51,7 @@ def setup(argv):
     args.models = common.pick(args.models, models.load(), "MODELS")
     args.runs = serve.QUICK_RUNS if args.quick else serve.RUNS
     args.target_s = serve.QUICK_RUN_S if args.quick else serve.RUN_S
+    args.alone = True           # the section alone: its messages say so
     return args
 
 

@@ -16,11 +16,13 @@ SIGTERM stops it and it writes its stats line (--stats-out); every child
 dies with the sweep (runner.child_dies_with_us).
 """
 
+import ipaddress
 import json
 import os
 import re
 import select
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -38,13 +40,28 @@ NETNS_RE = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
 
 def parse_load_host(text):
     """LOAD_HOST=NETNS:ADDR -> (netns, addr), None for empty; UsageError
-    when malformed or the namespace is not there."""
+    when malformed, when ADDR is not an IPv4 address of this host a server
+    can listen on (every server would fail to bind, every row of the
+    section with it), or when the namespace is not there."""
     if text is None or not text.strip():
         return None
     m = re.fullmatch(r"(%s):([0-9.]+)" % NETNS_RE, text.strip())
     if not m:
         raise common.UsageError("LOAD_HOST: '%s' must be NETNS:ADDR (a network namespace "
                                 "for bin/load and this host's IPv4 address it reaches)" % text)
+    try:
+        addr = ipaddress.IPv4Address(m.group(2))
+    except ValueError:
+        raise common.UsageError("LOAD_HOST: '%s' is not a dotted IPv4 address" % m.group(2))
+    if addr.is_multicast or addr == ipaddress.IPv4Address("255.255.255.255") or \
+            addr.is_unspecified:
+        raise common.UsageError("LOAD_HOST: %s is not an address a client connects to" % addr)
+    with socket.socket() as probe:      # the servers' --bind, tried once now
+        try:
+            probe.bind((str(addr), 0))
+        except OSError as e:
+            raise common.UsageError("LOAD_HOST: the servers cannot listen on %s: %s (not an "
+                                    "address of this host?)" % (addr, e.strerror or e))
     if not os.path.exists(os.path.join("/run/netns", m.group(1))):
         raise common.UsageError("LOAD_HOST: no network namespace '%s' (ip netns list)"
                                 % m.group(1))
@@ -80,16 +97,20 @@ class Server:
     """One model serving one pair: start() until it listens, stop() for its
     stats line.  argv is recorded in meta["commands"]."""
 
-    def __init__(self, model, pair, connections, place, stats_path, slack=None):
+    def __init__(self, model, pair, connections, place, stats_path, slack=None, backend=None):
         self.port, self.proc, self.err = None, None, None
         self.stats_path = stats_path
         flags = models.flags_argv(model, connections, place["server_cpus"])
-        # TIMER_SLACK_NS reaches every server alike, as it reaches every run.
-        slack_argv = ["--timer-slack-ns", str(slack)] if slack is not None else []
+        # TIMER_SLACK_NS reaches every server alike, as it reaches every run;
+        # BACKEND= every server of a backend pair, as every fan-out run of it
+        # (meta.json's topology says remote: the serve rows were local).
+        extra_argv = ["--timer-slack-ns", str(slack)] if slack is not None else []
+        if backend and pair.get("needs_backend"):
+            extra_argv += ["--backend", backend]
         self.argv = place["server_prefix"] + [
             os.path.join(common.bin_dir(), model["binary"]), pair.get("run_as", pair["name"]),
             "--serve", "0", "--bind", place["bind"], "--ready-fd", "{ready_fd}",
-            "--stats-out", stats_path] + (pair.get("argv") or []) + flags + slack_argv
+            "--stats-out", stats_path] + (pair.get("argv") or []) + flags + extra_argv
 
     def start(self, meta):
         """Start it and wait for its `listening ADDR:PORT` line.  Returns
@@ -224,6 +245,10 @@ def run_load(runner, meta, argv, load_s=0.0):
         return lines, None
     if rc is None:
         return lines, "bin/load timed out after %.0f s" % timeout
+    if rc < 0:      # killed: its phases after the last line never ran
+        return lines, "bin/load was killed by %s after %d of its %d phases" % (
+            signal.Signals(-rc).name if -rc in signal.valid_signals() else "signal %d" % -rc,
+            len(lines), len([p for p in argv[argv.index("--phases") + 1].split(",")]))
     failed = next((d for d in lines if d.get("status") != "ok"), None)
     return lines, (failed or {}).get("reason") or common.last_line(err) or "exit %s" % rc
 

@@ -82,6 +82,12 @@ def setup(argv):
     """(args, pairs, levels {pair: [c]}, models); UsageError on bad input."""
     args = parse_args(argv)
     common.run_timeout_s()
+    rundir.latest_free(args.results, "latest-audit")  # a real folder or file: found now
+    try:                        # before the counter's 14 s of set-up, not after
+        os.makedirs(args.results, exist_ok=True)
+    except OSError as e:
+        raise common.UsageError("OUT: cannot use '%s' as the results folder: %s"
+                                % (args.results, e.strerror or e))
     args.timer_slack_ns = common.parse_timer_slack(args.timer_slack_ns)
     levels_cli = common.parse_list(args.concurrency, "CONCURRENCY", common.parse_level)
     pairs = [p for p in registry.pairs() if not p.get("variant_of")]
@@ -100,6 +106,21 @@ def run_argv(pair, model, c, n, the_peers, slack=None):
     if pair.get("peer") == "redis":
         argv += ["--redis", the_peers.redis()]
     return argv + ["--json"]
+
+
+def run_failure(counter, rc, stats, err):
+    """Why a counted run failed: the model's reason (runner.failure_reason),
+    or the counter's own when the model's stats line says its run was ok
+    and the tool ended badly (killed, an error of its own): then the model's
+    summary line is not the reason, and no count was taken."""
+    if rc != 0 and stats and stats.get("status") == "ok":
+        how = "timed out" if rc is None else "killed by signal %d" % -rc if rc < 0 else \
+            "exit %d" % rc
+        said = [line for line in err.strip().splitlines()
+                if not line.startswith(str(stats.get("model", "")) + " ")]
+        return "%s failed (%s%s) though the model's run was ok: no count" % (
+            counter.tool, how, ": " + said[-1][:120] if said else "")
+    return R.failure_reason(err, stats)
 
 
 def counted_run(counter, runner, meta, argv, path):
@@ -125,7 +146,7 @@ def audit_point(counter, runner, meta, the_peers, pair, model, c, tmp, slack=Non
         return [dict(head, status="failed", reason=str(e))]
     rc, stats, err, base = counted_run(counter, runner, meta, argv, tmp)
     if rc != 0 or not stats or not base:
-        why = R.failure_reason(err, stats) if rc != 0 or not stats else \
+        why = run_failure(counter, rc, stats, err) if rc != 0 or not stats else \
             "%s counted no call" % counter.tool
         return [dict(head, status="failed", reason=why, base_tasks=base_n)]
     extra = max(EXTRA_MIN_TASKS, point.run_tasks(float(stats["throughput"] or 1.0), c,
@@ -134,7 +155,7 @@ def audit_point(counter, runner, meta, the_peers, pair, model, c, tmp, slack=Non
     rc, stats, err, counts = counted_run(counter, runner, meta,
                                          run_argv(pair, model, c, n, the_peers, slack), tmp)
     if rc != 0 or not stats or not counts:
-        why = R.failure_reason(err, stats) if rc != 0 or not stats else \
+        why = run_failure(counter, rc, stats, err) if rc != 0 or not stats else \
             "%s counted no call" % counter.tool
         return [dict(head, status="failed", reason=why, base_tasks=base_n, tasks=n)]
     rows = []
@@ -237,14 +258,22 @@ def main(argv):
     except (OSError, subprocess.CalledProcessError) as e:
         print("make audit: cannot read the registry from bin/threads: %s" % e, file=sys.stderr)
         return 2
+    # An interrupt while the counter is set up (perf: seconds) ends the
+    # audit in one line, the counter stopped, nothing measured.
+    R.stop_on_signals(R.Runner())
     try:
         counter = syscount.pick(preexec_fn=R.child_dies_with_us)
+    except common.Interrupted:
+        print("audit: interrupted while %s was set up; nothing measured"
+              % (os.environ.get(syscount.TOOL_ENV) or "the counter"), file=sys.stderr)
+        return 130
     except ValueError as e:
         print("make audit: %s" % e, file=sys.stderr)
         return 2
     except syscount.Unusable as e:
         print("make audit: no system-call counter works here (%s)" % e, file=sys.stderr)
         return 3
+    run_dir = None
     try:
         os.makedirs(args.results, exist_ok=True)
         stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -268,13 +297,14 @@ def main(argv):
         common.say("audit: %d points with %s into %s" % (
             sum(len(levels[p["name"]]) for p in pairs) * len(model_list), counter.tool,
             common.rel(run_dir)), args.quiet)
-        try:
-            groups = run(args, pairs, levels, model_list, counter, run_dir, meta, save)
-        except common.Interrupted:
+        groups = run(args, pairs, levels, model_list, counter, run_dir, meta, save)
+    except common.Interrupted:
+        if run_dir:
             rundir.remove_tmp(run_dir)
-            print("audit: interrupted; partial counts in %s; results/latest-audit unchanged"
-                  % common.rel(run_dir), file=sys.stderr)
-            return 130
+        print("audit: interrupted; %s; results/latest-audit unchanged"
+              % ("partial counts in %s" % common.rel(run_dir) if run_dir else "nothing measured"),
+              file=sys.stderr)
+        return 130
     finally:
         counter.stop()
     common.write_atomic(os.path.join(run_dir, "audit.md"),

@@ -9,7 +9,10 @@ takes 0.1 s; so start() launches one holder perf stat on a `sleep` that keeps
 them registered while the audit runs, and each run's perf stat then attaches
 in ~30 ms.  While any syscall tracepoint is enabled every process on the
 machine takes the kernel's slower syscall path: the holder is stopped by
-stop(), and a run of the audit is not a benchmark run.
+stop(), and a run of the audit is not a benchmark run.  The holder's
+workload is a `cat` of a pipe only the audit holds, so however the audit
+ends (stop(), an interrupt, SIGKILL) the pipe closes, cat ends and perf with
+it: nothing is left running (a `sleep` there outlived an interrupted audit).
 
 strace (where perf cannot: not installed, perf_event_paranoid, no tracefs):
 `strace -f -c -U calls,name -o FILE -- CMD`.  Same counts, far slower (each
@@ -31,7 +34,7 @@ TOOLS = ("perf", "strace")      # tried in this order
 TOOL_ENV = "TVSA_AUDIT_TOOL"    # names one of TOOLS, or empty for the first usable
 PERF_EVENTS = "syscalls:sys_enter_*"
 PERF_PREFIX = "syscalls:sys_enter_"
-HOLDER_S = 86400                # the holder's sleep; stop() ends it long before
+HOLDER_ARGV = ["cat"]           # the holder's workload: ends when its stdin, our pipe, closes
 PROBE_TIMEOUT_S = 120           # a probe's bound (perf's first registration: ~14 s)
 STOP_GRACE_S = 10               # the holder's time to exit on SIGTERM
 PROBE_ARGV = ["true"]           # a command with a few calls (its loader's mmap, ...)
@@ -72,6 +75,7 @@ class Counter:
             raise ValueError(tool)
         self.tool = tool          # "perf" or "strace"
         self.holder = None        # perf: the process keeping the tracepoints registered
+        self.preexec_fn = None    # run in every child of ours before it starts (start())
 
     def wrap(self, argv, path):
         """argv run under the tool, its counts written to path; the command's
@@ -91,19 +95,26 @@ class Counter:
         return parse_perf(text) if self.tool == "perf" else parse_strace(text)
 
     def start(self, preexec_fn=None):
-        """perf: start the holder (see the module's comment); strace: nothing."""
+        """perf: start the holder (see the module's comment); strace: nothing.
+        preexec_fn is kept for the probe's child too."""
+        self.preexec_fn = preexec_fn
         if self.tool == "perf" and self.holder is None:
             self.holder = subprocess.Popen(
-                ["perf", "stat", "-x,", "-o", os.devnull, "-e", PERF_EVENTS, "--",
-                 "sleep", str(HOLDER_S)], stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                ["perf", "stat", "-x,", "-o", os.devnull, "-e", PERF_EVENTS, "--"] + HOLDER_ARGV,
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 start_new_session=True, preexec_fn=preexec_fn)
 
     def stop(self):
-        """End the holder, if any, with its `sleep` (perf leaves its workload
-        running when it is terminated: the whole process group goes), and
-        wait for it."""
+        """End the holder, if any: its pipe closed (its cat ends, then perf),
+        and if it lingers its whole process group signalled; waited for."""
         if self.holder is not None:
+            try:
+                self.holder.stdin.close()
+                self.holder.wait(timeout=STOP_GRACE_S)
+                self.holder = None
+                return
+            except (OSError, subprocess.TimeoutExpired):
+                pass
             for sig in (signal.SIGTERM, signal.SIGKILL):
                 try:
                     os.killpg(self.holder.pid, sig)
@@ -125,7 +136,8 @@ class Counter:
             path = os.path.join(d, "counts")
             try:
                 p = subprocess.run(self.wrap(PROBE_ARGV, path), capture_output=True,
-                                   text=True, timeout=PROBE_TIMEOUT_S)
+                                   text=True, timeout=PROBE_TIMEOUT_S,
+                                   preexec_fn=self.preexec_fn)
             except (OSError, subprocess.TimeoutExpired) as e:
                 return str(e)
             counts = self.parse(path)
@@ -146,7 +158,11 @@ def pick(wanted=None, preexec_fn=None):
     for tool in ([wanted] if wanted else TOOLS):
         c = Counter(tool)
         c.start(preexec_fn)   # perf: registering now, while the probe waits for it too
-        bad = c.probe()
+        try:
+            bad = c.probe()
+        except BaseException:  # an interrupt meanwhile: the holder goes with it
+            c.stop()
+            raise
         if bad is None:
             return c
         c.stop()

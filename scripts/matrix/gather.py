@@ -65,11 +65,16 @@ def from_fleet(out):
     """(runs, missing) of a fleet's folder (module comment)."""
     if not os.path.isdir(out):
         raise MatrixError("DIR: '%s' is not a folder" % out)
-    recs = jobs.read_all(out)
-    if not recs:
+    damaged = []
+    recs = jobs.read_all(out, damaged)
+    if not recs and not damaged:
         raise MatrixError("DIR: '%s' holds no fleet records (%s/*.json): give run folders "
                           "with RUNS=" % (out, jobs.fleet_dir(out)))
-    runs, missing = [], []
+    # A record cut short or edited: its machine is missing, and says so.
+    runs = []
+    missing = [{"label": "job %s" % os.path.basename(p)[:-len(".json")], "job_id": None,
+                "run": None, "why": "its record %s is damaged (%s): not merged"
+                % (os.path.relpath(p, out), why)} for p, why in damaged]
     for rec in recs:
         run_rel = rec.get("run")
         run_dir = os.path.join(out, run_rel) if run_rel else jobs.find_run(out, rec)

@@ -93,12 +93,12 @@ def build(args):
         raise InputError("%s: not a run folder" % run_dir)
     meta = load_meta(os.path.join(run_dir, META_JSON))
     if args.rate_only:
-        rate_rows, _ = rate.report_lines(run_dir, meta)
+        rate_rows, _ = rate.report_lines(run_dir, meta, strict=True)
         if rate_rows is None:
             return []
         return ["%s/ (open loop)" % rate.RATE_DIR] + [p for p in [web.write_page(run_dir)] if p]
     if args.serve_only:
-        serve_rows, _, _ = serving.report_lines(run_dir, meta)
+        serve_rows, _, _ = serving.report_lines(run_dir, meta, strict=True)
         if serve_rows is None:
             return []
         return ["%s/ (serve)" % serving.SERVE_DIR] + [p for p in [web.write_page(run_dir)] if p]

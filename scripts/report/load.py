@@ -50,7 +50,7 @@ INT_COLUMNS = {"concurrency", "tasks", "window_tasks", "runs", "work", "delay_us
 # (their task counts differ; verify_checksum is the one that is).
 RENAMED_COLUMNS = {"checksum": "run_checksum"}
 BOOL_WORDS = {"true": 1, "false": 0, "yes": 1, "no": 0}
-REQUIRED = ("workload", "model", "concurrency", "status")
+REQUIRED = ("workload", "model", "status")  # and the level column (check_results)
 STATUSES = ("ok", "failed")
 NUMERIC = {  # results.csv columns that hold a number or nothing
     "tasks", "window_tasks", "runs", "work", "delay_us", "throughput", "throughput_min",
@@ -103,10 +103,17 @@ def _number(text):
         return False
 
 
-def check_results(csv_path, meta=None):
+def check_results(csv_path, meta=None, level="concurrency", numeric=NUMERIC, text_cols=None,
+                  section=None):
     """Check csv_path (a results.csv) and, when meta (a dict) holds the seal,
     its row count and digest.  Returns the number of data rows; raises
-    RunCheckError naming the file and what is wrong.  Cost: one read."""
+    RunCheckError naming the file and what is wrong.  Cost: one read.
+    The sections' own files are checked the same way: level names the
+    column of the level (a whole number >= 1: concurrency, the serve
+    section's connections), numeric the columns that hold a number (or,
+    when text_cols is given, every column not in it), section the key of
+    meta.json whose seal and state are this file's (rate, serve; None:
+    the run's own)."""
     name = csv_path
     try:
         with open(csv_path, "rb") as f:
@@ -132,7 +139,7 @@ def check_results(csv_path, meta=None):
         raise RunCheckError("%s: bad CSV at line %d: %s (an open quote?)"
                             % (name, reader.line_num, e))
     header = rows[0]
-    missing = [c for c in REQUIRED if c not in header]
+    missing = [c for c in REQUIRED + (level,) if c not in header]
     if missing:
         raise RunCheckError("%s: the header lacks %s: not a results.csv"
                             % (name, ", ".join(missing)))
@@ -147,15 +154,16 @@ def check_results(csv_path, meta=None):
         if cells["status"] not in STATUSES:
             raise RunCheckError("%s: line %d: status '%s' is not ok or failed (a shifted "
                                 "column?)" % (name, line, cells["status"][:40]))
-        c = cells["concurrency"]
+        c = cells[level]
         if not (c.isdigit() and int(c) >= 1):
-            raise RunCheckError("%s: line %d: concurrency '%s' is not a whole number >= 1"
-                                % (name, line, c[:40]))
+            raise RunCheckError("%s: line %d: %s '%s' is not a whole number >= 1"
+                                % (name, line, level, c[:40]))
         for col, cell in cells.items():
-            if col in NUMERIC and cell.strip() and not _number(cell):
+            is_number = col not in text_cols if text_cols is not None else col in numeric
+            if is_number and cell.strip() and not _number(cell):
                 raise RunCheckError("%s: line %d: %s '%s' is not a number (a shifted "
                                     "column?)" % (name, line, col, cell[:40]))
-            if col in NUMERIC and cell.strip():
+            if is_number and cell.strip():
                 why = value_problem(col, cell)
                 if why:
                     raise RunCheckError("%s: line %d: %s %s %s: not a measured figure "
@@ -164,11 +172,18 @@ def check_results(csv_path, meta=None):
                 raise RunCheckError("%s: line %d: %s '%s' is not 0 or 1"
                                     % (name, line, col, cell[:40]))
     n = len(rows) - 1
-    seal = meta.get(SEAL_KEY) if isinstance(meta, dict) else None
-    if isinstance(meta, dict) and meta.get("complete") and not (
-            isinstance(seal, dict) and seal.get("sha256") and seal.get("rows") is not None):
-        raise RunCheckError("%s: meta.json says the run is complete but carries no seal of it "
-                            "(edited?): its results cannot be checked" % name)
+    holder = meta.get(section) if section and isinstance(meta, dict) else meta
+    if section and isinstance(meta, dict) and not isinstance(holder, dict):
+        raise RunCheckError("%s: meta.json has no %s section of a JSON object (edited?): its "
+                            "seal cannot be checked" % (name, section))
+    seal = holder.get(SEAL_KEY) if isinstance(holder, dict) else None
+    done = isinstance(holder, dict) and (holder.get("complete") is True or
+                                         (section and holder.get("status") == "ok"))
+    if done and not (isinstance(seal, dict) and seal.get("sha256") and
+                     seal.get("rows") is not None):
+        raise RunCheckError("%s: meta.json says the %s is complete but carries no seal of it "
+                            "(edited?): its results cannot be checked"
+                            % (name, "section" if section else "run"))
     if isinstance(seal, dict):
         if seal.get("rows") is not None and seal.get("rows") != n:
             raise RunCheckError("%s: %d rows, meta.json says the sweep wrote %s (truncated?)"
@@ -235,6 +250,29 @@ class InputError(ReportError):
     usage): one line on stderr, exit 2.  The convention of every entry script
     of the report (report.py, compare_runs.py, matrix.py), as of the model
     binaries: 2 bad input, 3 a failure."""
+
+
+def checked_section(run_dir, rel, section, what, strict, **spec):
+    """A section's own results file, run_dir/rel (rate/rate.csv,
+    serve/results.csv), checked as results.csv is (check_results with spec:
+    its level, its numeric columns) against meta.json's `section` (its seal,
+    its state).  Its path; None when there is no such file.  Refused: strict
+    (the section's report alone, --rate-only) raises InputError; else a
+    warning on stderr and None, so the rest of the report is written
+    without `what`."""
+    path = os.path.join(run_dir, rel)
+    if not os.path.exists(path):
+        return None
+    try:
+        check_results(path, read_meta_checked(os.path.join(run_dir, META_JSON)),
+                      section=section, **spec)
+    except RunCheckError as e:
+        if strict:
+            raise InputError("refused: %s" % e)
+        print("%s: warning: refused: %s; %s is left out" % (
+            os.path.basename(sys.argv[0]) or "report", e, what), file=sys.stderr)
+        return None
+    return path
 
 
 def convert_cell(column, text):

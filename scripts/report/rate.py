@@ -28,7 +28,7 @@ import tempfile
 
 from .data import model_styles, models, unique
 from .fmt import DASH, cores_text, fmt_si, fmt_sig, md_cell, topology_text
-from .load import write_atomic
+from .load import checked_section, write_atomic
 from .marks import linear_tics, padded_log_range
 from .plots import PLOT_RATE_GP, draw as draw_figure, model_variables, trace_variables
 
@@ -43,10 +43,13 @@ NUMERIC = {"concurrency", "load_pct", "offered", "tasks", "runs", "throughput", 
            "errors"}
 
 
-def load(run_dir):
-    """rate.csv rows with numbers converted, or None when there is no file."""
-    path = os.path.join(run_dir, RATE_DIR, RATE_CSV)
-    if not os.path.exists(path):
+def load(run_dir, strict=False):
+    """rate.csv rows with numbers converted, or None when there is no file;
+    a damaged or edited one is refused (load.checked_section: InputError if
+    strict, else a warning and None)."""
+    path = checked_section(run_dir, os.path.join(RATE_DIR, RATE_CSV), "rate",
+                           "the open-loop section", strict, numeric=NUMERIC)
+    if path is None:
         return None
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
@@ -255,10 +258,11 @@ def render(rows, meta, drawn, img_dir=""):
     return lines
 
 
-def report_lines(run_dir, meta):
+def report_lines(run_dir, meta, strict=False):
     """(rate rows or None, the section for report.md): draws the figures and
-    writes rate.md too.  Raises load.ReportError on a gnuplot failure."""
-    rows = load(run_dir)
+    writes rate.md too.  Raises load.ReportError on a gnuplot failure, and
+    InputError on a damaged rate.csv when strict (load)."""
+    rows = load(run_dir, strict)
     if rows is None:
         return None, []
     drawn = draw(run_dir, rows, meta)

@@ -35,7 +35,7 @@ from . import contested
 from .cautions import v_memory
 from .data import model_styles, models
 from .fmt import DASH, cores_text, fmt_si, fmt_sig, md_cell
-from .load import write_atomic
+from .load import checked_section, write_atomic
 from .plots import draw as draw_figure, model_variables
 from .rules import NOT_SHOWN, run_rule
 from .sure import RUNS_KEY
@@ -60,11 +60,14 @@ VIEW_TEXT = {"all-active": "serve view, every connection active (closed loop)",
              "c10k": "serve view, C10K: 1% of the connections active"}
 
 
-def load(run_dir):
+def load(run_dir, strict=False):
     """serve/results.csv rows, numbers converted and each ok closed row's
-    bin/load runs in row[RUNS_KEY]; None when the run has no serve data."""
-    path = os.path.join(run_dir, SERVE_DIR, SERVE_CSV)
-    if not os.path.exists(path):
+    bin/load runs in row[RUNS_KEY]; None when the run has no serve data.  A
+    damaged or edited file is refused (load.checked_section: InputError if
+    strict, else a warning and None)."""
+    path = checked_section(run_dir, os.path.join(SERVE_DIR, SERVE_CSV), "serve",
+                           "the serve section", strict, level="connections", text_cols=TEXT)
+    if path is None:
         return None
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
@@ -340,10 +343,11 @@ def render(rows, meta, drawn, verdicts, img_dir=""):
     return lines
 
 
-def report_lines(run_dir, meta, extra=None):
+def report_lines(run_dir, meta, extra=None, strict=False):
     """(serve rows or None, its verdicts, the section for report.md): draws
-    the figures and writes serve.md too."""
-    rows = load(run_dir)
+    the figures and writes serve.md too; a damaged serve/results.csv is
+    InputError when strict (load)."""
+    rows = load(run_dir, strict)
     if rows is None:
         return None, {}, []
     drawn = draw(run_dir, rows, meta)
