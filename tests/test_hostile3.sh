@@ -4,9 +4,10 @@
 # a FIFO nobody reads never waited on, a folder refused before the run), the
 # servers' --ready-fd and --bind, a server's time limit, the serve and audit
 # sweeps' latest links, make bench-serve's LOAD_HOST, make fleet's and make
-# matrix's damaged records.  Each case is numbered as in the note that found
-# it (/work/notes' hostile3 report).  Every process started here carries
-# TVSA_HOSTILE3_RUN and is killed on exit.
+# matrix's damaged records.  Each case is numbered as in the round's table
+# (docs/history.md).  Every process started here carries TVSA_HOSTILE3_RUN
+# and is killed on exit.
+# tvsa: long -- the third hostile round: servers, bin/load and sweeps it waits out, ~35 s
 . "$(dirname "$0")/lib.sh"
 
 LIMIT_S=20 # any one command here taking longer has hung
