@@ -181,7 +181,7 @@ static void look(struct sched_watch *w, uint64_t i, uint64_t now)
 	char num[32], why[MODEL_REASON_MAX];
 	snprintf(why, sizeof(why),
 		 "a coroutine blocked its loop in %s for at least %llu ms: a blocking call the runtime does "
-		 "not hook (README: Blocking libraries on coroutines)",
+		 "not hook (docs/models.md: Blocking libraries on coroutines)",
 		 call_name(nr, num, sizeof(num)),
 		 (unsigned long long)((now - sn->since_ns) / 1000000));
 	run_fail_now(why);

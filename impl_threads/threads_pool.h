@@ -37,7 +37,7 @@
 #include "worker.h"
 
 /* THR_POOL_DEFAULT: the registry's pool size (harness/models.def passes
- * --pool=200), not a default of the flag, named here for the README:
+ * --pool=200), not a default of the flag, named here for docs/models.md:
  * Tomcat's maxThreads and Jetty's QueuedThreadPool both default to 200;
  * Apache's worker MPM runs 25 threads a child, 400 at most (16 children). */
 #define THR_POOL_DEFAULT 200

@@ -15,7 +15,7 @@
 # in its opening comment runs in `make test-long` (CI runs it, .ci/run);
 # every other tests/test_*.sh runs in `make test`, so a new test lands there
 # unless it says so.  `make test` must take at most FAST_SUITE_S on a quiet
-# 2-core machine (README.md, Tests): mark a test long when it needs more than
+# 2-core machine (README.md, Tests; docs/testing.md): mark a test long when it needs more than
 # ~10 s there and is not one of the core checks (every pair on every model,
 # the tiny sweep), or needs machinery beyond the build (root for network
 # namespaces, a Slurm cluster, a browser), or waits out hangs and faults.

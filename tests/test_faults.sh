@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_faults.sh - the failure modes the design plans for (README), provoked
+# test_faults.sh - the failure modes the design plans for (shared/DESIGN.md, section 5), provoked
 # on purpose: resources that run out (threads, descriptors, --max-conns),
 # faults (a backend killed mid-run, a hung run, SIGINT/SIGTERM in the middle
 # of a sweep) and bad input to every entry point.  Each must end in one clear

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 /* Rounds per task by default: about 50 us of one core on the reference
- * machine (2-core AMD EPYC VM, gcc -O2); see README "Workloads". */
+ * machine (2-core AMD EPYC VM, gcc -O2); see docs/methodology.md, "The workloads". */
 #define CPU_HASH_DEFAULT_ROUNDS 900
 
 /*

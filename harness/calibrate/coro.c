@@ -4,7 +4,7 @@
  * pointer, no system call), and glibc's swapcontext, the alternative not
  * taken (it saves the signal mask: one rt_sigprocmask system call per
  * switch).  One coroutine bouncing straight back: each resume is two
- * switches.  The README's "Choosing the switch" quotes both.
+ * switches.  docs/models.md's "Choosing the switch" quotes both.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 """interval.py - the 95% interval every figure of a point and every verdict carries.
 
-The rule, stated once (README "How sure is a figure"): the repetitions of a
+The rule, stated once (docs/methodology.md, "How sure is a figure"): the repetitions of a
 point are independent runs; their figures (throughput, p99) are positive and
 their spread is multiplicative, so the interval is taken on the logs:
 

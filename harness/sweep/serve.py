@@ -22,7 +22,7 @@ one load pattern:
     whether the model fell behind (achieved below FELL_BEHIND of offered,
     or p99 past LATENCY_BOUND_US).
 GRID_PAIRS get all of it; the other handlers the C10K server only (the
-section's budget, README "Serve").  The models of one server shape run back
+section's budget, docs/serve.md).  The models of one server shape run back
 to back, their order rotated from one shape to the next (as the main sweep).
 
 One bin/load process per server holds the connections through all its

@@ -5,7 +5,7 @@
 For every (workload, model, concurrency) point in both runs' results.csv it
 prints B/A of throughput, p99 latency and peak RSS with the 95% interval of
 that ratio (Welch on the logs of the two points' counted runs, from each
-run's stats/: harness/sweep/interval.py, README "How sure is a figure"), as
+run's stats/: harness/sweep/interval.py, docs/methodology.md "How sure is a figure"), as
 one markdown table row, and marks a change only where the interval says so:
 
 - throughput: the whole interval of B/A lies beyond +-THR_FLOOR (above 1.10

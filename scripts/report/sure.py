@@ -1,6 +1,6 @@
 """sure.py - how sure a figure is: each number a verdict or a comparison uses, with its interval.
 
-The rule itself lives in harness/sweep/interval.py (README "How sure is a
+The rule itself lives in harness/sweep/interval.py (docs/methodology.md "How sure is a
 figure"): a t interval on the logs of a point's counted runs, Welch's for a
 ratio or a product of points, a bootstrap over runs for any other figure
 made of several points.  This module feeds it the runs: attach_runs() reads

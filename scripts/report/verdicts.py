@@ -87,7 +87,7 @@ def render(rows, meta, rate_rows=None, extra=None):
              "Each claim, tested on this run's numbers (%s): the design's claims (the advice "
              "quoted at the top of README.md), then the field's contested claims with their "
              "sources.  Every figure a verdict uses carries its 95%% interval from the "
-             "repetitions (README, \"How sure is a figure\"); **CONFIRMED** or **REFUTED** "
+             "repetitions (docs/methodology.md, \"How sure is a figure\"); **CONFIRMED** or **REFUTED** "
              "only when the whole interval lies past the claim's threshold, **INCONCLUSIVE** "
              "when it crosses one (the run cannot tell), **NOT SHOWN** when the run lacks the "
              "model, pair or data it needs (named).  *How sure* gives the deciding intervals "
