@@ -277,6 +277,13 @@ SWITCHES := QUICK QUIET RATE ONECPU SERVE
 bad_switch = $(firstword $(foreach v,$(SWITCHES),$(if $(call given,$(v)),$(if $(filter-out 0 1,$(strip $($(v)))),$(v)))))
 check_switches = $(if $(bad_switch),@printf 'make %s: %s=%s: give 1 or 0\n' '$@' '$(bad_switch)' "$$$(bad_switch)" >&2; exit 2)
 bench bench-rate bench-serve: export BENCH_CFLAGS = $(strip $(CFLAGS) $(WARN) $(DEFS) $(PKG_CFLAGS))
+# The command as given, for meta.json and the report (harness/sweep/provenance.py):
+# the goal and the names of the variables given; their values the sweep reads
+# from the environment, as above.
+BENCH_VARS := QUICK CONCURRENCY WORKLOADS MODELS RUNS SLOTS LOADS QUIET RATE ONECPU SERVE \
+	LOAD_HOST PIN BACKEND TIMER_SLACK_NS OUT
+bench bench-rate bench-serve: export TVSA_MAKE_GOAL = $@
+bench bench-rate bench-serve: export TVSA_MAKE_VARS = $(foreach v,$(BENCH_VARS),$(if $(call given,$(v)),$(v)))
 bench bench-rate bench-serve: export CC := $(CC)
 bench: deps
 	$(check_switches)

@@ -269,7 +269,7 @@ def main(argv):
     for sub in ("stats", "hyperfine"):
         os.makedirs(os.path.join(run_dir, sub), exist_ok=True)
 
-    meta = provenance.provenance(args, pairs, levels, ["make", "bench"] + argv, point.WARMUP)
+    meta = provenance.provenance(args, pairs, levels, argv, point.WARMUP)
     meta_path = os.path.join(run_dir, "meta.json")
 
     def save():

@@ -338,7 +338,7 @@ def main(argv):
         meta_path = os.path.join(run_dir, "meta.json")
         args.run_id = os.path.basename(run_dir)
         meta = provenance.provenance(args, args.pairs, {p["name"]: [] for p in args.pairs},
-                                     ["make", "bench-rate"] + argv, point.WARMUP)
+                                     argv, point.WARMUP)
     common.write_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
 
     runner = R.Runner()
