@@ -87,6 +87,20 @@ CONTESTED = {
               "this project's io_uring runtime (bin/uring)"),
 }
 
+# Each claim as the report's first screen names it (its source beside it).
+ADVICE = {
+    "tyma": ("Blocking threads beat a selector loop by 25-35%", "Tyma 2008"),
+    "capriccio": ("User-level threads match events", "von Behren et al. 2003, Capriccio"),
+    "switch": ("Async switches are cheaper, until I/O readiness drives them",
+               "jimblandy/context-switch"),
+    "matklad": ("10k threads cost ~3x green tasks' memory, not 100x", "matklad"),
+    "jep444": ("Green threads give scale, not speed", "JEP 444"),
+    "files": ("An event loop gives no advantage for file reads", "Flash 1999; Tokio docs"),
+    "onecpu": ("On one CPU, events are faster than threads", "Ousterhout 1996"),
+    "green": ("Green threads: blocking code at event-loop cost", "this project"),
+    "uring": ("io_uring serves more than the epoll loops", "this project"),
+}
+
 
 def top(rows, wl, *models):
     """(highest level every model reached with an ok point, {model: points}),
