@@ -295,6 +295,7 @@ bench: deps
 		$(if $(call given,RUNS),--runs "$$RUNS") \
 		$(if $(call on,$(QUIET)),--quiet) \
 		$(if $(filter 0,$(strip $(RATE))),--no-rate) \
+		$(if $(filter 1,$(strip $(RATE))),--rate) \
 		$(if $(filter 0,$(strip $(ONECPU))),--no-onecpu) \
 		$(if $(filter 1,$(strip $(ONECPU))),--onecpu) \
 		$(if $(filter 0,$(strip $(SERVE))),--no-serve) \
@@ -436,7 +437,8 @@ help:
 	@echo "  make bench      install what is missing, build, run the default sweep,"
 	@echo "                  plot, write results/<run-id>/report.md and index.html (the"
 	@echo "                  report as a web page, figures inline: open it from disk)"
-	@echo "                  QUICK=1            a small look (2 levels a kind; under a minute)"
+	@echo "                  QUICK=1            a small look (2-4 levels a pair, 45 s on a quiet"
+	@echo "                                     2-core machine; no one-CPU or open-loop section)"
 	@echo "                  CONCURRENCY=1,8,64 these concurrency levels only"
 	@echo "                  WORKLOADS=a,b      these workload pairs only"
 	@echo "                  MODELS=a,b         these models only (harness/models.def)"
@@ -444,7 +446,8 @@ help:
 	@echo "                                     fewer where 5 take over 12 s; fixed before the first)"
 	@echo "                  OUT=dir            results folder (default results/)"
 	@echo "                  QUIET=1            no progress lines (CI)"
-	@echo "                  RATE=0             skip the open-loop sweep at the end"
+	@echo "                  RATE=0             skip the open-loop sweep at the end (RATE=1:"
+	@echo "                                     run it in a QUICK sweep too)"
 	@echo "                  ONECPU=0           skip the one-CPU section (some points again,"
 	@echo "                                     each model confined to one CPU; ONECPU=1:"
 	@echo "                                     run it in a QUICK sweep too)"

@@ -339,7 +339,10 @@ def v_mt(rows, meta):
 
 def v_open(rows, meta, rate_rows):
     if not rate_rows:
-        return result(NOT_SHOWN, "no open-loop sweep in this run (`make bench-rate`)")
+        why = meta_get(meta, "rate", "reason") if meta_get(meta, "rate", "status") == \
+            "skipped" else None
+        return result(NOT_SHOWN, "no open-loop sweep in this run (%s)" % (
+            "skipped: %s" % why if why else "`make bench-rate`"))
     summ = rate.summarize(rate_rows)
     verdicts, parts, sure, says = [], [], S.Sure(), []
     for wl, per in summ.items():

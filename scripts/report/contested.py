@@ -382,8 +382,10 @@ def v_files(rows, meta, extra):
 def v_onecpu(rows, meta, extra):
     one = extra.get("onecpu")
     if not one:
+        why = meta_get(meta, "onecpu", "reason") if meta_get(meta, "onecpu", "status") == \
+            "skipped" else None
         return result(NOT_SHOWN, "no %s in this run (the one-CPU sweep: each model confined "
-                      "to one CPU)" % ONECPU_CSV)
+                      "to one CPU)%s" % (ONECPU_CSV, ", skipped: %s" % why if why else ""))
     wls = [w for w in dict.fromkeys(r.get("workload") for r in one)
            if declared_claims(meta, w) is None or "onecpu" in declared_claims(meta, w)]
     absent = missing(one, THREADS, ASYNC)

@@ -65,8 +65,8 @@ def assess(meta):
 
 
 def cores_text(x):
-    """'0.42 cores', '1 core'."""
-    return "%s core%s" % (fmt_sig(x), "" if x == 1 else "s")
+    """'0.42 cores', '1.00 core', '0.00 cores'."""
+    return "%.2f core%s" % (x, "" if round(x, 2) == 1 else "s")
 
 
 def noisy_share(rows):
@@ -84,7 +84,7 @@ def load_text(load, cores):
         one(load.get("start")), fmt_sig(load["max_1min"]) if isinstance(
             load.get("max_1min"), (int, float)) else "unknown")
     if load.get("samples") and cores:
-        text += " (over the %d cores at %d of %d points)" % (
+        text += " (over the %d cores in %d of its %d samples, one a point)" % (
             cores, load.get("over_cores") or 0, load["samples"])
     return text + ", %s at the end" % one(load.get("end"))
 
