@@ -105,7 +105,11 @@ def setup(argv):
     args.timer_slack_ns = common.parse_timer_slack(args.timer_slack_ns)
     levels_cli = common.parse_list(args.concurrency, "CONCURRENCY", common.parse_level)
     pairs = common.pick(args.workloads, registry.pairs(), "WORKLOADS")
-    args.models = common.pick(args.models, models.load(), "MODELS")
+    registered = models.load()
+    if args.quick and args.models is None:     # QUICK: the models a verdict compares
+        skip = models.quick_skip()
+        registered = [m for m in registered if m["name"] not in skip]
+    args.models = common.pick(args.models, registered, "MODELS")
     args.backend, args.backend_ip = topology.check(args.backend)   # BACKEND=: probed now
     args.load_host_parsed = serve_proc.parse_load_host(args.load_host)
     # A pair's own top level (--list -v's max_c: file_read stops at 1,024)
