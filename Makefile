@@ -299,6 +299,7 @@ bench: deps
 		$(if $(filter 0,$(strip $(ONECPU))),--no-onecpu) \
 		$(if $(filter 1,$(strip $(ONECPU))),--onecpu) \
 		$(if $(filter 0,$(strip $(SERVE))),--no-serve) \
+		$(if $(filter 1,$(strip $(SERVE))),--serve) \
 		$(if $(call given,LOAD_HOST),--load-host "$$LOAD_HOST") \
 		$(if $(call given,PIN),--pin "$$PIN") \
 		$(if $(call given,BACKEND),--backend "$$BACKEND") \
@@ -437,8 +438,9 @@ help:
 	@echo "  make bench      install what is missing, build, run the default sweep,"
 	@echo "                  plot, write results/<run-id>/report.md and index.html (the"
 	@echo "                  report as a web page, figures inline: open it from disk)"
-	@echo "                  QUICK=1            a small look (2-4 levels a pair, 45 s on a quiet"
-	@echo "                                     2-core machine; no one-CPU or open-loop section)"
+	@echo "                  QUICK=1            a small look: the six models the verdicts compare,"
+	@echo "                                     2-4 levels a pair, no one-CPU, open-loop or serve"
+	@echo "                                     section (ONECPU=1, RATE=1, SERVE=1 add them)"
 	@echo "                  CONCURRENCY=1,8,64 these concurrency levels only"
 	@echo "                  WORKLOADS=a,b      these workload pairs only"
 	@echo "                  MODELS=a,b         these models only (harness/models.def)"
@@ -458,7 +460,8 @@ help:
 	@echo "                                     --port PORT there); the others run here"
 	@echo "                  SERVE=0            skip the serve section (every model as an"
 	@echo "                                     HTTP server under bin/load: connections,"
-	@echo "                                     1% active, offered rates; bench-serve below)"
+	@echo "                                     1% active, offered rates; bench-serve below;"
+	@echo "                                     SERVE=1: run it in a QUICK sweep too, lean)"
 	@echo "                  LOAD_HOST=NETNS:ADDR  the serve section's bin/load in network"
 	@echo "                                     namespace NETNS, the servers bound to ADDR"
 	@echo "                  TIMER_SLACK_NS=N   every model run's timer slack, N ns (default:"

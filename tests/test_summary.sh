@@ -106,6 +106,46 @@ say(all(v["verdict"] != "CONFIRMED" and (v["verdict"] != "INCONCLUSIVE" or not v
     "the Verdicts section agrees, its how-sure giving the reason first")
 PY
 
+# ---- QUICK's plan: every verdict decided or NOT SHOWN with its reason -------------
+python3 - "$ROOT" "$SCRATCH/plan" <<'PY'
+import os, sys
+root, out = sys.argv[1:3]
+sys.path.insert(0, root)
+from harness.sweep import closed_loop, models
+from scripts.report import claims, contested
+
+def say(ok, what):
+    print(("ok - " if ok else "not ok - ") + what)
+
+args, pairs, levels = closed_loop.setup(["--quick", "--results", out])
+names = [m["name"] for m in args.models]
+roles = {m for needs in claims.NEEDS.values() for m in needs} | {
+    m for _, _, needs in contested.RULES for m in needs}
+say(roles <= set(names) and not set(names) & set(models.quick_skip()),
+    "QUICK runs every model a verdict compares (%s), none of QUICK_SKIP: %s" % (
+        sorted(roles), names))
+say(all(max(levels[p["name"]]) >= 64 for p in pairs),
+    "every pair has a level >= 64, memory per task: %s" % levels)
+cpu = [p for p in pairs if p["kind"] == "cpu"]
+say(cpu and all(1 in levels[p["name"]] for p in cpu), "CPU pairs run at c=1 (speed-ups)")
+waits = [p for p in pairs if p["kind"] == "io" and "io" in p["claims"].split(",")
+         and p["delay_us"] > 0]
+say(waits and all(len([c for c in levels[p["name"]] if 1 < c < max(levels[p["name"]])]) >= 2
+                  for p in waits),
+    "the waiting I/O pairs have two levels between 1 and their top (where threads stop "
+    "scaling): %s" % {p["name"]: levels[p["name"]] for p in waits})
+from harness.sweep import serve
+say(closed_loop.rate_skipped(args) and serve.skipped(args, pairs),
+    "no open-loop sweep (%s), no serve section (%s)" % (closed_loop.rate_skipped(args),
+                                                       serve.skipped(args, pairs)))
+sargs, _, _ = closed_loop.setup(["--quick", "--serve", "--results", out])
+say(not serve.skipped(sargs, pairs) and {p["name"] for p, _, _ in serve.shapes(sargs, pairs)}
+    == {"io_sleep"} and not any(x for _, _, pats in serve.shapes(sargs, pairs)
+                                for m, _, x in pats if m == "open"),
+    "SERVE=1 runs it lean: io_sleep's servers, closed loop only: %s" % [
+        (p["name"], c, pats) for p, c, pats in serve.shapes(sargs, pairs)])
+PY
+
 # ---- a real run on a loaded machine ------------------------------------------------
 sh -c 'while :; do :; done' &
 HOGS="$HOGS $!"
