@@ -10,6 +10,7 @@ only the pairs that declare its claim (rules.voters).
     verdicts(rows, meta, rate_rows) -> [{"key", "claim", "verdict", "sure", "say", "evidence"}]
 """
 
+import math
 import statistics
 
 from . import cautions, rate, sure as S
@@ -111,7 +112,8 @@ def scaling_text(wl, got):
         if not g:
             continue
         kept, stop, share = g
-        text = "%s %s" % (m, ", ".join("%d%% at %s" % (round(100 * x), c)
+        # Shares are cut, not rounded: 79.6% under an 80% rule reads "79%".
+        text = "%s %s" % (m, ", ".join("%d%% at %s" % (math.floor(100 * x), c)
                                        for c, x in share.items()))
         if m == THREADS:
             text += (" (kept >= %d%% to c=%s)" % (round(100 * SCALE_KEEP), kept) if stop is None
