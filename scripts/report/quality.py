@@ -79,9 +79,9 @@ def load_text(load, cores):
     """'load average 0.5 at the start, at most 3.1 while points ran (over
     the 2 cores at 4 of 120 samples), 0.8 at the end'."""
     def one(v):
-        return fmt_sig(v[0]) if isinstance(v, list) and v else "unknown"
+        return "%.1f" % v[0] if isinstance(v, list) and v else "unknown"
     text = "load average %s at the start, at most %s while points ran" % (
-        one(load.get("start")), fmt_sig(load["max_1min"]) if isinstance(
+        one(load.get("start")), "%.1f" % load["max_1min"] if isinstance(
             load.get("max_1min"), (int, float)) else "unknown")
     if load.get("samples") and cores:
         text += " (over the %d cores in %d of its %d samples, one a point)" % (
