@@ -291,6 +291,13 @@ SWITCHES := QUICK QUIET RATE ONECPU SERVE
 bad_switch = $(firstword $(foreach v,$(SWITCHES),$(if $(call given,$(v)),$(if $(filter-out 0 1,$(strip $($(v)))),$(v)))))
 check_switches = $(if $(bad_switch),@printf 'make %s: %s=%s: give 1 or 0\n' '$@' '$(bad_switch)' "$$$(bad_switch)" >&2; exit 2)
 bench bench-rate bench-serve: export BENCH_CFLAGS = $(strip $(CFLAGS) $(WARN) $(DEFS) $(PKG_CFLAGS))
+# The command as given, for meta.json and the report (harness/sweep/provenance.py):
+# the goal and the names of the variables given; their values the sweep reads
+# from the environment, as above.
+BENCH_VARS := QUICK CONCURRENCY WORKLOADS MODELS RUNS SLOTS LOADS QUIET RATE ONECPU SERVE \
+	LOAD_HOST PIN BACKEND TIMER_SLACK_NS OUT
+bench bench-rate bench-serve: export TVSA_MAKE_GOAL = $@
+bench bench-rate bench-serve: export TVSA_MAKE_VARS = $(foreach v,$(BENCH_VARS),$(if $(call given,$(v)),$(v)))
 bench bench-rate bench-serve: export CC := $(CC)
 bench: deps
 	$(check_switches)
@@ -302,9 +309,11 @@ bench: deps
 		$(if $(call given,RUNS),--runs "$$RUNS") \
 		$(if $(call on,$(QUIET)),--quiet) \
 		$(if $(filter 0,$(strip $(RATE))),--no-rate) \
+		$(if $(filter 1,$(strip $(RATE))),--rate) \
 		$(if $(filter 0,$(strip $(ONECPU))),--no-onecpu) \
 		$(if $(filter 1,$(strip $(ONECPU))),--onecpu) \
 		$(if $(filter 0,$(strip $(SERVE))),--no-serve) \
+		$(if $(filter 1,$(strip $(SERVE))),--serve) \
 		$(if $(call given,LOAD_HOST),--load-host "$$LOAD_HOST") \
 		$(if $(call given,PIN),--pin "$$PIN") \
 		$(if $(call given,BACKEND),--backend "$$BACKEND") \
@@ -444,7 +453,9 @@ help:
 	@echo "  make bench      install what is missing, build, run the default sweep,"
 	@echo "                  plot, write results/<run-id>/report.md and index.html (the"
 	@echo "                  report as a web page, figures inline: open it from disk)"
-	@echo "                  QUICK=1            a small look (2 levels a kind; under a minute)"
+	@echo "                  QUICK=1            a small look: the six models the verdicts compare,"
+	@echo "                                     2-4 levels a pair, no one-CPU, open-loop or serve"
+	@echo "                                     section (ONECPU=1, RATE=1, SERVE=1 add them)"
 	@echo "                  CONCURRENCY=1,8,64 these concurrency levels only"
 	@echo "                  WORKLOADS=a,b      these workload pairs only"
 	@echo "                  MODELS=a,b         these models only (harness/models.def)"
@@ -452,7 +463,8 @@ help:
 	@echo "                                     fewer where 5 take over 12 s; fixed before the first)"
 	@echo "                  OUT=dir            results folder (default results/)"
 	@echo "                  QUIET=1            no progress lines (CI)"
-	@echo "                  RATE=0             skip the open-loop sweep at the end"
+	@echo "                  RATE=0             skip the open-loop sweep at the end (RATE=1:"
+	@echo "                                     run it in a QUICK sweep too)"
 	@echo "                  ONECPU=0           skip the one-CPU section (some points again,"
 	@echo "                                     each model confined to one CPU; ONECPU=1:"
 	@echo "                                     run it in a QUICK sweep too)"
@@ -463,7 +475,8 @@ help:
 	@echo "                                     --port PORT there); the others run here"
 	@echo "                  SERVE=0            skip the serve section (every model as an"
 	@echo "                                     HTTP server under bin/load: connections,"
-	@echo "                                     1% active, offered rates; bench-serve below)"
+	@echo "                                     1% active, offered rates; bench-serve below;"
+	@echo "                                     SERVE=1: run it in a QUICK sweep too, lean)"
 	@echo "                  LOAD_HOST=NETNS:ADDR  the serve section's bin/load in network"
 	@echo "                                     namespace NETNS, the servers bound to ADDR"
 	@echo "                  TIMER_SLACK_NS=N   every model run's timer slack, N ns (default:"

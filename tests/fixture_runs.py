@@ -17,7 +17,13 @@ onecpu/results.csv with its stats.  No binary runs.
 - notshown: threads and async only, no core count, no switch figures, no
   one-CPU sweep, no file pair: every claim NOT SHOWN, naming what is missing;
 - bare: confirm without stats/ (an older run): min..max ranges, "interval
-  not measured".
+  not measured";
+- loaded: confirm's figures on a machine that other processes held (the
+  fingerprint's cpu_use: 1.5 of the 2 cores): not fit to decide anything.
+
+Every run but notshown (no core count) carries a synthetic fingerprint of
+the CPU over the run (meta.json host.cpu_use, as harness/sweep/fingerprint.py
+writes it): QUIET, or LOADED for the loaded run.
 
 Workload names say nothing: the rules pick pairs by the claims they declare.
 A pair "wz" that declares no claim carries data that would refute the I/O
@@ -42,6 +48,11 @@ COLS = ["workload", "model", "concurrency", "status", "reason", "tasks", "runs",
         "run_checksum", "errors"]
 MODELS = ["threads", "async", "async-mt", "hybrid", "green", "uring"]
 PER_TASK_MIN_C = 64     # as harness/sweep/point.py: per-task memory from c = 64
+# host.cpu_use over a run, in cores (fingerprint.cpu_use): a quiet machine,
+# and one where other processes held 1.5 of the 2 cores.
+QUIET = {"wall_s": 60.0, "own": 1.2, "busy": 1.25, "others": 0.05, "steal": 0.0, "irq": 0.05,
+         "idle": 0.7}
+LOADED = dict(QUIET, busy=2.0, own=0.5, others=1.5, idle=0.0)
 
 
 def reseal(d):
@@ -60,7 +71,7 @@ def runs_of(v, s, up=True):
 
 
 def write_run(d, wls, points, cores=2, spread=0.01, mem_spread=0.0, stats=True, cal=None,
-              onecpu=None, data_file=None):
+              onecpu=None, data_file=None, cpu_use=QUIET):
     """Write run folder d.  wls: {wl: dict(kind, work, delay_us, needs_backend,
     floor, claims[, cache, variant_of])}; points: (wl, model, c, thr, p99, rss,
     kmem) or (wl, model, c, "failed", reason)."""
@@ -115,7 +126,9 @@ def write_run(d, wls, points, cores=2, spread=0.01, mem_spread=0.0, stats=True, 
             "params": {"runs": 3},
             "workloads": {wl: dict(w, summary=wl) for wl, w in wls.items()}}
     if cores:
-        meta["host"] = {"cores": cores, "cpu_model": "test"}
+        meta["host"] = {"cores": cores, "cpu_model": "test", "cpu_use": cpu_use,
+                        "load": {"start": [0.2, 0.2, 0.2], "max_1min": 1.9,
+                                 "end": [0.9, 0.5, 0.3], "samples": 20, "over_cores": 0}}
     if data_file:
         meta["data_file"] = data_file
     with open(os.path.join(d, "meta.json"), "w") as f:
@@ -291,6 +304,9 @@ def main(out):
               data_file=DATA_FILE, cal=CAL_BASE + switch(1700, 1500, 200, 1600, 150, 1550, 0.9),
               onecpu=ONECPU_CONFIRM)
     write_run(os.path.join(out, "notshown"), NOTSHOWN_WLS, NOTSHOWN, cores=None, cal=CAL_BASE)
+    write_run(os.path.join(out, "loaded"), WLS, CONFIRM, data_file=DATA_FILE,
+              cal=CAL_BASE + switch(1700, 1500, 200, 1600, 150, 1550, 0.02),
+              onecpu=ONECPU_CONFIRM, cpu_use=LOADED)
     bare = os.path.join(out, "bare")
     shutil.copytree(os.path.join(out, "confirm"), bare)
     shutil.rmtree(os.path.join(bare, "stats"))

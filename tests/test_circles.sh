@@ -72,7 +72,7 @@ ln -s "$BIN/calibrate" "$FAKE/calibrate"
 
 t0=$(date +%s)
 TVSA_BIN="$FAKE" TVSA_RUN_TIMEOUT_S=1 timeout -k 2 120 python3 "$ROOT/harness/sweep/bench.py" \
-	--quick --no-report --quiet --concurrency 1 --workloads mixed --models threads \
+	--quick --rate --no-report --quiet --concurrency 1 --workloads mixed --models threads \
 	--results "$SCRATCH/bench" 2>"$SCRATCH/bench.err"
 rc=$?
 took=$(($(date +%s) - t0))

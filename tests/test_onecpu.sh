@@ -74,10 +74,10 @@ from harness.sweep import closed_loop as S, models, onecpu
 def say(ok, what):
     print(("ok - " if ok else "not ok - ") + what)
 ms = models.load()
-pairs = [{"name": "io_sleep", "work": 0, "claims": "io,onecpu"},
-         {"name": "mixed", "work": 3600, "claims": "onecpu,mix"},
-         {"name": "cpu_hash", "work": 900, "claims": "onecpu"},
-         {"name": "file_read", "work": 0, "claims": "files"}]
+pairs = [{"name": "io_sleep", "work": 0, "claims": "io,onecpu", "kind": "io", "delay_us": 1000},
+         {"name": "mixed", "work": 3600, "claims": "onecpu,mix", "kind": "io", "delay_us": 1000},
+         {"name": "cpu_hash", "work": 900, "claims": "onecpu", "kind": "cpu", "delay_us": 0},
+         {"name": "file_read", "work": 0, "claims": "files", "kind": "io", "delay_us": 0}]
 def plan(levels):
     a = argparse.Namespace(quick=False, models=ms)
     return sorted({(p["name"], c) for p, _, c in onecpu.plan(a, pairs, levels, S.point_order)})
@@ -86,9 +86,10 @@ got = plan(full)
 say(got == [("cpu_hash", 16), ("io_sleep", 16), ("io_sleep", 256), ("mixed", 16)],
     "default levels: io_sleep 16,256; mixed and cpu_hash (CPU work) 16; file_read (no "
     "onecpu claim) not in the section: %s" % got)
-quick = {p["name"]: S.QUICK_LEVELS["cpu" if p["name"] == "cpu_hash" else "io"] for p in pairs}
+quick = {p["name"]: S.kind_levels(p, True) for p in pairs}
 got = plan(quick)
-say(got == [("cpu_hash", 16), ("io_sleep", 256)], "QUICK's levels: %s" % got)
+say(got == [("io_sleep", 16), ("io_sleep", 256)],
+    "QUICK's levels (CPU pairs 1 and 64: none of the section's): %s" % got)
 got = plan({"io_sleep": [2, 256], "mixed": [16, 256], "cpu_hash": [1], "file_read": [16]})
 say(got == [("io_sleep", 256), ("mixed", 16)], "only levels the run measures: %s" % got)
 a = argparse.Namespace(quick=False, models=ms, no_onecpu=True)

@@ -41,11 +41,13 @@ PY
 cat "$SCRATCH/added.out"
 FAILS=$((FAILS + $(grep -c '^not ok' "$SCRATCH/added.out")))
 
-# A malformed registry line: one line naming file:line, exit 2, nothing written.
+# A malformed registry line (or a QUICK_SKIP naming no model): one line
+# naming file:line, exit 2, nothing written.
 for bad in 'MODEL(x, async, async, "libevent", "", all, "#56B4E9", 11)' \
 	'MODEL(y, async, blocking, "libevent", "", all, "#56B4E9", 11, "a style that is not one")' \
 	'MODEL(z, async, async, "libevent", "--loops={slots}", all, "#56B4E9", 11, "an unknown placeholder")' \
-	'MODEL(threads, threads, threads, "", "", all, "#0072B2", 7, "registered twice")'; do
+	'MODEL(threads, threads, threads, "", "", all, "#0072B2", 7, "registered twice")' \
+	'QUICK_SKIP(pool, no-such-model)'; do
 	cp "$DEF" "$SCRATCH/bad.def"
 	echo "$bad" >>"$SCRATCH/bad.def"
 	usage_error "sweep with models.def line '$(echo "$bad" | cut -c1-40)...'" \

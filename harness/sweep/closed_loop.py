@@ -46,7 +46,18 @@ LEVELS = {  # default concurrency levels by workload kind
 # event loops go on; a pair's max_c (--list -v) stops it lower.  There was a
 # 30,000 level: threads made and tore down 30,000 threads per run there, 42 s
 # of a 14-minute sweep, a sixth of all io_sleep's time.
-QUICK_LEVELS = {"cpu": [1, 16], "io": [1, 256]}  # c=1 and one with many in flight
+# A QUICK sweep: the fewest levels at which every verdict it reports is decided
+# or NOT SHOWN with its reason, within 45 s.  CPU pairs: c=1 (the speed-ups'
+# base; "threads give minimal latency" is judged at the highest level up to
+# the cores) and c=64 (many in flight; memory per task needs c >= 64).  A c=2
+# there (a task per core) cost 1 s QUICK has not.  I/O pairs: c=1
+# and c=256, and the pairs that declare the I/O claim (io in --list -v's
+# claims) and whose task waits (delay_us > 0) also 16 and 64: where threads
+# stop scaling on I/O, and where async overtakes them, need the levels
+# between.  A task that does not wait (redis_get: a GET, CPU-bound from c=1)
+# has no linear scaling to stop, and its levels cost the most (7 s).
+QUICK_LEVELS = {"cpu": [1, 64], "io": [1, 256]}
+QUICK_IO_CLAIM_LEVELS = [16, 64]
 QUICK_WORK_TOP = 64     # ... but an I/O pair with CPU work per task (mixed) stops here in
                         # a QUICK sweep: CPU-bound from c ~ 16, its runs at 256 are five
                         # latencies of 30-50 ms per slot, a sixth of QUICK's time
@@ -72,6 +83,8 @@ def parse_args(argv):
                     help="results folder")
     ap.add_argument("--no-rate", action="store_true",
                     help="skip the open-loop sweep (harness/sweep/open_loop.py) at the end")
+    ap.add_argument("--rate", action="store_true",
+                    help="run the open-loop sweep in a QUICK sweep too (it is the full run's)")
     onecpu.add_option(ap)
     serve.add_options(ap)
     common.add_shared_options(ap)
@@ -93,23 +106,42 @@ def setup(argv):
     levels_cli = common.parse_list(args.concurrency, "CONCURRENCY", common.parse_level)
     all_pairs, all_models = registry.pairs(), models.load()
     pairs = common.pick(args.workloads, all_pairs, "WORKLOADS")
-    args.models = common.pick(args.models, all_models, "MODELS")
+    registered = all_models
+    if args.quick and args.models is None:     # QUICK: the models a verdict compares
+        skip = models.quick_skip()
+        registered = [m for m in registered if m["name"] not in skip]
+    args.models = common.pick(args.models, registered, "MODELS")
     args.narrowed = rundir.narrowing({"WORKLOADS": args.workloads, "MODELS": args.models_given,
                                       "CONCURRENCY": args.concurrency},
                                      pairs, all_pairs, args.models, all_models)
     args.backend, args.backend_ip = topology.check(args.backend)   # BACKEND=: probed now
     args.load_host_parsed = serve_proc.parse_load_host(args.load_host)
-    table = QUICK_LEVELS if args.quick else LEVELS
     # A pair's own top level (--list -v's max_c: file_read stops at 1,024)
     # caps its kind's levels; CONCURRENCY= given by hand is taken as it is.
     def top(p, c):
         return min(c, QUICK_WORK_TOP) if args.quick and p["work"] and p["kind"] == "io" else c
-    levels = {p["name"]: levels_cli or sorted({top(p, c) for c in table[p["kind"]]
+    levels = {p["name"]: levels_cli or sorted({top(p, c) for c in kind_levels(p, args.quick)
                                                if not p.get("max_c") or c <= p["max_c"]})
               for p in pairs}
+    # Inside a QUICK sweep the serve section (its lean form: serve.py) and
+    # the open-loop sweep run only when asked (--serve, --rate).
+    args.serve_lean = args.quick
     args.target_s = point.QUICK_TARGET_S if args.quick else point.TARGET_S
     args.rounds_plan = rounds.plan_text(args.runs, args.quick)
     return args, pairs, levels
+
+
+def kind_levels(pair, quick):
+    """The levels of a pair's kind (LEVELS, QUICK_LEVELS); in a QUICK sweep
+    a pair that declares the I/O claim and waits gets QUICK_IO_CLAIM_LEVELS
+    too."""
+    if not quick:
+        return LEVELS[pair["kind"]]
+    claims = pair.get("claims") or ""
+    claims = claims if isinstance(claims, (list, tuple)) else str(claims).split(",")
+    waits = pair["kind"] == "io" and "io" in claims and (pair.get("delay_us") or 0) > 0
+    extra = QUICK_IO_CLAIM_LEVELS if waits else []
+    return QUICK_LEVELS[pair["kind"]] + extra
 
 
 def point_order(pairs, model_list, levels):
@@ -191,11 +223,25 @@ def nofile_limit():
     return hard if hard != resource.RLIM_INFINITY else 1 << 30
 
 
+def rate_skipped(args):
+    """Why the open-loop sweep does not run, or None: --no-rate, or a QUICK
+    sweep without --rate.  Why not in QUICK: at its two loads (50% and
+    120% of each model's capacity) every model's tail "breaks" at 120%, so
+    the open-loop claim came down to the models' capacities, and on a busy
+    machine its figure misled (p50 of 0.1-1 s at 50% load); its 18 points
+    cost 5-7 s of QUICK's 45."""
+    if args.no_rate:
+        return "--no-rate (RATE=0)"
+    if args.quick and not args.rate:
+        return "a QUICK sweep (--rate, RATE=1: run it)"
+    return None
+
+
 def open_loop_args(args, pairs, run_dir):
     """The open-loop sweep's arguments for this run (rate/ of run_dir, on
     its default workloads that this run measures), or None: skipped
-    (--no-rate, no such workload) or refused (said on stderr)."""
-    if args.no_rate:
+    (rate_skipped, no such workload) or refused (said on stderr)."""
+    if rate_skipped(args):
         return None
     rate_wls = [w for w in open_loop.DEFAULT_WORKLOADS if w in {p["name"] for p in pairs}]
     if not rate_wls:
@@ -272,9 +318,7 @@ def main(argv):
     for sub in ("stats", "hyperfine"):
         os.makedirs(os.path.join(run_dir, sub), exist_ok=True)
 
-    # The command run, as one can paste it (not "make bench --quick").
-    meta = provenance.provenance(args, pairs, levels, ["python3", "harness/sweep/bench.py"] + argv,
-                                 point.WARMUP)
+    meta = provenance.provenance(args, pairs, levels, argv, point.WARMUP)
     meta["narrowed"] = args.narrowed   # {} or what WORKLOADS=, MODELS=, CONCURRENCY= left out
     meta_path = os.path.join(run_dir, "meta.json")
 
@@ -298,6 +342,8 @@ def main(argv):
 
     points = point_order(pairs, args.models, levels)
     rargs = open_loop_args(args, pairs, run_dir)
+    if rate_skipped(args):
+        meta["rate"] = {"status": "skipped", "reason": rate_skipped(args), "file": None}
     rows = []
     csv_path = os.path.join(run_dir, "results.csv")
     start = time.monotonic()

@@ -17,7 +17,17 @@ else.  So every run (make bench, make bench-rate, a fleet job) records:
     mem_total_kib, hostname
     load                         load averages (1, 5, 15 min) at the start, the
                                  largest 1-minute one seen while the run went,
-                                 and at the end (note_load, end_load)
+                                 and at the end (note_load, end_load); how many
+                                 of the samples (one a point) were over the
+                                 core count
+    cpu_use                      the machine's CPU over the run, from
+                                 /proc/stat and the sweep's own process tree
+                                 (cpu_start, cpu_end): in cores, averaged over
+                                 the wall time, the sweep's own, other
+                                 processes' (busy CPU less the sweep's), steal
+                                 (a VM's host giving the CPU to others) and
+                                 interrupts; the report judges from these
+                                 whether the run was fit to decide anything
     slurm                        the Slurm job the run ran in, when it did
 
 Library versions are meta.json's "versions" (versions()).  Every reader is
@@ -29,6 +39,7 @@ A leaf module: it imports nothing of this project.  Standard library only.
 import os
 import platform
 import subprocess
+import time
 
 CPU_SYS = "/sys/devices/system/cpu"
 VULN_DIR = os.path.join(CPU_SYS, "vulnerabilities")
@@ -38,6 +49,18 @@ SLURM_ENV = {"job_id": "SLURM_JOB_ID", "partition": "SLURM_JOB_PARTITION",
              "cluster": "SLURM_CLUSTER_NAME"}
 # pkg-config names whose versions a run records (the libraries the models link).
 PKG_LIBS = ("libevent", "liburing", "hiredis", "cmocka")
+PROC_STAT = "/proc/stat"
+# /proc/stat's "cpu" line: the columns after the name, in clock ticks.
+STAT_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+# Busy CPU that a process is charged for (guest time is inside user and nice);
+# interrupts are not: a loopback socket's receive work runs as softirq, the
+# kernel's, and counting it as "other processes" would blame the sweep's own
+# network traffic on someone else.  /proc/stat samples these at the timer
+# tick, the processes' own times are exact: a QUICK sweep's many short bursts
+# of CPU read as 0.72 cores exact against 0.61 busy in /proc/stat on a quiet
+# machine, so "others" (busy less own, at least 0) is a lower bound, never an
+# overcount of a quiet machine.
+BUSY_FIELDS = ("user", "nice", "system")
 
 
 def read_text(path):
@@ -152,24 +175,88 @@ def host():
         "cgroup": cgroup_version(),
         "mem_total_kib": mem,
         "hostname": platform.node() or None,
-        "load": {"start": start, "max_1min": start[0] if start else None, "end": None},
+        "load": {"start": start, "max_1min": start[0] if start else None, "end": None,
+                 "samples": 0, "over_cores": 0},
+        "cpu_use": {"start": cpu_sample()},
         "slurm": slurm or None,
     }
 
 
+def proc_stat(path=PROC_STAT):
+    """{field: clock ticks} of /proc/stat's all-CPU line (STAT_FIELDS; a
+    field an old kernel lacks is 0), or None."""
+    try:
+        with open(path) as f:
+            head = f.readline().split()
+    except OSError:
+        return None
+    if not head or head[0] != "cpu":
+        return None
+    try:
+        vals = [int(x) for x in head[1:1 + len(STAT_FIELDS)]]
+    except ValueError:
+        return None
+    return dict(zip(STAT_FIELDS, vals + [0] * (len(STAT_FIELDS) - len(vals))))
+
+
+def own_cpu_s():
+    """CPU seconds of this process and of every descendant it (or they)
+    waited for: the sweep's own process tree (a model run, its backend, a
+    server, bin/load, hyperfine are all waited for)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def cpu_sample():
+    """A point to measure the machine's CPU from: the monotonic time, the
+    /proc/stat ticks (None where unreadable) and own_cpu_s()."""
+    return {"t": round(time.monotonic(), 3), "stat": proc_stat(), "own_s": round(own_cpu_s(), 3)}
+
+
+def cpu_use(start, end, hz=None):
+    """The CPU used between two cpu_sample()s, in cores (CPU seconds per
+    wall second): wall_s, own (the sweep's tree), busy (user + nice +
+    system of the whole machine), others (busy less own, at least 0),
+    steal, irq (irq + softirq), idle (idle + iowait); None when either
+    sample lacks /proc/stat or no time passed."""
+    hz = hz or os.sysconf("SC_CLK_TCK")
+    wall = end["t"] - start["t"]
+    if not start.get("stat") or not end.get("stat") or wall <= 0:
+        return None
+
+    def cores(*fields):
+        return sum(end["stat"][f] - start["stat"][f] for f in fields) / hz / wall
+    own = max(0.0, end["own_s"] - start["own_s"]) / wall
+    busy = cores(*BUSY_FIELDS)
+    return {"wall_s": round(wall, 1), "own": round(own, 3), "busy": round(busy, 3),
+            "others": round(max(0.0, busy - own), 3), "steal": round(cores("steal"), 3),
+            "irq": round(cores("irq", "softirq"), 3), "idle": round(cores("idle", "iowait"), 3)}
+
+
 def note_load(host_fp):
-    """Fold the current 1-minute load into host_fp["load"]["max_1min"]
-    (called once per point: one getloadavg)."""
+    """Fold the current 1-minute load into host_fp["load"]["max_1min"], and
+    count the sample (and whether it was over the core count: the load
+    average counts the sweep's own runnable threads too, so this says how
+    crowded the machine was, not who crowded it).  Called once per point:
+    one getloadavg."""
     load = host_fp.setdefault("load", {})
     now = loadavg()
     if now:
         load["max_1min"] = max(now[0], load.get("max_1min") or 0.0)
+        load["samples"] = (load.get("samples") or 0) + 1
+        cores = host_fp.get("cores") or os.cpu_count()
+        load["over_cores"] = (load.get("over_cores") or 0) + (1 if cores and now[0] > cores
+                                                              else 0)
 
 
 def end_load(host_fp):
-    """The load averages at the end of the run, in host_fp["load"]["end"]."""
+    """The load averages at the end of the run, in host_fp["load"]["end"],
+    and the CPU used over the run (cpu_use) in host_fp["cpu_use"], from its
+    start sample (host()); a fingerprint without one gets cpu_use None."""
     note_load(host_fp)
     host_fp.setdefault("load", {})["end"] = loadavg()
+    start = (host_fp.get("cpu_use") or {}).get("start")
+    host_fp["cpu_use"] = cpu_use(start, cpu_sample()) if start else None
 
 
 def tool_line(argv):

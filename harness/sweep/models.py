@@ -27,6 +27,7 @@ NAME_RE = r"[a-z][a-z0-9-]*"        # a results.csv model name and a gnuplot wor
 BINARY_RE = r"[a-z][a-z0-9_]*"      # bin/BINARY, impl_BINARY/
 COLOUR_RE = r"#[0-9A-Fa-f]{6}"
 LINE_RE = re.compile(r"^MODEL\((.*)\)\s*$")
+QUICK_SKIP_RE = re.compile(r"^QUICK_SKIP\((.*)\)\s*$")   # the models QUICK leaves out
 
 
 class ModelsDefError(Exception):
@@ -91,7 +92,7 @@ def load(registry=None):
         if in_comment or s.startswith("/*"):
             in_comment = "*/" not in s
             continue
-        if not s or s.startswith("//") or s.startswith("#"):
+        if not s or s.startswith("//") or s.startswith("#") or QUICK_SKIP_RE.match(s):
             continue
         d = parse_line(s, "%s:%d" % (registry, no))
         if any(o["name"] == d["name"] for o in out):
@@ -99,6 +100,27 @@ def load(registry=None):
         out.append(d)
     if not out:
         raise ModelsDefError("%s: no MODEL line" % registry)
+    return out
+
+
+def quick_skip(registry=None):
+    """The names of the models a QUICK sweep leaves out (the registry's
+    QUICK_SKIP(...) lines; none without one).  Raises ModelsDefError for
+    a name the registry has no MODEL line of."""
+    registry = registry or path()
+    known = {m["name"] for m in load(registry)}
+    with open(registry, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    out = []
+    for no, line in enumerate(lines, 1):
+        m = QUICK_SKIP_RE.match(line.strip())
+        if not m:
+            continue
+        for name in (n.strip() for n in m.group(1).split(",") if n.strip()):
+            if name not in known:
+                raise ModelsDefError("%s:%d: QUICK_SKIP names '%s', not a registered model"
+                                     % (registry, no, name))
+            out.append(name)
     return out
 
 

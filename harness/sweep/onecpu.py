@@ -16,8 +16,9 @@ at the levels of LEVELS that the run also measures for that pair (so each
 point has its counterpart in the main results.csv, and CONCURRENCY= narrows
 the section as it does the sweep); a pair with CPU work per task stops at
 CPU_WORK_TOP.  A default run: 16 and 256 (cpu_hash and mixed: 16); a QUICK
-one, whose levels are 1 and 16 (CPU) or 256 (I/O): cpu_hash at 16,
-io_sleep and io_backend at 256.  Why so few: the section must add no more
+one with ONECPU=1 (its CPU pairs at 1 and 64, io_sleep and io_backend at 1,
+16, 64 and 256): io_sleep and io_backend at 16 and 256, no CPU pair.  Why
+so few: the section must add no more
 than about 40 s to a full run (docs/options.md, "One CPU", has what it took).  Each
 point is measured as the main sweep's are (rounds.measure: the models in
 rounds, their order rotated from point to point and round to round, as many

@@ -43,7 +43,8 @@ from . import runner as R
 DEFAULT_WORKLOADS = ["mixed"]      # compute and wait: where a loop's stall shows
 SLOTS = 64                         # C: open-loop slots, and the top closed-loop level
 QUICK_SLOTS = 16                   # ... in a QUICK bench-rate
-QUICK_INTO_SLOTS = 64              # ... in a QUICK make bench, whose mixed levels are 1 and 64
+QUICK_INTO_SLOTS = 64              # ... in a QUICK make bench (RATE=1), whose mixed levels
+                                   # are 1 and 64
 LOADS = [10, 50, 80, 100, 120]   # percent of capacity
 QUICK_LOADS = [50, 120]
 DURATION_S = 0.5                   # one open-loop run, at the offered rate
@@ -338,8 +339,7 @@ def main(argv):
         meta_path = os.path.join(run_dir, "meta.json")
         args.run_id = os.path.basename(run_dir)
         meta = provenance.provenance(args, args.pairs, {p["name"]: [] for p in args.pairs},
-                                     ["python3", "harness/sweep/bench_rate.py"] + argv,
-                                     point.WARMUP)
+                                     argv, point.WARMUP)
     common.write_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
 
     runner = R.Runner()

@@ -11,6 +11,7 @@ the round trip to it), the fleet job the run belongs to (make fleet), and
 
 import datetime
 import os
+import shlex
 import subprocess
 import sys
 
@@ -46,6 +47,23 @@ def fleet_job():
             "nodes": os.environ.get("SLURM_JOB_NODELIST")}
 
 
+MAKE_GOAL_ENV = "TVSA_MAKE_GOAL"       # set by the Makefile's bench targets: the goal
+MAKE_VARS_ENV = "TVSA_MAKE_VARS"       # ... and the names of the variables given
+
+
+def sweep_command(argv):
+    """The command that started this sweep, one line a reader can paste:
+    `make bench QUICK=1 OUT=/tmp/x` as given to make (the Makefile names the
+    goal and the variables given; their values are in the environment), or
+    the entry script as run (`python3 harness/sweep/bench.py --quick`)."""
+    goal = os.environ.get(MAKE_GOAL_ENV)
+    if goal:
+        return " ".join(["make", goal] + ["%s=%s" % (n, shlex.quote(os.environ.get(n, "")))
+                                          for n in os.environ.get(MAKE_VARS_ENV, "").split()])
+    script = os.path.relpath(os.path.abspath(sys.argv[0]), common.ROOT) if sys.argv[0] else "?"
+    return " ".join(shlex.quote(a) for a in ["python3", script] + list(argv))
+
+
 def boot_id():
     """This boot's id (a pid names one process only within one boot), or None."""
     try:
@@ -63,7 +81,8 @@ def mark_complete(meta):
 
 
 def provenance(args, pairs, levels, argv, warmup):
-    """meta.json's contents at the start of a run (complete=false)."""
+    """meta.json's contents at the start of a run (complete=false); argv:
+    the entry script's arguments (sweep_command)."""
     git = {"commit": None, "dirty": None}
     try:
         git["commit"] = subprocess.run(["git", "-C", common.ROOT, "rev-parse", "HEAD"],
@@ -128,6 +147,6 @@ def provenance(args, pairs, levels, argv, warmup):
         "model_info": {m["name"]: {k: m[k] for k in ("binary", "style", "flags", "cores",
                                                      "colour", "marker", "summary")}
                        for m in args.models},
-        "sweep_command": argv,
+        "sweep_command": sweep_command(argv),
         "commands": [],
     }

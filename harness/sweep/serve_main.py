@@ -76,7 +76,7 @@ def main(argv):
     common.CURRENT["run_dir"] = run_dir
     args.run_id = os.path.basename(run_dir)
     meta = provenance.provenance(args, args.pairs, {p["name"]: [] for p in args.pairs},
-                                 ["make", "bench-serve"] + argv, 0)
+                                 argv, 0)
     meta_path = os.path.join(run_dir, "meta.json")
 
     def save():

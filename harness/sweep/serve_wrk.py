@@ -69,7 +69,8 @@ def parse_wrk(text):
 
 def plan(args, pairs):
     """The models compared (registry entries), [] when the run lacks WORKLOAD."""
-    if not any(p["name"] == WORKLOAD for p in pairs):
+    if not any(p["name"] == WORKLOAD for p in pairs) or args.quick and getattr(
+            args, "serve_lean", False):     # a QUICK make bench: see serve.py
         return []
     return [m for m in args.models if m["name"] in MODELS][:1 if args.quick else len(MODELS)]
 

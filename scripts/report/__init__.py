@@ -11,7 +11,11 @@
     rules.py     the verdicts' thresholds, claims, which pairs vote, shared helpers
     claims.py    the design's claims judged (cautions.py: its three warnings)
     contested.py the field's contested claims, with their sources
+    quality.py   was the machine quiet enough to decide: others' CPU, steal, load;
+                 a run that was not turns CONFIRMED and REFUTED into INCONCLUSIVE
     verdicts.py  the Verdicts section
+    summary.py   the first screen: each claim, its verdict, the figure that decided
+                 it, the plot; the run's quality (summary.json beside report.md)
     efficiency.py  CPU per task beside its calibrated mechanisms (mechanisms.csv), the
                  "implementation overhead" flag; efficiency.csv
     render.py    report.md

@@ -5,8 +5,10 @@
 Given a run folder (results/<run-id>/ with results.csv and meta.json):
 refuse a damaged results.csv in one line (load.check_run), draw every figure
 (plots.py), the open-loop figures and rate.md when the run has rate/rate.csv
-(rate.py), and write report.md (render.py), efficiency.csv (efficiency.py)
-and index.html, report.md as a web page with the figures inline (web.py).
+(rate.py), and write report.md (render.py), summary.json (its first screen's
+rows as data: summary.py), commands.md (every command line the sweep ran),
+efficiency.csv (efficiency.py) and index.html, report.md as a web page with
+the figures inline (web.py).
 --plots-only leaves report.md and efficiency.csv alone; --rate-only draws the
 open-loop part only (what `make bench-rate` needs); both rewrite index.html
 from the report.md there is (its figures changed).  --verdicts prints the
@@ -24,13 +26,13 @@ import csv
 import os
 import sys
 
-from . import efficiency, rate, serving, spectrum, verdicts, web
+from . import efficiency, rate, serving, spectrum, summary, verdicts, web
 from .load import (CALIBRATION_CSV, META_JSON, ONECPU_DIR, REPORT_MD, RESULTS_CSV, InputError,
                    ReportError,
                    RunCheckError, check_results, check_run, load_calibration, load_csv,
                    load_floor_runs, load_meta, write_atomic)
 from .plots import draw_all
-from .render import render_report
+from .render import COMMANDS_MD, commands_text, render_report
 from .sure import attach_runs
 
 PROG = "report.py"
@@ -121,10 +123,16 @@ def build(args):
     if serve_rows is not None:
         written.append("%s/ (serve)" % serving.SERVE_DIR)
     if not args.plots_only:
+        judged = verdicts.judge_all(rows, meta, rate_rows, extra)
+        first = summary.data(judged, rows, meta, serve_rows, run_dir)
         write_atomic(os.path.join(run_dir, REPORT_MD), render_report(
             rows, meta, cal, cal_problem, load_floor_runs(run_dir), rate_rows,
-            list(rate_lines) + list(serve_lines), extra, spectra))
+            list(rate_lines) + list(serve_lines), extra, spectra, judged, first))
         written.append(REPORT_MD)
+        write_atomic(os.path.join(run_dir, summary.SUMMARY_JSON), summary.json_text(first))
+        written.append(summary.SUMMARY_JSON)
+        write_atomic(os.path.join(run_dir, COMMANDS_MD), commands_text(meta))
+        written.append(COMMANDS_MD)
         write_atomic(os.path.join(run_dir, efficiency.EFFICIENCY_CSV),
                      efficiency.csv_text(rows, meta, cal))
         written.append(efficiency.EFFICIENCY_CSV)

@@ -10,6 +10,7 @@ only the pairs that declare its claim (rules.voters).
     verdicts(rows, meta, rate_rows) -> [{"key", "claim", "verdict", "sure", "say", "evidence"}]
 """
 
+import math
 import statistics
 
 from . import cautions, rate, sure as S
@@ -18,7 +19,7 @@ from .fmt import fmt_sig, fmt_tp, fmt_us, fmt_x, is_num, meta_get
 from .judge import Judge
 from .rules import (ASYNC, ASYNC_FLAT_S, ASYNC_MT, CLAIMS, HYBRID, IO_LOSE, IO_WIN,
                     LATENCY_MAX_C, LAT_TIE, MT_FRAC, MT_VS_THREADS, NOT_SHOWN, OPEN_MARGIN,
-                    PAR_REFUTE_RATIO, PAR_THREADS_FRAC, THREADS, Used, combine, common,
+                    PAR_REFUTE_RATIO, PAR_THREADS_FRAC, SCALE_KEEP, THREADS, Used, combine, common,
                     cores_denied, cores_of, cores_used, cpu_workloads, crossover,
                     declared_claims, info, io_only_workloads, judged, no_voter, ok_points, p99,
                     result, run_rule, sentence, speedup, tp, voters)
@@ -83,13 +84,60 @@ def v_parallel(rows, meta):
                   sure, sentence(meta, "threads ran", says))
 
 
+def scaling(pts):
+    """Where a model stops scaling, from its points {c: row}: (the highest
+    level up to which it kept >= SCALE_KEEP of linear scaling from c=1,
+    the first level that did not or None, {c: share of linear}); None
+    without a c=1 point or a level above it."""
+    if 1 not in pts or not pts[1]["throughput"]:
+        return None
+    share = {c: pts[c]["throughput"] / (c * pts[1]["throughput"]) for c in sorted(pts) if c > 1}
+    if not share:
+        return None
+    kept, stop = 1, None
+    for c, x in share.items():
+        if x < SCALE_KEEP:
+            stop = c
+            break
+        kept = c
+    return kept, stop, share
+
+
+def scaling_text(wl, got):
+    """'io_sleep, share of linear scaling from c=1: threads 97% at 64, 60% at
+    256 (under 80% from c=256: they stop scaling between 64 and 256); async
+    99% at 64, 98% at 256': got {model: scaling()}, threads first."""
+    parts = []
+    for m, g in got.items():
+        if not g:
+            continue
+        kept, stop, share = g
+        # Shares are cut, not rounded: 79.6% under an 80% rule reads "79%".
+        text = "%s %s" % (m, ", ".join("%d%% at %s" % (math.floor(100 * x), c)
+                                       for c, x in share.items()))
+        if m == THREADS:
+            text += (" (kept >= %d%% to c=%s)" % (round(100 * SCALE_KEEP), kept) if stop is None
+                     else " (under %d%% from c=%s: they stop scaling %s)" % (
+                         round(100 * SCALE_KEEP), stop,
+                         "between c=%s and c=%s" % (kept, stop) if kept > 1 else
+                         "before c=%s, the run's first level above 1" % stop))
+        parts.append(text)
+    return "%s, share of linear scaling from c=1: %s" % (wl, "; ".join(parts))
+
+
 def v_io(rows, meta):
     wls, _ = voters(rows, meta, "io", io_only_workloads)
     if not wls:
         return result(NOT_SHOWN, no_voter("io"))
     judge, parts, sure, says, used = Judge(), [], S.Sure(), [], Used()
+    scales = []
     for wl in wls:
         t, a = ok_points(rows, wl, THREADS), ok_points(rows, wl, ASYNC)
+        # Linear scaling is the yardstick of a task that mostly waits (a
+        # delay): one without (a database GET) is CPU-bound from c=1.
+        got = {THREADS: scaling(t), ASYNC: scaling(a)}
+        if info(rows, meta, wl)["delay_us"] > 0 and got[THREADS]:
+            scales.append(scaling_text(wl, got))
         levels = common(t, a)
         if not levels:
             parts.append("%s: no concurrency where both threads and async ran" % wl)
@@ -106,9 +154,12 @@ def v_io(rows, meta):
         parts.append("%s: async/threads throughput **%s** at c=%s (%s vs %s), "
                      "async ahead from c=%s" % (wl, S.text(r, fmt_x), c, tp(a[c]), tp(t[c]),
                                                 x if x is not None else "none (never)"))
-    return result(judged(judge, sure), "%s; needs >= %s on every one%s" % (
-        "; ".join(parts), fmt_x(IO_WIN), used.note()), sure,
+    out = result(judged(judge, sure), "%s; needs >= %s on every one%s%s" % (
+        "; ".join(parts), fmt_x(IO_WIN), used.note(),
+        "; where threads stop scaling: " + "; ".join(scales) if scales else ""), sure,
         sentence(meta, "async's throughput was", says, "threads'"))
+    out["scaling"] = scales     # the report's first screen says it beside the verdict
+    return out
 
 
 def v_latency(rows, meta):
@@ -290,7 +341,10 @@ def v_mt(rows, meta):
 
 def v_open(rows, meta, rate_rows):
     if not rate_rows:
-        return result(NOT_SHOWN, "no open-loop sweep in this run (`make bench-rate`)")
+        why = meta_get(meta, "rate", "reason") if meta_get(meta, "rate", "status") == \
+            "skipped" else None
+        return result(NOT_SHOWN, "no open-loop sweep in this run (%s)" % (
+            "skipped: %s" % why if why else "`make bench-rate`"))
     summ = rate.summarize(rate_rows)
     verdicts, parts, sure, says = [], [], S.Sure(), []
     for wl, per in summ.items():

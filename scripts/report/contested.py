@@ -87,6 +87,20 @@ CONTESTED = {
               "this project's io_uring runtime (bin/uring)"),
 }
 
+# Each claim as the report's first screen names it (its source beside it).
+ADVICE = {
+    "tyma": ("Blocking threads beat a selector loop by 25-35%", "Tyma 2008"),
+    "capriccio": ("User-level threads match events", "von Behren et al. 2003, Capriccio"),
+    "switch": ("Async switches are cheaper, until I/O readiness drives them",
+               "jimblandy/context-switch"),
+    "matklad": ("10k threads cost ~3x green tasks' memory, not 100x", "matklad"),
+    "jep444": ("Green threads give scale, not speed", "JEP 444"),
+    "files": ("An event loop gives no advantage for file reads", "Flash 1999; Tokio docs"),
+    "onecpu": ("On one CPU, events are faster than threads", "Ousterhout 1996"),
+    "green": ("Green threads: blocking code at event-loop cost", "this project"),
+    "uring": ("io_uring serves more than the epoll loops", "this project"),
+}
+
 
 def top(rows, wl, *models):
     """(highest level every model reached with an ok point, {model: points}),
@@ -368,8 +382,10 @@ def v_files(rows, meta, extra):
 def v_onecpu(rows, meta, extra):
     one = extra.get("onecpu")
     if not one:
+        why = meta_get(meta, "onecpu", "reason") if meta_get(meta, "onecpu", "status") == \
+            "skipped" else None
         return result(NOT_SHOWN, "no %s in this run (the one-CPU sweep: each model confined "
-                      "to one CPU)" % ONECPU_CSV)
+                      "to one CPU)%s" % (ONECPU_CSV, ", skipped: %s" % why if why else ""))
     wls = [w for w in dict.fromkeys(r.get("workload") for r in one)
            if declared_claims(meta, w) is None or "onecpu" in declared_claims(meta, w)]
     absent = missing(one, THREADS, ASYNC)

@@ -31,6 +31,8 @@ tests/test_coverage.sh runs these rules on simulated runs: at a true tie
 and on the boundaries false CONFIRMED and false REFUTED stay under 5%.
 """
 
+import math
+
 from .sure import CONFIRMED, INCONCLUSIVE, LEVEL, REFUTED
 
 ALPHA = 1 - LEVEL               # the family's error: 5% two-sided, 2.5% each way
@@ -105,6 +107,36 @@ class Judge:
         c, r = self.confirmed(), self.refuted()
         return CONFIRMED if c and not r else REFUTED if r and not c else INCONCLUSIVE
 
+    def decider(self, verdict=None):
+        """The figure that decided the verdict (verdict() unless given), for
+        the report's summary: CONFIRMED by every confirm test, the one
+        nearest its threshold (the one that held it back least); CONFIRMED
+        by one case, the clearest; REFUTED by one refute test, the clearest;
+        REFUTED by all, the nearest; INCONCLUSIVE, the confirm test that fell
+        furthest short (the refute test that passed, when both verdicts came).
+        None when a fact (no interval) decided it, or no test fits."""
+        verdict = verdict or self.verdict()
+        if verdict == CONFIRMED:
+            if CONFIRMED in self.facts and (self.any or not self.confirms):
+                return None
+            level = holm_level(len(self.confirms)) if self.any else LEVEL
+            held = [(margin(f.at(level), lo, hi), f) for f, lo, hi in self.confirms
+                    if self._confirmed(f, lo, hi, level)]
+            return pick(held, clearest=self.any)
+        if verdict == REFUTED:
+            if REFUTED in self.facts and not self.any:
+                return None
+            level = LEVEL if self.any else holm_level(len(self.refutes))
+            held = [(refute_margin(f.at(level), u, o), f) for f, u, o in self.refutes
+                    if self._refuted(f, u, o, level)]
+            return pick(held, clearest=not self.any)
+        if self.confirmed() and self.refuted():
+            return self.decider(REFUTED)
+        short = [(margin(f.at(LEVEL), lo, hi), f) for f, lo, hi in self.confirms
+                 if not self._confirmed(f, lo, hi, LEVEL)]
+        return pick(short, clearest=False) or pick(
+            [(0.0, f) for f, _, _ in self.confirms + self.refutes], clearest=False)
+
     def note(self):
         """How the tests were combined, for the "how sure" cell: '' for a
         claim on one interval each way."""
@@ -118,6 +150,44 @@ class Judge:
                     "REFUTED one of %d at %s (Holm over the %d)" % (
                         kc, kr, pct(holm_level(kr)), kr))
         return ""
+
+
+def log_gap(a, b):
+    """How far a lies above b, in log terms where both are positive (a
+    ratio's scale), else as a plain difference."""
+    return math.log(a / b) if a > 0 and b > 0 else a - b
+
+
+def margin(iv, lo=None, hi=None):
+    """How far the interval iv lies inside (lo, hi): the smaller gap to a
+    bound, negative when it crosses one; -inf without an interval."""
+    if iv is None:
+        return -math.inf
+    gaps = ([log_gap(iv[0], lo)] if lo is not None else []) + \
+        ([log_gap(hi, iv[1])] if hi is not None else [])
+    return min(gaps) if gaps else 0.0
+
+
+def refute_margin(iv, under=None, over=None):
+    """How far the interval iv lies past a refute test's bound (the larger
+    gap of the two sides)."""
+    if iv is None:
+        return -math.inf
+    gaps = ([log_gap(under, iv[1])] if under is not None else []) + \
+        ([log_gap(iv[0], over)] if over is not None else [])
+    return max(gaps) if gaps else 0.0
+
+
+def pick(scored, clearest):
+    """The figure of [(margin, fig)] with the largest margin (clearest) or
+    the smallest, the first on a tie; None for none."""
+    if not scored:
+        return None
+    best = scored[0]
+    for s in scored[1:]:
+        if (s[0] > best[0]) if clearest else (s[0] < best[0]):
+            best = s
+    return best[1]
 
 
 def pct(level):

@@ -1,16 +1,20 @@
-"""render.py - report.md of one run, as one string.
+"""render.py - report.md of one run, as one string, and commands.md beside it.
 
-Where the numbers came from (provenance), how to read the figures, the models
+The summary first (summary.py: each claim, its verdict, the figure that
+decided it, the plot; the run's quality), how to read the figures, the models
 (their one-line summaries from harness/models.def), the verdicts, the
 calibration, the overview, then per workload: its figure, failed points, the
 speed-up (CPU-kind), the distance from the floor, the checks (checksums,
 Little's law), how memory was measured, the backend-bound points, and a table
-of every point; the open-loop section last.
+of every point; the open-loop and serve sections; last, the appendix: where
+the numbers came from (provenance).  Every command line the sweep ran is in
+commands.md (commands_text), not in report.md.
 """
 
 import json
+import re
 
-from . import efficiency, machine, spectrum, verdicts
+from . import efficiency, machine, spectrum, summary, verdicts
 from .data import (BACKEND_BOUND_UTIL, LITTLES_HI, LITTLES_LO, MEM_SOURCES, RSS_NOISE_KIB,
                    backend_bound, backend_bound_rows, below_noise, cache_of, check_checksums,
                    check_littles, data_file_text,
@@ -25,7 +29,9 @@ from .plots import OVERVIEW, drawn_workloads
 
 NOISY_CV = 0.10                         # the sweep's noisy thresholds (for the text):
 NOISY_SPREAD = 0.20                     # cv, and min..max with hyperfine outliers
-MAX_COMMANDS_SHOWN = 400                # report.md lists at most this many command lines
+COMMANDS_MD = "commands.md"             # every command line of the run, beside report.md
+REPORT_LINK = "report.md"
+APPENDIX = "Appendix: what was run and where"   # the last section: provenance
 SETTING_PARAMS = ("timer_slack_ns", "timer_slack_inherited_ns")  # said by settings_lines
 
 def provenance_lines(meta):
@@ -68,22 +74,44 @@ def provenance_lines(meta):
             lines.append("  - %s concurrency: %s" % (wl, ", ".join(map(str, levels or []))))
     else:
         lines.append("- **Sweep parameters:** %s" % UNKNOWN)
-    sweep_cmd = meta.get("sweep_command")
+    sweep_cmd = sweep_command_text(meta)
     if sweep_cmd:
-        lines.append("- **Sweep command:** `%s`" % (" ".join(sweep_cmd)
-                                                   if isinstance(sweep_cmd, list) else sweep_cmd))
+        lines.append("- **Sweep command:** `%s`" % sweep_cmd)
     commands = meta.get("commands") or []
-    lines.append("")
-    if commands:
-        shown = commands[:MAX_COMMANDS_SHOWN]
-        lines += ["<details><summary>The %d command lines run</summary>" % len(commands), "",
-                  "```"] + shown
-        if len(commands) > len(shown):
-            lines.append("... %d more in meta.json" % (len(commands) - len(shown)))
-        lines += ["```", "", "</details>"]
-    else:
-        lines.append("Command lines: %s (not recorded in meta.json)." % UNKNOWN)
+    lines.append("- **Command lines:** %s" % (
+        "the %d run, each as it ran, in [%s](%s)" % (len(commands), COMMANDS_MD, COMMANDS_MD)
+        if commands else "%s (not recorded in meta.json)" % UNKNOWN))
     return lines
+
+
+def sweep_command_text(meta):
+    """The command that started the sweep, as one line, or None.  A run
+    before provenance.sweep_command recorded a list of the entry script's
+    words after "make GOAL" (["make", "bench", "--quick"], not a command):
+    its options are shown as they were, said to be the script's."""
+    cmd = meta.get("sweep_command")
+    if isinstance(cmd, list):
+        if cmd[:1] == ["make"] and any(str(w).startswith("--") for w in cmd):
+            return "%s (the sweep script's options, recorded before the make command was)" % (
+                " ".join(map(str, cmd)))
+        return " ".join(map(str, cmd))
+    return cmd or None
+
+
+def commands_text(meta):
+    """commands.md: the sweep command and every command line the sweep ran,
+    in order (meta.json "commands")."""
+    run_id = meta_get(meta, "run_id", default=UNKNOWN)
+    commands = meta.get("commands") or []
+    out = ["# The commands of run %s" % run_id, "",
+           "Sweep command: `%s`." % (sweep_command_text(meta) or UNKNOWN), "",
+           "Each command line the sweep ran, in order (%d; meta.json \"commands\" holds the "
+           "same).  The report: [report.md](%s)." % (len(commands), REPORT_LINK), ""]
+    if commands:
+        out += ["```"] + [str(c) for c in commands] + ["```"]
+    else:
+        out.append("%s: not recorded in meta.json." % UNKNOWN)
+    return "\n".join(out) + "\n"
 
 
 def settings_lines(rows, meta):
@@ -382,24 +410,32 @@ def all_failed_line(wl, wl_rows):
 
 
 def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
-                  floor_runs=None, rate_rows=None, rate_lines=(), extra=None, spectra=None):
+                  floor_runs=None, rate_rows=None, rate_lines=(), extra=None, spectra=None,
+                  judged=None, first=None):
     """report.md as one string; cal, cal_problem from load_calibration(),
     floor_runs from load_floor_runs(), rate_rows and rate_lines (the
     open-loop section) from rate.report_lines(), extra (the contested
     claims' inputs) from build.load_extra(), spectra (the figures of latency
-    by percentile) from spectrum.draw_all()."""
+    by percentile) from spectrum.draw_all(), judged from
+    verdicts.judge_all() and first (the summary's data) from summary.data()
+    when the caller has them.  It opens with the summary (summary.py) and
+    ends with the provenance (APPENDIX; the command lines in COMMANDS_MD)."""
     all_models = models(rows, meta)
     run_id = meta_get(meta, "run_id", default=UNKNOWN)
+    extra = extra or {"cal": cal}
+    judged = judged or verdicts.judge_all(rows, meta, rate_rows, extra)
+    first = first or summary.data(judged, rows, meta)
     out = ["# %s: benchmark report, run %s" % (" vs ".join(all_models) or "models", run_id), ""]
     if meta.get("complete") is False:
         out += ["> **meta.json says complete=false:** the sweep was interrupted or had not "
                 "finished when this report was written; points may be missing.", ""]
     out += narrowed_lines(meta)
-    out += ["## What was run and where", ""] + settings_lines(rows, meta) + provenance_lines(
-        meta) + [""]
+    out += summary.lines(first, meta, "[the appendix](#%s) at the end, every command line "
+                         "in [%s](%s)" % (re.sub(r"[^a-z0-9]+", "-", APPENDIX.lower()),
+                                          COMMANDS_MD, COMMANDS_MD))
     out += ["## How to read", ""] + how_to_read_lines(meta, rows) + [""]
     out += ["## Models", ""] + models_lines(rows, meta) + [""]
-    out += verdicts.render(rows, meta, rate_rows, extra or {"cal": cal})
+    out += verdicts.render(rows, meta, rate_rows, extra, judged)
     out += calibration_lines(rows, meta, cal, cal_problem, floor_runs or {})
     out += efficiency.lines(rows, meta, cal)
     out += overview_lines(rows)
@@ -443,4 +479,5 @@ def render_report(rows, meta, cal=None, cal_problem="no %s" % CALIBRATION_CSV,
             out += [bl, ""]
         out += table_lines(wl_rows, present) + [""]
     out += list(rate_lines)
-    return "\n".join(out)
+    out += ["", "## %s" % APPENDIX, ""] + settings_lines(rows, meta) + provenance_lines(meta)
+    return "\n".join(out) + "\n"

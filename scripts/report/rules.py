@@ -22,10 +22,11 @@ pair or the data, saying which.
 
 import statistics
 
+from . import quality
 from .data import (RSS_NOISE_KIB, backend_bound, below_noise, is_ok, rows_for, workload_info,
                    workloads)
 from .fmt import DASH, fmt_kib, fmt_sig, fmt_tp, fmt_us, is_num, meta_get
-from .sure import CONFIRMED, INCONCLUSIVE, REFUTED, point as sure_point, text as sure_text
+from .sure import CONFIRMED, FACT, INCONCLUSIVE, REFUTED, point as sure_point, text as sure_text
 
 # ---- thresholds ---------------------------------------------------------------
 # Why these numbers: the machines are shared and noisy (a point's spread is
@@ -51,6 +52,10 @@ MT_VS_THREADS = 0.90
 # concurrency both reached.  10% is above the usual spread of a point.
 IO_WIN = 1.10               # CONFIRMED when >= 1.1 on every I/O workload
 IO_LOSE = 0.90              # REFUTED when <= 0.9 on any
+# ... and where threads stop scaling on it: the first level whose throughput
+# is under this share of linear scaling from c=1 (c x the c=1 throughput),
+# the allowance PAR_THREADS_FRAC gives a CPU-bound pair.
+SCALE_KEEP = 0.8
 
 # "One thread per client runs out of memory": threads' memory per in-flight
 # task vs async's at the highest common concurrency: the whole of it (user
@@ -110,6 +115,19 @@ CLAIMS = {
     "mt": "One event loop per core (async-mt) closes the CPU gap to threads",
     "open": "Under open-loop load, CPU work on one event loop makes its tail latency "
             "break first (and a closed-loop benchmark hides it)",
+}
+
+# Each claim as the report's first screen names it: the advice, in a few words.
+ADVICE = {
+    "parallel": "Threads for CPU-bound, parallel work",
+    "io": "Async for I/O-bound work",
+    "latency": "Threads give minimal, predictable latency",
+    "length": "Threads for long tasks, async for short ones",
+    "stall": "A CPU-heavy task on a loop stalls every task on it",
+    "memory": "One thread per client runs out of memory",
+    "mix": "Mix the two: a loop plus a worker pool",
+    "mt": "One loop per core closes the CPU gap to threads",
+    "open": "Under open-loop load, a loop's tail breaks first",
 }
 
 
@@ -194,6 +212,8 @@ def judged(judge, sure=None):
     v = judge.verdict()
     if v == INCONCLUSIVE and not judge.confirms and CONFIRMED not in judge.facts:
         return NOT_SHOWN    # only a refutation could be tested, and it did not come
+    if sure is not None:
+        sure.decider = judge.decider(v) or FACT
     return v
 
 
@@ -213,11 +233,14 @@ def combine(results):
 
 def result(verdict, evidence, sure=(), say=""):
     """A rule's answer: the verdict, the evidence (every number with its
-    interval), how sure (the deciding intervals against their thresholds)
-    and one plain sentence a reader can quote."""
+    interval), how sure (the deciding intervals against their thresholds),
+    one plain sentence a reader can quote, and the figure that decided it
+    (sure.Sure.figure(): None for NOT SHOWN, or a rule with none)."""
+    figure = sure.figure() if hasattr(sure, "figure") and verdict != NOT_SHOWN else None
     sure = sure.lines() if hasattr(sure, "lines") else sure
     return {"verdict": verdict, "evidence": evidence,
-            "sure": "; ".join(x for x in sure if x) or DASH, "say": say or DASH}
+            "sure": "; ".join(x for x in sure if x) or DASH, "say": say or DASH,
+            "figure": figure}
 
 
 def declared_claims(meta, wl):
@@ -394,9 +417,11 @@ def p99(row):
 
 
 def run_rule(key, rule, claim, needs, *args):
-    """{key, claim, verdict, sure, say, evidence} of one rule: NOT SHOWN
-    naming the missing model when a role it needs is not in the run, or
-    when the rule fails on a malformed input (never a lost report)."""
+    """{key, claim, verdict, sure, say, evidence, figure} of one rule: NOT
+    SHOWN naming the missing model when a role it needs is not in the run,
+    or when the rule fails on a malformed input (never a lost report);
+    INCONCLUSIVE in place of CONFIRMED or REFUTED on a run not fit to
+    decide (quality.gate; args: rows, meta, ...)."""
     rows = args[0]
     absent = missing_roles(rows, *needs)
     try:
@@ -407,4 +432,5 @@ def run_rule(key, rule, claim, needs, *args):
             out = rule(*args)
     except (ZeroDivisionError, KeyError, TypeError, ValueError, IndexError) as e:
         out = result(NOT_SHOWN, "could not evaluate (%s: %s)" % (type(e).__name__, e))
-    return dict(out, key=key, claim=claim)
+    # A run the machine's load made unfit decides nothing (quality.py).
+    return dict(quality.gate(out, args[1] if len(args) > 1 else {}), key=key, claim=claim)

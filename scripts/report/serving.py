@@ -139,7 +139,10 @@ def decide(rows, meta, extra=None):
     out = {}
     for key, view, why in SERVE_CLAIMS:
         data = vs[view]
-        if not data:
+        if not data or not any(r["connections"] > 1 for r in data):
+            # One connection alone (a QUICK sweep's all-active view: the
+            # memory baseline) says nothing of a server's scale, which
+            # these claims are about: the fan-out view's verdict stands.
             continue
         if key == "memory":
             # A server's peak is one sample (bin/load's runs carry none of

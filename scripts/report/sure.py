@@ -344,6 +344,7 @@ def text(fig, f):
     return "%s (%s%s)" % (f(fig.value), "range " if fig.how == RANGE else "", span(fig, f))
 
 
+FACT = "fact"                   # Sure.decider when a fact, not an interval, decided
 HOW_WORDS = {T95: "95% interval", BOOT95: "95% bootstrap interval",
              RANGE: "min–max of the runs (interval not measured)", None: "no interval"}
 
@@ -371,6 +372,8 @@ class Sure:
     def __init__(self):
         self.groups = {}        # (what, f, confirm, refute, higher, band) -> [(label, fig)]
         self.notes = []
+        self.decider = None     # the Fig that decided the verdict (judge.Judge.decider),
+                                # or FACT: a fact did (its note says which)
 
     def add(self, what, label, fig, f, confirm, refute=None, higher=True, band=False):
         """fig, labelled, in the clause of what with these thresholds (band:
@@ -380,6 +383,23 @@ class Sure:
 
     def note(self, text):
         self.notes.append(text)
+
+    def figure(self):
+        """The deciding figure for the report's summary: {"what", "label",
+        "text" (the figure and its interval), "value", "lo", "hi", "how",
+        "rule" (its thresholds)}, found among the figures added; a fact's
+        or a figure-less rule's first note as {"text"}; None without
+        either."""
+        fig = self.decider
+        if fig is not None and fig is not FACT:
+            for (what, f, confirm, refute, higher, band), items in self.groups.items():
+                for label, g in items:
+                    if g is fig:
+                        return {"what": what, "label": label, "text": text(fig, f),
+                                "value": fig.value, "lo": fig.lo, "hi": fig.hi,
+                                "how": HOW_WORDS[fig.how],
+                                "rule": rule_text(f, confirm, refute, higher, band)}
+        return {"text": self.notes[0]} if self.notes else None
 
     def lines(self):
         out = []

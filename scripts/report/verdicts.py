@@ -55,6 +55,8 @@ def with_view(vs, served):
             out.append(dict(v, claim="%s [fan-out view]" % v["claim"]))
             continue
         out.append(dict(v, verdict=s["verdict"], sure=s["sure"], say=s["say"],
+                        figure=s.get("figure"), view=s["view"],
+                        unfit_verdict=s.get("unfit_verdict"),
                         claim="%s [%s; %s]" % (v["claim"], s["view_text"], s["why_view"]),
                         evidence="%s; the fan-out view said %s: %s" % (
                             s["evidence"], v["verdict"], v["evidence"])))
@@ -74,15 +76,23 @@ def claim_table(vs, with_source):
     return lines
 
 
-def render(rows, meta, rate_rows=None, extra=None):
+def judge_all(rows, meta, rate_rows=None, extra=None):
+    """(the design's claims, the field's contested claims): every verdict
+    of the run, each claim that serve data decided in that view (with_view),
+    and none CONFIRMED or REFUTED on a run not fit to decide (quality.py)."""
+    meta = meta or {}
+    served = (extra or {}).get("serve") or {}
+    return (with_view(verdicts(rows, meta, rate_rows), served),
+            with_view(contested.verdicts(rows, meta, extra), served))
+
+
+def render(rows, meta, rate_rows=None, extra=None, judged=None):
     """The "## Verdicts" section as markdown lines; extra: {"cal": the
-    calibration figures, "onecpu": onecpu/results.csv rows} (contested.py)."""
+    calibration figures, "onecpu": onecpu/results.csv rows} (contested.py);
+    judged: judge_all()'s answer when the caller has it."""
     meta = meta or {}
     cores = cores_of(meta)
-    seed = verdicts(rows, meta, rate_rows)
-    field = contested.verdicts(rows, meta, extra)
-    served = (extra or {}).get("serve") or {}
-    seed, field = with_view(seed, served), with_view(field, served)
+    seed, field = judged or judge_all(rows, meta, rate_rows, extra)
     lines = ["## Verdicts", "",
              "Each claim, tested on this run's numbers (%s): the design's claims (the advice "
              "quoted at the top of README.md), then the field's contested claims with their "
