@@ -33,8 +33,8 @@ top = open(sys.argv[2]).read().split("## ")[0]
 say("narrowed run" in top and "WORKLOADS=cpu_hash,io_sleep" in top,
     "report.md says at its top that the run was narrowed")
 cmd = meta.get("sweep_command")
-say(cmd[:2] == ["python3", "harness/sweep/bench.py"] and "--workloads" in cmd,
-    "meta.json's sweep command is one that runs: %s" % " ".join(cmd))
+say(isinstance(cmd, str) and cmd.startswith("python3 harness/sweep/bench.py ") and
+    "--workloads" in cmd, "meta.json's sweep command is one that runs: %s" % cmd)
 PY
 cat "$SCRATCH/narrow.out"
 FAILS=$((FAILS + $(grep -c '^not ok' "$SCRATCH/narrow.out")))

@@ -113,7 +113,7 @@ def setup(argv):
     args.models = common.pick(args.models, registered, "MODELS")
     args.narrowed = rundir.narrowing({"WORKLOADS": args.workloads, "MODELS": args.models_given,
                                       "CONCURRENCY": args.concurrency},
-                                     pairs, all_pairs, args.models, all_models)
+                                     pairs, all_pairs, args.models, registered)
     args.backend, args.backend_ip = topology.check(args.backend)   # BACKEND=: probed now
     args.load_host_parsed = serve_proc.parse_load_host(args.load_host)
     # A pair's own top level (--list -v's max_c: file_read stops at 1,024)
