@@ -135,14 +135,14 @@ say(waits and all(len([c for c in levels[p["name"]] if 1 < c < max(levels[p["nam
     "the waiting I/O pairs have two levels between 1 and their top (where threads stop "
     "scaling): %s" % {p["name"]: levels[p["name"]] for p in waits})
 from harness.sweep import serve
-say(closed_loop.rate_skipped(args) and serve.skipped(args, pairs),
-    "no open-loop sweep (%s), no serve section (%s)" % (closed_loop.rate_skipped(args),
-                                                       serve.skipped(args, pairs)))
-sargs, _, _ = closed_loop.setup(["--quick", "--serve", "--results", out])
+say(closed_loop.rate_skipped(args) and not serve.skipped(args, pairs),
+    "no open-loop sweep (%s), a serve section (skipped: %s)" % (closed_loop.rate_skipped(args),
+                                                               serve.skipped(args, pairs)))
+sargs, _, _ = closed_loop.setup(["--quick", "--results", out])
 say(not serve.skipped(sargs, pairs) and {p["name"] for p, _, _ in serve.shapes(sargs, pairs)}
     == {"io_sleep"} and not any(x for _, _, pats in serve.shapes(sargs, pairs)
                                 for m, _, x in pats if m == "open"),
-    "SERVE=1 runs it lean: io_sleep's servers, closed loop only: %s" % [
+    "QUICK's serve section is lean: io_sleep's servers, closed loop only: %s" % [
         (p["name"], c, pats) for p, c, pats in serve.shapes(sargs, pairs)])
 PY
 

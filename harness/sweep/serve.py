@@ -58,11 +58,10 @@ C10K = (10000, 0.01)                      # connections, active share: the C10K 
 QUICK_C10K = (1000, 0.01)                 # ... in a QUICK sweep (CI: seconds)
 RATES = (2000, 10000, 30000)              # offered requests/s on the C10K server
 QUICK_RATES = (5000,)
-# Inside a QUICK make bench (args.serve_lean) the section runs only when asked
-# (--serve, SERVE=1): what it decides there, the memory claim on the C10K
-# case, the fan-out view decides too (memory per task at 256 in flight), and
-# its servers were 3.6 s of a 48 s QUICK that must take 45.  Asked for, it
-# keeps what decides that claim: io_sleep's 1- and 1,000-connection servers.
+# Inside a QUICK make bench (args.serve_lean) the section is lean: it keeps
+# what decides the server view's memory claim on the C10K case, io_sleep's
+# 1- and 1,000-connection servers (every model as a server, in every make
+# bench, QUICK's included); SERVE=0 skips it.
 # io_backend's C10K server (no 1-connection server beside it: no memory per
 # connection; 8 s of a loaded QUICK), the one offered rate (one point of a
 # curve) and wrk's check of bin/load (a check of the tool, 2.5 s) decide
@@ -113,8 +112,6 @@ def skipped(args, pairs):
     """Why the section does not run, or None."""
     if getattr(args, "no_serve", False):
         return "--no-serve (SERVE=0)"
-    if args.quick and getattr(args, "serve_lean", False) and not getattr(args, "serve", False):
-        return "a QUICK sweep (--serve, SERVE=1: run it)"
     if not [p for p in pairs if p["name"] in HANDLERS]:
         return "none of its handlers (%s) is in the run" % ", ".join(HANDLERS)
     return None
