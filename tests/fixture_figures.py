@@ -200,6 +200,11 @@ def write_run(d, rows, names, rate=None):
             "host": {"cores": 2, "cpu_model": "fixture"},
             "params": {"runs": 3, "order": "interleaved"}, "workloads": wls,
             "results_csv": seal(os.path.join(d, "results.csv"))}
+    if rate:
+        write_csv(os.path.join(d, "rate", "rate.csv"), RATE_COLS, rate)
+        # The open-loop sweep's section of meta.json, sealed as it seals it.
+        meta["rate"] = {"complete": True,
+                        "results_csv": seal(os.path.join(d, "rate", "rate.csv"))}
     with open(os.path.join(d, "meta.json"), "w") as f:
         json.dump(meta, f)
     os.makedirs(os.path.join(d, "hgrm"), exist_ok=True)
@@ -208,8 +213,6 @@ def write_run(d, rows, names, rate=None):
             with open(os.path.join(d, "hgrm", "%s-%s-c%d.hgrm" % (
                     r["workload"], r["model"], r["concurrency"])), "w") as f:
                 f.write(hgrm_text(r["p50_us"] * 0.95, r["p99_us"] * 1.2))
-    if rate:
-        write_csv(os.path.join(d, "rate", "rate.csv"), RATE_COLS, rate)
 
 
 def main(out):

@@ -91,8 +91,10 @@ static void check_hostport(const char *s, size_t hostlen)
 	CHECK(rc == 0 || rc == -1);
 	const char *colon = strrchr(s, ':');
 	uint64_t want_port = 0;
-	int ok = colon && colon > s && (size_t)(colon - s) < hostlen &&
-	         ref_u64(colon + 1, 1, 65535, &want_port) == 0;
+	/* One colon only (an IPv4 address or a name, then :PORT): a host part
+	 * with a colon, or a bracketed one, is IPv6, which is refused. */
+	int ok = colon && colon > s && s[0] != '[' && !memchr(s, ':', (size_t)(colon - s)) &&
+	         (size_t)(colon - s) < hostlen && ref_u64(colon + 1, 1, 65535, &want_port) == 0;
 	CHECK((rc == 0) == ok);
 	if (rc == 0) {
 		size_t hl = (size_t)(colon - s);
