@@ -36,8 +36,10 @@
  *
  * Where io_uring is unavailable (a kernel older than 5.6, the sysctl
  * kernel.io_uring_disabled, a seccomp filter) the ring cannot be made and
- * the run fails with that reason (exit 3).  Test hook: TVSA_URING_FAIL=1
- * makes ring set-up fail as if io_uring_queue_init had returned -ENOSYS.
+ * the run fails with that reason (exit 3); where the ring's memory cannot be
+ * had (ENOMEM: before 5.12, the locked-memory limit) the reason says so.
+ * Test hook: TVSA_URING_FAIL=1 makes ring set-up fail as if
+ * io_uring_queue_init had returned -ENOSYS, TVSA_URING_FAIL=ENOMEM -ENOMEM.
  */
 #include <errno.h>
 #include <poll.h>
@@ -56,7 +58,7 @@
 #define URING_SQ_ENTRIES 4096   /* submissions queued between two enters */
 #define URING_CQ_ENTRIES 65536  /* completions the ring holds before overflow */
 #define URING_CQE_BATCH 256     /* completions taken from the ring at once */
-#define URING_FAIL_ENV "TVSA_URING_FAIL" /* test hook: set-up fails with ENOSYS */
+#define URING_FAIL_ENV "TVSA_URING_FAIL" /* test hook: set-up fails (ENOSYS, ENOMEM) */
 
 /* A completion's user_data: 0, nothing to do (a cancel's own completion);
  * low bit 0, a slot's operation: the slot's address (SCHED_LINE-aligned)
@@ -145,7 +147,7 @@ static int ring_init(struct io_uring *ring)
 {
 	const char *fail = getenv(URING_FAIL_ENV);
 	if (fail && fail[0] && strcmp(fail, "0") != 0)
-		return -ENOSYS;
+		return strcmp(fail, "ENOMEM") == 0 ? -ENOMEM : -ENOSYS;
 	struct io_uring_params p;
 	memset(&p, 0, sizeof(p));
 	p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
@@ -167,6 +169,15 @@ static int uring_loop_init(struct sched_loop *lp, char *err, size_t errlen)
 		return -1;
 	}
 	int rc = ring_init(&ul->ring);
+	if (rc == -ENOMEM) {
+		/* Kernels before 5.12 charge a ring to RLIMIT_MEMLOCK. */
+		snprintf(err, errlen,
+			 "io_uring_queue_init: %s (a kernel before 5.12 charges the ring to the "
+			 "locked-memory limit: raise ulimit -l, or too little memory is free)",
+			 strerror(-rc));
+		free(ul);
+		return -1;
+	}
 	if (rc < 0) {
 		snprintf(err, errlen,
 			 "io_uring_queue_init: %s (io_uring unavailable: a kernel older than 5.6, "

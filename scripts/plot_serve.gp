@@ -58,6 +58,11 @@ unset key
 
 # Index of model m (1-based), series s (0 all active, 1 C10K, 2 open).
 idx(m, s) = 3 * (m - 1) + s
+# A marker's hollow form: gnuplot's filled ones (5, 7, ... 15) follow their
+# open twin; an open one (+, *, an open circle) is already hollow.  (p - 1
+# for every marker made threads-64k's C10K point async's square and uring's
+# the failure's X.)
+hollow(p) = (p >= 5 && p % 2 == 1) ? p - 1 : p
 
 # 1: throughput against connections.
 set title "throughput (closed loop)" font FONT.",17"
@@ -71,7 +76,7 @@ if (!has_conn) { set label 1 empty("closed-loop point") at graph 0.5, graph 0.5 
 plot for [m = 1:N] dat index idx(m, 0) using 1:2 with linespoints lw 2.5 ps 1.5 \
          pt (word(pts, m) + 0) lc rgb word(colors, m) notitle, \
      for [m = 1:N] dat index idx(m, 1) using 1:2 with points ps 2.2 lw 2 \
-         pt (word(pts, m) - 1) lc rgb word(colors, m) notitle
+         pt hollow(word(pts, m) + 0) lc rgb word(colors, m) notitle
 }
 
 # 2: p99 against connections.
@@ -84,7 +89,7 @@ if (!has_conn) { set label 1 empty("closed-loop point") at graph 0.5, graph 0.5 
 plot for [m = 1:N] dat index idx(m, 0) using 1:3 with linespoints lw 2.5 ps 1.5 \
          pt (word(pts, m) + 0) lc rgb word(colors, m) notitle, \
      for [m = 1:N] dat index idx(m, 1) using 1:3 with points ps 2.2 lw 2 \
-         pt (word(pts, m) - 1) lc rgb word(colors, m) notitle, \
+         pt hollow(word(pts, m) + 0) lc rgb word(colors, m) notitle, \
      (bound > 0 ? bound : 1/0) with lines dt 2 lc "#888888" notitle
 }
 
@@ -101,7 +106,7 @@ if (!has_mem) { set label 1 empty("1-connection server") at graph 0.5, graph 0.5
 plot for [m = 1:N] dat index idx(m, 0) using 1:4 with linespoints lw 2.5 ps 1.5 \
          pt (word(pts, m) + 0) lc rgb word(colors, m) title word(models, m), \
      for [m = 1:N] dat index idx(m, 1) using 1:4 with points ps 2.2 lw 2 \
-         pt (word(pts, m) - 1) lc rgb word(colors, m) notitle
+         pt hollow(word(pts, m) + 0) lc rgb word(colors, m) notitle
 }
 unset key
 

@@ -18,7 +18,7 @@
 #    it too, and a coroutine busy on the CPU for longer is not flagged.
 # Test hooks (not user options): TVSA_STACK_OVERFLOW=1 makes slot 0 recurse
 # into its guard page; TVSA_URING_FAIL=1 makes ring set-up fail as if
-# io_uring_queue_init had returned -ENOSYS; TVSA_UNHOOKED=recvfrom (a raw
+# io_uring_queue_init had returned -ENOSYS (=ENOMEM: -ENOMEM); TVSA_UNHOOKED=recvfrom (a raw
 # system call), select (libc's, not hooked) or poll2 (poll on two
 # descriptors) makes slot 0 block in it on a socket that never answers.
 . "$(dirname "$0")/lib.sh"
@@ -86,6 +86,9 @@ fails_with "uring without io_uring (TVSA_URING_FAIL=1)" \
 	env TVSA_URING_FAIL=1 "$BIN/uring" io_sleep -c 4 -n 8
 fails_with "uring without io_uring, backend pair, 2 loops" "io_uring unavailable" \
 	env TVSA_URING_FAIL=1 "$BIN/uring" io_backend -c 4 -n 8 --loops 2
+fails_with "uring without the ring's memory (ENOMEM: the locked-memory limit before 5.12)" \
+	"io_uring_queue_init: Cannot allocate memory (a kernel before 5.12 charges the ring to the locked-memory limit: raise ulimit -l" \
+	env TVSA_URING_FAIL=ENOMEM "$BIN/uring" io_sleep -c 4 -n 8
 
 # No sleep ends early: the design's rule, on both drivers of the sleep queues
 # (many waits of one length, a batch per wake-up), as the async model's.

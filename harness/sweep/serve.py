@@ -62,6 +62,11 @@ QUICK_RATES = (5000,)
 # what decides the server view's memory claim on the C10K case, io_sleep's
 # 1- and 1,000-connection servers (every model as a server, in every make
 # bench, QUICK's included); SERVE=0 skips it.
+# Inside a full make bench (args.serve_in_bench) the second grid pair,
+# io_backend, is served at BENCH_LEVELS only: its C10K server (9,000 here,
+# the descriptor limit) took 48 s of a 14.5-minute sweep and decides no
+# verdict that io_sleep's does not; make bench-serve keeps it.
+BENCH_LEVELS = (1, 1000)
 # io_backend's C10K server (no 1-connection server beside it: no memory per
 # connection; 8 s of a loaded QUICK), the one offered rate (one point of a
 # curve) and wrk's check of bin/load (a check of the tool, 2.5 s) decide
@@ -103,7 +108,7 @@ def add_options(ap):
     ap.add_argument("--no-serve", action="store_true",
                     help="skip the serve section (harness/sweep/serve.py)")
     ap.add_argument("--serve", action="store_true",
-                    help="run the serve section in a QUICK sweep too (its lean form)")
+                    help="accepted for SERVE=1: the serve section runs by default, QUICK too (its lean form)")
     ap.add_argument("--load-host", help="NETNS:ADDR: bin/load in that network namespace, "
                     "the servers bound to ADDR (default: both here)")
 
@@ -148,12 +153,14 @@ def shapes(args, pairs):
     """[(pair, connections, patterns)] of the section, one server each; a
     pattern is (mode, active, offered): closed all-active at every level of
     a GRID_PAIRS pair, and on its C10K server also closed at 1% and the
-    offered RATES at 1%; the other handlers the C10K server at 1% only.  A
+    offered RATES at 1% (inside a full make bench the second grid pair at
+    BENCH_LEVELS only); the other handlers the C10K server at 1% only.  A
     level past the descriptor limit stays (its rows say so, at once), and a
     C10K server that does not fit is measured at the most that does too
     (io_backend, redis_get: two descriptors a connection)."""
     quick = args.quick
     lean = quick and getattr(args, "serve_lean", False)
+    in_bench = getattr(args, "serve_in_bench", False)
     c10k, share = QUICK_C10K if quick else C10K
     out = []
     for p in pairs:
@@ -161,6 +168,9 @@ def shapes(args, pairs):
             continue
         grid = p["name"] in GRID_PAIRS
         if quick and not grid or lean and p["name"] != GRID_PAIRS[0]:
+            continue
+        if grid and in_bench and not quick and p["name"] != GRID_PAIRS[0]:
+            out += [(p, c, [("closed", c, 0)]) for c in BENCH_LEVELS]
             continue
         first = not quick or p["name"] == GRID_PAIRS[0]
         rates = () if lean else (QUICK_RATES if quick else RATES) if grid and first else ()

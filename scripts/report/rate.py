@@ -184,7 +184,7 @@ def draw(run_dir, rows, meta):
             points = write_dat(dat, rows, wl, names)
             slots = next((int(r["concurrency"]) for r in rows
                           if r["workload"] == wl and r["mode"] == "open"), None)
-            # The closed levels as measured (make bench takes its own: 1, 4, 16, 64).
+            # The closed levels as measured (make bench takes its own: 1, 16, 64).
             levels = sorted({int(r["concurrency"]) for r in rows
                              if r["workload"] == wl and r["mode"] == "closed" and ok(r)})
             closed = ("c = %s" % ", ".join(map(str, levels)) if 0 < len(levels) <= 4
