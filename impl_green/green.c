@@ -12,7 +12,7 @@
  * send is tried first and parks only on EAGAIN, until the edge that makes
  * progress possible.  A receive on a registered socket is tried only when
  * its event has reported it readable since the socket was last found empty
- * (an EAGAIN, a short read, TCP_INQ's count of 0 left): otherwise the slot
+ * (an EAGAIN, or TCP_INQ's count of 0 left): otherwise the slot
  * parks first, so the recv after a request's send does not return EAGAIN
  * and a round trip costs one recv, as async's (its read event says when).
  * An edge-triggered event reports every arrival after the last report was
@@ -247,6 +247,19 @@ static void found_empty(struct sched_wait *w, int fd)
 		w->seen[i] &= (short)~EV_READ;
 }
 
+/* A control buffer with room for TCP_CM_INQ. */
+union inq_ctl {
+	struct cmsghdr align;              /* CMSG_DATA's alignment */
+	char buf[CMSG_SPACE(sizeof(int))]; /* room for TCP_CM_INQ */
+};
+
+/* inq_on - TCP_INQ on the TCP socket fd: each recvmsg says what it left. */
+static int inq_on(int fd)
+{
+	int one = 1;
+	return setsockopt(fd, IPPROTO_TCP, TCP_INQ, &one, sizeof(one));
+}
+
 /* is_tcp - 1 if fd is watched and a TCP socket (asked once per watch). */
 static int is_tcp(struct sched_wait *w, int fd)
 {
@@ -258,6 +271,8 @@ static int is_tcp(struct sched_wait *w, int fd)
 		socklen_t len = sizeof(proto);
 		w->tcp[i] = getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) == 0 &&
 			    proto == IPPROTO_TCP;
+		if (w->tcp[i])
+			(void)inq_on(fd); /* blk_recvmsg's finding of empty */
 	}
 	return w->tcp[i];
 }
@@ -278,26 +293,24 @@ static int inq_left(struct msghdr *m)
 
 /* tcp_recv - one recv of up to len bytes from the TCP socket fd, never
  * waiting (the socket is non-blocking), noting when it left fd empty: an
- * EAGAIN, a short read (a stream read stops short only when nothing is
- * left, epoll(7); TCP's urgent data and a unix socket's passed descriptors
- * or credentials, which nothing here sends, aside), or TCP_INQ's count of 0
- * (blk_connect turns it on) after a read of all that was asked.  Its
- * count, or -1 with errno. */
+ * EAGAIN, or TCP_INQ's count of 0 left (blk_connect and blk_accept turn it
+ * on).  Not a short read alone: epoll(7) says a stream read stops short
+ * only when nothing is left, but a FIN that came with the data is still to
+ * be read (recv's 0) and brings no edge of its own, so a connection
+ * half-closed after its requests waited forever.  TCP_INQ counts that FIN
+ * as 1.  Its count, or -1 with errno. */
 static ssize_t tcp_recv(struct sched_wait *w, int fd, void *buf, size_t len)
 {
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
-	union {
-		struct cmsghdr align;            /* CMSG_DATA's alignment */
-		char buf[CMSG_SPACE(sizeof(int))]; /* room for TCP_CM_INQ */
-	} ctl;
+	union inq_ctl ctl;
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
 			    .msg_controllen = sizeof(ctl.buf) };
 	ssize_t r = recvmsg(fd, &m, 0);
-	if (r < 0 ? errno == EAGAIN || errno == EWOULDBLOCK
-		  : r > 0 && ((size_t)r < len || inq_left(&m) == 0))
+	if (r < 0 ? errno == EAGAIN || errno == EWOULDBLOCK : r > 0 && inq_left(&m) == 0)
 		found_empty(w, fd);
 	return r;
 }
+
 
 /* recv_ready - up to len bytes from the TCP socket fd, parking first
  * unless its event said readable since it was found empty, and again on
@@ -368,8 +381,7 @@ int blk_connect(const struct sockaddr_in *addr, char *err, size_t errlen)
 	/* TCP_INQ: each recvmsg says what it left, so a read of all that was
 	 * asked tells an empty socket from a fuller one (tcp_recv), and the
 	 * next receive parks first instead of finding EAGAIN. */
-	int one = 1;
-	if (fd >= 0 && setsockopt(fd, IPPROTO_TCP, TCP_INQ, &one, sizeof(one)) != 0) {
+	if (fd >= 0 && inq_on(fd) != 0) {
 		snprintf(err, errlen, "setsockopt TCP_INQ: %s", strerror(errno));
 		blk_close(fd);
 		return -1;
@@ -455,8 +467,13 @@ int blk_accept(int lfd)
 {
 	for (;;) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd >= 0)
+		if (fd >= 0) {
+			/* TCP_INQ as blk_connect's (tcp_recv); without it (a
+			 * listener of another family) a receive finds the
+			 * socket empty only by EAGAIN: one recv more. */
+			(void)inq_on(fd);
 			return fd;
+		}
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			if (wait_fd(lfd, EV_READ, NULL) != 1)
 				return -1;
@@ -496,8 +513,13 @@ int blk_wait_fd(int fd, short events, uint64_t timeout_us)
 }
 
 /* A hooked library's receive on a TCP socket waits first, as recv_ready
- * does, unless an edge came since the socket was found empty; a short read
- * (not a peek) finds it empty again.  The bound counts from the first wait. */
+ * does, unless an edge came since the socket was found empty; a read that
+ * TCP_INQ says left nothing (not a peek) finds it empty again: where the
+ * library passed no control buffer (hiredis: a plain read), this lends one
+ * for the call and takes it back.  TCP_INQ is turned on when the socket is
+ * first watched (is_tcp); a library that passes its own control buffer gets
+ * the socket found empty by EAGAIN only.  The bound counts from the first
+ * wait. */
 ssize_t blk_recvmsg(int fd, struct msghdr *msg, int flags, uint64_t timeout_us)
 {
 	struct sched_wait *w = sched_self()->wait;
@@ -516,12 +538,23 @@ ssize_t blk_recvmsg(int fd, struct msghdr *msg, int flags, uint64_t timeout_us)
 			left = gone < timeout_us ? timeout_us - gone : 1; /* 0 would mean none */
 		}
 	}
+	union inq_ctl ctl;
+	int lend = tcp && !(flags & (MSG_PEEK | MSG_OOB)) && !msg->msg_control &&
+		   !msg->msg_controllen;
+	if (lend) {
+		msg->msg_control = ctl.buf;
+		msg->msg_controllen = sizeof(ctl.buf);
+	}
 	ssize_t r = blk_ready_msg(fd, msg, flags, left, 0);
-	size_t asked = 0;
-	for (size_t i = 0; i < msg->msg_iovlen; i++)
-		asked += msg->msg_iov[i].iov_len;
-	if (tcp && r > 0 && !(flags & (MSG_PEEK | MSG_OOB)) && (size_t)r < asked)
-		found_empty(w, fd);
+	if (lend) {
+		int e = errno, inq = r > 0 ? inq_left(msg) : -1;
+		msg->msg_control = NULL;
+		msg->msg_controllen = 0;
+		msg->msg_flags &= ~MSG_CTRUNC;
+		if (inq == 0)
+			found_empty(w, fd);
+		errno = e;
+	}
 	return r;
 }
 
