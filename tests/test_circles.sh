@@ -30,6 +30,17 @@ for m in ("threads", "async"):
                         p999_us=1400, max_us=1500, mean_us=1100, p99_us_min=1290,
                         p99_us_max=1310, run_checksum="00000000000000aa", errors=0))
 PY
+# ... sealed in meta.json as the open-loop sweep seals it (a rate.csv without
+# its seal is refused).
+python3 - "$RUN" <<'PY'
+import hashlib, json, os, sys
+run = sys.argv[1]
+data = open(os.path.join(run, "rate", "rate.csv"), "rb").read()
+meta = json.load(open(os.path.join(run, "meta.json")))
+meta["rate"] = {"complete": True, "results_csv": {
+    "rows": data.decode().count("\n") - 1, "sha256": hashlib.sha256(data).hexdigest()}}
+json.dump(meta, open(os.path.join(run, "meta.json"), "w"))
+PY
 REAL_GNUPLOT=$(command -v gnuplot)
 printf '#!/bin/sh\n# A gnuplot that cannot draw the open-loop figure.\ncase "$*" in *plot_rate.gp*) echo "fake gnuplot: cannot draw this" >&2; exit 1 ;; esac\nexec "%s" "$@"\n' \
 	"$REAL_GNUPLOT" >"$SCRATCH/gnuplot"

@@ -462,7 +462,7 @@ backend|2|out of range|--max-conns 0
 backend|2|out of range|--backlog 0
 backend|2|out of range|--procs 0
 backend|2|out of range|--procs 65
-backend|2|not an IPv4 address|--bind nosuchhost.invalid
+backend|2|not a dotted IPv4 address|--bind nosuchhost.invalid
 backend|3|listen on 10.255.255.1|--bind 10.255.255.1
 TABLE
 
