@@ -186,11 +186,13 @@ if [ $? = 0 ]; then
 import os, signal, subprocess, sys, time
 sig = getattr(signal, "SIG" + sys.argv[2])
 # Started with every stop signal at its default (a shell's background job
-# has SIGINT ignored, which a run then keeps ignoring, as nohup wants).
+# has SIGINT ignored, a job under nohup SIGHUP, which a run then keeps
+# ignoring, as nohup wants).
 p = subprocess.Popen([sys.argv[1], "io_sleep", "-c", "4", "-n", "100000000"],
                      stderr=subprocess.DEVNULL,
                      preexec_fn=lambda: [signal.signal(s, signal.SIG_DFL) for s in
-                                         (signal.SIGINT, signal.SIGQUIT)])
+                                         (signal.SIGINT, signal.SIGTERM, signal.SIGHUP,
+                                          signal.SIGQUIT)])
 cg = None
 for _ in range(100):
     time.sleep(0.05)
@@ -199,7 +201,12 @@ for _ in range(100):
         cg = line[0].split(":", 2)[2].strip()
         break
 p.send_signal(sig)
-rc = p.wait(timeout=20)
+try:
+    rc = p.wait(timeout=20)
+except subprocess.TimeoutExpired:
+    p.kill()
+    print("still running 20 s after SIG%s (cgroup %s)" % (sys.argv[2], cg))
+    sys.exit(1)
 roots = ["/sys/fs/cgroup/memory", "/sys/fs/cgroup"]
 left = cg and any(os.path.isdir(r + cg) for r in roots)
 print("rc=%d cgroup=%s left=%s" % (rc, cg, left))
