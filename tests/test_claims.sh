@@ -82,6 +82,12 @@ say(two and abs(two["lat_us"] - 2 * (1000 + 11)) < 1e-6
     and abs(floors.floor_throughput(two, 10 ** 6) - 2e6 / 5) < 1,
     "two round trips: L = 2 x (delay + least RTT), no wake-up (a busy loop is not woken), "
     "CPU 2 x the lesser of rpc_cpu_us and rpc_cpu_batch_us")
+m_redis = {"host": {"cores": 2}, "workloads": {"x": {"kind": "io", "work": 0, "delay_us": 0,
+           "needs_backend": False, "floor": "round_trips:1,timer_waits:0,work_is_cpu_hash:0,cpu_ns:0"}}}
+rd = floors.workload_floor([{"workload": "x"}], m_redis, cal, "x")
+say(rd and not rd["caps"] and abs(floors.floor_throughput(rd, 64) - 64e6 / 11) < 1
+    and "no CPU bound" in rd["summary"],
+    "a round trip to a peer that is not the calibrated echo (redis): c / L, no CPU cap")
 wb = floors.workload_floor(rows, meta, cal, "wb")
 say(wb and abs(floors.floor_throughput(wb, 10 ** 7) - 2e9 / 250) < 1
     and abs(floors.floor_throughput(wb, 10 ** 7, cores=1) - 1e9 / 250) < 1,
