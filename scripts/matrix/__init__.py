@@ -6,7 +6,7 @@
                 ratios, the calibration figures, the fingerprints and their differences
     merge.py    one latency histogram per machine and point: its replicas' counts added
     figures.py  per workload a panel per model, one curve per machine (plot_matrix.gp)
-    render.py   matrix.md
+    markdown.py matrix.md
     matrix.py   the entry script of make matrix; nothing imports it
 
 Import rules (tests/test_layout.sh checks them): no import cycle; nothing

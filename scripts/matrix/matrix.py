@@ -31,7 +31,7 @@ import os
 import sys
 
 sys.path[0] = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from scripts.matrix import compute, figures, gather, merge, render  # noqa: E402
+from scripts.matrix import compute, figures, gather, markdown, merge  # noqa: E402
 from scripts.report.load import InputError, ReportError, write_atomic  # noqa: E402
 
 PROG = "make matrix"
@@ -87,7 +87,7 @@ def main(argv):
         mx, out_dir = build(args)
         write_atomic(os.path.join(out_dir, "matrix.json"),
                      json.dumps(mx, indent=1, default=str) + "\n")
-        write_atomic(os.path.join(out_dir, "matrix.md"), render.render(mx))
+        write_atomic(os.path.join(out_dir, "matrix.md"), markdown.render(mx))
     # The report's convention (scripts/report/load.py InputError): 2 the
     # input is refused, 3 a failure.
     except (gather.MatrixError, InputError) as e:

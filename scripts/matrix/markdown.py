@@ -1,4 +1,4 @@
-"""render.py - matrix.md: the machines side by side, as one markdown string.
+"""markdown.py - matrix.md: the machines side by side, as one markdown string.
 
 Sections: the missing machines and why (first: a reader must see what is not
 there before reading what is); the machines (one column each: runs and
