@@ -10,6 +10,8 @@ sweep once set its own copy and the open-loop sweep read another's default).
 """
 
 import argparse
+import csv
+import io
 import os
 import re
 import statistics
@@ -82,6 +84,17 @@ def colour(text, code):
     if sys.stderr.isatty() and not os.environ.get("NO_COLOR"):
         return "\033[%sm%s\033[0m" % (code, text)
     return text
+
+
+def write_csv(path, columns, rows):
+    """rows (dicts) as CSV under the header columns, each cell fmt(),
+    atomically (write_atomic): every table a sweep writes."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(columns)
+    for r in rows:
+        w.writerow([fmt(r.get(k)) for k in columns])
+    write_atomic(path, buf.getvalue())
 
 
 def write_atomic(path, data):

@@ -26,9 +26,7 @@ folder (--into RUN_DIR), so one report holds both.
 """
 
 import argparse
-import csv
 import datetime
-import io
 import json
 import os
 import signal
@@ -116,12 +114,7 @@ def setup(argv):
 
 
 def write_rows(path, rows):
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
-    w.writeheader()
-    for r in rows:
-        w.writerow({k: common.fmt(r.get(k)) for k in COLUMNS})
-    common.write_atomic(path, buf.getvalue())
+    common.write_csv(path, COLUMNS, rows)
 
 
 def open_point(args, runner, meta, rate_dir, pair, model, c, load, capacity):
@@ -345,12 +338,7 @@ def main(argv):
     common.write_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
 
     runner = R.Runner()
-
-    def on_signal(sig, frame):
-        runner.kill()
-        raise common.Interrupted()
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    R.stop_on_signals(runner)
     topology.say_start(args.backend, args.pairs, args.quiet)
     try:
         if not args.into:   # make bench calibrated already; here: the round trip for meta.json

@@ -9,8 +9,6 @@ and atomically after every point.  Shared by every sweep: the open-loop
 sweep measures each model's capacity with the same points.
 """
 
-import csv
-import io
 
 from . import common, interval
 
@@ -203,9 +201,6 @@ def write_csv(path, rows):
     """All rows so far, with rss_per_task_kib filled in, atomically."""
     base = {(r["workload"], r["model"]): r for r in rows
             if r["concurrency"] == 1 and r["status"] == "ok"}
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(COLUMNS)
     for r in rows:
         b = base.get((r["workload"], r["model"]))
         if b and r["status"] == "ok" and r["concurrency"] >= RSS_PER_TASK_MIN_C:
@@ -216,8 +211,7 @@ def write_csv(path, rows):
                 r["kmem_per_task_kib"] = ((r["kmem_kib"] - b["kmem_kib"]) /
                                           (r["concurrency"] - 1))
                 r["mem_per_task_kib"] = r["rss_per_task_kib"] + r["kmem_per_task_kib"]
-        w.writerow([common.fmt(r.get(c)) for c in COLUMNS])
-    common.write_atomic(path, buf.getvalue())
+    common.write_csv(path, COLUMNS, rows)
 
 
 def mount_source(path):

@@ -39,8 +39,6 @@ pattern), serve/stats/ (every bin/load and server stats line), serve/hist/
 and serve/hgrm/ (each row's runs merged), meta.json "serve".
 """
 
-import csv
-import io
 import json
 import os
 import sys
@@ -365,12 +363,7 @@ def per_connection(rows):
 def write_csv(path, rows):
     """All rows so far, memory per connection filled in, atomically."""
     per_connection(rows)
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
-    w.writeheader()
-    for r in rows:
-        w.writerow({k: common.fmt(r.get(k)) for k in COLUMNS})
-    common.write_atomic(path, buf.getvalue())
+    common.write_csv(path, COLUMNS, rows)
 
 
 def progress(args, i, total, start, rows, left_s):

@@ -83,14 +83,7 @@ def main(argv):
         common.write_atomic(meta_path, json.dumps(meta, indent=2) + "\n")
     save()
     runner = R.Runner()
-
-    def on_signal(sig, frame):
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        runner.kill()
-        raise common.Interrupted()
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    R.stop_on_signals(runner)
     start = time.monotonic()
     rc = serve.run(args, runner, args.pairs, run_dir, meta, save)
     if rc is not None:

@@ -25,8 +25,6 @@ on WORKLOAD with the first of MODELS that the run has (a thread per
 connection and a loop; QUICK: the first only).
 """
 
-import csv
-import io
 import os
 import re
 import shutil
@@ -145,12 +143,7 @@ def compare(args, runner, meta, out_dir, pairs, place, clock=None):
     for r in rows:   # Little's law: a tool whose loop delays the next request shows < 1
         if r.get("mean_us"):
             r["littles"] = r["throughput"] * r["mean_us"] / 1e6 / r["connections"]
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
-    w.writeheader()
-    for r in rows:
-        w.writerow({k: common.fmt(r.get(k)) for k in COLUMNS})
-    common.write_atomic(os.path.join(out_dir, "wrk.csv"), buf.getvalue())
+    common.write_csv(os.path.join(out_dir, "wrk.csv"), COLUMNS, rows)
     meta["serve"]["wrk"] = {"status": "ok", "workload": WORKLOAD, "connections": CONNECTIONS,
                             "run_s": RUN_S, "agree_within": AGREE, "file": "serve/wrk.csv",
                             "servers": summary,

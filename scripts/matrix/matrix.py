@@ -25,14 +25,13 @@ under its package name.
 """
 
 import argparse
-import csv
 import json
 import os
 import sys
 
 sys.path[0] = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from scripts.matrix import compute, figures, gather, markdown, merge  # noqa: E402
-from scripts.report.load import InputError, ReportError, write_atomic  # noqa: E402
+from scripts.report.load import FAILURES, failed, write_atomic  # noqa: E402
 
 PROG = "make matrix"
 ROOT = sys.path[0]
@@ -88,20 +87,10 @@ def main(argv):
         write_atomic(os.path.join(out_dir, "matrix.json"),
                      json.dumps(mx, indent=1, default=str) + "\n")
         write_atomic(os.path.join(out_dir, "matrix.md"), markdown.render(mx))
-    # The report's convention (scripts/report/load.py InputError): 2 the
+    # The report's convention (scripts/report/load.py failed()): 2 the
     # input is refused, 3 a failure.
-    except (gather.MatrixError, InputError) as e:
-        print("%s: %s" % (PROG, e), file=sys.stderr)
-        return 2
-    except ReportError as e:
-        print("%s: %s" % (PROG, e), file=sys.stderr)
-        return 3
-    except (csv.Error, ValueError, KeyError) as e:
-        print("%s: %s: %s" % (PROG, type(e).__name__, e), file=sys.stderr)
-        return 2
-    except OSError as e:
-        print("%s: %s: %s" % (PROG, type(e).__name__, e), file=sys.stderr)
-        return 3
+    except FAILURES + (gather.MatrixError,) as e:
+        return failed(PROG, e, refused=(gather.MatrixError,))
     for m in mx["missing"]:
         print("%s: missing %s: %s" % (PROG, m["label"], m["why"]), file=sys.stderr)
     print("%s: %d machine%s (%s), %d missing: %s" % (

@@ -22,13 +22,12 @@ first written to a hidden temporary file in RUN_DIR, then renamed into place.
 """
 
 import argparse
-import csv
 import os
 import sys
 
 from . import efficiency, rate, serving, spectrum, summary, verdicts, web
 from .load import (CALIBRATION_CSV, META_JSON, ONECPU_DIR, REPORT_MD, RESULTS_CSV, InputError,
-                   ReportError,
+                   FAILURES, ReportError, failed,
                    RunCheckError, check_results, check_run, load_calibration, load_csv,
                    load_floor_runs, load_meta, write_atomic)
 from .plots import draw_all
@@ -147,19 +146,8 @@ def main(argv):
     args = parse_args(argv)
     try:
         written = build(args)
-    except InputError as e:
-        print("%s: %s" % (PROG, e), file=sys.stderr)
-        return 2
-    except ReportError as e:
-        print("%s: %s" % (PROG, e), file=sys.stderr)
-        return 3
-    except (csv.Error, ValueError, KeyError) as e:
-        # rate.csv and the like are read without a seal: a damaged one is one line too.
-        print("%s: %s: %s" % (PROG, type(e).__name__, e), file=sys.stderr)
-        return 2
-    except OSError as e:
-        print("%s: %s: %s" % (PROG, type(e).__name__, e), file=sys.stderr)
-        return 3
+    except FAILURES as e:
+        return failed(PROG, e)
     except KeyboardInterrupt:
         print("%s: interrupted" % PROG, file=sys.stderr)
         return 130

@@ -252,6 +252,23 @@ class InputError(ReportError):
     binaries: 2 bad input, 3 a failure."""
 
 
+# What an entry script turns into one line and its exit status (failed()).
+FAILURES = (ReportError, csv.Error, ValueError, KeyError, OSError)
+
+
+def failed(prog, e, refused=()):
+    """The one stderr line and the exit status of e, an error of FAILURES
+    (or of refused) that reached an entry script: 2 the input is refused
+    (InputError, refused; a damaged table read without a seal, csv.Error,
+    ValueError, KeyError: rate.csv and the like), 3 a failure (ReportError,
+    OSError)."""
+    if isinstance(e, (InputError, ReportError) + tuple(refused)):
+        print("%s: %s" % (prog, e), file=sys.stderr)
+        return 2 if isinstance(e, (InputError,) + tuple(refused)) else 3
+    print("%s: %s: %s" % (prog, type(e).__name__, e), file=sys.stderr)
+    return 3 if isinstance(e, OSError) else 2
+
+
 def checked_section(run_dir, rel, section, what, strict, **spec):
     """A section's own results file, run_dir/rel (rate/rate.csv,
     serve/results.csv), checked as results.csv is (check_results with spec:
