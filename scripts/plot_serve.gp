@@ -121,7 +121,8 @@ set xtics rotate by -30
 set ylabel "p99 (us)"
 set format x "%.0s%c"
 set format y "10^{%T}"
-if (!has_open) { set label 1 empty("open-loop point") at graph 0.5, graph 0.5 center; plot [0:1] [1:10] -1 notitle; unset label 1 } else {
+if (!has_open) { unset xtics; unset ytics; unset logscale y; set format x ""; set format y ""
+    set label 1 empty("open-loop point") at graph 0.5, graph 0.5 center; plot [0:1] [1:10] -1 notitle; unset label 1 } else {
 plot for [m = 1:N] dat index idx(m, 2) using 1:3 with linespoints lw 2.5 ps 1.5 \
          pt (word(pts, m) + 0) lc rgb word(colors, m) notitle, \
      for [m = 1:N] dat index idx(m, 2) using 1:($5 > 0 ? $3 : 1/0) with points ps 3 lw 2 \
