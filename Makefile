@@ -313,7 +313,6 @@ bench: deps
 		$(if $(filter 0,$(strip $(ONECPU))),--no-onecpu) \
 		$(if $(filter 1,$(strip $(ONECPU))),--onecpu) \
 		$(if $(filter 0,$(strip $(SERVE))),--no-serve) \
-		$(if $(filter 1,$(strip $(SERVE))),--serve) \
 		$(if $(call given,LOAD_HOST),--load-host "$$LOAD_HOST") \
 		$(if $(call given,PIN),--pin "$$PIN") \
 		$(if $(call given,BACKEND),--backend "$$BACKEND") \

@@ -311,7 +311,6 @@ static ssize_t tcp_recv(struct sched_wait *w, int fd, void *buf, size_t len)
 	return r;
 }
 
-
 /* recv_ready - up to len bytes from the TCP socket fd, parking first
  * unless its event said readable since it was found empty, and again on
  * EAGAIN, each wait within bound (NULL: none).  The count, 0 at the end of

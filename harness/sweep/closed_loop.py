@@ -126,18 +126,15 @@ def setup(argv):
     # caps its kind's levels; CONCURRENCY= given by hand is taken as it is.
     def top(p, c):
         return min(c, QUICK_WORK_TOP) if args.quick and p["work"] and p["kind"] == "io" else c
-    levels = {p["name"]: levels_cli or sorted({top(p, c) for c in kind_levels(p, args.quick)
-                                               if (not p.get("max_c") or c <= p["max_c"])
-                                               and not over_nofile(p, c)})
-              for p in pairs}
-    if not levels_cli:
-        for p in pairs:
-            out = [c for c in kind_levels(p, args.quick) if over_nofile(p, c)
-                   and (not p.get("max_c") or c <= p["max_c"])]
-            if out:
-                common.say("bench: %s leaves out c=%s: a socket per task needs more descriptors "
-                           "than the hard RLIMIT_NOFILE, %d (every model but pool would refuse it)"
-                           % (p["name"], ",".join(map(str, out)), nofile_limit()), args.quiet)
+    levels = {}
+    for p in pairs:
+        cs = [c for c in kind_levels(p, args.quick) if not p.get("max_c") or c <= p["max_c"]]
+        out = [c for c in cs if over_nofile(p, c)]
+        levels[p["name"]] = levels_cli or sorted({top(p, c) for c in cs if c not in out})
+        if out and not levels_cli:
+            common.say("bench: %s leaves out c=%s: a socket per task needs more descriptors "
+                       "than the hard RLIMIT_NOFILE, %d (every model but pool would refuse it)"
+                       % (p["name"], ",".join(map(str, out)), nofile_limit()), args.quiet)
     # Inside a QUICK sweep the serve section runs its lean form (serve.py;
     # --no-serve skips it) and the open-loop sweep runs only when asked (--rate).
     args.serve_lean = args.quick

@@ -102,11 +102,10 @@ COLUMNS = [
 
 
 def add_options(ap):
-    """--no-serve and --load-host on the closed-loop sweep's parser."""
+    """--no-serve and --load-host on the closed-loop sweep's parser (the
+    section runs by default, QUICK's in its lean form: SERVE=1 is that)."""
     ap.add_argument("--no-serve", action="store_true",
                     help="skip the serve section (harness/sweep/serve.py)")
-    ap.add_argument("--serve", action="store_true",
-                    help="accepted for SERVE=1: the serve section runs by default, QUICK too (its lean form)")
     ap.add_argument("--load-host", help="NETNS:ADDR: bin/load in that network namespace, "
                     "the servers bound to ADDR (default: both here)")
 
