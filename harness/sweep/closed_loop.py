@@ -102,7 +102,8 @@ def setup(argv):
     if not args.results:
         raise common.UsageError("OUT: empty results folder name")
     common.run_timeout_s()      # a bad TVSA_RUN_TIMEOUT_S is refused here, before anything
-    rundir.latest_free(args.results, "latest")  # a real folder or file: found now
+    for name in ("latest", rundir.LATEST_FULL):  # a real folder or file: found now, not
+        rundir.latest_free(args.results, name)   # after the whole sweep
     R.need_tools()
     args.runs = common.whole(args.runs, "RUNS", 3, 100) if args.runs is not None else None
     args.pin = common.parse_pin(args.pin)
@@ -449,7 +450,7 @@ def main(argv):
         if rc != 0:
             print("bench: report failed; results are in %s" % common.rel(run_dir),
                   file=sys.stderr)
-            return 1
+            return 3
     latest = rundir.point_latests(args.results, run_dir, args.narrowed)
     failed = sum(1 for r in rows if r["status"] != "ok")
     print("bench: %d points in %s (%d failed); %s%s" % (

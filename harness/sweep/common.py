@@ -99,8 +99,9 @@ def write_csv(path, columns, rows):
 
 def write_atomic(path, data):
     """Write data (str) to path via a temporary file and rename.  On failure
-    (a full disk: OSError) the temporary file is removed and the error raised:
-    path keeps its previous whole content, or stays absent."""
+    (a full disk: OSError; Ctrl-C: Interrupted, KeyboardInterrupt) the
+    temporary file is removed and the error raised: path keeps its previous
+    whole content, or stays absent."""
     tmp = "%s.tmp.%d" % (path, os.getpid())
     try:
         with open(tmp, "w") as f:
@@ -108,7 +109,7 @@ def write_atomic(path, data):
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except OSError:
+    except BaseException:
         try:
             os.unlink(tmp)
         except OSError:

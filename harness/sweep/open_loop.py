@@ -357,7 +357,7 @@ def main(argv):
     if not args.no_report and report(run_dir) != 0:
         print("bench-rate: report failed; results are in %s" % common.rel(run_dir),
               file=sys.stderr)
-        return 1
+        return 3
     if not args.into:
         rundir.point_latest(args.results, "latest-rate", run_dir)
     failed = sum(1 for r in rows if r["status"] != "ok")

@@ -90,14 +90,14 @@ def main(argv):
         return rc
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    meta["complete"] = True
+    provenance.mark_complete(meta)     # the load at its end, as every sweep's
     meta["elapsed_s"] = round(time.monotonic() - start, 1)
     save()
     if not args.no_report and subprocess.run(
             [sys.executable, REPORT, "--serve-only", run_dir]).returncode != 0:
         print("bench-serve: report failed; results are in %s" % common.rel(run_dir),
               file=sys.stderr)
-        return 1
+        return 3
     rundir.point_latest(args.results, "latest-serve", run_dir)
     print("bench-serve: %d servers in %s (%d rows failed); %s" % (
         meta["serve"]["servers"], common.duration(time.monotonic() - start),

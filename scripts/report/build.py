@@ -14,10 +14,12 @@ open-loop part only (what `make bench-rate` needs); both rewrite index.html
 from the report.md there is (its figures changed).  --verdicts prints the
 Verdicts section on stdout and writes nothing.
 
-Exit: 0 ok (also --rate-only on a run without rate.csv: nothing to do);
-1 failed: no or a damaged results.csv, missing plot columns, gnuplot missing,
-failing or hung (on any figure, the open-loop ones included), an unreadable
-file; one line on stderr, never a traceback; 2 bad usage.  Each output is
+Exit (load.failed, every entry script's convention): 0 ok (also --rate-only
+on a run without rate.csv: nothing to do); 2 the input is refused: bad
+usage, not a run folder, no rows, a damaged or edited results.csv or section
+file; 3 a failure: gnuplot missing, failing or hung (on any figure, the
+open-loop ones included), a file that cannot be written.  One line on
+stderr, never a traceback.  Each output is
 first written to a hidden temporary file in RUN_DIR, then renamed into place.
 """
 

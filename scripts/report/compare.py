@@ -203,9 +203,8 @@ def main(argv):
     try:
         rows_a, meta_a = load_run(argv[0], "A")
         rows_b, meta_b = load_run(argv[1], "B")
-    except InputError as e:
-        print("compare: %s" % e, file=sys.stderr)
-        return 2
+    except load.FAILURES as e:      # one line and 2 or 3, as report.py
+        return load.failed("compare", e)
     lines, compared, changed, unjudged = compare(rows_a, rows_b)
     out = ["# Run comparison: B / A", "", describe("A", argv[0], meta_a),
            describe("B", argv[1], meta_b)]

@@ -157,7 +157,15 @@ def workload_floor(rows, meta, cal, workload):
         # A timed wait never ends before its deadline (runtime/evsleep.h,
         # blk_sleep_from); how late it ends is no bound (module comment).
         terms.append((_times(waits, "delay"), waits * float(delay)))
-    rtt_name, rpc_name = rtt_names(meta)
+    # The round trip's figures are bin/calibrate's against bin/backend, the
+    # echo server (BACKEND=: the remote one's): for the pairs that talk to
+    # it.  A peer of another kind (redis-server, always on this host: one
+    # loop answering many clients' GETs per turn) takes the loopback RTT and
+    # no CPU bound (it spends less: 155k GET/s on 2 cores, 12.9 us each all
+    # told, on a run whose echo round trip measured 17.5).
+    echo_peer = meta_get(meta, "workloads", workload,
+                         default={}).get("needs_backend", True) is not False
+    rtt_name, rpc_name = rtt_names(meta) if echo_peer else ("tcp_rtt_us", "rpc_cpu_us")
     remote = rtt_name != "tcp_rtt_us"
     if rt:
         rtt = cal_value(cal, rtt_name) if remote else least(cal, RTT_FIGURES, rtt_name)[0]
@@ -180,13 +188,6 @@ def workload_floor(rows, meta, cal, workload):
         cpu_parts.append("declared %s" % fmt_sig(terms_d["cpu_ns"] / 1e3))
     if cpu_us > 0:
         terms.append(("CPU", cpu_us))
-    # The round trip's CPU is calibrated against bin/backend, the echo server
-    # (client and echo process): a bound for the pairs that talk to it.  A
-    # peer of another kind (redis-server: one loop answering many clients'
-    # GETs per turn) spends less: 155k GET/s on 2 cores, 12.9 us each all
-    # told, on a run whose echo round trip measured 17.5.
-    echo_peer = remote or meta_get(meta, "workloads", workload,
-                                   default={}).get("needs_backend", True) is not False
     rpc_cpu = (cal_value(cal, rpc_name) if remote else least(cal, RPC_FIGURES)[0]) \
         if rt and echo_peer else None
     if rpc_cpu and cores:
