@@ -30,7 +30,7 @@ import sys
 from . import efficiency, rate, serving, spectrum, summary, verdicts, web
 from .load import (CALIBRATION_CSV, META_JSON, ONECPU_DIR, REPORT_MD, RESULTS_CSV, InputError,
                    FAILURES, ReportError, failed,
-                   RunCheckError, check_results, check_run, load_calibration, load_csv,
+                   RunCheckError, check_results, check_run, checked_section, load_calibration, load_csv,
                    load_floor_runs, load_meta, write_atomic)
 from .plots import draw_all
 from .render import COMMANDS_MD, commands_text, render_report
@@ -75,10 +75,13 @@ def load_extra(run_dir, cal):
     figures and the one-CPU sweep's rows (ONECPU_DIR/results.csv with their
     runs attached), or None with a warning when that file is damaged."""
     extra = {"cal": cal, "onecpu": None}
-    path = os.path.join(run_dir, ONECPU_DIR, RESULTS_CSV)
-    if os.path.exists(path):
+    # Checked against meta.json's "onecpu" section and its seal, as rate.csv
+    # and serve/results.csv are (checked without it, an edited or truncated
+    # file was judged).
+    path = checked_section(run_dir, os.path.join(ONECPU_DIR, RESULTS_CSV), "onecpu",
+                           "the one-CPU claim", False)
+    if path:
         try:
-            check_results(path)
             rows = load_csv(path)
         except (RunCheckError, ReportError) as e:
             print("%s: warning: %s; the one-CPU claim is not judged" % (PROG, e),
