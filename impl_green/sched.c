@@ -77,6 +77,9 @@ static int give_way(void *arg)
 	if (waited)
 		return 0;
 	sched_give_way(s);
+	s->waited = 0; /* the give-way's own park is not a wait: the next task
+			* gives way too (it set waited, and every second task of
+			* a slot that never waits ran without a turn) */
 	return 1;
 }
 

@@ -90,6 +90,18 @@ fails_with "uring without the ring's memory (ENOMEM: the locked-memory limit bef
 	"io_uring_queue_init: Cannot allocate memory (a kernel before 5.12 charges the ring to the locked-memory limit: raise ulimit -l" \
 	env TVSA_URING_FAIL=ENOMEM "$BIN/uring" io_sleep -c 4 -n 8
 
+# Tasks that never wait take turns, one a turn, as async's callbacks do: a
+# slot that gave way between two tasks had its next task run without giving
+# way (the give-way's own park counted as a wait), so half of cpu_hash's
+# tasks ended one task's work after they arrived and p50 was ~1/20 of
+# c / throughput (Little's mean) at c = 64.  Round-robin puts p50 near it.
+for m in green uring; do
+	"$BIN/$m" cpu_hash -c 64 -n 6400 --json >"$SCRATCH/rr.out" 2>"$SCRATCH/rr.err"
+	r=$(python3 -c 'import json,sys; d=json.loads(open(sys.argv[1]).readline()); print("%.2f" % (d["p50_us"] * d["throughput"] / 1e6 / 64))' "$SCRATCH/rr.out" 2>/dev/null)
+	check "$m: cpu_hash c=64 takes turns: p50 / (c / throughput) = ${r:-?} (>= 0.5)" \
+		python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) >= 0.5 else 1)" "${r:-0}"
+done
+
 # No sleep ends early: the design's rule, on both drivers of the sleep queues
 # (many waits of one length, a batch per wake-up), as the async model's.
 for m in green uring; do
