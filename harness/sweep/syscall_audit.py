@@ -30,9 +30,7 @@ Every file is written to a temporary name and renamed.
 """
 
 import argparse
-import csv
 import datetime
-import io
 import json
 import os
 import signal
@@ -170,14 +168,10 @@ def audit_point(counter, runner, meta, the_peers, pair, model, c, tmp, slack=Non
 
 
 def write_csv(path, rows):
-    """syscalls.csv, atomically."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(COLUMNS)
-    for r in rows:
-        w.writerow([("%.4f" % r[k]) if k == "per_task" and r.get(k) is not None
-                    else common.fmt(r.get(k)) for k in COLUMNS])
-    common.write_atomic(path, buf.getvalue())
+    """syscalls.csv, atomically (common.write_csv), per_task to 4 places."""
+    common.write_csv(path, COLUMNS, [
+        dict(r, per_task="%.4f" % r["per_task"]) if r.get("per_task") is not None else r
+        for r in rows])
 
 
 def top_calls(rows):
