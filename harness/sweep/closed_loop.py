@@ -423,6 +423,14 @@ def main(argv):
               file=sys.stderr)
         return 130
 
+    try:
+        calibration.recalibrate(args, runner, meta, run_dir)
+        save()
+    except common.Interrupted:
+        rundir.remove_tmp(run_dir)
+        print("bench: interrupted; the closed-loop points are complete in %s; results/latest "
+              "unchanged" % common.rel(run_dir), file=sys.stderr)
+        return 130
     rc = onecpu.run(args, runner, pairs, levels, run_dir, meta, save, point_order, csv_order,
                     point_groups, clock)
     if rc is not None:
